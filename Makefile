@@ -1,0 +1,61 @@
+# ringbench: see README.md.  `make bench` and `make test` do everything.
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+CC       ?= cc
+OPT      ?= -O2
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -MMD -MP -I. \
+            $(shell pkg-config --cflags capstone json-c 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs capstone json-c 2>/dev/null) -lpfm -lm -lrt
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+BUILD    := build
+SRCS     := $(sort $(wildcard harness/*.c engines/*.c engines/*/*.c))
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/harness/main.o,$(OBJS))
+ASAN_OBJS := $(LIB_OBJS:$(BUILD)/%=$(BUILD)/asan/%)
+
+# Every Debian package the build, the tests and the suite need.
+DEB_PACKAGES := gcc make binutils pkg-config libcapstone-dev libpfm4-dev \
+                libjson-c-dev gnuplot-nox qemu-system-x86 util-linux
+
+.PHONY: all deps test bench regress clean
+all: deps ringbench guest
+
+deps:
+	@sh harness/deps.sh $(DEB_PACKAGES)
+
+ringbench: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANITIZE) -c -o $@ $<
+
+$(BUILD)/libringbench-asan.a: $(ASAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# Parts contribute their own rules.
+include guests/guests.mk
+include microbench/microbench.mk
+include tests/tests.mk
+
+# The harness (docs/results.md): `make bench` measures every engine,
+# `make bench QUICK=1` is the short smoke run, `make regress` holds a
+# quick run against results/baseline.json (exit 1 on a regression).
+BENCH_ARGS ?= $(if $(filter-out 0,$(QUICK)),--quick)
+bench: deps ringbench guest native
+	./ringbench bench $(BENCH_ARGS)
+
+regress: deps ringbench guest native
+	./ringbench bench --quick --quiet --no-plots
+	./ringbench compare results/baseline.json results/latest
+
+clean:
+	rm -rf $(BUILD) ringbench
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

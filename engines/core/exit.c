@@ -1,0 +1,86 @@
+/* The one place VM exits are handled, for every engine. */
+#include <string.h>
+#include <time.h>
+
+#include "engines/core/devices.h"
+#include "engines/core/status.h"
+
+static const char *const reason_names[VM_EXIT_REASON_COUNT] = {
+	[VM_EXIT_IO] = "io",
+	[VM_EXIT_MMIO] = "mmio",
+	[VM_EXIT_HLT] = "hlt",
+	[VM_EXIT_HYPERCALL] = "hypercall",
+	[VM_EXIT_SHUTDOWN] = "shutdown",
+	[VM_EXIT_INTERRUPTED] = "interrupted",
+	[VM_EXIT_DEBUG] = "debug",
+	[VM_EXIT_INTERNAL_ERROR] = "internal-error",
+};
+
+const char *vm_exit_reason_name(enum vm_exit_reason r)
+{
+	return (unsigned)r < VM_EXIT_REASON_COUNT ? reason_names[r] : "?";
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void dispatch_io(struct vm *vm, struct vm_exit *x)
+{
+	for (uint32_t i = 0; i < x->io.count && !vm->finished; i++)
+		bus_access(&vm->pio, x->io.port, x->io.data + i * x->io.size,
+			   x->io.size, x->io.is_write);
+}
+
+static void dispatch_hypercall(struct vm *vm, struct vm_exit *x)
+{
+	if (x->hypercall.nr == HC_VAPIC_POLL_IRQ) {
+		vm->rb_counters[RB_CNT_VMCALL]++;
+		x->hypercall.ret = 0;
+	} else {
+		x->hypercall.ret = HC_ENOSYS;
+	}
+}
+
+void vm_dispatch_exit(struct vm *vm, struct vm_exit *x)
+{
+	uint64_t t0 = now_ns();
+
+	switch (x->reason) {
+	case VM_EXIT_IO:
+		dispatch_io(vm, x);
+		break;
+	case VM_EXIT_MMIO:
+		bus_access(&vm->mmio, x->mmio.gpa, x->mmio.data, x->mmio.size, x->mmio.is_write);
+		break;
+	case VM_EXIT_HLT:
+		if (vm->hlt_wait)
+			vm->hlt_wait(vm);
+		else
+			vm_finish(vm, RB_STATUS_HALTED, "guest halted with no interrupt source to wake it");
+		break;
+	case VM_EXIT_HYPERCALL:
+		dispatch_hypercall(vm, x);
+		break;
+	case VM_EXIT_SHUTDOWN:
+		vm_finish(vm, RB_STATUS_SHUTDOWN, "guest shut down (triple fault)%s%s",
+			  x->error.msg[0] ? ": " : "", x->error.msg);
+		break;
+	case VM_EXIT_INTERRUPTED:
+	case VM_EXIT_DEBUG:
+		break;          /* the run loop looks at vm->stop_requested */
+	case VM_EXIT_INTERNAL_ERROR:
+	default:
+		vm_finish(vm, RB_STATUS_ENGINE_ERROR, "%s engine error: %s",
+			  vm->ops ? vm->ops->name : "?", x->error.msg);
+		break;
+	}
+	if ((unsigned)x->reason < VM_EXIT_REASON_COUNT) {
+		vm->exits[x->reason].count++;
+		vm->exits[x->reason].host_ns += now_ns() - t0;
+	}
+}

@@ -1,0 +1,33 @@
+/* The software local APIC of the software engines (interp, bt), at
+ * 0xFEE00000 on the VM core's MMIO bus: timer (one-shot, periodic), EOI,
+ * TPR, self-IPI.  The engine asks it, at instruction boundaries, for the
+ * highest deliverable vector and accepts it when it delivers. */
+#ifndef RINGBENCH_LAPIC_H
+#define RINGBENCH_LAPIC_H
+
+#include <stdint.h>
+
+struct vm;
+struct lapic;
+
+/* Create the LAPIC, register it on vm->mmio, set vm->lapic and
+ * vm->hlt_wait.  The VM owns it (freed with the VM).  NULL on failure. */
+struct lapic *lapic_create(struct vm *vm);
+
+/* Highest vector the LAPIC would deliver now (IRR above the processor
+ * priority), or -1.  Advances the timer to the present first. */
+int lapic_pending(struct lapic *l);
+/* The CPU takes vector vec: IRR -> ISR. */
+void lapic_accept(struct lapic *l, int vec);
+
+/* TPR, for MOV CR8 (CR8 = TPR[7:4]). */
+uint8_t lapic_get_tpr(const struct lapic *l);
+void lapic_set_tpr(struct lapic *l, uint8_t tpr);
+
+/* Host CLOCK_MONOTONIC time of the next timer expiry, 0 if none. */
+uint64_t lapic_next_deadline(const struct lapic *l);
+
+/* The timer counts at 1 GHz before the divider, as KVM's LAPIC does. */
+#define LAPIC_TIMER_HZ 1000000000ull
+
+#endif

@@ -1,0 +1,42 @@
+/* Multiboot v1 loader: ELF32 and ELF64 kernels (or the a.out kludge), a
+ * command line, modules, and the Multiboot info block with a memory map. */
+#ifndef RINGBENCH_LOADER_H
+#define RINGBENCH_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engines/core/vm.h"
+
+#define MB_INFO_START 0x8000u    /* [MB_INFO_START, MB_INFO_END) holds the info block */
+#define MB_INFO_END   0x10000u
+#define MB_MAX_MODULES 16
+#define MB_MAX_IMAGE  (256u << 20)
+
+struct mb_module {
+	const char *path;
+	const char *cmdline;          /* NULL: the path */
+};
+
+struct mb_boot {
+	uint32_t entry;               /* physical entry point */
+	uint32_t info;                /* physical address of the info block */
+	uint64_t kernel_end;          /* first byte after the loaded kernel */
+};
+
+/* Load a kernel image held in memory; name is used in error messages.
+ * 0 on success; -1 with err = "NAME: problem" on failure. */
+int loader_load_image(struct vm *vm, const uint8_t *img, size_t size, const char *name,
+		      const char *cmdline, const struct mb_module *mods, unsigned n_mods,
+		      struct mb_boot *boot, char *err, size_t len);
+
+/* Read the kernel and modules from files, then load as above. */
+int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
+		     const struct mb_module *mods, unsigned n_mods,
+		     struct mb_boot *boot, char *err, size_t len);
+
+/* Read a whole file (at most max bytes) into malloc'd memory. */
+int loader_read_file(const char *path, size_t max, uint8_t **out, size_t *size,
+		     char *err, size_t len);
+
+#endif

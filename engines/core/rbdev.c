@@ -1,0 +1,114 @@
+/* The ringbench device (docs/platform.md): benchmark markers, the doorbell
+ * hypercall handled by the VM process, a null port and a null MMIO page. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engines/core/devices.h"
+
+enum { RB_MARK_BEGIN = 0x00, RB_MARK_END = 0x04, RB_DOORBELL = 0x08,
+       RB_NULL = 0x0c, RB_CNT_SELECT = 0x10, RB_CNT_READ = 0x14 };
+
+struct rb_hcall {
+	uint64_t nr, args[4], ret;
+};
+
+struct rbdev {
+	struct vm *vm;
+	uint32_t selected;
+};
+
+/* Apply count {gpa, value} pairs to guest page tables: the batched
+ * alternative to trapping each PTE write. */
+static uint64_t rb_pte_batch(struct vm *vm, uint64_t list_gpa, uint64_t count)
+{
+	uint64_t (*pairs)[2];
+
+	if (count > 4096)
+		return (uint64_t)-1;
+	pairs = vm_gpa(vm, list_gpa, count * 16);
+	if (!pairs)
+		return (uint64_t)-1;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t *pte = vm_gpa(vm, pairs[i][0], 8);
+		if (!pte || (pairs[i][0] & 7))
+			return (uint64_t)-1;
+		__atomic_store_n(pte, pairs[i][1], __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static void rb_doorbell(struct vm *vm, uint32_t gpa)
+{
+	struct rb_hcall *h = vm_gpa(vm, gpa, sizeof(*h));
+
+	vm->rb_counters[RB_CNT_DOORBELL]++;
+	if (!h || (gpa & 7))
+		return;
+	switch (h->nr) {
+	case RB_HC_NULL:      h->ret = 0; break;
+	case RB_HC_PTE_BATCH: h->ret = rb_pte_batch(vm, h->args[0], h->args[1]); break;
+	default:              h->ret = (uint64_t)-1; break;
+	}
+}
+
+static void rbdev_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
+{
+	struct rbdev *rb = dev;
+	struct vm *vm = rb->vm;
+	uint32_t v = 0;
+
+	if (is_write)
+		memcpy(&v, data, size < 4 ? size : 4);
+	else
+		memset(data, 0, size);
+
+	switch (off & ~3ull) {
+	case RB_MARK_BEGIN:
+	case RB_MARK_END:
+		if (is_write && vm->on_marker)
+			vm->on_marker(vm, v, (off & ~3ull) == RB_MARK_END, vm->marker_ctx);
+		break;
+	case RB_DOORBELL:
+		if (is_write)
+			rb_doorbell(vm, v);
+		break;
+	case RB_NULL:
+		vm->rb_counters[RB_CNT_NULL_PORT]++;
+		break;
+	case RB_CNT_SELECT:
+		if (is_write)
+			rb->selected = v & 7;
+		break;
+	case RB_CNT_READ:
+		if (!is_write) {
+			uint32_t c = (uint32_t)vm->rb_counters[rb->selected];
+			memcpy(data, &c, size < 4 ? size : 4);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void null_page_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
+{
+	struct vm *vm = dev;
+
+	(void)off;
+	if (!is_write)
+		memset(data, 0, size);
+	vm->rb_counters[RB_CNT_NULL_PAGE]++;
+}
+
+int rbdev_register(struct vm *vm)
+{
+	struct rbdev *rb = calloc(1, sizeof(*rb));
+
+	if (!rb)
+		return -1;
+	rb->vm = vm;
+	vm_own(vm, rb);
+	if (bus_register(&vm->pio, RBDEV_PORT_BASE, RBDEV_PORT_LEN, rbdev_io, rb, "ringbench") < 0)
+		return -1;
+	return bus_register(&vm->mmio, RBDEV_NULL_PAGE, 4096, null_page_io, vm, "null-page");
+}

@@ -1,0 +1,83 @@
+/* The run loop: engine run, exit dispatch, until the VM finishes or times out. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "engines/core/console.h"
+#include "engines/core/status.h"
+#include "engines/core/vm.h"
+
+static struct vm *volatile running_vm;
+
+static void on_timeout(int sig)
+{
+	struct vm *vm = running_vm;
+
+	(void)sig;
+	if (!vm)
+		return;
+	vm->stop_requested = 1;
+	if (vm->ops->kick)
+		vm->ops->kick(vm->engine);
+}
+
+static int arm_timeout(timer_t *timer, double seconds)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	struct itimerspec its;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_timeout;     /* no SA_RESTART: KVM_RUN must see EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -1;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGALRM;
+	if (timer_create(CLOCK_MONOTONIC, &sev, timer) < 0)
+		return -1;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	/* Re-fire every 100 ms: a kick that lands just before KVM_RUN is not lost. */
+	its.it_interval.tv_nsec = 100 * 1000 * 1000;
+	return timer_settime(*timer, 0, &its, NULL);
+}
+
+int vm_run(struct vm *vm, double timeout_s)
+{
+	struct vm_exit exit;
+	timer_t timer;
+	int have_timer = 0;
+
+	running_vm = vm;
+	if (timeout_s > 0) {
+		if (arm_timeout(&timer, timeout_s) < 0) {
+			vm_finish(vm, RB_STATUS_ENGINE_ERROR, "cannot arm the timeout: %s", strerror(errno));
+			return vm->exit_status;
+		}
+		have_timer = 1;
+	}
+	/* Cleared once: dispatch fills read data and hypercall results that
+	 * the engine's next run() consumes. */
+	memset(&exit, 0, sizeof(exit));
+	while (!vm->finished) {
+		if (vm->ops->run(vm->engine, &exit) < 0 && exit.reason != VM_EXIT_INTERNAL_ERROR) {
+			exit.reason = VM_EXIT_INTERNAL_ERROR;
+			snprintf(exit.error.msg, sizeof(exit.error.msg), "run failed");
+		}
+		vm_dispatch_exit(vm, &exit);
+		if (vm->stop_requested && !vm->finished)
+			vm_finish(vm, RB_STATUS_TIMEOUT, "guest still running after the %g s timeout", timeout_s);
+	}
+	if (have_timer)
+		timer_delete(timer);
+	running_vm = NULL;
+	if (vm->console)
+		console_flush(vm->console);
+	return vm->exit_status;
+}

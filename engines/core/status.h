@@ -1,0 +1,16 @@
+/* Process exit statuses of `ringbench run`.  A guest's debug-exit write of v
+ * gives (v << 1) | 1, always odd; ringbench's own statuses are even, so the
+ * two never collide. */
+#ifndef RINGBENCH_STATUS_H
+#define RINGBENCH_STATUS_H
+
+enum {
+	RB_STATUS_USAGE = 2,          /* bad option, bad guest image */
+	RB_STATUS_NO_ENGINE = 4,      /* engine unavailable (no /dev/kvm, ...) */
+	RB_STATUS_SHUTDOWN = 6,       /* guest triple-faulted */
+	RB_STATUS_ENGINE_ERROR = 8,   /* the engine could not go on */
+	RB_STATUS_HALTED = 10,        /* HLT with nothing to wake the guest */
+	RB_STATUS_TIMEOUT = 124,      /* --timeout passed, as timeout(1) */
+};
+
+#endif

@@ -1,0 +1,82 @@
+/* 16550A UART at COM1.  Transmit only: every THR write goes to the console
+ * at once, so the line status always reports the transmitter empty. */
+#include <stdlib.h>
+
+#include "engines/core/console.h"
+#include "engines/core/devices.h"
+
+enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };
+#define LCR_DLAB   0x80
+#define LSR_THRE   0x20
+#define LSR_TEMT   0x40
+#define IIR_NO_INT 0x01
+#define IIR_FIFO   0xc0
+
+struct uart {
+	struct vm *vm;
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+};
+
+static uint8_t uart_read(struct uart *u, unsigned reg)
+{
+	switch (reg) {
+	case REG_DATA:    return (u->lcr & LCR_DLAB) ? u->dll : 0;
+	case REG_IER:     return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+	case REG_IIR_FCR: return IIR_NO_INT | ((u->fcr & 1) ? IIR_FIFO : 0);
+	case REG_LCR:     return u->lcr;
+	case REG_MCR:     return u->mcr;
+	case REG_LSR:     return LSR_THRE | LSR_TEMT;
+	case REG_MSR:     return 0xb0;   /* DCD, DSR, CTS: a cable is there */
+	default:          return u->scr;
+	}
+}
+
+static void uart_write(struct uart *u, unsigned reg, uint8_t v)
+{
+	switch (reg) {
+	case REG_DATA:
+		if (u->lcr & LCR_DLAB)
+			u->dll = v;
+		else if (u->vm->console)
+			console_putc(u->vm->console, (char)v);
+		break;
+	case REG_IER:
+		if (u->lcr & LCR_DLAB)
+			u->dlm = v;
+		else
+			u->ier = v & 0x0f;
+		break;
+	case REG_IIR_FCR: u->fcr = v; break;
+	case REG_LCR:     u->lcr = v; break;
+	case REG_MCR:     u->mcr = v & 0x1f; break;
+	case REG_SCR:     u->scr = v; break;
+	default:          break;          /* LSR, MSR: read-only */
+	}
+}
+
+static void uart_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
+{
+	/* Byte registers; a wider access touches consecutive ones. */
+	for (unsigned i = 0; i < size; i++) {
+		unsigned reg = (unsigned)(off + i) & 7;
+		if (is_write)
+			uart_write(dev, reg, data[i]);
+		else
+			data[i] = uart_read(dev, reg);
+	}
+}
+
+int uart_register(struct vm *vm)
+{
+	struct uart *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return -1;
+	u->vm = vm;
+	if (bus_register(&vm->pio, UART_COM1_BASE, 8, uart_io, u, "uart") < 0) {
+		free(u);
+		return -1;
+	}
+	vm_own(vm, u);
+	return 0;
+}

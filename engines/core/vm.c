@@ -1,0 +1,86 @@
+/* VM lifetime: guest RAM and the standard platform. */
+#include "engines/core/vm.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "engines/core/devices.h"
+
+struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t len)
+{
+	struct vm *vm;
+
+	if (size < VM_MIN_MEM || size > VM_MAX_MEM || (size & 0xfff)) {
+		snprintf(err, len, "memory size %llu bytes is outside [%llu MiB, %llu MiB] or not page-aligned",
+			 (unsigned long long)size, VM_MIN_MEM >> 20, VM_MAX_MEM >> 20);
+		return NULL;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	/* Anonymous memory is zeroed: the guest needs no zeroing loop of its own. */
+	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		snprintf(err, len, "cannot map %llu MiB of guest RAM", (unsigned long long)size >> 20);
+		free(vm);
+		return NULL;
+	}
+	vm->ram_size = size;
+	vm->console = console;
+	vm->pio.name = "pio";
+	vm->mmio.name = "mmio";
+	if (uart_register(vm) < 0 || debugexit_register(vm) < 0 || rbdev_register(vm) < 0) {
+		snprintf(err, len, "cannot register the platform devices");
+		vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->engine)
+		vm->ops->destroy(vm->engine);
+	for (unsigned i = 0; i < vm->n_owned; i++)
+		free(vm->owned[i]);
+	bus_free(&vm->pio);
+	bus_free(&vm->mmio);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	free(vm);
+}
+
+void vm_own(struct vm *vm, void *p)
+{
+	if (vm->n_owned < sizeof(vm->owned) / sizeof(vm->owned[0]))
+		vm->owned[vm->n_owned++] = p;
+	else
+		abort();        /* a programming error: raise the table size */
+}
+
+void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+void vm_finish(struct vm *vm, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->finished)
+		return;         /* the first reason is the real one */
+	vm->finished = 1;
+	vm->exit_status = status;
+	va_start(ap, fmt);
+	vsnprintf(vm->finish_reason, sizeof(vm->finish_reason), fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,90 @@
+/* The VM core: guest RAM, buses and devices, the loader's output, and the
+ * run loop with the one exit dispatcher shared by every engine. */
+#ifndef RINGBENCH_VM_H
+#define RINGBENCH_VM_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engines/engine.h"
+#include "engines/core/bus.h"
+
+struct console;
+struct lapic;
+
+#define VM_DEFAULT_MEM (64ull << 20)
+#define VM_MIN_MEM     (2ull << 20)
+#define VM_MAX_MEM     (3ull << 30)   /* stays below the 32-bit MMIO hole */
+
+/* Exit accounting, per engine-independent reason. */
+struct vm_exit_stat {
+	uint64_t count;
+	uint64_t host_ns;             /* time in the VM core handling it */
+};
+
+/* Called when the guest writes the ringbench marker port. */
+typedef void (*vm_marker_fn)(struct vm *vm, uint32_t seq, int is_end, void *ctx);
+
+struct vm {
+	uint8_t *ram;
+	uint64_t ram_size;
+	struct bus pio, mmio;
+	struct console *console;
+	struct lapic *lapic;          /* software LAPIC (interp, bt); NULL under kvm */
+
+	const struct engine_ops *ops;
+	struct engine *engine;
+
+	/* Set by a debug-exit write, a shutdown, an error or the timeout. */
+	int finished;
+	int exit_status;              /* process exit status */
+	char finish_reason[300];
+
+	volatile sig_atomic_t stop_requested;
+	struct vm_exit_stat exits[VM_EXIT_REASON_COUNT];
+
+	/* How a halted vCPU waits for its next interrupt: set by the device
+	 * that can wake it (the software LAPIC).  NULL: HLT ends the VM. */
+	void (*hlt_wait)(struct vm *vm);
+
+	void *owned[16];              /* device state freed with the VM */
+	unsigned n_owned;
+
+	/* ringbench device state (engines/core/rbdev.c) */
+	uint64_t rb_counters[8];
+	vm_marker_fn on_marker;
+	void *marker_ctx;
+};
+
+/* Create a VM with size bytes of zeroed RAM and the standard PC platform
+ * (UART, debug-exit, ringbench device and null page). NULL + err on failure. */
+struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t len);
+void vm_destroy(struct vm *vm);
+
+/* Free p when the VM is destroyed (device state). */
+void vm_own(struct vm *vm, void *p);
+
+/* Guest-physical pointer into RAM, or NULL if [gpa, gpa+len) is not RAM. */
+void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* End the VM with a process exit status and a one-line reason. */
+void vm_finish(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Handle one exit: route I/O and MMIO to the buses, HLT, hypercalls,
+ * shutdown and errors.  The one place exits are handled for all engines. */
+void vm_dispatch_exit(struct vm *vm, struct vm_exit *exit);
+
+/* Attach an engine, set the entry state, and run until vm->finished.
+ * timeout_s 0 means none. Returns vm->exit_status. */
+int vm_run(struct vm *vm, double timeout_s);
+
+/* The Multiboot v1 entry state: 32-bit protected mode, paging off, flat
+ * 4 GiB segments, EAX=0x2BADB002, EBX=info. */
+void vm_multiboot_entry_state(struct cpu_state *s, uint32_t entry, uint32_t info);
+
+/* CPUID leaves 0x40000000.. that name ringbench (engines/core/cpuid_leaf.c). */
+int vm_hypervisor_cpuid(uint32_t leaf, const char *engine, uint32_t out[4]);
+
+#endif

@@ -1,0 +1,129 @@
+/* The one interface every CPU-virtualization engine implements.
+ *
+ * An engine runs guest code over the VM core's RAM and stops whenever the
+ * guest does something the VM core must handle (port I/O, MMIO, HLT,
+ * hypercall, shutdown, error).  It reports that in one engine-independent
+ * form, struct vm_exit, which vm_dispatch_exit() (engines/core/exit.c)
+ * handles for all engines.  An engine never talks to a device itself. */
+#ifndef RINGBENCH_ENGINE_H
+#define RINGBENCH_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct engine;
+
+/* Segment register with its hidden part, as KVM's struct kvm_segment. */
+struct segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint8_t type, present, dpl, db, s, l, g, avl, unusable;
+};
+
+struct dtable {
+	uint64_t base;
+	uint16_t limit;
+};
+
+/* GPR indices in instruction-encoding order. */
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15, R_COUNT };
+/* Segment indices in instruction-encoding order. */
+enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_COUNT };
+
+/* The full architectural state an engine gets and sets. */
+struct cpu_state {
+	uint64_t gpr[R_COUNT];
+	uint64_t rip, rflags;
+	struct segment seg[S_COUNT], tr, ldtr;
+	struct dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+	uint64_t dr[8];                 /* dr4/dr5 unused */
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t tsc_aux, pat, apic_base;
+};
+
+enum vm_exit_reason {
+	VM_EXIT_IO,             /* port I/O: data in io.data */
+	VM_EXIT_MMIO,           /* access to guest-physical address not in RAM */
+	VM_EXIT_HLT,            /* HLT with nothing the engine can wake it for */
+	VM_EXIT_HYPERCALL,      /* VMCALL/VMMCALL the engine passes to the VMM */
+	VM_EXIT_SHUTDOWN,       /* triple fault */
+	VM_EXIT_INTERRUPTED,    /* vm->stop_requested (timeout) or a signal */
+	VM_EXIT_DEBUG,          /* engine-specific stop (single step, lockstep) */
+	VM_EXIT_INTERNAL_ERROR, /* the engine cannot go on: error.msg says why */
+	VM_EXIT_REASON_COUNT
+};
+
+struct vm_exit {
+	enum vm_exit_reason reason;
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;     /* 1, 2 or 4 */
+			bool is_write;
+			uint32_t count;   /* > 1 for REP INS/OUTS */
+			uint8_t *data;    /* count*size bytes, engine-owned buffer */
+		} io;
+		struct {
+			uint64_t gpa;
+			uint8_t size;     /* 1, 2, 4 or 8 */
+			bool is_write;
+			uint8_t data[8];
+		} mmio;
+		struct {
+			uint64_t nr, args[4], ret;
+		} hypercall;
+		struct {
+			char msg[256];
+		} error;                  /* INTERNAL_ERROR and SHUTDOWN */
+	};
+};
+
+/* One named engine counter ("exits.io", "insns", "blocks.translated"). */
+struct engine_counter {
+	char name[48];
+	uint64_t value;
+};
+
+struct engine_ops {
+	const char *name;       /* kvm, interp, bt: the one name used everywhere */
+	const char *summary;    /* one line for `ringbench engines` */
+
+	/* Usable here?  On false, why (one line) is filled in.  On true,
+	 * why may carry a note (e.g. the KVM flavour). */
+	bool (*probe)(char *why, size_t len);
+
+	/* Create a VM with one vCPU over vm->ram.  NULL and err on failure. */
+	struct engine *(*create)(struct vm *vm, char *err, size_t len);
+	void (*destroy)(struct engine *e);
+
+	int (*get_state)(struct engine *e, struct cpu_state *s);
+	int (*set_state)(struct engine *e, const struct cpu_state *s);
+
+	/* Run until the VM core must act; fill *exit.  The data of an IO/MMIO
+	 * read or a hypercall's ret, filled in by vm_dispatch_exit(), is
+	 * consumed by the next run() call.  Returns 0, or -1 with exit
+	 * reason INTERNAL_ERROR. */
+	int (*run)(struct engine *e, struct vm_exit *exit);
+
+	/* Called from a signal handler to make run() return soon with
+	 * VM_EXIT_INTERRUPTED; must be async-signal-safe.  May be NULL when
+	 * the engine polls vm->stop_requested. */
+	void (*kick)(struct engine *e);
+
+	/* Engine counters since create (cumulative); returns how many. */
+	size_t (*counters)(struct engine *e, struct engine_counter *out, size_t max);
+};
+
+/* The registry (engines/registry.c). */
+const struct engine_ops *engine_find(const char *name);
+const struct engine_ops *const *engine_list(void);
+
+const char *vm_exit_reason_name(enum vm_exit_reason r);
+
+#endif

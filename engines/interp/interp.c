@@ -1,0 +1,127 @@
+/* The interpreter engine behind engines/engine.h: every guest
+ * instruction decoded once (Capstone) into the decode cache and executed
+ * by the shared x86 semantics layer (engines/x86). */
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
+#include "engines/interp/interp.h"
+
+static bool interp_probe(char *why, size_t len)
+{
+	int major, minor;
+
+	cs_version(&major, &minor);
+	snprintf(why, len, "software interpreter (Capstone %d.%d)", major, minor);
+	return true;
+}
+
+static void on_code_write(void *ctx, uint64_t pa, unsigned size)
+{
+	struct engine *e = ctx;
+
+	bc_invalidate(&e->bc, &e->cpu, pa, size);
+}
+
+static struct engine *interp_create(struct vm *vm, char *err, size_t len)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	e->vm = vm;
+	x86_cpu_init(&e->cpu, vm, "interp");
+	if (!vm->lapic && !lapic_create(vm)) {
+		snprintf(err, len, "cannot create the software LAPIC");
+		free(e);
+		return NULL;
+	}
+	e->cpu.code_pages = calloc((vm->ram_size >> 12) + 1, 1);
+	if (!e->cpu.code_pages || bc_init(&e->bc, vm->ram_size) < 0) {
+		snprintf(err, len, "out of memory for the decode cache");
+		free(e->cpu.code_pages);
+		bc_free(&e->bc);
+		free(e);
+		return NULL;
+	}
+	e->cpu.code_write = on_code_write;
+	e->cpu.code_ctx = e;
+	e->last_exit = VM_EXIT_REASON_COUNT;
+	e->poll = 1;
+	return e;
+}
+
+static void interp_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	bc_free(&e->bc);
+	free(e->cpu.code_pages);
+	free(e);
+}
+
+static int interp_get_state(struct engine *e, struct cpu_state *s)
+{
+	x86_get_state(&e->cpu, s);
+	return 0;
+}
+
+static int interp_set_state(struct engine *e, const struct cpu_state *s)
+{
+	x86_set_state(&e->cpu, s);
+	return 0;
+}
+
+static void put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v)
+{
+	if (*n < max) {
+		snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
+		out[*n].value = v;
+		(*n)++;
+	}
+}
+
+static size_t interp_counters(struct engine *e, struct engine_counter *out, size_t max)
+{
+	const struct x86_counters *c = &e->cpu.cnt;
+	size_t n = 0;
+	char name[48];
+
+	put(out, max, &n, "insns", c->insns);
+	put(out, max, &n, "exceptions", c->exceptions);
+	put(out, max, &n, "interrupts", c->interrupts);
+	put(out, max, &n, "tlb.misses", c->tlb_misses);
+	put(out, max, &n, "tlb.flushes", c->tlb_flushes);
+	put(out, max, &n, "decode.misses", e->bc.misses);
+	put(out, max, &n, "decode.insns", e->bc.insns_decoded);
+	put(out, max, &n, "decode.invalidations", e->bc.invalidations);
+	put(out, max, &n, "decode.flushes", e->bc.flushes);
+	put(out, max, &n, "decode.uncached", e->uncached_steps);
+	put(out, max, &n, "decode.links", e->links);
+	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		/* MMIO is routed to the bus inside the engine: counted there. */
+		uint64_t v = e->exits[r] + c->exits[r];
+		if (!v)
+			continue;
+		snprintf(name, sizeof(name), "exits.%s", vm_exit_reason_name(r));
+		put(out, max, &n, name, v);
+	}
+	return n;
+}
+
+const struct engine_ops interp_engine_ops = {
+	.name = "interp",
+	.summary = "interpreter: Capstone decode cache + shared x86 semantics, software LAPIC",
+	.probe = interp_probe,
+	.create = interp_create,
+	.destroy = interp_destroy,
+	.get_state = interp_get_state,
+	.set_state = interp_set_state,
+	.run = interp_run,
+	.kick = NULL,
+	.counters = interp_counters,
+};

@@ -1,0 +1,172 @@
+/* The interpreter's main loop: at each block boundary poll the stop flag
+ * and (every few blocks, or when something changed) the LAPIC; look the
+ * block up by the physical address of RIP; run its handlers in order. */
+#include <setjmp.h>
+
+#include "engines/core/vm.h"
+#include "engines/interp/interp.h"
+
+#define IRQ_POLL_BLOCKS 64
+
+static struct block *find_block(struct engine *e, struct x86_cpu *cpu)
+{
+	uint64_t lin = (cpu->seg_base[S_CS] + cpu->rip) & cpu->lin_mask, pa;
+	struct x86_tlb_entry *t = x86_tlb(cpu, lin);
+	const uint8_t *p;
+	unsigned avail;
+	struct block *b;
+
+	if (__builtin_expect(t->tag_x == (lin & ~0xfffull), 1)) {
+		pa = t->pa | (lin & 0xfff);
+		b = bc_lookup(&e->bc, pa, cpu->mode);
+		if (b)
+			return b;
+	}
+	p = x86_fetch_ptr(cpu, lin, &pa, &avail);      /* may raise #PF */
+	if (!p) {
+		x86_internal_error(cpu, "execution from non-RAM address %#llx (rip %#llx)",
+				   (unsigned long long)pa, (unsigned long long)cpu->rip);
+		x86_exit_now(cpu);
+	}
+	b = bc_lookup(&e->bc, pa, cpu->mode);
+	return b ? b : bc_build(&e->bc, cpu, pa, p, avail, cpu->mode);
+}
+
+static int leave(struct engine *e, struct vm_exit *exit)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	*exit = cpu->exit;
+	e->last_exit = exit->reason;
+	e->last_was_read = exit->reason == VM_EXIT_IO && !exit->io.is_write;
+	if ((unsigned)exit->reason < VM_EXIT_REASON_COUNT)
+		e->exits[exit->reason]++;
+	cpu->exit_ready = false;
+	cpu->pending = false;
+	cpu->replay_n = cpu->replay_pos = 0;
+	return exit->reason == VM_EXIT_INTERNAL_ERROR ? -1 : 0;
+}
+
+static int leave_with(struct engine *e, struct vm_exit *exit, enum vm_exit_reason r)
+{
+	memset(&e->cpu.exit, 0, sizeof(e->cpu.exit));
+	e->cpu.exit.reason = r;
+	return leave(e, exit);
+}
+
+/* Run blocks until something needs the outer loop: an exit, a halt, an
+ * invalidated block, the stop flag.  A separate function so that prev
+ * starts afresh after every longjmp. */
+static void run_blocks(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	volatile sig_atomic_t *stop = e->vm ? &e->vm->stop_requested : NULL;
+	struct block *prev = NULL, *b;
+
+	for (;;) {
+		if (stop && *stop)
+			return;
+		/* No interrupt before the IN that left for its data has
+		 * re-executed and taken it (cpu->replay). */
+		if ((cpu->irq_check || --e->poll == 0) && cpu->replay_pos == cpu->replay_n) {
+			e->poll = IRQ_POLL_BLOCKS;
+			x86_check_irq(cpu);
+		}
+		b = NULL;
+		if (prev) {
+			for (int k = 0; k < 2; k++) {
+				const struct block_link *l = &prev->link[k];
+				if (l->rip == cpu->rip && l->gen == cpu->code_gen && l->cpl == cpu->cpl &&
+				    l->to->mode == cpu->mode) {
+					b = l->to;
+					break;
+				}
+			}
+		}
+		if (!b) {
+			uint64_t flushes = e->bc.flushes;
+			b = find_block(e, cpu);
+			if (e->bc.flushes != flushes)
+				prev = NULL;            /* freed with the whole cache */
+			if (!b) {
+				e->uncached_steps++;
+				x86_step(cpu);
+				prev = NULL;
+				if (cpu->pending)
+					return;
+				continue;
+			}
+			if (prev) {
+				/* Replace the stale slot, else the older one. */
+				int k;
+				if (prev->link[0].gen != cpu->code_gen)
+					k = 0;
+				else if (prev->link[1].gen != cpu->code_gen)
+					k = 1;
+				else
+					k = e->link_rr ^= 1;
+				prev->link[k] = (struct block_link){ cpu->rip, cpu->code_gen, b, cpu->cpl };
+				e->links++;
+			}
+		}
+		const struct x86_inst *in = b->insn, *end = b->insn + b->n;
+		for (; in < end; in++) {
+			cpu->cnt.insns++;
+			if (in->fn(cpu, in) || cpu->pending)
+				break;
+		}
+		if (cpu->pending)
+			return;
+		prev = b;
+	}
+}
+
+int interp_run(struct engine *e, struct vm_exit *exit)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	struct vm *vm = e->vm;
+
+	/* Finish what the previous exit started. */
+	if (e->last_was_read) {
+		uint64_t v = 0;
+		memcpy(&v, cpu->io_buf, sizeof(cpu->io_buf) < 8 ? sizeof(cpu->io_buf) : 8);
+		cpu->replay[0] = v;
+		cpu->replay_n = 1;
+		cpu->replay_pos = 0;
+		e->last_was_read = false;
+	} else if (e->last_exit == VM_EXIT_HYPERCALL) {
+		cpu->gpr[R_RAX] = exit->hypercall.ret;
+	}
+	e->last_exit = VM_EXIT_REASON_COUNT;
+	cpu->exit_ready = false;
+	cpu->pending = false;
+
+	switch (setjmp(cpu->jb)) {
+	case 0:
+		break;
+	case X86_JMP_FAULT:
+		cpu->replay_n = cpu->replay_pos = 0;
+		cpu->pending = false;
+		x86_handle_fault(cpu);          /* may longjmp here again */
+		break;
+	default:                                /* X86_JMP_EXIT */
+		return leave(e, exit);
+	}
+	if (cpu->exit_ready)
+		return leave(e, exit);
+	for (;;) {
+		if (vm && vm->stop_requested)
+			return leave_with(e, exit, VM_EXIT_INTERRUPTED);
+		if (cpu->halted) {
+			if (!x86_check_irq(cpu))
+				return leave_with(e, exit, VM_EXIT_HLT);
+		}
+		run_blocks(e);
+		if (cpu->pending) {
+			cpu->pending = false;
+			bc_reap(&e->bc);
+			if (cpu->exit_ready)
+				return leave(e, exit);
+		}
+	}
+}

@@ -1,0 +1,41 @@
+/* Internals of the KVM engine, shared by its files. */
+#ifndef RINGBENCH_KVM_H
+#define RINGBENCH_KVM_H
+
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engines/engine.h"
+
+#define KVM_STATS_MAX 64
+
+struct kvm_engine {
+	struct vm *vm;
+	int sys_fd, vm_fd, vcpu_fd, stats_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	int pending_hypercall;        /* a KVM_EXIT_HYPERCALL awaits its ret */
+
+	/* Exits that reached user space, by KVM exit reason. */
+	uint64_t user_exits[64];
+	uint64_t user_exit_ns[64];
+
+	/* The vCPU's binary statistics (KVM_GET_STATS_FD): in-kernel exits. */
+	unsigned n_stats;
+	struct { char name[48]; uint64_t offset; } stats[KVM_STATS_MAX];
+};
+
+enum kvm_flavour { KVM_FLAVOUR_NONE, KVM_FLAVOUR_VMX, KVM_FLAVOUR_SVM, KVM_FLAVOUR_PVM, KVM_FLAVOUR_OTHER };
+
+/* What the host's KVM really is, with a one-line description. */
+enum kvm_flavour kvm_detect_flavour(char *desc, size_t len);
+const char *kvm_flavour_name(enum kvm_flavour f);
+
+int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len);
+int kvm_get_state(struct engine *e, struct cpu_state *s);
+int kvm_set_state(struct engine *e, const struct cpu_state *s);
+void kvm_stats_open(struct kvm_engine *k);
+size_t kvm_stats_read(struct kvm_engine *k, struct engine_counter *out, size_t max);
+
+#endif

@@ -1,0 +1,80 @@
+/* The host-instruction implementations of the flag-producing operations
+ * (see alu.c for why), as static inline functions: alu.c builds its table
+ * from them and ops_fast.c inlines them into specialised handlers.
+ * Names: <op><size in bytes>, e.g. add4, shl8. */
+#ifndef RINGBENCH_X86_ALU_ASM_H
+#define RINGBENCH_X86_ALU_ASM_H
+
+#include "engines/x86/cpu.h"
+
+#define FL_IN  "addb $0x7f, %[of]\n\tsahf\n\t"
+#define FL_OUT "\n\tlahf\n\tseto %[of]"
+
+static inline uint64_t fl_merge(uint64_t fl, uint32_t ax, uint8_t of)
+{
+	return (fl & ~F_ARITH) | ((ax >> 8) & 0xd5) | ((uint64_t)of << 11);
+}
+
+#define FL_VARS(fl) \
+	uint32_t ax = (uint32_t)(*(fl) & 0xff) << 8; \
+	uint8_t of = (uint8_t)((*(fl) >> 11) & 1)
+
+/* dst = dst OP src */
+#define BIN(name, insn, T) \
+static inline uint64_t name(uint64_t a64, uint64_t b64, uint64_t *fl) \
+{ \
+	T a = (T)a64, b = (T)b64; \
+	FL_VARS(fl); \
+	__asm__(FL_IN insn " %[b], %[a]" FL_OUT \
+		: [a] "+r"(a), [of] "+r"(of), "+a"(ax) : [b] "r"(b) : "cc"); \
+	*fl = fl_merge(*fl, ax, of); \
+	return a; \
+}
+/* dst = OP dst */
+#define UN(name, insn, T) \
+static inline uint64_t name(uint64_t a64, uint64_t b64, uint64_t *fl) \
+{ \
+	T a = (T)a64; \
+	(void)b64; \
+	FL_VARS(fl); \
+	__asm__(FL_IN insn " %[a]" FL_OUT \
+		: [a] "+r"(a), [of] "+r"(of), "+a"(ax) : : "cc"); \
+	*fl = fl_merge(*fl, ax, of); \
+	return a; \
+}
+/* dst = dst SHIFT cl */
+#define SH(name, insn, T) \
+static inline uint64_t name(uint64_t a64, uint64_t b64, uint64_t *fl) \
+{ \
+	T a = (T)a64; \
+	uint8_t c = (uint8_t)b64; \
+	FL_VARS(fl); \
+	__asm__(FL_IN insn " %%cl, %[a]" FL_OUT \
+		: [a] "+r"(a), [of] "+r"(of), "+a"(ax) : "c"(c) : "cc"); \
+	*fl = fl_merge(*fl, ax, of); \
+	return a; \
+}
+
+#define BIN4(op, insn) \
+	BIN(op##1, insn "b", uint8_t) BIN(op##2, insn "w", uint16_t) \
+	BIN(op##4, insn "l", uint32_t) BIN(op##8, insn "q", uint64_t)
+#define BIN3(op, insn) \
+	BIN(op##2, insn "w", uint16_t) BIN(op##4, insn "l", uint32_t) BIN(op##8, insn "q", uint64_t)
+#define UN4(op, insn) \
+	UN(op##1, insn "b", uint8_t) UN(op##2, insn "w", uint16_t) \
+	UN(op##4, insn "l", uint32_t) UN(op##8, insn "q", uint64_t)
+#define SH4(op, insn) \
+	SH(op##1, insn "b", uint8_t) SH(op##2, insn "w", uint16_t) \
+	SH(op##4, insn "l", uint32_t) SH(op##8, insn "q", uint64_t)
+
+BIN4(add, "add") BIN4(or, "or") BIN4(adc, "adc") BIN4(sbb, "sbb")
+BIN4(and, "and") BIN4(sub, "sub") BIN4(xor, "xor") BIN4(cmp, "cmp")
+BIN4(test, "test")
+SH4(rol, "rol") SH4(ror, "ror") SH4(rcl, "rcl") SH4(rcr, "rcr")
+SH4(shl, "shl") SH4(shr, "shr") SH4(sar, "sar")
+BIN3(bt, "bt") BIN3(bts, "bts") BIN3(btr, "btr") BIN3(btc, "btc")
+BIN3(bsf, "bsf") BIN3(bsr, "bsr") BIN3(imul, "imul")
+UN4(inc, "inc") UN4(dec, "dec") UN4(neg, "neg")
+
+
+#endif

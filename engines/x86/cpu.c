@@ -1,0 +1,229 @@
+/* CPU lifetime, state exchange with the engine interface, mode
+ * derivation, control registers, single steps and the interrupt check. */
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
+#include "engines/x86/ops.h"
+
+void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
+{
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->vm = vm;
+	if (vm) {
+		cpu->ram = vm->ram;
+		cpu->ram_size = vm->ram_size;
+	}
+	cpu->engine_name = engine_name;
+	cpu->delivering_vec = -1;
+	cpu->lin_mask = 0xffffffff;
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < TLB_SIZE; i++)
+			cpu->tlb[k][i].tag_r = cpu->tlb[k][i].tag_w = cpu->tlb[k][i].tag_x = TLB_NONE;
+	x86_tlb_flush(cpu, false);      /* also makes code_gen nonzero */
+	cpu->cnt.tlb_flushes = 0;
+}
+
+void x86_update_mode(struct x86_cpu *cpu)
+{
+	cpu->lma = cpu->efer & EFER_LMA;
+	cpu->paging = cpu->cr0 & CR0_PG;
+	if (!(cpu->cr0 & CR0_PE))
+		cpu->mode = 16;
+	else if (cpu->lma && cpu->seg[S_CS].l)
+		cpu->mode = 64;
+	else
+		cpu->mode = cpu->seg[S_CS].db ? 32 : 16;
+	cpu->lin_mask = cpu->mode == 64 ? ~0ull : 0xffffffffull;
+	for (int i = 0; i < S_COUNT; i++)
+		cpu->seg_base[i] = cpu->mode == 64 && i < S_FS ? 0 : cpu->seg[i].base;
+}
+
+void x86_get_state(const struct x86_cpu *cpu, struct cpu_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->gpr, cpu->gpr, sizeof(s->gpr));
+	s->rip = cpu->rip;
+	s->rflags = cpu->rflags;
+	memcpy(s->seg, cpu->seg, sizeof(s->seg));
+	s->tr = cpu->tr;
+	s->ldtr = cpu->ldtr;
+	s->gdt = cpu->gdt;
+	s->idt = cpu->idt;
+	s->cr0 = cpu->cr0;
+	s->cr2 = cpu->cr2;
+	s->cr3 = cpu->cr3;
+	s->cr4 = cpu->cr4;
+	s->cr8 = cpu->vm && cpu->vm->lapic ? lapic_get_tpr(cpu->vm->lapic) >> 4 : 0;
+	s->efer = cpu->efer;
+	memcpy(s->dr, cpu->dr, sizeof(s->dr));
+	s->star = cpu->star;
+	s->lstar = cpu->lstar;
+	s->cstar = cpu->cstar;
+	s->sfmask = cpu->sfmask;
+	s->kernel_gs_base = cpu->kernel_gs_base;
+	s->sysenter_cs = cpu->sysenter_cs;
+	s->sysenter_esp = cpu->sysenter_esp;
+	s->sysenter_eip = cpu->sysenter_eip;
+	s->tsc_aux = cpu->tsc_aux;
+	s->pat = cpu->pat;
+	s->apic_base = cpu->apic_base;
+}
+
+void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
+{
+	memcpy(cpu->gpr, s->gpr, sizeof(s->gpr));
+	cpu->rip = s->rip;
+	cpu->rflags = s->rflags | 2;
+	memcpy(cpu->seg, s->seg, sizeof(s->seg));
+	cpu->tr = s->tr;
+	cpu->ldtr = s->ldtr;
+	cpu->gdt = s->gdt;
+	cpu->idt = s->idt;
+	cpu->cr0 = s->cr0;
+	cpu->cr2 = s->cr2;
+	cpu->cr3 = s->cr3;
+	cpu->cr4 = s->cr4;
+	if (cpu->vm && cpu->vm->lapic)
+		lapic_set_tpr(cpu->vm->lapic, (uint8_t)((s->cr8 & 15) << 4));
+	cpu->efer = s->efer;
+	memcpy(cpu->dr, s->dr, sizeof(s->dr));
+	cpu->star = s->star;
+	cpu->lstar = s->lstar;
+	cpu->cstar = s->cstar;
+	cpu->sfmask = s->sfmask;
+	cpu->kernel_gs_base = s->kernel_gs_base;
+	cpu->sysenter_cs = s->sysenter_cs;
+	cpu->sysenter_esp = s->sysenter_esp;
+	cpu->sysenter_eip = s->sysenter_eip;
+	cpu->tsc_aux = s->tsc_aux;
+	cpu->pat = s->pat;
+	cpu->apic_base = s->apic_base;
+	cpu->cpl = (cpu->cr0 & CR0_PE) ? cpu->seg[S_CS].selector & 3 : 0;
+	cpu->halted = false;
+	x86_update_mode(cpu);
+	x86_tlb_flush(cpu, false);
+}
+
+uint64_t x86_read_cr(struct x86_cpu *cpu, int cr)
+{
+	switch (cr) {
+	case 0: return cpu->cr0;
+	case 2: return cpu->cr2;
+	case 3: return cpu->cr3;
+	case 4: return cpu->cr4;
+	case 8: return cpu->vm && cpu->vm->lapic ? lapic_get_tpr(cpu->vm->lapic) >> 4 : 0;
+	default: x86_ud(cpu);
+	}
+}
+
+void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
+{
+	uint64_t old;
+
+	switch (cr) {
+	case 0:
+		v |= 0x10;      /* ET is hardwired */
+		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)))
+			x86_gp(cpu, 0);
+		if ((v & CR0_PG) && !(cpu->cr0 & CR0_PG) && (cpu->efer & EFER_LME)) {
+			if (!(cpu->cr4 & CR4_PAE))
+				x86_gp(cpu, 0);
+			cpu->efer |= EFER_LMA;
+		}
+		if (!(v & CR0_PG))
+			cpu->efer &= ~EFER_LMA;
+		old = cpu->cr0;
+		cpu->cr0 = v;
+		if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
+			x86_tlb_flush(cpu, false);
+		break;
+	case 2:
+		cpu->cr2 = v;
+		break;
+	case 3:
+		if (cpu->lma && (v >> 52))
+			x86_gp(cpu, 0);
+		cpu->cr3 = v;
+		x86_tlb_flush(cpu, cpu->cr4 & CR4_PGE);
+		break;
+	case 4:
+		if ((v >> 32) || (cpu->lma && !(v & CR4_PAE)))
+			x86_gp(cpu, 0);
+		old = cpu->cr4;
+		cpu->cr4 = v;
+		if ((old ^ v) & (CR4_PGE | CR4_PAE | CR4_PSE))
+			x86_tlb_flush(cpu, false);
+		break;
+	case 8:
+		if (v > 15)
+			x86_gp(cpu, 0);
+		if (cpu->vm && cpu->vm->lapic)
+			lapic_set_tpr(cpu->vm->lapic, (uint8_t)(v << 4));
+		cpu->irq_check = true;
+		break;
+	default:
+		x86_ud(cpu);
+	}
+	x86_update_mode(cpu);
+}
+
+/* Fetch up to 15 bytes at RIP, across a page boundary if need be. */
+unsigned x86_fetch(struct x86_cpu *cpu, uint8_t *buf)
+{
+	uint64_t lin = x86_lin(cpu, S_CS, cpu->rip), pa;
+	unsigned avail, n;
+	const uint8_t *p = x86_fetch_ptr(cpu, lin, &pa, &avail);
+
+	if (!p) {
+		x86_internal_error(cpu, "execution from non-RAM address %#llx", (unsigned long long)pa);
+		x86_exit_now(cpu);
+	}
+	n = avail < 15 ? avail : 15;
+	memcpy(buf, p, n);
+	if (n < 15) {
+		uint64_t pa2;
+		unsigned avail2;
+		const uint8_t *q = x86_fetch_ptr(cpu, (lin + n) & cpu->lin_mask, &pa2, &avail2);
+		if (q) {
+			memcpy(buf + n, q, 15 - n);
+			n = 15;
+		}
+	}
+	return n;
+}
+
+void x86_step(struct x86_cpu *cpu)
+{
+	uint8_t buf[16];
+	struct x86_inst in;
+	unsigned n = x86_fetch(cpu, buf);
+
+	x86_decode(buf, n, cpu->mode, &in);
+	cpu->cur = &in;
+	in.fn(cpu, &in);
+	cpu->cur = NULL;
+	cpu->cnt.insns++;
+}
+
+bool x86_check_irq(struct x86_cpu *cpu)
+{
+	struct lapic *l = cpu->vm ? cpu->vm->lapic : NULL;
+	int v;
+
+	cpu->irq_check = false;
+	if (!l || !(cpu->rflags & F_IF))
+		return false;
+	if (cpu->sti_shadow) {
+		cpu->sti_shadow = false;
+		if (cpu->rip == cpu->sti_shadow_rip) {
+			cpu->irq_check = true;  /* look again one instruction later */
+			return false;
+		}
+	}
+	v = lapic_pending(l);
+	if (v < 0)
+		return false;
+	lapic_accept(l, v);
+	cpu->cnt.interrupts++;
+	x86_deliver(cpu, v, 0, 0, false, cpu->rip);
+	return true;
+}

@@ -1,0 +1,249 @@
+/* The x86 CPU model shared by the software engines (interp, bt): the
+ * architectural state, the software TLB, and the entry points of the
+ * semantics layer.  Faults leave an instruction by one longjmp back to the
+ * engine's loop (x86_raise), never by error codes threaded through calls. */
+#ifndef RINGBENCH_X86_CPU_H
+#define RINGBENCH_X86_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engines/engine.h"
+
+struct vm;
+struct x86_inst;
+
+/* RFLAGS bits */
+#define F_CF   0x1ull
+#define F_PF   0x4ull
+#define F_AF   0x10ull
+#define F_ZF   0x40ull
+#define F_SF   0x80ull
+#define F_TF   0x100ull
+#define F_IF   0x200ull
+#define F_DF   0x400ull
+#define F_OF   0x800ull
+#define F_IOPL 0x3000ull
+#define F_NT   0x4000ull
+#define F_RF   0x10000ull
+#define F_VM   0x20000ull
+#define F_AC   0x40000ull
+#define F_ID   0x200000ull
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+#define CR0_PE 0x1ull
+#define CR0_TS 0x8ull
+#define CR0_WP 0x10000ull
+#define CR0_PG 0x80000000ull
+#define CR4_PSE 0x10ull
+#define CR4_PAE 0x20ull
+#define CR4_PGE 0x80ull
+#define EFER_SCE 0x1ull
+#define EFER_LME 0x100ull
+#define EFER_LMA 0x400ull
+#define EFER_NXE 0x800ull
+
+/* Exception vectors */
+enum { X86_DE = 0, X86_DB = 1, X86_BP = 3, X86_UD = 6, X86_NM = 7, X86_DF = 8,
+       X86_TS = 10, X86_NP = 11, X86_SS = 12, X86_GP = 13, X86_PF = 14,
+       X86_AC = 17 };
+
+/* Software TLB: direct-mapped, one array per privilege (CPL 3 or not), so
+ * a hit needs no permission check.  A tag is the linear page address when
+ * that kind of access is allowed without a walk, else TLB_NONE. */
+#define TLB_BITS 10
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_NONE 1ull
+struct x86_tlb_entry {
+	uint64_t tag_r, tag_w, tag_x;
+	uint8_t *host;          /* host address of the page (RAM only) */
+	uint64_t pa;            /* guest-physical page address */
+	bool global;
+	bool used;              /* listed in tlb_used */
+};
+
+/* How run() left: the longjmp codes. */
+enum { X86_JMP_FAULT = 1, X86_JMP_EXIT = 2 };
+
+/* Counters the semantics layer keeps (the engine adds its own). */
+struct x86_counters {
+	uint64_t insns, exceptions, interrupts, tlb_misses, tlb_flushes;
+	uint64_t exits[VM_EXIT_REASON_COUNT];
+};
+
+#define X86_REPLAY_MAX 8
+
+struct x86_cpu {
+	uint64_t gpr[R_COUNT];
+	uint64_t rip, rflags;
+	struct segment seg[S_COUNT], tr, ldtr;
+	struct dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t dr[8];
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t tsc_aux, pat, apic_base;
+
+	/* Derived from the state above by x86_update_mode(). */
+	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */
+	uint8_t cpl;
+	uint8_t mode;                 /* 16, 32 or 64: code size */
+	bool paging, lma;
+	uint64_t lin_mask;            /* linear address width outside long mode */
+
+	struct x86_tlb_entry tlb[2][TLB_SIZE];
+	uint16_t tlb_used[2][TLB_SIZE];
+	unsigned tlb_nused[2];
+	/* Bumped whenever cached translations or decoded code may be stale
+	 * (TLB flushes, decode-cache invalidation): engines' chain links
+	 * carry the value they were made under. */
+	uint64_t code_gen;
+
+	/* Guest memory and the VM core. */
+	struct vm *vm;
+	uint8_t *ram;
+	uint64_t ram_size;
+	const char *engine_name;      /* for CPUID 0x40000001 */
+
+	/* Decode-cache hook: guest code pages (one byte per RAM page) and
+	 * the engine's callback when a write touches one. */
+	uint8_t *code_pages;
+	void (*code_write)(void *ctx, uint64_t pa, unsigned size);
+	void *code_ctx;
+
+	/* Fault and exit plumbing. */
+	jmp_buf jb;
+	const struct x86_inst *cur;   /* instruction being executed */
+	bool pending;                 /* stop after this instruction */
+	bool halted;
+	bool irq_check;               /* poll the LAPIC at the next boundary */
+	uint64_t sti_shadow_rip;      /* no interrupt before this RIP executes */
+	bool sti_shadow;
+	int fault_depth;              /* exceptions being delivered, nested */
+	int fault_vec, fault_has_err, delivering_vec;
+	uint32_t fault_err;
+	char fault_chain[160];
+	struct vm_exit exit;          /* the exit being built */
+	bool exit_ready;
+	/* Reads of I/O ports and MMIO leave the instruction, go to the VM
+	 * core and re-execute it, replaying the values in order. */
+	uint64_t replay[X86_REPLAY_MAX];
+	unsigned replay_n, replay_pos;
+	uint8_t io_buf[8];
+	uint8_t io_bulk[256];         /* REP OUTS data, count > 1 */
+
+	struct x86_counters cnt;
+};
+
+/* ---- lifetime and state (cpu.c) ---- */
+void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name);
+void x86_get_state(const struct x86_cpu *cpu, struct cpu_state *s);
+void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s);
+/* Recompute mode, CPL and segment bases after CS/EFER/CR0 change. */
+void x86_update_mode(struct x86_cpu *cpu);
+/* Decode and execute one instruction at RIP without any cache (tests, the
+ * translator's fallback).  Faults longjmp to cpu->jb. */
+void x86_step(struct x86_cpu *cpu);
+/* Up to 15 code bytes at RIP (fewer only when the next page is not RAM). */
+unsigned x86_fetch(struct x86_cpu *cpu, uint8_t *buf);
+/* The interrupt check at an instruction boundary: delivers the LAPIC's
+ * highest deliverable vector if IF allows.  True if one was delivered. */
+bool x86_check_irq(struct x86_cpu *cpu);
+
+/* ---- exceptions (except.c) ---- */
+_Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err);
+#define x86_gp(cpu, e) x86_raise(cpu, X86_GP, 1, e)
+#define x86_ud(cpu) x86_raise(cpu, X86_UD, 0, 0)
+/* Deliver an exception or interrupt through the IDT. soft: INT n (gate DPL
+ * is checked); next_rip: return address for traps and INT n. */
+void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err,
+		 bool soft, uint64_t next_rip);
+/* Called by the engine after a longjmp with X86_JMP_FAULT. */
+void x86_handle_fault(struct x86_cpu *cpu);
+/* Leave run() with an exit; cpu->exit is filled. */
+_Noreturn void x86_exit_now(struct x86_cpu *cpu);
+void x86_internal_error(struct x86_cpu *cpu, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- memory (mem.c) ---- */
+enum { ACC_R = 0, ACC_W = 1, ACC_X = 2 };
+void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global);
+void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin);
+/* Translate; on failure raise #PF.  Returns the physical address. */
+uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user);
+uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
+void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
+/* Supervisor-implicit accesses (descriptor tables, TSS, IDT). */
+uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size);
+void x86_write_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
+/* Host pointer to guest code at lin for fetching; *avail = bytes left in
+ * the page; raises #PF; NULL if not RAM.  *pa gets the physical address. */
+const uint8_t *x86_fetch_ptr(struct x86_cpu *cpu, uint64_t lin, uint64_t *pa, unsigned *avail);
+void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pa);
+
+static inline struct x86_tlb_entry *x86_tlb(struct x86_cpu *cpu, uint64_t lin)
+{
+	return &cpu->tlb[cpu->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+}
+
+static inline uint64_t x86_read(struct x86_cpu *cpu, uint64_t lin, unsigned size)
+{
+	struct x86_tlb_entry *e = x86_tlb(cpu, lin);
+	unsigned off = lin & 0xfff;
+
+	if (__builtin_expect(e->tag_r == (lin & ~0xfffull) && off <= 0x1000 - size, 1)) {
+		const uint8_t *p = e->host + off;
+		switch (size) {
+		case 1: return *p;
+		case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+		case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+		default: { uint64_t v; memcpy(&v, p, 8); return v; }
+		}
+	}
+	return x86_read_slow(cpu, lin, size);
+}
+
+static inline void x86_write(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+	struct x86_tlb_entry *e = x86_tlb(cpu, lin);
+	unsigned off = lin & 0xfff;
+
+	if (__builtin_expect(e->tag_w == (lin & ~0xfffull) && off <= 0x1000 - size, 1)) {
+		uint8_t *p = e->host + off;
+		switch (size) {
+		case 1: *p = (uint8_t)v; return;
+		case 2: { uint16_t t = (uint16_t)v; memcpy(p, &t, 2); return; }
+		case 4: { uint32_t t = (uint32_t)v; memcpy(p, &t, 4); return; }
+		default: memcpy(p, &v, 8); return;
+		}
+	}
+	x86_write_slow(cpu, lin, size, v);
+}
+
+/* ---- segments (seg.c) ---- */
+/* Load a segment register with the checks of MOV/POP Sreg. */
+void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel);
+/* Read a descriptor (8 bytes; 16 for system descriptors in long mode). */
+bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi);
+void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s);
+/* Load CS for a far transfer to a code segment (no call gates). */
+void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, int new_cpl);
+void x86_load_tr(struct x86_cpu *cpu, uint16_t sel);
+void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel);
+
+/* ---- MSR, CPUID, control registers (msr.c, cpuid.c, ops_sys.c) ---- */
+bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v);
+bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v);
+void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v);
+uint64_t x86_read_cr(struct x86_cpu *cpu, int cr);
+
+/* ---- registers ---- */
+static inline uint64_t x86_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+#endif

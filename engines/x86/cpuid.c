@@ -1,0 +1,84 @@
+/* CPUID: the host's identity with only the features this layer
+ * implements (no x87/SSE/AVX, no SMEP/SMAP, no x2APIC), the hypervisor
+ * bit, and ringbench's leaves 0x40000000.. from the VM core. */
+#include <cpuid.h>
+
+#include "engines/core/vm.h"
+#include "engines/x86/ops.h"
+
+/* Leaf 1 EDX: TSC, MSR, PAE, CX8, APIC, PGE, CMOV, PAT, CLFSH. */
+#define L1_EDX ((1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
+		(1u << 13) | (1u << 15) | (1u << 16) | (1u << 19))
+/* Leaf 1 ECX: CX16, hypervisor. */
+#define L1_ECX ((1u << 13) | (1u << 31))
+/* 0x80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM; ECX: LAHF/SAHF. */
+#define E1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
+#define E1_ECX 1u
+
+/* The host's CPUID, remembered: on a virtual host every CPUID traps to
+ * its hypervisor, and the guest's CPUID benchmark would measure that. */
+static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	static struct { uint32_t leaf, sub, r[4]; bool valid; } cache[64];
+	unsigned i = (leaf * 7 + sub + (leaf >> 28) * 13) % 64;
+
+	if (cache[i].valid && cache[i].leaf == leaf && cache[i].sub == sub) {
+		memcpy(r, cache[i].r, sizeof(cache[i].r));
+		return;
+	}
+	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+	cache[i].leaf = leaf;
+	cache[i].sub = sub;
+	memcpy(cache[i].r, r, sizeof(cache[i].r));
+	cache[i].valid = true;
+}
+
+void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	uint32_t h[4];
+
+	memset(out, 0, 4 * sizeof(uint32_t));
+	if (leaf >= 0x40000000u && leaf < 0x80000000u) {
+		vm_hypervisor_cpuid(leaf, cpu->engine_name ? cpu->engine_name : "interp", out);
+		return;
+	}
+	if (leaf >= 0x80000000u) {
+		host(0x80000000u, 0, h);
+		uint32_t max = h[0] < 0x80000008u ? h[0] : 0x80000008u;
+		if (leaf > max)
+			return;
+		host(leaf, sub, out);
+		switch (leaf) {
+		case 0x80000000u: out[0] = max; break;
+		case 0x80000001u: out[1] = 0; out[2] &= E1_ECX; out[3] &= E1_EDX; break;
+		case 0x80000007u: out[0] = out[1] = out[2] = 0; out[3] &= 1u << 8; break;
+		case 0x80000008u: out[0] &= 0xffff; out[1] = out[2] = out[3] = 0; break;
+		default: break;       /* brand string, cache descriptions */
+		}
+		return;
+	}
+	host(0, 0, h);
+	uint32_t max = h[0] < 7 ? h[0] : 7;
+	if (leaf > max)
+		return;
+	switch (leaf) {
+	case 0:
+		host(0, 0, out);
+		out[0] = max;
+		break;
+	case 1:
+		host(1, 0, out);
+		out[1] = (out[1] & 0xffff) | (1u << 16);       /* APIC ID 0, one CPU */
+		out[2] &= L1_ECX;
+		out[2] |= 1u << 31;
+		out[3] &= L1_EDX;
+		break;
+	case 2: case 4:
+		host(leaf, sub, out);
+		if (leaf == 4)
+			out[0] &= 0x3ff;        /* one core, one thread per cache */
+		break;
+	default:
+		break;                  /* 3, 5, 6, 7: nothing offered */
+	}
+}

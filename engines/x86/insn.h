@@ -1,0 +1,63 @@
+/* A decoded instruction: what the Capstone front end (decode.c) produces
+ * once per guest code address, and what every handler receives. */
+#ifndef RINGBENCH_X86_INSN_H
+#define RINGBENCH_X86_INSN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct x86_cpu;
+struct x86_inst;
+
+/* Every instruction handler has this signature.  It executes the
+ * instruction at cpu->rip and leaves RIP at the next one to run.  Returns
+ * nonzero when control flow or machine state changed so that the rest of
+ * a pre-decoded block must not run (taken branch, mode change, ...). */
+typedef int (*x86_handler)(struct x86_cpu *cpu, const struct x86_inst *in);
+
+enum { OP_NONE, OP_REG, OP_MEM, OP_IMM, OP_SREG, OP_CR, OP_DR };
+#define OPR_NONE 0xff
+#define OPR_RIP  16
+
+struct x86_op {
+	uint8_t kind, size;
+	uint8_t reg;            /* OP_REG: GPR index; OP_SREG/CR/DR: number */
+	uint8_t hi8;            /* AH, CH, DH, BH */
+	uint8_t seg;            /* OP_MEM: segment */
+	uint8_t base, index, scale;
+	int64_t disp;           /* OP_MEM displacement, OP_IMM value */
+};
+
+/* in->flags */
+#define IF_BLOCK_END 0x1        /* ends a pre-decoded block */
+#define IF_LOCK      0x2
+
+struct x86_inst {
+	x86_handler fn;
+	uint8_t len;
+	uint8_t opsize;         /* operand size in bytes */
+	uint8_t addrsize;       /* address size in bytes */
+	uint8_t nops;
+	uint8_t rep;            /* 0, 0xf3 (REP/REPE) or 0xf2 (REPNE) */
+	uint8_t cc;             /* condition for Jcc/SETcc/CMOVcc */
+	uint8_t flags;
+	uint8_t sseg;           /* segment override for string sources, else S_DS */
+	uint16_t id;            /* Capstone instruction id */
+	uint8_t bytes[15];
+	uint8_t mode;           /* decode mode: 16, 32, 64 */
+	struct x86_op op[3];
+};
+
+/* Decode one instruction at bytes (n available) in the given mode (16, 32
+ * or 64).  Fills *in (with the handler); returns the length, or 0 when the
+ * bytes are not an instruction (in->fn raises #UD then). */
+unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst *in);
+/* Capstone's text for an instruction, for error messages. */
+void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t len);
+
+/* The dispatch table (dispatch.c): handler for a Capstone id, or NULL. */
+x86_handler x86_handler_for(unsigned id, int *flags);
+/* A faster handler for this particular form (ops_fast.c), or NULL. */
+x86_handler x86_specialize(const struct x86_inst *in);
+
+#endif

@@ -1,0 +1,318 @@
+/* Guest memory: the 4-level page walk (U/S, R/W, NX, A/D, large pages),
+ * the software TLB fill, linear-address reads and writes, MMIO through
+ * the VM core's bus, and write tracking for the decode cache. */
+#include "engines/core/vm.h"
+#include "engines/x86/ops.h"
+
+#define PTE_P  0x1ull
+#define PTE_W  0x2ull
+#define PTE_U  0x4ull
+#define PTE_A  0x20ull
+#define PTE_D  0x40ull
+#define PTE_PS 0x80ull
+#define PTE_G  0x100ull
+#define PTE_XD (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static inline bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* Remember which entries may be valid, so a flush (every CR3 write)
+ * touches only those instead of the whole TLB. */
+static void tlb_note_used(struct x86_cpu *cpu, int k, struct x86_tlb_entry *e)
+{
+	if (!e->used) {
+		e->used = true;
+		cpu->tlb_used[k][cpu->tlb_nused[k]++] = (uint16_t)(e - cpu->tlb[k]);
+	}
+}
+
+void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
+{
+	for (int k = 0; k < 2; k++) {
+		unsigned kept = 0;
+		for (unsigned i = 0; i < cpu->tlb_nused[k]; i++) {
+			uint16_t idx = cpu->tlb_used[k][i];
+			struct x86_tlb_entry *e = &cpu->tlb[k][idx];
+			if (keep_global && e->global) {
+				cpu->tlb_used[k][kept++] = idx;
+				continue;
+			}
+			e->tag_r = e->tag_w = e->tag_x = TLB_NONE;
+			e->global = e->used = false;
+		}
+		cpu->tlb_nused[k] = kept;
+	}
+	cpu->cnt.tlb_flushes++;
+	cpu->code_gen++;
+}
+
+void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
+{
+	uint64_t page = lin & ~0xfffull;
+
+	cpu->code_gen++;
+	for (int k = 0; k < 2; k++) {
+		struct x86_tlb_entry *e = &cpu->tlb[k][(lin >> 12) & (TLB_SIZE - 1)];
+		if (e->tag_r == page || e->tag_w == page || e->tag_x == page) {
+			e->tag_r = e->tag_w = e->tag_x = TLB_NONE;
+			e->global = false;
+		}
+	}
+}
+
+void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pa)
+{
+	uint64_t page = pa & ~0xfffull;
+
+	if (!cpu->code_pages || page >= cpu->ram_size)
+		return;
+	cpu->code_pages[page >> 12] = 1;
+	/* Writes to the page must now take the slow path. */
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < cpu->tlb_nused[k]; i++) {
+			struct x86_tlb_entry *e = &cpu->tlb[k][cpu->tlb_used[k][i]];
+			if (e->pa == page)
+				e->tag_w = TLB_NONE;
+		}
+}
+
+static uint64_t phys_read8(struct x86_cpu *cpu, uint64_t pa)
+{
+	uint64_t v;
+
+	if (pa + 8 > cpu->ram_size)
+		return ~0ull;
+	memcpy(&v, cpu->ram + pa, 8);
+	return v;
+}
+
+static void phys_write8(struct x86_cpu *cpu, uint64_t pa, uint64_t v)
+{
+	if (pa + 8 <= cpu->ram_size)
+		memcpy(cpu->ram + pa, &v, 8);
+}
+
+_Noreturn static void page_fault(struct x86_cpu *cpu, uint64_t lin, uint32_t err)
+{
+	cpu->cr2 = lin;
+	x86_raise(cpu, X86_PF, 1, err);
+}
+
+/* Walk the 4-level tables for lin; check acc for a user or supervisor
+ * access; set A/D.  Fills *e (tags for what is allowed without a walk). */
+static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
+		     struct x86_tlb_entry *e)
+{
+	uint64_t table = cpu->cr3 & PTE_ADDR, pte = 0, ptes[4], pte_pa[4];
+	bool w_ok = true, u_ok = true, x_ok = true, nxe = cpu->efer & EFER_NXE;
+	uint32_t ferr = (acc == ACC_W ? 2u : 0u) | (user ? 4u : 0u) |
+			(acc == ACC_X && nxe ? 16u : 0u);
+	int level, n = 0;
+	unsigned shift = 39;
+
+	for (level = 4; level >= 1; level--, shift -= 9) {
+		uint64_t a = table + ((lin >> shift) & 511) * 8;
+		pte = phys_read8(cpu, a);
+		if (!(pte & PTE_P))
+			page_fault(cpu, lin, ferr);
+		if (((pte & PTE_XD) && !nxe) || (level == 4 && (pte & PTE_PS)))
+			page_fault(cpu, lin, ferr | 1 | 8);
+		w_ok = w_ok && (pte & PTE_W);
+		u_ok = u_ok && (pte & PTE_U);
+		x_ok = x_ok && !(nxe && (pte & PTE_XD));
+		ptes[n] = pte;
+		pte_pa[n++] = a;
+		if (level == 1 || ((level == 2 || level == 3) && (pte & PTE_PS)))
+			break;
+		table = pte & PTE_ADDR;
+	}
+	uint64_t psize_mask = level == 3 ? (1ull << 30) - 1 : level == 2 ? (1ull << 21) - 1 : 0xfff;
+	uint64_t pa = ((pte & PTE_ADDR) & ~psize_mask) | (lin & psize_mask);
+	bool wp = cpu->cr0 & CR0_WP;
+	bool ok = true;
+
+	if (user && !u_ok)
+		ok = false;
+	if (acc == ACC_W && !w_ok && (user || wp))
+		ok = false;
+	if (acc == ACC_X && !x_ok)
+		ok = false;
+	if (!ok)
+		page_fault(cpu, lin, ferr | 1);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t v = ptes[i] | PTE_A;
+		if (i == n - 1 && acc == ACC_W)
+			v |= PTE_D;
+		if (v != ptes[i])
+			phys_write8(cpu, pte_pa[i], v);
+	}
+	bool dirty = (pte & PTE_D) || acc == ACC_W;
+	uint64_t page = lin & ~0xfffull, ppage = pa & ~0xfffull;
+	bool ram = ppage + 0x1000 <= cpu->ram_size;
+	bool code = ram && cpu->code_pages && cpu->code_pages[ppage >> 12];
+
+	e->pa = ppage;
+	e->host = ram ? cpu->ram + ppage : NULL;
+	e->global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE);
+	e->tag_r = ram && (!user || u_ok) ? page : TLB_NONE;
+	e->tag_w = ram && dirty && !code && (user ? u_ok && w_ok : w_ok || !wp) ? page : TLB_NONE;
+	e->tag_x = ram && x_ok && (!user || u_ok) ? page : TLB_NONE;
+	return pa;
+}
+
+uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
+{
+	/* The TLB array is chosen by the kind of access, not by CPL: implicit
+	 * supervisor accesses at CPL 3 (IDT, GDT, TSS) fill array 0. */
+	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+	uint64_t pa;
+
+	tlb_note_used(cpu, user, e);
+	if (!cpu->paging) {
+		uint64_t page = lin & ~0xfffull;
+		bool ram = page + 0x1000 <= cpu->ram_size;
+		bool code = ram && cpu->code_pages && cpu->code_pages[page >> 12];
+		e->pa = page;
+		e->host = ram ? cpu->ram + page : NULL;
+		e->global = false;
+		e->tag_r = e->tag_x = ram ? page : TLB_NONE;
+		e->tag_w = ram && !code ? page : TLB_NONE;
+		return lin;
+	}
+	if (cpu->lma && !canonical(lin))
+		x86_gp(cpu, 0);
+	if (!(cpu->cr4 & CR4_PAE) || !cpu->lma) {
+		x86_internal_error(cpu, "paging without long mode (32-bit or PAE paging) is not implemented");
+		x86_exit_now(cpu);
+	}
+	cpu->cnt.tlb_misses++;
+	pa = walk(cpu, lin, acc, user, e);
+	return pa;
+}
+
+/* ---- physical access, RAM or MMIO ---- */
+
+static uint64_t phys_read(struct x86_cpu *cpu, uint64_t pa, unsigned size)
+{
+	uint64_t v = 0;
+
+	if (pa + size <= cpu->ram_size) {
+		memcpy(&v, cpu->ram + pa, size);
+		return v;
+	}
+	cpu->cnt.exits[VM_EXIT_MMIO]++;
+	if (!cpu->vm)
+		return x86_size_mask(size);
+	/* MMIO goes through the VM core's bus, like every engine's. */
+	bus_access(&cpu->vm->mmio, pa, (uint8_t *)&v, size, false);
+	cpu->irq_check = true;
+	return v & x86_size_mask(size);
+}
+
+static void phys_write(struct x86_cpu *cpu, uint64_t pa, unsigned size, uint64_t v)
+{
+	if (pa + size <= cpu->ram_size) {
+		if (cpu->code_pages && (cpu->code_pages[pa >> 12] ||
+					cpu->code_pages[(pa + size - 1) >> 12]) && cpu->code_write)
+			cpu->code_write(cpu->code_ctx, pa, size);
+		memcpy(cpu->ram + pa, &v, size);
+		return;
+	}
+	cpu->cnt.exits[VM_EXIT_MMIO]++;
+	if (!cpu->vm)
+		return;
+	bus_access(&cpu->vm->mmio, pa, (uint8_t *)&v, size, true);
+	cpu->irq_check = true;
+	cpu->pending = true;    /* a device may have changed what is pending */
+}
+
+static bool crosses(uint64_t lin, unsigned size)
+{
+	return (lin & 0xfff) + size > 0x1000;
+}
+
+static uint64_t read_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool user)
+{
+	if (crosses(lin, size)) {
+		unsigned first = 0x1000 - (lin & 0xfff);
+		uint64_t pa1 = x86_translate(cpu, lin, ACC_R, user);
+		uint64_t pa2 = x86_translate(cpu, (lin + first) & cpu->lin_mask, ACC_R, user);
+		uint64_t lo = phys_read(cpu, pa1, first);
+		uint64_t hi = phys_read(cpu, pa2, size - first);
+		return (lo | hi << (first * 8)) & x86_size_mask(size);
+	}
+	return phys_read(cpu, x86_translate(cpu, lin, ACC_R, user), size);
+}
+
+static void write_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v, bool user)
+{
+	if (crosses(lin, size)) {
+		unsigned first = 0x1000 - (lin & 0xfff);
+		/* Both pages are checked before either is written. */
+		uint64_t pa1 = x86_translate(cpu, lin, ACC_W, user);
+		uint64_t pa2 = x86_translate(cpu, (lin + first) & cpu->lin_mask, ACC_W, user);
+		phys_write(cpu, pa1, first, v);
+		phys_write(cpu, pa2, size - first, v >> (first * 8));
+		return;
+	}
+	phys_write(cpu, x86_translate(cpu, lin, ACC_W, user), size, v);
+}
+
+uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size)
+{
+	return read_as(cpu, lin, size, cpu->cpl == 3);
+}
+
+void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+	write_as(cpu, lin, size, v, cpu->cpl == 3);
+}
+
+/* Descriptor tables, the IDT, the TSS and delivery pushes: supervisor
+ * accesses whatever the CPL, through TLB array 0. */
+uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size)
+{
+	struct x86_tlb_entry *e;
+	uint64_t v = 0;
+
+	lin &= cpu->lin_mask;
+	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
+	if (e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
+		memcpy(&v, e->host + (lin & 0xfff), size);
+		return v;
+	}
+	return read_as(cpu, lin, size, false);
+}
+
+void x86_write_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+	struct x86_tlb_entry *e;
+
+	lin &= cpu->lin_mask;
+	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
+	if (e->tag_w == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
+		memcpy(e->host + (lin & 0xfff), &v, size);
+		return;
+	}
+	write_as(cpu, lin, size, v, false);
+}
+
+const uint8_t *x86_fetch_ptr(struct x86_cpu *cpu, uint64_t lin, uint64_t *pa, unsigned *avail)
+{
+	struct x86_tlb_entry *e = x86_tlb(cpu, lin);
+	unsigned off = lin & 0xfff;
+
+	*avail = 0x1000 - off;
+	if (e->tag_x == (lin & ~0xfffull)) {
+		*pa = e->pa + off;
+		return e->host + off;
+	}
+	*pa = x86_translate(cpu, lin, ACC_X, cpu->cpl == 3);
+	if (*pa + *avail > cpu->ram_size)
+		return NULL;
+	return cpu->ram + *pa;
+}

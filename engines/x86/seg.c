@@ -1,0 +1,156 @@
+/* Segment descriptors: reading the GDT/LDT, loading segment registers with
+ * the protection checks of SDM vol. 3, 5.5-5.8, TR and LDTR. */
+#include "engines/x86/ops.h"
+
+bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t base, limit, off = sel & ~7u;
+
+	if (sel & 4) {
+		if (cpu->ldtr.unusable)
+			return false;
+		base = cpu->ldtr.base;
+		limit = cpu->ldtr.limit;
+	} else {
+		base = cpu->gdt.base;
+		limit = cpu->gdt.limit;
+	}
+	if (off + 7 > limit)
+		return false;
+	*lo = x86_read_sys(cpu, base + off, 8);
+	*hi = off + 15 <= limit ? x86_read_sys(cpu, base + off + 8, 8) : 0;
+	return true;
+}
+
+void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s)
+{
+	uint32_t limit = (uint32_t)((lo & 0xffff) | (((lo >> 48) & 0xf) << 16));
+
+	s->selector = sel;
+	s->base = ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24);
+	s->type = (lo >> 40) & 0xf;
+	s->s = (lo >> 44) & 1;
+	s->dpl = (lo >> 45) & 3;
+	s->present = (lo >> 47) & 1;
+	s->avl = (lo >> 52) & 1;
+	s->l = (lo >> 53) & 1;
+	s->db = (lo >> 54) & 1;
+	s->g = (lo >> 55) & 1;
+	s->limit = s->g ? (limit << 12) | 0xfff : limit;
+	s->unusable = 0;
+}
+
+/* Set the accessed bit in the descriptor, as the processor does. */
+static void set_accessed(struct x86_cpu *cpu, uint16_t sel, uint64_t lo)
+{
+	uint64_t base = (sel & 4) ? cpu->ldtr.base : cpu->gdt.base;
+
+	if (!(lo & (1ull << 40)))
+		x86_write_sys(cpu, base + (sel & ~7u) + 5, 1, (lo >> 40 & 0xff) | 1);
+}
+
+void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel)
+{
+	uint64_t lo, hi;
+	unsigned rpl = sel & 3, cpl = cpu->cpl;
+	struct segment s;
+
+	if (sreg == S_CS)
+		x86_ud(cpu);
+	if (!(cpu->cr0 & CR0_PE)) {
+		cpu->seg[sreg].selector = sel;
+		cpu->seg[sreg].base = (uint64_t)sel << 4;
+		x86_update_mode(cpu);
+		return;
+	}
+	if (!(sel & ~3u)) {
+		if (sreg == S_SS && !(cpu->mode == 64 && cpl < 3 && rpl == cpl))
+			x86_gp(cpu, 0);
+		cpu->seg[sreg] = (struct segment){ .selector = sel, .unusable = 1,
+						   .dpl = (uint8_t)cpl, .db = sreg == S_SS };
+		x86_update_mode(cpu);
+		return;
+	}
+	if (!x86_read_desc(cpu, sel, &lo, &hi))
+		x86_gp(cpu, sel & ~3u);
+	x86_desc_to_seg(lo, sel, &s);
+	if (sreg == S_SS) {
+		if (rpl != cpl || !s.s || (s.type & 8) || !(s.type & 2) || s.dpl != cpl)
+			x86_gp(cpu, sel & ~3u);
+		if (!s.present)
+			x86_raise(cpu, X86_SS, 1, sel & ~3u);
+	} else {
+		bool code = s.type & 8;
+		if (!s.s || (code && !(s.type & 2)))
+			x86_gp(cpu, sel & ~3u);
+		if ((!code || !(s.type & 4)) && s.dpl < (rpl > cpl ? rpl : cpl))
+			x86_gp(cpu, sel & ~3u);
+		if (!s.present)
+			x86_raise(cpu, X86_NP, 1, sel & ~3u);
+	}
+	set_accessed(cpu, sel, lo);
+	s.type |= 1;
+	cpu->seg[sreg] = s;
+	x86_update_mode(cpu);
+}
+
+void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, int new_cpl)
+{
+	uint64_t lo, hi;
+	struct segment s;
+
+	if (!(sel & ~3u) || !x86_read_desc(cpu, sel, &lo, &hi))
+		x86_gp(cpu, sel & ~3u);
+	x86_desc_to_seg(lo, sel, &s);
+	if (!s.s || !(s.type & 8))
+		x86_gp(cpu, sel & ~3u);
+	if (!s.present)
+		x86_raise(cpu, X86_NP, 1, sel & ~3u);
+	set_accessed(cpu, sel, lo);
+	s.type |= 1;
+	s.selector = (uint16_t)((sel & ~3) | new_cpl);
+	cpu->seg[S_CS] = s;
+	cpu->cpl = (uint8_t)new_cpl;
+	x86_update_mode(cpu);
+}
+
+void x86_load_tr(struct x86_cpu *cpu, uint16_t sel)
+{
+	uint64_t lo, hi;
+	struct segment s;
+
+	if (!(sel & ~3u) || (sel & 4) || !x86_read_desc(cpu, sel, &lo, &hi))
+		x86_gp(cpu, sel & ~3u);
+	x86_desc_to_seg(lo, sel, &s);
+	if (s.s || (s.type != 9 && s.type != 1))
+		x86_gp(cpu, sel & ~3u);
+	if (!s.present)
+		x86_raise(cpu, X86_NP, 1, sel & ~3u);
+	if (cpu->lma)
+		s.base |= (hi & 0xffffffff) << 32;
+	/* Mark the TSS busy in the GDT. */
+	x86_write_sys(cpu, cpu->gdt.base + (sel & ~7u) + 5, 1, ((lo >> 40) & 0xff) | 2);
+	s.type |= 2;
+	cpu->tr = s;
+}
+
+void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel)
+{
+	uint64_t lo, hi;
+	struct segment s;
+
+	if (!(sel & ~3u)) {
+		cpu->ldtr = (struct segment){ .selector = sel, .unusable = 1 };
+		return;
+	}
+	if ((sel & 4) || !x86_read_desc(cpu, sel, &lo, &hi))
+		x86_gp(cpu, sel & ~3u);
+	x86_desc_to_seg(lo, sel, &s);
+	if (s.s || s.type != 2)
+		x86_gp(cpu, sel & ~3u);
+	if (!s.present)
+		x86_raise(cpu, X86_NP, 1, sel & ~3u);
+	if (cpu->lma)
+		s.base |= (hi & 0xffffffff) << 32;
+	cpu->ldtr = s;
+}

@@ -1,0 +1,438 @@
+/* `ringbench bench`: plan the engines, run each in its own process, turn
+ * its lines into results as they arrive (written atomically after every
+ * benchmark), then the report, the plots and results/latest. */
+#include "harness/bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/compare.h"
+#include "harness/counters.h"
+#include "harness/hostinfo.h"
+#include "harness/ingest.h"
+#include "harness/plots.h"
+#include "harness/report.h"
+#include "harness/results.h"
+#include "harness/results_csv.h"
+#include "harness/results_json.h"
+#include "harness/spawn.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct bench_state {
+	struct run *run;
+	char dir[4096];
+	struct ingest in;
+	const char *engine;
+	size_t engine_k, engine_n, expected;
+	int progress;
+	time_t t0;
+	char last_stderr[256];
+};
+
+static void utc_now(char *out, size_t len, const char *fmt)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, len, fmt, &tm);
+}
+
+static void save(struct bench_state *s)
+{
+	char path[4200];
+
+	run_compute(s->run);
+	snprintf(path, sizeof(path), "%s/results.json", s->dir);
+	if (results_json_write(s->run, path) < 0)
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/results.csv", s->dir);
+	if (results_csv_write(s->run, path) < 0)
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+}
+
+static void progress(struct bench_state *s, const char *bench)
+{
+	if (!s->progress)
+		return;
+	char total[24] = "?";
+	if (s->expected)
+		snprintf(total, sizeof(total), "%zu", s->expected);
+	fprintf(stderr, "\r\033[K[%zu/%zu %s] %zu of %s %s  %lds", s->engine_k, s->engine_n,
+		s->engine, s->in.e->nb, total, bench ? bench : "", (long)(time(NULL) - s->t0));
+	fflush(stderr);
+}
+
+static void on_tick(void *ctx)
+{
+	struct bench_state *s = ctx;
+	progress(s, s->in.cur ? s->in.cur->name : NULL);
+}
+
+static void on_line(const char *line, void *ctx)
+{
+	struct bench_state *s = ctx;
+	enum ingest_event ev = ingest_line(&s->in, line);
+
+	if (ev == INGEST_BEGIN)
+		progress(s, s->in.cur ? s->in.cur->name : NULL);
+	else if (ev == INGEST_END)
+		save(s);
+}
+
+/* Last non-empty line of an engine's stderr: its own account of a crash
+ * (a triple fault, a KVM error, a QEMU complaint). */
+static void last_line(const char *path, char *out, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			snprintf(out, len, "%.*s", (int)len - 1, line);
+	}
+	fclose(f);
+}
+
+static void run_engine_process(struct bench_state *s, struct bench_plan *p)
+{
+	struct engine_result *e = run_engine(s->run, p->name, 1);
+	char path[4200], errpath[4200], err[256];
+	struct child_result res;
+
+	snprintf(e->kind, sizeof(e->kind), "%s", p->kind);
+	snprintf(e->note, sizeof(e->note), "%s", p->note);
+	snprintf(e->version, sizeof(e->version), "%s", p->version[0] ? p->version : s->run->host.git_commit);
+	e->available = p->available;
+	if (!p->available) {
+		snprintf(e->status, sizeof(e->status), "unavailable");
+		snprintf(e->reason, sizeof(e->reason), "%s", p->note);
+		return;
+	}
+	if (interrupted) {
+		snprintf(e->status, sizeof(e->status), "not-run");
+		snprintf(e->reason, sizeof(e->reason), "run interrupted before this engine");
+		return;
+	}
+	bench_plan_cmdline(p, e->command, sizeof(e->command));
+	snprintf(e->log, sizeof(e->log), "%s.log", p->name);
+	snprintf(e->status, sizeof(e->status), "running");
+	snprintf(path, sizeof(path), "%s/%s.log", s->dir, p->name);
+	snprintf(errpath, sizeof(errpath), "%s/%s.stderr", s->dir, p->name);
+	FILE *log = fopen(path, "w");
+	int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (log)
+		setvbuf(log, NULL, _IOLBF, 0);
+	ingest_init(&s->in, e, log);
+	s->engine = p->name;
+	s->t0 = time(NULL);
+	save(s);
+	progress(s, NULL);
+	if (child_run(p->argv, errfd, p->timeout_s, &interrupted, on_line, on_tick, s, &res, err, sizeof(err)) < 0) {
+		snprintf(e->status, sizeof(e->status), "crash");
+		snprintf(e->reason, sizeof(e->reason), "could not start: %.200s", err);
+	} else {
+		last_line(errpath, s->last_stderr, sizeof(s->last_stderr));
+		ingest_finish(&s->in, &res, s->last_stderr);
+	}
+	if (e->nb > s->expected)
+		s->expected = e->nb;
+	if (log)
+		fclose(log);
+	if (errfd >= 0)
+		close(errfd);
+	if (s->progress)
+		fprintf(stderr, "\r\033[K");
+	if (!s->progress && !interrupted)
+		fprintf(stderr, "ringbench: %s: %s (%zu benchmarks, %.1f s)%s%s\n", p->name, e->status,
+			e->nb, e->elapsed_s, strcmp(e->status, "ok") ? ": " : "",
+			strcmp(e->status, "ok") ? e->reason : "");
+	save(s);
+}
+
+/* results/<id>, unique; results/latest → <id> (symlink swapped atomically). */
+static int make_run_dir(const struct bench_opts *o, struct run *r, char *dir, size_t len)
+{
+	char id[64];
+
+	mkdir(o->out_dir, 0755);
+	if (o->run_id)
+		snprintf(id, sizeof(id), "%s", o->run_id);
+	else
+		utc_now(id, sizeof(id), "%Y%m%d-%H%M%S");
+	for (int k = 1; k < 100; k++) {
+		if (k > 1)
+			snprintf(r->id, sizeof(r->id), "%.50s-%d", id, k);
+		else
+			snprintf(r->id, sizeof(r->id), "%s", id);
+		snprintf(dir, len, "%s/%s", o->out_dir, r->id);
+		if (mkdir(dir, 0755) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	fprintf(stderr, "ringbench: cannot create %s: %s\n", dir, strerror(errno));
+	return -1;
+}
+
+static void point_latest(const struct bench_opts *o, const struct run *r)
+{
+	char tmp[4200], link[4200];
+
+	snprintf(tmp, sizeof(tmp), "%s/.latest.%ld", o->out_dir, (long)getpid());
+	snprintf(link, sizeof(link), "%s/latest", o->out_dir);
+	unlink(tmp);
+	if (symlink(r->id, tmp) == 0 && rename(tmp, link) != 0)
+		unlink(tmp);
+}
+
+/* Report, plots and the dashboard JSON from a complete (or interrupted)
+ * result set; shared by `bench` and `report`. */
+static void finish_outputs(const struct run *r, const char *dir, int no_plots, int terminal)
+{
+	char note[600], path[4200];
+
+	if (no_plots)
+		snprintf(note, sizeof(note), "Plots not drawn (--no-plots); draw them with `./ringbench report %s`.", dir);
+	else
+		plots_draw(r, dir, note, sizeof(note));
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	if (report_write_md(r, path, note) < 0)
+		fprintf(stderr, "ringbench: cannot write %s\n", path);
+	snprintf(path, sizeof(path), "%s/benchmark-action.json", dir);
+	if (compare_write_dashboard_json(r, path) < 0)
+		fprintf(stderr, "ringbench: cannot write %s\n", path);
+	if (terminal) {
+		report_print_terminal(r, stdout);
+		printf("Plots: %s\nResults: %s/ (results.json, results.csv, report.md)\n", note, dir);
+	}
+}
+
+/* A misspelt --engines name would otherwise just measure nothing. */
+static int unknown_engines(const struct bench_opts *o, const struct bench_plan *p, size_t n)
+{
+	char buf[512];
+	int bad = 0;
+
+	if (!o->engines || !strcmp(o->engines, "all"))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", o->engines);
+	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < n && strcmp(p[i].name, t); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "ringbench bench: unknown engine %s (known: kvm interp bt native "
+				"qemu-tcg qemu-kvm and --engine-cmd names)\n", t);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ringbench bench [options]\n"
+		"  --engines LIST    engines to run (default all): kvm,interp,bt,native,qemu-tcg,qemu-kvm\n"
+		"  --only LIST       benchmarks or groups (guest only=)\n"
+		"  --quick           short budget and few repetitions (smoke test)\n"
+		"  --budget-ms N     time budget per repetition (default 10; quick 1)\n"
+		"  --reps N          repetitions (default 30; quick 5)\n"
+		"  --warmup N        warm-up runs (default 2; quick 1)\n"
+		"  --timeout S       per engine process (default 900; quick 120)\n"
+		"  --out DIR         results root (default results)\n"
+		"  --run-id ID       run directory name (default UTC time)\n"
+		"  --kernel F        guest for built-in engines (default build/guests/kernel.elf)\n"
+		"  --kernel32 F      guest for QEMU (default build/guests/kernel32.elf)\n"
+		"  --native F        native twins (default build/microbench/native)\n"
+		"  --no-plots        skip gnuplot\n"
+		"  --quiet           no progress display\n"
+		"  --engine-cmd NAME=CMD  test only: add an engine run as `sh -c 'exec CMD \"$@\"' guest-words`\n");
+}
+
+static int parse(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option lo[] = {
+		{ "engines", required_argument, NULL, 'e' }, { "only", required_argument, NULL, 'o' },
+		{ "quick", no_argument, NULL, 'q' }, { "budget-ms", required_argument, NULL, 'b' },
+		{ "reps", required_argument, NULL, 'r' }, { "warmup", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' }, { "out", required_argument, NULL, 'O' },
+		{ "run-id", required_argument, NULL, 'i' }, { "kernel", required_argument, NULL, 'k' },
+		{ "kernel32", required_argument, NULL, 'K' }, { "native", required_argument, NULL, 'n' },
+		{ "qemu", required_argument, NULL, 'Q' }, { "no-plots", no_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 's' }, { "engine-cmd", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int c, budget = -1, reps = -1, warmup = -1;
+
+	memset(o, 0, sizeof(*o));
+	o->out_dir = "results";
+	o->kernel = "build/guests/kernel.elf";
+	o->kernel32 = "build/guests/kernel32.elf";
+	o->native = "build/microbench/native";
+	o->qemu = "qemu-system-x86_64";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "e:o:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'e': o->engines = optarg; break;
+		case 'o': o->only = optarg; break;
+		case 'q': o->quick = 1; break;
+		case 'b': budget = atoi(optarg); break;
+		case 'r': reps = atoi(optarg); break;
+		case 'w': warmup = atoi(optarg); break;
+		case 't': o->timeout_s = atof(optarg); break;
+		case 'O': o->out_dir = optarg; break;
+		case 'i': o->run_id = optarg; break;
+		case 'k': o->kernel = optarg; break;
+		case 'K': o->kernel32 = optarg; break;
+		case 'n': o->native = optarg; break;
+		case 'Q': o->qemu = optarg; break;
+		case 'P': o->no_plots = 1; break;
+		case 's': o->quiet = 1; break;
+		case 'x':
+			if (o->n_engine_cmd < sizeof(o->engine_cmd) / sizeof(o->engine_cmd[0]))
+				o->engine_cmd[o->n_engine_cmd++] = optarg;
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	o->budget_ms = budget > 0 ? (unsigned)budget : o->quick ? 1 : 10;
+	o->reps = reps > 0 ? (unsigned)reps : o->quick ? 5 : 30;
+	o->warmup = warmup >= 0 ? (unsigned)warmup : o->quick ? 1 : 2;
+	return 0;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o;
+	struct bench_plan plans[BENCH_MAX_PLANS];
+	struct bench_state s;
+	struct counters hc;
+	struct sigaction sa;
+
+	if (parse(argc, argv, &o) < 0)
+		return 2;
+	size_t n = bench_plan_make(&o, plans, BENCH_MAX_PLANS);
+	if (unknown_engines(&o, plans, n)) {
+		bench_plan_free(plans, n);
+		return 2;
+	}
+	memset(&s, 0, sizeof(s));
+	s.run = calloc(1, sizeof(*s.run));
+	if (!s.run) {
+		bench_plan_free(plans, n);
+		return 1;
+	}
+	run_init(s.run);
+	struct run *r = s.run;
+	hostinfo_collect(&r->host);
+	counters_open(&hc);
+	counters_describe(&hc, r->host.counters_real, sizeof(r->host.counters_real),
+			  r->host.counters_missing, sizeof(r->host.counters_missing));
+	counters_close(&hc);
+	utc_now(r->started, sizeof(r->started), "%Y-%m-%dT%H:%M:%SZ");
+	snprintf(r->only, sizeof(r->only), "%s", o.only ? o.only : "");
+	r->budget_ms = o.budget_ms;
+	r->reps = o.reps;
+	r->warmup = o.warmup;
+	r->quick = o.quick;
+	if (make_run_dir(&o, r, s.dir, sizeof(s.dir)) < 0) {
+		bench_plan_free(plans, n);
+		free(r);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	s.progress = !o.quiet && isatty(2);
+
+
+	s.engine_n = n;
+	fprintf(stderr, "ringbench: run %s in %s: %zu engine(s), budget %u ms x %u reps\n",
+		r->id, s.dir, n, o.budget_ms, o.reps);
+	for (size_t i = 0; i < n; i++)
+		if (!plans[i].available)
+			fprintf(stderr, "ringbench: %s unavailable: %s\n", plans[i].name, plans[i].note);
+	point_latest(&o, r);
+	for (size_t i = 0; i < n; i++) {
+		s.engine_k = i + 1;
+		run_engine_process(&s, &plans[i]);
+	}
+	bench_plan_free(plans, n);
+
+	snprintf(r->state, sizeof(r->state), "%s", interrupted ? "interrupted" : "complete");
+	utc_now(r->finished, sizeof(r->finished), "%Y-%m-%dT%H:%M:%SZ");
+	r->host.loadavg_end = hostinfo_loadavg();
+	save(&s);
+	finish_outputs(r, s.dir, o.no_plots || interrupted, 1);
+	point_latest(&o, r);
+	int rc = interrupted ? 130 : 0;
+	if (interrupted)
+		fprintf(stderr, "ringbench: interrupted; partial results kept in %s\n", s.dir);
+	run_free(r);
+	free(r);
+	return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	char path[4200], err[512];
+	int no_plots = 0, quiet = 0;
+	const char *dir = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-plots"))
+			no_plots = 1;
+		else if (!strcmp(argv[i], "--quiet"))
+			quiet = 1;
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else {
+			fprintf(stderr, "usage: ringbench report [--no-plots] [--quiet] RUN_DIR\n");
+			return 2;
+		}
+	}
+	if (!dir)
+		dir = "results/latest";
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r)
+		return 1;
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	if (results_json_load(r, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringbench report: %s\n", err);
+		free(r);
+		return 1;
+	}
+	run_compute(r);
+	finish_outputs(r, dir, no_plots, !quiet);
+	run_free(r);
+	free(r);
+	return 0;
+}

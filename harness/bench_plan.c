@@ -1,0 +1,237 @@
+/* The engine line-up: built-in engines from the registry (probed, so an
+ * unavailable one is listed with its reason), the native twins, and QEMU
+ * TCG / KVM running the same guest image when QEMU is installed. */
+#include "harness/bench.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engines/engine.h"
+
+static int wanted(const struct bench_opts *o, const char *name)
+{
+	if (!o->engines || !*o->engines || !strcmp(o->engines, "all"))
+		return 1;
+	size_t n = strlen(name);
+	for (const char *p = o->engines; (p = strstr(p, name)); p += n)
+		if ((p == o->engines || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static void push(struct bench_plan *p, const char *fmt, ...)
+{
+	size_t i = 0;
+	va_list ap;
+	char *s;
+
+	while (p->argv[i])
+		i++;
+	if (i + 1 >= sizeof(p->argv) / sizeof(p->argv[0]))
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	p->argv[i] = s;
+}
+
+static void guest_words(const struct bench_opts *o, struct bench_plan *p, int as_one)
+{
+	char w[512];
+
+	snprintf(w, sizeof(w), "%s%s%sbudget_ms=%u reps=%u warmup=%u",
+		 o->only ? "only=" : "", o->only ? o->only : "", o->only ? " " : "",
+		 o->budget_ms, o->reps, o->warmup);
+	if (as_one) {
+		push(p, "%s", w);
+		return;
+	}
+	for (char *save, *t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		push(p, "%s", t);
+}
+
+static struct bench_plan *add(struct bench_plan *p, size_t *n, size_t max,
+			      const char *name, const char *kind)
+{
+	if (*n == max)
+		return NULL;
+	struct bench_plan *e = &p[(*n)++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	return e;
+}
+
+static void self_exe(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+	if (n <= 0)
+		snprintf(out, len, "./ringbench");
+	else
+		out[n] = '\0';
+}
+
+static void qemu_version(const char *qemu, char *out, size_t len)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s --version 2>/dev/null", qemu);
+	FILE *f = popen(cmd, "r");
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = '\0';
+	pclose(f);
+}
+
+/* An executable on PATH (or a path). */
+static int have_program(const char *name)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	char buf[4096], path[4200];
+	const char *env = getenv("PATH");
+	snprintf(buf, sizeof(buf), "%s", env ? env : "/usr/bin:/bin");
+	for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", d, name);
+		if (access(path, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void plan_builtin(const struct bench_opts *o, struct bench_plan *p,
+			 const struct engine_ops *ops)
+{
+	char exe[4096];
+
+	p->available = ops->probe ? ops->probe(p->note, sizeof(p->note)) : 1;
+	if (!p->available)
+		return;
+	if (access(o->kernel, R_OK) != 0) {
+		p->available = 0;
+		snprintf(p->note, sizeof(p->note), "guest %s not built (make guest)", o->kernel);
+		return;
+	}
+	self_exe(exe, sizeof(exe));
+	push(p, "%s", exe);
+	push(p, "run");
+	push(p, "--engine");
+	push(p, "%s", ops->name);
+	push(p, "--records");
+	push(p, "--timeout");
+	push(p, "%.0f", p->timeout_s);
+	push(p, "%s", o->kernel);
+	push(p, "--");
+	guest_words(o, p, 0);
+}
+
+static void plan_qemu(const struct bench_opts *o, struct bench_plan *p, const char *accel)
+{
+	if (!have_program(o->qemu)) {
+		snprintf(p->note, sizeof(p->note), "%s not installed (apt-get install qemu-system-x86)", o->qemu);
+		return;
+	}
+	if (access(o->kernel32, R_OK) != 0) {
+		snprintf(p->note, sizeof(p->note), "guest %s not built (make guest)", o->kernel32);
+		return;
+	}
+	if (!strcmp(accel, "kvm")) {
+		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(p->note, sizeof(p->note), "/dev/kvm not usable");
+			return;
+		}
+		close(fd);
+	}
+	p->available = 1;
+	qemu_version(o->qemu, p->version, sizeof(p->version));
+	snprintf(p->note, sizeof(p->note), "%s, -accel %s", p->version[0] ? p->version : o->qemu, accel);
+	push(p, "%s", o->qemu);
+	push(p, "-accel");
+	push(p, "%s", accel);
+	push(p, "-cpu");
+	push(p, "qemu64");
+	push(p, "-kernel");
+	push(p, "%s", o->kernel32);
+	push(p, "-append");
+	guest_words(o, p, 1);
+	const char *rest[] = { "-serial", "stdio", "-display", "none", "-monitor", "none",
+			       "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+			       "-no-reboot", "-m", "64", NULL };
+	for (size_t i = 0; rest[i]; i++)
+		push(p, "%s", rest[i]);
+}
+
+size_t bench_plan_make(const struct bench_opts *o, struct bench_plan *p, size_t max)
+{
+	size_t n = 0;
+	struct bench_plan *e;
+	double t = o->timeout_s > 0 ? o->timeout_s : (o->quick ? 120 : 900);
+
+	for (const struct engine_ops *const *ops = engine_list(); ops && *ops; ops++)
+		if (wanted(o, (*ops)->name) && (e = add(p, &n, max, (*ops)->name, "builtin"))) {
+			e->timeout_s = t;
+			plan_builtin(o, e, *ops);
+		}
+	if (wanted(o, "native") && (e = add(p, &n, max, "native", "native"))) {
+		e->timeout_s = t;
+		if (access(o->native, X_OK) != 0) {
+			snprintf(e->note, sizeof(e->note), "%s not built (make guest)", o->native);
+		} else {
+			e->available = 1;
+			snprintf(e->note, sizeof(e->note), "native twins of the unprivileged benchmarks");
+			push(e, "%s", o->native);
+			guest_words(o, e, 0);
+		}
+	}
+	if (wanted(o, "qemu-tcg") && (e = add(p, &n, max, "qemu-tcg", "qemu"))) {
+		e->timeout_s = 2 * t;     /* TCG boots and calibrates slower */
+		plan_qemu(o, e, "tcg");
+	}
+	if (wanted(o, "qemu-kvm") && (e = add(p, &n, max, "qemu-kvm", "qemu"))) {
+		e->timeout_s = t;
+		plan_qemu(o, e, "kvm");
+	}
+	for (size_t i = 0; i < o->n_engine_cmd; i++) {
+		char name[24];
+		const char *eq = strchr(o->engine_cmd[i], '=');
+		if (!eq || eq == o->engine_cmd[i])
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->engine_cmd[i]), o->engine_cmd[i]);
+		if (!(e = add(p, &n, max, name, "test")))
+			break;
+		e->available = 1;
+		e->timeout_s = t;
+		snprintf(e->note, sizeof(e->note), "test engine (--engine-cmd)");
+		push(e, "/bin/sh");
+		push(e, "-c");
+		push(e, "exec %s \"$@\"", eq + 1);
+		push(e, "%s", name);
+		guest_words(o, e, 0);
+	}
+	return n;
+}
+
+void bench_plan_free(struct bench_plan *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; p[i].argv[k]; k++)
+			free(p[i].argv[k]);
+}
+
+void bench_plan_cmdline(const struct bench_plan *p, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t k = 0; p->argv[k]; k++) {
+		size_t l = strlen(out);
+		int quote = strpbrk(p->argv[k], " \"'$") != NULL;
+		snprintf(out + l, len - l, "%s%s%s%s", k ? " " : "", quote ? "'" : "",
+			 p->argv[k], quote ? "'" : "");
+	}
+}

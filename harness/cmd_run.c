@@ -1,0 +1,241 @@
+/* `ringbench run`: boot one guest on one engine, forward its console, exit
+ * with its debug-exit status (engines/core/status.h for ringbench's own). */
+#include <ctype.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engines/core/console.h"
+#include "engines/core/loader.h"
+#include "engines/core/status.h"
+#include "engines/core/vm.h"
+#include "harness/commands.h"
+#include "harness/records.h"
+
+struct run_opts {
+	const char *engine, *kernel;
+	uint64_t mem;
+	double timeout_s;
+	int stats, records;
+	struct mb_module mods[MB_MAX_MODULES];
+	unsigned n_mods;
+	char cmdline[4096];
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ringbench run [--engine kvm|interp] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
+		"                     [--records] [--module FILE[=STRING]]... [KERNEL] [-- CMDLINE...]\n"
+		"Boots a Multiboot kernel (default: the ringbench guest, build/guests/kernel.elf),\n"
+		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
+		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
+		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
+		"  --timeout S    stop a guest still running after S seconds (status 124)\n"
+		"  --stats        print exits by reason and engine counters at the end (stderr)\n"
+		"  --records      print RBH1 host-counter lines at the guest's markers (docs/protocol.md)\n"
+		"  --module F     load F as a Multiboot module, with an optional string\n"
+		"Statuses: odd = the guest's; 2 usage or bad image, 4 engine unavailable,\n"
+		"6 triple fault, 8 engine error, 10 halted forever, 124 timeout.\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s || s[0] == '-')
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The guest kernel built beside this binary. */
+static const char *default_kernel(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return "build/guests/kernel.elf";
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "%s/build/guests/kernel.elf", dirname(exe));
+	return path;
+}
+
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "engine", required_argument, NULL, 'e' }, { "mem", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' }, { "stats", no_argument, NULL, 's' },
+		{ "records", no_argument, NULL, 'r' }, { "module", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
+	};
+	int c;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	o->engine = "kvm";
+	o->mem = VM_DEFAULT_MEM;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': o->engine = optarg; break;
+		case 'm':
+			if (parse_size(optarg, &o->mem) < 0) {
+				fprintf(stderr, "ringbench run: --mem '%s' is not a size like 64M\n", optarg);
+				return -1;
+			}
+			break;
+		case 't':
+			o->timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || o->timeout_s <= 0 || o->timeout_s > 1e6) {
+				fprintf(stderr, "ringbench run: --timeout '%s' is not a positive number of seconds\n", optarg);
+				return -1;
+			}
+			break;
+		case 's': o->stats = 1; break;
+		case 'r': o->records = 1; break;
+		case 'M':
+			if (o->n_mods == MB_MAX_MODULES) {
+				fprintf(stderr, "ringbench run: at most %d modules\n", MB_MAX_MODULES);
+				return -1;
+			}
+			o->mods[o->n_mods].path = optarg;
+			if ((end = strchr(optarg, '='))) {
+				*end = '\0';
+				o->mods[o->n_mods].cmdline = end + 1;
+			}
+			o->n_mods++;
+			break;
+		case 'h': run_usage(stdout); exit(0);
+		default:
+			fprintf(stderr, "ringbench run: unknown option '%s' (try ringbench run --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") && strcmp(argv[optind], "--"))
+		o->kernel = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	else if (optind < argc && strcmp(argv[optind - 1], "--")) {
+		fprintf(stderr, "ringbench run: unexpected argument '%s' (guest command line goes after --)\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!o->kernel)
+		o->kernel = default_kernel();
+	/* The Multiboot command line starts with the kernel's name, as GRUB's does. */
+	snprintf(o->cmdline, sizeof(o->cmdline), "%s", o->kernel);
+	for (; optind < argc; optind++) {
+		size_t n = strlen(o->cmdline);
+		snprintf(o->cmdline + n, sizeof(o->cmdline) - n, " %s", argv[optind]);
+	}
+	return 0;
+}
+
+static void print_stats(struct vm *vm)
+{
+	struct engine_counter c[128];
+	size_t n = vm->ops->counters ? vm->ops->counters(vm->engine, c, 128) : 0;
+
+	fprintf(stderr, "\n%-28s %12s %14s\n", "exits reaching the VM core", "count", "host time");
+	for (unsigned r = 0; r < VM_EXIT_REASON_COUNT; r++)
+		if (vm->exits[r].count)
+			fprintf(stderr, "%-28s %12llu %11.3f ms\n", vm_exit_reason_name(r),
+				(unsigned long long)vm->exits[r].count, vm->exits[r].host_ns / 1e6);
+	fprintf(stderr, "%-28s %12llu\n%-28s %12llu\n", "pio.unclaimed.reads",
+		(unsigned long long)vm->pio.unclaimed_reads, "pio.unclaimed.writes",
+		(unsigned long long)vm->pio.unclaimed_writes);
+	fprintf(stderr, "%-28s %12llu\n%-28s %12llu\n", "mmio.unclaimed.reads",
+		(unsigned long long)vm->mmio.unclaimed_reads, "mmio.unclaimed.writes",
+		(unsigned long long)vm->mmio.unclaimed_writes);
+	fprintf(stderr, "\n%s engine counters\n", vm->ops->name);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].value)
+			fprintf(stderr, "%-40s %12llu\n", c[i].name, (unsigned long long)c[i].value);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct console con;
+	struct records rec;
+	struct cpu_state st;
+	struct mb_boot boot;
+	struct vm *vm;
+	char err[600], why[300] = "";
+	int status;
+
+	if (parse_run_opts(argc, argv, &o) < 0)
+		return RB_STATUS_USAGE;
+	const struct engine_ops *ops = engine_find(o.engine);
+	if (!ops) {
+		fprintf(stderr, "ringbench run: unknown engine '%s' (see ringbench engines)\n", o.engine);
+		return RB_STATUS_USAGE;
+	}
+	console_init(&con, stdout, 0);
+	vm = vm_create(o.mem, &con, err, sizeof(err));
+	if (!vm) {
+		fprintf(stderr, "ringbench run: %s\n", err);
+		return RB_STATUS_USAGE;
+	}
+	if (loader_load_file(vm, o.kernel, o.cmdline, o.mods, o.n_mods, &boot, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringbench run: %s\n", err);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
+	}
+	if (!ops->probe(why, sizeof(why))) {
+		fprintf(stderr, "ringbench run: engine %s unavailable: %s\n", ops->name, why);
+		vm_destroy(vm);
+		return RB_STATUS_NO_ENGINE;
+	}
+	vm->ops = ops;
+	vm->engine = ops->create(vm, err, sizeof(err));
+	if (!vm->engine) {
+		fprintf(stderr, "ringbench run: engine %s: %s\n", ops->name, err);
+		vm_destroy(vm);
+		return RB_STATUS_NO_ENGINE;
+	}
+	vm_multiboot_entry_state(&st, boot.entry, boot.info);
+	if (ops->set_state(vm->engine, &st) < 0) {
+		fprintf(stderr, "ringbench run: engine %s cannot set the entry state\n", ops->name);
+		vm_destroy(vm);
+		return RB_STATUS_ENGINE_ERROR;
+	}
+	if (o.records) {
+		records_start(&rec, stdout, ops->name, why);
+		vm->on_marker = records_on_marker;
+		vm->marker_ctx = &rec;
+	}
+	status = vm_run(vm, o.timeout_s);
+	if (o.records)
+		records_stop(&rec);
+	/* A guest's own debug-exit needs no comment; anything else does. */
+	if (!(status & 1))
+		fprintf(stderr, "ringbench run: %s\n", vm->finish_reason);
+	if (o.stats)
+		print_stats(vm);
+	vm_destroy(vm);
+	console_free(&con);
+	return status;
+}

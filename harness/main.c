@@ -1,0 +1,44 @@
+/* ringbench: measure how CPU virtualization works and what it costs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "engines/core/status.h"
+#include "harness/bench.h"
+#include "harness/commands.h"
+#include "harness/compare.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "engines", cmd_engines, "list the engines, whether they are usable here, and why" },
+	{ "run", cmd_run, "boot one guest on one engine" },
+	{ "bench", cmd_bench, "run the microbenchmarks on every engine; write results, report, plots" },
+	{ "report", cmd_report, "redraw the report and plots of a results directory" },
+	{ "compare", cmd_compare, "hold a run against a baseline; exit 1 on a regression" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ringbench COMMAND [OPTIONS]   (ringbench COMMAND --help for its options)\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RB_STATUS_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ringbench: unknown command '%s' (try ringbench --help)\n", argv[1]);
+	return RB_STATUS_USAGE;
+}

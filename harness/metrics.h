@@ -1,0 +1,24 @@
+/* Derived per-operation metrics shared by the report, CSV, plots and
+ * compare: one definition of "exits per op" for every consumer. */
+#ifndef RINGBENCH_METRICS_H
+#define RINGBENCH_METRICS_H
+
+#include "harness/results.h"
+
+/* VM exits per measured operation: the engine's exit counters
+ * (engine.exits.*) summed, else the VM core's (vm.exits.*); -1 if the
+ * engine reports none.  Counters span MARK_BEGIN..MARK_END, which includes
+ * warm-up and calibration, so this is divided by the iterations the guest
+ * reported (total_iters) and is an upper bound on the steady state. */
+double metric_exits_per_op(const struct bench_result *b);
+/* Guest instructions per operation (software engines), or -1. */
+double metric_insns_per_op(const struct bench_result *b);
+/* Exit counters by reason: fills names/values (per op) up to max; count. */
+size_t metric_exit_reasons(const struct bench_result *b, const char **names,
+			   double *per_op, size_t max);
+/* Slowdown of a over ref (median ratio), or -1 when either is missing. */
+double metric_ratio(const struct bench_result *a, const struct bench_result *ref);
+/* Round v to the precision deterministic metrics are compared at. */
+double metric_round(double v);
+
+#endif

@@ -1,0 +1,15 @@
+/* Figures with gnuplot (scripts in plots/): data files in <run>/plots/,
+ * then one PDF, PNG and SVG per figure. */
+#ifndef RINGBENCH_PLOTS_H
+#define RINGBENCH_PLOTS_H
+
+#include <stddef.h>
+
+#include "harness/results.h"
+
+/* Draw every figure for r into run_dir/plots.  Fills note with one line
+ * for the report (what was drawn, or that plots were skipped, why and how
+ * to get them).  Returns the number of figures drawn, -1 when skipped. */
+int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len);
+
+#endif

@@ -1,0 +1,101 @@
+/* RBH1 records: snapshot at MARK_BEGIN, print deltas at MARK_END.  The
+ * guest writes MARK_END before printing its `end` line, so the console has
+ * no partial guest line when ours goes out. */
+#include "harness/records.h"
+
+#include <string.h>
+
+#include "engines/core/vm.h"
+
+void records_start(struct records *rec, FILE *out, const char *engine, const char *note)
+{
+	char real[256], missing[256];
+
+	memset(rec, 0, sizeof(*rec));
+	rec->out = out;
+	counters_open(&rec->host);
+	counters_describe(&rec->host, real, sizeof(real), missing, sizeof(missing));
+	fprintf(out, "RBH1 info engine=%s counters=%s missing=%s reason=%s\n",
+		engine, real[0] ? real : "none", missing[0] ? missing : "none",
+		note ? note : "");
+	fflush(out);
+}
+
+void records_stop(struct records *rec)
+{
+	counters_close(&rec->host);
+}
+
+static size_t engine_counters(struct vm *vm, struct engine_counter *out, size_t max)
+{
+	if (!vm->ops || !vm->ops->counters || !vm->engine)
+		return 0;
+	size_t n = vm->ops->counters(vm->engine, out, max);
+	return n > max ? max : n;
+}
+
+static uint64_t engine_begin_value(const struct records *rec, const char *name)
+{
+	for (size_t i = 0; i < rec->neng_begin; i++)
+		if (!strcmp(rec->eng_begin[i].name, name))
+			return rec->eng_begin[i].value;
+	return 0;
+}
+
+static void print_end(struct records *rec, struct vm *vm, uint32_t seq)
+{
+	uint64_t now[COUNTERS_MAX];
+	struct engine_counter eng[RECORDS_MAX_ENGINE_COUNTERS];
+	size_t neng;
+	FILE *o = rec->out;
+
+	counters_read(&rec->host, now);
+	neng = engine_counters(vm, eng, RECORDS_MAX_ENGINE_COUNTERS);
+
+	fprintf(o, "RBH1 counters seq=%u", seq);
+	for (size_t i = 0; i < rec->host.n; i++)
+		if (rec->host.fd[i] >= 0)
+			fprintf(o, " host.%s=%llu", rec->host.name[i],
+				(unsigned long long)(now[i] - rec->host_begin[i]));
+	/* Engine and VM-core counts: zero deltas are left out to keep the
+	 * line short; readers treat an absent counter as 0. */
+	for (size_t i = 0; i < neng; i++) {
+		uint64_t d = eng[i].value - engine_begin_value(rec, eng[i].name);
+		if (d)
+			fprintf(o, " engine.%s=%llu", eng[i].name, (unsigned long long)d);
+	}
+	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		uint64_t d = vm->exits[r].count - rec->exits_begin[r];
+		if (d)
+			fprintf(o, " vm.exits.%s=%llu", vm_exit_reason_name(r), (unsigned long long)d);
+	}
+	static const char *const rbname[] = { "null-port", "doorbell", "null-page", "vmcall" };
+	for (int k = 0; k < 4; k++) {
+		uint64_t d = vm->rb_counters[k] - rec->rb_begin[k];
+		if (d)
+			fprintf(o, " dev.%s=%llu", rbname[k], (unsigned long long)d);
+	}
+	fputc('\n', o);
+	fflush(o);
+}
+
+void records_on_marker(struct vm *vm, uint32_t seq, int is_end, void *ctx)
+{
+	struct records *rec = ctx;
+
+	if (!is_end) {
+		rec->seq = seq;
+		rec->open = 1;
+		rec->neng_begin = engine_counters(vm, rec->eng_begin, RECORDS_MAX_ENGINE_COUNTERS);
+		for (int r = 0; r < VM_EXIT_REASON_COUNT; r++)
+			rec->exits_begin[r] = vm->exits[r].count;
+		memcpy(rec->rb_begin, vm->rb_counters, sizeof(rec->rb_begin));
+		/* Host counters last, so our own bookkeeping is outside the span. */
+		counters_read(&rec->host, rec->host_begin);
+		return;
+	}
+	if (!rec->open || seq != rec->seq)
+		return;          /* END without its BEGIN: nothing to pair it with */
+	rec->open = 0;
+	print_end(rec, vm, seq);
+}

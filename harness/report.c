@@ -1,0 +1,394 @@
+/* Report tables.  Every cell is either a measurement or says why there is
+ * none ("unsupported", "failed: ...", "not run"): a missing number is
+ * never silently blank. */
+#include "harness/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/atomic.h"
+#include "harness/metrics.h"
+#include "harness/table.h"
+
+/* Adams & Agesen's rows and the guest benchmark names that measure the
+ * same operation, first match wins (microbench/ names them). */
+const char *const report_aa_rows[] = {
+	"syscall", "in", "cr8wr", "call/ret", "pgfault", "divzero", "ptemod", NULL,
+};
+static const char *const aa_candidates[][6] = {
+	{ "syscall", "int80", NULL },
+	{ "pio_in", "in_null", NULL },
+	{ "mov_cr8", "cr8_write", NULL },
+	{ "callret", NULL },
+	{ "pagefault", NULL },
+	{ "exc_de", "divzero", NULL },
+	{ "ptemod", NULL },
+};
+
+static int run_has_bench(const struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		if (engine_bench((struct engine_result *)&r->e[i], name, 0))
+			return 1;
+	return 0;
+}
+
+const char *report_aa_bench(const struct run *r, const char *aa_row)
+{
+	for (size_t i = 0; report_aa_rows[i]; i++) {
+		if (strcmp(report_aa_rows[i], aa_row))
+			continue;
+		for (size_t k = 0; aa_candidates[i][k]; k++)
+			if (run_has_bench(r, aa_candidates[i][k]))
+				return aa_candidates[i][k];
+	}
+	return NULL;
+}
+
+/* Why an engine has no number for a benchmark. */
+static void no_value(const struct engine_result *e, const struct bench_result *b,
+		     char *out, size_t len)
+{
+	if (!e->available)
+		snprintf(out, len, "unavailable");
+	else if (!b && !strcmp(e->name, "native") && !strcmp(e->status, "ok"))
+		snprintf(out, len, "no native twin");
+	else if (!b)
+		snprintf(out, len, strcmp(e->status, "ok") && strcmp(e->status, "running") ?
+			 "not run (%s)" : "not run", e->status);
+	else if (!strcmp(b->status, "unsupported"))
+		snprintf(out, len, "unsupported");
+	else if (!strcmp(b->status, "running"))
+		snprintf(out, len, "running");
+	else
+		snprintf(out, len, "%s: %s", !strcmp(b->status, "fail") ? "failed" : b->status,
+			 b->reason[0] ? b->reason : "no reason given");
+}
+
+static struct bench_result *find(const struct engine_result *e, const char *name)
+{
+	return engine_bench((struct engine_result *)e, name, 0);
+}
+
+enum cell_kind { CELL_NS, CELL_CYCLES, CELL_VS_NATIVE, CELL_VS_KVM, CELL_EXITS };
+
+static void cell(const struct run *r, const struct engine_result *e, const char *bench,
+		 enum cell_kind k, char *out, size_t len)
+{
+	const struct bench_result *b = find(e, bench);
+	const struct engine_result *ref;
+	double v;
+
+	if (!bench_has_value(b)) {
+		no_value(e, b, out, len);
+		return;
+	}
+	switch (k) {
+	case CELL_NS:
+		v = run_cycles_to_ns(r, b->st.median);
+		if (r->host.tsc_khz <= 0)
+			snprintf(out, len, "%.1f cyc", b->st.median);
+		else
+			snprintf(out, len, "%.1f [%.1f, %.1f]%s", v, run_cycles_to_ns(r, b->st.ci_lo),
+				 run_cycles_to_ns(r, b->st.ci_hi), b->st.cv > STATS_CV_WARN ? " ~" : "");
+		return;
+	case CELL_CYCLES:
+		snprintf(out, len, "%.0f", b->st.median);
+		return;
+	case CELL_VS_NATIVE:
+	case CELL_VS_KVM:
+		ref = run_engine((struct run *)r, k == CELL_VS_NATIVE ? "native" : "kvm", 0);
+		v = ref ? metric_ratio(b, find(ref, bench)) : -1;
+		snprintf(out, len, v < 0 ? "-" : "%.2fx", v);
+		return;
+	case CELL_EXITS:
+		v = metric_exits_per_op(b);
+		snprintf(out, len, v < 0 ? "-" : "%.2f", v);
+		return;
+	}
+}
+
+static void fill_table(const struct run *r, struct table *t, enum cell_kind k,
+		       const char **names, size_t n, int with_group)
+{
+	char buf[320];
+	size_t off = with_group ? 2 : 1;
+
+	table_init(t, r->ne + off);
+	table_set(t, 0, 0, "benchmark");
+	if (with_group)
+		table_set(t, 0, 1, "group/class");
+	for (size_t i = 0; i < r->ne; i++)
+		table_set(t, 0, i + off, "%s", r->e[i].name);
+	for (size_t j = 0; j < n; j++) {
+		size_t row = table_add_row(t);
+		table_set(t, row, 0, "%s", names[j]);
+		for (size_t i = 0; i < r->ne; i++) {
+			const struct bench_result *b = find(&r->e[i], names[j]);
+			if (with_group && b && b->group[0])
+				table_set(t, row, 1, "%s/%s", b->group, b->klass);
+			cell(r, &r->e[i], names[j], k, buf, sizeof(buf));
+			table_set(t, row, i + off, "%s", buf);
+		}
+	}
+}
+
+/* Per instruction class (Popek-Goldberg view, docs/DESIGN): geometric
+ * mean of ns/op over the class's benchmarks that engine measured. */
+static void class_table(const struct run *r, struct table *t)
+{
+	const char *classes[32];
+	size_t nc = 0;
+
+	for (size_t i = 0; i < r->ne; i++)
+		for (size_t j = 0; j < r->e[i].nb; j++) {
+			const char *c = r->e[i].b[j].klass;
+			size_t k;
+			for (k = 0; k < nc && strcmp(classes[k], c); k++)
+				;
+			if (k == nc && nc < 32 && c[0])
+				classes[nc++] = c;
+		}
+	table_init(t, r->ne + 1);
+	table_set(t, 0, 0, "class");
+	for (size_t i = 0; i < r->ne; i++)
+		table_set(t, 0, i + 1, "%s", r->e[i].name);
+	for (size_t k = 0; k < nc; k++) {
+		size_t row = table_add_row(t);
+		table_set(t, row, 0, "%s", classes[k]);
+		for (size_t i = 0; i < r->ne; i++) {
+			double logsum = 0;
+			size_t n = 0;
+			for (size_t j = 0; j < r->e[i].nb; j++) {
+				const struct bench_result *b = &r->e[i].b[j];
+				if (strcmp(b->klass, classes[k]) || !bench_has_value(b) || b->st.median <= 0 ||
+				    bench_is_loop(b->name))
+					continue;
+				logsum += log(b->st.median);
+				n++;
+			}
+			if (n) {
+				double g = exp(logsum / n), ns = run_cycles_to_ns(r, g);
+				table_set(t, row, i + 1, "%.1f (%zu)", ns >= 0 ? ns : g, n);
+			} else {
+				table_set(t, row, i + 1, "-");
+			}
+		}
+	}
+}
+
+/* Paravirtual benchmarks against their trapping twins: pv/twin < 1 is
+ * what paravirtualisation buys on that engine.  Returns rows. */
+static size_t twin_table(const struct run *r, struct table *t)
+{
+	const char **names;
+	size_t n = run_bench_names(r, &names);
+
+	table_init(t, r->ne + 2);
+	table_set(t, 0, 0, "paravirtual");
+	table_set(t, 0, 1, "twin");
+	for (size_t i = 0; i < r->ne; i++)
+		table_set(t, 0, i + 2, "%s", r->e[i].name);
+	for (size_t j = 0; j < n; j++) {
+		const char *twin = NULL;
+		for (size_t i = 0; i < r->ne && !twin; i++) {
+			const struct bench_result *b = find(&r->e[i], names[j]);
+			if (b && b->twin[0])
+				twin = b->twin;
+		}
+		if (!twin)
+			continue;
+		size_t row = table_add_row(t);
+		table_set(t, row, 0, "%s", names[j]);
+		table_set(t, row, 1, "%s", twin);
+		for (size_t i = 0; i < r->ne; i++) {
+			const struct bench_result *b = find(&r->e[i], names[j]);
+			double v = metric_ratio(b, find(&r->e[i], twin));
+			if (v >= 0)
+				table_set(t, row, i + 2, "%.2fx", v);
+			else if (b && !strcmp(b->status, "unsupported"))
+				table_set(t, row, i + 2, "unsupported");
+			else
+				table_set(t, row, i + 2, "-");
+		}
+	}
+	free(names);
+	return t->nrows;
+}
+
+static void engines_table(const struct run *r, struct table *t)
+{
+	table_init(t, 5);
+	table_set(t, 0, 0, "engine");
+	table_set(t, 0, 1, "status");
+	table_set(t, 0, 2, "note");
+	table_set(t, 0, 3, "counters (real)");
+	table_set(t, 0, 4, "time");
+	for (size_t i = 0; i < r->ne; i++) {
+		const struct engine_result *e = &r->e[i];
+		size_t row = table_add_row(t);
+		table_set(t, row, 0, "%s", e->name);
+		table_set(t, row, 1, "%s", e->available ? e->status : "unavailable");
+		table_set(t, row, 2, "%s%s%s", e->note, e->reason[0] && strcmp(e->status, "ok") ? "; " : "",
+			  strcmp(e->status, "ok") ? e->reason : "");
+		table_set(t, row, 3, "%s", e->counters_real[0] ? e->counters_real : "-");
+		table_set(t, row, 4, e->elapsed_s > 0 ? "%.1f s" : "-", e->elapsed_s);
+	}
+}
+
+static void aa_table(const struct run *r, struct table *t)
+{
+	char buf[320];
+
+	table_init(t, r->ne + 2);
+	table_set(t, 0, 0, "A&A row");
+	table_set(t, 0, 1, "our benchmark");
+	for (size_t i = 0; i < r->ne; i++)
+		table_set(t, 0, i + 2, "%s", r->e[i].name);
+	for (size_t k = 0; report_aa_rows[k]; k++) {
+		const char *b = report_aa_bench(r, report_aa_rows[k]);
+		size_t row = table_add_row(t);
+		table_set(t, row, 0, "%s", report_aa_rows[k]);
+		table_set(t, row, 1, "%s", b ? b : "(none in this run)");
+		for (size_t i = 0; i < r->ne; i++) {
+			if (b)
+				cell(r, &r->e[i], b, CELL_CYCLES, buf, sizeof(buf));
+			else
+				snprintf(buf, sizeof(buf), "-");
+			table_set(t, row, i + 2, "%s", buf);
+		}
+	}
+}
+
+/* Did the reference engine measure anything (else its column is noise)? */
+static int engine_measured(const struct run *r, const char *name)
+{
+	const struct engine_result *e = run_engine((struct run *)r, name, 0);
+	for (size_t j = 0; e && j < e->nb; j++)
+		if (bench_has_value(&e->b[j]))
+			return 1;
+	return 0;
+}
+
+static int any_exits(const struct run *r)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		for (size_t j = 0; j < r->e[i].nb; j++)
+			if (metric_exits_per_op(&r->e[i].b[j]) >= 0)
+				return 1;
+	return 0;
+}
+
+static void header(const struct run *r, FILE *f, int md)
+{
+	const struct host_info *h = &r->host;
+	const char *li = md ? "- " : "  ", *b = md ? "**" : "";
+
+	fprintf(f, "%sringbench run %s (%s)%s\n", md ? "# " : "", r->id, r->state, md ? "\n" : "");
+	fprintf(f, "%s%sHost%s: %s, %s, %d CPUs, virtualization flags: %s\n", li, b, b, h->hostname,
+		h->cpu_model, h->ncpus, h->cpu_virt);
+	fprintf(f, "%s%sKVM flavour%s: %s\n", li, b, b, h->kvm_flavour);
+	fprintf(f, "%s%sKernel%s: %s (%s)\n", li, b, b, h->kernel, h->os);
+	fprintf(f, "%s%sTSC%s: %.3f MHz (%s)\n", li, b, b, h->tsc_khz / 1e3, h->tsc_source);
+	fprintf(f, "%s%sHost counters real%s: %s; unavailable: %s\n", li, b, b,
+		h->counters_real[0] ? h->counters_real : "none",
+		h->counters_missing[0] ? h->counters_missing : "none");
+	fprintf(f, "%s%sCommit%s: %s; started %s, finished %s\n", li, b, b, h->git_commit,
+		r->started, r->finished[0] ? r->finished : "-");
+	fprintf(f, "%s%sConfig%s: budget %llu ms per repetition, %llu repetitions, %llu warm-up%s%s%s\n",
+		li, b, b, (unsigned long long)r->budget_ms, (unsigned long long)r->reps,
+		(unsigned long long)r->warmup, r->quick ? " (quick)" : "",
+		r->only[0] ? ", only=" : "", r->only);
+	if (h->ncpus > 0 && (h->loadavg_start > 0.5 * h->ncpus || h->loadavg_end > 0.5 * h->ncpus + 1))
+		fprintf(f, "%s%sWarning%s: the machine was busy (load average %.2f at start, %.2f at end on %d CPUs); expect noise\n",
+			li, b, b, h->loadavg_start, h->loadavg_end, h->ncpus);
+	fputc('\n', f);
+}
+
+static void noise_warnings(const struct run *r, FILE *f, int md)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < r->ne; i++)
+		for (size_t j = 0; j < r->e[i].nb; j++) {
+			const struct bench_result *b = &r->e[i].b[j];
+			if (!bench_has_value(b) || b->st.cv <= STATS_CV_WARN)
+				continue;
+			if (!any++)
+				fprintf(f, md ? "## Noise\n\nResults marked `~` have a coefficient of variation above %.0f%%.\n\n"
+					      : "Noise (CV above %.0f%%):\n", STATS_CV_WARN * 100);
+			fprintf(f, "%s%s/%s: CV %.1f%%, %zu outlier(s) of %zu samples\n", md ? "- " : "  ",
+				r->e[i].name, b->name, b->st.cv * 100, b->st.outliers, b->st.n);
+		}
+	if (any)
+		fputc('\n', f);
+}
+
+static void section(FILE *f, int md, const char *title, const char *note,
+		    struct table *t)
+{
+	if (md) {
+		fprintf(f, "## %s\n\n%s%s", title, note ? note : "", note ? "\n\n" : "");
+		table_print_md(t, f);
+	} else {
+		fprintf(f, "%s%s%s\n", title, note ? " — " : "", note ? note : "");
+		table_print_text(t, f);
+	}
+	fputc('\n', f);
+	table_free(t);
+}
+
+static void body(const struct run *r, FILE *f, int md)
+{
+	struct table t;
+	const char **names;
+	size_t n = run_bench_names(r, &names);
+
+	header(r, f, md);
+	engines_table(r, &t);
+	section(f, md, "Engines", NULL, &t);
+	fill_table(r, &t, CELL_NS, names, n, md);
+	section(f, md, "Cost per operation", "ns per operation, median [95% CI], empty loop subtracted; `~` marks CV above 5%", &t);
+	if (engine_measured(r, "native")) {
+		fill_table(r, &t, CELL_VS_NATIVE, names, n, 0);
+		section(f, md, "Slowdown relative to native", "median ratio", &t);
+	}
+	if (engine_measured(r, "kvm")) {
+		fill_table(r, &t, CELL_VS_KVM, names, n, 0);
+		section(f, md, "Slowdown relative to kvm", "median ratio", &t);
+	}
+	if (any_exits(r)) {
+		fill_table(r, &t, CELL_EXITS, names, n, 0);
+		section(f, md, "VM exits per operation", "engine counters between the benchmark markers", &t);
+	}
+	if (twin_table(r, &t))
+		section(f, md, "Paravirtual services against their trapping twins",
+			"median cost ratio paravirtual / twin; below 1 is the gain", &t);
+	else
+		table_free(&t);
+	class_table(r, &t);
+	section(f, md, "Cost by instruction class",
+		"geometric mean of ns per operation over the class's measured benchmarks (how many)", &t);
+	aa_table(r, &t);
+	section(f, md, "Nanobenchmarks after Adams & Agesen (ASPLOS 2006)",
+		"TSC cycles per operation, median; their rows, our engines as columns", &t);
+	noise_warnings(r, f, md);
+	free(names);
+}
+
+int report_write_md(const struct run *r, const char *path, const char *plots_note)
+{
+	struct atomic_file a;
+
+	if (atomic_open(&a, path) < 0)
+		return -1;
+	body(r, a.f, 1);
+	fprintf(a.f, "## Plots\n\n%s\n", plots_note ? plots_note : "not drawn");
+	return atomic_commit(&a);
+}
+
+void report_print_terminal(const struct run *r, FILE *f)
+{
+	body(r, f, 0);
+}

@@ -1,0 +1,224 @@
+/* Building and deriving the result set; no I/O here. */
+#include "harness/results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void run_init(struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->schema_version = RESULTS_SCHEMA_VERSION;
+	snprintf(r->state, sizeof(r->state), "running");
+}
+
+static void bench_free(struct bench_result *b)
+{
+	free(b->iters);
+	free(b->cycles);
+	free(b->ctr);
+	free(b->outlier);
+}
+
+void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->ne; i++) {
+		for (size_t j = 0; j < r->e[i].nb; j++)
+			bench_free(&r->e[i].b[j]);
+		free(r->e[i].b);
+	}
+	r->ne = 0;
+}
+
+struct engine_result *run_engine(struct run *r, const char *name, int create)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		if (!strcmp(r->e[i].name, name))
+			return &r->e[i];
+	if (!create || r->ne == RUN_MAX_ENGINES)
+		return NULL;
+	struct engine_result *e = &r->e[r->ne++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->status, sizeof(e->status), "not-run");
+	return e;
+}
+
+struct bench_result *engine_bench(struct engine_result *e, const char *name, int create)
+{
+	for (size_t i = 0; i < e->nb; i++)
+		if (!strcmp(e->b[i].name, name))
+			return &e->b[i];
+	if (!create)
+		return NULL;
+	if (e->nb == e->capb) {
+		size_t cap = e->capb ? 2 * e->capb : 32;
+		struct bench_result *p = realloc(e->b, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		e->b = p;
+		e->capb = cap;
+	}
+	struct bench_result *b = &e->b[e->nb++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	snprintf(b->status, sizeof(b->status), "running");
+	b->seq = -1;
+	b->ring = -1;
+	return b;
+}
+
+int bench_add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 16;
+		uint64_t *i = realloc(b->iters, cap * sizeof(*i));
+		if (!i)
+			return -1;
+		b->iters = i;
+		uint64_t *c = realloc(b->cycles, cap * sizeof(*c));
+		if (!c)
+			return -1;
+		b->cycles = c;
+		b->cap = cap;
+	}
+	b->iters[b->n] = iters;
+	b->cycles[b->n] = cycles;
+	b->n++;
+	return 0;
+}
+
+int bench_set_counter(struct bench_result *b, const char *name, double value)
+{
+	for (size_t i = 0; i < b->nctr; i++)
+		if (!strcmp(b->ctr[i].name, name)) {
+			b->ctr[i].value = value;
+			return 0;
+		}
+	if (b->nctr == b->capctr) {
+		size_t cap = b->capctr ? 2 * b->capctr : 16;
+		struct counter *p = realloc(b->ctr, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		b->ctr = p;
+		b->capctr = cap;
+	}
+	snprintf(b->ctr[b->nctr].name, sizeof(b->ctr[0].name), "%s", name);
+	b->ctr[b->nctr++].value = value;
+	return 0;
+}
+
+double bench_counter(const struct bench_result *b, const char *name)
+{
+	for (size_t i = 0; i < b->nctr; i++)
+		if (!strcmp(b->ctr[i].name, name))
+			return b->ctr[i].value;
+	return -1;
+}
+
+double bench_counter_per_op(const struct bench_result *b, const char *name)
+{
+	double v = bench_counter(b, name);
+	uint64_t ops = b->span_iters ? b->span_iters : b->total_iters;
+	return v < 0 || !ops ? -1 : v / (double)ops;
+}
+
+int bench_has_value(const struct bench_result *b)
+{
+	return b && !strcmp(b->status, "ok") && b->st.n > 0;
+}
+
+/* The per-iteration cost of an empty loop on this engine: the guest's
+ * timing loop overhead, subtracted from every other benchmark.  `loop`
+ * runs in user mode, `loop_k` in the kernel, where engines that emulate
+ * CPL0 code pay a different overhead (docs/guest.md).  -1: not measured. */
+static double loop_cost(const struct engine_result *e, const char *name)
+{
+	for (size_t i = 0; i < e->nb; i++) {
+		const struct bench_result *b = &e->b[i];
+		if (strcmp(b->name, name) || !b->n || strcmp(b->status, "ok"))
+			continue;
+		double *v = malloc(b->n * sizeof(*v));
+		if (!v)
+			return 0;
+		for (size_t k = 0; k < b->n; k++)
+			v[k] = b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0;
+		double m = stats_median(v, b->n);
+		free(v);
+		return m;
+	}
+	return -1;
+}
+
+int bench_is_loop(const char *name)
+{
+	return !strcmp(name, "loop") || !strcmp(name, "loop_k");
+}
+
+void engine_compute(struct engine_result *e)
+{
+	double loop = loop_cost(e, "loop"), loop_k = loop_cost(e, "loop_k");
+
+	if (loop < 0)
+		loop = 0;
+	if (loop_k < 0)
+		loop_k = loop;
+
+	for (size_t i = 0; i < e->nb; i++) {
+		struct bench_result *b = &e->b[i];
+		double *v = malloc((b->n ? b->n : 1) * sizeof(*v));
+		unsigned char *fl = realloc(b->outlier, b->n ? b->n : 1);
+		if (!v || !fl) {
+			free(v);
+			continue;
+		}
+		b->outlier = fl;
+		b->loop_cycles = bench_is_loop(b->name) ? 0 : b->ring == 0 ? loop_k : loop;
+		b->total_iters = 0;
+		for (size_t k = 0; k < b->n; k++) {
+			b->total_iters += b->iters[k];
+			v[k] = (b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0) - b->loop_cycles;
+		}
+		stats_compute(v, b->n, &b->st, b->outlier);
+		free(v);
+	}
+}
+
+void run_compute(struct run *r)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		engine_compute(&r->e[i]);
+}
+
+double run_cycles_to_ns(const struct run *r, double cycles)
+{
+	return r->host.tsc_khz > 0 ? cycles * 1e6 / r->host.tsc_khz : -1;
+}
+
+size_t run_bench_names(const struct run *r, const char ***names)
+{
+	size_t n = 0, cap = 0;
+	const char **v = NULL;
+
+	/* Engines run the same guest, so seq order agrees; the first engine
+	 * that knows a benchmark places it. */
+	for (size_t i = 0; i < r->ne; i++)
+		for (size_t j = 0; j < r->e[i].nb; j++) {
+			const char *nm = r->e[i].b[j].name;
+			size_t k;
+			for (k = 0; k < n && strcmp(v[k], nm); k++)
+				;
+			if (k < n)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 32;
+				const char **p = realloc(v, cap * sizeof(*p));
+				if (!p)
+					break;
+				v = p;
+			}
+			v[n++] = nm;
+		}
+	*names = v;
+	return n;
+}

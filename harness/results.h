@@ -1,0 +1,113 @@
+/* The in-memory result set of one bench run: host, engines, and per engine
+ * per benchmark the samples, counters, status and statistics.  Written by
+ * results_json.c / results_csv.c, read back by results_json_load(). */
+#ifndef RINGBENCH_RESULTS_H
+#define RINGBENCH_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/stats.h"
+
+#define RESULTS_SCHEMA_VERSION 1
+#define RUN_MAX_ENGINES 12
+
+struct counter {
+	char name[64];
+	double value;
+};
+
+/* One benchmark on one engine. */
+struct bench_result {
+	char name[48], group[24], klass[32];
+	char twin[48];          /* the trapping twin of a paravirtual benchmark */
+	int seq;
+	int ring;               /* 0 kernel, 3 user, -1 unknown */
+	char status[16];        /* ok fail unsupported crash timeout not-run running */
+	char reason[256];
+	uint64_t *iters, *cycles;       /* samples, one per repetition */
+	size_t n, cap;
+	struct counter *ctr;            /* deltas over MARK_BEGIN..MARK_END */
+	size_t nctr, capctr;
+	/* Derived by run_compute(): */
+	uint64_t total_iters;           /* sum of sample iters */
+	/* Every iteration between the markers (calibration, warm-up and
+	 * repetitions), from the end line's optional ops= key; 0: unknown. */
+	uint64_t span_iters;
+	double loop_cycles;             /* empty-loop cost subtracted per op:
+					   loop_k for ring 0, else loop */
+	struct stats st;                /* net TSC cycles per operation */
+	unsigned char *outlier;         /* per sample */
+};
+
+struct engine_result {
+	char name[24];          /* kvm interp bt native qemu-tcg qemu-kvm */
+	char kind[16];          /* builtin native qemu test */
+	int available;
+	char note[256];         /* probe note, or why it is unavailable */
+	char status[16];        /* not-run running ok fail crash timeout interrupted unavailable */
+	char reason[256];
+	char version[128];
+	char command[1024];
+	char log[256];          /* console/stderr log, relative to the run dir */
+	int exit_status;
+	double elapsed_s;
+	char counters_real[256], counters_missing[256];   /* from RBH1 info */
+	uint64_t budget_ms, reps, warmup;                 /* from RB1 hello */
+	struct bench_result *b;
+	size_t nb, capb;
+};
+
+struct host_info {
+	char hostname[64], cpu_model[128], cpu_virt[64], kvm_flavour[256];
+	char kernel[160], git_commit[48], os[96];
+	double tsc_khz;
+	char tsc_source[48];
+	int ncpus;
+	double loadavg_start, loadavg_end;
+	char counters_real[256], counters_missing[256];
+};
+
+struct run {
+	int schema_version;
+	char id[64], started[32], finished[32];
+	char state[16];         /* running complete interrupted */
+	char only[256];
+	uint64_t budget_ms, reps, warmup;
+	int quick;
+	struct host_info host;
+	struct engine_result e[RUN_MAX_ENGINES];
+	size_t ne;
+};
+
+void run_init(struct run *r);
+void run_free(struct run *r);
+struct engine_result *run_engine(struct run *r, const char *name, int create);
+struct bench_result *engine_bench(struct engine_result *e, const char *name, int create);
+int bench_add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles);
+int bench_set_counter(struct bench_result *b, const char *name, double value);
+/* Counter value, or -1 when absent. */
+double bench_counter(const struct bench_result *b, const char *name);
+/* Counter per operation: value / span_iters when the guest reported it,
+ * else value / total_iters (an upper bound: the counters also saw
+ * calibration and warm-up), or -1. */
+double bench_counter_per_op(const struct bench_result *b, const char *name);
+
+/* Recompute every benchmark's statistics (empty loop subtracted). */
+void run_compute(struct run *r);
+void engine_compute(struct engine_result *e);
+
+/* ns for TSC cycles at the host frequency; -1 when it is unknown. */
+double run_cycles_to_ns(const struct run *r, double cycles);
+
+/* Benchmark names over all engines, in first-seen seq order; returns count,
+ * *names malloc'd (pointers into r).  Free the array only. */
+size_t run_bench_names(const struct run *r, const char ***names);
+
+/* loop or loop_k: the empty loops subtracted from the others. */
+int bench_is_loop(const char *name);
+
+/* A benchmark on an engine that has a measurement (status ok, samples). */
+int bench_has_value(const struct bench_result *b);
+
+#endif

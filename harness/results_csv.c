@@ -1,0 +1,65 @@
+/* CSV writer (RFC 4180 quoting for the free-text reason). */
+#include "harness/results_csv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/atomic.h"
+#include "harness/metrics.h"
+
+static void quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void num(FILE *f, double v, int have)
+{
+	if (have)
+		fprintf(f, ",%.6g", v);
+	else
+		fputs(",", f);
+}
+
+int results_csv_write(const struct run *r, const char *path)
+{
+	struct atomic_file a;
+
+	if (atomic_open(&a, path) < 0)
+		return -1;
+	FILE *f = a.f;
+	fputs("engine,benchmark,group,class,status,reason,n,median_cycles,ci95_lo_cycles,"
+	      "ci95_hi_cycles,mean_cycles,stddev_cycles,cv,min_cycles,max_cycles,outliers,"
+	      "loop_cycles,median_ns,exits_per_op,insns_per_op\n", f);
+	for (size_t i = 0; i < r->ne; i++)
+		for (size_t j = 0; j < r->e[i].nb; j++) {
+			const struct bench_result *b = &r->e[i].b[j];
+			const struct stats *s = &b->st;
+			int have = bench_has_value(b);
+			fprintf(f, "%s,%s,%s,%s,%s,", r->e[i].name, b->name, b->group, b->klass, b->status);
+			quoted(f, b->reason);
+			fprintf(f, ",%zu", s->n);
+			num(f, s->median, have);
+			num(f, s->ci_lo, have);
+			num(f, s->ci_hi, have);
+			num(f, s->mean, have);
+			num(f, s->stddev, have);
+			num(f, s->cv, have);
+			num(f, s->min, have);
+			num(f, s->max, have);
+			fprintf(f, ",%zu", s->outliers);
+			num(f, b->loop_cycles, have);
+			double ns = run_cycles_to_ns(r, s->median);
+			num(f, ns, have && ns >= 0);
+			double x = metric_exits_per_op(b), ins = metric_insns_per_op(b);
+			num(f, x, x >= 0);
+			num(f, ins, ins >= 0);
+			fputc('\n', f);
+		}
+	return atomic_commit(&a);
+}

@@ -1,0 +1,17 @@
+/* results.json: the versioned result format (docs/results.md). */
+#ifndef RINGBENCH_RESULTS_JSON_H
+#define RINGBENCH_RESULTS_JSON_H
+
+#include <stddef.h>
+
+#include "harness/results.h"
+
+/* Write r (statistics must be current) atomically to path; 0 or -1. */
+int results_json_write(const struct run *r, const char *path);
+
+/* Read path into r (run_init'ed by the call); 0, or -1 with err filled
+ * (file unreadable, not JSON, wrong schema, a required field missing or of
+ * the wrong type). */
+int results_json_load(struct run *r, const char *path, char *err, size_t len);
+
+#endif

@@ -1,0 +1,12 @@
+# Exit-reason breakdown for one engine: stacked bars of exits per operation
+# by reason for each benchmark.
+# Input (data): benchmark, then per reason: exits per op.
+# Variables: data, out, fmt, reasons (space-separated), engine.
+load dir."/common.gp"
+set ylabel sprintf("%s: VM exits per operation", engine)
+set style data histogram
+set style histogram rowstacked
+set boxwidth 0.7
+n = words(reasons)
+plot for [i=1:n] data using (column(i+1)):xtic(1) title word(reasons, i) \
+	fs pattern pat(i) lc "black"
