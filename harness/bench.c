@@ -412,7 +412,11 @@ int cmd_report(int argc, char **argv)
 			no_plots = 1;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = 1;
-		else if (!dir && argv[i][0] != '-')
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: ringbench report [--no-plots] [--quiet] [RUN_DIR]\n"
+			       "Redraws report.md and the plots of a results directory (default results/latest).\n");
+			return 0;
+		} else if (!dir && argv[i][0] != '-')
 			dir = argv[i];
 		else {
 			fprintf(stderr, "usage: ringbench report [--no-plots] [--quiet] RUN_DIR\n");

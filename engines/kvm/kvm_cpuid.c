@@ -15,6 +15,7 @@ int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len)
 	size_t size = sizeof(struct kvm_cpuid2) + MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, size);
 	unsigned n = 0;
+	char flavour[200];
 
 	if (!c) {
 		snprintf(err, len, "out of memory");
@@ -34,6 +35,9 @@ int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len)
 		uint32_t out[4];
 		struct kvm_cpuid_entry2 *e = &c->entries[n++];
 		vm_hypervisor_cpuid(leaf, "kvm", out);
+		/* A VMCALL hangs the vCPU under PVM: do not offer it there. */
+		if (leaf == 0x40000001 && kvm_detect_flavour(flavour, sizeof(flavour)) == KVM_FLAVOUR_PVM)
+			out[0] &= ~2u;
 		memset(e, 0, sizeof(*e));
 		e->function = leaf;
 		e->eax = out[0]; e->ebx = out[1]; e->ecx = out[2]; e->edx = out[3];
