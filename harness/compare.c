@@ -16,10 +16,20 @@
 #include "harness/results_json.h"
 #include "harness/table.h"
 
+/* Below this many cycles per op a change is TSC granularity and the
+ * empty-loop subtraction, not the code. */
+#define MIN_CYCLES_CHANGE 2.0
+/* An approximate count (span includes calibration) must move this much. */
+#define MIN_APPROX_COUNT_CHANGE 0.1
+
 static const char *verdict_timing(const struct bench_result *a, const struct bench_result *b,
 				  double threshold, double *change)
 {
-	*change = a->st.median != 0 ? (b->st.median - a->st.median) / fabs(a->st.median) : 0;
+	double delta = b->st.median - a->st.median;
+
+	*change = a->st.median != 0 ? delta / fabs(a->st.median) : 0;
+	if (fabs(delta) < MIN_CYCLES_CHANGE)
+		return "same";
 	if (b->st.ci_lo > a->st.ci_hi && *change > threshold)
 		return "regression";
 	if (b->st.ci_hi < a->st.ci_lo && *change < -threshold)
@@ -30,7 +40,8 @@ static const char *verdict_timing(const struct bench_result *a, const struct ben
 static const char *verdict_count(double a, double b, int exact, double threshold, double *change)
 {
 	*change = a != 0 ? (b - a) / fabs(a) : (b != 0 ? 1 : 0);
-	if (exact ? metric_round(a) == metric_round(b) : fabs(*change) <= threshold)
+	if (exact ? metric_round(a) == metric_round(b)
+		  : fabs(*change) <= threshold || fabs(b - a) < MIN_APPROX_COUNT_CHANGE)
 		return "same";
 	return b > a ? "regression" : "improvement";
 }

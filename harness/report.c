@@ -71,7 +71,7 @@ static struct bench_result *find(const struct engine_result *e, const char *name
 	return engine_bench((struct engine_result *)e, name, 0);
 }
 
-enum cell_kind { CELL_NS, CELL_CYCLES, CELL_VS_NATIVE, CELL_VS_KVM, CELL_EXITS };
+enum cell_kind { CELL_NS, CELL_CYCLES, CELL_VS_NATIVE, CELL_VS_KVM, CELL_EXITS, CELL_GIPS };
 
 static void cell(const struct run *r, const struct engine_result *e, const char *bench,
 		 enum cell_kind k, char *out, size_t len)
@@ -106,6 +106,17 @@ static void cell(const struct run *r, const struct engine_result *e, const char 
 		v = metric_exits_per_op(b);
 		snprintf(out, len, v < 0 ? "-" : "%.2f", v);
 		return;
+	case CELL_GIPS: {
+		/* Both counted by the VM process over the same marker span:
+		 * guest instructions retired per second of engine CPU time. */
+		double insns = bench_counter(b, "engine.insns");
+		double ns = bench_counter(b, "host.task-clock");
+		if (insns < 0 || ns <= 0)
+			snprintf(out, len, "-");
+		else
+			snprintf(out, len, "%.0f M/s", insns / ns * 1e3);
+		return;
+	}
 	}
 }
 
@@ -280,6 +291,15 @@ static int any_exits(const struct run *r)
 	return 0;
 }
 
+static int any_insns(const struct run *r)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		for (size_t j = 0; j < r->e[i].nb; j++)
+			if (metric_insns_per_op(&r->e[i].b[j]) >= 0)
+				return 1;
+	return 0;
+}
+
 static void header(const struct run *r, FILE *f, int md)
 {
 	const struct host_info *h = &r->host;
@@ -361,6 +381,11 @@ static void body(const struct run *r, FILE *f, int md)
 	if (any_exits(r)) {
 		fill_table(r, &t, CELL_EXITS, names, n, 0);
 		section(f, md, "VM exits per operation", "engine counters between the benchmark markers", &t);
+	}
+	if (any_insns(r)) {
+		fill_table(r, &t, CELL_GIPS, names, n, 0);
+		section(f, md, "Software engine speed",
+			"guest instructions retired (engine counter `insns`) per second of the VM process's CPU time (`task-clock`), both between the benchmark markers", &t);
 	}
 	if (twin_table(r, &t))
 		section(f, md, "Paravirtual services against their trapping twins",
