@@ -21,6 +21,10 @@
 #define MIN_CYCLES_CHANGE 2.0
 /* An approximate count (span includes calibration) must move this much. */
 #define MIN_APPROX_COUNT_CHANGE 0.1
+/* Exact counts still carry a few asynchronous events (timer interrupts)
+ * per span: a real change moves a count by at least this much per op. */
+#define MIN_EXACT_COUNT_CHANGE 0.05
+#define MIN_EXACT_COUNT_RATIO  0.01
 
 static const char *verdict_timing(const struct bench_result *a, const struct bench_result *b,
 				  double threshold, double *change)
@@ -40,7 +44,7 @@ static const char *verdict_timing(const struct bench_result *a, const struct ben
 static const char *verdict_count(double a, double b, int exact, double threshold, double *change)
 {
 	*change = a != 0 ? (b - a) / fabs(a) : (b != 0 ? 1 : 0);
-	if (exact ? metric_round(a) == metric_round(b)
+	if (exact ? fabs(b - a) < MIN_EXACT_COUNT_CHANGE || fabs(*change) <= MIN_EXACT_COUNT_RATIO
 		  : fabs(*change) <= threshold || fabs(b - a) < MIN_APPROX_COUNT_CHANGE)
 		return "same";
 	return b > a ? "regression" : "improvement";

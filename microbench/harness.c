@@ -114,19 +114,26 @@ static uint64_t calibrate(const struct bench *b, uint64_t target, uint64_t *tota
 	return cap(b, (iters * ratio_q8) >> 8);
 }
 
-/* Everything between the markers: returns the status, fills the samples. */
-static int run_one(const struct mb_config *cfg, const struct bench *b, char *why,
-		   uint64_t *iters_out, uint64_t *cycles, unsigned reps)
+/* Before the begin marker: availability and one-time setup (building a
+ * pointer chain, mapping pages), so host counters see only iterations. */
+static int prepare(const struct bench *b, char *why)
 {
-	uint64_t target = (uint64_t)cfg->budget_ms * cfg->tsc_khz;
-	uint64_t total = 0, iters;
-
 	if (b->start && b->start(why))
 		return CHECK_UNSUPPORTED;
 	if (b->setup && mb_platform_run(b, b->setup, 0)) {
 		mb_strlcpy(why, "setup failed", WHY_LEN);
 		return CHECK_FAIL;
 	}
+	return CHECK_OK;
+}
+
+/* Everything between the markers: returns the status, fills the samples. */
+static int run_one(const struct mb_config *cfg, const struct bench *b, char *why,
+		   uint64_t *iters_out, uint64_t *ops_out, uint64_t *cycles, unsigned reps)
+{
+	uint64_t target = (uint64_t)cfg->budget_ms * cfg->tsc_khz;
+	uint64_t total = 0, iters;
+
 	iters = calibrate(b, target ? target : 1, &total);
 	for (unsigned w = 0; w < cfg->warmup; w++)
 		run_once(b, iters, &total);
@@ -137,6 +144,7 @@ static int run_one(const struct mb_config *cfg, const struct bench *b, char *why
 	if (cfg->fail && mb_streq(cfg->fail, b->name))
 		total++;
 	*iters_out = iters;
+	*ops_out = total;
 	return b->check ? b->check(total, why) : CHECK_OK;
 }
 
@@ -149,7 +157,7 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 	for (unsigned i = 0; i < n; i++) {
 		const struct bench *b = list[i];
 		char why[WHY_LEN] = "";
-		uint64_t iters = 0, cycles[MAX_REPS];
+		uint64_t iters = 0, ops = 0, cycles[MAX_REPS];
 		unsigned reps = cfg->reps > MAX_REPS ? MAX_REPS : cfg->reps;
 		int status;
 
@@ -158,16 +166,21 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 		mb_printf("RB1 begin seq=%u bench=%s group=%s class=%s ring=%d%s%s\n",
 			  seq, b->name, b->group, b->class, b->ring,
 			  b->twin ? " twin=" : "", b->twin ? b->twin : "");
-		mb_platform_mark(seq, 0);
-		status = run_one(cfg, b, why, &iters, cycles, reps);
-		mb_platform_mark(seq, 1);
+		status = prepare(b, why);
+		if (status == CHECK_OK) {
+			mb_platform_mark(seq, 0);
+			status = run_one(cfg, b, why, &iters, &ops, cycles, reps);
+			mb_platform_mark(seq, 1);
+		}
 		if (status == CHECK_OK) {
 			for (unsigned r = 0; r < reps; r++)
 				mb_printf("RB1 sample seq=%u bench=%s rep=%u iters=%llu cycles=%llu\n",
 					  seq, b->name, r, (unsigned long long)iters,
 					  (unsigned long long)cycles[r]);
-			mb_printf("RB1 end seq=%u bench=%s status=ok%s%s\n", seq, b->name,
-				  why[0] ? " " : "", why);
+			/* ops: every iteration between the markers, so host
+			 * counters divide into exact per-operation figures. */
+			mb_printf("RB1 end seq=%u bench=%s status=ok ops=%llu%s%s\n", seq, b->name,
+				  (unsigned long long)ops, why[0] ? " " : "", why);
 			++*ok;
 		} else {
 			mb_printf("RB1 end seq=%u bench=%s status=%s reason=%s\n", seq, b->name,
