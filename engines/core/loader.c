@@ -186,7 +186,7 @@ static int load_elf(struct load_ctx *c, uint32_t *entry)
 		return fail(c, "ELF file has no program headers");
 	phys_entry = e_entry;
 	for (unsigned i = 0; i < phnum; i++) {
-		struct phdr p;
+		struct phdr p = { 0 };
 		char what[32];
 		if (read_phdr(c, is64, phoff, i, &p) < 0)
 			return -1;
@@ -326,9 +326,9 @@ int loader_load_image(struct vm *vm, const uint8_t *img, size_t size, const char
 {
 	struct load_ctx c = { vm, img, size, name, err, len, 0 };
 	uint32_t where[MB_MAX_MODULES][2];
-	struct mb_header h;
+	struct mb_header h = { 0 };
 	size_t at;
-	uint32_t entry;
+	uint32_t entry = 0;
 	int is_elf;
 
 	if (size == 0)
