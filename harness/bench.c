@@ -401,6 +401,12 @@ int cmd_bench(int argc, char **argv)
 	return rc;
 }
 
+static void report_usage(FILE *f)
+{
+	fprintf(f, "usage: ringbench report [--no-plots] [--quiet] [RUN_DIR]\n"
+		   "Redraws report.md and the plots of a results directory (default results/latest).\n");
+}
+
 int cmd_report(int argc, char **argv)
 {
 	char path[4200], err[512];
@@ -413,13 +419,12 @@ int cmd_report(int argc, char **argv)
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = 1;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: ringbench report [--no-plots] [--quiet] [RUN_DIR]\n"
-			       "Redraws report.md and the plots of a results directory (default results/latest).\n");
+			report_usage(stdout);
 			return 0;
 		} else if (!dir && argv[i][0] != '-')
 			dir = argv[i];
 		else {
-			fprintf(stderr, "usage: ringbench report [--no-plots] [--quiet] RUN_DIR\n");
+			report_usage(stderr);
 			return 2;
 		}
 	}

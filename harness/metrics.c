@@ -40,16 +40,32 @@ double metric_exits_per_op(const struct bench_result *b)
 	return s / (double)ops;
 }
 
-double metric_insns_per_op(const struct bench_result *b)
+/* The guest-instruction counter, under whichever name the engine gives it. */
+static double insns_counter(const struct bench_result *b,
+			    double (*get)(const struct bench_result *, const char *))
 {
 	static const char *const names[] = { "engine.insns", "engine.instructions",
 					     "engine.guest_insns" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		double v = bench_counter_per_op(b, names[i]);
+		double v = get(b, names[i]);
 		if (v >= 0)
 			return v;
 	}
 	return -1;
+}
+
+double metric_insns_per_op(const struct bench_result *b)
+{
+	return insns_counter(b, bench_counter_per_op);
+}
+
+double metric_guest_ips(const struct bench_result *b)
+{
+	/* Both counted by the VM process over the same marker span. */
+	double insns = insns_counter(b, bench_counter);
+	double ns = bench_counter(b, "host.task-clock");
+
+	return insns < 0 || ns <= 0 ? -1 : insns / ns * 1e9;
 }
 
 size_t metric_exit_reasons(const struct bench_result *b, const char **names,
@@ -75,9 +91,4 @@ double metric_ratio(const struct bench_result *a, const struct bench_result *ref
 	if (!bench_has_value(a) || !bench_has_value(ref) || ref->st.median <= 0)
 		return -1;
 	return a->st.median / ref->st.median;
-}
-
-double metric_round(double v)
-{
-	return round(v * 100) / 100;
 }

@@ -13,12 +13,13 @@
 double metric_exits_per_op(const struct bench_result *b);
 /* Guest instructions per operation (software engines), or -1. */
 double metric_insns_per_op(const struct bench_result *b);
+/* Guest instructions retired per second of the VM process's CPU time
+ * (task-clock) between the markers (software engines), or -1. */
+double metric_guest_ips(const struct bench_result *b);
 /* Exit counters by reason: fills names/values (per op) up to max; count. */
 size_t metric_exit_reasons(const struct bench_result *b, const char **names,
 			   double *per_op, size_t max);
 /* Slowdown of a over ref (median ratio), or -1 when either is missing. */
 double metric_ratio(const struct bench_result *a, const struct bench_result *ref);
-/* Round v to the precision deterministic metrics are compared at. */
-double metric_round(double v);
 
 #endif

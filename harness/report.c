@@ -106,17 +106,10 @@ static void cell(const struct run *r, const struct engine_result *e, const char 
 		v = metric_exits_per_op(b);
 		snprintf(out, len, v < 0 ? "-" : "%.2f", v);
 		return;
-	case CELL_GIPS: {
-		/* Both counted by the VM process over the same marker span:
-		 * guest instructions retired per second of engine CPU time. */
-		double insns = bench_counter(b, "engine.insns");
-		double ns = bench_counter(b, "host.task-clock");
-		if (insns < 0 || ns <= 0)
-			snprintf(out, len, "-");
-		else
-			snprintf(out, len, "%.0f M/s", insns / ns * 1e3);
+	case CELL_GIPS:
+		v = metric_guest_ips(b);
+		snprintf(out, len, v < 0 ? "-" : "%.0f M/s", v / 1e6);
 		return;
-	}
 	}
 }
 
@@ -282,20 +275,12 @@ static int engine_measured(const struct run *r, const char *name)
 	return 0;
 }
 
-static int any_exits(const struct run *r)
+/* Does any benchmark on any engine have this metric? */
+static int any_metric(const struct run *r, double (*metric)(const struct bench_result *))
 {
 	for (size_t i = 0; i < r->ne; i++)
 		for (size_t j = 0; j < r->e[i].nb; j++)
-			if (metric_exits_per_op(&r->e[i].b[j]) >= 0)
-				return 1;
-	return 0;
-}
-
-static int any_insns(const struct run *r)
-{
-	for (size_t i = 0; i < r->ne; i++)
-		for (size_t j = 0; j < r->e[i].nb; j++)
-			if (metric_insns_per_op(&r->e[i].b[j]) >= 0)
+			if (metric(&r->e[i].b[j]) >= 0)
 				return 1;
 	return 0;
 }
@@ -378,11 +363,11 @@ static void body(const struct run *r, FILE *f, int md)
 		fill_table(r, &t, CELL_VS_KVM, names, n, 0);
 		section(f, md, "Slowdown relative to kvm", "median ratio", &t);
 	}
-	if (any_exits(r)) {
+	if (any_metric(r, metric_exits_per_op)) {
 		fill_table(r, &t, CELL_EXITS, names, n, 0);
 		section(f, md, "VM exits per operation", "engine counters between the benchmark markers", &t);
 	}
-	if (any_insns(r)) {
+	if (any_metric(r, metric_guest_ips)) {
 		fill_table(r, &t, CELL_GIPS, names, n, 0);
 		section(f, md, "Software engine speed",
 			"guest instructions retired (engine counter `insns`) per second of the VM process's CPU time (`task-clock`), both between the benchmark markers", &t);
