@@ -118,6 +118,11 @@ struct engine_ops {
 
 	/* Engine counters since create (cumulative); returns how many. */
 	size_t (*counters)(struct engine *e, struct engine_counter *out, size_t max);
+
+	/* An engine-specific option set after create (e.g. bt's "lockstep",
+	 * "show-translation"); NULL when the engine has none.  0, or -1 and
+	 * err filled. */
+	int (*option)(struct engine *e, const char *name, const char *value, char *err, size_t len);
 };
 
 /* The registry (engines/registry.c). */

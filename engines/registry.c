@@ -5,10 +5,12 @@
 
 extern const struct engine_ops kvm_engine_ops;
 extern const struct engine_ops interp_engine_ops;
+extern const struct engine_ops bt_engine_ops;
 
 static const struct engine_ops *const engines[] = {
 	&kvm_engine_ops,
 	&interp_engine_ops,
+	&bt_engine_ops,
 	NULL,
 };
 

@@ -20,7 +20,8 @@ struct run_opts {
 	const char *engine, *kernel;
 	uint64_t mem;
 	double timeout_s;
-	int stats, records;
+	int stats, records, lockstep;
+	const char *show;
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned n_mods;
 	char cmdline[4096];
@@ -29,8 +30,9 @@ struct run_opts {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringbench run [--engine kvm|interp] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
-		"                     [--records] [--module FILE[=STRING]]... [KERNEL] [-- CMDLINE...]\n"
+		"usage: ringbench run [--engine kvm|interp|bt] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
+		"                     [--records] [--module FILE[=STRING]]... [--lockstep]\n"
+		"                     [--show-translation ADDR] [KERNEL] [-- CMDLINE...]\n"
 		"Boots a Multiboot kernel (default: the ringbench guest, build/guests/kernel.elf),\n"
 		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
@@ -39,6 +41,11 @@ static void run_usage(FILE *f)
 		"  --stats        print exits by reason and engine counters at the end (stderr)\n"
 		"  --records      print RBH1 host-counter lines at the guest's markers (docs/protocol.md)\n"
 		"  --module F     load F as a Multiboot module, with an optional string\n"
+		"  --lockstep     bt only: run the interpreter beside the translator and stop at\n"
+		"                 the first block after which their guest states differ\n"
+		"  --show-translation ADDR\n"
+		"                 bt only: print the guest block holding hex address ADDR, when\n"
+		"                 first translated, beside the host code it became (stderr)\n"
 		"Statuses: odd = the guest's; 2 usage or bad image, 4 engine unavailable,\n"
 		"6 triple fault, 8 engine error, 10 halted forever, 124 timeout.\n");
 }
@@ -86,6 +93,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "engine", required_argument, NULL, 'e' }, { "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' }, { "stats", no_argument, NULL, 's' },
 		{ "records", no_argument, NULL, 'r' }, { "module", required_argument, NULL, 'M' },
+		{ "lockstep", no_argument, NULL, 'L' }, { "show-translation", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -114,6 +122,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 's': o->stats = 1; break;
 		case 'r': o->records = 1; break;
+		case 'L': o->lockstep = 1; break;
+		case 'S': o->show = optarg; break;
 		case 'M':
 			if (o->n_mods == MB_MAX_MODULES) {
 				fprintf(stderr, "ringbench run: at most %d modules\n", MB_MAX_MODULES);
@@ -215,6 +225,17 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ringbench run: engine %s: %s\n", ops->name, err);
 		vm_destroy(vm);
 		return RB_STATUS_NO_ENGINE;
+	}
+	if ((o.lockstep || o.show) && !ops->option) {
+		fprintf(stderr, "ringbench run: --%s needs --engine bt\n", o.lockstep ? "lockstep" : "show-translation");
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
+	}
+	if ((o.lockstep && ops->option(vm->engine, "lockstep", NULL, err, sizeof(err)) < 0) ||
+	    (o.show && ops->option(vm->engine, "show-translation", o.show, err, sizeof(err)) < 0)) {
+		fprintf(stderr, "ringbench run: %s\n", err);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
 	}
 	vm_multiboot_entry_state(&st, boot.entry, boot.info);
 	if (ops->set_state(vm->engine, &st) < 0) {

@@ -30,6 +30,9 @@ struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t l
 		free(vm);
 		return NULL;
 	}
+	/* Huge pages where the host allows, as QEMU asks for its guest RAM:
+	 * fewer host TLB misses, and prefetchers that run past 4 KiB. */
+	madvise(vm->ram, size, MADV_HUGEPAGE);
 	vm->ram_size = size;
 	vm->console = console;
 	vm->pio.name = "pio";

@@ -100,6 +100,10 @@ struct x86_cpu {
 	 * (TLB flushes, decode-cache invalidation): engines' chain links
 	 * carry the value they were made under. */
 	uint64_t code_gen;
+	/* What the last TLB flushes were: the code_gen of the last full flush,
+	 * and the linear page of the last single-page flush (INVLPG), so an
+	 * engine can keep what a flush of a data page does not touch. */
+	uint64_t flush_all_gen, flush_page;
 
 	/* Guest memory and the VM core. */
 	struct vm *vm;

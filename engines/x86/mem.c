@@ -47,6 +47,7 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
 	}
 	cpu->cnt.tlb_flushes++;
 	cpu->code_gen++;
+	cpu->flush_all_gen = cpu->code_gen;
 }
 
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
@@ -54,6 +55,7 @@ void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
 	uint64_t page = lin & ~0xfffull;
 
 	cpu->code_gen++;
+	cpu->flush_page = page;
 	for (int k = 0; k < 2; k++) {
 		struct x86_tlb_entry *e = &cpu->tlb[k][(lin >> 12) & (TLB_SIZE - 1)];
 		if (e->tag_r == page || e->tag_w == page || e->tag_x == page) {

@@ -1,0 +1,192 @@
+/* The binary-translation engine's private state, shared by its files.
+ *
+ * Layout (see README.md): guest GPRs live in the host GPRs of the same
+ * number while translated code runs, except RSP, whose home is
+ * cpu.gpr[R_RSP] (the host keeps its own stack); the guest's arithmetic
+ * flags live in the host's.  The engine struct (CPU, TLB, context block,
+ * jump cache) and the site arena are mapped below 2 GiB so translated code
+ * reaches every field with an absolute disp32; code is written through a
+ * read-write view and runs from a separate read-execute view of the same
+ * memory, so no mapping is ever writable and executable. */
+#ifndef RINGBENCH_BT_H
+#define RINGBENCH_BT_H
+
+#include <capstone/capstone.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "engines/engine.h"
+#include "engines/x86/cpu.h"
+#include "engines/x86/insn.h"
+
+#define BT_MAX_INSNS 64                 /* guest instructions per block */
+#define BT_BLOCK_ROOM (64u << 10)       /* host bytes a block may need at most */
+#define BT_CODE_SIZE (32u << 20)
+#define BT_ARENA_SIZE (32u << 20)
+#define BT_HASH_BITS 16
+#define BT_JC_BITS 10
+#define BT_JC_SIZE (1u << BT_JC_BITS)
+#define BT_JC_EMPTY (~0ull)             /* never a RIP: not canonical */
+#define BT_CROSS_MAX 4096
+#define BT_VPAGES 4096
+
+struct bt_block;
+
+/* A place where translated code calls C or leaves for the dispatcher. */
+enum bt_site_kind {
+	SITE_HELPER,    /* emulate in (privileged, sensitive or not translated) */
+	SITE_SLOW,      /* TLB miss: emulate in, then continue after it */
+	SITE_CHAIN,     /* direct branch: continue at target; patchable */
+	SITE_IND,       /* indirect branch missed the jump cache: ctx.next_rip */
+	SITE_ENTRY,     /* the block-entry poll: continue at the block start */
+};
+
+struct bt_site {
+	struct bt_block *block;
+	uint64_t rip, next_rip;         /* the guest instruction, the one after */
+	uint64_t target;                /* SITE_CHAIN, SITE_ENTRY */
+	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view) */
+	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX) */
+	struct bt_site *next_in;        /* the target block's incoming links */
+	uint16_t idx;                   /* instruction index in the block */
+	uint8_t kind;
+	bool linked, fallback;
+	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW */
+};
+
+struct bt_block {
+	uint64_t rip, pa;               /* guest linear and physical start */
+	uint32_t bytes;                 /* guest code bytes covered */
+	uint16_t n;                     /* guest instructions */
+	uint8_t user;                   /* translated for CPL 3 (TLB array) */
+	bool dead;
+	uint8_t *host;                  /* entry, RX view */
+	uint32_t host_len;
+	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
+	struct bt_block *hnext, *pnext;
+	struct bt_site *incoming;       /* chain links into this block */
+};
+
+/* What translated code reads and writes besides the CPU. */
+struct bt_ctx {
+	uint64_t hflags;                /* guest arithmetic flags image */
+	uint64_t host_rsp;              /* the dispatcher's stack at entry */
+	uint64_t site;                  /* struct bt_site * of the last exit or call */
+	uint64_t next_rip;              /* indirect branch target */
+	uint64_t jt;                    /* host address of an indirect jump */
+	uint64_t target;                /* host address enter() jumps to */
+	uint64_t jc_epoch;              /* current jump-cache epoch */
+	volatile uint8_t exit_req;      /* leave at the next block entry */
+};
+
+/* Jump cache entry: valid while epoch is ctx.jc_epoch, so emptying the
+ * whole cache is one increment. */
+struct bt_jc_entry {
+	uint64_t rip;
+	uint8_t *host;
+	uint64_t epoch, pad;
+};
+#define BT_JC_SHIFT 5                   /* log2(sizeof(struct bt_jc_entry)) */
+_Static_assert(sizeof(struct bt_jc_entry) == 1u << BT_JC_SHIFT, "jump-cache entry size");
+
+struct bt_counters {
+	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
+	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
+	uint64_t entries, polls;
+	uint64_t lockstep_blocks, lockstep_unchecked;
+};
+
+struct bt_lockstep;
+
+struct engine {
+	struct x86_cpu cpu;
+	struct bt_ctx ctx;
+	struct bt_jc_entry jc[2][BT_JC_SIZE];
+	struct vm *vm;
+
+	/* Code cache: memfd mapped twice. */
+	uint8_t *code_rw, *code_rx;
+	size_t code_size, code_used, stubs_end;
+	int code_fd;
+	/* Common stubs (RX). */
+	void (*enter)(void);
+	uint8_t *exit_stub;             /* sync state out, back to the dispatcher */
+	uint8_t *helper_stub;           /* sync out, call bt_helper, sync in */
+
+	/* Site and block arena (below 2 GiB), reset by a flush. */
+	uint8_t *arena;
+	size_t arena_size, arena_used;
+
+	struct bt_block **hash;
+	struct bt_block **page;         /* per RAM page: its blocks */
+	uint64_t npages;
+	struct bt_site *cross[BT_CROSS_MAX];   /* linked chains across pages */
+	unsigned ncross;
+	uint64_t seen_gen;              /* cpu.code_gen when links were valid */
+	bool stale;                     /* a translation died: leave translated code */
+	/* Linear pages holding translations (| 1 for CPL 3), open addressing;
+	 * a flush of any other page leaves links and the jump cache alone. */
+	uint64_t vpages[BT_VPAGES];
+	unsigned nvpages;
+
+	enum vm_exit_reason last_exit;
+	bool last_was_read;
+	unsigned poll;
+	timer_t tick;                   /* fires at the LAPIC's next deadline */
+	bool have_tick;
+	uint64_t armed_deadline;
+	uint64_t show_addr;             /* --show-translation: print the block holding it */
+	bool show_pending;
+
+	struct bt_counters c;
+	uint64_t exits[VM_EXIT_REASON_COUNT];
+	uint64_t helper_by_id[X86_INS_ENDING];
+	struct bt_lockstep *ls;
+	size_t map_size;                /* of this struct's mapping */
+};
+
+/* cache.c: code space, blocks, links, invalidation */
+int bt_cache_init(struct engine *e);
+void bt_cache_free(struct engine *e);
+void *bt_arena_alloc(struct engine *e, size_t size);
+struct bt_block *bt_lookup(const struct engine *e, uint64_t rip, uint64_t pa, bool user);
+void bt_insert(struct engine *e, struct bt_block *b);
+void bt_flush(struct engine *e);
+void bt_invalidate(struct engine *e, uint64_t pa, unsigned size);
+void bt_link(struct engine *e, struct bt_site *s, struct bt_block *to);
+void bt_unlink_cross(struct engine *e);
+void bt_jc_clear(struct engine *e);
+void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
+/* Might translations depend on the mapping of linear page lin? */
+bool bt_vpage_has(const struct engine *e, uint64_t lin);
+
+/* stubs.c: enter, exit and helper stubs at the start of the code cache */
+int bt_emit_stubs(struct engine *e);
+
+/* translate.c: one guest block into host code */
+struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool user);
+
+/* loop.c */
+int bt_run(struct engine *e, struct vm_exit *exit);
+int bt_helper(struct engine *e);        /* called from translated code */
+/* The block at the current RIP, translated if needed (may raise #PF).
+ * NULL: its first instruction crosses the page end. */
+struct bt_block *bt_find_block(struct engine *e);
+
+/* show.c: the guest block's disassembly beside its host code */
+void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out);
+
+/* lockstep.c */
+int bt_lockstep_init(struct engine *e, char *err, size_t len);
+void bt_lockstep_free(struct engine *e);
+/* Run the interpreter over the block about to run; returns a token the
+ * check after it needs. */
+void bt_lockstep_before(struct engine *e, const struct bt_block *b);
+/* Compare; on a difference fill cpu.exit with the report and leave. */
+void bt_lockstep_after(struct engine *e, const struct bt_block *b);
+
+extern const struct engine_ops bt_engine_ops;
+
+#endif

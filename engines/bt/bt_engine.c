@@ -1,0 +1,207 @@
+/* The binary-translation engine behind engines/engine.h: guest code
+ * translated block by block into host code (translate.c), privileged and
+ * sensitive instructions run by the shared x86 semantics (engines/x86)
+ * through bt_helper(), devices and exits through the VM core. */
+
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "engines/bt/bt.h"
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
+
+int bt_tick_init(struct engine *e);
+
+static bool bt_probe(char *why, size_t len)
+{
+	int major, minor;
+
+	cs_version(&major, &minor);
+	snprintf(why, len, "binary translator: x86-64 guest code to host code, Capstone %d.%d", major, minor);
+	return true;
+}
+
+static void on_code_write(void *ctx, uint64_t pa, unsigned size)
+{
+	bt_invalidate(ctx, pa, size);
+}
+
+static void bt_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	bt_lockstep_free(e);
+	if (e->have_tick)
+		timer_delete(e->tick);
+	bt_cache_free(e);
+	free(e->cpu.code_pages);
+	munmap(e, e->map_size);
+}
+
+static struct engine *bt_create(struct vm *vm, char *err, size_t len)
+{
+	size_t size = (sizeof(struct engine) + 4095) & ~(size_t)4095;
+	/* Below 2 GiB: translated code addresses the CPU state, the TLB and
+	 * the jump cache with absolute 32-bit displacements. */
+	struct engine *e = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	if (e == MAP_FAILED) {
+		snprintf(err, len, "cannot map the engine state below 2 GiB");
+		return NULL;
+	}
+	e->map_size = size;
+	e->vm = vm;
+	x86_cpu_init(&e->cpu, vm, "bt");
+	if (!vm->lapic && !lapic_create(vm)) {
+		snprintf(err, len, "cannot create the software LAPIC");
+		munmap(e, size);
+		return NULL;
+	}
+	e->cpu.code_pages = calloc((vm->ram_size >> 12) + 1, 1);
+	e->cpu.code_write = on_code_write;
+	e->cpu.code_ctx = e;
+	e->last_exit = VM_EXIT_REASON_COUNT;
+	e->poll = 1;
+	if (!e->cpu.code_pages || bt_cache_init(e) < 0) {
+		snprintf(err, len, "cannot set up the translation cache");
+		bt_destroy(e);
+		return NULL;
+	}
+	if (bt_tick_init(e) < 0) {
+		snprintf(err, len, "cannot create the interrupt timer");
+		bt_destroy(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int bt_get_state(struct engine *e, struct cpu_state *s)
+{
+	x86_get_state(&e->cpu, s);
+	return 0;
+}
+
+static int bt_set_state(struct engine *e, const struct cpu_state *s)
+{
+	x86_set_state(&e->cpu, s);
+	return 0;
+}
+
+static void bt_kick(struct engine *e)
+{
+	e->ctx.exit_req = 1;
+}
+
+static void put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v)
+{
+	if (*n < max) {
+		snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
+		out[*n].value = v;
+		(*n)++;
+	}
+}
+
+static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t max)
+{
+	const struct x86_counters *c = &e->cpu.cnt;
+	const struct bt_counters *t = &e->c;
+	size_t n = 0;
+	char name[48];
+	csh cs;
+
+	put(out, max, &n, "insns", c->insns);
+	put(out, max, &n, "exceptions", c->exceptions);
+	put(out, max, &n, "interrupts", c->interrupts);
+	put(out, max, &n, "tlb.misses", c->tlb_misses);
+	put(out, max, &n, "tlb.flushes", c->tlb_flushes);
+	put(out, max, &n, "bt.blocks", t->blocks);
+	put(out, max, &n, "bt.insns_translated", t->insns_translated);
+	put(out, max, &n, "bt.host_bytes", t->host_bytes);
+	put(out, max, &n, "bt.cache_hits", t->hits);
+	put(out, max, &n, "bt.entries", t->entries);
+	put(out, max, &n, "bt.chain_patches", t->chain_patches);
+	put(out, max, &n, "bt.unlinks", t->unlinks);
+	put(out, max, &n, "bt.jc_misses", t->jc_misses);
+	put(out, max, &n, "bt.invalidations", t->invalidations);
+	put(out, max, &n, "bt.flushes", t->flushes);
+	put(out, max, &n, "bt.helper_calls", t->helpers);
+	put(out, max, &n, "bt.tlb_slow", t->slow);
+	put(out, max, &n, "bt.fallbacks", t->fallbacks);
+	put(out, max, &n, "bt.interp_steps", t->steps);
+	put(out, max, &n, "bt.polls", t->polls);
+	if (e->ls) {
+		put(out, max, &n, "lockstep.blocks", t->lockstep_blocks);
+		put(out, max, &n, "lockstep.unchecked", t->lockstep_unchecked);
+	}
+	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		uint64_t v = e->exits[r] + c->exits[r];
+		if (!v)
+			continue;
+		snprintf(name, sizeof(name), "exits.%s", vm_exit_reason_name(r));
+		put(out, max, &n, name, v);
+	}
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
+		for (unsigned id = 0; id < X86_INS_ENDING; id++) {
+			if (!e->helper_by_id[id])
+				continue;
+			const char *m = id ? cs_insn_name(cs, id) : NULL;
+			snprintf(name, sizeof(name), "helper.%s", m ? m : "invalid");
+			put(out, max, &n, name, e->helper_by_id[id]);
+		}
+		cs_close(&cs);
+	}
+	return n;
+}
+
+static int bt_option(struct engine *e, const char *name, const char *value, char *err, size_t len)
+{
+	if (!strcmp(name, "lockstep"))
+		return bt_lockstep_init(e, err, len);
+	if (!strcmp(name, "show-translation")) {
+		char *end;
+		unsigned long long a = strtoull(value ? value : "", &end, 16);
+		if (!value || !*value || *end) {
+			snprintf(err, len, "--show-translation wants a hexadecimal guest address, not '%s'",
+				 value ? value : "");
+			return -1;
+		}
+		e->show_addr = a;
+		e->show_pending = true;
+		return 0;
+	}
+	if (!strcmp(name, "cache-kb")) {
+		/* A smaller code cache, to exercise flush-when-full. */
+		char *end;
+		unsigned long kb = strtoul(value ? value : "", &end, 10);
+		size_t size = (size_t)kb << 10;
+		if (!value || !*value || *end || size < e->stubs_end + 2 * BT_BLOCK_ROOM || size > BT_CODE_SIZE) {
+			snprintf(err, len, "cache-kb wants a size in KiB between %zu and %u",
+				 (e->stubs_end + 2 * BT_BLOCK_ROOM) >> 10, BT_CODE_SIZE >> 10);
+			return -1;
+		}
+		bt_flush(e);
+		e->code_size = size;
+		return 0;
+	}
+	snprintf(err, len, "engine bt has no option '%s'", name);
+	return -1;
+}
+
+const struct engine_ops bt_engine_ops = {
+	.name = "bt",
+	.summary = "binary translator: guest blocks to host code, inline software TLB, chained blocks",
+	.probe = bt_probe,
+	.create = bt_create,
+	.destroy = bt_destroy,
+	.get_state = bt_get_state,
+	.set_state = bt_set_state,
+	.run = bt_run,
+	.kick = bt_kick,
+	.counters = bt_counters,
+	.option = bt_option,
+};

@@ -1,0 +1,315 @@
+/* The translator's dispatcher: find or translate the block at RIP, link
+ * the exit that led here to it, run translated code until it leaves, and
+ * act on why it left.  Also bt_helper(), the one way translated code calls
+ * the shared x86 semantics (engines/x86) for an instruction.
+ *
+ * Interrupts: translated code checks ctx.exit_req at every block entry, so
+ * chained loops cannot starve the timer.  A host timer armed at the
+ * software LAPIC's next deadline sets it; so do kick() and the stop. */
+
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "engines/bt/bt.h"
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
+
+#define IRQ_POLL_ENTRIES 64
+
+/* The engine whose exit_req the tick signal sets (one bt per process runs). */
+static struct engine *volatile ticking;
+
+static void on_tick(int sig)
+{
+	struct engine *e = ticking;
+
+	(void)sig;
+	if (e)
+		e->ctx.exit_req = 1;
+}
+
+int bt_tick_init(struct engine *e)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGRTMIN + 1, &sa, NULL) < 0)
+		return -1;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGRTMIN + 1;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &e->tick) < 0)
+		return -1;
+	e->have_tick = true;
+	return 0;
+}
+
+/* Arm the host timer for the LAPIC's next deadline (CLOCK_MONOTONIC ns). */
+static void rearm_tick(struct engine *e)
+{
+	uint64_t d = e->vm && e->vm->lapic ? lapic_next_deadline(e->vm->lapic) : 0;
+	struct itimerspec its;
+
+	if (!e->have_tick || d == e->armed_deadline)
+		return;
+	e->armed_deadline = d;
+	memset(&its, 0, sizeof(its));
+	if (d) {
+		its.it_value.tv_sec = (time_t)(d / 1000000000ull);
+		its.it_value.tv_nsec = (long)(d % 1000000000ull);
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+	}
+	timer_settime(e->tick, TIMER_ABSTIME, &its, NULL);
+}
+
+static void merge_flags(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	cpu->rflags = (cpu->rflags & ~F_ARITH) | (e->ctx.hflags & F_ARITH);
+}
+
+static void flags_out(struct engine *e)
+{
+	e->ctx.hflags = (e->cpu.rflags & F_ARITH) | 2;
+}
+
+int bt_helper(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
+	const struct bt_block *b = s->block;
+	uint64_t gen = cpu->code_gen, rest = (uint64_t)(b->n - s->idx - 1);
+
+	merge_flags(e);
+	cpu->rip = s->rip;
+	/* The block entry counted every instruction; until this one runs,
+	 * only those before it and it have (faults count, as the interpreter's). */
+	cpu->cnt.insns -= rest;
+	if (s->kind == SITE_SLOW) {
+		e->c.slow++;
+	} else {
+		e->c.helpers++;
+		e->helper_by_id[s->in.id < X86_INS_ENDING ? s->in.id : 0]++;
+		if (s->fallback)
+			e->c.fallbacks++;
+	}
+	cpu->cur = &s->in;
+	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
+	cpu->cur = NULL;
+	flags_out(e);
+	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
+	    cpu->rip != s->next_rip || cpu->mode != 64 || (cpu->cpl == 3) != b->user ||
+	    e->ctx.exit_req || e->ls) {
+		e->ctx.site = 0;                /* leave; continue at cpu->rip */
+		return 1;
+	}
+	cpu->cnt.insns += rest;
+	return 0;
+}
+
+struct bt_block *bt_find_block(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	uint64_t lin = cpu->rip, pa;
+	bool user = cpu->cpl == 3;
+	struct x86_tlb_entry *t = x86_tlb(cpu, lin);
+	const uint8_t *p;
+	unsigned avail;
+	struct bt_block *b;
+
+	if (__builtin_expect(t->tag_x == (lin & ~0xfffull), 1)) {
+		pa = t->pa | (lin & 0xfff);
+	} else {
+		p = x86_fetch_ptr(cpu, lin, &pa, &avail);      /* may raise #PF */
+		if (!p) {
+			x86_internal_error(cpu, "execution from non-RAM address %#llx (rip %#llx)",
+					   (unsigned long long)pa, (unsigned long long)cpu->rip);
+			x86_exit_now(cpu);
+		}
+	}
+	b = bt_lookup(e, lin, pa, user);
+	if (b) {
+		e->c.hits++;
+		return b;
+	}
+	return bt_translate(e, lin, pa, user);
+}
+
+static int leave(struct engine *e, struct vm_exit *exit)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	*exit = cpu->exit;
+	e->last_exit = exit->reason;
+	e->last_was_read = exit->reason == VM_EXIT_IO && !exit->io.is_write;
+	if ((unsigned)exit->reason < VM_EXIT_REASON_COUNT)
+		e->exits[exit->reason]++;
+	cpu->exit_ready = false;
+	cpu->pending = false;
+	cpu->replay_n = cpu->replay_pos = 0;
+	return exit->reason == VM_EXIT_INTERNAL_ERROR ? -1 : 0;
+}
+
+static int leave_with(struct engine *e, struct vm_exit *exit, enum vm_exit_reason r)
+{
+	memset(&e->cpu.exit, 0, sizeof(e->cpu.exit));
+	e->cpu.exit.reason = r;
+	return leave(e, exit);
+}
+
+/* One instruction by the interpreter: code outside 64-bit mode, an
+ * instruction cut by the page end, the one after STI or MOV SS. */
+static void step(struct engine *e)
+{
+	e->c.steps++;
+	x86_step(&e->cpu);
+}
+
+/* Run translated code until something needs the outer loop.  A separate
+ * function so its locals start afresh after every longjmp. */
+static void run_blocks(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	volatile sig_atomic_t *stop = e->vm ? &e->vm->stop_requested : NULL;
+	struct bt_site *from = NULL;    /* chain exit to link to the next block */
+
+	for (;;) {
+		if (stop && *stop)
+			return;
+		/* No interrupt before an IN that left for its data has taken it. */
+		if ((e->ctx.exit_req || cpu->irq_check || --e->poll == 0) &&
+		    cpu->replay_pos == cpu->replay_n) {
+			e->ctx.exit_req = 0;
+			e->poll = IRQ_POLL_ENTRIES;
+			e->c.polls++;
+			x86_check_irq(cpu);
+			rearm_tick(e);
+		}
+		e->stale = false;
+		if (cpu->code_gen != e->seen_gen) {
+			/* Translations hold while the pages they came from keep
+			 * their mapping: a flush of one page holding none leaves
+			 * links and the jump cache alone. */
+			bool all = cpu->flush_all_gen > e->seen_gen || cpu->code_gen - e->seen_gen > 1;
+			if (all || bt_vpage_has(e, cpu->flush_page)) {
+				bt_unlink_cross(e);
+				bt_jc_clear(e);
+				from = NULL;
+			}
+			e->seen_gen = cpu->code_gen;
+		}
+		if (cpu->mode != 64 || (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip)) {
+			step(e);
+			from = NULL;
+			if (cpu->pending)
+				return;
+			continue;
+		}
+		uint64_t flushes = e->c.flushes;
+		struct bt_block *b = bt_find_block(e);
+		if (e->c.flushes != flushes)
+			from = NULL;            /* its block went with the cache */
+		if (!b) {
+			step(e);
+			from = NULL;
+			if (cpu->pending)
+				return;
+			continue;
+		}
+		if (from && !e->ls)
+			bt_link(e, from, b);
+		from = NULL;
+		if (!e->ls) {
+			struct bt_jc_entry *j = &e->jc[b->user][b->rip & (BT_JC_SIZE - 1)];
+			*j = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, 0 };
+		} else {
+			bt_lockstep_before(e, b);
+		}
+		e->ctx.target = (uint64_t)(uintptr_t)b->host;
+		e->ctx.site = 0;
+		flags_out(e);
+		e->c.entries++;
+		e->enter();
+		merge_flags(e);
+		struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
+		if (s) {
+			switch (s->kind) {
+			case SITE_CHAIN:
+				cpu->rip = s->target;
+				if (!s->linked)
+					from = s;
+				break;
+			case SITE_ENTRY:
+				cpu->rip = s->target;
+				break;
+			case SITE_IND:
+				cpu->rip = e->ctx.next_rip;
+				e->c.jc_misses++;
+				break;
+			}
+		}
+		if (e->ls)
+			bt_lockstep_after(e, b);
+		if (cpu->pending)
+			return;
+	}
+}
+
+int bt_run(struct engine *e, struct vm_exit *exit)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	struct vm *vm = e->vm;
+
+	/* Finish what the previous exit started. */
+	if (e->last_was_read) {
+		uint64_t v = 0;
+		memcpy(&v, cpu->io_buf, sizeof(cpu->io_buf) < 8 ? sizeof(cpu->io_buf) : 8);
+		cpu->replay[0] = v;
+		cpu->replay_n = 1;
+		cpu->replay_pos = 0;
+		e->last_was_read = false;
+	} else if (e->last_exit == VM_EXIT_HYPERCALL) {
+		cpu->gpr[R_RAX] = exit->hypercall.ret;
+	}
+	e->last_exit = VM_EXIT_REASON_COUNT;
+	cpu->exit_ready = false;
+	cpu->pending = false;
+	ticking = e;
+
+	switch (setjmp(cpu->jb)) {
+	case 0:
+		break;
+	case X86_JMP_FAULT:
+		cpu->replay_n = cpu->replay_pos = 0;
+		cpu->pending = false;
+		x86_handle_fault(cpu);          /* may longjmp here again */
+		break;
+	default:                                /* X86_JMP_EXIT */
+		return leave(e, exit);
+	}
+	if (cpu->exit_ready)
+		return leave(e, exit);
+	for (;;) {
+		if (vm && vm->stop_requested)
+			return leave_with(e, exit, VM_EXIT_INTERRUPTED);
+		if (cpu->halted) {
+			rearm_tick(e);
+			if (!x86_check_irq(cpu))
+				return leave_with(e, exit, VM_EXIT_HLT);
+		}
+		run_blocks(e);
+		if (cpu->pending) {
+			cpu->pending = false;
+			if (cpu->exit_ready)
+				return leave(e, exit);
+		}
+	}
+}

@@ -1,0 +1,86 @@
+/* The three stubs at the start of the code cache, emitted once:
+ *   enter        from C: save the host's callee-saved registers, load the
+ *                guest's GPRs and flags, jump to ctx.target;
+ *   exit_stub    from translated code: store the guest's GPRs and flags,
+ *                return to the dispatcher (ctx.site says why);
+ *   helper_stub  called from translated code: store the guest state, call
+ *                bt_helper() (the shared handler for one instruction),
+ *                reload and return, or leave if bt_helper says so.
+ * Guest RSP always lives in cpu.gpr[R_RSP]; host RSP is the host stack,
+ * whose top at every block boundary is the instruction-count slot: block
+ * entries add to [rsp] (the CPU renames RSP-relative memory, so a tight
+ * loop does not wait on a store), the exit and helper stubs fold it into
+ * cpu.cnt.insns. */
+#include "engines/bt/bt.h"
+#include "engines/bt/emit.h"
+
+static void store_gprs(struct emit *em, struct engine *e)
+{
+	em_u8(em, 0x9c);                                        /* pushfq */
+	em_pop_mem(em, hm_abs(&e->ctx.hflags));
+	for (int r = 0; r < 16; r++)
+		if (r != H_RSP)
+			em_store(em, hm_abs(&e->cpu.gpr[r]), r);
+}
+
+/* cpu.cnt.insns += [rsp + off]; [rsp + off] = 0.  After store_gprs. */
+static void fold_count(struct emit *em, struct engine *e, int32_t off)
+{
+	em_load(em, H_RAX, hm_base(H_RSP, off));
+	em_op_mem(em, 0, true, 0x01, 1, H_RAX, hm_abs(&e->cpu.cnt.insns));   /* add [insns], rax */
+	em_store_imm32(em, hm_base(H_RSP, off), 0);
+}
+
+static void load_gprs(struct emit *em, struct engine *e)
+{
+	em_push_mem(em, hm_abs(&e->ctx.hflags));
+	em_u8(em, 0x9d);                                        /* popfq */
+	for (int r = 0; r < 16; r++)
+		if (r != H_RSP)
+			em_load(em, r, hm_abs(&e->cpu.gpr[r]));
+}
+
+int bt_emit_stubs(struct engine *e)
+{
+	static const uint8_t save_host[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
+	static const uint8_t restore_host[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+	struct emit em = { e->code_rw, e->code_rw + e->code_size,
+			   (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
+
+	e->enter = (void (*)(void))(void *)em_rx(&em);
+	em_bytes(&em, save_host, sizeof(save_host));
+	em_u8(&em, 0x6a);
+	em_u8(&em, 0);                                          /* push 0: the count slot */
+	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov [host_rsp], rsp */
+	load_gprs(&em, e);
+	em_jmp_mem(&em, hm_abs(&e->ctx.target));
+
+	uint8_t *exit_return = em_rx(&em);
+	em_op_mem(&em, 0, true, 0x8b, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov rsp, [host_rsp] */
+	em_lea(&em, false, H_RSP, hm_base(H_RSP, 8));          /* drop the count slot */
+	em_bytes(&em, restore_host, sizeof(restore_host));
+
+	e->exit_stub = em_rx(&em);
+	store_gprs(&em, e);
+	fold_count(&em, e, 0);
+	em_jmp(&em, exit_return);
+
+	e->helper_stub = em_rx(&em);
+	store_gprs(&em, e);
+	fold_count(&em, e, 8);                                  /* above the return address */
+	em_mov_rr(&em, H_RBP, H_RSP);
+	em_and_imm(&em, H_RSP, -16);
+	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
+	em_call_abs(&em, (const void *)bt_helper);
+	em_mov_rr(&em, H_RSP, H_RBP);
+	em_u8(&em, 0x85);
+	em_u8(&em, 0xc0);                                       /* test eax, eax */
+	em_jcc(&em, 5, exit_return);                            /* jnz: leave */
+	load_gprs(&em, e);
+	em_u8(&em, 0xc3);                                       /* ret */
+
+	if (em.full)
+		return -1;
+	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;
+	return 0;
+}

@@ -1,0 +1,698 @@
+/* Block translation: one guest block (never crossing a guest page, at most
+ * BT_MAX_INSNS instructions, ending at a control transfer or a system
+ * instruction) into host code in the code cache.
+ *
+ * Per guest instruction, by class (form.c):
+ *   copy     the bytes as they are: guest GPRs are the host GPRs;
+ *   mem      the memory operand becomes [H], H the host address that an
+ *            inline software-TLB probe produced; a miss calls the shared
+ *            handler for the whole instruction (precise faults);
+ *   rsp      RSP renamed to a scratch holding the guest RSP (its home is
+ *            cpu.gpr[R_RSP]; the host keeps its own stack);
+ *   push, pop, leave, call, ret: stack accesses through the probe;
+ *   jmp, jcc, call: patchable exits chained block to block;
+ *   ret, jmp/call reg: the jump cache, else the dispatcher;
+ *   helper   everything else: the interpreter's handler via helper_stub.
+ * Scratch registers are saved to their homes in cpu.gpr and reloaded; the
+ * guest's flags, when live across a probe, ride in AX (LAHF/SETO) or on
+ * the host stack. */
+#include <stddef.h>
+#include <string.h>
+
+#include "engines/bt/bt.h"
+#include "engines/bt/emit.h"
+#include "engines/bt/form.h"
+
+#define SLOW_MAX (BT_MAX_INSNS + 4)
+#define STUB_MAX (2 * BT_MAX_INSNS + 4)
+
+enum { FS_NONE, FS_AX, FS_STACK };
+
+/* An out-of-line path: restore what the main path saved, call the helper
+ * for the instruction, continue at resume. */
+struct slow_path {
+	uint8_t *jpos;
+	struct bt_site *site;
+	uint8_t *resume;                /* RX; NULL: the block's next chain exit */
+	uint16_t restore;
+	uint8_t fsave;
+};
+
+/* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
+struct exit_path {
+	uint8_t *jpos;                  /* rel32 of the branch to it */
+	struct bt_site *site;
+	uint16_t restore;               /* indirect-miss exits: registers to reload */
+	uint8_t fsave;
+};
+
+struct tr {
+	struct engine *e;
+	struct x86_cpu *cpu;
+	struct emit em;
+	struct bt_block *b;
+	bool user;
+	unsigned n;
+	struct x86_inst in[BT_MAX_INSNS];
+	struct bt_form f[BT_MAX_INSNS];
+	uint64_t rip[BT_MAX_INSNS];
+	bool live[BT_MAX_INSNS + 1];    /* flags live before instruction i */
+	struct slow_path slow[SLOW_MAX];
+	unsigned nslow;
+	struct exit_path exits[STUB_MAX];
+	unsigned nexits;
+	bool overflow;
+};
+
+static struct hmem home(const struct tr *t, int r) { return hm_abs(&t->cpu->gpr[r]); }
+static struct hmem ctxf(const volatile void *p) { return hm_abs(p); }
+
+static void spill(struct tr *t, uint16_t set)
+{
+	for (int r = 0; r < 16; r++)
+		if (set & (1u << r))
+			em_store(&t->em, home(t, r), r);
+}
+
+static void reload(struct tr *t, uint16_t set)
+{
+	for (int r = 0; r < 16; r++)
+		if (set & (1u << r))
+			em_load(&t->em, r, home(t, r));
+}
+
+static void flags_save(struct tr *t, int fsave)
+{
+	if (fsave == FS_AX)
+		em_flags_to_ax(&t->em);
+	else if (fsave == FS_STACK)
+		em_u8(&t->em, 0x9c);            /* pushfq */
+}
+
+static void flags_restore(struct tr *t, int fsave)
+{
+	if (fsave == FS_AX)
+		em_flags_from_ax(&t->em);
+	else if (fsave == FS_STACK)
+		em_u8(&t->em, 0x9d);            /* popfq */
+}
+
+/* First register of pref not in *avoid; taken into *avoid. */
+static int pick(uint16_t *avoid, const int8_t *pref, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!(*avoid & (1u << pref[i]))) {
+			*avoid |= (uint16_t)(1u << pref[i]);
+			return pref[i];
+		}
+	return -1;
+}
+
+/* H: a host address register usable as ModRM rm with mod 00 (not RSP,
+ * not RBP) and without REX.B, so the guest's REX byte stays as it was. */
+static const int8_t pref_low[] = { H_RBX, H_RSI, H_RDI, H_RCX, H_RDX, H_RAX };
+static const int8_t pref_any[] = { H_R11, H_R10, H_R9, H_R8, H_R15, H_R14, H_R13, H_R12,
+				   H_RBX, H_RSI, H_RDI, H_RCX, H_RDX, H_RBP, H_RAX };
+
+struct scratch {
+	int a, e, h, r;                 /* address, TLB entry, host address, RSP stand-in */
+	uint16_t saved;
+	int fsave;
+};
+
+static bool take_scratch(uint16_t used, bool need_flags, bool want_r, struct scratch *s)
+{
+	uint16_t avoid = (uint16_t)(used | (1u << H_RSP));
+
+	memset(s, 0, sizeof(*s));
+	s->fsave = FS_NONE;
+	if (need_flags) {
+		if (!(avoid & (1u << H_RAX))) {
+			avoid |= 1u << H_RAX;
+			s->fsave = FS_AX;
+			s->saved |= 1u << H_RAX;
+		} else {
+			s->fsave = FS_STACK;
+		}
+	}
+	s->h = pick(&avoid, pref_low, sizeof(pref_low));
+	s->r = want_r ? pick(&avoid, pref_low, sizeof(pref_low)) : -1;
+	if (want_r && s->r < 0) {
+		static const int8_t rbp[] = { H_RBP };
+		s->r = pick(&avoid, rbp, 1);
+	}
+	s->a = pick(&avoid, pref_any, sizeof(pref_any));
+	s->e = pick(&avoid, pref_any, sizeof(pref_any));
+	if (s->h < 0 || s->a < 0 || s->e < 0 || (want_r && s->r < 0))
+		return false;
+	s->saved |= (uint16_t)((1u << s->h) | (1u << s->a) | (1u << s->e));
+	if (s->r >= 0)
+		s->saved |= (uint16_t)(1u << s->r);
+	return true;
+}
+
+static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
+{
+	struct bt_site *s = bt_arena_alloc(t->e, sizeof(*s));
+
+	if (!s) {
+		t->overflow = true;
+		static struct bt_site dummy;
+		return &dummy;
+	}
+	s->block = t->b;
+	s->idx = (uint16_t)i;
+	s->kind = (uint8_t)kind;
+	s->rip = t->rip[i];
+	s->next_rip = t->rip[i] + t->in[i].len;
+	if (kind == SITE_HELPER || kind == SITE_SLOW)
+		s->in = t->in[i];
+	return s;
+}
+
+/* The guest linear address of memory operand m into reg a.  Flag-free
+ * except for an FS/GS base (the caller saved the flags then). */
+static void emit_ea(struct tr *t, unsigned i, const struct x86_op *m, int a, bool with_seg)
+{
+	const struct x86_inst *in = &t->in[i];
+	bool a32 = in->addrsize == 4;
+
+	if (m->base == OPR_RIP) {
+		uint64_t v = t->rip[i] + in->len + (uint64_t)m->disp;
+		em_mov_imm(&t->em, a, a32 ? (uint32_t)v : v);
+	} else {
+		int base = m->base == OPR_NONE ? -1 : m->base;
+		int index = m->index == OPR_NONE ? -1 : m->index;
+		if (base == R_RSP) {
+			em_load(&t->em, a, home(t, R_RSP));
+			base = a;
+		}
+		if (base < 0 && index < 0)
+			em_mov_imm(&t->em, a, a32 ? (uint32_t)m->disp : (uint64_t)m->disp);
+		else
+			em_lea(&t->em, a32, a, (struct hmem){ base, index, m->scale ? m->scale : 1,
+							      (int32_t)m->disp });
+	}
+	if (with_seg && (m->seg == S_FS || m->seg == S_GS))
+		em_add_mem(&t->em, a, hm_abs(&t->cpu->seg_base[m->seg]));
+}
+
+/* The inline TLB probe of [a, a+size): host address into h, or a jump
+ * (returned, to be pointed at the slow path) on a miss.  Clobbers flags. */
+static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, bool write)
+{
+	struct emit *em = &t->em;
+	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
+	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
+								 : offsetof(struct x86_tlb_entry, tag_r));
+	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
+
+	em_mov_rr(em, ent, a);
+	em_shr_imm(em, ent, 12);
+	em_and_imm(em, ent, TLB_SIZE - 1);
+	em_imul_imm(em, ent, (int32_t)sizeof(struct x86_tlb_entry));
+	/* The page of the last byte against the tag of the first byte's slot:
+	 * an access crossing a page misses. */
+	em_lea(em, false, h, hm_base(a, (int32_t)size - 1));
+	em_and_imm(em, h, (int32_t)~0xfff);
+	em_cmp_mem(em, h, hm_base(ent, tag));
+	uint8_t *j = em_jcc(em, 5, NULL);       /* jne slow */
+	em_mov_rr(em, h, a);
+	em_and_imm(em, h, 0xfff);
+	em_add_mem(em, h, hm_base(ent, host));
+	return j;
+}
+
+static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
+{
+	if (t->nslow >= SLOW_MAX) {
+		t->overflow = true;
+		return;
+	}
+	t->slow[t->nslow++] = (struct slow_path){ jpos, new_site(t, i, SITE_SLOW),
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave };
+}
+
+static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
+				uint16_t restore, int fsave)
+{
+	struct bt_site *site = new_site(t, i, kind);
+
+	site->target = target;
+	if (t->nexits >= STUB_MAX) {
+		t->overflow = true;
+		return site;
+	}
+	t->exits[t->nexits++] = (struct exit_path){ jpos, site, restore, (uint8_t)fsave };
+	return site;
+}
+
+/* The guest instruction with its memory operand replaced by [h] (h >= 0)
+ * and/or RSP replaced by r (r >= 0). */
+static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
+{
+	const struct x86_inst *in = &t->in[i];
+	const struct bt_form *f = &t->f[i];
+	const uint8_t *b = in->bytes;
+	uint8_t rex = f->rex_off != 0xff ? b[f->rex_off] : 0;
+
+	for (unsigned k = 0; k < f->op_off; k++) {
+		uint8_t c = b[k];
+		if (k == f->rex_off) {
+			em_u8(&t->em, h >= 0 ? (uint8_t)(c & ~3) : c);
+			continue;
+		}
+		if (h >= 0 && (c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 ||
+			       c == 0x65 || c == 0x67))
+			continue;       /* the probe applied segment base and address size */
+		em_u8(&t->em, c);
+	}
+	em_bytes(&t->em, b + f->op_off, f->modrm_off - f->op_off);
+	uint8_t modrm = b[f->modrm_off];
+	unsigned reg = (modrm >> 3) & 7, rm = modrm & 7;
+	if (r >= 0 && !f->reg_ext && (((rex & 4) << 1) | reg) == R_RSP)
+		reg = (unsigned)r;
+	if (h >= 0) {
+		em_u8(&t->em, (uint8_t)((reg << 3) | (unsigned)h));
+	} else {
+		if (r >= 0 && (((rex & 1) << 3) | rm) == R_RSP)
+			rm = (unsigned)r;
+		em_u8(&t->em, (uint8_t)(0xc0 | (reg << 3) | rm));
+	}
+	em_bytes(&t->em, b + f->tail_off, in->len - f->tail_off);
+}
+
+static void emit_helper(struct tr *t, unsigned i)
+{
+	struct bt_site *s = new_site(t, i, SITE_HELPER);
+
+	s->fallback = !t->f[i].sensitive;
+	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
+	em_call(&t->em, t->e->helper_stub);
+}
+
+static void emit_mem(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	const struct bt_form *f = &t->f[i];
+	const struct x86_op *m = &in->op[f->mem];
+	bool rsp = false;
+	struct scratch s;
+
+	for (unsigned k = 0; k < in->nops; k++)
+		if (in->op[k].kind == OP_REG && in->op[k].reg == R_RSP && !in->op[k].hi8)
+			rsp = true;
+	if (!take_scratch(f->regs, t->live[i], rsp, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	emit_ea(t, i, m, s.a, true);
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, m->size ? m->size : in->opsize, f->mem_write);
+	flags_restore(t, s.fsave);
+	if (s.r >= 0)
+		em_load(&t->em, s.r, home(t, R_RSP));
+	emit_rewritten(t, i, s.h, s.r);
+	if (s.r >= 0)
+		em_store(&t->em, home(t, R_RSP), s.r);
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+}
+
+static void emit_lea(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	const struct bt_form *f = &t->f[i];
+	bool rsp = in->op[0].reg == R_RSP;
+	struct scratch s;
+
+	if (!take_scratch(f->regs, false, rsp, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	s.saved = (uint16_t)((1u << s.h) | (rsp ? 1u << s.r : 0));
+	spill(t, s.saved);
+	emit_ea(t, i, &in->op[f->mem], s.h, false);     /* LEA ignores segments */
+	if (rsp)
+		em_load(&t->em, s.r, home(t, R_RSP));
+	emit_rewritten(t, i, s.h, s.r);
+	if (rsp)
+		em_store(&t->em, home(t, R_RSP), s.r);
+	reload(t, s.saved);
+}
+
+static void emit_rsp(struct tr *t, unsigned i)
+{
+	uint16_t avoid = (uint16_t)(t->f[i].regs | (1u << H_RSP));
+	int r = pick(&avoid, pref_low, sizeof(pref_low));
+
+	if (r < 0) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, (uint16_t)(1u << r));
+	em_load(&t->em, r, home(t, R_RSP));
+	emit_rewritten(t, i, -1, r);
+	em_store(&t->em, home(t, R_RSP), r);
+	reload(t, (uint16_t)(1u << r));
+}
+
+/* PUSH reg/imm, and the push of CALL: the new RSP into s->a, the value
+ * stored through the probe; the slow path emulates the instruction. */
+static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg, bool imm,
+			    int64_t v, bool keep_flags_saved)
+{
+	if (!take_scratch(t->f[i].regs, t->live[i], false, s))
+		return false;
+	spill(t, s->saved);
+	flags_save(t, s->fsave);
+	em_load(&t->em, s->a, home(t, R_RSP));
+	em_lea(&t->em, false, s->a, hm_base(s->a, -8));
+	uint8_t *j = emit_probe(t, s->a, s->e, s->h, 8, true);
+	if (reg >= 0) {
+		em_store(&t->em, hm_base(s->h, 0), reg);
+	} else if (imm && v == (int32_t)v) {
+		em_store_imm32(&t->em, hm_base(s->h, 0), (int32_t)v);
+	} else {
+		em_mov_imm(&t->em, s->e, (uint64_t)v);
+		em_store(&t->em, hm_base(s->h, 0), s->e);
+	}
+	em_store(&t->em, home(t, R_RSP), s->a);
+	/* An indirect CALL keeps the flags saved through its lookup. */
+	if (!keep_flags_saved)
+		flags_restore(t, s->fsave);
+	/* The slow path emulates the whole instruction; PUSH resumes after
+	 * it (set by the caller), CALL at the fall-through exit. */
+	add_slow(t, j, i, s, false);
+	return true;
+}
+
+static void emit_push(struct tr *t, unsigned i)
+{
+	const struct x86_op *o = &t->in[i].op[0];
+	struct scratch s;
+
+	if (!emit_push_value(t, i, &s, o->kind == OP_REG ? o->reg : -1, o->kind == OP_IMM, o->disp, false)) {
+		emit_helper(t, i);
+		return;
+	}
+	reload(t, s.saved);
+	t->slow[t->nslow - 1].resume = em_rx(&t->em);
+}
+
+static void emit_pop(struct tr *t, unsigned i, bool leave)
+{
+	int reg = leave ? H_RBP : t->in[i].op[0].reg;
+	struct scratch s;
+
+	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << reg), t->live[i], false, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	if (leave)
+		em_mov_rr(&t->em, s.a, H_RBP);
+	else
+		em_load(&t->em, s.a, home(t, R_RSP));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	flags_restore(t, s.fsave);
+	em_lea(&t->em, false, s.a, hm_base(s.a, 8));
+	em_store(&t->em, home(t, R_RSP), s.a);
+	em_load(&t->em, reg, hm_base(s.h, 0));
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+}
+
+/* A patchable jump to a chain exit for target. */
+static void emit_chain(struct tr *t, unsigned i, uint64_t target, int cc)
+{
+	uint8_t *j = cc >= 0 ? em_jcc(&t->em, (unsigned)cc, NULL) : em_jmp(&t->em, NULL);
+
+	add_exit(t, j, i, SITE_CHAIN, target, 0, FS_NONE);
+}
+
+/* Target guest RIP in register tg (a scratch of s): look it up in the
+ * jump cache and jump there, or leave for the dispatcher.  Ends the block. */
+static void emit_indirect(struct tr *t, unsigned i, const struct scratch *s, int tg)
+{
+	struct emit *em = &t->em;
+	int32_t jc = (int32_t)(intptr_t)&t->e->jc[t->user][0];
+
+	em_store(em, ctxf(&t->e->ctx.next_rip), tg);
+	em_mov_rr(em, s->e, tg);
+	em_and_imm(em, s->e, BT_JC_SIZE - 1);
+	em_shl_imm(em, s->e, BT_JC_SHIFT);
+	em_cmp_mem(em, tg, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, rip)));
+	uint8_t *miss = em_jcc(em, 5, NULL);
+	em_load(em, s->a, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, epoch)));
+	em_cmp_mem(em, s->a, ctxf(&t->e->ctx.jc_epoch));
+	uint8_t *stale = em_jcc(em, 5, NULL);
+	em_load(em, s->e, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, host)));
+	em_store(em, ctxf(&t->e->ctx.jt), s->e);
+	flags_restore(t, s->fsave);
+	reload(t, s->saved);
+	em_jmp_mem(em, ctxf(&t->e->ctx.jt));
+	struct bt_site *site = add_exit(t, miss, i, SITE_IND, 0, s->saved, s->fsave);
+	if (t->nexits < STUB_MAX)
+		t->exits[t->nexits++] = (struct exit_path){ stale, site, s->saved, (uint8_t)s->fsave };
+}
+
+static void emit_ret(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	int32_t pop = 8 + (in->nops == 1 && in->op[0].kind == OP_IMM ? (int32_t)(uint16_t)in->op[0].disp : 0);
+	struct scratch s;
+
+	if (!take_scratch(0, true, false, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	em_load(&t->em, s.h, hm_base(s.h, 0));
+	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
+	em_store(&t->em, home(t, R_RSP), s.a);
+	add_slow(t, j, i, &s, false);
+	emit_indirect(t, i, &s, s.h);
+}
+
+static void emit_call(struct tr *t, unsigned i, bool indirect)
+{
+	const struct x86_inst *in = &t->in[i];
+	uint64_t next = t->rip[i] + in->len;
+	struct scratch s;
+
+	if (!emit_push_value(t, i, &s, -1, true, (int64_t)next, indirect)) {
+		emit_helper(t, i);
+		return;
+	}
+	if (indirect) {
+		em_mov_rr(&t->em, s.h, in->op[0].reg);
+		emit_indirect(t, i, &s, s.h);
+	} else {
+		reload(t, s.saved);
+		emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
+	}
+}
+
+static void emit_jmp_ind(struct tr *t, unsigned i)
+{
+	struct scratch s;
+
+	if (!take_scratch(t->f[i].regs, true, false, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_mov_rr(&t->em, s.h, t->in[i].op[0].reg);
+	emit_indirect(t, i, &s, s.h);
+}
+
+/* Flags liveness, backwards; flags are taken as live after the block. */
+static void liveness(struct tr *t)
+{
+	t->live[t->n] = true;
+	for (unsigned i = t->n; i-- > 0;) {
+		const struct bt_form *f = &t->f[i];
+		bool reads = f->flags_read || f->cls == TC_HELPER;
+		t->live[i] = reads || (t->live[i + 1] && !f->flags_kill);
+	}
+}
+
+/* The block entry: count its instructions, and leave if an interrupt,
+ * a timer or a stop wants the dispatcher (exit_req). */
+static void emit_entry(struct tr *t, uint8_t **poll_j)
+{
+	bool live = t->live[0];
+
+	if (live) {
+		em_store(&t->em, home(t, H_RAX), H_RAX);
+		em_flags_to_ax(&t->em);
+	}
+	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), (int32_t)t->n);     /* the count slot */
+	em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
+	*poll_j = em_jcc(&t->em, 5, NULL);
+	if (live) {
+		em_flags_from_ax(&t->em);
+		em_load(&t->em, H_RAX, home(t, H_RAX));
+	}
+}
+
+static void emit_poll_exit(struct tr *t, uint8_t *poll_j)
+{
+	bool live = t->live[0];
+	struct bt_site *s = new_site(t, 0, SITE_ENTRY);
+
+	s->target = t->b->rip;
+	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
+	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
+	if (live) {
+		em_flags_from_ax(&t->em);
+		em_load(&t->em, H_RAX, home(t, H_RAX));
+	}
+	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
+	em_jmp(&t->em, t->e->exit_stub);
+}
+
+static void emit_tail(struct tr *t, uint8_t *fall_rx)
+{
+	for (unsigned k = 0; k < t->nslow; k++) {
+		struct slow_path *p = &t->slow[k];
+		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
+		flags_restore(t, p->fsave);
+		reload(t, p->restore);
+		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
+		em_call(&t->em, t->e->helper_stub);
+		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
+	}
+	for (unsigned k = 0; k < t->nexits; k++) {
+		struct exit_path *p = &t->exits[k];
+		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
+		if (p->site->kind == SITE_IND) {
+			flags_restore(t, p->fsave);
+			reload(t, p->restore);
+		} else {
+			p->site->patch = p->jpos;
+			p->site->stub = em_rx(&t->em);
+		}
+		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
+		em_jmp(&t->em, t->e->exit_stub);
+	}
+}
+
+/* Decode the block's instructions; false if the first one crosses the
+ * page end (the dispatcher steps it with the interpreter). */
+static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_t rip)
+{
+	unsigned off = 0;
+
+	t->n = 0;
+	while (t->n < BT_MAX_INSNS && off < avail) {
+		struct x86_inst *in = &t->in[t->n];
+		unsigned len = x86_decode(p + off, avail - off, 64, in);
+		if (!len) {
+			if (avail - off < 15)
+				break;          /* perhaps cut by the page end */
+			in->len = 1;            /* raises #UD when reached */
+		}
+		t->rip[t->n] = rip + off;
+		bt_classify(in, &t->f[t->n]);
+		off += in->len;
+		t->n++;
+		if ((in->flags & IF_BLOCK_END) || !len)
+			break;
+	}
+	t->b->bytes = off;
+	return t->n > 0;
+}
+
+struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool user)
+{
+	static struct tr tr;                    /* 40 KB: not on the stack */
+	struct tr *t = &tr;
+
+	if (e->code_size - e->code_used < BT_BLOCK_ROOM ||
+	    e->arena_size - e->arena_used < BT_MAX_INSNS * 4 * sizeof(struct bt_site) + 4096)
+		bt_flush(e);
+	memset(t, 0, offsetof(struct tr, in));
+	t->nslow = t->nexits = 0;
+	t->overflow = false;
+	t->e = e;
+	t->cpu = &e->cpu;
+	t->user = user;
+	t->b = bt_arena_alloc(e, sizeof(struct bt_block));
+	if (!t->b)
+		return NULL;
+	t->b->rip = rip;
+	t->b->pa = pa;
+	t->b->user = user;
+	if (!decode_block(t, e->cpu.ram + pa, 0x1000 - (unsigned)(pa & 0xfff), rip))
+		return NULL;
+	t->b->n = (uint16_t)t->n;
+	liveness(t);
+
+	t->em = (struct emit){ e->code_rw + e->code_used, e->code_rw + e->code_size,
+			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
+	t->b->host = em_rx(&t->em);
+	uint8_t *poll_j;
+	emit_entry(t, &poll_j);
+	bool ended = false;
+	t->b->ioff = bt_arena_alloc(e, (t->n + 1) * sizeof(uint32_t));
+	if (!t->b->ioff)
+		return NULL;
+	for (unsigned i = 0; i < t->n && !ended; i++) {
+		const struct x86_inst *in = &t->in[i];
+		t->b->ioff[i] = (uint32_t)(em_rx(&t->em) - t->b->host);
+		switch (t->f[i].cls) {
+		case TC_COPY: em_bytes(&t->em, in->bytes, in->len); break;
+		case TC_DROP: break;
+		case TC_MEM: emit_mem(t, i); break;
+		case TC_LEA: emit_lea(t, i); break;
+		case TC_RSP: emit_rsp(t, i); break;
+		case TC_PUSH: emit_push(t, i); break;
+		case TC_POP: emit_pop(t, i, false); break;
+		case TC_LEAVE: emit_pop(t, i, true); break;
+		case TC_JMP:
+			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
+			ended = true;
+			break;
+		case TC_JCC:
+			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, in->cc);
+			break;
+		case TC_CALL: emit_call(t, i, false); ended = true; break;
+		case TC_CALL_IND: emit_call(t, i, true); ended = true; break;
+		case TC_RET: emit_ret(t, i); ended = true; break;
+		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
+		default: emit_helper(t, i); break;
+		}
+	}
+	/* Fall through to the next instruction: the block's last exit. */
+	uint8_t *fall_rx = em_rx(&t->em);
+	t->b->ioff[t->n] = (uint32_t)(fall_rx - t->b->host);
+	unsigned last = t->n - 1;
+	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
+	emit_poll_exit(t, poll_j);
+	emit_tail(t, fall_rx);
+	if (t->em.full || t->overflow)
+		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
+
+	t->b->host_len = (uint32_t)(t->em.w - (e->code_rw + e->code_used));
+	e->code_used = (size_t)(t->em.w - e->code_rw);
+	e->code_used = (e->code_used + 15) & ~(size_t)15;
+	e->c.blocks++;
+	e->c.insns_translated += t->n;
+	e->c.host_bytes += t->b->host_len;
+	bt_insert(e, t->b);
+	bt_vpage_add(e, rip, user);
+	x86_mark_code_page(&e->cpu, pa);
+	if (e->show_pending && e->show_addr >= rip && e->show_addr < rip + t->b->bytes) {
+		e->show_pending = false;
+		bt_show_block(e, t->b, stderr);
+	}
+	return t->b;
+}
