@@ -25,7 +25,9 @@ void mb_platform_mark(unsigned seq, int is_end)
 }
 
 /* crash=pf|ud|user: the tests' way to see an unexpected exception
- * reported (vector, error code, RIP, CR2) and ending the VM non-zero. */
+ * reported (vector, error code, RIP, CR2) and ending the VM non-zero.
+ * crash=hang: a 64-bit loop with interrupts off that never ends, for the
+ * engines' timeouts. */
 static UCODE uint64_t user_crash(uint64_t arg)
 {
 	return *(volatile uint64_t *)arg;
@@ -35,13 +37,18 @@ static void crash_test(const char *how)
 {
 	const uint64_t unmapped = 0x10000000000ull;     /* PML4 slot 2: empty */
 
-	kprintf("guest: crash=%s: faulting on purpose\n", how);
+	kprintf("guest: crash=%s: on purpose\n", how);
 	if (!strncmp(how, "pf", 3))
 		(void)*(volatile uint64_t *)unmapped;
 	else if (!strncmp(how, "ud", 3))
 		__asm__ volatile("ud2");
 	else if (!strncmp(how, "user", 5))
 		user_call(user_crash, unmapped);
+	else if (!strncmp(how, "hang", 5)) {
+		__asm__ volatile("cli");
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	}
 	kprintf("guest: crash=%s: no fault happened\n", how);
 }
 

@@ -275,6 +275,71 @@ static int engine_measured(const struct run *r, const char *name)
 	return 0;
 }
 
+/* ref / bt for one benchmark; the medians must be clear of zero (the
+ * empty loop is subtracted, so a sub-cycle cost is below resolution). */
+static void speedup_cell(const struct bench_result *bt, const struct bench_result *ref,
+			 char *out, size_t len)
+{
+	if (!bench_has_value(ref)) {
+		snprintf(out, len, ref && !strcmp(ref->status, "unsupported") ? "unsupported" : "-");
+		return;
+	}
+	if (bt->st.median < 2 || bt->st.ci_lo <= 0 || ref->st.median < 2) {
+		snprintf(out, len, "below resolution");
+		return;
+	}
+	snprintf(out, len, "%.2fx", ref->st.median / bt->st.median);
+}
+
+/* The translator against the engines it is measured against: QEMU's TCG
+ * (the other translator), the interpreter, and hardware assistance.
+ * Returns rows (0 when bt did not run). */
+static size_t bt_table(const struct run *r, struct table *t, const char **names, size_t n)
+{
+	static const char *const refs[] = { "qemu-tcg", "interp", "kvm" };
+	const struct engine_result *bt = run_engine((struct run *)r, "bt", 0);
+	const struct engine_result *ref[3];
+	double logsum[3] = { 0 };
+	size_t nlog[3] = { 0 };
+	char buf[64];
+
+	table_init(t, 6);
+	if (!bt || !engine_measured(r, "bt"))
+		return 0;
+	table_set(t, 0, 0, "benchmark");
+	table_set(t, 0, 1, "bt cycles");
+	for (int k = 0; k < 3; k++) {
+		ref[k] = run_engine((struct run *)r, refs[k], 0);
+		table_set(t, 0, 2 + k, "%s / bt", refs[k]);
+	}
+	table_set(t, 0, 5, "class");
+	for (size_t j = 0; j < n; j++) {
+		const struct bench_result *b = find(bt, names[j]);
+		if (!bench_has_value(b))
+			continue;
+		size_t row = table_add_row(t);
+		table_set(t, row, 0, "%s", names[j]);
+		table_set(t, row, 1, "%.1f", b->st.median);
+		table_set(t, row, 5, "%s", b->klass);
+		for (int k = 0; k < 3; k++) {
+			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
+			speedup_cell(b, rb, buf, sizeof(buf));
+			table_set(t, row, 2 + k, "%s", buf);
+			if (!strcmp(b->klass, "unprivileged") && buf[strlen(buf) - 1] == 'x' && !bench_is_loop(names[j])) {
+				logsum[k] += log(rb->st.median / b->st.median);
+				nlog[k]++;
+			}
+		}
+	}
+	size_t row = table_add_row(t);
+	table_set(t, row, 0, "geometric mean, unprivileged");
+	table_set(t, row, 1, "-");
+	table_set(t, row, 5, "unprivileged");
+	for (int k = 0; k < 3; k++)
+		table_set(t, row, 2 + k, nlog[k] ? "%.2fx (%zu)" : "-", exp(logsum[k] / (nlog[k] ? nlog[k] : 1)), nlog[k]);
+	return t->nrows;
+}
+
 /* Does any benchmark on any engine have this metric? */
 static int any_metric(const struct run *r, double (*metric)(const struct bench_result *))
 {
@@ -372,6 +437,12 @@ static void body(const struct run *r, FILE *f, int md)
 		section(f, md, "Software engine speed",
 			"guest instructions retired (engine counter `insns`) per second of the VM process's CPU time (`task-clock`), both between the benchmark markers", &t);
 	}
+	if (bt_table(r, &t, names, n))
+		section(f, md, "Binary translation, side by side",
+			"median cost of the other engine over bt's in this run (above 1: bt is faster); "
+			"\"below resolution\" where a median is under 2 cycles after the empty loop is subtracted", &t);
+	else
+		table_free(&t);
 	if (twin_table(r, &t))
 		section(f, md, "Paravirtual services against their trapping twins",
 			"median cost ratio paravirtual / twin; below 1 is the gain", &t);

@@ -71,7 +71,7 @@ struct bt_block {
 
 /* What translated code reads and writes besides the CPU. */
 struct bt_ctx {
-	uint64_t hflags;                /* guest arithmetic flags image */
+	uint64_t hflags;                /* guest arithmetic flags as LAHF/SETO leave AX */
 	uint64_t host_rsp;              /* the dispatcher's stack at entry */
 	uint64_t site;                  /* struct bt_site * of the last exit or call */
 	uint64_t next_rip;              /* indirect branch target */
@@ -86,7 +86,8 @@ struct bt_ctx {
 struct bt_jc_entry {
 	uint64_t rip;
 	uint8_t *host;
-	uint64_t epoch, pad;
+	uint64_t epoch;
+	struct bt_block *block;         /* for the dispatcher */
 };
 #define BT_JC_SHIFT 5                   /* log2(sizeof(struct bt_jc_entry)) */
 _Static_assert(sizeof(struct bt_jc_entry) == 1u << BT_JC_SHIFT, "jump-cache entry size");
@@ -169,6 +170,8 @@ int bt_emit_stubs(struct engine *e);
 struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool user);
 
 /* loop.c */
+int bt_tick_init(struct engine *e);     /* the host timer behind LAPIC deadlines */
+void bt_tick_forget(struct engine *e);  /* before e goes away */
 int bt_run(struct engine *e, struct vm_exit *exit);
 int bt_helper(struct engine *e);        /* called from translated code */
 /* The block at the current RIP, translated if needed (may raise #PF).

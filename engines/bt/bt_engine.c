@@ -14,7 +14,6 @@
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 
-int bt_tick_init(struct engine *e);
 
 static bool bt_probe(char *why, size_t len)
 {
@@ -37,6 +36,7 @@ static void bt_destroy(struct engine *e)
 	bt_lockstep_free(e);
 	if (e->have_tick)
 		timer_delete(e->tick);
+	bt_tick_forget(e);
 	bt_cache_free(e);
 	free(e->cpu.code_pages);
 	munmap(e, e->map_size);

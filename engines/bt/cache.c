@@ -42,7 +42,7 @@ int bt_cache_init(struct engine *e)
 		return -1;
 	for (int u = 0; u < 2; u++)
 		for (unsigned i = 0; i < BT_JC_SIZE; i++)
-			e->jc[u][i] = (struct bt_jc_entry){ BT_JC_EMPTY, NULL, 0, 0 };
+			e->jc[u][i] = (struct bt_jc_entry){ BT_JC_EMPTY, NULL, 0, NULL };
 	e->ctx.jc_epoch = 1;
 	return bt_emit_stubs(e);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engines/bt/bt.h"
+#include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 
 #define LOG_MAX 4096
@@ -160,6 +161,9 @@ void bt_lockstep_before(struct engine *e, const struct bt_block *b)
 	ls->sh.replay_n = ls->sh.replay_pos = 0;
 	shadow_run(ls, b);
 	x86_get_state(&ls->sh, &ls->sh_state);
+	/* The TPR (CR8) is the one device state the shadow shares. */
+	if (e->vm->lapic)
+		lapic_set_tpr(e->vm->lapic, (uint8_t)((st.cr8 & 15) << 4));
 	for (unsigned i = 0; i < ls->nlog; i++)
 		memcpy(ls->log[i].fin, e->cpu.ram + ls->log[i].pa, ls->log[i].size);
 	for (unsigned i = ls->nlog; i-- > 0;)

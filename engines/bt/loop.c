@@ -50,6 +50,12 @@ int bt_tick_init(struct engine *e)
 	return 0;
 }
 
+void bt_tick_forget(struct engine *e)
+{
+	if (ticking == e)
+		ticking = NULL;
+}
+
 /* Arm the host timer for the LAPIC's next deadline (CLOCK_MONOTONIC ns). */
 static void rearm_tick(struct engine *e)
 {
@@ -69,16 +75,21 @@ static void rearm_tick(struct engine *e)
 	timer_settime(e->tick, TIMER_ABSTIME, &its, NULL);
 }
 
+/* ctx.hflags holds the arithmetic flags as LAHF (AH: SF ZF AF PF CF)
+ * and SETO (AL: OF) leave them. */
 static void merge_flags(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
+	uint64_t ax = e->ctx.hflags;
 
-	cpu->rflags = (cpu->rflags & ~F_ARITH) | (e->ctx.hflags & F_ARITH);
+	cpu->rflags = (cpu->rflags & ~F_ARITH) | ((ax >> 8) & 0xd5) | ((ax & 1) << 11);
 }
 
 static void flags_out(struct engine *e)
 {
-	e->ctx.hflags = (e->cpu.rflags & F_ARITH) | 2;
+	uint64_t fl = e->cpu.rflags;
+
+	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
 }
 
 int bt_helper(struct engine *e)
@@ -105,6 +116,13 @@ int bt_helper(struct engine *e)
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
 	cpu->cur = NULL;
 	flags_out(e);
+	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
+	 * nothing pending it is done here, without leaving translated code. */
+	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
+	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
+		cpu->irq_check = false;
+		rearm_tick(e);
+	}
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
 	    cpu->rip != s->next_rip || cpu->mode != 64 || (cpu->cpl == 3) != b->user ||
 	    e->ctx.exit_req || e->ls) {
@@ -121,10 +139,17 @@ struct bt_block *bt_find_block(struct engine *e)
 	uint64_t lin = cpu->rip, pa;
 	bool user = cpu->cpl == 3;
 	struct x86_tlb_entry *t = x86_tlb(cpu, lin);
+	const struct bt_jc_entry *j = &e->jc[user][lin & (BT_JC_SIZE - 1)];
 	const uint8_t *p;
 	unsigned avail;
 	struct bt_block *b;
 
+	/* The jump cache holds blocks whose mapping is unchanged since it
+	 * was last emptied; its host address leads back to the block. */
+	if (j->rip == lin && j->epoch == e->ctx.jc_epoch && j->block) {
+		e->c.hits++;
+		return j->block;
+	}
 	if (__builtin_expect(t->tag_x == (lin & ~0xfffull), 1)) {
 		pa = t->pa | (lin & 0xfff);
 	} else {
@@ -229,7 +254,7 @@ static void run_blocks(struct engine *e)
 		from = NULL;
 		if (!e->ls) {
 			struct bt_jc_entry *j = &e->jc[b->user][b->rip & (BT_JC_SIZE - 1)];
-			*j = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, 0 };
+			*j = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, b };
 		} else {
 			bt_lockstep_before(e, b);
 		}

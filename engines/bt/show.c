@@ -23,7 +23,7 @@ static void host_range(csh cs, const uint8_t *p, size_t n, FILE *out)
 	size_t k = n ? cs_disasm(cs, p, n, (uint64_t)(uintptr_t)p, 0, &insn) : 0;
 
 	for (size_t i = 0; i < k; i++)
-		fprintf(out, "        %08" PRIx64 "  %s %s\n", insn[i].address & 0xffffffffu,
+		fprintf(out, "        %012" PRIx64 "  %s %s\n", insn[i].address,
 			insn[i].mnemonic, insn[i].op_str);
 	if (k)
 		cs_free(insn, k);
@@ -45,12 +45,19 @@ void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 	for (unsigned i = 0; i < b->n; i++) {
 		struct x86_inst in;
 		struct bt_form f;
-		char text[96];
+		char text[192];
+		cs_insn *gi;
 		unsigned len = x86_decode(g + off, b->bytes - off, 64, &in);
 		if (!len)
 			len = 1;
 		bt_classify(&in, &f);
-		x86_disasm(g + off, len, 64, text, sizeof(text));
+		/* Disassembled at its own address: branch targets read as such. */
+		if (cs_disasm(cs, g + off, len, b->rip + off, 1, &gi) == 1) {
+			snprintf(text, sizeof(text), "%s %s", gi->mnemonic, gi->op_str);
+			cs_free(gi, 1);
+		} else {
+			snprintf(text, sizeof(text), "(bad)");
+		}
 		fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + off, text, class_names[f.cls]);
 		host_range(cs, b->host + b->ioff[i], b->ioff[i + 1] - b->ioff[i], out);
 		off += len;

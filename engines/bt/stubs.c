@@ -14,13 +14,15 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 
+/* Flags travel as LAHF/SETO's AX image (ctx.hflags): a fraction of
+ * PUSHFQ/POPFQ's cost. */
 static void store_gprs(struct emit *em, struct engine *e)
 {
-	em_u8(em, 0x9c);                                        /* pushfq */
-	em_pop_mem(em, hm_abs(&e->ctx.hflags));
 	for (int r = 0; r < 16; r++)
 		if (r != H_RSP)
 			em_store(em, hm_abs(&e->cpu.gpr[r]), r);
+	em_flags_to_ax(em);
+	em_store(em, hm_abs(&e->ctx.hflags), H_RAX);
 }
 
 /* cpu.cnt.insns += [rsp + off]; [rsp + off] = 0.  After store_gprs. */
@@ -33,8 +35,8 @@ static void fold_count(struct emit *em, struct engine *e, int32_t off)
 
 static void load_gprs(struct emit *em, struct engine *e)
 {
-	em_push_mem(em, hm_abs(&e->ctx.hflags));
-	em_u8(em, 0x9d);                                        /* popfq */
+	em_load(em, H_RAX, hm_abs(&e->ctx.hflags));
+	em_flags_from_ax(em);
 	for (int r = 0; r < 16; r++)
 		if (r != H_RSP)
 			em_load(em, r, hm_abs(&e->cpu.gpr[r]));
