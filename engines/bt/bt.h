@@ -95,7 +95,7 @@ _Static_assert(sizeof(struct bt_jc_entry) == 1u << BT_JC_SHIFT, "jump-cache entr
 struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
-	uint64_t entries, polls;
+	uint64_t entries, polls, helper_jumps;
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 
@@ -173,7 +173,10 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 int bt_tick_init(struct engine *e);     /* the host timer behind LAPIC deadlines */
 void bt_tick_forget(struct engine *e);  /* before e goes away */
 int bt_run(struct engine *e, struct vm_exit *exit);
-int bt_helper(struct engine *e);        /* called from translated code */
+/* Called from translated code (helper_stub): run the instruction at
+ * ctx.site with the shared semantics; say how to go on. */
+enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
+int bt_helper(struct engine *e);
 /* The block at the current RIP, translated if needed (may raise #PF).
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);

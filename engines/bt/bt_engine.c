@@ -130,6 +130,7 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	put(out, max, &n, "bt.invalidations", t->invalidations);
 	put(out, max, &n, "bt.flushes", t->flushes);
 	put(out, max, &n, "bt.helper_calls", t->helpers);
+	put(out, max, &n, "bt.helper_jumps", t->helper_jumps);
 	put(out, max, &n, "bt.tlb_slow", t->slow);
 	put(out, max, &n, "bt.fallbacks", t->fallbacks);
 	put(out, max, &n, "bt.interp_steps", t->steps);

@@ -112,7 +112,7 @@ static int flag_effect(unsigned id)
 	case X86_INS_PREFETCH: case X86_INS_PREFETCHW: case X86_INS_PREFETCHT0:
 	case X86_INS_PREFETCHT1: case X86_INS_PREFETCHT2: case X86_INS_PREFETCHNTA:
 	case X86_INS_PUSH: case X86_INS_POP: case X86_INS_CALL: case X86_INS_RET:
-	case X86_INS_JMP: case X86_INS_LEAVE:
+	case X86_INS_JMP: case X86_INS_LEAVE: case X86_INS_CLD: case X86_INS_STD:
 		return FL_NEUTRAL;
 	}
 	return FL_READ;         /* reads, keeps some, or leaves some undefined */
@@ -310,6 +310,10 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	if (!parse_layout(in, f))
 		return;
 
+	if ((in->id == X86_INS_CLD || in->id == X86_INS_STD) && !in->rep && !(in->flags & IF_LOCK)) {
+		f->cls = TC_DF;
+		return;
+	}
 	int cc = control_class(in, f);
 	if (cc >= 0) {
 		f->cls = (uint8_t)cc;

@@ -20,6 +20,7 @@ enum bt_class {
 	TC_PUSH, TC_POP, TC_LEAVE,
 	TC_JMP, TC_JCC, TC_CALL, TC_RET,
 	TC_JMP_IND, TC_CALL_IND,
+	TC_DF,          /* CLD/STD: DF in cpu.rflags (the host's DF stays 0 for C) */
 };
 
 struct bt_form {

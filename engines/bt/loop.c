@@ -124,13 +124,24 @@ int bt_helper(struct engine *e)
 		rearm_tick(e);
 	}
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->rip != s->next_rip || cpu->mode != 64 || (cpu->cpl == 3) != b->user ||
-	    e->ctx.exit_req || e->ls) {
+	    cpu->mode != 64 || e->ctx.exit_req || e->ls) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
-		return 1;
+		return BT_HELPER_LEAVE;
+	}
+	if (cpu->rip != s->next_rip || (cpu->cpl == 3) != b->user) {
+		/* A transfer (SYSCALL, IRETQ, INT, far RET...): straight to its
+		 * target's translation when the jump cache knows it. */
+		const struct bt_jc_entry *j = &e->jc[cpu->cpl == 3][cpu->rip & (BT_JC_SIZE - 1)];
+		if (j->rip == cpu->rip && j->epoch == e->ctx.jc_epoch && j->block) {
+			e->ctx.jt = (uint64_t)(uintptr_t)j->host;
+			e->c.helper_jumps++;
+			return BT_HELPER_JUMP;
+		}
+		e->ctx.site = 0;
+		return BT_HELPER_LEAVE;
 	}
 	cpu->cnt.insns += rest;
-	return 0;
+	return BT_HELPER_CONTINUE;
 }
 
 struct bt_block *bt_find_block(struct engine *e)

@@ -75,11 +75,17 @@ int bt_emit_stubs(struct engine *e)
 	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
 	em_call_abs(&em, (const void *)bt_helper);
 	em_mov_rr(&em, H_RSP, H_RBP);
-	em_u8(&em, 0x85);
-	em_u8(&em, 0xc0);                                       /* test eax, eax */
-	em_jcc(&em, 5, exit_return);                            /* jnz: leave */
+	em_u8(&em, 0x83);
+	em_u8(&em, 0xf8);
+	em_u8(&em, BT_HELPER_LEAVE);                            /* cmp eax, LEAVE */
+	em_jcc(&em, 4, exit_return);                            /* je: leave */
+	uint8_t *to_jump = em_jcc(&em, 7, NULL);                /* ja: JUMP */
 	load_gprs(&em, e);
-	em_u8(&em, 0xc3);                                       /* ret */
+	em_u8(&em, 0xc3);                                       /* ret: CONTINUE */
+	em_patch_rel32(to_jump, em.delta, em_rx(&em));
+	em_lea(&em, false, H_RSP, hm_base(H_RSP, 8));          /* drop the return address */
+	load_gprs(&em, e);
+	em_jmp_mem(&em, hm_abs(&e->ctx.jt));
 
 	if (em.full)
 		return -1;

@@ -36,6 +36,7 @@ struct slow_path {
 	uint8_t *resume;                /* RX; NULL: the block's next chain exit */
 	uint16_t restore;
 	uint8_t fsave;
+	uint8_t count;                  /* instructions from site->idx on (a fused run) */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -230,7 +231,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1 };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -388,17 +389,86 @@ static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg
 	return true;
 }
 
-static void emit_push(struct tr *t, unsigned i)
+/* How many PUSHes (or POPs) from i on form one run: one probe covers
+ * them all.  Consecutive by construction: they are adjacent in the block. */
+static unsigned run_length(const struct tr *t, unsigned i, int cls)
 {
-	const struct x86_op *o = &t->in[i].op[0];
+	unsigned k = 0;
+
+	while (i + k < t->n && t->f[i + k].cls == cls && k < 16)
+		k++;
+	return k;
+}
+
+/* k PUSHes from i as one: a single probe of the 8k bytes below RSP, the
+ * values stored through H, RSP moved once.  A pushed register that is
+ * also a scratch is read from its home (where the spill put it). */
+static unsigned emit_push_run(struct tr *t, unsigned i)
+{
+	unsigned k = run_length(t, i, TC_PUSH);
 	struct scratch s;
 
-	if (!emit_push_value(t, i, &s, o->kind == OP_REG ? o->reg : -1, o->kind == OP_IMM, o->disp, false)) {
+	if (!take_scratch(0, t->live[i], false, &s)) {
 		emit_helper(t, i);
-		return;
+		return 1;
 	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, -8 * (int32_t)k));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8 * k, true);
+	em_store(&t->em, home(t, R_RSP), s.a);
+	for (unsigned m = 0; m < k; m++) {
+		const struct x86_op *o = &t->in[i + m].op[0];
+		struct hmem at = hm_base(s.h, 8 * (int32_t)(k - 1 - m));
+		if (o->kind == OP_IMM) {
+			em_store_imm32(&t->em, at, (int32_t)o->disp);
+		} else if (s.saved & (1u << o->reg)) {
+			em_load(&t->em, s.e, home(t, o->reg));
+			em_store(&t->em, at, s.e);
+		} else {
+			em_store(&t->em, at, o->reg);
+		}
+	}
+	flags_restore(t, s.fsave);
 	reload(t, s.saved);
-	t->slow[t->nslow - 1].resume = em_rx(&t->em);
+	add_slow(t, j, i, &s, true);
+	t->slow[t->nslow - 1].count = (uint8_t)k;
+	return k;
+}
+
+/* k POPs from i as one.  A popped register that is also a scratch gets
+ * its value through its home, which the final reload reads. */
+static unsigned emit_pop_run(struct tr *t, unsigned i)
+{
+	unsigned k = run_length(t, i, TC_POP);
+	struct scratch s;
+
+	if (!take_scratch(0, t->live[i], false, &s)) {
+		emit_helper(t, i);
+		return 1;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8 * k, false);
+	em_lea(&t->em, false, s.a, hm_base(s.a, 8 * (int32_t)k));
+	em_store(&t->em, home(t, R_RSP), s.a);
+	for (unsigned m = 0; m < k; m++) {
+		int r = t->in[i + m].op[0].reg;
+		struct hmem at = hm_base(s.h, 8 * (int32_t)m);
+		if (s.saved & (1u << r)) {
+			em_load(&t->em, s.e, at);
+			em_store(&t->em, home(t, r), s.e);
+		} else {
+			em_load(&t->em, r, at);
+		}
+	}
+	flags_restore(t, s.fsave);
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+	t->slow[t->nslow - 1].count = (uint8_t)k;
+	return k;
 }
 
 static void emit_pop(struct tr *t, unsigned i, bool leave)
@@ -423,6 +493,30 @@ static void emit_pop(struct tr *t, unsigned i, bool leave)
 	em_load(&t->em, reg, hm_base(s.h, 0));
 	reload(t, s.saved);
 	add_slow(t, j, i, &s, true);
+}
+
+/* CLD/STD: DF kept in cpu.rflags; the AND/OR clobbers the arithmetic
+ * flags, saved around it when live. */
+static void emit_df(struct tr *t, unsigned i)
+{
+	bool live = t->live[i + 1];
+	struct hmem fl = hm_abs(&t->cpu->rflags);
+
+	if (live) {
+		em_store(&t->em, home(t, H_RAX), H_RAX);
+		em_flags_to_ax(&t->em);
+	}
+	if (t->in[i].id == X86_INS_CLD) {
+		em_op_mem(&t->em, 0, true, 0x81, 1, 4, fl);             /* and qword [rflags], ~DF */
+		em_u32(&t->em, (uint32_t)~F_DF);
+	} else {
+		em_op_mem(&t->em, 0, true, 0x81, 1, 1, fl);             /* or qword [rflags], DF */
+		em_u32(&t->em, (uint32_t)F_DF);
+	}
+	if (live) {
+		em_flags_from_ax(&t->em);
+		em_load(&t->em, H_RAX, home(t, H_RAX));
+	}
 }
 
 /* A patchable jump to a chain exit for target. */
@@ -566,8 +660,12 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
-		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
-		em_call(&t->em, t->e->helper_stub);
+		/* A fused run goes one instruction at a time: precise faults. */
+		for (unsigned k = 0; k < p->count; k++) {
+			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
+			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
+			em_call(&t->em, t->e->helper_stub);
+		}
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 	}
 	for (unsigned k = 0; k < t->nexits; k++) {
@@ -647,15 +745,17 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		return NULL;
 	for (unsigned i = 0; i < t->n && !ended; i++) {
 		const struct x86_inst *in = &t->in[i];
+		unsigned fused = 1;             /* instructions this step translated */
 		t->b->ioff[i] = (uint32_t)(em_rx(&t->em) - t->b->host);
 		switch (t->f[i].cls) {
 		case TC_COPY: em_bytes(&t->em, in->bytes, in->len); break;
 		case TC_DROP: break;
+		case TC_DF: emit_df(t, i); break;
 		case TC_MEM: emit_mem(t, i); break;
 		case TC_LEA: emit_lea(t, i); break;
 		case TC_RSP: emit_rsp(t, i); break;
-		case TC_PUSH: emit_push(t, i); break;
-		case TC_POP: emit_pop(t, i, false); break;
+		case TC_PUSH: fused = emit_push_run(t, i); break;
+		case TC_POP: fused = emit_pop_run(t, i); break;
 		case TC_LEAVE: emit_pop(t, i, true); break;
 		case TC_JMP:
 			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
@@ -670,6 +770,9 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
 		default: emit_helper(t, i); break;
 		}
+		/* The rest of a fused run: its code is the first one's. */
+		for (; fused > 1; fused--)
+			t->b->ioff[++i] = (uint32_t)(em_rx(&t->em) - t->b->host);
 	}
 	/* Fall through to the next instruction: the block's last exit. */
 	uint8_t *fall_rx = em_rx(&t->em);
