@@ -127,6 +127,8 @@ struct engine_ops {
 
 /* The registry (engines/registry.c). */
 const struct engine_ops *engine_find(const char *name);
+/* Append one counter to out (at most max), for the engines' counters(). */
+void engine_counter_put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v);
 const struct engine_ops *const *engine_list(void);
 
 const char *vm_exit_reason_name(enum vm_exit_reason r);

@@ -1,4 +1,5 @@
 /* Every engine ringbench has, in the order reports list them. */
+#include <stdio.h>
 #include <string.h>
 
 #include "engines/engine.h"
@@ -25,4 +26,13 @@ const struct engine_ops *engine_find(const char *name)
 		if (!strcmp(engines[i]->name, name))
 			return engines[i];
 	return NULL;
+}
+
+void engine_counter_put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v)
+{
+	if (*n < max) {
+		snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
+		out[*n].value = v;
+		(*n)++;
+	}
 }

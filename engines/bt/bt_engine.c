@@ -97,62 +97,42 @@ static void bt_kick(struct engine *e)
 	e->ctx.exit_req = 1;
 }
 
-static void put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v)
-{
-	if (*n < max) {
-		snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
-		out[*n].value = v;
-		(*n)++;
-	}
-}
-
 static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t max)
 {
-	const struct x86_counters *c = &e->cpu.cnt;
 	const struct bt_counters *t = &e->c;
 	size_t n = 0;
 	char name[48];
 	csh cs;
 
-	put(out, max, &n, "insns", c->insns);
-	put(out, max, &n, "exceptions", c->exceptions);
-	put(out, max, &n, "interrupts", c->interrupts);
-	put(out, max, &n, "tlb.misses", c->tlb_misses);
-	put(out, max, &n, "tlb.flushes", c->tlb_flushes);
-	put(out, max, &n, "bt.blocks", t->blocks);
-	put(out, max, &n, "bt.insns_translated", t->insns_translated);
-	put(out, max, &n, "bt.host_bytes", t->host_bytes);
-	put(out, max, &n, "bt.cache_hits", t->hits);
-	put(out, max, &n, "bt.entries", t->entries);
-	put(out, max, &n, "bt.chain_patches", t->chain_patches);
-	put(out, max, &n, "bt.unlinks", t->unlinks);
-	put(out, max, &n, "bt.jc_misses", t->jc_misses);
-	put(out, max, &n, "bt.invalidations", t->invalidations);
-	put(out, max, &n, "bt.flushes", t->flushes);
-	put(out, max, &n, "bt.helper_calls", t->helpers);
-	put(out, max, &n, "bt.helper_jumps", t->helper_jumps);
-	put(out, max, &n, "bt.tlb_slow", t->slow);
-	put(out, max, &n, "bt.fallbacks", t->fallbacks);
-	put(out, max, &n, "bt.interp_steps", t->steps);
-	put(out, max, &n, "bt.polls", t->polls);
+	x86_counters_head(&e->cpu, out, max, &n);
+	engine_counter_put(out, max, &n, "bt.blocks", t->blocks);
+	engine_counter_put(out, max, &n, "bt.insns_translated", t->insns_translated);
+	engine_counter_put(out, max, &n, "bt.host_bytes", t->host_bytes);
+	engine_counter_put(out, max, &n, "bt.cache_hits", t->hits);
+	engine_counter_put(out, max, &n, "bt.entries", t->entries);
+	engine_counter_put(out, max, &n, "bt.chain_patches", t->chain_patches);
+	engine_counter_put(out, max, &n, "bt.unlinks", t->unlinks);
+	engine_counter_put(out, max, &n, "bt.jc_misses", t->jc_misses);
+	engine_counter_put(out, max, &n, "bt.invalidations", t->invalidations);
+	engine_counter_put(out, max, &n, "bt.flushes", t->flushes);
+	engine_counter_put(out, max, &n, "bt.helper_calls", t->helpers);
+	engine_counter_put(out, max, &n, "bt.helper_jumps", t->helper_jumps);
+	engine_counter_put(out, max, &n, "bt.tlb_slow", t->slow);
+	engine_counter_put(out, max, &n, "bt.fallbacks", t->fallbacks);
+	engine_counter_put(out, max, &n, "bt.interp_steps", t->steps);
+	engine_counter_put(out, max, &n, "bt.polls", t->polls);
 	if (e->ls) {
-		put(out, max, &n, "lockstep.blocks", t->lockstep_blocks);
-		put(out, max, &n, "lockstep.unchecked", t->lockstep_unchecked);
+		engine_counter_put(out, max, &n, "lockstep.blocks", t->lockstep_blocks);
+		engine_counter_put(out, max, &n, "lockstep.unchecked", t->lockstep_unchecked);
 	}
-	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
-		uint64_t v = e->exits[r] + c->exits[r];
-		if (!v)
-			continue;
-		snprintf(name, sizeof(name), "exits.%s", vm_exit_reason_name(r));
-		put(out, max, &n, name, v);
-	}
+	x86_counters_exits(&e->cpu, e->exits, out, max, &n);
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
 		for (unsigned id = 0; id < X86_INS_ENDING; id++) {
 			if (!e->helper_by_id[id])
 				continue;
 			const char *m = id ? cs_insn_name(cs, id) : NULL;
 			snprintf(name, sizeof(name), "helper.%s", m ? m : "invalid");
-			put(out, max, &n, name, e->helper_by_id[id]);
+			engine_counter_put(out, max, &n, name, e->helper_by_id[id]);
 		}
 		cs_close(&cs);
 	}

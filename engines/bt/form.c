@@ -163,6 +163,14 @@ static bool native_ok(unsigned id)
 	return false;
 }
 
+static bool id_in(const unsigned *ids, size_t n, unsigned id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
 static bool is_cmov_setcc(unsigned id)
 {
 	static const unsigned ids[] = { X86_INS_CMOVO, X86_INS_CMOVNO, X86_INS_CMOVB,
@@ -173,10 +181,7 @@ static bool is_cmov_setcc(unsigned id)
 		X86_INS_SETA, X86_INS_SETS, X86_INS_SETNS, X86_INS_SETP, X86_INS_SETNP,
 		X86_INS_SETL, X86_INS_SETGE, X86_INS_SETLE, X86_INS_SETG };
 
-	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (ids[i] == id)
-			return true;
-	return false;
+	return id_in(ids, sizeof(ids) / sizeof(ids[0]), id);
 }
 
 static bool is_jcc(unsigned id)
@@ -185,10 +190,7 @@ static bool is_jcc(unsigned id)
 		X86_INS_JE, X86_INS_JNE, X86_INS_JBE, X86_INS_JA, X86_INS_JS, X86_INS_JNS,
 		X86_INS_JP, X86_INS_JNP, X86_INS_JL, X86_INS_JGE, X86_INS_JLE, X86_INS_JG };
 
-	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (ids[i] == id)
-			return true;
-	return false;
+	return id_in(ids, sizeof(ids) / sizeof(ids[0]), id);
 }
 
 static bool lockable(unsigned id)

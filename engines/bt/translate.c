@@ -400,6 +400,32 @@ static unsigned run_length(const struct tr *t, unsigned i, int cls)
 	return k;
 }
 
+/* A stack run's start: scratches saved (any register may be one: the run
+ * reads and writes those through their homes), RSP + delta into s->a,
+ * the probe of [s->a, s->a + bytes).  Returns the probe's miss jump. */
+static uint8_t *stack_run_begin(struct tr *t, unsigned i, struct scratch *s, int32_t delta,
+				unsigned bytes, bool write)
+{
+	if (!take_scratch(0, t->live[i], false, s))
+		return NULL;
+	spill(t, s->saved);
+	flags_save(t, s->fsave);
+	em_load(&t->em, s->a, home(t, R_RSP));
+	if (delta < 0)
+		em_lea(&t->em, false, s->a, hm_base(s->a, delta));
+	return emit_probe(t, s->a, s->e, s->h, bytes, write);
+}
+
+/* ... and its end: state back, and a slow path that runs the k
+ * instructions one by one. */
+static void stack_run_end(struct tr *t, unsigned i, unsigned k, const struct scratch *s, uint8_t *miss)
+{
+	flags_restore(t, s->fsave);
+	reload(t, s->saved);
+	add_slow(t, miss, i, s, true);
+	t->slow[t->nslow - 1].count = (uint8_t)k;
+}
+
 /* k PUSHes from i as one: a single probe of the 8k bytes below RSP, the
  * values stored through H, RSP moved once.  A pushed register that is
  * also a scratch is read from its home (where the spill put it). */
@@ -407,16 +433,12 @@ static unsigned emit_push_run(struct tr *t, unsigned i)
 {
 	unsigned k = run_length(t, i, TC_PUSH);
 	struct scratch s;
+	uint8_t *j = stack_run_begin(t, i, &s, -8 * (int32_t)k, 8 * k, true);
 
-	if (!take_scratch(0, t->live[i], false, &s)) {
+	if (!j) {
 		emit_helper(t, i);
 		return 1;
 	}
-	spill(t, s.saved);
-	flags_save(t, s.fsave);
-	em_load(&t->em, s.a, home(t, R_RSP));
-	em_lea(&t->em, false, s.a, hm_base(s.a, -8 * (int32_t)k));
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8 * k, true);
 	em_store(&t->em, home(t, R_RSP), s.a);
 	for (unsigned m = 0; m < k; m++) {
 		const struct x86_op *o = &t->in[i + m].op[0];
@@ -430,10 +452,7 @@ static unsigned emit_push_run(struct tr *t, unsigned i)
 			em_store(&t->em, at, o->reg);
 		}
 	}
-	flags_restore(t, s.fsave);
-	reload(t, s.saved);
-	add_slow(t, j, i, &s, true);
-	t->slow[t->nslow - 1].count = (uint8_t)k;
+	stack_run_end(t, i, k, &s, j);
 	return k;
 }
 
@@ -443,15 +462,12 @@ static unsigned emit_pop_run(struct tr *t, unsigned i)
 {
 	unsigned k = run_length(t, i, TC_POP);
 	struct scratch s;
+	uint8_t *j = stack_run_begin(t, i, &s, 0, 8 * k, false);
 
-	if (!take_scratch(0, t->live[i], false, &s)) {
+	if (!j) {
 		emit_helper(t, i);
 		return 1;
 	}
-	spill(t, s.saved);
-	flags_save(t, s.fsave);
-	em_load(&t->em, s.a, home(t, R_RSP));
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8 * k, false);
 	em_lea(&t->em, false, s.a, hm_base(s.a, 8 * (int32_t)k));
 	em_store(&t->em, home(t, R_RSP), s.a);
 	for (unsigned m = 0; m < k; m++) {
@@ -464,10 +480,7 @@ static unsigned emit_pop_run(struct tr *t, unsigned i)
 			em_load(&t->em, r, at);
 		}
 	}
-	flags_restore(t, s.fsave);
-	reload(t, s.saved);
-	add_slow(t, j, i, &s, true);
-	t->slow[t->nslow - 1].count = (uint8_t)k;
+	stack_run_end(t, i, k, &s, j);
 	return k;
 }
 

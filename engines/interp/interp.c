@@ -76,40 +76,19 @@ static int interp_set_state(struct engine *e, const struct cpu_state *s)
 	return 0;
 }
 
-static void put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v)
-{
-	if (*n < max) {
-		snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
-		out[*n].value = v;
-		(*n)++;
-	}
-}
-
 static size_t interp_counters(struct engine *e, struct engine_counter *out, size_t max)
 {
-	const struct x86_counters *c = &e->cpu.cnt;
 	size_t n = 0;
-	char name[48];
 
-	put(out, max, &n, "insns", c->insns);
-	put(out, max, &n, "exceptions", c->exceptions);
-	put(out, max, &n, "interrupts", c->interrupts);
-	put(out, max, &n, "tlb.misses", c->tlb_misses);
-	put(out, max, &n, "tlb.flushes", c->tlb_flushes);
-	put(out, max, &n, "decode.misses", e->bc.misses);
-	put(out, max, &n, "decode.insns", e->bc.insns_decoded);
-	put(out, max, &n, "decode.invalidations", e->bc.invalidations);
-	put(out, max, &n, "decode.flushes", e->bc.flushes);
-	put(out, max, &n, "decode.uncached", e->uncached_steps);
-	put(out, max, &n, "decode.links", e->links);
-	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
-		/* MMIO is routed to the bus inside the engine: counted there. */
-		uint64_t v = e->exits[r] + c->exits[r];
-		if (!v)
-			continue;
-		snprintf(name, sizeof(name), "exits.%s", vm_exit_reason_name(r));
-		put(out, max, &n, name, v);
-	}
+	x86_counters_head(&e->cpu, out, max, &n);
+	engine_counter_put(out, max, &n, "decode.misses", e->bc.misses);
+	engine_counter_put(out, max, &n, "decode.insns", e->bc.insns_decoded);
+	engine_counter_put(out, max, &n, "decode.invalidations", e->bc.invalidations);
+	engine_counter_put(out, max, &n, "decode.flushes", e->bc.flushes);
+	engine_counter_put(out, max, &n, "decode.uncached", e->uncached_steps);
+	engine_counter_put(out, max, &n, "decode.links", e->links);
+	/* MMIO is routed to the bus inside the engine: counted there. */
+	x86_counters_exits(&e->cpu, e->exits, out, max, &n);
 	return n;
 }
 

@@ -1,5 +1,6 @@
 /* CPU lifetime, state exchange with the engine interface, mode
  * derivation, control registers, single steps and the interrupt check. */
+#include <stdio.h>
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
@@ -226,4 +227,29 @@ bool x86_check_irq(struct x86_cpu *cpu)
 	cpu->cnt.interrupts++;
 	x86_deliver(cpu, v, 0, 0, false, cpu->rip);
 	return true;
+}
+
+void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, size_t max, size_t *n)
+{
+	const struct x86_counters *c = &cpu->cnt;
+
+	engine_counter_put(out, max, n, "insns", c->insns);
+	engine_counter_put(out, max, n, "exceptions", c->exceptions);
+	engine_counter_put(out, max, n, "interrupts", c->interrupts);
+	engine_counter_put(out, max, n, "tlb.misses", c->tlb_misses);
+	engine_counter_put(out, max, n, "tlb.flushes", c->tlb_flushes);
+}
+
+void x86_counters_exits(const struct x86_cpu *cpu, const uint64_t *exits, struct engine_counter *out,
+			size_t max, size_t *n)
+{
+	char name[48];
+
+	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		uint64_t v = exits[r] + cpu->cnt.exits[r];
+		if (!v)
+			continue;
+		snprintf(name, sizeof(name), "exits.%s", vm_exit_reason_name(r));
+		engine_counter_put(out, max, n, name, v);
+	}
 }

@@ -156,6 +156,13 @@ unsigned x86_fetch(struct x86_cpu *cpu, uint8_t *buf);
  * highest deliverable vector if IF allows.  True if one was delivered. */
 bool x86_check_irq(struct x86_cpu *cpu);
 
+/* The counters both software engines report first (insns, exceptions,
+ * interrupts, tlb.*), and last (exits.<reason>: the engine's exits to the
+ * VM core plus the MMIO it routed itself); cpu.c. */
+void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, size_t max, size_t *n);
+void x86_counters_exits(const struct x86_cpu *cpu, const uint64_t *exits, struct engine_counter *out,
+			size_t max, size_t *n);
+
 /* ---- exceptions (except.c) ---- */
 _Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err);
 #define x86_gp(cpu, e) x86_raise(cpu, X86_GP, 1, e)
