@@ -95,7 +95,7 @@ static bool parse_layout(const struct x86_inst *in, struct bt_form *f)
 	return true;
 }
 
-enum { FL_NEUTRAL, FL_KILL, FL_READ };
+enum { FL_NEUTRAL, FL_KILL, FL_READ, FL_INCDEC, FL_CARRY };
 
 static int flag_effect(unsigned id)
 {
@@ -104,6 +104,10 @@ static int flag_effect(unsigned id)
 	case X86_INS_XOR: case X86_INS_CMP: case X86_INS_TEST: case X86_INS_NEG:
 	case X86_INS_XADD: case X86_INS_CMPXCHG:
 		return FL_KILL;
+	case X86_INS_INC: case X86_INS_DEC:
+		return FL_INCDEC;
+	case X86_INS_ADC: case X86_INS_SBB:
+		return FL_CARRY;
 	case X86_INS_MOV: case X86_INS_MOVABS: case X86_INS_MOVZX: case X86_INS_MOVSX:
 	case X86_INS_MOVSXD: case X86_INS_LEA: case X86_INS_XCHG: case X86_INS_BSWAP:
 	case X86_INS_CBW: case X86_INS_CWDE: case X86_INS_CDQE: case X86_INS_CWD:
@@ -161,6 +165,16 @@ static bool native_ok(unsigned id)
 		return true;
 	}
 	return false;
+}
+
+/* The flags a condition code tests: B/AE and BE/A read CF. */
+static uint8_t cc_reads(unsigned cc)
+{
+	switch (cc & 0xe) {
+	case 0x2: return FL_CF;
+	case 0x6: return FL_CF | FL_OSZAP;
+	default: return FL_OSZAP;
+	}
 }
 
 static bool id_in(const unsigned *ids, size_t n, unsigned id)
@@ -297,8 +311,14 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	f->mem = 0xff;
 	f->modrm_off = f->rex_off = 0xff;
 	int fe = flag_effect(in->id);
-	f->flags_read = fe == FL_READ || is_cmov_setcc(in->id);
-	f->flags_kill = fe == FL_KILL;
+	static const uint8_t reads[] = { [FL_NEUTRAL] = 0, [FL_KILL] = 0, [FL_READ] = FL_ALL,
+					 [FL_INCDEC] = 0, [FL_CARRY] = FL_CF };
+	static const uint8_t kills[] = { [FL_NEUTRAL] = 0, [FL_KILL] = FL_ALL, [FL_READ] = 0,
+					 [FL_INCDEC] = FL_OSZAP, [FL_CARRY] = FL_ALL };
+	f->flags_read = reads[fe];
+	f->flags_kill = kills[fe];
+	if (is_cmov_setcc(in->id) || is_jcc(in->id))
+		f->flags_read = cc_reads(in->cc);
 	f->sensitive = sensitive(in);
 	f->cls = TC_HELPER;
 	if (f->sensitive || !in->fn || in->len == 0 || in->mode != 64)
@@ -319,8 +339,6 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	int cc = control_class(in, f);
 	if (cc >= 0) {
 		f->cls = (uint8_t)cc;
-		if (cc == TC_JCC)
-			f->flags_read = true;
 		return;
 	}
 	if (!native_ok(in->id) && !is_cmov_setcc(in->id)) {

@@ -23,6 +23,9 @@ enum bt_class {
 	TC_DF,          /* CLD/STD: DF in cpu.rflags (the host's DF stays 0 for C) */
 };
 
+/* Flags liveness in two parts: CF, which INC/DEC keep, and the others. */
+enum { FL_CF = 1, FL_OSZAP = 2, FL_ALL = 3 };
+
 struct bt_form {
 	uint8_t cls;
 	uint8_t modrm_off;      /* 0xff: none */
@@ -32,8 +35,8 @@ struct bt_form {
 	bool reg_ext;           /* ModRM.reg is an opcode extension, not a register */
 	uint8_t mem;            /* index of the memory operand, 0xff none */
 	bool mem_write;         /* the memory operand is written */
-	bool flags_read;        /* reads (or may keep) arithmetic flags */
-	bool flags_kill;        /* defines all six arithmetic flags, reads none */
+	uint8_t flags_read;     /* FL_CF, FL_OSZAP: flags it reads (or may keep) */
+	uint8_t flags_kill;     /* flags it defines whatever they were */
 	bool sensitive;         /* privileged or sensitive: a helper by design */
 	uint16_t regs;          /* GPRs it names or uses implicitly (bit per reg) */
 };

@@ -57,7 +57,7 @@ struct tr {
 	struct x86_inst in[BT_MAX_INSNS];
 	struct bt_form f[BT_MAX_INSNS];
 	uint64_t rip[BT_MAX_INSNS];
-	bool live[BT_MAX_INSNS + 1];    /* flags live before instruction i */
+	uint8_t live[BT_MAX_INSNS + 1]; /* flags (FL_*) live before instruction i */
 	struct slow_path slow[SLOW_MAX];
 	unsigned nslow;
 	struct exit_path exits[STUB_MAX];
@@ -620,14 +620,15 @@ static void emit_jmp_ind(struct tr *t, unsigned i)
 	emit_indirect(t, i, &s, s.h);
 }
 
-/* Flags liveness, backwards; flags are taken as live after the block. */
+/* Flags liveness, backwards, CF apart from the rest (INC/DEC keep CF);
+ * all flags are taken as live after the block. */
 static void liveness(struct tr *t)
 {
-	t->live[t->n] = true;
+	t->live[t->n] = FL_ALL;
 	for (unsigned i = t->n; i-- > 0;) {
 		const struct bt_form *f = &t->f[i];
-		bool reads = f->flags_read || f->cls == TC_HELPER;
-		t->live[i] = reads || (t->live[i + 1] && !f->flags_kill);
+		uint8_t reads = f->cls == TC_HELPER ? FL_ALL : f->flags_read;
+		t->live[i] = (uint8_t)(reads | (t->live[i + 1] & ~f->flags_kill));
 	}
 }
 
