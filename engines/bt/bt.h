@@ -51,6 +51,7 @@ struct bt_site {
 	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX) */
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */
+	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */
 	uint8_t kind;
 	bool linked, fallback;
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW */

@@ -124,15 +124,16 @@ int bt_helper(struct engine *e)
 		rearm_tick(e);
 	}
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req || e->ls) {
+	    cpu->mode != 64 || e->ctx.exit_req) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
 	if (cpu->rip != s->next_rip || (cpu->cpl == 3) != b->user) {
 		/* A transfer (SYSCALL, IRETQ, INT, far RET...): straight to its
-		 * target's translation when the jump cache knows it. */
+		 * target's translation when the jump cache knows it (not under
+		 * lockstep, which compares one block at a time). */
 		const struct bt_jc_entry *j = &e->jc[cpu->cpl == 3][cpu->rip & (BT_JC_SIZE - 1)];
-		if (j->rip == cpu->rip && j->epoch == e->ctx.jc_epoch && j->block) {
+		if (j->rip == cpu->rip && j->epoch == e->ctx.jc_epoch && j->block && !e->ls) {
 			e->ctx.jt = (uint64_t)(uintptr_t)j->host;
 			e->c.helper_jumps++;
 			return BT_HELPER_JUMP;
@@ -284,7 +285,13 @@ static void run_blocks(struct engine *e)
 					from = s;
 				break;
 			case SITE_ENTRY:
+				/* The entry clobbered flags nothing had read yet: step
+				 * to where every flag is defined again, so an interrupt
+				 * frame holds the exact ones.  Copied instructions only:
+				 * no fault can happen on the way. */
 				cpu->rip = s->target;
+				for (unsigned k = 0; k < s->quiet; k++)
+					step(e);
 				break;
 			case SITE_IND:
 				cpu->rip = e->ctx.next_rip;

@@ -13,9 +13,11 @@
  *   jmp, jcc, call: patchable exits chained block to block;
  *   ret, jmp/call reg: the jump cache, else the dispatcher;
  *   helper   everything else: the interpreter's handler via helper_stub.
- * Scratch registers are saved to their homes in cpu.gpr and reloaded; the
- * guest's flags, when live across a probe, ride in AX (LAHF/SETO) or on
- * the host stack. */
+ * Scratch registers are saved to their homes in cpu.gpr and reloaded.  The
+ * probe clobbers the host flags, which hold the guest's: they are saved
+ * first (LAHF/SETO into AX, or PUSHFQ when the instruction uses RAX), so a
+ * miss reaches the shared handler, and a fault its frame, with the exact
+ * flags; the hit path restores them only where they are live. */
 #include <stddef.h>
 #include <string.h>
 
@@ -118,23 +120,22 @@ static const int8_t pref_any[] = { H_R11, H_R10, H_R9, H_R8, H_R15, H_R14, H_R13
 struct scratch {
 	int a, e, h, r;                 /* address, TLB entry, host address, RSP stand-in */
 	uint16_t saved;
-	int fsave;
+	int fsave;                      /* how the flags are kept across the probe */
+	bool live;                      /* ... and whether the hit path needs them back */
 };
 
-static bool take_scratch(uint16_t used, bool need_flags, bool want_r, struct scratch *s)
+static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *s)
 {
 	uint16_t avoid = (uint16_t)(used | (1u << H_RSP));
 
 	memset(s, 0, sizeof(*s));
-	s->fsave = FS_NONE;
-	if (need_flags) {
-		if (!(avoid & (1u << H_RAX))) {
-			avoid |= 1u << H_RAX;
-			s->fsave = FS_AX;
-			s->saved |= 1u << H_RAX;
-		} else {
-			s->fsave = FS_STACK;
-		}
+	s->live = live;
+	if (!(avoid & (1u << H_RAX))) {
+		avoid |= 1u << H_RAX;
+		s->fsave = FS_AX;
+		s->saved |= 1u << H_RAX;
+	} else {
+		s->fsave = FS_STACK;
 	}
 	s->h = pick(&avoid, pref_low, sizeof(pref_low));
 	s->r = want_r ? pick(&avoid, pref_low, sizeof(pref_low)) : -1;
@@ -150,6 +151,16 @@ static bool take_scratch(uint16_t used, bool need_flags, bool want_r, struct scr
 	if (s->r >= 0)
 		s->saved |= (uint16_t)(1u << s->r);
 	return true;
+}
+
+/* After a probe hit: the flags back where live, else only the host stack
+ * evened (AX is reloaded with the other scratches). */
+static void flags_hit(struct tr *t, const struct scratch *s)
+{
+	if (s->live)
+		flags_restore(t, s->fsave);
+	else if (s->fsave == FS_STACK)
+		em_lea(&t->em, false, H_RSP, hm_base(H_RSP, 8));
 }
 
 static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
@@ -311,7 +322,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	flags_save(t, s.fsave);
 	emit_ea(t, i, m, s.a, true);
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, m->size ? m->size : in->opsize, f->mem_write);
-	flags_restore(t, s.fsave);
+	flags_hit(t, &s);
 	if (s.r >= 0)
 		em_load(&t->em, s.r, home(t, R_RSP));
 	emit_rewritten(t, i, s.h, s.r);
@@ -332,7 +343,7 @@ static void emit_lea(struct tr *t, unsigned i)
 		emit_helper(t, i);
 		return;
 	}
-	s.saved = (uint16_t)((1u << s.h) | (rsp ? 1u << s.r : 0));
+	s.saved = (uint16_t)((1u << s.h) | (rsp ? 1u << s.r : 0));     /* no probe: flags untouched */
 	spill(t, s.saved);
 	emit_ea(t, i, &in->op[f->mem], s.h, false);     /* LEA ignores segments */
 	if (rsp)
@@ -382,7 +393,7 @@ static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg
 	em_store(&t->em, home(t, R_RSP), s->a);
 	/* An indirect CALL keeps the flags saved through its lookup. */
 	if (!keep_flags_saved)
-		flags_restore(t, s->fsave);
+		flags_hit(t, s);
 	/* The slow path emulates the whole instruction; PUSH resumes after
 	 * it (set by the caller), CALL at the fall-through exit. */
 	add_slow(t, j, i, s, false);
@@ -420,7 +431,7 @@ static uint8_t *stack_run_begin(struct tr *t, unsigned i, struct scratch *s, int
  * instructions one by one. */
 static void stack_run_end(struct tr *t, unsigned i, unsigned k, const struct scratch *s, uint8_t *miss)
 {
-	flags_restore(t, s->fsave);
+	flags_hit(t, s);
 	reload(t, s->saved);
 	add_slow(t, miss, i, s, true);
 	t->slow[t->nslow - 1].count = (uint8_t)k;
@@ -500,7 +511,7 @@ static void emit_pop(struct tr *t, unsigned i, bool leave)
 	else
 		em_load(&t->em, s.a, home(t, R_RSP));
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
-	flags_restore(t, s.fsave);
+	flags_hit(t, &s);
 	em_lea(&t->em, false, s.a, hm_base(s.a, 8));
 	em_store(&t->em, home(t, R_RSP), s.a);
 	em_load(&t->em, reg, hm_base(s.h, 0));
@@ -558,7 +569,7 @@ static void emit_indirect(struct tr *t, unsigned i, const struct scratch *s, int
 	uint8_t *stale = em_jcc(em, 5, NULL);
 	em_load(em, s->e, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, host)));
 	em_store(em, ctxf(&t->e->ctx.jt), s->e);
-	flags_restore(t, s->fsave);
+	flags_hit(t, s);
 	reload(t, s->saved);
 	em_jmp_mem(em, ctxf(&t->e->ctx.jt));
 	struct bt_site *site = add_exit(t, miss, i, SITE_IND, 0, s->saved, s->fsave);
@@ -632,34 +643,56 @@ static void liveness(struct tr *t)
 	}
 }
 
-/* The block entry: count its instructions, and leave if an interrupt,
- * a timer or a stop wants the dispatcher (exit_req). */
-static void emit_entry(struct tr *t, uint8_t **poll_j)
+/* How many instructions from the block start define every flag without
+ * reading one, if all of them are copied (cannot fault): then nothing can
+ * observe the flags before that point, and the entry may clobber them.
+ * 0: no such prefix. */
+static unsigned quiet_prefix(const struct tr *t)
 {
-	bool live = t->live[0];
+	uint8_t defined = 0;
 
-	if (live) {
+	if (t->live[0])
+		return 0;
+	for (unsigned i = 0; i < t->n; i++) {
+		if (t->f[i].cls != TC_COPY && t->f[i].cls != TC_DROP)
+			return 0;
+		defined |= t->f[i].flags_kill;
+		if (defined == FL_ALL)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The block entry: count its instructions in the host-stack slot (the CPU
+ * renames RSP-relative memory: no store-to-load wait in loops) and leave
+ * if an interrupt, a timer or a stop wants the dispatcher (ctx.exit_req).
+ * Interrupt frames need the guest's flags exact: they are kept in AX
+ * around the entry unless a quiet prefix follows, which the dispatcher
+ * steps with the interpreter after a poll exit before taking anything. */
+static void emit_entry(struct tr *t, uint8_t **poll_j, bool keep_flags)
+{
+	if (keep_flags) {
 		em_store(&t->em, home(t, H_RAX), H_RAX);
 		em_flags_to_ax(&t->em);
 	}
 	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), (int32_t)t->n);     /* the count slot */
 	em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
 	*poll_j = em_jcc(&t->em, 5, NULL);
-	if (live) {
+	if (keep_flags) {
 		em_flags_from_ax(&t->em);
 		em_load(&t->em, H_RAX, home(t, H_RAX));
 	}
 }
 
-static void emit_poll_exit(struct tr *t, uint8_t *poll_j)
+static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsigned quiet)
 {
-	bool live = t->live[0];
 	struct bt_site *s = new_site(t, 0, SITE_ENTRY);
 
 	s->target = t->b->rip;
+	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
 	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
-	if (live) {
+	if (keep_flags) {
 		em_flags_from_ax(&t->em);
 		em_load(&t->em, H_RAX, home(t, H_RAX));
 	}
@@ -752,7 +785,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
 	t->b->host = em_rx(&t->em);
 	uint8_t *poll_j;
-	emit_entry(t, &poll_j);
+	unsigned quiet = quiet_prefix(t);
+	emit_entry(t, &poll_j, quiet == 0);
 	bool ended = false;
 	t->b->ioff = bt_arena_alloc(e, (t->n + 1) * sizeof(uint32_t));
 	if (!t->b->ioff)
@@ -793,7 +827,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->ioff[t->n] = (uint32_t)(fall_rx - t->b->host);
 	unsigned last = t->n - 1;
 	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
-	emit_poll_exit(t, poll_j);
+	emit_poll_exit(t, poll_j, quiet == 0, quiet);
 	emit_tail(t, fall_rx);
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */

@@ -104,6 +104,7 @@ struct x86_cpu {
 	 * and the linear page of the last single-page flush (INVLPG), so an
 	 * engine can keep what a flush of a data page does not touch. */
 	uint64_t flush_all_gen, flush_page;
+	bool tlb_large;               /* the TLB holds slices of 2 MiB/1 GiB pages */
 
 	/* Guest memory and the VM core. */
 	struct vm *vm;

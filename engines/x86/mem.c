@@ -45,6 +45,8 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
 		}
 		cpu->tlb_nused[k] = kept;
 	}
+	if (!keep_global)
+		cpu->tlb_large = false;
 	cpu->cnt.tlb_flushes++;
 	cpu->code_gen++;
 	cpu->flush_all_gen = cpu->code_gen;
@@ -53,6 +55,13 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
 {
 	uint64_t page = lin & ~0xfffull;
+
+	/* A large page is cached as 4 KiB slices in as many slots: INVLPG
+	 * of any address in it drops them all, global ones included. */
+	if (cpu->tlb_large) {
+		x86_tlb_flush(cpu, false);
+		return;
+	}
 
 	cpu->code_gen++;
 	cpu->flush_page = page;
@@ -132,6 +141,8 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 		table = pte & PTE_ADDR;
 	}
 	uint64_t psize_mask = level == 3 ? (1ull << 30) - 1 : level == 2 ? (1ull << 21) - 1 : 0xfff;
+	if (level > 1)
+		cpu->tlb_large = true;      /* INVLPG must then drop every slice */
 	uint64_t pa = ((pte & PTE_ADDR) & ~psize_mask) | (lin & psize_mask);
 	bool wp = cpu->cr0 & CR0_WP;
 	bool ok = true;
