@@ -39,7 +39,7 @@ enum bt_site_kind {
 	SITE_HELPER,    /* emulate in (privileged, sensitive or not translated) */
 	SITE_SLOW,      /* TLB miss: emulate in, then continue after it */
 	SITE_CHAIN,     /* direct branch: continue at target; patchable */
-	SITE_IND,       /* indirect branch missed the jump cache: ctx.next_rip */
+	SITE_IND,       /* indirect branch missed the jump cache: the dispatcher runs in */
 	SITE_ENTRY,     /* the block-entry poll: continue at the block start */
 };
 
@@ -54,7 +54,7 @@ struct bt_site {
 	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */
 	uint8_t kind;
 	bool linked, fallback;
-	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW */
+	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 };
 
 struct bt_block {
@@ -75,7 +75,6 @@ struct bt_ctx {
 	uint64_t hflags;                /* guest arithmetic flags as LAHF/SETO leave AX */
 	uint64_t host_rsp;              /* the dispatcher's stack at entry */
 	uint64_t site;                  /* struct bt_site * of the last exit or call */
-	uint64_t next_rip;              /* indirect branch target */
 	uint64_t jt;                    /* host address of an indirect jump */
 	uint64_t target;                /* host address enter() jumps to */
 	uint64_t jc_epoch;              /* current jump-cache epoch */

@@ -206,9 +206,10 @@ void bt_invalidate(struct engine *e, uint64_t pa, unsigned size)
 				b->incoming = NULL;
 				struct bt_jc_entry *j = &e->jc[b->user][b->rip & (BT_JC_SIZE - 1)];
 				if (j->host == b->host)
-					j->rip = BT_JC_EMPTY;
+					*j = (struct bt_jc_entry){ BT_JC_EMPTY, NULL, 0, NULL };
 				e->c.invalidations++;
 				e->stale = true;        /* the running block may be this one */
+				e->cpu.pending = true;  /* ... and a REP stops at the next element, as in interp */
 			} else {
 				pp = &b->pnext;
 			}

@@ -44,13 +44,20 @@ static bool parse_layout(const struct x86_inst *in, struct bt_form *f)
 	const uint8_t *b = in->bytes;
 	unsigned i = 0, len = in->len;
 
-	while (i < len && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf0 || b[i] == 0xf2 ||
-			   b[i] == 0xf3 || b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 ||
-			   b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65))
-		i++;
+	/* As the CPU reads them: a REX counts only right before the opcode;
+	 * the rewriter does not take one anywhere else. */
 	f->rex_off = 0xff;
-	if (i < len && (b[i] & 0xf0) == 0x40)
-		f->rex_off = (uint8_t)i++;
+	for (; i < len; i++) {
+		uint8_t c = b[i];
+		bool legacy = c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 ||
+			      c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65;
+		if (legacy && f->rex_off != 0xff)
+			return false;
+		if (!legacy && (c & 0xf0) != 0x40)
+			break;
+		if (!legacy)
+			f->rex_off = (uint8_t)i;
+	}
 	if (i >= len)
 		return false;
 	bool has;

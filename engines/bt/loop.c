@@ -294,8 +294,13 @@ static void run_blocks(struct engine *e)
 					step(e);
 				break;
 			case SITE_IND:
-				cpu->rip = e->ctx.next_rip;
+				/* Nothing of the branch is done: the shared handler
+				 * runs it (a bad target faults here, at the branch). */
 				e->c.jc_misses++;
+				cpu->rip = s->rip;
+				cpu->cur = &s->in;
+				s->in.fn(cpu, &s->in);
+				cpu->cur = NULL;
 				break;
 			}
 		}

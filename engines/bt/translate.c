@@ -177,7 +177,7 @@ static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
 	s->kind = (uint8_t)kind;
 	s->rip = t->rip[i];
 	s->next_rip = t->rip[i] + t->in[i].len;
-	if (kind == SITE_HELPER || kind == SITE_SLOW)
+	if (kind == SITE_HELPER || kind == SITE_SLOW || kind == SITE_IND)
 		s->in = t->in[i];
 	return s;
 }
@@ -373,7 +373,7 @@ static void emit_rsp(struct tr *t, unsigned i)
 /* PUSH reg/imm, and the push of CALL: the new RSP into s->a, the value
  * stored through the probe; the slow path emulates the instruction. */
 static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg, bool imm,
-			    int64_t v, bool keep_flags_saved)
+			    int64_t v)
 {
 	if (!take_scratch(t->f[i].regs, t->live[i], false, s))
 		return false;
@@ -391,9 +391,7 @@ static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg
 		em_store(&t->em, hm_base(s->h, 0), s->e);
 	}
 	em_store(&t->em, home(t, R_RSP), s->a);
-	/* An indirect CALL keeps the flags saved through its lookup. */
-	if (!keep_flags_saved)
-		flags_hit(t, s);
+	flags_hit(t, s);
 	/* The slow path emulates the whole instruction; PUSH resumes after
 	 * it (set by the caller), CALL at the fall-through exit. */
 	add_slow(t, j, i, s, false);
@@ -551,14 +549,15 @@ static void emit_chain(struct tr *t, unsigned i, uint64_t target, int cc)
 	add_exit(t, j, i, SITE_CHAIN, target, 0, FS_NONE);
 }
 
-/* Target guest RIP in register tg (a scratch of s): look it up in the
- * jump cache and jump there, or leave for the dispatcher.  Ends the block. */
-static void emit_indirect(struct tr *t, unsigned i, const struct scratch *s, int tg)
+/* Target guest RIP in register tg (a scratch of s) looked up in the jump
+ * cache; on a hit its host address is in ctx.jt.  On a miss nothing of
+ * the branch is done yet: the dispatcher runs it with the shared handler,
+ * which also raises #GP at the branch for a non-canonical target. */
+static void emit_jc_lookup(struct tr *t, unsigned i, const struct scratch *s, int tg)
 {
 	struct emit *em = &t->em;
 	int32_t jc = (int32_t)(intptr_t)&t->e->jc[t->user][0];
 
-	em_store(em, ctxf(&t->e->ctx.next_rip), tg);
 	em_mov_rr(em, s->e, tg);
 	em_and_imm(em, s->e, BT_JC_SIZE - 1);
 	em_shl_imm(em, s->e, BT_JC_SHIFT);
@@ -569,12 +568,17 @@ static void emit_indirect(struct tr *t, unsigned i, const struct scratch *s, int
 	uint8_t *stale = em_jcc(em, 5, NULL);
 	em_load(em, s->e, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, host)));
 	em_store(em, ctxf(&t->e->ctx.jt), s->e);
-	flags_hit(t, s);
-	reload(t, s->saved);
-	em_jmp_mem(em, ctxf(&t->e->ctx.jt));
 	struct bt_site *site = add_exit(t, miss, i, SITE_IND, 0, s->saved, s->fsave);
 	if (t->nexits < STUB_MAX)
 		t->exits[t->nexits++] = (struct exit_path){ stale, site, s->saved, (uint8_t)s->fsave };
+}
+
+/* ... and the jump there, ending the block. */
+static void emit_jc_jump(struct tr *t, const struct scratch *s)
+{
+	flags_hit(t, s);
+	reload(t, s->saved);
+	em_jmp_mem(&t->em, ctxf(&t->e->ctx.jt));
 }
 
 static void emit_ret(struct tr *t, unsigned i)
@@ -591,11 +595,13 @@ static void emit_ret(struct tr *t, unsigned i)
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	add_slow(t, j, i, &s, false);
 	em_load(&t->em, s.h, hm_base(s.h, 0));
+	emit_jc_lookup(t, i, &s, s.h);
+	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
 	em_store(&t->em, home(t, R_RSP), s.a);
-	add_slow(t, j, i, &s, false);
-	emit_indirect(t, i, &s, s.h);
+	emit_jc_jump(t, &s);
 }
 
 static void emit_call(struct tr *t, unsigned i, bool indirect)
@@ -604,17 +610,33 @@ static void emit_call(struct tr *t, unsigned i, bool indirect)
 	uint64_t next = t->rip[i] + in->len;
 	struct scratch s;
 
-	if (!emit_push_value(t, i, &s, -1, true, (int64_t)next, indirect)) {
+	if (!indirect) {
+		if (!emit_push_value(t, i, &s, -1, true, (int64_t)next)) {
+			emit_helper(t, i);
+			return;
+		}
+		reload(t, s.saved);
+		emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
+		return;
+	}
+	/* CALL reg: the target first (a miss leaves everything undone), then
+	 * the push through the probe (a miss: the shared handler does it all). */
+	if (!take_scratch(t->f[i].regs, true, false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
-	if (indirect) {
-		em_mov_rr(&t->em, s.h, in->op[0].reg);
-		emit_indirect(t, i, &s, s.h);
-	} else {
-		reload(t, s.saved);
-		emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
-	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_mov_rr(&t->em, s.h, in->op[0].reg);
+	emit_jc_lookup(t, i, &s, s.h);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
+	add_slow(t, j, i, &s, false);
+	em_mov_imm(&t->em, s.e, next);
+	em_store(&t->em, hm_base(s.h, 0), s.e);
+	em_store(&t->em, home(t, R_RSP), s.a);
+	emit_jc_jump(t, &s);
 }
 
 static void emit_jmp_ind(struct tr *t, unsigned i)
@@ -628,7 +650,16 @@ static void emit_jmp_ind(struct tr *t, unsigned i)
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
 	em_mov_rr(&t->em, s.h, t->in[i].op[0].reg);
-	emit_indirect(t, i, &s, s.h);
+	emit_jc_lookup(t, i, &s, s.h);
+	emit_jc_jump(t, &s);
+}
+
+/* Can this class fault (or call the shared handler)?  A fault's frame
+ * holds the flags, so for liveness it reads them all. */
+static bool may_fault(int cls)
+{
+	return cls != TC_COPY && cls != TC_DROP && cls != TC_RSP && cls != TC_LEA &&
+	       cls != TC_DF && cls != TC_JMP && cls != TC_JCC;
 }
 
 /* Flags liveness, backwards, CF apart from the rest (INC/DEC keep CF);
@@ -638,7 +669,7 @@ static void liveness(struct tr *t)
 	t->live[t->n] = FL_ALL;
 	for (unsigned i = t->n; i-- > 0;) {
 		const struct bt_form *f = &t->f[i];
-		uint8_t reads = f->cls == TC_HELPER ? FL_ALL : f->flags_read;
+		uint8_t reads = may_fault(f->cls) ? FL_ALL : f->flags_read;
 		t->live[i] = (uint8_t)(reads | (t->live[i + 1] & ~f->flags_kill));
 	}
 }

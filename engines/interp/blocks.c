@@ -83,6 +83,7 @@ struct block *bc_build(struct block_cache *bc, struct x86_cpu *cpu, uint64_t pa,
 			}
 			tmp[n].len = 1;         /* raises #UD when reached */
 			n++;
+			off += 1;               /* a write to that byte invalidates the block */
 			break;
 		}
 		off += len;

@@ -199,10 +199,10 @@ void x86_step(struct x86_cpu *cpu)
 	unsigned n = x86_fetch(cpu, buf);
 
 	x86_decode(buf, n, cpu->mode, &in);
+	cpu->cnt.insns++;                       /* counted if it faults, as in a block */
 	cpu->cur = &in;
 	in.fn(cpu, &in);
 	cpu->cur = NULL;
-	cpu->cnt.insns++;
 }
 
 bool x86_check_irq(struct x86_cpu *cpu)

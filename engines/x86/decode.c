@@ -116,6 +116,47 @@ static void fill_op(struct x86_op *o, const cs_x86_op *c)
 	}
 }
 
+/* Capstone 4 loses prefixes in some combinations: LOCK before F2/F3, and
+ * 0x66 beside another prefix (it then mixes 32- and 16-bit operands, or
+ * reports CWDE for CBW); it also gives MOVSXD without REX.W a 64-bit
+ * destination.  The raw prefix bytes decide, as the CPU does: a REX counts
+ * only right before the opcode. */
+static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, struct x86_inst *in)
+{
+	unsigned i = 0;
+	bool p66 = false, lock = false, rexw = false;
+
+	for (; i < len; i++) {
+		uint8_t c = b[i];
+		if (c == 0x66)
+			p66 = true;
+		else if (c == 0xf0)
+			lock = true;
+		else if (!(c == 0x67 || c == 0xf2 || c == 0xf3 || c == 0x26 || c == 0x2e ||
+			   c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65 ||
+			   (mode == 64 && (c & 0xf0) == 0x40)))
+			break;
+	}
+	if (mode == 64 && i > 0 && (b[i - 1] & 0xf8) == 0x48)
+		rexw = true;
+	if (lock)
+		in->flags |= IF_LOCK;
+	/* Near branches keep their size (a 16-bit one is not ours). */
+	if (mode == 16 || rexw || !p66 || (flags & IF_BLOCK_END))
+		return;
+	/* 16-bit operation: no operand of it is 32 bits wide. */
+	for (unsigned k = 0; k < in->nops; k++)
+		if (in->op[k].size == 4 && in->op[k].kind != OP_SREG && in->op[k].kind != OP_CR &&
+		    in->op[k].kind != OP_DR)
+			in->op[k].size = 2;
+	if (in->opsize == 4)
+		in->opsize = 2;
+	if (in->id == X86_INS_CWDE)
+		in->id = X86_INS_CBW;
+	else if (in->id == X86_INS_CDQ)
+		in->id = X86_INS_CWD;
+}
+
 extern int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
 extern int x86_op_unimpl(struct x86_cpu *cpu, const struct x86_inst *in);
 
@@ -176,10 +217,22 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	}
 	if (in->nops && (in->op[0].kind == OP_REG || in->op[0].kind == OP_MEM) && in->op[0].size)
 		in->opsize = in->op[0].size;
+	/* MOVSXD without REX.W moves 32 (or with 0x66, 16) bits. */
+	if (in->id == X86_INS_MOVSXD && mode == 64 && !(x->rex & 8) && in->nops == 2) {
+		in->op[0].size = in->opsize = x->prefix[2] ? 2 : 4;
+		if (in->op[1].size > in->op[0].size)
+			in->op[1].size = in->op[0].size;
+	}
+	/* TEST's F7 /1 alias: Capstone reports a 32-bit immediate unextended. */
+	if (in->nops == 2 && in->op[1].kind == OP_IMM && in->op[1].size == 4 && in->opsize == 8) {
+		in->op[1].disp = (int32_t)in->op[1].disp;
+		in->op[1].size = 8;
+	}
 	/* Jcc, SETcc, CMOVcc keep the condition in the low opcode nibble. */
 	in->cc = (x->opcode[0] == 0x0f ? x->opcode[1] : x->opcode[0]) & 0xf;
 
 	x86_handler fn = foreign ? NULL : x86_handler_for(c->id, &flags);
+	fix_prefixes(bytes, in->len, mode, flags, in);
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn) {
 		x86_handler fast = x86_specialize(in);

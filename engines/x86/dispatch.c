@@ -87,7 +87,7 @@ static void build(void)
 	END(IN, h_in); END(OUT, h_out);
 	END(INSB, h_ins); END(INSW, h_ins); END(INSD, h_ins);
 	END(OUTSB, h_outs); END(OUTSW, h_outs); END(OUTSD, h_outs);
-	END(UD2, x86_op_ud);
+	END(UD2, x86_op_ud); END(UD0, x86_op_ud);
 }
 
 x86_handler x86_handler_for(unsigned id, int *flags)

@@ -1,8 +1,11 @@
 /* The differential-test machinery shared by tests/unit/test_x86_diff*.c:
  * encode one instruction form with random registers, run it natively on
- * the host CPU and in the x86 semantics layer from the same random state,
- * and compare every GPR but RSP, the arithmetic flags and the memory
- * operand's buffer.  Header-only: each test program includes it once. */
+ * the host CPU, in the x86 semantics layer and through the bt engine
+ * (translated, followed by a HLT) from the same random state, and compare
+ * every GPR but RSP, the arithmetic flags and the memory operand's buffer;
+ * for bt also RSP (against the layer), RIP after the HLT, the instruction
+ * count, and for a faulting case the vector.  Header-only: each test
+ * program includes it once. */
 #ifndef RINGBENCH_TEST_X86_DIFF_H
 #define RINGBENCH_TEST_X86_DIFF_H
 
@@ -13,6 +16,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "engines/bt/bt.h"
+#include "engines/core/vm.h"
 #include "engines/x86/cpu.h"
 #include "engines/x86/insn.h"
 #include "tests/check.h"
@@ -142,8 +147,22 @@ static void (*diff_build_native(const uint8_t *insn, unsigned len))(void)
 static struct x86_cpu diff_cpu;
 static uint8_t *diff_ram, *diff_buf;
 
+/* The bt side: a VM of its own (guest RAM separate from diff_ram) and one
+ * bt engine for every case. */
+static struct vm *diff_vm;
+static struct engine *diff_bt;
+
+static void diff_teardown(void)
+{
+	vm_destroy(diff_vm);            /* destroys the engine too */
+	diff_vm = NULL;
+	diff_bt = NULL;
+}
+
 static int diff_setup(void)
 {
+	char err[200];
+
 	diff_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	diff_buf = mmap((void *)(uintptr_t)DIFF_BUF_ADDR, 4096, PROT_READ | PROT_WRITE,
@@ -153,6 +172,19 @@ static int diff_setup(void)
 	if (diff_code == MAP_FAILED || diff_ram == MAP_FAILED ||
 	    diff_buf != (uint8_t *)(uintptr_t)DIFF_BUF_ADDR)
 		return -1;
+	/* After the fixed buffer: bt's own mappings below 2 GiB must not
+	 * take its address. */
+	diff_vm = vm_create(DIFF_RAM_SIZE, NULL, err, sizeof(err));
+	if (diff_vm) {
+		diff_vm->ops = &bt_engine_ops;
+		diff_bt = diff_vm->engine = bt_engine_ops.create(diff_vm, err, sizeof(err));
+	}
+	if (!diff_bt) {
+		/* Not a failure of the layer: its checks still run. */
+		SKIP("bt engine not available, only the semantics layer is compared: %s", err);
+		diff_teardown();
+	}
+	atexit(diff_teardown);
 	return 0;
 }
 
@@ -194,6 +226,150 @@ static int diff_emulate(const uint8_t *insn, unsigned len, struct diff_state *st
 	memcpy(st->gpr, c->gpr, sizeof(st->gpr));
 	st->flags = c->rflags;
 	return -1;
+}
+
+/* ---- the bt side ---- */
+
+/* How one case ended under bt. */
+struct diff_bt_result {
+	struct diff_state st;
+	uint64_t rip, insns;            /* RIP at the exit; instructions it counted */
+	int vec;                        /* first exception vector (shutdown), else -1 */
+	enum vm_exit_reason reason;
+	char msg[256];                  /* the exit's message: fault chain, error */
+};
+
+/* The first vector of a fault chain ("#DE -> #GP(0x2) -> ..."; names as
+ * engines/x86/except.c writes them), or -1. */
+static int diff_chain_vec(const char *chain)
+{
+	static const char *const n[] = { "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+		"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM" };
+
+	for (int v = 0; v < (int)(sizeof(n) / sizeof(n[0])); v++) {
+		size_t k = strlen(n[v]);
+		if (!strncmp(chain, n[v], k) && (chain[k] == 0 || chain[k] == ' ' || chain[k] == '('))
+			return v;
+	}
+	return -1;
+}
+
+/* Run insn through bt from in, with the buffer holding buf0: the
+ * instruction is written to guest RAM followed by a HLT, so a completed
+ * instruction leaves with VM_EXIT_HLT; a fault goes to the empty IDT and
+ * ends in a triple fault (VM_EXIT_SHUTDOWN) whose chain names it first. */
+static void diff_bt_run(const uint8_t *insn, unsigned len, const struct diff_state *in,
+			const uint8_t *buf0, bool warm, struct diff_bt_result *res)
+{
+	const struct engine_ops *ops = &bt_engine_ops;
+	struct cpu_state s;
+	struct vm_exit x;
+	uint64_t insns0 = diff_bt->cpu.cnt.insns;
+
+	memcpy(diff_vm->ram + DIFF_CODE_GPA, insn, len);
+	diff_vm->ram[DIFF_CODE_GPA + len] = 0xf4;
+	/* Written behind the engine's back: drop the previous case's block. */
+	bt_invalidate(diff_bt, DIFF_CODE_GPA, 16);
+	memcpy(diff_vm->ram + DIFF_BUF_ADDR, buf0, DIFF_BUF_SIZE);
+	/* The layer's long-mode, paging-off CPU; this case's registers. */
+	x86_get_state(&diff_cpu, &s);
+	memcpy(s.gpr, in->gpr, sizeof(s.gpr));
+	s.gpr[R_RSP] = 0x3000;          /* as diff_emulate */
+	s.rip = DIFF_CODE_GPA;
+	s.rflags = in->flags | 2;
+	ops->set_state(diff_bt, &s);
+	/* set_state empties the TLB, so a memory operand would always take
+	 * the slow path (the layer's handler); warm: the buffer's page is in
+	 * the TLB and the translated access runs inline.  Paging is off:
+	 * this cannot fault. */
+	if (warm)
+		x86_translate(&diff_bt->cpu, DIFF_BUF_ADDR, ACC_W, false);
+	memset(&x, 0, sizeof(x));
+	ops->run(diff_bt, &x);
+	ops->get_state(diff_bt, &s);
+	memcpy(res->st.gpr, s.gpr, sizeof(s.gpr));
+	res->st.flags = s.rflags;
+	res->rip = s.rip;
+	res->insns = diff_bt->cpu.cnt.insns - insns0;
+	res->reason = x.reason;
+	res->vec = -1;
+	res->msg[0] = 0;
+	if (x.reason == VM_EXIT_SHUTDOWN) {
+		res->vec = diff_chain_vec(diff_bt->cpu.fault_chain);
+		snprintf(res->msg, sizeof(res->msg), "%s", diff_bt->cpu.fault_chain);
+	} else if (x.reason == VM_EXIT_INTERNAL_ERROR) {
+		snprintf(res->msg, sizeof(res->msg), "%s", x.error.msg);
+	}
+}
+
+/* Does bt's outcome agree: the layer's vector when it faulted (vec >= 0),
+ * else the native result (GPRs but RSP, flags, buffer) and the layer's RSP,
+ * RIP after the HLT and two instructions counted? */
+static bool diff_bt_same(const struct diff_bt_result *b, int vec, const struct diff_state *emu,
+			 const struct diff_state *nat, unsigned len)
+{
+	if (vec >= 0)
+		return b->reason == VM_EXIT_SHUTDOWN && b->vec == vec;
+	if (b->reason != VM_EXIT_HLT || b->rip != DIFF_CODE_GPA + len + 1 || b->insns != 2 ||
+	    (b->st.flags & DIFF_FLAGS) != (nat->flags & DIFF_FLAGS) ||
+	    b->st.gpr[R_RSP] != emu->gpr[R_RSP] ||
+	    memcmp(diff_buf, diff_vm->ram + DIFF_BUF_ADDR, DIFF_BUF_SIZE))
+		return false;
+	for (int r = 0; r < 16; r++)
+		if (r != R_RSP && b->st.gpr[r] != nat->gpr[r])
+			return false;
+	return true;
+}
+
+/* The report of bt's first mismatch: bytes, disassembly, every input
+ * register, and bt's result beside the expected one. */
+static void diff_bt_report(char *out, size_t size, const uint8_t *insn, unsigned len,
+			   const struct diff_state *in, const struct diff_bt_result *b, int vec,
+			   const struct diff_state *emu, const struct diff_state *nat)
+{
+	char dis[96];
+	size_t k = 0;
+
+#define DIFF_PUT(...) do { if (k < size) k += (size_t)snprintf(out + k, size - k, __VA_ARGS__); } while (0)
+	x86_disasm(insn, len, 64, dis, sizeof(dis));
+	DIFF_PUT("bt mismatch: bytes");
+	for (unsigned i = 0; i < len; i++)
+		DIFF_PUT(" %02x", insn[i]);
+	DIFF_PUT(" (%s); in flags %#llx", dis, (unsigned long long)in->flags);
+	for (int r = 0; r < 16; r++)
+		if (r != R_RSP)
+			DIFF_PUT(" r%d=%#llx", r, (unsigned long long)in->gpr[r]);
+	DIFF_PUT(";");
+	if (vec >= 0 || b->reason != VM_EXIT_HLT) {
+		DIFF_PUT(" layer %s%d, bt exit %s rip %#llx %s", vec >= 0 ? "raised vector " : "completed ",
+			 vec >= 0 ? vec : 0, vm_exit_reason_name(b->reason),
+			 (unsigned long long)b->rip, b->msg);
+		return;
+	}
+	if ((b->st.flags & DIFF_FLAGS) != (nat->flags & DIFF_FLAGS))
+		DIFF_PUT(" flags bt %#llx native %#llx;", (unsigned long long)(b->st.flags & DIFF_FLAGS),
+			 (unsigned long long)(nat->flags & DIFF_FLAGS));
+	for (int r = 0; r < 16; r++)
+		if (r != R_RSP && b->st.gpr[r] != nat->gpr[r])
+			DIFF_PUT(" r%d bt %#llx native %#llx;", r, (unsigned long long)b->st.gpr[r],
+				 (unsigned long long)nat->gpr[r]);
+	if (b->st.gpr[R_RSP] != emu->gpr[R_RSP])
+		DIFF_PUT(" rsp bt %#llx layer %#llx;", (unsigned long long)b->st.gpr[R_RSP],
+			 (unsigned long long)emu->gpr[R_RSP]);
+	if (b->rip != DIFF_CODE_GPA + len + 1)
+		DIFF_PUT(" rip bt %#llx want %#llx;", (unsigned long long)b->rip,
+			 (unsigned long long)(DIFF_CODE_GPA + len + 1));
+	if (b->insns != 2)
+		DIFF_PUT(" bt counted %llu instructions, want 2;", (unsigned long long)b->insns);
+	if (memcmp(diff_buf, diff_vm->ram + DIFF_BUF_ADDR, DIFF_BUF_SIZE)) {
+		for (unsigned i = 0; i < DIFF_BUF_SIZE; i++)
+			if (diff_buf[i] != diff_vm->ram[DIFF_BUF_ADDR + i]) {
+				DIFF_PUT(" memory differs from buf+%u: bt %02x native %02x;", i,
+					 diff_vm->ram[DIFF_BUF_ADDR + i], diff_buf[i]);
+				break;
+			}
+	}
+#undef DIFF_PUT
 }
 
 /* ---- encoding ---- */
@@ -275,15 +451,16 @@ static void diff_encode(const struct diff_form *f, unsigned size, struct diff_en
 typedef void (*diff_gen_fn)(struct diff_enc *e);
 static diff_gen_fn diff_gen;
 
-/* Run n random cases of form f at each of its sizes; one CHECK per size.
- * With diff_gen set, f only names the check and the generator encodes. */
+/* Run n random cases of form f at each of its sizes; one CHECK per size
+ * covering the layer and bt.  With diff_gen set, f only names the check
+ * and the generator encodes. */
 static void diff_run_form(const struct diff_form *f, unsigned n)
 {
 	for (unsigned size = 1; size <= 8; size <<= 1) {
 		if (!(f->sizes & size))
 			continue;
-		unsigned bad = 0, ran = 0, faults = 0;
-		char first[512] = "";
+		unsigned bad = 0, ran = 0, faults = 0, bt_bad = 0, bt_ran = 0;
+		char first[512] = "", bt_first[768] = "";
 		for (unsigned t = 0; t < n; t++) {
 			struct diff_enc e;
 			struct diff_state in, emu, nat;
@@ -306,15 +483,29 @@ static void diff_run_form(const struct diff_form *f, unsigned n)
 			emu = in;
 			memcpy(diff_ram + DIFF_BUF_ADDR, buf0, DIFF_BUF_SIZE);
 			int vec = diff_emulate(e.bytes, e.len, &emu);
+			/* Every case goes through bt too: it adds about 2 s to the
+			 * slowest program (alu: 3 s -> 5 s under ASan). */
+			bool with_bt = diff_bt != NULL;
+			struct diff_bt_result btr;
+			if (with_bt)
+				diff_bt_run(e.bytes, e.len, &in, buf0, t & 1, &btr);
+			if (vec < 0) {
+				nat = in;
+				diff_native_st = nat;
+				memcpy(diff_buf, buf0, DIFF_BUF_SIZE);
+				diff_build_native(e.bytes, e.len)();
+				nat = diff_native_st;
+			}
+			if (with_bt) {
+				bt_ran++;
+				if (!diff_bt_same(&btr, vec, &emu, &nat, e.len) && bt_bad++ == 0)
+					diff_bt_report(bt_first, sizeof(bt_first), e.bytes, e.len, &in,
+						       &btr, vec, &emu, &nat);
+			}
 			if (vec >= 0) {
 				faults++;       /* e.g. #DE: the host would fault too */
 				continue;
 			}
-			nat = in;
-			diff_native_st = nat;
-			memcpy(diff_buf, buf0, DIFF_BUF_SIZE);
-			diff_build_native(e.bytes, e.len)();
-			nat = diff_native_st;
 			ran++;
 
 			bool same = (emu.flags & DIFF_FLAGS) == (nat.flags & DIFF_FLAGS) &&
@@ -341,8 +532,13 @@ static void diff_run_form(const struct diff_form *f, unsigned n)
 					snprintf(first + k, sizeof(first) - (size_t)k, " memory differs");
 			}
 		}
-		CHECK(bad == 0 && ran > 0, "%-10s size %u: %u cases match the host (%u raised an exception, not run natively) %s",
-		      f->name, size, ran - bad, faults, first);
+		if (diff_bt)
+			CHECK(bad == 0 && ran > 0 && bt_bad == 0 && bt_ran > 0,
+			      "%-10s size %u: %u cases match the host (%u raised an exception, not run natively); bt: %u of %u match %s%s",
+			      f->name, size, ran - bad, faults, bt_ran - bt_bad, bt_ran, first, bt_first);
+		else
+			CHECK(bad == 0 && ran > 0, "%-10s size %u: %u cases match the host (%u raised an exception, not run natively) %s",
+			      f->name, size, ran - bad, faults, first);
 	}
 }
 

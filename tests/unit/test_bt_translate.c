@@ -1,0 +1,1500 @@
+/* The binary translator (engines/bt) against the interpreter: small
+ * hand-written 64-bit guest programs (the blob below, long mode with
+ * 4-level paging set up from C) run under bt and under interp from the
+ * same state; each check looks at the expected result and at both engines
+ * agreeing.  Covers memory operand forms, branches and block chaining, the
+ * jump cache, REP fallbacks and DF, privileged instructions as helper
+ * calls, TLB flushes and code pages remapped under their translations
+ * (4 KiB and 2 MiB), precise page faults (mid-block, page-crossing, in a
+ * REP, from CPL 3), self-modifying code, interrupts in tight loops,
+ * flush-when-full, W^X of the code cache and --lockstep.
+ *
+ * Guest memory map (linear = physical below 2 MiB, 4 KiB pages):
+ *   0x1000 GDT, 0x2000 IDT, 0x3000 TSS, 0x4000 PML4, 0x5000 PDPT, 0x6000 PD,
+ *   0x7000 PT, 0x8000 PD at 4 GiB (a 2 MiB alias of 0x200000); 0x80000
+ *   results (qword slots), 0x81000 scratch, 0x82000 SRC (a byte pattern),
+ *   0x83000 DST; stack below 0x90000; the blob
+ *   at 0x100000; 0x1f0000 unmapped (#PF test); 0x1f1000 a data page
+ *   remapped between 0x1f2000 and 0x1f3000; 0x1f8000 a code page remapped
+ *   between 0x1f9000 and 0x1fa000; 0x1f5000 unmapped after a mapped page;
+ *   2-8 MiB: 2 MiB pages (the generated block chain at 0x200000, 0x400000
+ *   remapped to 0x600000); 0xC0000000: a 1 GiB page holding the LAPIC.
+ *   CPL 3 may use one blob page, 0x81000 and the stack page 0x8e000. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engines/bt/bt.h"
+#include "engines/core/devices.h"
+#include "engines/core/status.h"
+#include "engines/core/vm.h"
+#include "tests/check.h"
+
+extern const struct engine_ops interp_engine_ops;
+
+#define RAM_SIZE   (8ull << 20)
+#define GDT        0x1000u
+#define IDT        0x2000u
+#define TSS        0x3000u
+#define PML4       0x4000u
+#define PDPT       0x5000u
+#define PD         0x6000u
+#define PT         0x7000u
+#define PD_HI      0x8000u        /* 4 GiB + 0: 2 MiB page at 0x200000 */
+#define DATA       0x80000u
+#define SCRATCH    0x81000u
+#define SRC        0x82000u
+#define DST        0x83000u
+#define STACK_TOP  0x90000u
+#define USER_STACK 0x8e000u       /* the CPL 3 stack page */
+#define BASE       0x100000u
+#define UNMAPPED   0x1f0000u
+#define UNMAPPED2  0x1f5000u      /* after a mapped page: a crossing load faults */
+#define VDATA      0x1f1000u
+#define PA_A       0x1f2000u
+#define PA_B       0x1f3000u
+#define VCODE      0x1f8000u
+#define PC1        0x1f9000u
+#define PC2        0x1fa000u
+#define CHAIN      0x200000u
+#define LARGE1     0x400000u      /* a 2 MiB page, remapped to LARGE2 */
+#define LARGE2     0x600000u
+#define NCHAIN     3000u
+#define DONE       ((0x21 << 1) | 1)        /* the status of "finish" */
+#define VAL_A      0xaaaa0000aaaa0001ull
+#define VAL_B      0xbbbb0000bbbb0002ull
+
+/* The guest.  Results go to qword slots DATA + 8*n; every program ends at
+ * "finish", which keeps RAX at DATA+0xff8 and writes 0x21 to the debug-exit
+ * port.  Label addresses in the guest: label - bt_blob + BASE. */
+__asm__(
+	".pushsection .rodata.bt_blob, \"a\"\n"
+	".set BASE, 0x100000\n"
+	".set DATA, 0x80000\n"
+	".balign 4096\n"
+	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
+	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
+	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, edge, t_large\n"
+	".globl t_pf3, pf3_insn, t_user, user_code, user_fault\n"
+	"bt_blob:\n"
+	"finish:\n"
+	"	mov %rax, DATA+0xff8\n"
+	"	mov $0x21, %eax\n"
+	"	out %eax, $0xf4\n"
+	"	hlt\n"
+	/* Any unexpected vector: record the two top stack words, exit 0x77. */
+	"bad_handler:\n"
+	"	mov (%rsp), %rax\n"
+	"	mov %rax, DATA+0xfe8\n"
+	"	mov 8(%rsp), %rax\n"
+	"	mov %rax, DATA+0xff0\n"
+	"	mov $0x77, %eax\n"
+	"	out %eax, $0xf4\n"
+	"	hlt\n"
+
+	/* ---- a. memory operand forms (slots 1..23) ---- */
+	"t_mem:\n"
+	"	mov $0x82000, %ebx\n"
+	"	mov $3, %esi\n"
+	"	mov (%rbx), %rax\n"                     /* [base] */
+	"	mov %rax, DATA+8*1\n"
+	"	mov 8(%rbx,%rsi,8), %rax\n"             /* [base+index*8+disp8]: SRC+0x20 */
+	"	mov %rax, DATA+8*2\n"
+	"	mov 0x300(%rbx,%rsi,4), %rax\n"         /* disp32: SRC+0x30c */
+	"	mov %rax, DATA+8*3\n"
+	"	mov 0x82040, %rax\n"                    /* no base: absolute disp32 */
+	"	mov %rax, DATA+8*4\n"
+	"	mov rip_data(%rip), %rax\n"             /* RIP-relative load */
+	"	mov %rax, DATA+8*5\n"
+	"	not %rax\n"
+	"	mov %rax, rip_data+8(%rip)\n"           /* RIP-relative store */
+	/* A wrong address must hit a page the TLB holds (with other
+	 * bytes), or the slow path would redo the access right: so the
+	 * 64-bit addresses below first go to the alias at 4 GiB. */
+	"	movabs 0x100082000, %rax\n"             /* 4 GiB + SRC: zeros, now in the TLB */
+	"	movabs $0x100082050, %rcx\n"
+	"	mov $0xfffffff0, %edx\n"
+	"	mov (%ecx), %rax\n"                     /* 0x67: the high half of RCX ignored */
+	"	mov %rax, DATA+8*6\n"
+	"	mov 0x82070(%edx), %rax\n"              /* 0x67: wraps to 0x82060 */
+	"	mov %rax, DATA+8*7\n"
+	"	movabs $0x82010, %rcx\n"
+	"	mov %rdx, %gs:8(%rcx)\n"                /* GS base 0x1000 (set_state): DST+0x18 */
+	"	mov %gs:8(%rcx), %rdx\n"                /* without the base: SRC+0x18 */
+	"	mov %rdx, DATA+8*9\n"
+	"	mov $0xc0000100, %ecx\n"                /* FS base -0x1000 */
+	"	mov $0xfffff000, %eax\n"
+	"	mov $0xffffffff, %edx\n"
+	"	wrmsr\n"
+	"	mov %fs:0x83080, %rax\n"                /* SRC+0x80; without the base: DST+0x80 */
+	"	mov %rax, DATA+8*8\n"
+	"	mov $0x83100, %edi\n"                   /* sizes */
+	"	movb $0x5a, (%rdi)\n"
+	"	movw $0x1234, 2(%rdi)\n"
+	"	movl $0x89abcdef, 4(%rdi)\n"
+	"	movq $-2, 8(%rdi)\n"
+	"	mov $-1, %rax\n"
+	"	mov (%rdi), %al\n"
+	"	mov %rax, DATA+8*10\n"
+	"	movzwl 2(%rdi), %eax\n"
+	"	mov %rax, DATA+8*11\n"
+	"	mov $-1, %rax\n"
+	"	mov 4(%rdi), %eax\n"
+	"	mov %rax, DATA+8*12\n"
+	"	xor %eax, %eax\n"
+	"	mov 3(%rdi), %ah\n"
+	"	add 8(%rdi), %rax\n"
+	"	mov %rax, DATA+8*13\n"
+	"	movq $100, 16(%rdi)\n"                  /* read-modify-write */
+	"	mov $23, %ecx\n"
+	"	add %rcx, 16(%rdi)\n"
+	"	incq 16(%rdi)\n"
+	"	subw $4, 16(%rdi)\n"
+	"	incb 24(%rdi)\n"
+	"	notl 28(%rdi)\n"
+	"	movq $10, 32(%rdi)\n"                   /* locked */
+	"	mov $5, %eax\n"
+	"	lock xadd %rax, 32(%rdi)\n"
+	"	mov %rax, DATA+8*14\n"
+	"	mov $15, %eax\n"
+	"	mov $77, %ecx\n"
+	"	lock cmpxchg %rcx, 32(%rdi)\n"
+	"	setz %dl\n"
+	"	mov $99, %eax\n"
+	"	lock cmpxchg %rcx, 32(%rdi)\n"
+	"	setz %dh\n"
+	"	movzwl %dx, %edx\n"
+	"	mov %rdx, DATA+8*15\n"
+	"	mov %rax, DATA+8*16\n"
+	"	lock addl $3, 32(%rdi)\n"
+	"	mov 0x81ffc, %rax\n"                    /* a load across a page boundary */
+	"	mov %rax, DATA+8*17\n"
+	"	movabs $0x1122334455667788, %rax\n"
+	"	mov %rax, 0x83ffd\n"                    /* and a store */
+	"	mov 0x1f1000, %rax\n"                   /* VDATA -> PA_A, in the TLB... */
+	"	mov %rax, 0x1f1008\n"                   /* ...and dirty: writable in the TLB */
+	"	mov 0x1f1ffc, %rax\n"                   /* crosses to 0x1f2000: not physically next */
+	"	mov %rax, DATA+8*28\n"
+	"	movabs $0x1122334455667788, %rax\n"
+	"	mov %rax, 0x1f1ffc\n"
+	"	movabs 0x82008, %rax\n"                 /* moffs: a 64-bit absolute address */
+	"	mov %rax, DATA+8*24\n"
+	"	incq rip_data+16(%rip)\n"               /* RIP-relative with an immediate after the disp */
+	"	addl $0x41, rip_data+16(%rip)\n"
+	"	cmpb $0x08, rip_data(%rip)\n"
+	"	sete %al\n"
+	"	movzbl %al, %eax\n"
+	"	mov %rax, DATA+8*25\n"
+	"	mov $0x84100, %edx\n"                   /* flags live across memory operands */
+	"	mov $0x85000, %ebx\n"
+	"	mov $1, %ecx\n"
+	"	cmp $2, %ecx\n"                         /* CF SF AF PF set */
+	"	mov (%rbx), %rax\n"                     /* TLB miss, RAX in use: flags on the stack */
+	"	mov %rcx, (%rdx)\n"                     /* TLB miss: flags in AX */
+	"	mov (%rbx), %rax\n"                     /* TLB hits */
+	"	mov %rcx, 8(%rdx)\n"
+	"	pushfq\n"
+	"	pop %rax\n"
+	"	mov %rax, DATA+8*26\n"
+	"	mov $0x83000+0x500, %ebx\n"             /* jump and call through memory */
+	"	movq $(t_mem_ind - bt_blob + BASE), (%rbx)\n"
+	"	movq $(f_ret5 - bt_blob + BASE), 8(%rbx)\n"
+	"	mov $1, %ecx\n"
+	"	jmp *-8(%rbx,%rcx,8)\n"
+	"	movq $0xbad, DATA+8*27\n"
+	"t_mem_ind:\n"
+	"	call *(%rbx,%rcx,8)\n"
+	"	mov %rax, DATA+8*27\n"
+	"	mov %rsp, %r12\n"                       /* RSP forms */
+	"	pushq $0x11\n"
+	"	pushq $0x22\n"
+	"	mov 8(%rsp), %rax\n"
+	"	mov %rax, DATA+8*18\n"
+	"	mov (%rsp), %rax\n"
+	"	mov %rax, DATA+8*19\n"
+	"	add $16, %rsp\n"
+	"	lea -16(%rsp), %rsp\n"
+	"	and $-16, %rsp\n"
+	"	mov %rsp, %rax\n"
+	"	mov %rax, DATA+8*20\n"
+	"	mov %r12, %rsp\n"
+	"	pushq $7\n"
+	"	pushq $8\n"
+	"	call f_sum2\n"
+	"	mov %rax, DATA+8*21\n"
+	"	mov %rsp, %rax\n"
+	"	sub %r12, %rax\n"
+	"	mov %rax, DATA+8*22\n"
+	"	mov $0x77, %ecx\n"
+	"	push %rcx\n"
+	"	pop %rdx\n"
+	"	mov %rdx, DATA+8*23\n"
+	"	jmp finish\n"
+	"f_sum2:\n"                                     /* the two stack arguments' sum */
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	sub $32, %rsp\n"
+	"	mov 16(%rbp), %rax\n"
+	"	add 24(%rbp), %rax\n"
+	"	leave\n"
+	"	ret $16\n"
+
+	/* ---- b. branches (slots 30..36) ---- */
+	"t_branch:\n"
+	"	mov $5, %ecx\n"
+	"	cmp $5, %ecx\n"
+	"	je 1f\n"
+	"	movq $0xbad, DATA+8*30\n"
+	"	jmp 2f\n"
+	"1:	movq $1, DATA+8*30\n"
+	"2:	cmp $6, %ecx\n"
+	"	je 3f\n"
+	"	movq $2, DATA+8*31\n"
+	"	jmp 4f\n"
+	"3:	movq $0xbad, DATA+8*31\n"
+	"4:	mov $100000, %ecx\n"
+	"	xor %edx, %edx\n"
+	"5:	add $3, %rdx\n"
+	"	dec %ecx\n"
+	"	jnz 5b\n"
+	"	mov %rdx, DATA+8*32\n"
+	"	mov $(ij_target - bt_blob + BASE), %eax\n"
+	"	jmp *%rax\n"
+	"	movq $0xbad, DATA+8*33\n"
+	"ij_target:\n"
+	"	movq $1, DATA+8*33\n"
+	"	mov $(f_ret5 - bt_blob + BASE), %r8d\n"
+	"	call *%r8\n"
+	"	mov %rax, DATA+8*34\n"
+	"	mov $2000, %ecx\n"
+	"	xor %r9d, %r9d\n"
+	"6:	call f_inc_r9\n"
+	"	dec %ecx\n"
+	"	jnz 6b\n"
+	"	mov %r9, DATA+8*35\n"
+	"	jmp far_label\n"
+	"far_back:\n"
+	"	jmp finish\n"
+	"f_ret5:\n"
+	"	mov $5, %eax\n"
+	"	ret\n"
+	"f_inc_r9:\n"
+	"	inc %r9\n"
+	"	ret\n"
+
+	/* ---- c. REP string instructions (slots 40..44) ---- */
+	"t_rep:\n"
+	"	cld\n"
+	"	mov $0x82000, %esi\n"
+	"	mov $0x83200, %edi\n"
+	"	mov $100, %ecx\n"
+	"	rep movsb\n"
+	"	mov %rsi, DATA+8*40\n"
+	"	mov %rdi, DATA+8*41\n"
+	"	mov %rcx, DATA+8*42\n"
+	"	mov $0x83400, %edi\n"
+	"	movabs $0x0102030405060708, %rax\n"
+	"	mov $20, %ecx\n"
+	"	rep stosq\n"
+	"	mov %rdi, DATA+8*43\n"
+	"	mov $0x82fc0, %esi\n"                   /* both sides cross a page */
+	"	mov $0x85fc0, %edi\n"
+	"	mov $0x80, %ecx\n"
+	"	rep movsb\n"
+	"	mov %rdi, DATA+8*44\n"
+	"	mov $0x83200+99, %esi\n"               /* DF=1: copy the 100 bytes 8 up, backwards */
+	"	mov $0x83200+107, %edi\n"
+	"	mov $100, %ecx\n"
+	"	std\n"
+	"	rep movsb\n"
+	"	pushfq\n"
+	"	cld\n"
+	"	pop %rax\n"
+	"	and $0x400, %eax\n"
+	"	mov %rax, DATA+8*45\n"
+	"	mov %rdi, DATA+8*46\n"
+	"	jmp finish\n"
+
+	/* ---- d. privileged and sensitive instructions (slots 50..58) ---- */
+	"t_priv:\n"
+	"	xor %eax, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %rbx, DATA+8*50\n"
+	"	mov $0xc0000102, %ecx\n"                /* KERNEL_GS_BASE */
+	"	mov $0x12345000, %eax\n"
+	"	mov $0xffff8000, %edx\n"
+	"	wrmsr\n"
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
+	"	rdmsr\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	mov %rax, DATA+8*51\n"
+	"	mov 0x1f1000, %rax\n"                   /* VDATA -> PA_A */
+	"	mov %rax, DATA+8*52\n"
+	"	movq $0x1f3003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_B */
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	mov 0x1f1000, %rax\n"
+	"	mov %rax, DATA+8*53\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_A */
+	"	mov $0x1f1000, %eax\n"
+	"	invlpg (%rax)\n"
+	"	mov 0x1f1000, %rax\n"
+	"	mov %rax, DATA+8*54\n"
+	"	xor %eax, %eax\n"                      /* flags: ZF PF */
+	"	cli\n"
+	"	pushfq\n"
+	"	pop %rax\n"
+	"	mov %rax, DATA+8*55\n"
+	"	sti\n"
+	"	nop\n"
+	"	pushfq\n"
+	"	pop %rax\n"
+	"	mov %rax, DATA+8*56\n"
+	"	pushq $0x8d7\n"                         /* CF PF AF ZF SF OF; IF clear */
+	"	popfq\n"
+	"	seto %cl\n"
+	"	setc %ch\n"
+	"	pushfq\n"
+	"	pop %rax\n"
+	"	mov %rax, DATA+8*57\n"
+	"	movzwl %cx, %ecx\n"
+	"	mov %rcx, DATA+8*58\n"
+	"	mov $0x60c, %edx\n"                     /* the ringbench null port */
+	"	mov $1, %eax\n"
+	"	out %eax, %dx\n"
+	"	jmp finish\n"
+
+	/* ---- d. a code page remapped under its translation (slots 60..65) ---- */
+	"t_remap:\n"
+	"	mov $0x1f8000, %edx\n"
+	"	call *%rdx\n"                           /* PC1: returns 1 */
+	"	mov %rax, DATA+8*60\n"
+	"	call bt_blob + (0x1f8000 - BASE)\n"     /* the same, by a direct call */
+	"	mov %rax, DATA+8*61\n"
+	"	movq $0x1fa003, 0x7000+8*0x1f8\n"       /* VCODE -> PC2: returns 2 */
+	"	invlpg (%rdx)\n"
+	"	call *%rdx\n"
+	"	mov %rax, DATA+8*62\n"
+	"	call bt_blob + (0x1f8000 - BASE)\n"
+	"	mov %rax, DATA+8*63\n"
+	"	movq $0x1f9003, 0x7000+8*0x1f8\n"       /* back to PC1, by a CR3 reload */
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	call bt_blob + (0x1f8000 - BASE)\n"
+	"	mov %rax, DATA+8*64\n"
+	"	call *%rdx\n"
+	"	mov %rax, DATA+8*65\n"
+	"	jmp finish\n"
+
+	/* ---- d. a 2 MiB page remapped, INVLPG of its first byte (slots 110..114) ---- */
+	"t_large:\n"
+	"	mov 0x401000, %rax\n"
+	"	mov %rax, DATA+8*110\n"
+	"	mov $0x402000, %edx\n"
+	"	call *%rdx\n"                           /* returns 1 */
+	"	mov %rax, DATA+8*111\n"
+	"	call bt_blob + (0x402000 - BASE)\n"
+	"	movq $0x600083, 0x6000+8*2\n"           /* 0x400000 -> physical 0x600000 */
+	"	mov $0x400000, %ecx\n"
+	"	invlpg (%rcx)\n"                        /* drops the whole 2 MiB translation */
+	"	mov 0x401000, %rax\n"
+	"	mov %rax, DATA+8*112\n"
+	"	call *%rdx\n"                           /* returns 2 */
+	"	mov %rax, DATA+8*113\n"
+	"	call bt_blob + (0x402000 - BASE)\n"
+	"	mov %rax, DATA+8*114\n"
+	"	jmp finish\n"
+
+	/* ---- d/e. CPL 3 code after the kernel cached a supervisor page (slots 120..125) ---- */
+	"t_user:\n"
+	"	mov DATA+8*120, %rax\n"                 /* the kernel's TLB now maps DATA */
+	"	pushq $0x1b\n"                          /* iretq to CPL 3 */
+	"	pushq $0x8f000\n"
+	"	pushq $0x2\n"
+	"	pushq $0x23\n"
+	"	pushq $(user_code - bt_blob + BASE)\n"
+	"	iretq\n"
+
+	/* ---- e. a page fault in the middle of a block (slots 70..79) ---- */
+	"t_pf:\n"
+	"	mov $1, %ebx\n"
+	"	mov $100, %ecx\n"
+	"	movq $0x5555, DATA+8*70\n"
+	"	add $5, %rcx\n"
+	"	mov $0x1f0000, %edi\n"
+	"pf_insn:\n"
+	"	mov %rbx, (%rdi)\n"                     /* #PF: not present */
+	"	mov $2, %ebx\n"
+	"	add $7, %rcx\n"
+	"	movq $0x6666, DATA+8*71\n"
+	"	jmp finish\n"
+	"t_pf3:\n"                                     /* REP STOSB into an unmapped page */
+	"	mov $0x1f4ff0, %edi\n"
+	"	mov $0x5a, %eax\n"
+	"	mov $0x20, %ecx\n"
+	"	cld\n"
+	"pf3_insn:\n"
+	"	rep stosb\n"
+	"	mov %rdi, DATA+8*65\n"
+	"	jmp finish\n"
+	"pf_handler:\n"
+	"	mov %rbx, DATA+8*72\n"
+	"	mov %rcx, DATA+8*73\n"
+	"	mov %rdi, DATA+8*66\n"
+	"	push %rax\n"
+	"	mov %cr2, %rax\n"
+	"	mov %rax, DATA+8*74\n"
+	"	mov 16(%rsp), %rax\n"                   /* RIP */
+	"	mov %rax, DATA+8*75\n"
+	"	mov 8(%rsp), %rax\n"                    /* error code */
+	"	mov %rax, DATA+8*76\n"
+	"	mov 32(%rsp), %rax\n"                   /* RFLAGS */
+	"	mov %rax, DATA+8*69\n"
+	"	mov DATA+8*71, %rax\n"
+	"	mov %rax, DATA+8*77\n"
+	"	mov DATA+8*70, %rax\n"
+	"	mov %rax, DATA+8*78\n"
+	"	incq DATA+8*79\n"
+	"	testb $4, 8(%rsp)\n"                    /* from CPL 3: record CS, stop */
+	"	jz 1f\n"
+	"	mov 24(%rsp), %rax\n"
+	"	mov %rax, DATA+8*121\n"
+	"	jmp finish\n"
+	"1:	push %rdx\n"                            /* map the page and retry */
+	"	mov %cr2, %rax\n"
+	"	mov %rax, %rdx\n"
+	"	shr $12, %rdx\n"
+	"	and $-4096, %rax\n"
+	"	or $3, %rax\n"
+	"	mov %rax, 0x7000(,%rdx,8)\n"
+	"	mov %cr2, %rax\n"
+	"	invlpg (%rax)\n"
+	"	pop %rdx\n"
+	"	pop %rax\n"
+	"	add $8, %rsp\n"
+	"	iretq\n"
+
+	"t_pf2:\n"                                     /* a load crossing into an unmapped page */
+	"	mov $0x1f4ffc, %esi\n"
+	"	xor %eax, %eax\n"
+	"	cmp $1, %eax\n"                         /* CF SF AF PF: live across the fault */
+	"pf2_insn:\n"
+	"	mov (%rsi), %rdx\n"
+	"	setb %cl\n"
+	"	sets %ch\n"
+	"	movzwl %cx, %ecx\n"
+	"	mov %rcx, DATA+8*68\n"
+	"	mov %rdx, DATA+8*67\n"
+	"	jmp finish\n"
+
+	/* ---- f. self-modifying code (slots 80..87) ---- */
+	"t_smc1:\n"
+	"	movl $5, (smc1_mov + 1 - bt_blob + BASE)\n"   /* the immediate just ahead */
+	"	xor %ecx, %ecx\n"
+	"smc1_mov:\n"
+	"	mov $1, %eax\n"
+	"	mov %rax, DATA+8*80\n"
+	"	mov $3, %ecx\n"
+	"	xor %edx, %edx\n"
+	"smc_loop:\n"                                   /* each pass rewrites its first instruction */
+	"	mov $1, %eax\n"
+	"	add %rax, %rdx\n"
+	"	mov %ecx, (smc_loop + 1 - bt_blob + BASE)\n"
+	"	dec %ecx\n"
+	"	jnz smc_loop\n"
+	"	mov %rdx, DATA+8*81\n"
+	"	jmp finish\n"
+	"t_smc2:\n"
+	"	mov $(smc_page - bt_blob + BASE), %esi\n"
+	"	movl $0x000011b8, (%rsi)\n"             /* mov $0x11, %eax; ret */
+	"	movw $0xc300, 4(%rsi)\n"
+	"	call *%rsi\n"
+	"	mov %rax, DATA+8*82\n"
+	"	call smc_page\n"
+	"	mov %rax, DATA+8*83\n"
+	"	movb $0x22, 1(%rsi)\n"                  /* mov $0x22, %eax; ret */
+	"	call *%rsi\n"
+	"	mov %rax, DATA+8*84\n"
+	"	call smc_page\n"
+	"	mov %rax, DATA+8*85\n"
+	"	movl $0x33b8, (%rsi)\n"                 /* mov $0x33, %eax; inc %eax; ret */
+	"	movl $0xc3c0ff00, 4(%rsi)\n"
+	"	call smc_page\n"
+	"	mov %rax, DATA+8*86\n"
+	"	lea fn44(%rip), %rsi\n"                 /* written by REP MOVSB: a helper's stores */
+	"	mov $(smc_page - bt_blob + BASE), %edi\n"
+	"	mov $6, %ecx\n"
+	"	rep movsb\n"
+	"	call smc_page\n"
+	"	mov %rax, DATA+8*87\n"
+	"	jmp finish\n"
+
+	/* ---- g. the LAPIC timer interrupting tight loops (slots 90..91) ---- */
+	"t_irq1:\n"                                     /* jmp . until the handler skips it */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"              /* one-shot, vector 0x40 */
+	"	movl $1000000, 0x380(%rbx)\n"           /* 1 ms */
+	"	sti\n"
+	"spin1:\n"
+	"	jmp spin1\n"
+	"	cli\n"
+	"	jmp finish\n"
+	"t_irq2:\n"                                     /* dec/jnz until the handler sets RCX */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000000, 0x380(%rbx)\n"
+	"	mov $0xffffffff, %ecx\n"
+	"	sti\n"
+	"1:	dec %rcx\n"
+	"	jnz 1b\n"
+	"	cli\n"
+	"	jmp finish\n"
+	"t_irq3:\n"                                     /* periodic, a loop reading memory */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x20040, 0x320(%rbx)\n"          /* periodic, vector 0x40 */
+	"	movl $200000, 0x380(%rbx)\n"           /* 200 us */
+	"	sti\n"
+	"1:	cmpq $5, DATA+8*90\n"
+	"	jb 1b\n"
+	"	cli\n"
+	"	movl $0x10040, 0x320(%rbx)\n"          /* masked */
+	"	jmp finish\n"
+	"irq_handler:\n"
+	"	incq DATA+8*90\n"
+	"	push %rbx\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0, 0xb0(%rbx)\n"                  /* EOI */
+	"	pop %rbx\n"
+	"	mov (%rsp), %rax\n"
+	"	mov %rax, DATA+8*91\n"
+	"	cmpq $(spin1 - bt_blob + BASE), (%rsp)\n"
+	"	jne 1f\n"
+	"	addq $2, (%rsp)\n"                      /* past the jmp . */
+	"1:	mov $1, %ecx\n"
+	"	iretq\n"
+
+	/* ---- h. many distinct blocks: the chain generated at 0x200000 (slot 95) ---- */
+	"t_chain:\n"
+	"	xor %eax, %eax\n"
+	"	mov $3, %r13d\n"
+	"	mov $0x200000, %edx\n"
+	"1:	call *%rdx\n"
+	"	dec %r13d\n"
+	"	jnz 1b\n"
+	"	mov %rax, DATA+8*95\n"
+	"	jmp finish\n"
+
+	/* ---- j. arithmetic, memory and branches for lockstep (slots 100..102) ---- */
+	"t_lock:\n"
+	"	mov $0x83800, %edi\n"
+	"	xor %eax, %eax\n"
+	"	mov $1, %ebx\n"
+	"	xor %esi, %esi\n"
+	"	mov $300, %ecx\n"
+	"1:	imul $3, %rbx, %rbx\n"
+	"	add %rcx, %rbx\n"
+	"	mov %ecx, %edx\n"
+	"	and $15, %edx\n"
+	"	add %rbx, (%rdi,%rdx,8)\n"
+	"	xor (%rdi,%rdx,8), %rax\n"
+	"	rol $5, %rax\n"
+	"	test $1, %cl\n"
+	"	jz 2f\n"
+	"	adc %rbx, %rax\n"
+	"	cmovs %rbx, %rsi\n"
+	"	shr %cl, %rsi\n"
+	"2:	call f_mix\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rax, DATA+8*100\n"
+	"	mov %rbx, DATA+8*101\n"
+	"	mov %rsi, DATA+8*102\n"
+	"	jmp finish\n"
+	"f_mix:\n"
+	"	push %rbx\n"
+	"	lea 7(%rbx,%rbx,2), %rbx\n"
+	"	sub %rbx, %rax\n"
+	"	setc %bl\n"
+	"	movzbl %bl, %ebx\n"
+	"	add %rbx, %rsi\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	"t_ls_bad:\n"                                   /* the block whose translation is corrupted */
+	"	mov $0x12345678, %ecx\n"
+	"	add %ecx, %eax\n"
+	"	jmp finish\n"
+
+	".balign 4096\n"                                /* b. the far end of a jump to another page */
+	"far_label:\n"
+	"	movq $1, DATA+8*36\n"
+	"	jmp edge\n"
+	".balign 4096\n"
+	".skip 4096 - 16, 0xcc\n"
+	"edge:\n"                                      /* the block ends before the MOVABS... */
+	"	mov $1, %ecx\n"
+	"	mov $2, %edx\n"
+	"	movabs $0x1122334455667788, %rax\n"    /* ...that crosses into the next page */
+	"	add %rcx, %rax\n"
+	"	add %rdx, %rax\n"
+	"	mov %rax, DATA+8*37\n"
+	"	jmp far_back\n"
+	".balign 4096\n"
+	"smc_page:\n"                                   /* f. t_smc2 writes its function here */
+	"	.fill 4096, 1, 0xcc\n"
+	".balign 4096\n"
+	"user_code:\n"                                  /* the one user page of the blob */
+	"	mov $0x81000, %ebx\n"
+	"	movq $0x1234, (%rbx)\n"
+	"	mov (%rbx), %rax\n"
+	"	add $1, %rax\n"
+	"	mov %rax, 8(%rbx)\n"
+	"	mov $(user_fn - bt_blob + BASE), %edx\n"
+	"	call *%rdx\n"
+	"	mov %rax, 16(%rbx)\n"
+	"	call user_fn\n"
+	"	add %rax, 16(%rbx)\n"
+	"user_fault:\n"
+	"	mov DATA+8*120, %rcx\n"                 /* a supervisor page: #PF, error 5 */
+	"	ud2\n"
+	"user_fn:\n"
+	"	mov $21, %eax\n"
+	"	ret\n"
+	".balign 4096\n"
+	"rip_data:\n"                                   /* a. RIP-relative data, no code on its page */
+	"	.quad 0x0102030405060708, 0, 0\n"
+	"fn44:\n"
+	"	mov $0x44, %eax\n"
+	"	ret\n"
+	".balign 4096\n"
+	"bt_blob_end:\n"
+	".popsection\n");
+
+extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
+	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
+	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
+	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[];
+
+/* The guest address of a blob label. */
+#define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
+
+static void put64(uint8_t *ram, uint64_t a, uint64_t v) { memcpy(ram + a, &v, 8); }
+
+static uint64_t get64(const uint8_t *ram, uint64_t a)
+{
+	uint64_t v;
+
+	memcpy(&v, ram + a, 8);
+	return v;
+}
+
+static uint8_t src_byte(unsigned i) { return (uint8_t)(i * 37 + 11); }
+
+/* The bytes a qword load at guest physical a sees in the initial image
+ * (only for the SRC page and the 8 bytes before it). */
+static uint64_t src_qword(uint64_t a)
+{
+	uint64_t v = 0;
+
+	for (int k = 7; k >= 0; k--)
+		v = v << 8 | src_byte((unsigned)(a + (unsigned)k - (SRC - 8)));
+	return v;
+}
+
+/* Tables, page tables, data and code: the same image for both engines. */
+static void build_image(uint8_t *ram)
+{
+	put64(ram, GDT + 0x08, 0x00af9a000000ffffull);          /* 64-bit code */
+	put64(ram, GDT + 0x10, 0x00cf92000000ffffull);          /* data */
+	put64(ram, GDT + 0x18, 0x00cff2000000ffffull);          /* user data */
+	put64(ram, GDT + 0x20, 0x00affa000000ffffull);          /* user 64-bit code */
+	put64(ram, GDT + 0x28, 0x0000890000000067ull | ((uint64_t)TSS << 16));
+	put64(ram, TSS + 4, STACK_TOP);
+	for (int v = 0; v < 256; v++) {
+		uint64_t h = v == 14 ? GA(pf_handler) : v == 0x40 ? GA(irq_handler) : GA(bad_handler);
+		put64(ram, IDT + 16u * (unsigned)v, (h & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
+		      ((h >> 16) & 0xffff) << 48);
+	}
+	put64(ram, PML4, PDPT | 7);
+	put64(ram, PDPT, PD | 7);
+	put64(ram, PDPT + 3 * 8, 0xc0000000ull | 0x9b);         /* 1 GiB, uncached: the LAPIC */
+	put64(ram, PDPT + 4 * 8, PD_HI | 3);                    /* 4 GiB: an alias of 2-4 MiB */
+	put64(ram, PD_HI, 0x200000 | 0x83);
+	put64(ram, PD, PT | 7);
+	for (unsigned i = 1; i < 4; i++)
+		put64(ram, PD + 8 * i, ((uint64_t)i << 21) | 0x83);
+	for (unsigned i = 1; i < 512; i++)
+		put64(ram, PT + 8 * i, ((uint64_t)i << 12) | 3);
+	put64(ram, PT + 8 * (UNMAPPED >> 12), 0);
+	put64(ram, PT + 8 * (UNMAPPED2 >> 12), 0);
+	put64(ram, PT + 8 * (VDATA >> 12), PA_A | 3);
+	put64(ram, PT + 8 * (VCODE >> 12), PC1 | 3);
+	/* CPL 3: its code page, SCRATCH and a stack page; all else supervisor. */
+	put64(ram, PT + 8 * (GA(user_code) >> 12), GA(user_code) | 7);
+	put64(ram, PT + 8 * (SCRATCH >> 12), SCRATCH | 7);
+	put64(ram, PT + 8 * (USER_STACK >> 12), USER_STACK | 7);
+
+	for (unsigned i = 0; i < 0x1008; i++)
+		ram[SRC - 8 + i] = src_byte(i);
+	put64(ram, UNMAPPED2 - 8, 0x4444333322221111ull);
+	put64(ram, UNMAPPED2, 0x8888777766665555ull);
+	put64(ram, PA_A, VAL_A);
+	put64(ram, PA_B, VAL_B);
+	static const uint8_t ret1[] = { 0xb8, 1, 0, 0, 0, 0xc3 }, ret2[] = { 0xb8, 2, 0, 0, 0, 0xc3 };
+	memcpy(ram + PC1, ret1, sizeof(ret1));
+	memcpy(ram + PC2, ret2, sizeof(ret2));
+	put64(ram, LARGE1 + 0x1000, VAL_A);
+	put64(ram, LARGE2 + 0x1000, VAL_B);
+	memcpy(ram + LARGE1 + 0x2000, ret1, sizeof(ret1));
+	memcpy(ram + LARGE2 + 0x2000, ret2, sizeof(ret2));
+	memcpy(ram + BASE, bt_blob, (size_t)(bt_blob_end - bt_blob));
+
+	/* NCHAIN blocks of 16 bytes, "add rax, i+1; jmp next", the last
+	 * "add rax, n; ret". */
+	for (unsigned i = 0; i < NCHAIN; i++) {
+		uint8_t *p = ram + CHAIN + 16 * i;
+		uint32_t imm = i + 1, rel = 16 - 11;
+		p[0] = 0x48;
+		p[1] = 0x05;
+		memcpy(p + 2, &imm, 4);
+		if (i + 1 < NCHAIN) {
+			p[6] = 0xe9;
+			memcpy(p + 7, &rel, 4);
+		} else {
+			p[6] = 0xc3;
+		}
+	}
+}
+
+static void entry_state(struct cpu_state *s, uint64_t rip)
+{
+	struct segment data = { .selector = 0x10, .type = 3, .s = 1, .present = 1, .db = 1,
+				.limit = 0xffffffff, .g = 1 };
+
+	memset(s, 0, sizeof(*s));
+	s->rip = rip;
+	s->rflags = 2;
+	s->gpr[R_RSP] = STACK_TOP - 8;
+	s->seg[S_CS] = (struct segment){ .selector = 0x08, .type = 0xb, .s = 1, .present = 1, .l = 1,
+					 .limit = 0xffffffff, .g = 1 };
+	s->seg[S_SS] = s->seg[S_DS] = s->seg[S_ES] = s->seg[S_FS] = s->seg[S_GS] = data;
+	s->seg[S_GS].base = 0x1000;
+	s->tr = (struct segment){ .base = TSS, .limit = 0x67, .selector = 0x28, .type = 0xb, .present = 1 };
+	s->ldtr.unusable = 1;
+	s->gdt = (struct dtable){ GDT, 0x37 };
+	s->idt = (struct dtable){ IDT, 0xfff };
+	s->cr0 = CR0_PE | CR0_PG | CR0_WP | 0x10;
+	s->cr3 = PML4;
+	s->cr4 = CR4_PAE;
+	s->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
+	s->apic_base = 0xfee00900;
+	s->pat = 0x0007040600070406ull;
+}
+
+static struct vm *new_vm(const struct engine_ops *ops, uint64_t rip)
+{
+	char err[256];
+	struct cpu_state s;
+	struct vm *vm = vm_create(RAM_SIZE, NULL, err, sizeof(err));
+
+	if (!vm) {
+		fprintf(stderr, "vm_create: %s\n", err);
+		return NULL;
+	}
+	build_image(vm->ram);
+	vm->ops = ops;
+	vm->engine = ops->create(vm, err, sizeof(err));
+	if (!vm->engine) {
+		fprintf(stderr, "%s: %s\n", ops->name, err);
+		vm_destroy(vm);
+		return NULL;
+	}
+	entry_state(&s, rip);
+	ops->set_state(vm->engine, &s);
+	return vm;
+}
+
+static void free_vm(struct vm *vm)
+{
+	if (!vm)
+		return;
+	vm->ops->destroy(vm->engine);
+	vm->engine = NULL;
+	vm_destroy(vm);
+}
+
+static uint64_t counter(struct vm *vm, const char *name)
+{
+	struct engine_counter c[256];
+	size_t n = vm->ops->counters(vm->engine, c, 256);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(c[i].name, name))
+			return c[i].value;
+	return 0;
+}
+
+/* vm_run's timeout is seen only when the engine gets back to its
+ * dispatcher; translated code stuck in a loop never does.  A hard
+ * deadline (SIGUSR2: vm_run owns SIGALRM) reports the hang and exits. */
+static timer_t watchdog;
+static bool have_watchdog;
+static char watchdog_msg[200];
+
+static void on_watchdog(int sig)
+{
+	(void)sig;
+	if (write(STDOUT_FILENO, watchdog_msg, strlen(watchdog_msg)) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void watchdog_init(void)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_watchdog;
+	sigemptyset(&sa.sa_mask);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGUSR2;
+	have_watchdog = sigaction(SIGUSR2, &sa, NULL) == 0 &&
+			timer_create(CLOCK_MONOTONIC, &sev, &watchdog) == 0;
+}
+
+static void watchdog_arm(double seconds)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)seconds;
+	if (have_watchdog)
+		timer_settime(watchdog, 0, &its, NULL);
+}
+
+/* vm_run with timeout_s, and a hard deadline a few seconds later. */
+static int run_bounded(struct vm *vm, double timeout_s, const char *what)
+{
+	snprintf(watchdog_msg, sizeof(watchdog_msg),
+		 "not ok - %s under %s still running after %g s: its timeout went unseen (watchdog)\n", what,
+		 vm->ops->name, timeout_s + 5);
+	watchdog_arm(timeout_s + 5);
+	int status = vm_run(vm, timeout_s);
+	watchdog_arm(0);
+	return status;
+}
+
+static int bt_set(struct vm *vm, const char *name, const char *value)
+{
+	char err[200];
+	int r = bt_engine_ops.option(vm->engine, name, value, err, sizeof(err));
+
+	if (r < 0)
+		fprintf(stderr, "option %s=%s: %s\n", name, value ? value : "", err);
+	return r;
+}
+
+/* One program under both engines, from the same image and state. */
+struct pair {
+	const char *name;
+	struct vm *in, *bt;
+	struct engine *e;               /* bt's engine */
+	int s_in, s_bt;
+	struct cpu_state st_in, st_bt;
+};
+
+static bool run_pair(struct pair *p, const char *name, uint64_t rip, double timeout,
+		     const char *opt, const char *val)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->in = new_vm(&interp_engine_ops, rip);
+	p->bt = new_vm(&bt_engine_ops, rip);
+	if (!p->in || !p->bt) {
+		CHECK(0, "%s: both VMs are created", name);
+		return false;
+	}
+	p->e = p->bt->engine;
+	if (opt && bt_set(p->bt, opt, val) < 0) {
+		CHECK(0, "%s: bt option %s=%s is accepted", name, opt, val ? val : "");
+		return false;
+	}
+	p->s_in = run_bounded(p->in, timeout, name);
+	interp_engine_ops.get_state(p->in->engine, &p->st_in);
+	p->s_bt = run_bounded(p->bt, timeout, name);
+	bt_engine_ops.get_state(p->bt->engine, &p->st_bt);
+	return true;
+}
+
+static void free_pair(struct pair *p)
+{
+	free_vm(p->in);
+	free_vm(p->bt);
+	p->in = p->bt = NULL;
+}
+
+static const char *const gpr_names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+
+/* Both ended at "finish" and agree on registers, flags, the control
+ * state the programs touch, every byte of RAM and the instruction count. */
+static void check_agree(struct pair *p, bool same_count)
+{
+	const struct cpu_state *a = &p->st_bt, *b = &p->st_in;
+	char what[200] = "";
+
+	for (int r = 0; r < 16 && !*what; r++)
+		if (a->gpr[r] != b->gpr[r])
+			snprintf(what, sizeof(what), "%s: bt %#llx, interp %#llx", gpr_names[r],
+				 (unsigned long long)a->gpr[r], (unsigned long long)b->gpr[r]);
+	if (!*what && (a->rip != b->rip || a->rflags != b->rflags))
+		snprintf(what, sizeof(what), "rip/rflags: bt %#llx/%#llx, interp %#llx/%#llx",
+			 (unsigned long long)a->rip, (unsigned long long)a->rflags,
+			 (unsigned long long)b->rip, (unsigned long long)b->rflags);
+	if (!*what && (a->cr2 != b->cr2 || a->cr3 != b->cr3 || a->seg[S_FS].base != b->seg[S_FS].base ||
+		       a->seg[S_GS].base != b->seg[S_GS].base || a->kernel_gs_base != b->kernel_gs_base))
+		snprintf(what, sizeof(what), "cr2, cr3 or a segment base");
+	for (uint64_t i = 0; i < RAM_SIZE && !*what; i++)
+		if (p->bt->ram[i] != p->in->ram[i])
+			snprintf(what, sizeof(what), "RAM at %#llx: bt %#x, interp %#x", (unsigned long long)i,
+				 p->bt->ram[i], p->in->ram[i]);
+	uint64_t ni = counter(p->in, "insns"), nb = p->e->cpu.cnt.insns;
+	if (!*what && same_count && ni != nb)
+		snprintf(what, sizeof(what), "instruction count: bt %llu, interp %llu",
+			 (unsigned long long)nb, (unsigned long long)ni);
+	CHECK(p->s_bt == DONE && p->s_in == DONE && !*what,
+	      "%s: both engines finish (bt %d, interp %d%s%s) and agree%s%s", p->name, p->s_bt, p->s_in,
+	      p->s_bt != DONE ? ": " : "", p->s_bt != DONE ? p->bt->finish_reason : "",
+	      *what ? "; differ in " : "", what);
+}
+
+/* A result slot against its expected value under both engines. */
+static void check_slot(struct pair *p, unsigned n, uint64_t want, const char *what)
+{
+	uint64_t b = get64(p->bt->ram, DATA + 8 * n), i = get64(p->in->ram, DATA + 8 * n);
+
+	CHECK(b == want && i == want, "%s: %s (bt %#llx, interp %#llx, want %#llx)", p->name, what,
+	      (unsigned long long)b, (unsigned long long)i, (unsigned long long)want);
+}
+
+static void check_mem(struct pair *p, uint64_t pa, unsigned size, uint64_t want, const char *what)
+{
+	uint64_t b = 0, i = 0;
+
+	memcpy(&b, p->bt->ram + pa, size);
+	memcpy(&i, p->in->ram + pa, size);
+	CHECK(b == want && i == want, "%s: %s (bt %#llx, interp %#llx, want %#llx)", p->name, what,
+	      (unsigned long long)b, (unsigned long long)i, (unsigned long long)want);
+}
+
+/* ---- a ---- */
+static void test_memory_forms(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "memory forms", GA(t_mem), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 1, src_qword(SRC), "load [base]");
+	check_slot(&p, 2, src_qword(SRC + 0x20), "load [base+index*8+disp8]");
+	check_slot(&p, 3, src_qword(SRC + 0x30c), "load [base+index*4+disp32]");
+	check_slot(&p, 4, src_qword(SRC + 0x40), "load [disp32] without base");
+	check_slot(&p, 5, 0x0102030405060708ull, "RIP-relative load");
+	check_mem(&p, GA(rip_data) + 8, 8, ~0x0102030405060708ull, "RIP-relative store");
+	check_slot(&p, 6, src_qword(SRC + 0x50), "32-bit address size ignores the high half of the base");
+	check_slot(&p, 7, src_qword(SRC + 0x60), "32-bit address size wraps at 4 GiB");
+	check_slot(&p, 8, src_qword(SRC + 0x80), "FS override with a negative base WRMSR set");
+	check_mem(&p, DST + 0x18, 8, 0xfffffff0, "GS override store with the base set_state set");
+	check_slot(&p, 9, 0xfffffff0, "GS override load");
+	check_mem(&p, DST + 0x100, 8, 0x89abcdef1234005aull, "byte, word and dword stores");
+	check_slot(&p, 10, 0xffffffffffffff5aull, "byte load keeps the rest of RAX");
+	check_slot(&p, 11, 0x1234, "word load zero-extended (movzwl)");
+	check_slot(&p, 12, 0x89abcdef, "dword load clears the high half");
+	check_slot(&p, 13, 0x1200 - 2, "load into AH, then a qword add from memory");
+	check_mem(&p, DST + 0x110, 8, 120, "RMW add [mem], reg; inc [mem]; sub word [mem], imm");
+	check_mem(&p, DST + 0x118, 8, 0xffffffff00000001ull, "inc byte [mem]; not dword [mem]");
+	check_slot(&p, 14, 10, "LOCK XADD returns the old value");
+	check_slot(&p, 15, 0x0001, "LOCK CMPXCHG: ZF set on a match, clear on a mismatch");
+	check_slot(&p, 16, 77, "LOCK CMPXCHG mismatch loads the memory value into RAX");
+	check_mem(&p, DST + 0x120, 8, 80, "LOCK XADD, CMPXCHG and ADD leave the right memory");
+	check_slot(&p, 17, src_qword(SRC - 4), "a qword load across a page boundary");
+	check_mem(&p, DST + 0xffd, 8, 0x1122334455667788ull, "a qword store across a page boundary");
+	check_slot(&p, 28, (VAL_A & 0xffffffff) << 32, "a load across pages not physically adjacent");
+	check_mem(&p, PA_A + 0xffc, 4, 0x55667788, "a store across pages not physically adjacent: first part");
+	check_mem(&p, PA_A, 8, (VAL_A & ~0xffffffffull) | 0x11223344, "the same store: second part");
+	check_mem(&p, PA_B, 8, VAL_B, "the same store: nothing beyond the first page's frame");
+	check_slot(&p, 24, src_qword(SRC + 8), "MOVABS load from a 64-bit absolute address (moffs)");
+	check_mem(&p, GA(rip_data) + 16, 8, 0x42, "RIP-relative INC and ADD with an immediate");
+	check_slot(&p, 25, 1, "RIP-relative CMP with an immediate");
+	check_slot(&p, 26, F_CF | F_PF | F_AF | F_SF | 2, "flags survive loads and stores, TLB misses and hits");
+	check_slot(&p, 27, 5, "jmp [mem] and call [mem]");
+	check_slot(&p, 18, 0x11, "load [rsp+8]");
+	check_slot(&p, 19, 0x22, "load [rsp]");
+	check_slot(&p, 20, (STACK_TOP - 8 - 16) & ~15ull, "add rsp, 16; lea rsp, [rsp-16]; and rsp, -16; mov rax, rsp");
+	check_slot(&p, 21, 15, "call, push rbp, mov rbp, rsp, [rbp+16], leave");
+	check_slot(&p, 22, 0, "ret 16 pops the arguments");
+	check_slot(&p, 23, 0x77, "push reg; pop reg");
+	CHECK(p.st_bt.gpr[R_RSP] == STACK_TOP - 8 && p.st_bt.gpr[R_R12] == STACK_TOP - 8,
+	      "memory forms: RSP is back where it started (%#llx)", (unsigned long long)p.st_bt.gpr[R_RSP]);
+	CHECK(p.e->c.slow > 0 && p.e->c.helpers > 0,
+	      "memory forms: TLB misses took the slow path (%llu) and WRMSR a helper (%llu)",
+	      (unsigned long long)p.e->c.slow, (unsigned long long)p.e->c.helpers);
+out:
+	free_pair(&p);
+}
+
+/* ---- b ---- */
+static void test_branches(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "branches", GA(t_branch), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 30, 1, "jcc taken");
+	check_slot(&p, 31, 2, "jcc not taken");
+	check_slot(&p, 32, 300000, "a loop of 100000 iterations");
+	CHECK(p.e->c.chain_patches > 0 && p.e->c.entries < 10000,
+	      "branches: the loop runs chained (%llu links, %llu dispatcher entries for 100000 iterations)",
+	      (unsigned long long)p.e->c.chain_patches, (unsigned long long)p.e->c.entries);
+	check_slot(&p, 33, 1, "jmp reg");
+	check_slot(&p, 34, 5, "call reg and its return");
+	check_slot(&p, 35, 2000, "2000 calls and returns");
+	CHECK(p.e->c.jc_misses < 50, "branches: returns hit the jump cache (%llu misses for 2002 returns and jumps)",
+	      (unsigned long long)p.e->c.jc_misses);
+	check_slot(&p, 36, 1, "a jump to another page and back");
+	check_slot(&p, 37, 0x1122334455667788ull + 3, "an instruction straddling a page boundary");
+out:
+	free_pair(&p);
+}
+
+/* ---- c ---- */
+static void test_rep(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "rep strings", GA(t_rep), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	/* Final layout: the first 8 copied bytes, then all 100 moved 8 up. */
+	bool copy = true, fill = true, cross = true;
+	for (unsigned i = 0; i < 8; i++)
+		copy &= p.bt->ram[DST + 0x200 + i] == src_byte(i + 8);
+	for (unsigned i = 0; i < 100; i++)
+		copy &= p.bt->ram[DST + 0x208 + i] == src_byte(i + 8);
+	for (unsigned i = 0; i < 20; i++)
+		fill &= get64(p.bt->ram, DST + 0x400 + 8 * i) == 0x0102030405060708ull;
+	for (unsigned i = 0; i < 0x80; i++)
+		cross &= p.bt->ram[0x85fc0 + i] == (i < 0x40 ? src_byte(0xfc0 + i + 8) : 0);  /* then DST: zero */
+	CHECK(copy && get64(p.bt->ram, DST + 0x208 + 100) == 0,
+	      "rep strings: REP MOVSB copies 100 bytes, then 8 bytes up backwards with DF set");
+	check_slot(&p, 40, SRC + 100, "REP MOVSB advances RSI");
+	check_slot(&p, 41, DST + 0x200 + 100, "REP MOVSB advances RDI");
+	check_slot(&p, 42, 0, "REP MOVSB counts RCX down to 0");
+	CHECK(fill && get64(p.bt->ram, DST + 0x400 + 160) == 0, "rep strings: REP STOSQ stores 20 qwords");
+	check_slot(&p, 43, DST + 0x400 + 160, "REP STOSQ advances RDI");
+	CHECK(cross, "rep strings: REP MOVSB across page boundaries on both sides");
+	check_slot(&p, 44, 0x85fc0 + 0x80, "REP MOVSB across pages advances RDI");
+	check_slot(&p, 45, F_DF, "STD sets DF as PUSHF sees it");
+	check_slot(&p, 46, DST + 0x200 + 7, "REP MOVSB with DF set counts RDI down");
+	CHECK(!(p.st_bt.rflags & F_DF), "rep strings: CLD clears DF (rflags %#llx)",
+	      (unsigned long long)p.st_bt.rflags);
+	CHECK(p.e->helper_by_id[X86_INS_MOVSB] >= 2 && p.e->helper_by_id[X86_INS_STOSQ] >= 1 &&
+	      p.e->c.fallbacks >= 3,
+	      "rep strings: REP MOVSB/STOSQ run by the shared handlers (%llu, %llu; %llu fallbacks)",
+	      (unsigned long long)p.e->helper_by_id[X86_INS_MOVSB],
+	      (unsigned long long)p.e->helper_by_id[X86_INS_STOSQ], (unsigned long long)p.e->c.fallbacks);
+out:
+	free_pair(&p);
+}
+
+/* ---- d ---- */
+static void test_privileged(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "privileged", GA(t_priv), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	const uint64_t *h = p.e->helper_by_id;
+	uint64_t vendor = get64(p.bt->ram, DATA + 8 * 50);
+	CHECK(vendor != 0 && vendor == get64(p.in->ram, DATA + 8 * 50) && h[X86_INS_CPUID] == 1,
+	      "privileged: CPUID is a helper call (vendor %.4s, %llu calls)", (const char *)&vendor,
+	      (unsigned long long)h[X86_INS_CPUID]);
+	check_slot(&p, 51, 0xffff800012345000ull, "WRMSR then RDMSR of KERNEL_GS_BASE");
+	CHECK(h[X86_INS_WRMSR] == 1 && h[X86_INS_RDMSR] == 1, "privileged: WRMSR and RDMSR are helper calls");
+	check_slot(&p, 52, VAL_A, "a load through the original mapping");
+	check_slot(&p, 53, VAL_B, "MOV CR3 flushes the TLB: the new PTE is seen");
+	check_slot(&p, 54, VAL_A, "INVLPG flushes the page: the restored PTE is seen");
+	CHECK(h[X86_INS_MOV] >= 2 && h[X86_INS_INVLPG] == 1,
+	      "privileged: MOV to/from CR3 and INVLPG are helper calls (%llu, %llu)",
+	      (unsigned long long)h[X86_INS_MOV], (unsigned long long)h[X86_INS_INVLPG]);
+	check_slot(&p, 55, 0x46, "CLI, PUSHF: IF clear");
+	check_slot(&p, 56, 0x246, "STI, PUSHF: IF set");
+	check_slot(&p, 57, 0x8d7, "POPF sets the arithmetic flags and clears IF");
+	check_slot(&p, 58, 0x0101, "SETO/SETC read the flags POPF loaded");
+	CHECK(h[X86_INS_CLI] == 1 && h[X86_INS_STI] == 1 && h[X86_INS_PUSHFQ] == 3 && h[X86_INS_POPFQ] == 1,
+	      "privileged: CLI, STI, PUSHFQ and POPFQ are helper calls (%llu %llu %llu %llu)",
+	      (unsigned long long)h[X86_INS_CLI], (unsigned long long)h[X86_INS_STI],
+	      (unsigned long long)h[X86_INS_PUSHFQ], (unsigned long long)h[X86_INS_POPFQ]);
+	CHECK(p.bt->rb_counters[RB_CNT_NULL_PORT] == 1 && p.in->rb_counters[RB_CNT_NULL_PORT] == 1 &&
+	      h[X86_INS_OUT] == 2,
+	      "privileged: OUT to the null port and the debug-exit port are helper calls (%llu)",
+	      (unsigned long long)h[X86_INS_OUT]);
+	CHECK(p.e->c.helpers >= 14, "privileged: %llu helper calls in all", (unsigned long long)p.e->c.helpers);
+out:
+	free_pair(&p);
+}
+
+static void test_code_remap(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "code remap", GA(t_remap), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 60, 1, "call reg into the first mapping");
+	check_slot(&p, 61, 1, "direct call into the first mapping");
+	check_slot(&p, 62, 2, "after INVLPG the call reg runs the new page's code");
+	check_slot(&p, 63, 2, "after INVLPG the direct call runs the new page's code");
+	check_slot(&p, 64, 1, "after a CR3 reload the direct call runs the restored page's code");
+	check_slot(&p, 65, 1, "after a CR3 reload the call reg runs the restored page's code");
+	free_pair(&p);
+
+	/* INVLPG of any address in a large page drops the whole page (SDM
+	 * INVLPG); the accesses after it use other 4 KiB parts of it. */
+	if (!run_pair(&p, "large page remap", GA(t_large), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 110, VAL_A, "a load through the original 2 MiB mapping");
+	check_slot(&p, 111, 1, "a call into the original 2 MiB mapping");
+	check_slot(&p, 112, VAL_B, "INVLPG of the page's first byte: a load elsewhere in it sees the new mapping");
+	check_slot(&p, 113, 2, "INVLPG of the page's first byte: call reg elsewhere in it runs the new code");
+	check_slot(&p, 114, 2, "INVLPG of the page's first byte: a direct call elsewhere in it runs the new code");
+out:
+	free_pair(&p);
+}
+
+/* ---- e ---- */
+static void test_page_fault(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "page fault", GA(t_pf), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 79, 1, "one #PF taken");
+	check_slot(&p, 74, UNMAPPED, "CR2 is the faulting address");
+	check_slot(&p, 75, GA(pf_insn), "the frame's RIP is the faulting store, not the block start");
+	check_slot(&p, 76, 2, "error code: supervisor write, not present");
+	/* The flags of "add rcx, 5" just before: PF only. */
+	check_slot(&p, 69, 0x6, "the frame's RFLAGS are the flags before the faulting store");
+	check_slot(&p, 72, 1, "RBX written before the fault: seen");
+	check_slot(&p, 73, 105, "RCX added to before the fault: seen, not the later add");
+	check_slot(&p, 78, 0x5555, "a store before the fault has happened");
+	check_slot(&p, 77, 0, "a store after the fault has not");
+	check_slot(&p, 71, 0x6666, "the block resumes after the handler");
+	CHECK(p.st_bt.gpr[R_RBX] == 2 && p.st_bt.gpr[R_RCX] == 112 && get64(p.bt->ram, UNMAPPED) == 1,
+	      "page fault: the store is retried once mapped and the rest runs once (rbx %llu, rcx %llu)",
+	      (unsigned long long)p.st_bt.gpr[R_RBX], (unsigned long long)p.st_bt.gpr[R_RCX]);
+	CHECK(p.e->cpu.cnt.exceptions == 1 && p.e->c.slow >= 1,
+	      "page fault: taken from the TLB slow path inside the block (%llu exceptions, %llu slow)",
+	      (unsigned long long)p.e->cpu.cnt.exceptions, (unsigned long long)p.e->c.slow);
+	free_pair(&p);
+
+	if (!run_pair(&p, "crossing fault", GA(t_pf2), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 74, UNMAPPED2, "CR2 is the first byte of the unmapped page, not the load's address");
+	check_slot(&p, 75, GA(pf2_insn), "the frame's RIP is the faulting load");
+	check_slot(&p, 76, 0, "error code: supervisor read, not present");
+	check_slot(&p, 69, F_CF | F_PF | F_AF | F_SF | 2, "the frame's RFLAGS are the live flags");
+	check_slot(&p, 67, 0x6666555544443333ull, "the load is retried once mapped and reads both pages");
+	check_slot(&p, 68, 0x0101, "the live flags survive the fault and the retry");
+	free_pair(&p);
+
+	if (!run_pair(&p, "REP fault", GA(t_pf3), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_slot(&p, 74, UNMAPPED2, "REP STOSB: CR2 is the first byte of the unmapped page");
+	check_slot(&p, 75, GA(pf3_insn), "REP STOSB: the frame's RIP is the REP STOSB");
+	check_slot(&p, 73, 0x10, "REP STOSB: RCX at the fault counts the 16 bytes stored");
+	check_slot(&p, 66, UNMAPPED2, "REP STOSB: RDI at the fault is the faulting byte");
+	check_slot(&p, 65, UNMAPPED2 + 0x10, "REP STOSB completes after the retry");
+	check_mem(&p, UNMAPPED2 - 8, 8, 0x5a5a5a5a5a5a5a5aull, "REP STOSB: the bytes before the fault are stored");
+out:
+	free_pair(&p);
+}
+
+static void test_user(void)
+{
+	struct pair p;
+
+	if (!run_pair(&p, "CPL 3", GA(t_user), 5, NULL, NULL))
+		goto out;
+	check_agree(&p, true);
+	check_mem(&p, SCRATCH + 8, 8, 0x1235, "user store, load and store on a user page");
+	check_mem(&p, SCRATCH + 16, 8, 42, "user call reg and direct call on the user stack");
+	check_slot(&p, 79, 1, "a user load from a supervisor page faults once");
+	check_slot(&p, 74, DATA + 8 * 120, "CR2 is the supervisor address");
+	check_slot(&p, 76, 5, "error code: user read of a present page");
+	check_slot(&p, 75, GA(user_fault), "the frame's RIP is the user load");
+	check_slot(&p, 121, 0x23, "the frame's CS is the user code selector");
+	CHECK(p.e->cpu.cnt.exceptions == 1 && bt_lookup(p.e, GA(user_code), GA(user_code), true),
+	      "CPL 3: the user code ran as a user translation (%llu exception)",
+	      (unsigned long long)p.e->cpu.cnt.exceptions);
+out:
+	free_pair(&p);
+}
+
+/* ---- f ---- */
+static void test_smc(void)
+{
+	struct pair p;
+
+	if (run_pair(&p, "smc in a block", GA(t_smc1), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 80, 5, "a store into the immediate of an instruction ahead in the same block");
+		check_slot(&p, 81, 6, "a loop rewriting its own first instruction each pass (1+3+2)");
+		CHECK(p.e->c.invalidations >= 4, "smc in a block: %llu invalidations",
+		      (unsigned long long)p.e->c.invalidations);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "smc function", GA(t_smc2), 5, NULL, NULL)) {
+		/* interp restarts a REP MOVSB whose store killed a block and
+		 * counts it twice: no instruction-count match. */
+		check_agree(&p, false);
+		check_slot(&p, 82, 0x11, "a function written to another page, by call reg");
+		check_slot(&p, 83, 0x11, "the same, by a direct call");
+		check_slot(&p, 84, 0x22, "changed between calls: call reg runs the new code");
+		check_slot(&p, 85, 0x22, "changed between calls: the chained direct call runs the new code");
+		check_slot(&p, 86, 0x34, "replaced by a longer function");
+		check_slot(&p, 87, 0x44, "replaced by REP MOVSB");
+		CHECK(p.e->c.invalidations >= 2, "smc function: %llu invalidations",
+		      (unsigned long long)p.e->c.invalidations);
+	}
+	free_pair(&p);
+}
+
+/* ---- g ---- */
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void test_interrupts(void)
+{
+	struct pair p;
+	double t0 = now();
+
+	/* The timeout bounds a failure: the loops never end on their own. */
+	if (run_pair(&p, "timer in jmp .", GA(t_irq1), 3, NULL, NULL)) {
+		check_agree(&p, false);         /* the spin count depends on timing */
+		check_slot(&p, 90, 1, "the LAPIC timer interrupts a one-instruction jmp . loop once");
+		check_slot(&p, 91, GA(spin1), "the interrupt frame's RIP is the jmp .");
+		CHECK(p.e->cpu.cnt.interrupts == 1 && p.e->c.polls > 0,
+		      "timer in jmp .: bt delivered %llu interrupt after %llu polls",
+		      (unsigned long long)p.e->cpu.cnt.interrupts, (unsigned long long)p.e->c.polls);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in dec/jnz", GA(t_irq2), 3, NULL, NULL)) {
+		/* The iteration count depends on timing: no instruction-count match. */
+		CHECK(p.s_bt == DONE && p.s_in == DONE && p.st_bt.gpr[R_RCX] == 0 && p.st_in.gpr[R_RCX] == 0,
+		      "timer in dec/jnz: the loop ends once the handler sets RCX (bt %d: %s; interp %d)",
+		      p.s_bt, p.bt->finish_reason, p.s_in);
+		check_slot(&p, 90, 1, "one interrupt in the dec/jnz loop");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "periodic timer", GA(t_irq3), 3, NULL, NULL)) {
+		uint64_t nb = get64(p.bt->ram, DATA + 8 * 90), ni = get64(p.in->ram, DATA + 8 * 90);
+		CHECK(p.s_bt == DONE && p.s_in == DONE && nb >= 5 && nb <= 6 && ni >= 5 && ni <= 6 &&
+		      p.e->cpu.cnt.interrupts == nb,
+		      "periodic timer: a loop polling memory sees 5 interrupts (bt %llu, interp %llu; %s)",
+		      (unsigned long long)nb, (unsigned long long)ni, p.bt->finish_reason);
+	}
+	free_pair(&p);
+	CHECK(now() - t0 < 5, "interrupts: %.2f s", now() - t0);
+}
+
+/* ---- h ---- */
+static void test_flush(void)
+{
+	struct pair p;
+	char kb[32];
+
+	/* The smallest cache the option takes: the stubs and two blocks' room. */
+	struct vm *probe = new_vm(&bt_engine_ops, GA(t_chain));
+	if (!probe) {
+		CHECK(0, "flush: a bt VM is created");
+		return;
+	}
+	struct engine *pe = probe->engine;
+	snprintf(kb, sizeof(kb), "%zu", (pe->stubs_end + 2 * BT_BLOCK_ROOM + 1023) >> 10);
+	char err[200];
+	CHECK(bt_engine_ops.option(pe, "cache-kb", "1", err, sizeof(err)) < 0,
+	      "flush: cache-kb below the minimum is refused (%s)", err);
+	free_vm(probe);
+
+	if (run_pair(&p, "flush", GA(t_chain), 8, "cache-kb", kb)) {
+		check_agree(&p, true);
+		check_slot(&p, 95, 3ull * NCHAIN * (NCHAIN + 1) / 2, "3 passes over 3000 chained blocks");
+		CHECK(p.e->c.flushes > 2 && p.e->c.blocks > 2 * NCHAIN && p.e->code_size == (size_t)atoi(kb) << 10,
+		      "flush: a %s KiB cache flushed %llu times for %llu blocks", kb,
+		      (unsigned long long)p.e->c.flushes, (unsigned long long)p.e->c.blocks);
+	}
+	free_pair(&p);
+}
+
+/* ---- i ---- */
+static void test_wx(void)
+{
+	struct vm *vm = new_vm(&bt_engine_ops, GA(t_branch));
+	char line[512];
+	int wx = 0, rx = 0;
+
+	if (!vm) {
+		CHECK(0, "W^X: a bt VM is created");
+		return;
+	}
+	int status = run_bounded(vm, 5, "W^X");
+	struct engine *e = vm->engine;
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f) {
+		SKIP("W^X: no /proc/self/maps");
+		free_vm(vm);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		if (perms[1] == 'w' && perms[2] == 'x') {
+			wx++;
+			printf("# writable and executable: %s", line);
+		}
+		if ((uintptr_t)e->code_rx >= lo && (uintptr_t)e->code_rx < hi && perms[2] == 'x' && perms[1] != 'w')
+			rx++;
+	}
+	fclose(f);
+	CHECK(status == DONE && wx == 0 && rx == 1 && e->c.blocks > 0,
+	      "W^X: after running %llu blocks no mapping is writable and executable (%d found)",
+	      (unsigned long long)e->c.blocks, wx);
+	free_vm(vm);
+}
+
+/* ---- j ---- */
+static uint64_t rol64(uint64_t v, unsigned n) { return v << n | v >> (64 - n); }
+
+/* t_lock in C: RAX, RBX, RSI at its end. */
+static void t_lock_model(uint64_t out[3])
+{
+	uint64_t rax = 0, rbx = 1, rsi = 0, mem[16] = { 0 };
+
+	for (uint64_t rcx = 300; rcx; rcx--) {
+		rbx = rbx * 3 + rcx;
+		mem[rcx & 15] += rbx;
+		rax = rol64(rax ^ mem[rcx & 15], 5);
+		if (rcx & 1) {
+			rax += rbx;                     /* ADC: TEST cleared CF */
+			if ((int64_t)rax < 0)
+				rsi = rbx;
+			rsi >>= rcx & 63;
+		}
+		uint64_t t = rbx * 3 + 7;               /* f_mix */
+		rsi += rax < t;
+		rax -= t;
+	}
+	out[0] = rax;
+	out[1] = rbx;
+	out[2] = rsi;
+}
+
+static void test_lockstep(void)
+{
+	struct pair p;
+	uint64_t want[3];
+
+	t_lock_model(want);
+	if (run_pair(&p, "lockstep", GA(t_lock), 8, "lockstep", NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 100, want[0], "RAX of the arithmetic loop");
+		check_slot(&p, 101, want[1], "RBX of the arithmetic loop");
+		check_slot(&p, 102, want[2], "RSI of the arithmetic loop");
+		CHECK(p.e->c.lockstep_blocks > 300 && p.s_bt == DONE,
+		      "lockstep: %llu blocks compared (%llu unchecked), no difference reported",
+		      (unsigned long long)p.e->c.lockstep_blocks, (unsigned long long)p.e->c.lockstep_unchecked);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "lockstep memory forms", GA(t_mem), 8, "lockstep", NULL)) {
+		check_agree(&p, true);
+		/* Most of its blocks leave early at a TLB miss: unchecked. */
+		CHECK(p.e->c.lockstep_blocks > 0 && p.s_bt == DONE,
+		      "lockstep memory forms: %llu blocks compared (%llu unchecked), no difference reported",
+		      (unsigned long long)p.e->c.lockstep_blocks, (unsigned long long)p.e->c.lockstep_unchecked);
+	}
+	free_pair(&p);
+
+	/* Corrupt the translation of t_ls_bad's first block: lockstep must
+	 * notice the register it computes differs. */
+	struct vm *vm = new_vm(&bt_engine_ops, GA(t_ls_bad));
+	if (!vm) {
+		CHECK(0, "lockstep catch: a bt VM is created");
+		return;
+	}
+	struct engine *e = vm->engine;
+	struct bt_block *b = bt_find_block(e);
+	static const uint8_t imm[] = { 0xb9, 0x78, 0x56, 0x34, 0x12 };     /* mov ecx, 0x12345678 */
+	uint8_t *hit = NULL;
+	if (b && b == bt_lookup(e, GA(t_ls_bad), GA(t_ls_bad), false))
+		for (uint8_t *q = b->host; q + sizeof(imm) <= b->host + b->host_len && !hit; q++)
+			if (!memcmp(q, imm, sizeof(imm)))
+				hit = q;
+	CHECK(hit != NULL, "lockstep catch: the block is translated and its copied MOV found in the host code");
+	if (hit) {
+		e->code_rw[(hit - e->code_rx) + 1] ^= 1;     /* mov ecx, 0x12345679 */
+		bt_set(vm, "lockstep", NULL);
+		int status = run_bounded(vm, 5, "lockstep catch");
+		CHECK(status == RB_STATUS_ENGINE_ERROR && e->exits[VM_EXIT_INTERNAL_ERROR] == 1 &&
+		      strstr(vm->finish_reason, "lockstep") && strstr(vm->finish_reason, "differ"),
+		      "lockstep catch: a corrupted immediate ends the run with an internal error (%d: %s)",
+		      status, vm->finish_reason);
+	}
+	free_vm(vm);
+}
+
+int main(void)
+{
+	double t0 = now();
+
+	watchdog_init();
+	test_memory_forms();
+	test_branches();
+	test_rep();
+	test_privileged();
+	test_code_remap();
+	test_page_fault();
+	test_user();
+	test_smc();
+	test_interrupts();
+	test_flush();
+	test_wx();
+	test_lockstep();
+	printf("# %.2f s\n", now() - t0);
+	CHECK_EXIT();
+}
