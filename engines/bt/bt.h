@@ -162,6 +162,7 @@ void bt_jc_clear(struct engine *e);
 void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);
+bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size);
 
 /* stubs.c: enter, exit and helper stubs at the start of the code cache */
 int bt_emit_stubs(struct engine *e);

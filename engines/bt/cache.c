@@ -118,6 +118,16 @@ void bt_vpage_add(struct engine *e, uint64_t rip, bool user)
 	}
 }
 
+bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size)
+{
+	if (size > (2ull << 20))
+		return true;                            /* a 1 GiB page: assume so */
+	for (uint64_t off = 0; off < size; off += 0x1000)
+		if (bt_vpage_has(e, lin + off))
+			return true;
+	return false;
+}
+
 bool bt_vpage_has(const struct engine *e, uint64_t lin)
 {
 	if (e->nvpages >= BT_VPAGES / 2)

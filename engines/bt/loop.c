@@ -92,6 +92,18 @@ static void flags_out(struct engine *e)
 	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
 }
 
+/* STI whose shadow covers a CLI: no interrupt can be taken in between,
+ * whatever is pending (the interrupt-window idiom).  STI ends its block,
+ * so the next byte is the block's end, read through the block's own page
+ * (translated code does not keep the fetch side of the TLB filled). */
+static bool sti_then_cli(const struct x86_cpu *cpu, const struct bt_block *b)
+{
+	uint64_t off = (b->pa & 0xfff) + b->bytes;
+
+	return cpu->sti_shadow && cpu->sti_shadow_rip == cpu->rip && cpu->rip == b->rip + b->bytes &&
+	       off < 0x1000 && cpu->ram[b->pa + b->bytes] == 0xfa;
+}
+
 int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
@@ -119,7 +131,7 @@ int bt_helper(struct engine *e)
 	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
-	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
+	    e->vm && e->vm->lapic && (lapic_pending(e->vm->lapic) < 0 || sti_then_cli(cpu, b))) {
 		cpu->irq_check = false;
 		rearm_tick(e);
 	}
@@ -236,14 +248,31 @@ static void run_blocks(struct engine *e)
 			 * their mapping: a flush of one page holding none leaves
 			 * links and the jump cache alone. */
 			bool all = cpu->flush_all_gen > e->seen_gen || cpu->code_gen - e->seen_gen > 1;
-			if (all || bt_vpage_has(e, cpu->flush_page)) {
+			if (all || bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
 				bt_unlink_cross(e);
 				bt_jc_clear(e);
 				from = NULL;
 			}
 			e->seen_gen = cpu->code_gen;
 		}
-		if (cpu->mode != 64 || (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip)) {
+		/* The instruction in an STI shadow: the shadow ends after it.
+		 * With an interrupt waiting it runs alone and the check follows;
+		 * else it runs translated, and a poll exit right at its entry
+		 * (before it ran) steps it first. */
+		uint64_t hold = ~0ull;
+		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
+			cpu->sti_shadow = false;
+			if ((cpu->rflags & F_IF) && e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) >= 0) {
+				step(e);
+				cpu->irq_check = true;
+				from = NULL;
+				if (cpu->pending)
+					return;
+				continue;
+			}
+			hold = cpu->rip;
+		}
+		if (cpu->mode != 64) {
 			step(e);
 			from = NULL;
 			if (cpu->pending)
@@ -284,15 +313,20 @@ static void run_blocks(struct engine *e)
 				if (!s->linked)
 					from = s;
 				break;
-			case SITE_ENTRY:
+			case SITE_ENTRY: {
 				/* The entry clobbered flags nothing had read yet: step
 				 * to where every flag is defined again, so an interrupt
-				 * frame holds the exact ones.  Copied instructions only:
-				 * no fault can happen on the way. */
+				 * frame holds the exact ones (copied instructions only:
+				 * no fault on the way); and an STI-shadowed first
+				 * instruction runs before any interrupt. */
+				unsigned n = s->quiet ? s->quiet : s->target == hold;
 				cpu->rip = s->target;
-				for (unsigned k = 0; k < s->quiet; k++)
+				for (unsigned k = 0; k < n; k++)
 					step(e);
+				if (s->target == hold)
+					cpu->irq_check = true;
 				break;
+			}
 			case SITE_IND:
 				/* Nothing of the branch is done: the shared handler
 				 * runs it (a bad target faults here, at the branch). */

@@ -62,6 +62,7 @@ struct x86_tlb_entry {
 	uint64_t pa;            /* guest-physical page address */
 	bool global;
 	bool used;              /* listed in tlb_used */
+	uint8_t shift;          /* log2 of the page it is a slice of: 12, 21 or 30 */
 };
 
 /* How run() left: the longjmp codes. */
@@ -103,8 +104,13 @@ struct x86_cpu {
 	/* What the last TLB flushes were: the code_gen of the last full flush,
 	 * and the linear page of the last single-page flush (INVLPG), so an
 	 * engine can keep what a flush of a data page does not touch. */
-	uint64_t flush_all_gen, flush_page;
-	bool tlb_large;               /* the TLB holds slices of 2 MiB/1 GiB pages */
+	uint64_t flush_all_gen, flush_page, flush_size;
+	/* The 2 MiB/1 GiB pages the TLB may hold slices of (linear base |
+	 * log2 size), for INVLPG; past TLB_LARGE_MAX, tlb_large_all. */
+#define TLB_LARGE_MAX 64
+	uint64_t tlb_large[TLB_LARGE_MAX];
+	unsigned tlb_nlarge;
+	bool tlb_large_all;
 
 	/* Guest memory and the VM core. */
 	struct vm *vm;

@@ -29,6 +29,17 @@ static void tlb_note_used(struct x86_cpu *cpu, int k, struct x86_tlb_entry *e)
 	}
 }
 
+static void note_large(struct x86_cpu *cpu, uint64_t key)
+{
+	for (unsigned i = 0; i < cpu->tlb_nlarge; i++)
+		if (cpu->tlb_large[i] == key)
+			return;
+	if (cpu->tlb_nlarge < TLB_LARGE_MAX)
+		cpu->tlb_large[cpu->tlb_nlarge++] = key;
+	else
+		cpu->tlb_large_all = true;
+}
+
 void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
 {
 	for (int k = 0; k < 2; k++) {
@@ -45,8 +56,11 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
 		}
 		cpu->tlb_nused[k] = kept;
 	}
-	if (!keep_global)
-		cpu->tlb_large = false;
+	/* Global slices may stay, and with them their large pages' entries. */
+	if (!keep_global) {
+		cpu->tlb_nlarge = 0;
+		cpu->tlb_large_all = false;
+	}
 	cpu->cnt.tlb_flushes++;
 	cpu->code_gen++;
 	cpu->flush_all_gen = cpu->code_gen;
@@ -56,15 +70,9 @@ void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
 {
 	uint64_t page = lin & ~0xfffull;
 
-	/* A large page is cached as 4 KiB slices in as many slots: INVLPG
-	 * of any address in it drops them all, global ones included. */
-	if (cpu->tlb_large) {
-		x86_tlb_flush(cpu, false);
-		return;
-	}
+	unsigned shift = 12;
 
 	cpu->code_gen++;
-	cpu->flush_page = page;
 	for (int k = 0; k < 2; k++) {
 		struct x86_tlb_entry *e = &cpu->tlb[k][(lin >> 12) & (TLB_SIZE - 1)];
 		if (e->tag_r == page || e->tag_w == page || e->tag_x == page) {
@@ -72,6 +80,27 @@ void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)
 			e->global = false;
 		}
 	}
+	/* A large page is cached as 4 KiB slices in as many slots: INVLPG of
+	 * any address in it drops all of them, global ones included. */
+	bool large = cpu->tlb_large_all;
+	for (unsigned i = 0; i < cpu->tlb_nlarge && !large; i++) {
+		unsigned sh = (unsigned)(cpu->tlb_large[i] & 63);
+		large = (cpu->tlb_large[i] >> sh) == (lin >> sh);
+	}
+	for (int k = 0; k < 2 && large; k++) {
+		for (unsigned i = 0; i < cpu->tlb_nused[k]; i++) {
+			struct x86_tlb_entry *e = &cpu->tlb[k][cpu->tlb_used[k][i]];
+			uint64_t tag = e->tag_r != TLB_NONE ? e->tag_r : e->tag_x != TLB_NONE ? e->tag_x : e->tag_w;
+			if (e->shift <= 12 || tag == TLB_NONE || (tag >> e->shift) != (lin >> e->shift))
+				continue;
+			e->tag_r = e->tag_w = e->tag_x = TLB_NONE;
+			e->global = false;
+			if (e->shift > shift)
+				shift = e->shift;
+		}
+	}
+	cpu->flush_size = 1ull << shift;
+	cpu->flush_page = lin & ~(cpu->flush_size - 1);
 }
 
 void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pa)
@@ -141,8 +170,7 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 		table = pte & PTE_ADDR;
 	}
 	uint64_t psize_mask = level == 3 ? (1ull << 30) - 1 : level == 2 ? (1ull << 21) - 1 : 0xfff;
-	if (level > 1)
-		cpu->tlb_large = true;      /* INVLPG must then drop every slice */
+
 	uint64_t pa = ((pte & PTE_ADDR) & ~psize_mask) | (lin & psize_mask);
 	bool wp = cpu->cr0 & CR0_WP;
 	bool ok = true;
@@ -170,6 +198,9 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 
 	e->pa = ppage;
 	e->host = ram ? cpu->ram + ppage : NULL;
+	e->shift = level == 3 ? 30 : level == 2 ? 21 : 12;
+	if (e->shift > 12)                      /* INVLPG must find it again */
+		note_large(cpu, (lin & ~((1ull << e->shift) - 1)) | e->shift);
 	e->global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE);
 	e->tag_r = ram && (!user || u_ok) ? page : TLB_NONE;
 	e->tag_w = ram && dirty && !code && (user ? u_ok && w_ok : w_ok || !wp) ? page : TLB_NONE;
@@ -191,6 +222,7 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		bool code = ram && cpu->code_pages && cpu->code_pages[page >> 12];
 		e->pa = page;
 		e->host = ram ? cpu->ram + page : NULL;
+		e->shift = 12;
 		e->global = false;
 		e->tag_r = e->tag_x = ram ? page : TLB_NONE;
 		e->tag_w = ram && !code ? page : TLB_NONE;
