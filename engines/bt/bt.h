@@ -132,8 +132,7 @@ struct engine {
 	uint64_t vpages[BT_VPAGES];
 	unsigned nvpages;
 
-	enum vm_exit_reason last_exit;
-	bool last_was_read;
+	struct x86_exits ex;             /* exits handed to the VM core */
 	unsigned poll;
 	timer_t tick;                   /* fires at the LAPIC's next deadline */
 	bool have_tick;
@@ -142,7 +141,6 @@ struct engine {
 	bool show_pending;
 
 	struct bt_counters c;
-	uint64_t exits[VM_EXIT_REASON_COUNT];
 	uint64_t helper_by_id[X86_INS_ENDING];
 	struct bt_lockstep *ls;
 	size_t map_size;                /* of this struct's mapping */

@@ -65,7 +65,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->cpu.code_pages = calloc((vm->ram_size >> 12) + 1, 1);
 	e->cpu.code_write = on_code_write;
 	e->cpu.code_ctx = e;
-	e->last_exit = VM_EXIT_REASON_COUNT;
+	x86_exits_init(&e->ex);
 	e->poll = 1;
 	if (!e->cpu.code_pages || bt_cache_init(e) < 0) {
 		snprintf(err, len, "cannot set up the translation cache");
@@ -125,7 +125,7 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 		engine_counter_put(out, max, &n, "lockstep.blocks", t->lockstep_blocks);
 		engine_counter_put(out, max, &n, "lockstep.unchecked", t->lockstep_unchecked);
 	}
-	x86_counters_exits(&e->cpu, e->exits, out, max, &n);
+	x86_counters_exits(&e->cpu, e->ex.count, out, max, &n);
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
 		for (unsigned id = 0; id < X86_INS_ENDING; id++) {
 			if (!e->helper_by_id[id])

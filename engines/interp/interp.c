@@ -50,7 +50,7 @@ static struct engine *interp_create(struct vm *vm, char *err, size_t len)
 	}
 	e->cpu.code_write = on_code_write;
 	e->cpu.code_ctx = e;
-	e->last_exit = VM_EXIT_REASON_COUNT;
+	x86_exits_init(&e->ex);
 	e->poll = 1;
 	return e;
 }
@@ -88,7 +88,7 @@ static size_t interp_counters(struct engine *e, struct engine_counter *out, size
 	engine_counter_put(out, max, &n, "decode.uncached", e->uncached_steps);
 	engine_counter_put(out, max, &n, "decode.links", e->links);
 	/* MMIO is routed to the bus inside the engine: counted there. */
-	x86_counters_exits(&e->cpu, e->exits, out, max, &n);
+	x86_counters_exits(&e->cpu, e->ex.count, out, max, &n);
 	return n;
 }
 

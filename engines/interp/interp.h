@@ -11,13 +11,11 @@ struct engine {
 	struct x86_cpu cpu;
 	struct vm *vm;
 	struct block_cache bc;
-	enum vm_exit_reason last_exit;  /* what the previous run() returned */
-	bool last_was_read;             /* an IN waiting for its data */
+	struct x86_exits ex;            /* exits handed to the VM core */
 	unsigned poll;                  /* blocks until the next LAPIC poll */
 	int link_rr;                    /* which chain slot to replace next */
 	uint64_t links;                 /* chain links made */
 	uint64_t uncached_steps;        /* instructions crossing a page end */
-	uint64_t exits[VM_EXIT_REASON_COUNT];
 };
 
 int interp_run(struct engine *e, struct vm_exit *exit);

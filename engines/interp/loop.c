@@ -34,24 +34,12 @@ static struct block *find_block(struct engine *e, struct x86_cpu *cpu)
 
 static int leave(struct engine *e, struct vm_exit *exit)
 {
-	struct x86_cpu *cpu = &e->cpu;
-
-	*exit = cpu->exit;
-	e->last_exit = exit->reason;
-	e->last_was_read = exit->reason == VM_EXIT_IO && !exit->io.is_write;
-	if ((unsigned)exit->reason < VM_EXIT_REASON_COUNT)
-		e->exits[exit->reason]++;
-	cpu->exit_ready = false;
-	cpu->pending = false;
-	cpu->replay_n = cpu->replay_pos = 0;
-	return exit->reason == VM_EXIT_INTERNAL_ERROR ? -1 : 0;
+	return x86_exits_leave(&e->cpu, &e->ex, exit);
 }
 
 static int leave_with(struct engine *e, struct vm_exit *exit, enum vm_exit_reason r)
 {
-	memset(&e->cpu.exit, 0, sizeof(e->cpu.exit));
-	e->cpu.exit.reason = r;
-	return leave(e, exit);
+	return x86_exits_leave_with(&e->cpu, &e->ex, exit, r);
 }
 
 /* Run blocks until something needs the outer loop: an exit, a halt, an
@@ -127,19 +115,7 @@ int interp_run(struct engine *e, struct vm_exit *exit)
 	struct vm *vm = e->vm;
 
 	/* Finish what the previous exit started. */
-	if (e->last_was_read) {
-		uint64_t v = 0;
-		memcpy(&v, cpu->io_buf, sizeof(cpu->io_buf) < 8 ? sizeof(cpu->io_buf) : 8);
-		cpu->replay[0] = v;
-		cpu->replay_n = 1;
-		cpu->replay_pos = 0;
-		e->last_was_read = false;
-	} else if (e->last_exit == VM_EXIT_HYPERCALL) {
-		cpu->gpr[R_RAX] = exit->hypercall.ret;
-	}
-	e->last_exit = VM_EXIT_REASON_COUNT;
-	cpu->exit_ready = false;
-	cpu->pending = false;
+	x86_exits_resume(cpu, &e->ex, exit);
 
 	switch (setjmp(cpu->jb)) {
 	case 0:

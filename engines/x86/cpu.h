@@ -170,6 +170,20 @@ void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, si
 void x86_counters_exits(const struct x86_cpu *cpu, const uint64_t *exits, struct engine_counter *out,
 			size_t max, size_t *n);
 
+/* ---- the run() side of the exit contract (exits.c) ---- */
+struct x86_exits {
+	enum vm_exit_reason last;       /* what the previous run() returned */
+	bool last_was_read;             /* an IN waiting for its data */
+	uint64_t count[VM_EXIT_REASON_COUNT];
+};
+void x86_exits_init(struct x86_exits *x);
+/* At run() entry: take what the VM core filled in for the last exit. */
+void x86_exits_resume(struct x86_cpu *cpu, struct x86_exits *x, const struct vm_exit *exit);
+/* Hand cpu->exit to the VM core: 0, or -1 for an internal error. */
+int x86_exits_leave(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit);
+int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
+			 enum vm_exit_reason r);
+
 /* ---- exceptions (except.c) ---- */
 _Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err);
 #define x86_gp(cpu, e) x86_raise(cpu, X86_GP, 1, e)

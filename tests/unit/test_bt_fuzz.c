@@ -25,6 +25,7 @@
 #include "engines/bt/bt.h"
 #include "engines/core/vm.h"
 #include "tests/check.h"
+#include "tests/unit/long_mode.h"
 
 extern const struct engine_ops interp_engine_ops;
 
@@ -34,12 +35,10 @@ extern const struct engine_ops interp_engine_ops;
 #define RETRY_LIMIT_MS 1000     /* a run only one engine did not finish, once more */
 
 #define RAM  (4u << 20)
-#define GDT  0x1000u
-#define IDT  0x2000u
-#define TSS  0x3000u
-#define PML4 0x4000u
-#define PDPT 0x5000u
-#define PD   0x6000u
+#define GDT  LM_GDT
+#define IDT  LM_IDT
+#define TSS  LM_TSS
+#define PD   LM_PD
 #define COUNTER 0xf000u         /* the handler's delivery count */
 #define HANDLER 0x10000u
 #define CODE 0x200000u          /* second 2 MiB page: user, writable */
@@ -48,18 +47,10 @@ extern const struct engine_ops interp_engine_ops;
 
 static uint64_t seed = 0x6a09e667f3bcc908ull;
 
-static uint64_t rnd(void)
-{
-	/* xorshift64*: fixed seed, reproducible. */
-	seed ^= seed >> 12;
-	seed ^= seed << 25;
-	seed ^= seed >> 27;
-	return seed * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rnd(void) { return lm_rnd(&seed); }
 
 static uint8_t img[RAM];        /* the initial RAM of both runs */
 
-static void put64(uint32_t a, uint64_t v) { memcpy(img + a, &v, 8); }
 
 /* One random program: RAM image, initial state, its code bytes. */
 struct program {
@@ -77,27 +68,8 @@ static void make_program(struct program *p, int cpl)
 	 * through #GP and the handler) instead of running 0x00 0x00 (ADD) for
 	 * millions of instructions. */
 	memset(img, 0xf4, RAM);
-	memset(img + GDT, 0, PD + 0x1000 - GDT);
+	lm_build_tables(img, HANDLER);
 	memset(img + COUNTER, 0, 8);
-	put64(GDT + 0x08, 0x00af9a000000ffffull);
-	put64(GDT + 0x10, 0x00cf92000000ffffull);
-	put64(GDT + 0x18, 0x00cff2000000ffffull);
-	put64(GDT + 0x20, 0x00affa000000ffffull);
-	put64(GDT + 0x28, 0x0000890000000067ull | ((uint64_t)TSS << 16));
-	put64(TSS + 4, 0x1f000);
-	put64(PML4, PDPT | 7);
-	put64(PDPT, PD | 7);
-	put64(PD, 0x83);                /* 0-2 MiB: supervisor only */
-	put64(PD + 8, 0x200087);        /* 2-4 MiB: user */
-	for (int v = 0; v < 256; v++) {
-		/* Vectors with an error code pop it first; the others start
-		 * after that. */
-		bool err = v == 8 || (v >= 10 && v <= 14) || v == 17;
-		uint32_t h = HANDLER + (err ? 0 : 4);
-		put64(IDT + v * 16, (h & 0xffff) | (0x08ull << 16) | (0xeeull << 40) |
-		      ((uint64_t)(h >> 16) << 48));
-		put64(IDT + v * 16 + 8, 0);
-	}
 	static const uint8_t h[] = {
 		0x48, 0x83, 0xc4, 0x08,                                 /* add rsp, 8 (error code) */
 		0x48, 0xff, 0x04, 0x25, 0x00, 0xf0, 0x00, 0x00,         /* inc qword [COUNTER] */
@@ -138,7 +110,7 @@ static void make_program(struct program *p, int cpl)
 
 	memset(s, 0, sizeof(*s));
 	s->cr0 = CR0_PE | CR0_PG | CR0_WP | 0x10;
-	s->cr3 = PML4;
+	s->cr3 = LM_PML4;
 	s->cr4 = CR4_PAE;
 	s->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
 	s->gdt = (struct dtable){ GDT, 0x37 };
@@ -418,7 +390,7 @@ static void print_program(const struct program *p)
  * access patterns: such a run has no single right outcome. */
 static bool tables_changed(const uint8_t *ram)
 {
-	for (uint32_t a = PML4; a < PD + 0x1000; a += 8) {
+	for (uint32_t a = LM_PML4; a < PD + 0x1000; a += 8) {
 		uint64_t x, y;
 		memcpy(&x, ram + a, 8);
 		memcpy(&y, img + a, 8);

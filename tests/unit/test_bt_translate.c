@@ -1470,7 +1470,7 @@ static void test_lockstep(void)
 		e->code_rw[(hit - e->code_rx) + 1] ^= 1;     /* mov ecx, 0x12345679 */
 		bt_set(vm, "lockstep", NULL);
 		int status = run_bounded(vm, 5, "lockstep catch");
-		CHECK(status == RB_STATUS_ENGINE_ERROR && e->exits[VM_EXIT_INTERNAL_ERROR] == 1 &&
+		CHECK(status == RB_STATUS_ENGINE_ERROR && e->ex.count[VM_EXIT_INTERNAL_ERROR] == 1 &&
 		      strstr(vm->finish_reason, "lockstep") && strstr(vm->finish_reason, "differ"),
 		      "lockstep catch: a corrupted immediate ends the run with an internal error (%d: %s)",
 		      status, vm->finish_reason);

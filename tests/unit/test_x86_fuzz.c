@@ -10,14 +10,12 @@
 
 #include "engines/x86/cpu.h"
 #include "tests/check.h"
+#include "tests/unit/long_mode.h"
 
 #define RAM  (4u << 20)
-#define GDT  0x1000u
-#define IDT  0x2000u
-#define TSS  0x3000u
-#define PML4 0x4000u
-#define PDPT 0x5000u
-#define PD   0x6000u
+#define GDT  LM_GDT
+#define IDT  LM_IDT
+#define TSS  LM_TSS
 #define CODE 0x200000u          /* second 2 MiB page: user, writable */
 #define HANDLER 0x10000u        /* add rsp, 8; iretq */
 
@@ -25,37 +23,13 @@ static uint8_t *ram;
 static struct x86_cpu cpu;
 static uint64_t seed = 0x243f6a8885a308d3ull;
 
-static uint64_t rnd(void)
-{
-	seed ^= seed >> 12;
-	seed ^= seed << 25;
-	seed ^= seed >> 27;
-	return seed * 0x2545f4914f6cdd1dull;
-}
+static uint64_t rnd(void) { return lm_rnd(&seed); }
 
-static void put64(uint32_t a, uint64_t v) { memcpy(ram + a, &v, 8); }
 
 static void setup(int cpl)
 {
 	memset(ram, 0, 0x20000);
-	put64(GDT + 0x08, 0x00af9a000000ffffull);
-	put64(GDT + 0x10, 0x00cf92000000ffffull);
-	put64(GDT + 0x18, 0x00cff2000000ffffull);
-	put64(GDT + 0x20, 0x00affa000000ffffull);
-	put64(GDT + 0x28, 0x0000890000000067ull | ((uint64_t)TSS << 16));
-	put64(TSS + 4, 0x1f000);
-	put64(PML4, PDPT | 7);
-	put64(PDPT, PD | 7);
-	put64(PD, 0x83);                /* 0-2 MiB: supervisor only */
-	put64(PD + 8, 0x200087);        /* 2-4 MiB: user */
-	for (int v = 0; v < 256; v++) {
-		/* Vectors with an error code pop it first; the others start at
-		 * the IRETQ. */
-		bool err = v == 8 || (v >= 10 && v <= 14) || v == 17;
-		uint32_t h = HANDLER + (err ? 0 : 4);
-		put64(IDT + v * 16, (h & 0xffff) | (0x08ull << 16) | (0xeeull << 40) |
-		      ((uint64_t)(h >> 16) << 48));
-	}
+	lm_build_tables(ram, HANDLER);
 	/* HANDLER: add rsp, 8 (error code) ; iretq */
 	static const uint8_t h[] = { 0x48, 0x83, 0xc4, 0x08, 0x48, 0xcf };
 	memcpy(ram + HANDLER, h, sizeof(h));
@@ -66,7 +40,7 @@ static void setup(int cpl)
 	cpu.ram = ram;
 	cpu.ram_size = RAM;
 	cpu.cr0 = CR0_PE | CR0_PG | CR0_WP | 0x10;
-	cpu.cr3 = PML4;
+	cpu.cr3 = LM_PML4;
 	cpu.cr4 = CR4_PAE;
 	cpu.efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
 	cpu.gdt = (struct dtable){ GDT, 0x37 };
