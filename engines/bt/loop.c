@@ -192,15 +192,6 @@ struct bt_block *bt_find_block(struct engine *e)
 	return bt_translate(e, lin, pa, user);
 }
 
-static int leave(struct engine *e, struct vm_exit *exit)
-{
-	return x86_exits_leave(&e->cpu, &e->ex, exit);
-}
-
-static int leave_with(struct engine *e, struct vm_exit *exit, enum vm_exit_reason r)
-{
-	return x86_exits_leave_with(&e->cpu, &e->ex, exit, r);
-}
 
 /* One instruction by the interpreter: code outside 64-bit mode, an
  * instruction cut by the page end, the one after STI or MOV SS. */
@@ -333,41 +324,13 @@ static void run_blocks(struct engine *e)
 	}
 }
 
+static void run_blocks_hook(void *e) { run_blocks(e); }
+static void rearm_hook(void *e) { rearm_tick(e); }
+
 int bt_run(struct engine *e, struct vm_exit *exit)
 {
-	struct x86_cpu *cpu = &e->cpu;
-	struct vm *vm = e->vm;
+	static const struct x86_run_hooks hooks = { run_blocks_hook, rearm_hook, NULL };
 
-	/* Finish what the previous exit started. */
-	x86_exits_resume(cpu, &e->ex, exit);
 	ticking = e;
-
-	switch (setjmp(cpu->jb)) {
-	case 0:
-		break;
-	case X86_JMP_FAULT:
-		cpu->replay_n = cpu->replay_pos = 0;
-		cpu->pending = false;
-		x86_handle_fault(cpu);          /* may longjmp here again */
-		break;
-	default:                                /* X86_JMP_EXIT */
-		return leave(e, exit);
-	}
-	if (cpu->exit_ready)
-		return leave(e, exit);
-	for (;;) {
-		if (vm && vm->stop_requested)
-			return leave_with(e, exit, VM_EXIT_INTERRUPTED);
-		if (cpu->halted) {
-			rearm_tick(e);
-			if (!x86_check_irq(cpu))
-				return leave_with(e, exit, VM_EXIT_HLT);
-		}
-		run_blocks(e);
-		if (cpu->pending) {
-			cpu->pending = false;
-			if (cpu->exit_ready)
-				return leave(e, exit);
-		}
-	}
+	return x86_run(&e->cpu, &e->ex, exit, &hooks, e);
 }

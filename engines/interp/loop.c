@@ -32,15 +32,6 @@ static struct block *find_block(struct engine *e, struct x86_cpu *cpu)
 	return b ? b : bc_build(&e->bc, cpu, pa, p, avail, cpu->mode);
 }
 
-static int leave(struct engine *e, struct vm_exit *exit)
-{
-	return x86_exits_leave(&e->cpu, &e->ex, exit);
-}
-
-static int leave_with(struct engine *e, struct vm_exit *exit, enum vm_exit_reason r)
-{
-	return x86_exits_leave_with(&e->cpu, &e->ex, exit, r);
-}
 
 /* Run blocks until something needs the outer loop: an exit, a halt, an
  * invalidated block, the stop flag.  A separate function so that prev
@@ -109,40 +100,12 @@ static void run_blocks(struct engine *e)
 	}
 }
 
+static void run_blocks_hook(void *e) { run_blocks(e); }
+static void reap_hook(void *e) { bc_reap(&((struct engine *)e)->bc); }
+
 int interp_run(struct engine *e, struct vm_exit *exit)
 {
-	struct x86_cpu *cpu = &e->cpu;
-	struct vm *vm = e->vm;
+	static const struct x86_run_hooks hooks = { run_blocks_hook, NULL, reap_hook };
 
-	/* Finish what the previous exit started. */
-	x86_exits_resume(cpu, &e->ex, exit);
-
-	switch (setjmp(cpu->jb)) {
-	case 0:
-		break;
-	case X86_JMP_FAULT:
-		cpu->replay_n = cpu->replay_pos = 0;
-		cpu->pending = false;
-		x86_handle_fault(cpu);          /* may longjmp here again */
-		break;
-	default:                                /* X86_JMP_EXIT */
-		return leave(e, exit);
-	}
-	if (cpu->exit_ready)
-		return leave(e, exit);
-	for (;;) {
-		if (vm && vm->stop_requested)
-			return leave_with(e, exit, VM_EXIT_INTERRUPTED);
-		if (cpu->halted) {
-			if (!x86_check_irq(cpu))
-				return leave_with(e, exit, VM_EXIT_HLT);
-		}
-		run_blocks(e);
-		if (cpu->pending) {
-			cpu->pending = false;
-			bc_reap(&e->bc);
-			if (cpu->exit_ready)
-				return leave(e, exit);
-		}
-	}
+	return x86_run(&e->cpu, &e->ex, exit, &hooks, e);
 }

@@ -183,6 +183,16 @@ void x86_exits_resume(struct x86_cpu *cpu, struct x86_exits *x, const struct vm_
 int x86_exits_leave(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit);
 int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
 			 enum vm_exit_reason r);
+/* A software engine's run(): the engine's loop (run_blocks) runs guest
+ * code until it stops for a fault (delivered here, by the IDT), a halt,
+ * the stop request or an exit, which goes to the VM core. */
+struct x86_run_hooks {
+	void (*run_blocks)(void *ctx);          /* returns with cpu->pending, or to poll */
+	void (*before_halt_check)(void *ctx);   /* optional */
+	void (*after_pending)(void *ctx);       /* optional: at a safe boundary */
+};
+int x86_run(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
+	    const struct x86_run_hooks *h, void *ctx);
 
 /* ---- exceptions (except.c) ---- */
 _Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err);

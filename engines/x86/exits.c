@@ -1,8 +1,11 @@
 /* The run() side of the exit contract (engines/engine.h) for the software
- * engines: hand an exit to the VM core, and at the next run() take what
- * it filled in (the data of an IN, a hypercall's result). */
+ * engines: hand an exit to the VM core, at the next run() take what it
+ * filled in (the data of an IN, a hypercall's result), and the outer loop
+ * around the engine's own: faults, halts, the stop request. */
+#include <setjmp.h>
 #include <string.h>
 
+#include "engines/core/vm.h"
 #include "engines/x86/cpu.h"
 
 void x86_exits_init(struct x86_exits *x)
@@ -48,4 +51,43 @@ int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exi
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	cpu->exit.reason = r;
 	return x86_exits_leave(cpu, x, exit);
+}
+
+int x86_run(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
+	    const struct x86_run_hooks *h, void *ctx)
+{
+	struct vm *vm = cpu->vm;
+
+	x86_exits_resume(cpu, x, exit);
+	switch (setjmp(cpu->jb)) {
+	case 0:
+		break;
+	case X86_JMP_FAULT:
+		cpu->replay_n = cpu->replay_pos = 0;
+		cpu->pending = false;
+		x86_handle_fault(cpu);          /* may longjmp here again */
+		break;
+	default:                                /* X86_JMP_EXIT */
+		return x86_exits_leave(cpu, x, exit);
+	}
+	if (cpu->exit_ready)
+		return x86_exits_leave(cpu, x, exit);
+	for (;;) {
+		if (vm && vm->stop_requested)
+			return x86_exits_leave_with(cpu, x, exit, VM_EXIT_INTERRUPTED);
+		if (cpu->halted) {
+			if (h->before_halt_check)
+				h->before_halt_check(ctx);
+			if (!x86_check_irq(cpu))
+				return x86_exits_leave_with(cpu, x, exit, VM_EXIT_HLT);
+		}
+		h->run_blocks(ctx);
+		if (cpu->pending) {
+			cpu->pending = false;
+			if (h->after_pending)
+				h->after_pending(ctx);
+			if (cpu->exit_ready)
+				return x86_exits_leave(cpu, x, exit);
+		}
+	}
 }
