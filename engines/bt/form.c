@@ -7,6 +7,8 @@
 
 #include "engines/x86/cpu.h"
 
+int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
+
 /* Does the opcode take a ModRM byte?  One-byte map, then 0F map; only
  * consulted for the instructions the translator rewrites. */
 static bool modrm_1byte(uint8_t op)
@@ -328,7 +330,9 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 		f->flags_read = cc_reads(in->cc);
 	f->sensitive = sensitive(in);
 	f->cls = TC_HELPER;
-	if (f->sensitive || !in->fn || in->len == 0 || in->mode != 64)
+	/* What the decoder already knows raises #UD (a misplaced LOCK, UD2)
+	 * is the shared handler's to raise. */
+	if (f->sensitive || !in->fn || in->fn == x86_op_ud || in->len == 0 || in->mode != 64)
 		return;
 	for (unsigned k = 0; k < in->nops; k++) {
 		f->regs |= op_regs(&in->op[k]);

@@ -287,7 +287,12 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 	if (h >= 0) {
 		em_u8(&t->em, (uint8_t)((reg << 3) | (unsigned)h));
 	} else {
-		if (r >= 0 && (((rex & 1) << 3) | rm) == R_RSP)
+		/* Without a REX an 8-bit rm of 4 is AH (movzx esp, ah), not SPL. */
+		bool rm_ah = false;
+		for (unsigned k = 0; k < in->nops; k++)
+			if (in->op[k].kind == OP_REG && in->op[k].hi8 && in->op[k].reg + 4u == rm)
+				rm_ah = true;
+		if (r >= 0 && !rm_ah && (((rex & 1) << 3) | rm) == R_RSP)
 			rm = (unsigned)r;
 		em_u8(&t->em, (uint8_t)(0xc0 | (reg << 3) | rm));
 	}

@@ -125,6 +125,7 @@ static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, st
 {
 	unsigned i = 0;
 	bool p66 = false, lock = false, rexw = false;
+	uint8_t rep = 0;
 
 	for (; i < len; i++) {
 		uint8_t c = b[i];
@@ -132,7 +133,9 @@ static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, st
 			p66 = true;
 		else if (c == 0xf0)
 			lock = true;
-		else if (!(c == 0x67 || c == 0xf2 || c == 0xf3 || c == 0x26 || c == 0x2e ||
+		else if (c == 0xf2 || c == 0xf3)
+			rep = c;        /* the last one counts */
+		else if (!(c == 0x67 || c == 0x26 || c == 0x2e ||
 			   c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65 ||
 			   (mode == 64 && (c & 0xf0) == 0x40)))
 			break;
@@ -141,6 +144,11 @@ static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, st
 		rexw = true;
 	if (lock)
 		in->flags |= IF_LOCK;
+	/* F3 0F BC/BD is TZCNT/LZCNT only where Capstone saw the F3; with the
+	 * F3 elsewhere it is BSF/BSR plus a REP the translator must not copy
+	 * (the guest's CPUID has no LZCNT/BMI1, the host may). */
+	if (rep && !in->rep)
+		in->rep = rep;
 	/* Near branches keep their size (a 16-bit one is not ours). */
 	if (mode == 16 || rexw || !p66 || (flags & IF_BLOCK_END))
 		return;
@@ -155,6 +163,22 @@ static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, st
 		in->id = X86_INS_CBW;
 	else if (in->id == X86_INS_CDQ)
 		in->id = X86_INS_CWD;
+}
+
+/* LOCK is allowed only on these, with a memory destination; else #UD. */
+static bool lock_ok(const struct x86_inst *in)
+{
+	switch (in->id) {
+	case X86_INS_ADD: case X86_INS_ADC: case X86_INS_AND: case X86_INS_BTC:
+	case X86_INS_BTR: case X86_INS_BTS: case X86_INS_CMPXCHG: case X86_INS_CMPXCHG8B:
+	case X86_INS_CMPXCHG16B: case X86_INS_DEC: case X86_INS_INC: case X86_INS_NEG:
+	case X86_INS_NOT: case X86_INS_OR: case X86_INS_SBB: case X86_INS_SUB:
+	case X86_INS_XOR: case X86_INS_XADD:
+		return in->nops >= 1 && in->op[0].kind == OP_MEM;
+	case X86_INS_XCHG:
+		return in->nops == 2 && (in->op[0].kind == OP_MEM || in->op[1].kind == OP_MEM);
+	}
+	return false;
 }
 
 extern int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
@@ -223,6 +247,10 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 		if (in->op[1].size > in->op[0].size)
 			in->op[1].size = in->op[0].size;
 	}
+	/* PUSH imm32 with 0x66 and REX.W: Capstone zero-extends it. */
+	if (mode == 64 && in->id == X86_INS_PUSH && x->opcode[0] == 0x68 && (x->rex & 8) &&
+	    in->nops == 1 && in->op[0].kind == OP_IMM)
+		in->op[0].disp = (int32_t)in->op[0].disp;
 	/* TEST's F7 /1 alias: Capstone reports a 32-bit immediate unextended. */
 	if (in->nops == 2 && in->op[1].kind == OP_IMM && in->op[1].size == 4 && in->opsize == 8) {
 		in->op[1].disp = (int32_t)in->op[1].disp;
@@ -240,6 +268,10 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 			in->fn = fast;
 	}
 	in->flags = (uint8_t)((in->flags & ~IF_BLOCK_END) | flags | (fn ? 0 : IF_BLOCK_END));
+	if ((in->flags & IF_LOCK) && fn && !lock_ok(in)) {
+		in->fn = x86_op_ud;
+		in->flags |= IF_BLOCK_END;
+	}
 	return in->len;
 }
 
