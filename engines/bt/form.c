@@ -302,7 +302,7 @@ static int control_class(const struct x86_inst *in, const struct bt_form *f)
 			return TC_HELPER;
 		if (o->kind == OP_IMM || (o->kind == OP_REG && o->reg != R_RSP))
 			return TC_PUSH;
-		return TC_HELPER;
+		return o->kind == OP_MEM && o->size == 8 ? TC_PUSH_MEM : TC_HELPER;
 	case X86_INS_POP:
 		return !p66 && in->nops == 1 && o->kind == OP_REG && o->reg != R_RSP ? TC_POP : TC_HELPER;
 	case X86_INS_LEAVE:

@@ -21,6 +21,7 @@ enum bt_class {
 	TC_JMP, TC_JCC, TC_CALL, TC_RET,
 	TC_JMP_IND, TC_CALL_IND,
 	TC_DF,          /* CLD/STD: DF in cpu.rflags (the host's DF stays 0 for C) */
+	TC_PUSH_MEM,    /* PUSH qword [mem]: a load and a push, each through the probe */
 };
 
 /* Flags liveness in two parts: CF, which INC/DEC keep, and the others. */

@@ -15,7 +15,7 @@ static const char *const class_names[] = {
 	[TC_LEAVE] = "leave via the TLB", [TC_JMP] = "chained jump", [TC_JCC] = "chained branch",
 	[TC_CALL] = "push + chained jump", [TC_RET] = "pop + jump cache",
 	[TC_JMP_IND] = "jump cache", [TC_CALL_IND] = "push + jump cache",
-	[TC_DF] = "DF in the CPU state",
+	[TC_DF] = "DF in the CPU state", [TC_PUSH_MEM] = "load and push via the TLB",
 };
 
 static void host_range(csh cs, const uint8_t *p, size_t n, FILE *out)

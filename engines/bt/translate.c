@@ -403,6 +403,34 @@ static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg
 	return true;
 }
 
+/* PUSH qword [mem]: the value through one probe into a stand-in register,
+ * then the push through another; a miss at either emulates the whole
+ * instruction (nothing is committed before the last store). */
+static void emit_push_mem(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	struct scratch s;
+
+	if (!take_scratch(t->f[i].regs, t->live[i], true, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	emit_ea(t, i, &in->op[0], s.a, true);
+	uint8_t *j1 = emit_probe(t, s.a, s.e, s.h, 8, false);
+	em_load(&t->em, s.r, hm_base(s.h, 0));
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
+	uint8_t *j2 = emit_probe(t, s.a, s.e, s.h, 8, true);
+	em_store(&t->em, hm_base(s.h, 0), s.r);
+	em_store(&t->em, home(t, R_RSP), s.a);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	add_slow(t, j1, i, &s, true);
+	add_slow(t, j2, i, &s, true);
+}
+
 /* How many PUSHes (or POPs) from i on form one run: one probe covers
  * them all.  Consecutive by construction: they are adjacent in the block. */
 static unsigned run_length(const struct tr *t, unsigned i, int cls)
@@ -835,6 +863,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_COPY: em_bytes(&t->em, in->bytes, in->len); break;
 		case TC_DROP: break;
 		case TC_DF: emit_df(t, i); break;
+		case TC_PUSH_MEM: emit_push_mem(t, i); break;
 		case TC_MEM: emit_mem(t, i); break;
 		case TC_LEA: emit_lea(t, i); break;
 		case TC_RSP: emit_rsp(t, i); break;

@@ -150,6 +150,9 @@ struct regression {
 static const struct regression regressions[] = {
 	{ "LOCK behind F2 is #UD, never copied", { 0xf0, 0xf2, 0xb2, 0x99 }, 4, 0, { -1, -1 }, { 0 }, 0 },
 	{ "LOCK REP PUSH is #UD, not a translated push", { 0xf0, 0xf3, 0x51 }, 3, 0, { -1, -1 }, { 0 }, 0 },
+	{ "PUSH [RSP+8], PUSH [RIP+d] through two probes", { 0xff, 0x74, 0x24, 0x08, 0xff, 0x35, 0x00, 0x01, 0x00, 0x00 },
+	  10, 3, { -1, -1 }, { 0 }, 0 },
+	{ "PUSH [unmapped] faults with nothing pushed", { 0xff, 0x36 }, 2, 0, { R_RSI, -1 }, { 0x10000000 }, 0x8d7 },
 	{ "REX before LOCK: still locked", { 0x42, 0xf0, 0xf2, 0xbe, 0x7c, 0x4e, 0x3d, 0xe7 }, 8, 3,
 	  { -1, -1 }, { 0 }, 0 },
 	{ "a fault frame after a probe holds the guest's flags", { 0x56, 0xeb, 0x00, 0x56, 0x38, 0x16 }, 6, 0,
