@@ -78,6 +78,7 @@ struct bt_ctx {
 	uint64_t jt;                    /* host address of an indirect jump */
 	uint64_t target;                /* host address enter() jumps to */
 	uint64_t jc_epoch;              /* current jump-cache epoch */
+	uint64_t fill_lin, fill_arg, fill_ok;   /* fill_stub: address, size | write << 16, result */
 	volatile uint8_t exit_req;      /* leave at the next block entry */
 };
 
@@ -95,7 +96,7 @@ _Static_assert(sizeof(struct bt_jc_entry) == 1u << BT_JC_SHIFT, "jump-cache entr
 struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
-	uint64_t entries, polls, helper_jumps;
+	uint64_t entries, polls, helper_jumps, fills;
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 
@@ -115,6 +116,7 @@ struct engine {
 	void (*enter)(void);
 	uint8_t *exit_stub;             /* sync state out, back to the dispatcher */
 	uint8_t *helper_stub;           /* sync out, call bt_helper, sync in */
+	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */
 	uint8_t *arena;
@@ -176,6 +178,8 @@ int bt_run(struct engine *e, struct vm_exit *exit);
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
 int bt_helper(struct engine *e);
+/* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
+int bt_tlb_fill(struct engine *e);
 /* The block at the current RIP, translated if needed (may raise #PF).
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);

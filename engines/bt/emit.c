@@ -138,6 +138,18 @@ void em_push_mem(struct emit *e, struct hmem m) { em_op_mem(e, 0, false, 0xff, 1
 void em_pop_mem(struct emit *e, struct hmem m) { em_op_mem(e, 0, false, 0x8f, 1, 0, m); }
 void em_jmp_mem(struct emit *e, struct hmem m) { em_op_mem(e, 0, false, 0xff, 1, 4, m); }
 
+void em_push_reg(struct emit *e, int reg)
+{
+	em_rex(e, false, 0, 0, reg);
+	em_u8(e, (uint8_t)(0x50 | (reg & 7)));
+}
+
+void em_pop_reg(struct emit *e, int reg)
+{
+	em_rex(e, false, 0, 0, reg);
+	em_u8(e, (uint8_t)(0x58 | (reg & 7)));
+}
+
 void em_flags_to_ax(struct emit *e)
 {
 	static const uint8_t c[] = { 0x9f, 0x0f, 0x90, 0xc0 };   /* lahf; seto al */

@@ -63,6 +63,8 @@ void em_imul_imm(struct emit *e, int reg, int32_t v);
 void em_add_mem_imm(struct emit *e, struct hmem m, int32_t v);    /* add qword m, simm32 */
 void em_cmp_byte_mem0(struct emit *e, struct hmem m);             /* cmp byte m, 0 */
 void em_push_mem(struct emit *e, struct hmem m);
+void em_push_reg(struct emit *e, int reg);
+void em_pop_reg(struct emit *e, int reg);
 void em_pop_mem(struct emit *e, struct hmem m);
 void em_jmp_mem(struct emit *e, struct hmem m);
 /* Flags of the guest into AX and back (LAHF/SETO, ADD/SAHF). */

@@ -157,6 +157,15 @@ int bt_helper(struct engine *e)
 	return BT_HELPER_CONTINUE;
 }
 
+int bt_tlb_fill(struct engine *e)
+{
+	uint64_t arg = e->ctx.fill_arg;
+
+	e->c.fills++;
+	return x86_tlb_fill_quiet(&e->cpu, e->ctx.fill_lin, (unsigned)(arg & 0xffff),
+				  (arg >> 16) ? ACC_W : ACC_R);
+}
+
 struct bt_block *bt_find_block(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;

@@ -87,6 +87,21 @@ int bt_emit_stubs(struct engine *e)
 	load_gprs(&em, e);
 	em_jmp_mem(&em, hm_abs(&e->ctx.jt));
 
+	/* fill_stub: every register kept (it is called from the middle of a
+	 * translated instruction); flags are the caller's to have saved. */
+	static const int8_t kept[] = { H_RAX, H_RCX, H_RDX, H_RSI, H_RDI, H_R8, H_R9, H_R10, H_R11, H_RBP };
+	e->fill_stub = em_rx(&em);
+	for (unsigned k = 0; k < sizeof(kept); k++)
+		em_push_reg(&em, kept[k]);
+	em_mov_rr(&em, H_RBP, H_RSP);
+	em_and_imm(&em, H_RSP, -16);
+	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
+	em_call_abs(&em, (const void *)bt_tlb_fill);
+	em_store(&em, hm_abs(&e->ctx.fill_ok), H_RAX);
+	em_mov_rr(&em, H_RSP, H_RBP);
+	for (unsigned k = sizeof(kept); k-- > 0;)
+		em_pop_reg(&em, kept[k]);
+	em_u8(&em, 0xc3);                                       /* ret */
 	if (em.full)
 		return -1;
 	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;

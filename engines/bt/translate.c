@@ -32,7 +32,17 @@ enum { FS_NONE, FS_AX, FS_STACK };
 
 /* An out-of-line path: restore what the main path saved, call the helper
  * for the instruction, continue at resume. */
+/* Where a probe starts and what it checks: a miss retries it after a
+ * refill (fill_stub) before anything slower. */
+struct probe_info {
+	uint8_t *rx;
+	int a;
+	unsigned size;
+	bool write;
+};
+
 struct slow_path {
+	struct probe_info probe;
 	uint8_t *jpos;
 	struct bt_site *site;
 	uint8_t *resume;                /* RX; NULL: the block's next chain exit */
@@ -61,6 +71,7 @@ struct tr {
 	uint64_t rip[BT_MAX_INSNS];
 	uint8_t live[BT_MAX_INSNS + 1]; /* flags (FL_*) live before instruction i */
 	struct slow_path slow[SLOW_MAX];
+	struct probe_info probe;        /* the last probe emitted */
 	unsigned nslow;
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
@@ -219,6 +230,7 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 								 : offsetof(struct x86_tlb_entry, tag_r));
 	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
 
+	t->probe = (struct probe_info){ em_rx(em), a, size, write };
 	em_mov_rr(em, ent, a);
 	em_shr_imm(em, ent, 12);
 	em_and_imm(em, ent, TLB_SIZE - 1);
@@ -241,7 +253,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		t->overflow = true;
 		return;
 	}
-	t->slow[t->nslow++] = (struct slow_path){ jpos, new_site(t, i, SITE_SLOW),
+	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
 		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1 };
 }
 
@@ -419,6 +431,7 @@ static void emit_push_mem(struct tr *t, unsigned i)
 	flags_save(t, s.fsave);
 	emit_ea(t, i, &in->op[0], s.a, true);
 	uint8_t *j1 = emit_probe(t, s.a, s.e, s.h, 8, false);
+	struct probe_info p1 = t->probe;
 	em_load(&t->em, s.r, hm_base(s.h, 0));
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
@@ -427,8 +440,9 @@ static void emit_push_mem(struct tr *t, unsigned i)
 	em_store(&t->em, home(t, R_RSP), s.a);
 	flags_hit(t, &s);
 	reload(t, s.saved);
-	add_slow(t, j1, i, &s, true);
 	add_slow(t, j2, i, &s, true);
+	t->probe = p1;
+	add_slow(t, j1, i, &s, true);
 }
 
 /* How many PUSHes (or POPs) from i on form one run: one probe covers
@@ -769,6 +783,14 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 	for (unsigned k = 0; k < t->nslow; k++) {
 		struct slow_path *p = &t->slow[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
+		/* First a refill: the flags are saved, the address is in its
+		 * register; if the access hits now, the probe runs again. */
+		em_store(&t->em, ctxf(&t->e->ctx.fill_lin), p->probe.a);
+		em_store_imm32(&t->em, ctxf(&t->e->ctx.fill_arg),
+			       (int32_t)(p->probe.size | (p->probe.write ? 1u << 16 : 0)));
+		em_call(&t->em, t->e->fill_stub);
+		em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
+		em_jcc(&t->em, 5, p->probe.rx);                 /* jne: probe again */
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
 		/* A fused run goes one instruction at a time: precise faults. */

@@ -215,6 +215,11 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global);
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin);
 /* Translate; on failure raise #PF.  Returns the physical address. */
 uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user);
+/* The translator's refill: walk for [lin, lin+size) at the current
+ * privilege with no side effect but the TLB entry and A/D bits; true if
+ * the access now hits the TLB (false: a fault, MMIO, a code page written,
+ * a page crossing — the instruction then goes to its handler). */
+bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc);
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
 /* Supervisor-implicit accesses (descriptor tables, TSS, IDT). */

@@ -143,8 +143,10 @@ _Noreturn static void page_fault(struct x86_cpu *cpu, uint64_t lin, uint32_t err
 
 /* Walk the 4-level tables for lin; check acc for a user or supervisor
  * access; set A/D.  Fills *e (tags for what is allowed without a walk). */
+#define WALK_FAILED (~0ull)
+
 static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
-		     struct x86_tlb_entry *e)
+		     struct x86_tlb_entry *e, bool quiet)
 {
 	uint64_t table = cpu->cr3 & PTE_ADDR, pte = 0, ptes[4], pte_pa[4];
 	bool w_ok = true, u_ok = true, x_ok = true, nxe = cpu->efer & EFER_NXE;
@@ -156,10 +158,16 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 	for (level = 4; level >= 1; level--, shift -= 9) {
 		uint64_t a = table + ((lin >> shift) & 511) * 8;
 		pte = phys_read8(cpu, a);
-		if (!(pte & PTE_P))
+		if (!(pte & PTE_P)) {
+			if (quiet)
+				return WALK_FAILED;
 			page_fault(cpu, lin, ferr);
-		if (((pte & PTE_XD) && !nxe) || (level == 4 && (pte & PTE_PS)))
+		}
+		if (((pte & PTE_XD) && !nxe) || (level == 4 && (pte & PTE_PS))) {
+			if (quiet)
+				return WALK_FAILED;
 			page_fault(cpu, lin, ferr | 1 | 8);
+		}
 		w_ok = w_ok && (pte & PTE_W);
 		u_ok = u_ok && (pte & PTE_U);
 		x_ok = x_ok && !(nxe && (pte & PTE_XD));
@@ -181,8 +189,11 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 		ok = false;
 	if (acc == ACC_X && !x_ok)
 		ok = false;
-	if (!ok)
+	if (!ok) {
+		if (quiet)
+			return WALK_FAILED;
 		page_fault(cpu, lin, ferr | 1);
+	}
 
 	for (int i = 0; i < n; i++) {
 		uint64_t v = ptes[i] | PTE_A;
@@ -235,8 +246,29 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		x86_exit_now(cpu);
 	}
 	cpu->cnt.tlb_misses++;
-	pa = walk(cpu, lin, acc, user, e);
+	pa = walk(cpu, lin, acc, user, e, false);
 	return pa;
+}
+
+bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc)
+{
+	bool user = cpu->cpl == 3;
+	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+	uint64_t page = lin & ~0xfffull;
+
+	if ((lin & 0xfff) + size > 0x1000)
+		return false;
+	if (!cpu->paging) {
+		x86_translate(cpu, lin, acc, user);     /* raises nothing without paging */
+	} else {
+		if (!cpu->lma || !(cpu->cr4 & CR4_PAE) || !canonical(lin))
+			return false;
+		tlb_note_used(cpu, user, e);
+		cpu->cnt.tlb_misses++;
+		if (walk(cpu, lin, acc, user, e, true) == WALK_FAILED)
+			return false;
+	}
+	return (acc == ACC_W ? e->tag_w : e->tag_r) == page;
 }
 
 /* ---- physical access, RAM or MMIO ---- */
