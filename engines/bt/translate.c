@@ -164,6 +164,18 @@ static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *
 	return true;
 }
 
+/* Flags the hit path must give back after instructions i..i+k-1: what
+ * they read themselves, and what is live after them (later faults
+ * included).  Their own faults need only the miss path's saved copy. */
+static bool hit_live(const struct tr *t, unsigned i, unsigned k)
+{
+	uint8_t live = t->live[i + k];
+
+	for (unsigned m = i + k; m-- > i;)
+		live = (uint8_t)(t->f[m].flags_read | (live & ~t->f[m].flags_kill));
+	return live != 0;
+}
+
 /* After a probe hit: the flags back where live, else only the host stack
  * evened (AX is reloaded with the other scratches). */
 static void flags_hit(struct tr *t, const struct scratch *s)
@@ -331,7 +343,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	for (unsigned k = 0; k < in->nops; k++)
 		if (in->op[k].kind == OP_REG && in->op[k].reg == R_RSP && !in->op[k].hi8)
 			rsp = true;
-	if (!take_scratch(f->regs, t->live[i], rsp, &s)) {
+	if (!take_scratch(f->regs, hit_live(t, i, 1), rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -392,7 +404,7 @@ static void emit_rsp(struct tr *t, unsigned i)
 static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg, bool imm,
 			    int64_t v)
 {
-	if (!take_scratch(t->f[i].regs, t->live[i], false, s))
+	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), false, s))
 		return false;
 	spill(t, s->saved);
 	flags_save(t, s->fsave);
@@ -423,7 +435,7 @@ static void emit_push_mem(struct tr *t, unsigned i)
 	const struct x86_inst *in = &t->in[i];
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, t->live[i], true, &s)) {
+	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), true, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -462,7 +474,7 @@ static unsigned run_length(const struct tr *t, unsigned i, int cls)
 static uint8_t *stack_run_begin(struct tr *t, unsigned i, struct scratch *s, int32_t delta,
 				unsigned bytes, bool write)
 {
-	if (!take_scratch(0, t->live[i], false, s))
+	if (!take_scratch(0, hit_live(t, i, bytes / 8), false, s))
 		return NULL;
 	spill(t, s->saved);
 	flags_save(t, s->fsave);
@@ -545,7 +557,7 @@ static void emit_pop(struct tr *t, unsigned i, bool leave)
 	int reg = leave ? H_RBP : t->in[i].op[0].reg;
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << reg), t->live[i], false, &s)) {
+	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << reg), hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
