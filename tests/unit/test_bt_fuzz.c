@@ -30,6 +30,7 @@
 extern const struct engine_ops interp_engine_ops;
 
 #define PROGRAMS 4000
+#define STRUCTURED 2000         /* then whole instructions (bt_fuzz_gen.h) */
 #define MAX_RUNS 1000           /* run() calls (exits) per program and engine */
 #define TIME_LIMIT_MS 50        /* per run: most random programs stop in microseconds */
 #define RETRY_LIMIT_MS 1000     /* a run only one engine did not finish, once more */
@@ -59,6 +60,10 @@ struct program {
 	unsigned len;
 	int cpl;
 };
+
+#include "tests/unit/bt_fuzz_gen.h"
+
+static bool structured;         /* generate whole instructions, addresses at page edges */
 
 static void make_program(struct program *p, int cpl)
 {
@@ -100,6 +105,8 @@ static void make_program(struct program *p, int cpl)
 			p->code[i] = (uint8_t)rnd();
 		while ((p->code[i] >= 0xd8 && p->code[i] <= 0xdf) || p->code[i] == 0xc4 || p->code[i] == 0xc5);
 	}
+	if (structured)
+		gen_structured(p);
 	/* No RDTSC (0f 31) or RDTSCP (0f 01 f9): the two runs would read
 	 * different times. */
 	for (unsigned i = 0; i + 1 < p->len; i++)
@@ -130,6 +137,23 @@ static void make_program(struct program *p, int cpl)
 		}
 	}
 	s->gpr[R_RSP] = CODE + 0x1f000;
+	if (structured) {
+		/* Registers, RSP and FS/GS bases at page edges. */
+		for (int r = 0; r < 16; r++)
+			if (rnd() % 2)
+				s->gpr[r] = pick_addr();
+		switch (rnd() % 6) {
+		case 0: s->gpr[R_RSP] = CODE + 0x1000 + (rnd() % 64) - 32; break;
+		case 1: s->gpr[R_RSP] = CODE + (rnd() % 64); break;
+		case 2: s->gpr[R_RSP] = CODE + 0x1000 * (1 + rnd() % 30) + (rnd() % 16) * 8; break;
+		default: break;
+		}
+		if (rnd() % 2)
+			s->seg[S_FS].base = rnd() % 2 ? pick_addr() : (rnd() % 3 == 0 ? rnd() : pick_addr() - CODE);
+		if (rnd() % 2)
+			s->seg[S_GS].base = rnd() % 2 ? pick_addr() : rnd() & 0xffffffff;
+		s->kernel_gs_base = pick_addr();
+	}
 	s->rip = CODE;
 	s->rflags = 2 | (rnd() & (F_ARITH | F_DF)) | (rnd() % 4 == 0 ? F_IF : 0);
 }
@@ -500,9 +524,10 @@ int main(int argc, char **argv)
 	struct vm *vi, *vb;
 	char err[200];
 	int only = argc > 1 ? atoi(argv[1]) : -1;
-	unsigned runs[2] = { 0 }, agree[2] = { 0 }, ends[2][END_OTHER + 1] = { { 0 } };
+	/* Classes: random bytes at CPL 0 and 3, whole instructions at CPL 0 and 3. */
+	unsigned runs[4] = { 0 }, agree[4] = { 0 }, ends[4][END_OTHER + 1] = { { 0 } };
 	unsigned shown = 0, retried = 0, unchecked = 0, insns_bad = 0, insns_first = 0;
-	unsigned crashes[2] = { 0 }, crash_first = 0;
+	unsigned crashes[4] = { 0 }, crash_first = 0;
 	uint64_t insns = 0, bt[4] = { 0 };
 	struct timespec t0, t1;
 
@@ -538,12 +563,13 @@ int main(int argc, char **argv)
 		      regressions[r].name, end_names[oi.end], (unsigned long long)oi.insns, end_names[ob.end],
 		      (unsigned long long)ob.insns, what);
 	}
-	for (int t = 0; t < PROGRAMS; t++) {
+	for (int t = 0; t < PROGRAMS + STRUCTURED; t++) {
 		struct outcome oi, ob;
 		char what[1024];
-		int k = t % 2;          /* 0: CPL 0, 1: CPL 3 */
+		int k = t % 2 + (t >= PROGRAMS ? 2 : 0);
 
-		make_program(&prog, k ? 3 : 0);
+		structured = t >= PROGRAMS;
+		make_program(&prog, k % 2 ? 3 : 0);
 		if (only >= 0 && t != only)
 			continue;       /* generated all the same: the RNG stays in step */
 		runs[k]++;
@@ -588,14 +614,16 @@ int main(int argc, char **argv)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	for (int k = 0; k < 2; k++)
-		CHECK(agree[k] + crashes[k] == runs[k] && (only >= 0 || runs[k] == PROGRAMS / 2),
-		      "CPL %d: bt and interp end alike in %u of %u random programs (bt: %u hlt, %u shutdown, %u internal error, %u exit budget, %u out of time, %u host SIGILL, %u other)",
-		      k ? 3 : 0, agree[k], runs[k], ends[k][END_HLT], ends[k][END_SHUTDOWN], ends[k][END_ERROR],
+	for (int k = 0; k < 4; k++)
+		CHECK(agree[k] + crashes[k] == runs[k] &&
+		      (only >= 0 || runs[k] == (k < 2 ? PROGRAMS : STRUCTURED) / 2),
+		      "CPL %d: bt and interp end alike in %u of %u %s (bt: %u hlt, %u shutdown, %u internal error, %u exit budget, %u out of time, %u host SIGILL, %u other)",
+		      k % 2 ? 3 : 0, agree[k], runs[k], k < 2 ? "random programs" : "programs of whole instructions",
+		      ends[k][END_HLT], ends[k][END_SHUTDOWN], ends[k][END_ERROR],
 		      ends[k][END_BUDGET], ends[k][END_TIMEOUT], ends[k][END_CRASH], ends[k][END_OTHER]);
-	if (crashes[0] + crashes[1])
+	if (crashes[0] + crashes[1] + crashes[2] + crashes[3])
 		CHECK(0, "the host survives every program: %u died of SIGILL, the first program %u",
-		      crashes[0] + crashes[1], crash_first);
+		      crashes[0] + crashes[1] + crashes[2] + crashes[3], crash_first);
 	else
 		CHECK(1, "the host survives every program");
 	if (insns_bad)

@@ -1,0 +1,167 @@
+/* The fuzz test's second generator (tests/unit/test_bt_fuzz.c): whole
+ * instructions rather than random bytes, weighted toward what translators
+ * get wrong — memory operands with every ModRM/SIB form and addresses at
+ * page edges, PUSH/POP runs, CALL/RET/LEAVE, indirect jumps, prefix
+ * combinations with REX, FS/GS bases set by WRMSR, SWAPGS.  gen_mode 2
+ * makes most instructions stack operations, 3 favours register forms and
+ * RSP/AH encodings.  Included once, after rnd(), CODE and CODE_MAX. */
+#ifndef RINGBENCH_TEST_BT_FUZZ_GEN_H
+#define RINGBENCH_TEST_BT_FUZZ_GEN_H
+
+static int gen_mode = 1;
+
+static uint64_t pick_addr(void)
+{
+	static const uint64_t edges[] = { 0x200000, 0x201000, 0x202000, 0x400000, 0x21f000, 0x200100,
+					  0x1ff000, 0x210000, 0x3ff000, 0x100000 };
+	uint64_t e = edges[rnd() % (sizeof(edges) / sizeof(edges[0]))];
+	return e + (rnd() % 33) - 16;
+}
+
+static unsigned gen_modrm(uint8_t *c, unsigned n, int regfield, bool memonly)
+{
+	unsigned mod = memonly ? (unsigned)(rnd() % 3) : (rnd() % 4 == 0 ? 3 : (unsigned)(rnd() % 3));
+	unsigned reg = regfield >= 0 ? (unsigned)regfield : (unsigned)(rnd() % 8);
+	unsigned rm = (unsigned)(rnd() % 8);
+	if (rnd() % 3 == 0 && mod != 3) rm = 4;
+	if (gen_mode == 3) {
+		if (!memonly && rnd() % 2) mod = 3;
+		if (rnd() % 3 == 0) rm = 4;
+		if (regfield < 0 && rnd() % 3 == 0) reg = 4;
+	}
+	c[n++] = (uint8_t)((mod << 6) | (reg << 3) | rm);
+	if (mod != 3 && rm == 4) {
+		unsigned sib = (unsigned)rnd() & 0xff;
+		if (rnd() % 3 == 0) sib = (sib & 0xc0) | (4 << 3) | (sib & 7);   /* no index */
+		c[n++] = (uint8_t)sib;
+		if (mod == 0 && (sib & 7) == 5) {
+			uint32_t d = (uint32_t)pick_addr();
+			memcpy(c + n, &d, 4); n += 4;
+		}
+	}
+	if (mod == 1) {
+		c[n++] = (uint8_t)((rnd() % 2) ? (rnd() % 33) - 16 : rnd());
+	} else if (mod == 2 || (mod == 0 && rm == 5)) {
+		int32_t d = (int32_t)((rnd() % 2) ? (int64_t)(rnd() % 8193) - 4096 : (int64_t)pick_addr());
+		if (mod == 0) d = (int32_t)(rnd() % 2 ? 0x1000 - 0x20 + rnd() % 64 : (rnd() % 0x2000) - 0x1000);
+		memcpy(c + n, &d, 4); n += 4;
+	}
+	return n;
+}
+
+static unsigned gen_insn(uint8_t *c)
+{
+	unsigned n = 0;
+	static const uint8_t seg[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x64, 0x65 };
+	int k = (int)(rnd() % 40);
+	/* stack ops without prefixes sometimes */
+	if (k < (gen_mode == 2 ? 26 : 8)) {
+		switch (rnd() % 12) {
+		case 0: case 1: c[n++] = (uint8_t)(0x50 + rnd() % 8); if (rnd() % 4 == 0) { c[0] = (uint8_t)(0x41 + (rnd() % 2) * 7); c[1] = (uint8_t)(0x50 + rnd() % 8); n = 2; } break;
+		case 2: case 3: c[n++] = (uint8_t)(0x58 + rnd() % 8); if (rnd() % 4 == 0) { c[0] = 0x41; c[1] = (uint8_t)(0x58 + rnd() % 8); n = 2; } break;
+		case 4: c[n++] = 0x6a; c[n++] = (uint8_t)rnd(); break;
+		case 5: c[n++] = 0x68; for (int i = 0; i < 4; i++) c[n++] = (uint8_t)rnd(); break;
+		case 6: c[n++] = 0xe8; c[n++] = (uint8_t)(rnd() % 24); c[n++] = 0; c[n++] = 0; c[n++] = 0; break;
+		case 7: c[n++] = rnd() % 4 ? 0xc3 : 0xc2; if (c[n - 1] == 0xc2) { c[n++] = (uint8_t)(rnd() % 32); c[n++] = 0; } break;
+		case 8: c[n++] = 0xc9; break;
+		case 9: if (rnd() % 2) c[n++] = 0x41; c[n++] = 0xff; c[n++] = (uint8_t)(0xc0 | ((rnd() % 2 ? 2 : 4) << 3) | (rnd() % 8)); break;
+		case 10: c[n++] = 0xff; n = gen_modrm(c, n, (int)(rnd() % 2 ? 6 : (rnd() % 2 ? 2 : 4)), true); break;
+		case 11: c[n++] = 0x8f; n = gen_modrm(c, n, 0, false); break;
+		}
+		return n;
+	}
+	/* prefixes */
+	while (rnd() % 3 == 0) {
+		switch (rnd() % 5) {
+		case 0: c[n++] = 0x66; break;
+		case 1: c[n++] = 0x67; break;
+		case 2: c[n++] = seg[rnd() % 8]; break;
+		case 3: c[n++] = 0xf0; break;
+		default: c[n++] = (uint8_t)(rnd() % 2 ? 0xf3 : 0xf2); break;
+		}
+		if (n > 3) break;
+	}
+	if (rnd() % 2) c[n++] = (uint8_t)(0x40 | (rnd() & 0xf));
+	static const uint8_t one[] = { 0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13,
+		0x18, 0x19, 0x1a, 0x1b, 0x20, 0x21, 0x22, 0x23, 0x28, 0x29, 0x2a, 0x2b, 0x30, 0x31, 0x32, 0x33,
+		0x38, 0x39, 0x3a, 0x3b, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8d, 0x63, 0x88, 0x89,
+		0x8a, 0x8b, 0x8d };
+	static const uint8_t two[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xaf, 0xa3, 0xab, 0xb3, 0xbb, 0xbc, 0xbd,
+		0xc0, 0xc1, 0xb0, 0xb1, 0x40, 0x44, 0x45, 0x4c, 0x94, 0x95, 0x92, 0x9f, 0xa4, 0xa5, 0xac, 0xad,
+		0x18, 0x1f, 0x0d };
+	switch (rnd() % 11) {
+	case 0: case 1: case 2:
+		c[n++] = one[rnd() % sizeof(one)];
+		n = gen_modrm(c, n, -1, false);
+		break;
+	case 3: {
+		static const uint8_t g[] = { 0x80, 0x81, 0x83, 0xc6, 0xc7, 0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3, 0x69, 0x6b };
+		uint8_t o = g[rnd() % sizeof(g)];
+		c[n++] = o;
+		n = gen_modrm(c, n, (o == 0xc6 || o == 0xc7) ? 0 : (o == 0x69 || o == 0x6b) ? -1 : (int)(rnd() % 8), false);
+		int imm = o == 0x81 || o == 0xc7 || o == 0x69 ? 4 : (o == 0x80 || o == 0x83 || o == 0xc6 || o == 0xc0 || o == 0xc1 || o == 0x6b) ? 1 : 0;
+		for (int i = 0; i < imm; i++) c[n++] = (uint8_t)rnd();
+		break;
+	}
+	case 4: {
+		uint8_t o = rnd() % 2 ? 0xf6 : 0xf7;
+		c[n++] = o;
+		if (rnd() % 2) { c[n++] = 0xfe | (o & 1); n = gen_modrm(c, n, (int)(rnd() % 2), false); }
+		else { unsigned r = (unsigned)(rnd() % 4); n = gen_modrm(c, n, (int)(r == 0 ? 0 : r + 1), false);
+			if (r == 0) { int imm = o == 0xf6 ? 1 : 4; for (int i = 0; i < imm; i++) c[n++] = (uint8_t)rnd(); } }
+		break;
+	}
+	case 5: case 6: {
+		c[n++] = 0x0f;
+		uint8_t o = two[rnd() % sizeof(two)];
+		c[n++] = o;
+		n = gen_modrm(c, n, o == 0x18 || o == 0x1f || o == 0x0d ? (int)(rnd() % 4) : -1, false);
+		if (o == 0xa4 || o == 0xac) c[n++] = (uint8_t)rnd();
+		break;
+	}
+	case 7:
+		c[n++] = 0x0f; c[n++] = 0xba; n = gen_modrm(c, n, (int)(4 + rnd() % 4), false); c[n++] = (uint8_t)rnd();
+		break;
+	case 8:
+		/* string ops, cld/std, xchg eax, cbw etc */
+		{ static const uint8_t z[] = { 0xa4, 0xa5, 0xaa, 0xab, 0xac, 0xad, 0xfc, 0xfd, 0x98, 0x99, 0x9e, 0x9f, 0x91, 0x94, 0xf5, 0xf8, 0xf9, 0xd7 };
+		  c[n++] = z[rnd() % sizeof(z)]; }
+		break;
+	case 9:
+		if (rnd() % 3 == 0) {
+			static const uint32_t msr[] = { 0xc0000100, 0xc0000101, 0xc0000102 };
+			uint32_t m = msr[rnd() % 3], lo = (uint32_t)(rnd() % 2 ? pick_addr() : (pick_addr() - CODE));
+			n = 0;
+			c[n++] = 0xb9; memcpy(c + n, &m, 4); n += 4;
+			c[n++] = 0xb8; memcpy(c + n, &lo, 4); n += 4;
+			c[n++] = 0x31; c[n++] = 0xd2;
+			c[n++] = 0x0f; c[n++] = 0x30;
+			break;
+		}
+		if (rnd() % 2) { n = 0; c[n++] = 0x0f; c[n++] = 0x01; c[n++] = 0xf8; break; }
+		/* fall through */
+	default:
+		/* mov reg, imm to reload address registers near edges */
+		{ unsigned r = (unsigned)(rnd() % 16); if (r == 4 && rnd() % 2) r = 3;
+		  n = 0; c[n++] = (uint8_t)(0x48 | (r >> 3)); c[n++] = (uint8_t)(0xb8 + (r & 7));
+		  uint64_t v = pick_addr(); memcpy(c + n, &v, 8); n += 8; }
+		break;
+	}
+	return n;
+}
+
+static void gen_structured(struct program *p)
+{
+	unsigned n = 0;
+	unsigned target = 16 + (unsigned)(rnd() % (CODE_MAX - 40));
+	while (n < target) {
+		uint8_t c[32];
+		unsigned k = gen_insn(c);
+		if (n + k > CODE_MAX) break;
+		memcpy(p->code + n, c, k);
+		n += k;
+	}
+	p->len = n;
+}
+
+#endif
