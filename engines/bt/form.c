@@ -51,8 +51,7 @@ static bool parse_layout(const struct x86_inst *in, struct bt_form *f)
 	f->rex_off = 0xff;
 	for (; i < len; i++) {
 		uint8_t c = b[i];
-		bool legacy = c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 ||
-			      c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65;
+		bool legacy = x86_legacy_prefix(c);
 		if (legacy && f->rex_off != 0xff)
 			return false;
 		if (!legacy && (c & 0xf0) != 0x40)
@@ -216,19 +215,6 @@ static bool is_jcc(unsigned id)
 	return id_in(ids, sizeof(ids) / sizeof(ids[0]), id);
 }
 
-static bool lockable(unsigned id)
-{
-	switch (id) {
-	case X86_INS_ADD: case X86_INS_OR: case X86_INS_ADC: case X86_INS_SBB:
-	case X86_INS_AND: case X86_INS_SUB: case X86_INS_XOR: case X86_INS_INC:
-	case X86_INS_DEC: case X86_INS_NEG: case X86_INS_NOT: case X86_INS_BTS:
-	case X86_INS_BTR: case X86_INS_BTC: case X86_INS_XADD: case X86_INS_CMPXCHG:
-	case X86_INS_XCHG:
-		return true;
-	}
-	return false;
-}
-
 /* Privileged or sensitive: these are helper calls by design, not
  * fallbacks (Popek & Goldberg's sensitive set on x86, plus I/O). */
 static bool sensitive(const struct x86_inst *in)
@@ -279,7 +265,7 @@ static bool names_rsp(const struct x86_inst *in)
 }
 
 /* Control transfers and stack operations translated natively. */
-static int control_class(const struct x86_inst *in, const struct bt_form *f)
+static int control_class(const struct x86_inst *in)
 {
 	const struct x86_op *o = &in->op[0];
 	bool p66 = in->opsize == 2;
@@ -310,7 +296,6 @@ static int control_class(const struct x86_inst *in, const struct bt_form *f)
 	}
 	if (is_jcc(in->id) && in->nops == 1 && o->kind == OP_IMM)
 		return TC_JCC;
-	(void)f;
 	return -1;
 }
 
@@ -340,14 +325,15 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 			f->mem = (uint8_t)k;
 	}
 	f->regs |= implicit_regs(in);
+	f->rsp = names_rsp(in);
 	if (!parse_layout(in, f))
 		return;
 
-	if ((in->id == X86_INS_CLD || in->id == X86_INS_STD) && !in->rep && !(in->flags & IF_LOCK)) {
+	if ((in->id == X86_INS_CLD || in->id == X86_INS_STD) && !in->rep) {
 		f->cls = TC_DF;
 		return;
 	}
-	int cc = control_class(in, f);
+	int cc = control_class(in);
 	if (cc >= 0) {
 		f->cls = (uint8_t)cc;
 		return;
@@ -362,15 +348,12 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	}
 	if (in->rep)
 		return;                 /* odd prefixes: the interpreter decides */
-	bool lock = in->flags & IF_LOCK;
 	if (f->mem == 0xff) {
-		if (lock)
-			return;         /* #UD: leave it to the interpreter */
 		if (in->id == X86_INS_NOP) {
 			f->cls = TC_DROP;
 			return;
 		}
-		if (names_rsp(in))
+		if (f->rsp)
 			f->cls = f->modrm_off != 0xff ? TC_RSP : TC_HELPER;
 		else
 			f->cls = TC_COPY;
@@ -379,10 +362,8 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	const struct x86_op *m = &in->op[f->mem];
 	if (f->modrm_off == 0xff || m->size > 8)
 		return;                 /* moffs forms and others: helper */
-	if (lock && (!lockable(in->id) || f->mem != 0))
-		return;
 	if (in->id == X86_INS_LEA) {
-		bool plain = m->base != R_RSP && m->index != R_RSP && m->base != OPR_RIP && !names_rsp(in);
+		bool plain = m->base != R_RSP && m->index != R_RSP && m->base != OPR_RIP && !f->rsp;
 		f->cls = plain ? TC_COPY : TC_LEA;
 		return;
 	}

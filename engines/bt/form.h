@@ -39,6 +39,7 @@ struct bt_form {
 	uint8_t flags_read;     /* FL_CF, FL_OSZAP: flags it reads (or may keep) */
 	uint8_t flags_kill;     /* flags it defines whatever they were */
 	bool sensitive;         /* privileged or sensitive: a helper by design */
+	bool rsp;               /* names RSP (or SPL) as a register operand */
 	uint16_t regs;          /* GPRs it names or uses implicitly (bit per reg) */
 };
 

@@ -152,8 +152,7 @@ void bt_lockstep_before(struct engine *e, const struct bt_block *b)
 	if (!ls->valid)
 		return;
 	x86_get_state(&e->cpu, &st);
-	x86_set_state(&ls->sh, &st);
-	x86_tlb_flush(&ls->sh, false);
+	x86_set_state(&ls->sh, &st);            /* empties the shadow's TLB too */
 	ls->sh.sti_shadow = e->cpu.sti_shadow;
 	ls->sh.sti_shadow_rip = e->cpu.sti_shadow_rip;
 	ls->sh.halted = ls->sh.pending = ls->sh.exit_ready = false;

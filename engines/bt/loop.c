@@ -92,18 +92,6 @@ static void flags_out(struct engine *e)
 	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
 }
 
-/* STI whose shadow covers a CLI: no interrupt can be taken in between,
- * whatever is pending (the interrupt-window idiom).  STI ends its block,
- * so the next byte is the block's end, read through the block's own page
- * (translated code does not keep the fetch side of the TLB filled). */
-static bool sti_then_cli(const struct x86_cpu *cpu, const struct bt_block *b)
-{
-	uint64_t off = (b->pa & 0xfff) + b->bytes;
-
-	return cpu->sti_shadow && cpu->sti_shadow_rip == cpu->rip && cpu->rip == b->rip + b->bytes &&
-	       off < 0x1000 && cpu->ram[b->pa + b->bytes] == 0xfa;
-}
-
 int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
@@ -124,14 +112,12 @@ int bt_helper(struct engine *e)
 		if (s->fallback)
 			e->c.fallbacks++;
 	}
-	cpu->cur = &s->in;
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
-	cpu->cur = NULL;
 	flags_out(e);
 	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
-	    e->vm && e->vm->lapic && (lapic_pending(e->vm->lapic) < 0 || sti_then_cli(cpu, b))) {
+	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
 		cpu->irq_check = false;
 		rearm_tick(e);
 	}
@@ -171,8 +157,8 @@ struct bt_block *bt_find_block(struct engine *e)
 	struct x86_cpu *cpu = &e->cpu;
 	uint64_t lin = cpu->rip, pa;
 	bool user = cpu->cpl == 3;
-	struct x86_tlb_entry *t = x86_tlb(cpu, lin);
 	const struct bt_jc_entry *j = &e->jc[user][lin & (BT_JC_SIZE - 1)];
+	const struct x86_tlb_entry *t;
 	const uint8_t *p;
 	unsigned avail;
 	struct bt_block *b;
@@ -183,6 +169,7 @@ struct bt_block *bt_find_block(struct engine *e)
 		e->c.hits++;
 		return j->block;
 	}
+	t = x86_tlb(cpu, lin);
 	if (__builtin_expect(t->tag_x == (lin & ~0xfffull), 1)) {
 		pa = t->pa | (lin & 0xfff);
 	} else {
@@ -202,8 +189,7 @@ struct bt_block *bt_find_block(struct engine *e)
 }
 
 
-/* One instruction by the interpreter: code outside 64-bit mode, an
- * instruction cut by the page end, the one after STI or MOV SS. */
+/* One instruction by the interpreter, counted. */
 static void step(struct engine *e)
 {
 	e->c.steps++;
@@ -248,31 +234,26 @@ static void run_blocks(struct engine *e)
 		 * else it runs translated, and a poll exit right at its entry
 		 * (before it ran) steps it first. */
 		uint64_t hold = ~0ull;
+		bool shadow_step = false;
 		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
 			cpu->sti_shadow = false;
-			if ((cpu->rflags & F_IF) && e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) >= 0) {
-				step(e);
-				cpu->irq_check = true;
-				from = NULL;
-				if (cpu->pending)
-					return;
-				continue;
-			}
+			shadow_step = (cpu->rflags & F_IF) && e->vm && e->vm->lapic &&
+				      lapic_pending(e->vm->lapic) >= 0;
 			hold = cpu->rip;
 		}
-		if (cpu->mode != 64) {
-			step(e);
-			from = NULL;
-			if (cpu->pending)
-				return;
-			continue;
+		struct bt_block *b = NULL;
+		if (!shadow_step && cpu->mode == 64) {
+			uint64_t flushes = e->c.flushes;
+			b = bt_find_block(e);
+			if (e->c.flushes != flushes)
+				from = NULL;    /* its block went with the cache */
 		}
-		uint64_t flushes = e->c.flushes;
-		struct bt_block *b = bt_find_block(e);
-		if (e->c.flushes != flushes)
-			from = NULL;            /* its block went with the cache */
+		/* One instruction by the interpreter: outside 64-bit mode, cut
+		 * by the page end, or the STI-shadowed one an interrupt waits
+		 * behind (the check follows it). */
 		if (!b) {
 			step(e);
+			cpu->irq_check |= shadow_step;
 			from = NULL;
 			if (cpu->pending)
 				return;
@@ -320,9 +301,7 @@ static void run_blocks(struct engine *e)
 				 * runs it (a bad target faults here, at the branch). */
 				e->c.jc_misses++;
 				cpu->rip = s->rip;
-				cpu->cur = &s->in;
 				s->in.fn(cpu, &s->in);
-				cpu->cur = NULL;
 				break;
 			}
 		}

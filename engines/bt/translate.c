@@ -30,8 +30,6 @@
 
 enum { FS_NONE, FS_AX, FS_STACK };
 
-/* An out-of-line path: restore what the main path saved, call the helper
- * for the instruction, continue at resume. */
 /* Where a probe starts and what it checks: a miss retries it after a
  * refill (fill_stub) before anything slower. */
 struct probe_info {
@@ -41,6 +39,9 @@ struct probe_info {
 	bool write;
 };
 
+/* An out-of-line path after a probe miss: refill and probe again, else
+ * restore what the main path saved, call the helper for the instruction,
+ * continue at resume. */
 struct slow_path {
 	struct probe_info probe;
 	uint8_t *jpos;
@@ -109,6 +110,19 @@ static void flags_restore(struct tr *t, int fsave)
 		em_flags_from_ax(&t->em);
 	else if (fsave == FS_STACK)
 		em_u8(&t->em, 0x9d);            /* popfq */
+}
+
+/* The flags kept in AX (RAX to its home) around code that clobbers them. */
+static void ax_keep_flags(struct tr *t)
+{
+	em_store(&t->em, home(t, H_RAX), H_RAX);
+	em_flags_to_ax(&t->em);
+}
+
+static void ax_give_flags(struct tr *t)
+{
+	em_flags_from_ax(&t->em);
+	em_load(&t->em, H_RAX, home(t, H_RAX));
 }
 
 /* First register of pref not in *avoid; taken into *avoid. */
@@ -337,13 +351,9 @@ static void emit_mem(struct tr *t, unsigned i)
 	const struct x86_inst *in = &t->in[i];
 	const struct bt_form *f = &t->f[i];
 	const struct x86_op *m = &in->op[f->mem];
-	bool rsp = false;
 	struct scratch s;
 
-	for (unsigned k = 0; k < in->nops; k++)
-		if (in->op[k].kind == OP_REG && in->op[k].reg == R_RSP && !in->op[k].hi8)
-			rsp = true;
-	if (!take_scratch(f->regs, hit_live(t, i, 1), rsp, &s)) {
+	if (!take_scratch(f->regs, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -365,7 +375,7 @@ static void emit_lea(struct tr *t, unsigned i)
 {
 	const struct x86_inst *in = &t->in[i];
 	const struct bt_form *f = &t->f[i];
-	bool rsp = in->op[0].reg == R_RSP;
+	bool rsp = f->rsp;
 	struct scratch s;
 
 	if (!take_scratch(f->regs, false, rsp, &s)) {
@@ -399,32 +409,24 @@ static void emit_rsp(struct tr *t, unsigned i)
 	reload(t, (uint16_t)(1u << r));
 }
 
-/* PUSH reg/imm, and the push of CALL: the new RSP into s->a, the value
- * stored through the probe; the slow path emulates the instruction. */
-static bool emit_push_value(struct tr *t, unsigned i, struct scratch *s, int reg, bool imm,
-			    int64_t v)
+/* CALL's push of its return address (scratches saved, flags kept): the
+ * new RSP into s->a, the address stored through the probe.  A miss
+ * emulates the whole CALL and goes on at the fall-through exit. */
+static void emit_push_return(struct tr *t, unsigned i, const struct scratch *s)
 {
-	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), false, s))
-		return false;
-	spill(t, s->saved);
-	flags_save(t, s->fsave);
+	uint64_t next = t->rip[i] + t->in[i].len;
+
 	em_load(&t->em, s->a, home(t, R_RSP));
 	em_lea(&t->em, false, s->a, hm_base(s->a, -8));
 	uint8_t *j = emit_probe(t, s->a, s->e, s->h, 8, true);
-	if (reg >= 0) {
-		em_store(&t->em, hm_base(s->h, 0), reg);
-	} else if (imm && v == (int32_t)v) {
-		em_store_imm32(&t->em, hm_base(s->h, 0), (int32_t)v);
+	if (next == (uint64_t)(int64_t)(int32_t)next) {
+		em_store_imm32(&t->em, hm_base(s->h, 0), (int32_t)next);
 	} else {
-		em_mov_imm(&t->em, s->e, (uint64_t)v);
+		em_mov_imm(&t->em, s->e, next);
 		em_store(&t->em, hm_base(s->h, 0), s->e);
 	}
 	em_store(&t->em, home(t, R_RSP), s->a);
-	flags_hit(t, s);
-	/* The slow path emulates the whole instruction; PUSH resumes after
-	 * it (set by the caller), CALL at the fall-through exit. */
 	add_slow(t, j, i, s, false);
-	return true;
 }
 
 /* PUSH qword [mem]: the value through one probe into a stand-in register,
@@ -552,26 +554,23 @@ static unsigned emit_pop_run(struct tr *t, unsigned i)
 	return k;
 }
 
-static void emit_pop(struct tr *t, unsigned i, bool leave)
+/* LEAVE: RSP = RBP, then POP RBP, through the probe. */
+static void emit_leave(struct tr *t, unsigned i)
 {
-	int reg = leave ? H_RBP : t->in[i].op[0].reg;
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << reg), hit_live(t, i, 1), false, &s)) {
+	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << H_RBP), hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
-	if (leave)
-		em_mov_rr(&t->em, s.a, H_RBP);
-	else
-		em_load(&t->em, s.a, home(t, R_RSP));
+	em_mov_rr(&t->em, s.a, H_RBP);
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
 	flags_hit(t, &s);
 	em_lea(&t->em, false, s.a, hm_base(s.a, 8));
 	em_store(&t->em, home(t, R_RSP), s.a);
-	em_load(&t->em, reg, hm_base(s.h, 0));
+	em_load(&t->em, H_RBP, hm_base(s.h, 0));
 	reload(t, s.saved);
 	add_slow(t, j, i, &s, true);
 }
@@ -583,10 +582,8 @@ static void emit_df(struct tr *t, unsigned i)
 	bool live = t->live[i + 1];
 	struct hmem fl = hm_abs(&t->cpu->rflags);
 
-	if (live) {
-		em_store(&t->em, home(t, H_RAX), H_RAX);
-		em_flags_to_ax(&t->em);
-	}
+	if (live)
+		ax_keep_flags(t);
 	if (t->in[i].id == X86_INS_CLD) {
 		em_op_mem(&t->em, 0, true, 0x81, 1, 4, fl);             /* and qword [rflags], ~DF */
 		em_u32(&t->em, (uint32_t)~F_DF);
@@ -594,10 +591,8 @@ static void emit_df(struct tr *t, unsigned i)
 		em_op_mem(&t->em, 0, true, 0x81, 1, 1, fl);             /* or qword [rflags], DF */
 		em_u32(&t->em, (uint32_t)F_DF);
 	}
-	if (live) {
-		em_flags_from_ax(&t->em);
-		em_load(&t->em, H_RAX, home(t, H_RAX));
-	}
+	if (live)
+		ax_give_flags(t);
 }
 
 /* A patchable jump to a chain exit for target. */
@@ -663,39 +658,30 @@ static void emit_ret(struct tr *t, unsigned i)
 	emit_jc_jump(t, &s);
 }
 
+/* CALL rel: the push, then a chained exit.  CALL reg: the target first
+ * (a jump-cache miss leaves everything undone), then the push. */
 static void emit_call(struct tr *t, unsigned i, bool indirect)
 {
 	const struct x86_inst *in = &t->in[i];
-	uint64_t next = t->rip[i] + in->len;
 	struct scratch s;
 
-	if (!indirect) {
-		if (!emit_push_value(t, i, &s, -1, true, (int64_t)next)) {
-			emit_helper(t, i);
-			return;
-		}
-		reload(t, s.saved);
-		emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
-		return;
-	}
-	/* CALL reg: the target first (a miss leaves everything undone), then
-	 * the push through the probe (a miss: the shared handler does it all). */
-	if (!take_scratch(t->f[i].regs, true, false, &s)) {
+	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
-	em_mov_rr(&t->em, s.h, in->op[0].reg);
-	emit_jc_lookup(t, i, &s, s.h);
-	em_load(&t->em, s.a, home(t, R_RSP));
-	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
-	add_slow(t, j, i, &s, false);
-	em_mov_imm(&t->em, s.e, next);
-	em_store(&t->em, hm_base(s.h, 0), s.e);
-	em_store(&t->em, home(t, R_RSP), s.a);
-	emit_jc_jump(t, &s);
+	if (indirect) {
+		em_mov_rr(&t->em, s.h, in->op[0].reg);
+		emit_jc_lookup(t, i, &s, s.h);
+		emit_push_return(t, i, &s);
+		emit_jc_jump(t, &s);
+	} else {
+		emit_push_return(t, i, &s);
+		flags_hit(t, &s);
+		reload(t, s.saved);
+		emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
+	}
 }
 
 static void emit_jmp_ind(struct tr *t, unsigned i)
@@ -761,17 +747,13 @@ static unsigned quiet_prefix(const struct tr *t)
  * steps with the interpreter after a poll exit before taking anything. */
 static void emit_entry(struct tr *t, uint8_t **poll_j, bool keep_flags)
 {
-	if (keep_flags) {
-		em_store(&t->em, home(t, H_RAX), H_RAX);
-		em_flags_to_ax(&t->em);
-	}
+	if (keep_flags)
+		ax_keep_flags(t);
 	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), (int32_t)t->n);     /* the count slot */
 	em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
 	*poll_j = em_jcc(&t->em, 5, NULL);
-	if (keep_flags) {
-		em_flags_from_ax(&t->em);
-		em_load(&t->em, H_RAX, home(t, H_RAX));
-	}
+	if (keep_flags)
+		ax_give_flags(t);
 }
 
 static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsigned quiet)
@@ -782,10 +764,8 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsig
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
 	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
-	if (keep_flags) {
-		em_flags_from_ax(&t->em);
-		em_load(&t->em, H_RAX, home(t, H_RAX));
-	}
+	if (keep_flags)
+		ax_give_flags(t);
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_jmp(&t->em, t->e->exit_stub);
 }
@@ -903,7 +883,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_RSP: emit_rsp(t, i); break;
 		case TC_PUSH: fused = emit_push_run(t, i); break;
 		case TC_POP: fused = emit_pop_run(t, i); break;
-		case TC_LEAVE: emit_pop(t, i, true); break;
+		case TC_LEAVE: emit_leave(t, i); break;
 		case TC_JMP:
 			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
 			ended = true;

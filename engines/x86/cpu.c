@@ -200,9 +200,7 @@ void x86_step(struct x86_cpu *cpu)
 
 	x86_decode(buf, n, cpu->mode, &in);
 	cpu->cnt.insns++;                       /* counted if it faults, as in a block */
-	cpu->cur = &in;
 	in.fn(cpu, &in);
-	cpu->cur = NULL;
 }
 
 bool x86_check_irq(struct x86_cpu *cpu)

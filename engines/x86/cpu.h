@@ -126,7 +126,6 @@ struct x86_cpu {
 
 	/* Fault and exit plumbing. */
 	jmp_buf jb;
-	const struct x86_inst *cur;   /* instruction being executed */
 	bool pending;                 /* stop after this instruction */
 	bool halted;
 	bool irq_check;               /* poll the LAPIC at the next boundary */

@@ -135,9 +135,7 @@ static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, st
 			lock = true;
 		else if (c == 0xf2 || c == 0xf3)
 			rep = c;        /* the last one counts */
-		else if (!(c == 0x67 || c == 0x26 || c == 0x2e ||
-			   c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65 ||
-			   (mode == 64 && (c & 0xf0) == 0x40)))
+		else if (!x86_legacy_prefix(c) && !(mode == 64 && (c & 0xf0) == 0x40))
 			break;
 	}
 	if (mode == 64 && i > 0 && (b[i - 1] & 0xf8) == 0x48)

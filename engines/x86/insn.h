@@ -48,6 +48,13 @@ struct x86_inst {
 	struct x86_op op[3];
 };
 
+/* The legacy prefixes: operand and address size, LOCK, REP/REPNE, segments. */
+static inline int x86_legacy_prefix(uint8_t c)
+{
+	return c == 0x66 || c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 || c == 0x26 ||
+	       c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 || c == 0x65;
+}
+
 /* Decode one instruction at bytes (n available) in the given mode (16, 32
  * or 64).  Fills *in (with the handler); returns the length, or 0 when the
  * bytes are not an instruction (in->fn raises #UD then). */
