@@ -17,9 +17,9 @@ ASAN_OBJS := $(LIB_OBJS:$(BUILD)/%=$(BUILD)/asan/%)
 
 # Every Debian package the build, the tests and the suite need.
 DEB_PACKAGES := gcc make binutils pkg-config libcapstone-dev libpfm4-dev \
-                libjson-c-dev gnuplot-nox qemu-system-x86 util-linux
+                libjson-c-dev gnuplot-nox qemu-system-x86 util-linux cpio
 
-.PHONY: all deps test bench regress clean
+.PHONY: all deps test bench regress clean nested
 all: deps ringbench guest
 
 deps:
@@ -28,7 +28,7 @@ deps:
 ringbench: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -50,6 +50,11 @@ include tests/tests.mk
 BENCH_ARGS ?= $(if $(filter-out 0,$(QUICK)),--quick)
 bench: deps ringbench guest native
 	./ringbench bench $(BENCH_ARGS)
+
+# The nested AMD-V platform's image (docs/nested.md): Debian's kernel and
+# busybox-static fetched into build/nested/, cached.
+nested: deps
+	@sh harness/nested/image.sh $(BUILD)/nested
 
 regress: deps ringbench guest native
 	./ringbench bench --quick --quiet --no-plots

@@ -241,7 +241,7 @@ static int unknown_engines(const struct bench_opts *o, const struct bench_plan *
 			;
 		if (i == n) {
 			fprintf(stderr, "ringbench bench: unknown engine %s (known: kvm interp bt native "
-				"qemu-tcg qemu-kvm and --engine-cmd names)\n", t);
+				"qemu-tcg qemu-kvm kvm-amdv-nested and --engine-cmd names)\n", t);
 			bad = 1;
 		}
 	}
@@ -252,7 +252,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ringbench bench [options]\n"
-		"  --engines LIST    engines to run (default all): kvm,interp,bt,native,qemu-tcg,qemu-kvm\n"
+		"  --engines LIST    engines to run (default all): kvm,interp,bt,native,qemu-tcg,qemu-kvm,\n"
+		"                    kvm-amdv-nested (`ringbench engines` says which are usable here)\n"
 		"  --only LIST       benchmarks or groups (guest only=)\n"
 		"  --quick           short budget and few repetitions (smoke test)\n"
 		"  --budget-ms N     time budget per repetition (default 10; quick 1)\n"
@@ -284,12 +285,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 	};
 	int c, budget = -1, reps = -1, warmup = -1;
 
-	memset(o, 0, sizeof(*o));
-	o->out_dir = "results";
-	o->kernel = "build/guests/kernel.elf";
-	o->kernel32 = "build/guests/kernel32.elf";
-	o->native = "build/microbench/native";
-	o->qemu = "qemu-system-x86_64";
+	bench_opts_default(o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "e:o:qh", lo, NULL)) != -1) {
 		switch (c) {

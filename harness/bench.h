@@ -17,6 +17,7 @@ struct bench_opts {
 	const char *native;      /* native twin binary */
 	const char *qemu;        /* qemu-system-x86_64 */
 	int no_plots, quiet;
+	int list_only;           /* plan for `ringbench engines`: fetch nothing */
 	/* Test only (tests/e2e): extra engines "NAME=SHELL COMMAND"; the guest
 	 * words are passed as the command's arguments. */
 	const char *engine_cmd[4];
@@ -34,6 +35,8 @@ struct bench_plan {
 
 #define BENCH_MAX_PLANS 12
 
+/* The defaults of every option (paths relative to the repository root). */
+void bench_opts_default(struct bench_opts *o);
 /* Which engines to run and how (harness/bench_plan.c). */
 size_t bench_plan_make(const struct bench_opts *o, struct bench_plan *p, size_t max);
 void bench_plan_free(struct bench_plan *p, size_t n);

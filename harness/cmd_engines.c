@@ -4,6 +4,7 @@
 
 #include "engines/core/status.h"
 #include "engines/engine.h"
+#include "harness/bench.h"
 #include "harness/commands.h"
 
 int cmd_engines(int argc, char **argv)
@@ -13,8 +14,9 @@ int cmd_engines(int argc, char **argv)
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 			printf("usage: ringbench engines\n"
-			       "Lists each engine with 'available' or 'unavailable' and the reason;\n"
-			       "for kvm, what the host's KVM really is (VT-x, AMD-V or PVM).\n");
+			       "Lists each engine `ringbench bench` can run, built-in and reference,\n"
+			       "with 'available' or 'unavailable' and the reason; for kvm, what the\n"
+			       "host's KVM really is (VT-x, AMD-V or PVM).\n");
 			return 0;
 		}
 		fprintf(stderr, "ringbench engines: unknown option '%s'\n", argv[1]);
@@ -23,9 +25,20 @@ int cmd_engines(int argc, char **argv)
 	for (unsigned i = 0; list[i]; i++) {
 		char why[300] = "";
 		bool ok = list[i]->probe(why, sizeof(why));
-		printf("%-7s %-11s %s\n", list[i]->name, ok ? "available" : "unavailable", list[i]->summary);
+		printf("%-16s %-11s %s\n", list[i]->name, ok ? "available" : "unavailable", list[i]->summary);
 		if (why[0])
-			printf("%-7s %-11s %s\n", "", "", why);
+			printf("%-16s %-11s %s\n", "", "", why);
 	}
+	/* The reference engines, as bench would plan them (nothing fetched). */
+	struct bench_opts o;
+	struct bench_plan plans[BENCH_MAX_PLANS];
+	bench_opts_default(&o);
+	o.engines = "native,qemu-tcg,qemu-kvm,kvm-amdv-nested";
+	o.list_only = 1;
+	size_t n = bench_plan_make(&o, plans, BENCH_MAX_PLANS);
+	for (size_t i = 0; i < n; i++)
+		printf("%-16s %-11s reference: %s\n", plans[i].name,
+		       plans[i].available ? "available" : "unavailable", plans[i].note);
+	bench_plan_free(plans, n);
 	return 0;
 }

@@ -2,8 +2,11 @@
  * counted, never fatal: one bad line must not cost a whole engine run. */
 #include "harness/ingest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "engines/core/status.h"
 
 void ingest_init(struct ingest *in, struct engine_result *e, FILE *log)
 {
@@ -144,16 +147,15 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 void ingest_finish(struct ingest *in, const struct child_result *res, const char *last_stderr)
 {
 	struct engine_result *e = in->e;
-	char how[400], desc[96];
+	char how[512], desc[96], said[160];
 
 	/* The guest's last words (a FATAL line) and the process's own (a
 	 * triple fault, a KVM error) say more than the exit status. */
 	child_describe(res, desc, sizeof(desc));
-	snprintf(how, sizeof(how), "%s%s%.150s%s%.150s", desc,
+	snprintf(said, sizeof(said), "%.150s", last_stderr ? last_stderr : "");
+	snprintf(how, sizeof(how), "%s%s%.150s%s%s", desc,
 		 in->last_console[0] && !in->saw_done ? "; console: " : "",
-		 !in->saw_done ? in->last_console : "",
-		 last_stderr && last_stderr[0] ? "; stderr: " : "", last_stderr ? last_stderr : "");
-	last_stderr = NULL;
+		 !in->saw_done ? in->last_console : "", said[0] ? "; stderr: " : "", said);
 	e->exit_status = res->exited ? res->status : -1;
 	e->elapsed_s = res->elapsed_s;
 
@@ -170,6 +172,12 @@ void ingest_finish(struct ingest *in, const struct child_result *res, const char
 	} else if (res->timed_out) {
 		copy(e->status, sizeof(e->status), "timeout");
 		copy(e->reason, sizeof(e->reason), how);
+	} else if (!in->saw_done && res->exited && res->status == RB_STATUS_NO_ENGINE && !e->nb) {
+		/* The engine found out itself that it cannot run here (e.g. no
+		 * SVM in QEMU for the nested platform): its stderr says why. */
+		copy(e->status, sizeof(e->status), "unavailable");
+		copy(e->reason, sizeof(e->reason), said[0] ? said : how);
+		e->available = 0;
 	} else if (!in->saw_done) {
 		copy(e->status, sizeof(e->status), "crash");
 		snprintf(e->reason, sizeof(e->reason), "ended before the guest's done line: %.200s", how);

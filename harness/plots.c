@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness/metrics.h"
+#include "harness/trap_profile.h"
 
 static const char *const formats[] = { "pdf", "png", "svg" };
 
@@ -79,12 +80,13 @@ static int run_gnuplot(const char *gp, const char *script, const char *vars, con
 }
 
 /* Engines with at least one measurement: the others would be empty bar
- * slots (the report says why they have none). */
+ * slots (the report says why they have none).  Engines whose times are not
+ * representative (the nested AMD-V platform) are left out. */
 static size_t measured_engines(const struct run *r, const struct engine_result **out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->ne; i++)
-		for (size_t j = 0; j < r->e[i].nb; j++)
+		for (size_t j = 0; j < r->e[i].nb && engine_times_valid(&r->e[i]); j++)
 			if (bench_has_value(&r->e[i].b[j])) {
 				out[n++] = &r->e[i];
 				break;
@@ -261,6 +263,12 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	snprintf(path, sizeof(path), "%s/overhead.dat", pdir);
 	if (write_overhead(r, es, ne, path, names, n) > 0)
 		draw(gp, sdir, "overhead", pdir, "overhead", extra) ? drawn++ : failed++;
+	snprintf(path, sizeof(path), "%s/trap-profile.dat", pdir);
+	char techniques[512];
+	if (trap_profile_write_dat(r, path, techniques, sizeof(techniques)) > 0) {
+		snprintf(extra, sizeof(extra), "techniques='%s'", techniques);
+		draw(gp, sdir, "trap", pdir, "trap-profile", extra) ? drawn++ : failed++;
+	}
 	for (size_t i = 0; i < r->ne; i++) {
 		char reasons[512], base[64];
 		snprintf(base, sizeof(base), "exits-%s", r->e[i].name);
@@ -273,7 +281,7 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	free(names);
 	snprintf(note, len, "%d figure(s) in `plots/` as PDF, PNG and SVG "
 		 "(cost.*: ns per op by engine, log scale, 95%% CI; overhead.*: slowdown vs native; "
-		 "exits-<engine>.*: exits per op by reason)%s", drawn,
+		 "exits-<engine>.*: exits per op by reason; trap-profile.*: how each technique handles each operation)%s", drawn,
 		 failed ? "; some failed, see plots/gnuplot.log" : "");
 	return drawn;
 }

@@ -10,6 +10,7 @@
 #include "harness/atomic.h"
 #include "harness/metrics.h"
 #include "harness/table.h"
+#include "harness/trap_profile.h"
 
 /* Adams & Agesen's rows and the guest benchmark names that measure the
  * same operation, first match wins (microbench/ names them). */
@@ -113,26 +114,39 @@ static void cell(const struct run *r, const struct engine_result *e, const char 
 	}
 }
 
+/* The engines a table of kind k shows: every one for exit counts, only
+ * those whose times mean something for times and ratios. */
+static size_t table_engines(const struct run *r, enum cell_kind k, const struct engine_result **out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->ne; i++)
+		if (k == CELL_EXITS || engine_times_valid(&r->e[i]))
+			out[n++] = &r->e[i];
+	return n;
+}
+
 static void fill_table(const struct run *r, struct table *t, enum cell_kind k,
 		       const char **names, size_t n, int with_group)
 {
 	char buf[320];
 	size_t off = with_group ? 2 : 1;
+	const struct engine_result *es[RUN_MAX_ENGINES];
+	size_t ne = table_engines(r, k, es);
 
-	table_init(t, r->ne + off);
+	table_init(t, ne + off);
 	table_set(t, 0, 0, "benchmark");
 	if (with_group)
 		table_set(t, 0, 1, "group/class");
-	for (size_t i = 0; i < r->ne; i++)
-		table_set(t, 0, i + off, "%s", r->e[i].name);
+	for (size_t i = 0; i < ne; i++)
+		table_set(t, 0, i + off, "%s", es[i]->name);
 	for (size_t j = 0; j < n; j++) {
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", names[j]);
-		for (size_t i = 0; i < r->ne; i++) {
-			const struct bench_result *b = find(&r->e[i], names[j]);
+		for (size_t i = 0; i < ne; i++) {
+			const struct bench_result *b = find(es[i], names[j]);
 			if (with_group && b && b->group[0])
 				table_set(t, row, 1, "%s/%s", b->group, b->klass);
-			cell(r, &r->e[i], names[j], k, buf, sizeof(buf));
+			cell(r, es[i], names[j], k, buf, sizeof(buf));
 			table_set(t, row, i + off, "%s", buf);
 		}
 	}
@@ -142,30 +156,32 @@ static void fill_table(const struct run *r, struct table *t, enum cell_kind k,
  * mean of ns/op over the class's benchmarks that engine measured. */
 static void class_table(const struct run *r, struct table *t)
 {
+	const struct engine_result *es[RUN_MAX_ENGINES];
+	size_t ne = table_engines(r, CELL_NS, es);
 	const char *classes[32];
 	size_t nc = 0;
 
-	for (size_t i = 0; i < r->ne; i++)
-		for (size_t j = 0; j < r->e[i].nb; j++) {
-			const char *c = r->e[i].b[j].klass;
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < es[i]->nb; j++) {
+			const char *c = es[i]->b[j].klass;
 			size_t k;
 			for (k = 0; k < nc && strcmp(classes[k], c); k++)
 				;
 			if (k == nc && nc < 32 && c[0])
 				classes[nc++] = c;
 		}
-	table_init(t, r->ne + 1);
+	table_init(t, ne + 1);
 	table_set(t, 0, 0, "class");
-	for (size_t i = 0; i < r->ne; i++)
-		table_set(t, 0, i + 1, "%s", r->e[i].name);
+	for (size_t i = 0; i < ne; i++)
+		table_set(t, 0, i + 1, "%s", es[i]->name);
 	for (size_t k = 0; k < nc; k++) {
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", classes[k]);
-		for (size_t i = 0; i < r->ne; i++) {
+		for (size_t i = 0; i < ne; i++) {
 			double logsum = 0;
 			size_t n = 0;
-			for (size_t j = 0; j < r->e[i].nb; j++) {
-				const struct bench_result *b = &r->e[i].b[j];
+			for (size_t j = 0; j < es[i]->nb; j++) {
+				const struct bench_result *b = &es[i]->b[j];
 				if (strcmp(b->klass, classes[k]) || !bench_has_value(b) || b->st.median <= 0 ||
 				    bench_is_loop(b->name))
 					continue;
@@ -186,18 +202,20 @@ static void class_table(const struct run *r, struct table *t)
  * what paravirtualisation buys on that engine.  Returns rows. */
 static size_t twin_table(const struct run *r, struct table *t)
 {
+	const struct engine_result *es[RUN_MAX_ENGINES];
+	size_t ne = table_engines(r, CELL_NS, es);
 	const char **names;
 	size_t n = run_bench_names(r, &names);
 
-	table_init(t, r->ne + 2);
+	table_init(t, ne + 2);
 	table_set(t, 0, 0, "paravirtual");
 	table_set(t, 0, 1, "twin");
-	for (size_t i = 0; i < r->ne; i++)
-		table_set(t, 0, i + 2, "%s", r->e[i].name);
+	for (size_t i = 0; i < ne; i++)
+		table_set(t, 0, i + 2, "%s", es[i]->name);
 	for (size_t j = 0; j < n; j++) {
 		const char *twin = NULL;
-		for (size_t i = 0; i < r->ne && !twin; i++) {
-			const struct bench_result *b = find(&r->e[i], names[j]);
+		for (size_t i = 0; i < ne && !twin; i++) {
+			const struct bench_result *b = find(es[i], names[j]);
 			if (b && b->twin[0])
 				twin = b->twin;
 		}
@@ -206,9 +224,9 @@ static size_t twin_table(const struct run *r, struct table *t)
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", names[j]);
 		table_set(t, row, 1, "%s", twin);
-		for (size_t i = 0; i < r->ne; i++) {
-			const struct bench_result *b = find(&r->e[i], names[j]);
-			double v = metric_ratio(b, find(&r->e[i], twin));
+		for (size_t i = 0; i < ne; i++) {
+			const struct bench_result *b = find(es[i], names[j]);
+			double v = metric_ratio(b, find(es[i], twin));
 			if (v >= 0)
 				table_set(t, row, i + 2, "%.2fx", v);
 			else if (b && !strcmp(b->status, "unsupported"))
@@ -243,21 +261,23 @@ static void engines_table(const struct run *r, struct table *t)
 
 static void aa_table(const struct run *r, struct table *t)
 {
+	const struct engine_result *es[RUN_MAX_ENGINES];
+	size_t ne = table_engines(r, CELL_NS, es);
 	char buf[320];
 
-	table_init(t, r->ne + 2);
+	table_init(t, ne + 2);
 	table_set(t, 0, 0, "A&A row");
 	table_set(t, 0, 1, "our benchmark");
-	for (size_t i = 0; i < r->ne; i++)
-		table_set(t, 0, i + 2, "%s", r->e[i].name);
+	for (size_t i = 0; i < ne; i++)
+		table_set(t, 0, i + 2, "%s", es[i]->name);
 	for (size_t k = 0; report_aa_rows[k]; k++) {
 		const char *b = report_aa_bench(r, report_aa_rows[k]);
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", report_aa_rows[k]);
 		table_set(t, row, 1, "%s", b ? b : "(none in this run)");
-		for (size_t i = 0; i < r->ne; i++) {
+		for (size_t i = 0; i < ne; i++) {
 			if (b)
-				cell(r, &r->e[i], b, CELL_CYCLES, buf, sizeof(buf));
+				cell(r, es[i], b, CELL_CYCLES, buf, sizeof(buf));
 			else
 				snprintf(buf, sizeof(buf), "-");
 			table_set(t, row, i + 2, "%s", buf);
@@ -350,6 +370,14 @@ static int any_metric(const struct run *r, double (*metric)(const struct bench_r
 	return 0;
 }
 
+static int engine_nested_in(const struct run *r)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		if (!engine_times_valid(&r->e[i]))
+			return 1;
+	return 0;
+}
+
 static void header(const struct run *r, FILE *f, int md)
 {
 	const struct host_info *h = &r->host;
@@ -378,18 +406,20 @@ static void header(const struct run *r, FILE *f, int md)
 
 static void noise_warnings(const struct run *r, FILE *f, int md)
 {
+	const struct engine_result *es[RUN_MAX_ENGINES];
+	size_t ne = table_engines(r, CELL_NS, es);
 	int any = 0;
 
-	for (size_t i = 0; i < r->ne; i++)
-		for (size_t j = 0; j < r->e[i].nb; j++) {
-			const struct bench_result *b = &r->e[i].b[j];
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < es[i]->nb; j++) {
+			const struct bench_result *b = &es[i]->b[j];
 			if (!bench_has_value(b) || b->st.cv <= STATS_CV_WARN)
 				continue;
 			if (!any++)
 				fprintf(f, md ? "## Noise\n\nResults marked `~` have a coefficient of variation above %.0f%%.\n\n"
 					      : "Noise (CV above %.0f%%):\n", STATS_CV_WARN * 100);
 			fprintf(f, "%s%s/%s: CV %.1f%%, %zu outlier(s) of %zu samples\n", md ? "- " : "  ",
-				r->e[i].name, b->name, b->st.cv * 100, b->st.outliers, b->st.n);
+				es[i]->name, b->name, b->st.cv * 100, b->st.outliers, b->st.n);
 		}
 	if (any)
 		fputc('\n', f);
@@ -417,7 +447,10 @@ static void body(const struct run *r, FILE *f, int md)
 
 	header(r, f, md);
 	engines_table(r, &t);
-	section(f, md, "Engines", NULL, &t);
+	section(f, md, "Engines", r->ne && engine_nested_in(r) ?
+		"kvm-amdv-nested runs on AMD-V emulated by QEMU's TCG: its exit counts are real AMD-V "
+		"behaviour, its times are not representative of hardware and are left out of every cost, "
+		"slowdown and speed table and figure" : NULL, &t);
 	fill_table(r, &t, CELL_NS, names, n, md);
 	section(f, md, "Cost per operation", "ns per operation, median [95% CI], empty loop subtracted; `~` marks CV above 5%", &t);
 	if (engine_measured(r, "native")) {
@@ -431,6 +464,31 @@ static void body(const struct run *r, FILE *f, int md)
 	if (any_metric(r, metric_exits_per_op)) {
 		fill_table(r, &t, CELL_EXITS, names, n, 0);
 		section(f, md, "VM exits per operation", "engine counters between the benchmark markers", &t);
+	}
+	if (trap_profile_table(r, &t))
+		section(f, md, "Trap profile",
+			"how each technique handles each operation, from its counters per operation: "
+			"native (no exit, no emulation), trap (a VM exit to the hypervisor), emulated "
+			"(a software emulator ran it: KVM's instruction emulator, bt's call into the "
+			"interpreter's semantics, or the interpreter), translated (bt's translated code, no call-out), "
+			"paravirtual (a paravirtual service by design). Numbers per operation: `x` VM exits "
+			"(for kvm: KVM's own count, in-kernel and user space), `e` instructions through KVM's emulator, "
+			"`h` bt helper calls. kvm-amdv-nested is ringbench's kvm engine on AMD-V emulated by QEMU: "
+			"its exit counts are real AMD-V behaviour, its times are not shown anywhere", &t);
+	else
+		table_free(&t);
+	for (size_t i = 0; i < r->ne; i++) {
+		char title[160];
+		if (!trap_profile_kvm_table(r, &r->e[i], &t)) {
+			table_free(&t);
+			continue;
+		}
+		trap_profile_label(r, &r->e[i], title, sizeof(title));
+		size_t l = strlen(title);
+		snprintf(title + l, sizeof(title) - l, ": KVM exit statistics per operation");
+		section(f, md, title, "KVM's per-vCPU binary statistics between the benchmark markers, per operation "
+			"(exits: all VM exits; user: those that reached the VM process; emul: instructions through "
+			"KVM's emulator; statistics KVM never moved in this run are left out)", &t);
 	}
 	if (any_metric(r, metric_guest_ips)) {
 		fill_table(r, &t, CELL_GIPS, names, n, 0);

@@ -123,6 +123,11 @@ double bench_counter_per_op(const struct bench_result *b, const char *name)
 	return v < 0 || !ops ? -1 : v / (double)ops;
 }
 
+int engine_times_valid(const struct engine_result *e)
+{
+	return strcmp(e->kind, "nested") != 0;
+}
+
 int bench_has_value(const struct bench_result *b)
 {
 	return b && !strcmp(b->status, "ok") && b->st.n > 0;

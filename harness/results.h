@@ -42,7 +42,7 @@ struct bench_result {
 
 struct engine_result {
 	char name[24];          /* kvm interp bt native qemu-tcg qemu-kvm */
-	char kind[16];          /* builtin native qemu test */
+	char kind[16];          /* builtin native qemu nested test */
 	int available;
 	char note[256];         /* probe note, or why it is unavailable */
 	char status[16];        /* not-run running ok fail crash timeout interrupted unavailable */
@@ -106,6 +106,11 @@ size_t run_bench_names(const struct run *r, const char ***names);
 
 /* loop or loop_k: the empty loops subtracted from the others. */
 int bench_is_loop(const char *name);
+
+/* Whether an engine's times describe its technique.  Not so for the nested
+ * AMD-V platform (kind "nested"): QEMU emulates SVM, so its times are kept
+ * in results.json but never put in cost, slowdown or speed tables. */
+int engine_times_valid(const struct engine_result *e);
 
 /* A benchmark on an engine that has a measurement (status ok, samples). */
 int bench_has_value(const struct bench_result *b);

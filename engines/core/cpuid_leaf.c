@@ -2,8 +2,7 @@
 #include <string.h>
 
 #include "engines/core/devices.h"
-
-enum { RB_FEAT_DEVICE = 1, RB_FEAT_VMCALL = 2, RB_FEAT_DOORBELL = 4, RB_FEAT_PTE_BATCH = 8 };
+#include "engines/core/vm.h"
 
 static uint32_t engine_id(const char *engine)
 {

@@ -84,7 +84,9 @@ int vm_run(struct vm *vm, double timeout_s);
  * 4 GiB segments, EAX=0x2BADB002, EBX=info. */
 void vm_multiboot_entry_state(struct cpu_state *s, uint32_t entry, uint32_t info);
 
-/* CPUID leaves 0x40000000.. that name ringbench (engines/core/cpuid_leaf.c). */
+/* CPUID leaves 0x40000000.. that name ringbench (engines/core/cpuid_leaf.c);
+ * leaf 0x40000001 EAX holds these feature bits (docs/platform.md). */
+enum { RB_FEAT_DEVICE = 1, RB_FEAT_VMCALL = 2, RB_FEAT_DOORBELL = 4, RB_FEAT_PTE_BATCH = 8 };
 int vm_hypervisor_cpuid(uint32_t leaf, const char *engine, uint32_t out[4]);
 
 #endif

@@ -33,6 +33,10 @@ enum kvm_flavour kvm_detect_flavour(char *desc, size_t len);
 const char *kvm_flavour_name(enum kvm_flavour f);
 
 int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len);
+/* KVM's supported CPUID (n entries, room for max) made the guest's:
+ * ringbench's hypervisor leaves and the hypervisor-present bit.  Returns
+ * the new count.  pvm: the host is PVM (no VMCALL offered). */
+unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned max, int pvm);
 int kvm_get_state(struct engine *e, struct cpu_state *s);
 int kvm_set_state(struct engine *e, const struct cpu_state *s);
 void kvm_stats_open(struct kvm_engine *k);

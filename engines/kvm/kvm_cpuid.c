@@ -9,12 +9,42 @@
 #include "engines/kvm/kvm.h"
 
 #define MAX_ENTRIES 256
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+
+/* KVM_GET_SUPPORTED_CPUID describes the CPU, not the VMM: KVM leaves the
+ * hypervisor-present bit (CPUID.1:ECX[31]) to user space, and without it a
+ * guest never looks at 0x40000000 (kvm_amd does not set it; PVM does).
+ * The VMM that offers hypervisor leaves sets it, as QEMU does. */
+unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned max, int pvm)
+{
+	unsigned out = 0;
+
+	/* Drop KVM's hypervisor leaves; ringbench's take their place. */
+	for (unsigned i = 0; i < n; i++) {
+		if ((e[i].function & 0xffff0000) == 0x40000000)
+			continue;
+		if (e[i].function == 1)
+			e[i].ecx |= CPUID1_ECX_HYPERVISOR;
+		e[out++] = e[i];
+	}
+	for (uint32_t leaf = 0x40000000; leaf <= 0x40000001 && out < max; leaf++) {
+		uint32_t r[4];
+		vm_hypervisor_cpuid(leaf, "kvm", r);
+		/* A VMCALL hangs the vCPU under PVM: do not offer it there. */
+		if (leaf == 0x40000001 && pvm)
+			r[0] &= ~RB_FEAT_VMCALL;
+		memset(&e[out], 0, sizeof(e[out]));
+		e[out].function = leaf;
+		e[out].eax = r[0]; e[out].ebx = r[1]; e[out].ecx = r[2]; e[out].edx = r[3];
+		out++;
+	}
+	return out;
+}
 
 int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len)
 {
 	size_t size = sizeof(struct kvm_cpuid2) + MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, size);
-	unsigned n = 0;
 	char flavour[200];
 
 	if (!c) {
@@ -27,22 +57,8 @@ int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len)
 		free(c);
 		return -1;
 	}
-	/* Drop KVM's hypervisor leaves; ringbench's take their place. */
-	for (unsigned i = 0; i < c->nent; i++)
-		if ((c->entries[i].function & 0xffff0000) != 0x40000000)
-			c->entries[n++] = c->entries[i];
-	for (uint32_t leaf = 0x40000000; leaf <= 0x40000001; leaf++) {
-		uint32_t out[4];
-		struct kvm_cpuid_entry2 *e = &c->entries[n++];
-		vm_hypervisor_cpuid(leaf, "kvm", out);
-		/* A VMCALL hangs the vCPU under PVM: do not offer it there. */
-		if (leaf == 0x40000001 && kvm_detect_flavour(flavour, sizeof(flavour)) == KVM_FLAVOUR_PVM)
-			out[0] &= ~2u;
-		memset(e, 0, sizeof(*e));
-		e->function = leaf;
-		e->eax = out[0]; e->ebx = out[1]; e->ecx = out[2]; e->edx = out[3];
-	}
-	c->nent = n;
+	c->nent = kvm_cpuid_for_guest(c->entries, c->nent, MAX_ENTRIES,
+				      kvm_detect_flavour(flavour, sizeof(flavour)) == KVM_FLAVOUR_PVM);
 	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0) {
 		snprintf(err, len, "KVM_SET_CPUID2 failed: %s", strerror(errno));
 		free(c);
