@@ -102,41 +102,81 @@ static void nan_or(FILE *f, double v)
 		fputs(" NaN", f);
 }
 
-/* cost.dat: benchmark, per engine median lo hi in ns (cycles without a
- * TSC frequency).  Returns benchmarks written. */
-static int write_cost(const struct run *r, const struct engine_result **es, size_t ne,
-		      const char *path, const char **names, size_t n)
+/* A cost too close to the empty loop's to tell apart: the median or the
+ * low end of its 95% CI is not above zero. */
+static int below_resolution(const struct bench_result *b)
 {
-	FILE *f = fopen(path, "w");
-	int rows = 0;
+	return b->st.median <= 0 || b->st.ci_lo <= 0;
+}
 
-	if (!f)
-		return -1;
-	for (size_t j = 0; j < n; j++) {
-		int any = 0;
-		if (bench_is_loop(names[j]))
-			continue;            /* subtracted from the rest */
-		for (size_t i = 0; i < ne; i++)
-			any |= bench_has_value(engine_bench((struct engine_result *)es[i], names[j], 0));
-		if (!any)
-			continue;
-		fprintf(f, "%s", names[j]);
+/* cost-<class>.dat, one per instruction class: index, benchmark, then per
+ * engine median lo hi (ns; cycles without a TSC frequency) and a mark ("ok",
+ * "<res" below resolution, "n/a" not measured).  Fills the space-separated
+ * class names and, per class, the benchmark count and the y range.
+ * Returns the classes written. */
+static int write_cost(const struct run *r, const struct engine_result **es, size_t ne,
+		      const char *pdir, const char **names, size_t n,
+		      char *classes, char *counts, char *ylo, char *yhi, size_t len)
+{
+	const char *cls[32];
+	size_t nc = 0;
+	double k = r->host.tsc_khz > 0 ? 1e6 / r->host.tsc_khz : 1;
+
+	classes[0] = counts[0] = ylo[0] = yhi[0] = '\0';
+	for (size_t j = 0; j < n; j++)
 		for (size_t i = 0; i < ne; i++) {
 			const struct bench_result *b = engine_bench((struct engine_result *)es[i], names[j], 0);
-			double k = r->host.tsc_khz > 0 ? 1e6 / r->host.tsc_khz : 1;
-			if (bench_has_value(b) && b->st.median > 0) {
-				fprintf(f, " %.6g", b->st.median * k);
-				nan_or(f, b->st.ci_lo * k > 0 ? b->st.ci_lo * k : b->st.median * k);
-				nan_or(f, b->st.ci_hi * k);
-			} else {
-				fputs(" NaN NaN NaN", f);
-			}
+			size_t c;
+			if (!b || !b->klass[0] || bench_is_loop(names[j]))
+				continue;
+			for (c = 0; c < nc && strcmp(cls[c], b->klass); c++)
+				;
+			if (c == nc && nc < 32)
+				cls[nc++] = b->klass;
 		}
-		fputc('\n', f);
-		rows++;
+	for (size_t c = 0; c < nc; c++) {
+		char path[PATH_MAX + 64];
+		double lo = 0, hi = 0;
+		int rows = 0;
+		snprintf(path, sizeof(path), "%s/cost-%s.dat", pdir, cls[c]);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return -1;
+		for (size_t j = 0; j < n; j++) {
+			const struct bench_result *bs[RUN_MAX_ENGINES];
+			int in_class = 0;
+			for (size_t i = 0; i < ne; i++) {
+				bs[i] = engine_bench((struct engine_result *)es[i], names[j], 0);
+				in_class |= bs[i] && !strcmp(bs[i]->klass, cls[c]);
+			}
+			if (!in_class || bench_is_loop(names[j]))
+				continue;
+			fprintf(f, "%d %s", ++rows, names[j]);
+			for (size_t i = 0; i < ne; i++) {
+				const struct bench_result *b = bs[i];
+				if (!bench_has_value(b)) {
+					fputs(" NaN NaN NaN n/a", f);
+				} else if (below_resolution(b)) {
+					fputs(" NaN NaN NaN <res", f);
+				} else {
+					double m = b->st.median * k, l = b->st.ci_lo * k, h = b->st.ci_hi * k;
+					fprintf(f, " %.6g %.6g %.6g ok", m, l, h);
+					lo = lo > 0 && lo < l ? lo : l;
+					hi = hi > h ? hi : h;
+				}
+			}
+			fputc('\n', f);
+		}
+		fclose(f);
+		if (lo <= 0)
+			lo = hi = 1;        /* nothing measured: an empty panel */
+		size_t l1 = strlen(classes), l2 = strlen(counts), l3 = strlen(ylo), l4 = strlen(yhi);
+		snprintf(classes + l1, len - l1, "%s%s", c ? " " : "", cls[c]);
+		snprintf(counts + l2, len - l2, "%s%d", c ? " " : "", rows);
+		snprintf(ylo + l3, len - l3, "%s%.6g", c ? " " : "", lo);
+		snprintf(yhi + l4, len - l4, "%s%.6g", c ? " " : "", hi);
 	}
-	fclose(f);
-	return rows;
+	return (int)nc;
 }
 
 static int write_overhead(const struct run *r, const struct engine_result **es, size_t ne,
@@ -218,7 +258,7 @@ static int write_exits(const struct engine_result *e, const char *path, char *re
 static int draw(const char *gp, const char *sdir, const char *script, const char *pdir,
 		const char *base, const char *extra)
 {
-	char vars[2048], spath[PATH_MAX + 32], log[PATH_MAX + 32];
+	char vars[PATH_MAX * 2 + 8192], spath[PATH_MAX + 32], log[PATH_MAX + 32];
 	int ok = 0;
 
 	snprintf(spath, sizeof(spath), "%s/%s.gp", sdir, script);
@@ -234,7 +274,7 @@ static int draw(const char *gp, const char *sdir, const char *script, const char
 int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 {
 	char gp[PATH_MAX], sdir[PATH_MAX], pdir[PATH_MAX], path[PATH_MAX + 128];
-	char engines[512] = "", extra[1024];
+	char extra[2048];
 	const char **names;
 	int drawn = 0, failed = 0;
 
@@ -250,16 +290,30 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	unlink(path);           /* a log of this drawing only */
 	const struct engine_result *es[RUN_MAX_ENGINES];
 	size_t ne = measured_engines(r, es);
+	char labels[1024] = "";
 	for (size_t i = 0; i < ne; i++) {
-		size_t l = strlen(engines);
-		snprintf(engines + l, sizeof(engines) - l, "%s%s", i ? " " : "", es[i]->name);
+		char label[96];
+		size_t l = strlen(labels);
+		engine_label(es[i], label, sizeof(label));
+		for (char *p = label; *p; p++)
+			if (*p == ' ')
+				*p = '_';      /* one gnuplot word; the scripts undo it */
+		snprintf(labels + l, sizeof(labels) - l, "%s%s", i ? " " : "", label);
 	}
 	size_t n = run_bench_names(r, &names);
 
-	snprintf(path, sizeof(path), "%s/cost.dat", pdir);
-	snprintf(extra, sizeof(extra), "engines='%s'", engines);
-	if (write_cost(r, es, ne, path, names, n) > 0)
-		draw(gp, sdir, "cost", pdir, "cost", extra) ? drawn++ : failed++;
+	char classes[1024], counts[256], ylo[512], yhi[512];
+	if (write_cost(r, es, ne, pdir, names, n, classes, counts, ylo, yhi, sizeof(ylo)) > 0) {
+		for (size_t size = 0; size < 2; size++) {
+			char base[32], vars[PATH_MAX + 4096];
+			snprintf(base, sizeof(base), size ? "cost-single" : "cost");
+			snprintf(vars, sizeof(vars), "engines='%s'; classes='%s'; counts='%s'; ylos='%s'; yhis='%s'; "
+				 "prefix='%s/cost'; size='%s'", labels, classes, counts, ylo, yhi, pdir,
+				 size ? "single" : "double");
+			draw(gp, sdir, "cost", pdir, base, vars) ? drawn++ : failed++;
+		}
+	}
+	snprintf(extra, sizeof(extra), "engines='%s'", labels);
 	snprintf(path, sizeof(path), "%s/overhead.dat", pdir);
 	if (write_overhead(r, es, ne, path, names, n) > 0)
 		draw(gp, sdir, "overhead", pdir, "overhead", extra) ? drawn++ : failed++;
@@ -280,7 +334,8 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	}
 	free(names);
 	snprintf(note, len, "%d figure(s) in `plots/` as PDF, PNG and SVG "
-		 "(cost.*: ns per op by engine, log scale, 95%% CI; overhead.*: slowdown vs native; "
+		 "(cost.* double column, cost-single.* single column: ns per op by instruction class, log scale, "
+		 "95%% CI of the median; overhead.*: slowdown vs native; "
 		 "exits-<engine>.*: exits per op by reason; trap-profile.*: how each technique handles each operation)%s", drawn,
 		 failed ? "; some failed, see plots/gnuplot.log" : "");
 	return drawn;

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/atomic.h"
 #include "harness/metrics.h"
@@ -483,7 +484,7 @@ static void body(const struct run *r, FILE *f, int md)
 			table_free(&t);
 			continue;
 		}
-		trap_profile_label(r, &r->e[i], title, sizeof(title));
+		engine_label(&r->e[i], title, sizeof(title));
 		size_t l = strlen(title);
 		snprintf(title + l, sizeof(title) - l, ": KVM exit statistics per operation");
 		section(f, md, title, "KVM's per-vCPU binary statistics between the benchmark markers, per operation "
@@ -516,6 +517,31 @@ static void body(const struct run *r, FILE *f, int md)
 	free(names);
 }
 
+/* The figures drawn beside report.md (plots/<name>.png), shown in it. */
+static void embed_figures(const struct run *r, const char *md_path, FILE *f)
+{
+	static const struct { const char *base, *caption; } figs[] = {
+		{ "cost", "Cost per operation by instruction class (ns, log scale, 95% CI of the median)" },
+		{ "trap-profile", "Trap profile: how each technique handles each operation" },
+		{ "overhead", "Slowdown against the native twins" },
+	};
+	char dir[4096], png[4300];
+	const char *slash = strrchr(md_path, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - md_path) : 1, slash ? md_path : ".");
+	for (size_t k = 0; k < sizeof(figs) / sizeof(figs[0]); k++) {
+		snprintf(png, sizeof(png), "%s/plots/%s.png", dir, figs[k].base);
+		if (access(png, R_OK) == 0)
+			fprintf(f, "\n![%s](plots/%s.png)\n", figs[k].caption, figs[k].base);
+	}
+	for (size_t i = 0; i < r->ne; i++) {
+		snprintf(png, sizeof(png), "%s/plots/exits-%s.png", dir, r->e[i].name);
+		if (access(png, R_OK) == 0)
+			fprintf(f, "\n![VM exits per operation by reason, %s](plots/exits-%s.png)\n",
+				r->e[i].name, r->e[i].name);
+	}
+}
+
 int report_write_md(const struct run *r, const char *path, const char *plots_note)
 {
 	struct atomic_file a;
@@ -524,6 +550,7 @@ int report_write_md(const struct run *r, const char *path, const char *plots_not
 		return -1;
 	body(r, a.f, 1);
 	fprintf(a.f, "## Plots\n\n%s\n", plots_note ? plots_note : "not drawn");
+	embed_figures(r, path, a.f);
 	return atomic_commit(&a);
 }
 

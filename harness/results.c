@@ -128,6 +128,19 @@ int engine_times_valid(const struct engine_result *e)
 	return strcmp(e->kind, "nested") != 0;
 }
 
+void engine_label(const struct engine_result *e, char *out, size_t len)
+{
+	if (!strcmp(e->kind, "nested")) {
+		snprintf(out, len, "%s (AMD-V, nested)", e->name);
+	} else if (!strcmp(e->name, "kvm") && e->note[0]) {
+		/* The probe note starts with the flavour: "PVM (kvm_pvm): ...". */
+		size_t w = strcspn(e->note, " (:");
+		snprintf(out, len, "kvm (%.*s)", (int)w, e->note);
+	} else {
+		snprintf(out, len, "%s", e->name);
+	}
+}
+
 int bench_has_value(const struct bench_result *b)
 {
 	return b && !strcmp(b->status, "ok") && b->st.n > 0;

@@ -112,6 +112,11 @@ int bench_is_loop(const char *name);
  * in results.json but never put in cost, slowdown or speed tables. */
 int engine_times_valid(const struct engine_result *e);
 
+/* The engine's name as tables and figures show it: with the flavour of
+ * hardware assistance for kvm ("kvm (PVM)", "kvm (VT-x)") and the nested
+ * platform ("kvm-amdv-nested (AMD-V, nested)"); the bare name otherwise. */
+void engine_label(const struct engine_result *e, char *out, size_t len);
+
 /* A benchmark on an engine that has a measurement (status ok, samples). */
 int bench_has_value(const struct bench_result *b);
 

@@ -39,20 +39,6 @@ size_t trap_profile_engines(const struct run *r, const struct engine_result **ou
 	return n;
 }
 
-void trap_profile_label(const struct run *r, const struct engine_result *e, char *out, size_t len)
-{
-	(void)r;
-	if (!strcmp(e->kind, "nested")) {
-		snprintf(out, len, "%s (AMD-V, nested)", e->name);
-	} else if (!strcmp(e->name, "kvm")) {
-		/* The probe note starts with the flavour: "PVM (kvm_pvm): ...". */
-		size_t w = strcspn(e->note, " (:");
-		snprintf(out, len, "kvm (%.*s)", (int)(w ? w : 7), w ? e->note : "unknown");
-	} else {
-		snprintf(out, len, "%s", e->name);
-	}
-}
-
 static double per_op(const struct bench_result *b, const char *name)
 {
 	return bench_counter_per_op(b, name);
@@ -128,7 +114,7 @@ size_t trap_profile_table(const struct run *r, struct table *t)
 	table_set(t, 0, 0, "benchmark");
 	table_set(t, 0, 1, "class");
 	for (size_t i = 0; i < ne; i++) {
-		trap_profile_label(r, es[i], buf, sizeof(buf));
+		engine_label(es[i], buf, sizeof(buf));
 		table_set(t, 0, i + 2, "%s", buf);
 	}
 	for (size_t j = 0; j < n; j++) {
@@ -226,7 +212,7 @@ int trap_profile_write_dat(const struct run *r, const char *path, char *techniqu
 	for (size_t i = 0; i < ne; i++) {
 		char label[96];
 		size_t l = strlen(techniques);
-		trap_profile_label(r, es[i], label, sizeof(label));
+		engine_label(es[i], label, sizeof(label));
 		for (char *p = label; *p; p++)
 			if (*p == ' ')
 				*p = '_';      /* gnuplot words are space-separated */

@@ -32,8 +32,6 @@ const char *trap_verdict_name(enum trap_verdict v);
 /* The techniques a run can profile, in column order: hardware-assisted
  * (nested AMD-V, the host's kvm), then bt, then interp. */
 size_t trap_profile_engines(const struct run *r, const struct engine_result **out, size_t max);
-/* A column title naming the technique and, for kvm, the host's flavour. */
-void trap_profile_label(const struct run *r, const struct engine_result *e, char *out, size_t len);
 void trap_profile_cell(const struct engine_result *e, const struct bench_result *b, struct trap_cell *c);
 /* The table (benchmarks x techniques); returns rows, 0 when nothing to show. */
 size_t trap_profile_table(const struct run *r, struct table *t);

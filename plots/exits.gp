@@ -9,4 +9,4 @@ set style histogram rowstacked
 set boxwidth 0.7
 n = words(reasons)
 plot for [i=1:n] data using (column(i+1)):xtic(1) title word(reasons, i) \
-	fs pattern pat(i) lc "black"
+	fs pattern pat(i) lc rgb colour(i)
