@@ -78,11 +78,20 @@ size_t metric_exit_reasons(const struct bench_result *b, const char **names,
 	sum_prefix(b, prefix, &found);
 	if (!found)
 		prefix = "vm.exits.";
+	double user = 0;
 	for (size_t i = 0; i < b->nctr && n < max; i++)
 		if (is_count(b->ctr[i].name, prefix) && bench_counter_per_op(b, b->ctr[i].name) >= 0) {
 			names[n] = b->ctr[i].name + strlen(prefix);
-			per_op[n++] = bench_counter_per_op(b, b->ctr[i].name);
+			per_op[n] = bench_counter_per_op(b, b->ctr[i].name);
+			user += per_op[n++];
 		}
+	/* kvm: the exits KVM handled without returning from KVM_RUN, from its
+	 * own statistics (every exit, less those that reached user space). */
+	double all = bench_counter_per_op(b, "engine.kvm.exits");
+	if (all >= 0 && n < max) {
+		names[n] = "in-kernel";
+		per_op[n++] = all > user ? all - user : 0;
+	}
 	return n;
 }
 

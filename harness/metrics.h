@@ -16,7 +16,9 @@ double metric_insns_per_op(const struct bench_result *b);
 /* Guest instructions retired per second of the VM process's CPU time
  * (task-clock) between the markers (software engines), or -1. */
 double metric_guest_ips(const struct bench_result *b);
-/* Exit counters by reason: fills names/values (per op) up to max; count. */
+/* Exit counters by reason: fills names/values (per op) up to max; count.
+ * For kvm the reasons are those that reached user space (user.<reason>)
+ * plus "in-kernel": KVM's own count of every exit less those. */
 size_t metric_exit_reasons(const struct bench_result *b, const char **names,
 			   double *per_op, size_t max);
 /* Slowdown of a over ref (median ratio), or -1 when either is missing. */

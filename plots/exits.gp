@@ -4,6 +4,8 @@
 # Variables: data, out, fmt, reasons (space-separated), engine.
 load dir."/common.gp"
 set ylabel sprintf("%s: VM exits per operation", engine)
+# kvm engines: the reasons that reached user space (user.*) stacked under
+# "in-kernel", the exits KVM handled itself (its own statistics).
 set style data histogram
 set style histogram rowstacked
 set boxwidth 0.7
