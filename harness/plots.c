@@ -271,6 +271,20 @@ static int draw(const char *gp, const char *sdir, const char *script, const char
 	return ok == 3 ? 1 : 0;
 }
 
+void plots_engine_words(const struct engine_result *const *es, size_t ne, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < ne; i++) {
+		char label[96];
+		size_t l = strlen(out);
+		engine_label(es[i], label, sizeof(label));
+		for (char *p = label; *p; p++)
+			if (*p == ' ')
+				*p = '_';
+		snprintf(out + l, len - l, "%s%s", i ? " " : "", label);
+	}
+}
+
 int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 {
 	char gp[PATH_MAX], sdir[PATH_MAX], pdir[PATH_MAX], path[PATH_MAX + 128];
@@ -290,16 +304,8 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	unlink(path);           /* a log of this drawing only */
 	const struct engine_result *es[RUN_MAX_ENGINES];
 	size_t ne = measured_engines(r, es);
-	char labels[1024] = "";
-	for (size_t i = 0; i < ne; i++) {
-		char label[96];
-		size_t l = strlen(labels);
-		engine_label(es[i], label, sizeof(label));
-		for (char *p = label; *p; p++)
-			if (*p == ' ')
-				*p = '_';      /* one gnuplot word; the scripts undo it */
-		snprintf(labels + l, sizeof(labels) - l, "%s%s", i ? " " : "", label);
-	}
+	char labels[1024];
+	plots_engine_words(es, ne, labels, sizeof(labels));
 	size_t n = run_bench_names(r, &names);
 
 	char classes[1024], counts[256], ylo[512], yhi[512];

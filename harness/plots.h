@@ -12,4 +12,8 @@
  * to get them).  Returns the number of figures drawn, -1 when skipped. */
 int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len);
 
+/* The engines' labels (engine_label) as one gnuplot word list: spaces
+ * inside a label become '_', which the scripts' undo() turns back. */
+void plots_engine_words(const struct engine_result *const *es, size_t ne, char *out, size_t len);
+
 #endif

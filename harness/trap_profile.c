@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/metrics.h"
+#include "harness/plots.h"
 
 /* A counter per op at or above this is "happens every operation"; the
  * marker writes and timer ticks in a span stay far below it. */
@@ -204,19 +205,10 @@ int trap_profile_write_dat(const struct run *r, const char *path, char *techniqu
 	int rows = 0;
 	FILE *f;
 
-	techniques[0] = '\0';
+	plots_engine_words(es, ne, techniques, len);
 	if (!ne || !(f = fopen(path, "w"))) {
 		free(names);
 		return ne ? -1 : 0;
-	}
-	for (size_t i = 0; i < ne; i++) {
-		char label[96];
-		size_t l = strlen(techniques);
-		engine_label(es[i], label, sizeof(label));
-		for (char *p = label; *p; p++)
-			if (*p == ' ')
-				*p = '_';      /* gnuplot words are space-separated */
-		snprintf(techniques + l, len - l, "%s%s", i ? " " : "", label);
 	}
 	/* benchmark, then per technique: verdict (1..5, NaN) and the cell's
 	 * text, quoted (gnuplot reads a quoted string as one column). */

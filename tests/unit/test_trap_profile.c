@@ -86,9 +86,9 @@ int main(void)
 	CHECK(n == 4 && es[0] == nested && es[1] == kvm && es[2] == bt && es[3] == interp,
 	      "columns: hardware-assisted first (nested, host kvm), then bt, interp (%zu)", n);
 	char label[96];
-	trap_profile_label(&run, kvm, label, sizeof(label));
+	engine_label(kvm, label, sizeof(label));
 	CHECK(!strcmp(label, "kvm (PVM)"), "the host kvm column names its flavour: '%s'", label);
-	trap_profile_label(&run, nested, label, sizeof(label));
+	engine_label(nested, label, sizeof(label));
 	CHECK(strstr(label, "AMD-V, nested") != NULL, "the nested column says AMD-V, nested: '%s'", label);
 
 	CHECK(!engine_times_valid(nested) && engine_times_valid(kvm),
