@@ -125,7 +125,7 @@ static void plan_builtin(const struct bench_opts *o, struct bench_plan *p,
 	push(p, "%s", ops->name);
 	push(p, "--records");
 	push(p, "--timeout");
-	push(p, "%.0f", p->timeout_s);
+	push(p, "%g", p->timeout_s);   /* as given: 0.4 must not become 0 */
 	push(p, "%s", o->kernel);
 	push(p, "--");
 	guest_words(o, p, 0);

@@ -30,12 +30,29 @@ static void copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* One line to the console log, until INGEST_LOG_MAX; then one note. */
+static void log_line(struct ingest *in, const char *prefix, const char *line)
+{
+	if (!in->log || in->logged > INGEST_LOG_MAX)
+		return;
+	size_t n = strlen(prefix) + strlen(line) + 1;
+	if (in->logged + n > INGEST_LOG_MAX) {
+		fprintf(in->log, "ringbench: log capped at %u bytes; later console lines dropped\n",
+			INGEST_LOG_MAX);
+		in->logged = INGEST_LOG_MAX + 1;
+		return;
+	}
+	fprintf(in->log, "%s%s\n", prefix, line);
+	in->logged += n;
+}
+
 static enum ingest_event bad(struct ingest *in, const char *line, const char *why)
 {
 	in->bad_lines++;
 	copy(in->last_error, sizeof(in->last_error), why);
-	if (in->log)
-		fprintf(in->log, "ringbench: malformed line (%s): %s\n", why, line);
+	char prefix[300];
+	snprintf(prefix, sizeof(prefix), "ringbench: malformed line (%.250s): ", why);
+	log_line(in, prefix, line);
 	return INGEST_BAD;
 }
 
@@ -64,16 +81,14 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 
 	int r = rbline_parse(line, &l, err, sizeof(err));
 	if (r == 0) {
-		if (in->log)
-			fprintf(in->log, "%s\n", line);
+		log_line(in, "", line);
 		if (line[0])
 			copy(in->last_console, sizeof(in->last_console), line);
 		return INGEST_NONE;
 	}
 	if (r < 0)
 		return bad(in, line, err);
-	if (in->log)
-		fprintf(in->log, "%s\n", line);
+	log_line(in, "", line);
 
 	switch (l.kind) {
 	case RBL_HELLO:
