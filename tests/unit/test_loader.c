@@ -1,6 +1,7 @@
 /* Multiboot loader: good images of every kind load right; each kind of bad
  * image gives a one-line error naming the file; mutated images never crash. */
 #include <elf.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,6 +118,9 @@ static void test_aout_kludge(void)
 	memcpy(img + 16, h, sizeof(h));
 	CHECK(load(img, sizeof(img), "", err, &b) == 0 && b.entry == LOAD_AT + 64 &&
 	      b.kernel_end == LOAD_AT + 0x2000, "a.out-kludge kernel loads at its header addresses");
+	h[7] = LOAD_AT + 0x10000;       /* entry past bss_end: not loaded code */
+	memcpy(img + 16, h, sizeof(h));
+	expect_error(img, sizeof(img), "an a.out-kludge entry outside the image", "entry point");
 }
 
 static void test_modules(void)
@@ -143,6 +147,19 @@ static void test_modules(void)
 		      "module loaded page-aligned with its contents");
 		CHECK(!strcmp(vm_gpa(vm, mod[2], 8), "mod arg"), "module string");
 	}
+	/* A kernel at 0x1000 puts a 64 KiB module over the info block
+	 * [0x8000, 0x10000): refused, as a segment there is (issue 11). */
+	size_t kn = make_elf(img, 0, 0x1000, 0);
+	static uint8_t big_mod[65536];
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, big_mod, sizeof(big_mod)) != (ssize_t)sizeof(big_mod))
+		CHECK(0, "64 KiB module file");
+	if (fd >= 0)
+		close(fd);
+	r = loader_load_image(vm, img, kn, "k.elf", "", &m, 1, &b, err, sizeof(err));
+	CHECK(r < 0 && strstr(err, "module") && strstr(err, "overlaps the Multiboot info block"),
+	      "a module over the info block is refused: \"%s\"", err);
+	n = make_elf(img, 0, LOAD_AT, 0);
 	m.path = "/nonexistent/module";
 	r = loader_load_image(vm, img, n, "k.elf", "", &m, 1, &b, err, sizeof(err));
 	CHECK(r < 0 && strstr(err, "/nonexistent/module"), "missing module named: \"%s\"", err);
