@@ -47,7 +47,8 @@ static void run_usage(FILE *f)
 		"                 bt only: print the guest block holding hex address ADDR, when\n"
 		"                 first translated, beside the host code it became (stderr)\n"
 		"Statuses: odd = the guest's; 2 usage or bad image, 4 engine unavailable,\n"
-		"6 triple fault, 8 engine error, 10 halted forever, 124 timeout.\n");
+		"6 triple fault, 8 engine error, 10 halted forever, 12 sanitizer report (a ringbench\n"
+		"bug, sanitized builds only), 124 timeout.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
