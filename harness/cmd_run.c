@@ -16,6 +16,10 @@
 #include "harness/commands.h"
 #include "harness/records.h"
 
+/* A guest that never ends (a loop, a HLT some engine cannot see through)
+ * must not hold the caller forever: bench's own default per engine. */
+#define RUN_DEFAULT_TIMEOUT_S 900
+
 struct run_opts {
 	const char *engine, *kernel;
 	uint64_t mem;
@@ -37,7 +41,8 @@ static void run_usage(FILE *f)
 		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
 		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
-		"  --timeout S    stop a guest still running after S seconds (status 124)\n"
+		"  --timeout S    stop a guest still running after S seconds (status 124;\n"
+		"                 default %d; fractions allowed)\n"
 		"  --stats        print exits by reason and engine counters at the end (stderr)\n"
 		"  --records      print RBH1 host-counter lines at the guest's markers (docs/protocol.md)\n"
 		"  --module F     load F as a Multiboot module, with an optional string\n"
@@ -48,7 +53,7 @@ static void run_usage(FILE *f)
 		"                 first translated, beside the host code it became (stderr)\n"
 		"Statuses: odd = the guest's; 2 usage or bad image, 4 engine unavailable,\n"
 		"6 triple fault, 8 engine error, 10 halted forever, 12 sanitizer report (a ringbench\n"
-		"bug, sanitized builds only), 124 timeout.\n");
+		"bug, sanitized builds only), 124 timeout.\n", RUN_DEFAULT_TIMEOUT_S);
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -103,6 +108,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->engine = "kvm";
 	o->mem = VM_DEFAULT_MEM;
+	o->timeout_s = RUN_DEFAULT_TIMEOUT_S;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {

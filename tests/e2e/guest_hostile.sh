@@ -17,3 +17,14 @@ for e in interp bt kvm; do
 	timeout -s KILL 20 $rb run --engine $e --timeout 10 $g/smc_doorbell.elf >/dev/null 2>"$err"; st=$?
 	ok $([ $st = 67 ]; echo $?) "$e: code rewritten by the PTE-batch hypercall runs new (67, got $st)"
 done
+
+for e in interp bt kvm; do
+	$rb engines 2>/dev/null | grep -q "^$e  *available" || continue
+	for gst in cli_hlt sti_hlt; do
+		timeout -s KILL 20 $rb run --engine $e --timeout 10 $g/$gst.elf >/dev/null 2>"$err"; st=$?
+		ok $([ $st = 10 ] && grep -q 'nothing can wake it' "$err"; echo $?) \
+			"$e: $gst (no wake-up source) ends with status 10 (got $st: $(cat "$err"))"
+	done
+done
+$rb run --help >"$err" 2>&1
+ok $(grep -q 'default 900' "$err"; echo $?) "run --help shows the finite default timeout"
