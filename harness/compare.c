@@ -299,11 +299,11 @@ int cmd_compare(int argc, char **argv)
 	results_path(argv[optind], pa, sizeof(pa));
 	results_path(argv[optind + 1], pb, sizeof(pb));
 	if (results_json_load(a, pa, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ringbench compare: %s: %s\n", pa, err);
+		fprintf(stderr, "ringbench compare: %s\n", err);   /* err names the file */
 		goto out;
 	}
 	if (results_json_load(b, pb, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ringbench compare: %s: %s\n", pb, err);
+		fprintf(stderr, "ringbench compare: %s\n", err);
 		run_free(a);
 		goto out;
 	}

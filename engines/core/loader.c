@@ -1,9 +1,9 @@
 /* Multiboot v1 loader.  Every check names the file and the problem: bad
  * images must end in a one-line error, never a crash. */
 #include "engines/core/loader.h"
+#include "engines/core/userfile.h"
 
 #include <elf.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,7 +320,7 @@ static int load_modules(struct load_ctx *c, const struct mb_module *mods, unsign
 		uint8_t *data;
 		size_t size;
 		char err[512];
-		if (loader_read_file(mods[i].path, MB_MAX_IMAGE, &data, &size, err, sizeof(err)) < 0)
+		if (user_file_read(mods[i].path, MB_MAX_IMAGE, &data, &size, err, sizeof(err)) < 0)
 			return fail(c, "module %s", err);
 		if (!vm_gpa(c->vm, at, size ? size : 1) || at + size > 0xffffffffull) {
 			free(data);
@@ -380,41 +380,6 @@ int loader_load_image(struct vm *vm, const uint8_t *img, size_t size, const char
 	return 0;
 }
 
-int loader_read_file(const char *path, size_t max, uint8_t **out, size_t *size,
-		     char *err, size_t len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	uint8_t *buf;
-
-	if (!f) {
-		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, len, "%s: not a regular file", path);
-		fclose(f);
-		return -1;
-	}
-	if ((uint64_t)st.st_size > max) {
-		snprintf(err, len, "%s: absurd size (%lld bytes, at most %zu MiB)", path,
-			 (long long)st.st_size, max >> 20);
-		fclose(f);
-		return -1;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf || fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		snprintf(err, len, "%s: cannot read", path);
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*out = buf;
-	*size = (size_t)st.st_size;
-	return 0;
-}
-
 int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 		     const struct mb_module *mods, unsigned n_mods,
 		     struct mb_boot *boot, char *err, size_t len)
@@ -423,7 +388,7 @@ int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 	size_t size;
 	int r;
 
-	if (loader_read_file(path, MB_MAX_IMAGE, &img, &size, err, len) < 0)
+	if (user_file_read(path, MB_MAX_IMAGE, &img, &size, err, len) < 0)
 		return -1;
 	r = loader_load_image(vm, img, size, path, cmdline, mods, n_mods, boot, err, len);
 	free(img);
