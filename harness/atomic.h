@@ -7,7 +7,8 @@
 
 struct atomic_file {
 	FILE *f;
-	char tmp[4096], path[4096];
+	char tmp[4200], path[4096];
+	int unnamed;            /* O_TMPFILE: no name until committed */
 };
 
 /* Open path's temporary twin for writing; 0 or -1 (errno set). */

@@ -1,6 +1,5 @@
 /* `ringbench run`: boot one guest on one engine, forward its console, exit
  * with its debug-exit status (engines/core/status.h for ringbench's own). */
-#include <ctype.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -14,6 +13,7 @@
 #include "engines/core/status.h"
 #include "engines/core/vm.h"
 #include "harness/commands.h"
+#include "harness/options.h"
 #include "harness/records.h"
 
 /* A guest that never ends (a loop, a HLT some engine cannot see through)
@@ -56,29 +56,6 @@ static void run_usage(FILE *f)
 		"bug, sanitized builds only), 124 timeout.\n", RUN_DEFAULT_TIMEOUT_S);
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	if (end == s || s[0] == '-')
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* The guest kernel built beside this binary. */
 static const char *default_kernel(void)
 {
@@ -111,21 +88,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->timeout_s = RUN_DEFAULT_TIMEOUT_S;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': o->engine = optarg; break;
 		case 'm':
-			if (parse_size(optarg, &o->mem) < 0) {
-				fprintf(stderr, "ringbench run: --mem '%s' is not a size like 64M\n", optarg);
+			if (opt_size("run", "--mem", optarg, &o->mem) < 0)
 				return -1;
-			}
 			break;
 		case 't':
-			o->timeout_s = strtod(optarg, &end);
-			if (end == optarg || *end || o->timeout_s <= 0 || o->timeout_s > 1e6) {
-				fprintf(stderr, "ringbench run: --timeout '%s' is not a positive number of seconds\n", optarg);
+			if (opt_seconds("run", "--timeout", optarg, &o->timeout_s) < 0)
 				return -1;
-			}
 			break;
 		case 's': o->stats = 1; break;
 		case 'r': o->records = 1; break;
@@ -145,8 +117,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'h': run_usage(stdout); exit(0);
 		default:
-			fprintf(stderr, "ringbench run: unknown option '%s' (try ringbench run --help)\n",
-				argv[optind - 1]);
+			opt_complain("run", c, argv);
 			return -1;
 		}
 	}

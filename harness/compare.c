@@ -13,6 +13,7 @@
 
 #include "harness/atomic.h"
 #include "harness/metrics.h"
+#include "harness/options.h"
 #include "harness/results_json.h"
 #include "harness/table.h"
 
@@ -278,13 +279,17 @@ int cmd_compare(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:aj:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:aj:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': o.threshold = atof(optarg) / 100; break;
+		case 't':
+			if (opt_real("compare", "--threshold", optarg, 0, 1000, &o.threshold) < 0)
+				return 2;
+			o.threshold /= 100;
+			break;
 		case 'a': o.show_all = 1; break;
 		case 'j': json = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: opt_complain("compare", c, argv); return 2;
 		}
 	}
 	if (argc - optind != 2) {
