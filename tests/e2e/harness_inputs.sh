@@ -55,3 +55,15 @@ if have_bench && "$RB" engines 2>/dev/null | grep -q '^interp  *available'; then
 else
 	skip "bench --kernel FIFO, --only nosuchbench: no interp engine"
 fi
+
+# /dev/kvm that opens but is not KVM (here /dev/null bound over it):
+# qemu-kvm is unavailable, not a crash.
+if have_bench && command -v qemu-system-x86_64 >/dev/null && [ -e /dev/kvm ] &&
+   command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	unshare -m sh -c "mount --bind /dev/null /dev/kvm && exec '$RB' bench --quick --quiet --no-plots \
+		--out '$out' --run-id nokvm --engines qemu-kvm" >/dev/null 2>&1
+	check "qemu-kvm without a usable /dev/kvm is unavailable, not a crash" \
+		sh -c "grep -A6 '\"name\":\"qemu-kvm\"' '$out/nokvm/results.json' | grep -q '\"status\":\"unavailable\"'"
+else
+	skip "qemu-kvm unavailable: needs qemu, /dev/kvm and unshare -m"
+fi
