@@ -49,7 +49,7 @@ static int name_it(struct atomic_file *a)
 	return linkat(AT_FDCWD, proc, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW);
 }
 
-int atomic_commit(struct atomic_file *a)
+int atomic_prepare(struct atomic_file *a)
 {
 	int bad = fflush(a->f) != 0 || ferror(a->f), err = bad ? errno : 0;
 
@@ -60,8 +60,6 @@ int atomic_commit(struct atomic_file *a)
 	if (fclose(a->f) != 0 && !bad)
 		bad = 1, err = errno;
 	a->f = NULL;
-	if (!bad && rename(a->tmp, a->path) != 0)
-		bad = 1, err = errno;
 	if (bad) {
 		unlink(a->tmp);
 		errno = err;    /* the caller's message says why */
@@ -70,11 +68,26 @@ int atomic_commit(struct atomic_file *a)
 	return 0;
 }
 
+int atomic_publish(struct atomic_file *a)
+{
+	if (rename(a->tmp, a->path) != 0) {
+		int err = errno;
+		unlink(a->tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int atomic_commit(struct atomic_file *a)
+{
+	return atomic_prepare(a) < 0 ? -1 : atomic_publish(a);
+}
+
 void atomic_abort(struct atomic_file *a)
 {
 	if (a->f)
 		fclose(a->f);
 	a->f = NULL;
-	if (!a->unnamed)
-		unlink(a->tmp);
+	unlink(a->tmp);         /* named (fallback, or prepared), or not there */
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engines/core/status.h"
+#include "harness/atomic.h"
 #include "harness/compare.h"
 #include "harness/counters.h"
 #include "harness/hostinfo.h"
@@ -86,7 +87,23 @@ static void utc_now(char *out, size_t len, const char *fmt)
 	strftime(out, len, fmt, &tm);
 }
 
-/* Rewrite results.json, then results.csv (each atomically).  Unless
+/* A result file written and made ready to rename (atomic_prepare); 0, or
+ * -1 with errno saying why and nothing left behind. */
+static int make_ready(struct atomic_file *a, const char *path, const struct run *r,
+		      int (*print)(const struct run *, FILE *))
+{
+	if (atomic_open(a, path) < 0)
+		return -1;
+	if (print(r, a->f) < 0 || atomic_prepare(a) < 0) {
+		int err = errno;
+		atomic_abort(a);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Rewrite results.json and results.csv (together, atomically).  Unless
  * force, at most every SAVE_INTERVAL_S.  The first failure (a full disk)
  * stops the run: going on would measure results nobody can keep. */
 static void save(struct bench_state *s, int force)
@@ -99,13 +116,29 @@ static void save(struct bench_state *s, int force)
 	s->last_save = now;
 	s->dirty = 0;
 	run_compute(s->run);
+	/* Both made ready before either is renamed into place, so the pair
+	 * always agrees: after a failure both are the previous save. */
+	struct atomic_file json, csv;
+	int bad = 0;
 	snprintf(path, sizeof(path), "%s/results.json", s->dir);
-	int bad = results_json_write(s->run, path) < 0;
+	if (make_ready(&json, path, s->run, results_json_print) < 0) {
+		bad = 1;
+	} else {
+		snprintf(path, sizeof(path), "%s/results.csv", s->dir);
+		if (make_ready(&csv, path, s->run, results_csv_print) < 0) {
+			int err = errno;
+			atomic_abort(&json);
+			errno = err;
+			bad = 1;
+		}
+	}
+	if (!bad && (atomic_publish(&json) < 0 || atomic_publish(&csv) < 0)) {
+		snprintf(path, sizeof(path), "%s/results.json and results.csv", s->dir);
+		bad = 1;
+	}
 	if (!bad) {
 		s->saved_results = count_results(s->run);
 		snprintf(s->saved_state, sizeof(s->saved_state), "%s", s->run->state);
-		snprintf(path, sizeof(path), "%s/results.csv", s->dir);
-		bad = results_csv_write(s->run, path) < 0;
 	}
 	if (bad) {
 		snprintf(s->write_error, sizeof(s->write_error), "cannot write %s: %s", path, strerror(errno));

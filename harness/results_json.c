@@ -162,12 +162,10 @@ static json_object *engine_json(const struct run *r, const struct engine_result 
 	return o;
 }
 
-int results_json_write(const struct run *r, const char *path)
+int results_json_print(const struct run *r, FILE *f)
 {
 	json_object *root = json_object_new_object(), *run = json_object_new_object();
 	json_object *cfg = json_object_new_object(), *es = json_object_new_array();
-	struct atomic_file a;
-	int rc = -1;
 
 	json_object_object_add(root, "schema", jstr(SCHEMA_NAME));
 	json_object_object_add(root, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
@@ -187,14 +185,24 @@ int results_json_write(const struct run *r, const char *path)
 		json_object_array_add(es, engine_json(r, &r->e[i]));
 	json_object_object_add(root, "engines", es);
 
-	if (atomic_open(&a, path) == 0) {
-		fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						     JSON_C_TO_STRING_NOSLASHESCAPE), a.f);
-		fputc('\n', a.f);
-		rc = atomic_commit(&a);
-	}
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	fputc('\n', f);
 	json_object_put(root);
-	return rc;
+	return ferror(f) ? -1 : 0;
+}
+
+int results_json_write(const struct run *r, const char *path)
+{
+	struct atomic_file a;
+
+	if (atomic_open(&a, path) < 0)
+		return -1;
+	if (results_json_print(r, a.f) < 0) {
+		atomic_abort(&a);
+		return -1;
+	}
+	return atomic_commit(&a);
 }
 
 /* ---- reading back ---- */

@@ -3,11 +3,14 @@
 #define RINGBENCH_RESULTS_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "harness/results.h"
 
 /* Write r (statistics must be current) atomically to path; 0 or -1. */
 int results_json_write(const struct run *r, const char *path);
+/* The same document to f (for writing it beside others); 0 or -1. */
+int results_json_print(const struct run *r, FILE *f);
 
 /* A results.json larger than this is refused unread (a runaway file, or
  * /dev/zero named by mistake); real ones are a few MiB. */
