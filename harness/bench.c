@@ -376,7 +376,7 @@ static void usage(FILE *f)
 		"  --budget-ms N     time budget per repetition (default 10; quick 1)\n"
 		"  --reps N          repetitions (default 30; quick 5)\n"
 		"  --warmup N        warm-up runs (default 2; quick 1)\n"
-		"  --timeout S       per engine process (default 900; quick 120)\n"
+		"  --timeout S       per engine process, in seconds, fractions allowed (default 900; quick 120)\n"
 		"  --out DIR         results root (default results)\n"
 		"  --run-id ID       run directory name (default UTC time)\n"
 		"  --kernel F        guest for built-in engines (default build/guests/kernel.elf)\n"
