@@ -66,3 +66,35 @@ if [ -f build/tests/guests/spin.elf ] && "$RB" engines 2>/dev/null | grep -q '^i
 else
 	skip "hanging guest is a timeout: no spin.elf or no interp engine"
 fi
+
+# The flooding test guest: on a built-in engine, and under QEMU, which must
+# also die with a harness killed outright.
+fl=build/tests/guests/flood.elf
+if [ -f $fl ] && "$RB" engines 2>/dev/null | grep -q '^interp  *available'; then
+	t=$(date +%s)
+	timeout -s KILL 30 "$RB" bench --quick --quiet --no-plots --out "$out" --run-id gflood --timeout 2 \
+		--engines interp --kernel $fl >/dev/null 2>&1
+	check "a guest flooding COM1 (interp) is stopped at its timeout" test "$(elapsed $t)" -le 8
+	check "  recorded as timeout" sh -c "grep -A4 '\"name\":\"interp\"' '$out/gflood/results.json' | grep -q '\"status\":\"timeout\"'"
+	check "  its log capped" test "$(stat -c %s "$out/gflood/interp.log")" -le $((8 * 1024 * 1024 + 200))
+else
+	skip "flooding guest on interp: no $fl or no interp"
+fi
+if [ -f $fl ] && command -v qemu-system-x86_64 >/dev/null; then
+	t=$(date +%s)
+	timeout -s KILL 30 "$RB" bench --quick --quiet --no-plots --out "$out" --run-id qflood --timeout 2 \
+		--engines qemu-tcg --kernel32 $fl >/dev/null 2>&1
+	check "a guest flooding COM1 under qemu-tcg is stopped at its timeout (2 x 2 s)" test "$(elapsed $t)" -le 12
+	"$RB" bench --quick --quiet --no-plots --out "$out" --run-id qkill --engines qemu-tcg --kernel32 $fl \
+		>/dev/null 2>&1 &
+	pid=$!
+	sleep 2
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	sleep 0.5
+	left=$(pgrep -f "kernel $fl")
+	check "QEMU does not outlive a SIGKILLed harness" test -z "$left"
+	[ -n "$left" ] && kill $left
+else
+	skip "flooding guest under QEMU: no $fl or no qemu-system-x86_64"
+fi
