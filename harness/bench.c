@@ -226,7 +226,7 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 	snprintf(e->status, sizeof(e->status), "running");
 	snprintf(path, sizeof(path), "%s/%s.log", s->dir, p->name);
 	snprintf(errpath, sizeof(errpath), "%s/%s.stderr", s->dir, p->name);
-	FILE *log = fopen(path, "w");
+	FILE *log = fopen(path, "we");   /* not inherited by the engine */
 	int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (log)
 		setvbuf(log, NULL, _IOLBF, 0);
