@@ -52,7 +52,7 @@ wait $pid 2>/dev/null
 sleep 0.5
 left=$(pgrep -f 'sleep 1234.5')
 check "no child or grandchild outlives a SIGKILLed harness" test -z "$left"
-[ -n "$left" ] && kill $left
+if [ -n "$left" ]; then kill $left; fi
 
 if [ -f build/tests/guests/spin.elf ] && "$RB" engines 2>/dev/null | grep -q '^interp'; then
 	"$RB" bench --quick --quiet --no-plots --out "$out" --run-id spin --timeout 1 --engines interp \
@@ -94,7 +94,7 @@ if [ -f $fl ] && command -v qemu-system-x86_64 >/dev/null; then
 	sleep 0.5
 	left=$(pgrep -f "kernel $fl")
 	check "QEMU does not outlive a SIGKILLed harness" test -z "$left"
-	[ -n "$left" ] && kill $left
+	if [ -n "$left" ]; then kill $left; fi
 else
 	skip "flooding guest under QEMU: no $fl or no qemu-system-x86_64"
 fi
