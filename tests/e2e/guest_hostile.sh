@@ -14,8 +14,10 @@ for e in interp bt kvm; do
 		echo "skip - hostile guests on $e: engine unavailable here"
 		continue
 	fi
-	timeout -s KILL 20 $rb run --engine $e --timeout 10 $g/smc_doorbell.elf >/dev/null 2>"$err"; st=$?
-	ok $([ $st = 67 ]; echo $?) "$e: code rewritten by the PTE-batch hypercall runs new (67, got $st)"
+	for gst in smc_doorbell smc_doorbell64; do
+		timeout -s KILL 20 $rb run --engine $e --timeout 10 $g/$gst.elf >/dev/null 2>"$err"; st=$?
+		ok $([ $st = 67 ]; echo $?) "$e: $gst: code rewritten by the PTE-batch hypercall runs new (67, got $st)"
+	done
 done
 
 for e in interp bt kvm; do
