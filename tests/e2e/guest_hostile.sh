@@ -22,7 +22,7 @@ done
 
 for e in interp bt kvm; do
 	$rb engines 2>/dev/null | grep -q "^$e  *available" || continue
-	for gst in cli_hlt sti_hlt; do
+	for gst in cli_hlt sti_hlt cli_hlt64; do
 		timeout -s KILL 20 $rb run --engine $e --timeout 10 $g/$gst.elf >/dev/null 2>"$err"; st=$?
 		ok $([ $st = 10 ] && grep -q 'nothing can wake it' "$err"; echo $?) \
 			"$e: $gst (no wake-up source) ends with status 10 (got $st: $(cat "$err"))"

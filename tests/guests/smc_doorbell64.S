@@ -5,38 +5,9 @@
  * 0x7e (253) when stale code ran, 0x7d when the hypercall failed.
  * Identity-mapped first 4 MiB (2 MiB pages), code and data on separate
  * pages so only the VMM writes the code page.  (issue 11, item 9) */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1BADB002, 0, -0x1BADB002
+#include "long_mode.inc"
 
-	.text
-	.code32
-	.globl _start
-_start:
-	movl $pdpt + 3, pml4         /* tables: PML4 -> PDPT -> PD, 2 x 2 MiB */
-	movl $pd + 3, pdpt
-	movl $0x83, pd
-	movl $0x200083, pd + 8
-	movl %cr4, %eax
-	orl $0x20, %eax              /* PAE */
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx       /* EFER.LME */
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	lgdt gdt_desc
-	movl %cr0, %eax
-	orl $0x80000001, %eax        /* PG | PE */
-	movl %eax, %cr0
-	ljmp $0x08, $long_mode
-
-	.code64
 long_mode:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %ss
 	movl $stack_top, %esp        /* zero-extended into RSP */
 	call target
 	cmpl $1, %eax
@@ -69,14 +40,8 @@ target:	movl $1, %eax                /* b8 01 00 00 00: becomes mov $0x21 */
 	nop
 	nop
 
+	.data
 	.balign 4096
-gdt:	.quad 0
-	.quad 0x00af9a000000ffff     /* 0x08: 64-bit code */
-	.quad 0x00cf92000000ffff     /* 0x10: data */
-gdt_desc:
-	.word 23
-	.long gdt
-	.balign 8
 pairs:	.long target, 0              /* {gpa, value}: the new 8 code bytes */
 	.byte 0xb8, 0x21, 0, 0, 0, 0xc3, 0x90, 0x90
 hcall:	.quad 1                      /* RB_HC_PTE_BATCH */
@@ -87,7 +52,3 @@ hcall_ret:
 	.balign 16
 	.space 512
 stack_top:
-	.balign 4096
-pml4:	.space 4096
-pdpt:	.space 4096
-pd:	.space 4096
