@@ -119,6 +119,13 @@ struct engine_ops {
 	/* Engine counters since create (cumulative); returns how many. */
 	size_t (*counters)(struct engine *e, struct engine_counter *out, size_t max);
 
+	/* Is the vCPU halted with nothing that can ever wake it (interrupts
+	 * off, or no interrupt pending or armed)?  For engines that halt
+	 * inside the host kernel, where the VM core never sees the HLT
+	 * (kvm's in-kernel LAPIC); the run loop asks about once a second.
+	 * why says what was found.  NULL: the VM core sees every HLT. */
+	bool (*halted_forever)(struct engine *e, char *why, size_t len);
+
 	/* An engine-specific option set after create (e.g. bt's "lockstep",
 	 * "show-translation"); NULL when the engine has none.  0, or -1 and
 	 * err filled. */

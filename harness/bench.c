@@ -14,10 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engines/core/status.h"
+#include "harness/atomic.h"
 #include "harness/compare.h"
 #include "harness/counters.h"
 #include "harness/hostinfo.h"
 #include "harness/ingest.h"
+#include "harness/options.h"
 #include "harness/plots.h"
 #include "harness/report.h"
 #include "harness/results.h"
@@ -26,12 +29,22 @@
 #include "harness/spawn.h"
 
 static volatile sig_atomic_t interrupted;
+/* Stops the running engine: a signal, or results that cannot be written. */
+static volatile sig_atomic_t stop_now;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+	stop_now = 1;
 }
+
+/* results.json and results.csv are rewritten whole, so rewriting them at
+ * every benchmark's end made a run quadratic in its results.  They are
+ * rewritten at most this often (and at each engine's end and the run's);
+ * in between, every protocol line is already in the engine's .log, the
+ * run's append-only journal. */
+#define SAVE_INTERVAL_S 1.0
 
 struct bench_state {
 	struct run *run;
@@ -42,7 +55,29 @@ struct bench_state {
 	int progress;
 	time_t t0;
 	char last_stderr[256];
+	double last_save;          /* CLOCK_MONOTONIC s of the last rewrite */
+	size_t saved_results;      /* benchmark results in the last good save */
+	char saved_state[16];      /* run.state in it */
+	int write_failed;          /* a result file could not be written */
+	char write_error[4400];    /* the first such failure */
+	int logs_lost;             /* an engine log could not be written whole */
+	int dirty;                 /* results ended since the last rewrite */
 };
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static size_t count_results(const struct run *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->ne; i++)
+		n += r->e[i].nb;
+	return n;
+}
 
 static void utc_now(char *out, size_t len, const char *fmt)
 {
@@ -52,17 +87,64 @@ static void utc_now(char *out, size_t len, const char *fmt)
 	strftime(out, len, fmt, &tm);
 }
 
-static void save(struct bench_state *s)
+/* A result file written and made ready to rename (atomic_prepare); 0, or
+ * -1 with errno saying why and nothing left behind. */
+static int make_ready(struct atomic_file *a, const char *path, const struct run *r,
+		      int (*print)(const struct run *, FILE *))
+{
+	if (atomic_open(a, path) < 0)
+		return -1;
+	if (print(r, a->f) < 0 || atomic_prepare(a) < 0) {
+		int err = errno;
+		atomic_abort(a);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Rewrite results.json and results.csv (together, atomically).  Unless
+ * force, at most every SAVE_INTERVAL_S.  The first failure (a full disk)
+ * stops the run: going on would measure results nobody can keep. */
+static void save(struct bench_state *s, int force)
 {
 	char path[4200];
+	double now = mono_s();
 
+	if (s->write_failed || (!force && now - s->last_save < SAVE_INTERVAL_S))
+		return;
+	s->last_save = now;
+	s->dirty = 0;
 	run_compute(s->run);
+	/* Both made ready before either is renamed into place, so the pair
+	 * always agrees: after a failure both are the previous save. */
+	struct atomic_file json, csv;
+	int bad = 0;
 	snprintf(path, sizeof(path), "%s/results.json", s->dir);
-	if (results_json_write(s->run, path) < 0)
-		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
-	snprintf(path, sizeof(path), "%s/results.csv", s->dir);
-	if (results_csv_write(s->run, path) < 0)
-		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+	if (make_ready(&json, path, s->run, results_json_print) < 0) {
+		bad = 1;
+	} else {
+		snprintf(path, sizeof(path), "%s/results.csv", s->dir);
+		if (make_ready(&csv, path, s->run, results_csv_print) < 0) {
+			int err = errno;
+			atomic_abort(&json);
+			errno = err;
+			bad = 1;
+		}
+	}
+	if (!bad && (atomic_publish(&json) < 0 || atomic_publish(&csv) < 0)) {
+		snprintf(path, sizeof(path), "%s/results.json and results.csv", s->dir);
+		bad = 1;
+	}
+	if (!bad) {
+		s->saved_results = count_results(s->run);
+		snprintf(s->saved_state, sizeof(s->saved_state), "%s", s->run->state);
+	}
+	if (bad) {
+		snprintf(s->write_error, sizeof(s->write_error), "cannot write %s: %s", path, strerror(errno));
+		s->write_failed = 1;
+		stop_now = 1;
+	}
 }
 
 static void progress(struct bench_state *s, const char *bench)
@@ -81,6 +163,10 @@ static void on_tick(void *ctx)
 {
 	struct bench_state *s = ctx;
 	progress(s, s->in.cur ? s->in.cur->name : NULL);
+	/* A result that ended just before a long benchmark (or a hang) is
+	 * on disk within about SAVE_INTERVAL_S all the same. */
+	if (s->dirty)
+		save(s, 0);
 }
 
 static void on_line(const char *line, void *ctx)
@@ -90,8 +176,10 @@ static void on_line(const char *line, void *ctx)
 
 	if (ev == INGEST_BEGIN)
 		progress(s, s->in.cur ? s->in.cur->name : NULL);
-	else if (ev == INGEST_END)
-		save(s);
+	else if (ev == INGEST_END) {
+		s->dirty = 1;
+		save(s, 0);
+	}
 }
 
 /* Last non-empty line of an engine's stderr: its own account of a crash
@@ -127,9 +215,10 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 		snprintf(e->reason, sizeof(e->reason), "%s", p->note);
 		return;
 	}
-	if (interrupted) {
+	if (stop_now) {
 		snprintf(e->status, sizeof(e->status), "not-run");
-		snprintf(e->reason, sizeof(e->reason), "run interrupted before this engine");
+		snprintf(e->reason, sizeof(e->reason), "%s", interrupted ? "run interrupted before this engine"
+			 : "run stopped before this engine: results could not be written");
 		return;
 	}
 	bench_plan_cmdline(p, e->command, sizeof(e->command));
@@ -137,35 +226,45 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 	snprintf(e->status, sizeof(e->status), "running");
 	snprintf(path, sizeof(path), "%s/%s.log", s->dir, p->name);
 	snprintf(errpath, sizeof(errpath), "%s/%s.stderr", s->dir, p->name);
-	FILE *log = fopen(path, "w");
+	FILE *log = fopen(path, "we");   /* not inherited by the engine */
 	int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (log)
 		setvbuf(log, NULL, _IOLBF, 0);
 	ingest_init(&s->in, e, log);
 	s->engine = p->name;
 	s->t0 = time(NULL);
-	save(s);
+	save(s, 1);
 	progress(s, NULL);
-	if (child_run(p->argv, errfd, p->timeout_s, &interrupted, on_line, on_tick, s, &res, err, sizeof(err)) < 0) {
+	if (child_run(p->argv, errfd, p->timeout_s, &stop_now, on_line, on_tick, s, &res, err, sizeof(err)) < 0) {
 		snprintf(e->status, sizeof(e->status), "crash");
 		snprintf(e->reason, sizeof(e->reason), "could not start: %.200s", err);
 	} else {
+		/* `ringbench run` ends a guest still running at its --timeout
+		 * with status 124 before the harness's own bound fires: a hang,
+		 * not a crash. */
+		if (!strcmp(p->kind, "builtin") && res.exited && res.status == RB_STATUS_TIMEOUT) {
+			res.exited = 0;
+			res.timed_out = 1;
+		}
 		last_line(errpath, s->last_stderr, sizeof(s->last_stderr));
 		ingest_finish(&s->in, &res, s->last_stderr);
 	}
 	if (e->nb > s->expected)
 		s->expected = e->nb;
-	if (log)
-		fclose(log);
+	if (log) {
+		int bad = ferror(log);
+		if (fclose(log) != 0 || bad)
+			s->logs_lost = 1;       /* said once, at the end */
+	}
 	if (errfd >= 0)
 		close(errfd);
 	if (s->progress)
 		fprintf(stderr, "\r\033[K");
-	if (!s->progress && !interrupted)
+	if (!s->progress && !stop_now)
 		fprintf(stderr, "ringbench: %s: %s (%zu benchmarks, %.1f s)%s%s\n", p->name, e->status,
 			e->nb, e->elapsed_s, strcmp(e->status, "ok") ? ": " : "",
 			strcmp(e->status, "ok") ? e->reason : "");
-	save(s);
+	save(s, 1);
 }
 
 /* results/<id>, unique; results/latest → <id> (symlink swapped atomically). */
@@ -204,26 +303,45 @@ static void point_latest(const struct bench_opts *o, const struct run *r)
 		unlink(tmp);
 }
 
+/* Did any engine run its guest to the end (so an empty result set is
+ * the selection's doing, not a crash's)? */
+static int any_engine_ran(const struct run *r)
+{
+	for (size_t i = 0; i < r->ne; i++)
+		if (!strcmp(r->e[i].status, "ok"))
+			return 1;
+	return 0;
+}
+
 /* Report, plots and the dashboard JSON from a complete (or interrupted)
- * result set; shared by `bench` and `report`. */
-static void finish_outputs(const struct run *r, const char *dir, int no_plots, int terminal)
+ * result set; shared by `bench` and `report`.  0, or -1 when a file could
+ * not be written (said on stderr). */
+static int finish_outputs(const struct run *r, const char *dir, int no_plots, int terminal)
 {
 	char note[600], path[4200];
+	int rc = 0;
 
 	if (no_plots)
 		snprintf(note, sizeof(note), "Plots not drawn (--no-plots); draw them with `./ringbench report %s`.", dir);
 	else
 		plots_draw(r, dir, note, sizeof(note));
 	snprintf(path, sizeof(path), "%s/report.md", dir);
-	if (report_write_md(r, path, note) < 0)
-		fprintf(stderr, "ringbench: cannot write %s\n", path);
+	if (report_write_md(r, path, note) < 0) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
 	snprintf(path, sizeof(path), "%s/benchmark-action.json", dir);
-	if (compare_write_dashboard_json(r, path) < 0)
-		fprintf(stderr, "ringbench: cannot write %s\n", path);
+	if (compare_write_dashboard_json(r, path) < 0) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
 	if (terminal) {
 		report_print_terminal(r, stdout);
 		printf("Plots: %s\nResults: %s/ (results.json, results.csv, report.md)\n", note, dir);
 	}
+	if (fflush(stdout) != 0)
+		rc = -1;
+	return rc;
 }
 
 /* A misspelt --engines name would otherwise just measure nothing. */
@@ -259,7 +377,7 @@ static void usage(FILE *f)
 		"  --budget-ms N     time budget per repetition (default 10; quick 1)\n"
 		"  --reps N          repetitions (default 30; quick 5)\n"
 		"  --warmup N        warm-up runs (default 2; quick 1)\n"
-		"  --timeout S       per engine process (default 900; quick 120)\n"
+		"  --timeout S       per engine process, in seconds, fractions allowed (default 900; quick 120)\n"
 		"  --out DIR         results root (default results)\n"
 		"  --run-id ID       run directory name (default UTC time)\n"
 		"  --kernel F        guest for built-in engines (default build/guests/kernel.elf)\n"
@@ -283,19 +401,36 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "quiet", no_argument, NULL, 's' }, { "engine-cmd", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	int c, budget = -1, reps = -1, warmup = -1;
+	int c;
+	unsigned long long budget = 0, reps = 0, warmup = 0;
+	int have_budget = 0, have_reps = 0, have_warmup = 0;
 
 	bench_opts_default(o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:o:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":e:o:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'e': o->engines = optarg; break;
 		case 'o': o->only = optarg; break;
 		case 'q': o->quick = 1; break;
-		case 'b': budget = atoi(optarg); break;
-		case 'r': reps = atoi(optarg); break;
-		case 'w': warmup = atoi(optarg); break;
-		case 't': o->timeout_s = atof(optarg); break;
+		case 'b':
+			if (opt_uint("bench", "--budget-ms", optarg, 1, 60000, &budget) < 0)
+				return -1;
+			have_budget = 1;
+			break;
+		case 'r':
+			if (opt_uint("bench", "--reps", optarg, 1, 100000, &reps) < 0)
+				return -1;
+			have_reps = 1;
+			break;
+		case 'w':
+			if (opt_uint("bench", "--warmup", optarg, 0, 100000, &warmup) < 0)
+				return -1;
+			have_warmup = 1;
+			break;
+		case 't':
+			if (opt_seconds("bench", "--timeout", optarg, &o->timeout_s) < 0)
+				return -1;
+			break;
 		case 'O': o->out_dir = optarg; break;
 		case 'i': o->run_id = optarg; break;
 		case 'k': o->kernel = optarg; break;
@@ -305,20 +440,34 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'P': o->no_plots = 1; break;
 		case 's': o->quiet = 1; break;
 		case 'x':
-			if (o->n_engine_cmd < sizeof(o->engine_cmd) / sizeof(o->engine_cmd[0]))
-				o->engine_cmd[o->n_engine_cmd++] = optarg;
+			if (o->n_engine_cmd == sizeof(o->engine_cmd) / sizeof(o->engine_cmd[0]) ||
+			    !strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "ringbench bench: --engine-cmd '%s' is not NAME=COMMAND (at most %zu)\n",
+					optarg, sizeof(o->engine_cmd) / sizeof(o->engine_cmd[0]));
+				return -1;
+			}
+			o->engine_cmd[o->n_engine_cmd++] = optarg;
 			break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		default: opt_complain("bench", c, argv); return -1;
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		fprintf(stderr, "ringbench bench: unexpected argument '%s' (try ringbench bench --help)\n",
+			argv[optind]);
 		return -1;
 	}
-	o->budget_ms = budget > 0 ? (unsigned)budget : o->quick ? 1 : 10;
-	o->reps = reps > 0 ? (unsigned)reps : o->quick ? 5 : 30;
-	o->warmup = warmup >= 0 ? (unsigned)warmup : o->quick ? 1 : 2;
+	if (o->engines && !o->engines[strspn(o->engines, ", ")]) {
+		fprintf(stderr, "ringbench bench: --engines '%s' names no engine\n", o->engines);
+		return -1;
+	}
+	if (o->only && !o->only[strspn(o->only, ", ")]) {
+		fprintf(stderr, "ringbench bench: --only '%s' names no benchmark\n", o->only);
+		return -1;
+	}
+	o->budget_ms = have_budget ? (unsigned)budget : o->quick ? 1 : 10;
+	o->reps = have_reps ? (unsigned)reps : o->quick ? 5 : 30;
+	o->warmup = have_warmup ? (unsigned)warmup : o->quick ? 1 : 2;
 	return 0;
 }
 
@@ -376,7 +525,6 @@ int cmd_bench(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (!plans[i].available)
 			fprintf(stderr, "ringbench: %s unavailable: %s\n", plans[i].name, plans[i].note);
-	point_latest(&o, r);
 	for (size_t i = 0; i < n; i++) {
 		s.engine_k = i + 1;
 		run_engine_process(&s, &plans[i]);
@@ -386,10 +534,31 @@ int cmd_bench(int argc, char **argv)
 	snprintf(r->state, sizeof(r->state), "%s", interrupted ? "interrupted" : "complete");
 	utc_now(r->finished, sizeof(r->finished), "%Y-%m-%dT%H:%M:%SZ");
 	r->host.loadavg_end = hostinfo_loadavg();
-	save(&s);
-	finish_outputs(r, s.dir, o.no_plots || interrupted, 1);
-	point_latest(&o, r);
+	save(&s, 1);
 	int rc = interrupted ? 130 : 0;
+	if (s.write_failed) {
+		/* One message for the whole failure: what is kept, what is not. */
+		fprintf(stderr, "ringbench: %s; run stopped.\n"
+			"ringbench: kept: %s/results.json as last written (state %s, %zu benchmark result(s)%s);\n"
+			"ringbench: lost: %zu later result(s), the final state, report.md and plots%s\n",
+			s.write_error, s.dir, s.saved_state[0] ? s.saved_state : "none",
+			s.saved_results, s.saved_results ? "" : ": none written",
+			count_results(r) - (count_results(r) < s.saved_results ? count_results(r) : s.saved_results),
+			s.logs_lost ? ", parts of the engine logs" : "");
+		rc = 1;
+	} else {
+		if (finish_outputs(r, s.dir, o.no_plots || interrupted, 1) < 0)
+			rc = interrupted ? 130 : 1;
+		/* Only a run that ended (complete or interrupted) becomes
+		 * latest: a killed run must not replace the last good one. */
+		point_latest(&o, r);
+		if (s.logs_lost)
+			fprintf(stderr, "ringbench: some engine logs in %s could not be written whole\n", s.dir);
+		if (!interrupted && o.only && !count_results(r) && any_engine_ran(r)) {
+			fprintf(stderr, "ringbench bench: --only '%s' matched no benchmark\n", o.only);
+			rc = 2;
+		}
+	}
 	if (interrupted)
 		fprintf(stderr, "ringbench: interrupted; partial results kept in %s\n", s.dir);
 	run_free(r);
@@ -436,8 +605,8 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	run_compute(r);
-	finish_outputs(r, dir, no_plots, !quiet);
+	int rc = finish_outputs(r, dir, no_plots, !quiet) < 0 ? 1 : 0;
 	run_free(r);
 	free(r);
-	return 0;
+	return rc;
 }

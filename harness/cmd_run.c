@@ -1,6 +1,5 @@
 /* `ringbench run`: boot one guest on one engine, forward its console, exit
  * with its debug-exit status (engines/core/status.h for ringbench's own). */
-#include <ctype.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -14,7 +13,12 @@
 #include "engines/core/status.h"
 #include "engines/core/vm.h"
 #include "harness/commands.h"
+#include "harness/options.h"
 #include "harness/records.h"
+
+/* A guest that never ends (a loop, a HLT some engine cannot see through)
+ * must not hold the caller forever: bench's own default per engine. */
+#define RUN_DEFAULT_TIMEOUT_S 900
 
 struct run_opts {
 	const char *engine, *kernel;
@@ -37,7 +41,8 @@ static void run_usage(FILE *f)
 		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
 		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
-		"  --timeout S    stop a guest still running after S seconds (status 124)\n"
+		"  --timeout S    stop a guest still running after S seconds (status 124;\n"
+		"                 default %d; fractions allowed)\n"
 		"  --stats        print exits by reason and engine counters at the end (stderr)\n"
 		"  --records      print RBH1 host-counter lines at the guest's markers (docs/protocol.md)\n"
 		"  --module F     load F as a Multiboot module, with an optional string\n"
@@ -47,30 +52,8 @@ static void run_usage(FILE *f)
 		"                 bt only: print the guest block holding hex address ADDR, when\n"
 		"                 first translated, beside the host code it became (stderr)\n"
 		"Statuses: odd = the guest's; 2 usage or bad image, 4 engine unavailable,\n"
-		"6 triple fault, 8 engine error, 10 halted forever, 124 timeout.\n");
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	if (end == s || s[0] == '-')
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
+		"6 triple fault, 8 engine error, 10 halted forever, 12 sanitizer report (a ringbench\n"
+		"bug, sanitized builds only), 124 timeout.\n", RUN_DEFAULT_TIMEOUT_S);
 }
 
 /* The guest kernel built beside this binary. */
@@ -102,23 +85,19 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->engine = "kvm";
 	o->mem = VM_DEFAULT_MEM;
+	o->timeout_s = RUN_DEFAULT_TIMEOUT_S;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': o->engine = optarg; break;
 		case 'm':
-			if (parse_size(optarg, &o->mem) < 0) {
-				fprintf(stderr, "ringbench run: --mem '%s' is not a size like 64M\n", optarg);
+			if (opt_size("run", "--mem", optarg, &o->mem) < 0)
 				return -1;
-			}
 			break;
 		case 't':
-			o->timeout_s = strtod(optarg, &end);
-			if (end == optarg || *end || o->timeout_s <= 0 || o->timeout_s > 1e6) {
-				fprintf(stderr, "ringbench run: --timeout '%s' is not a positive number of seconds\n", optarg);
+			if (opt_seconds("run", "--timeout", optarg, &o->timeout_s) < 0)
 				return -1;
-			}
 			break;
 		case 's': o->stats = 1; break;
 		case 'r': o->records = 1; break;
@@ -138,8 +117,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'h': run_usage(stdout); exit(0);
 		default:
-			fprintf(stderr, "ringbench run: unknown option '%s' (try ringbench run --help)\n",
-				argv[optind - 1]);
+			opt_complain("run", c, argv);
 			return -1;
 		}
 	}

@@ -13,6 +13,7 @@
 
 #include "harness/atomic.h"
 #include "harness/metrics.h"
+#include "harness/options.h"
 #include "harness/results_json.h"
 #include "harness/table.h"
 
@@ -64,9 +65,25 @@ static void row(struct table *t, const char *engine, const char *bench, const ch
 	table_set(t, r, 6, "%s", verdict);
 }
 
+/* Whatever is not a measurement now (fail, crash, timeout, interrupted,
+ * not-run, still running, unsupported) lost one that the base had. */
 static int broken(const char *status)
 {
-	return !strcmp(status, "fail") || !strcmp(status, "crash") || !strcmp(status, "timeout");
+	return strcmp(status, "ok") != 0;
+}
+
+/* A benchmark the run did not select (--only) is not missing. */
+static int selected(const struct run *cur, const struct bench_result *a)
+{
+	char only[sizeof(cur->only)];
+
+	if (!cur->only[0])
+		return 1;
+	snprintf(only, sizeof(only), "%s", cur->only);
+	for (char *save, *t = strtok_r(only, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (!strcmp(t, a->name) || !strcmp(t, a->group))
+			return 1;
+	return 0;
 }
 
 static void tally(struct compare_summary *s, const char *v)
@@ -79,9 +96,9 @@ static void tally(struct compare_summary *s, const char *v)
 		s->unchanged++;
 }
 
-static void compare_bench(const struct engine_result *ce, const struct bench_result *a,
-			  const struct bench_result *b, const struct compare_opts *o,
-			  struct table *t, struct compare_summary *s)
+static void compare_bench(const struct run *cur, const struct engine_result *ce,
+			  const struct bench_result *a, const struct bench_result *b,
+			  const struct compare_opts *o, struct table *t, struct compare_summary *s)
 {
 	char was[96], now[96];
 	double ch;
@@ -91,10 +108,15 @@ static void compare_bench(const struct engine_result *ce, const struct bench_res
 		s->skipped++;
 		return;
 	}
-	if (!b) {
-		/* Not selected this time (--only), or after a crash that is
-		 * itself reported on the benchmark that crashed. */
+	if (!b && !selected(cur, a)) {
 		s->skipped++;
+		return;
+	}
+	if (!b) {
+		/* Never reached: the engine ended (crash, timeout, kill) before
+		 * it, and a run that measured little must not pass. */
+		row(t, ce->name, a->name, "status", "ok", "missing", NAN, "regression");
+		s->regressions++;
 		return;
 	}
 	if (broken(b->status)) {
@@ -142,16 +164,38 @@ void compare_runs(const struct run *base, const struct run *cur,
 	const char *hdr[] = { "engine", "benchmark", "metric", "base", "run", "change", "verdict" };
 	for (size_t i = 0; i < 7; i++)
 		table_set(&t, 0, i, "%s", hdr[i]);
+	/* A run that did not end (killed, disk full) or was interrupted
+	 * measured less than it meant to, whatever its numbers say. */
+	if (strcmp(cur->state, "complete")) {
+		row(&t, "-", "-", "run state", "complete", cur->state, NAN, "regression");
+		sum->regressions++;
+	}
 	for (size_t i = 0; i < base->ne; i++) {
 		const struct engine_result *be = &base->e[i];
 		const struct engine_result *ce = run_engine((struct run *)cur, be->name, 0);
-		if (!ce || !ce->available) {
+		if (ce && !ce->available) {
 			sum->skipped += be->nb;   /* not measurable here: not a regression */
 			continue;
 		}
+		if (!ce) {
+			size_t lost = 0;
+			for (size_t j = 0; j < be->nb; j++)
+				lost += bench_has_value(&be->b[j]) && selected(cur, &be->b[j]);
+			if (lost) {
+				char what[48];
+				snprintf(what, sizeof(what), "%zu benchmark(s)", lost);
+				row(&t, be->name, "-", "engine", what, "missing", NAN, "regression");
+				sum->regressions += (unsigned)lost;
+			}
+			continue;
+		}
+		if (strcmp(ce->status, "ok") && strcmp(be->status, "ok") == 0) {
+			row(&t, ce->name, "-", "engine status", "ok", ce->status, NAN, "regression");
+			sum->regressions++;
+		}
 		for (size_t j = 0; j < be->nb; j++)
-			compare_bench(ce, &be->b[j], engine_bench((struct engine_result *)ce, be->b[j].name, 0),
-				      o, &t, sum);
+			compare_bench(cur, ce, &be->b[j],
+				      engine_bench((struct engine_result *)ce, be->b[j].name, 0), o, &t, sum);
 	}
 	if (out) {
 		if (t.nrows)
@@ -235,13 +279,17 @@ int cmd_compare(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:aj:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:aj:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': o.threshold = atof(optarg) / 100; break;
+		case 't':
+			if (opt_real("compare", "--threshold", optarg, 0, 1000, &o.threshold) < 0)
+				return 2;
+			o.threshold /= 100;
+			break;
 		case 'a': o.show_all = 1; break;
 		case 'j': json = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: opt_complain("compare", c, argv); return 2;
 		}
 	}
 	if (argc - optind != 2) {
@@ -256,11 +304,11 @@ int cmd_compare(int argc, char **argv)
 	results_path(argv[optind], pa, sizeof(pa));
 	results_path(argv[optind + 1], pb, sizeof(pb));
 	if (results_json_load(a, pa, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ringbench compare: %s: %s\n", pa, err);
+		fprintf(stderr, "ringbench compare: %s\n", err);   /* err names the file */
 		goto out;
 	}
 	if (results_json_load(b, pb, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ringbench compare: %s: %s\n", pb, err);
+		fprintf(stderr, "ringbench compare: %s\n", err);
 		run_free(a);
 		goto out;
 	}

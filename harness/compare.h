@@ -20,8 +20,11 @@ struct compare_summary {
  * medians do not overlap AND the change exceeds the threshold; exits and
  * guest instructions per operation are compared exactly (to 0.01) when
  * both runs know every iteration between the markers, else within the
- * threshold.  An ok benchmark that now fails, crashes or times out is a
- * regression; one absent from cur is not comparable. */
+ * threshold.  An ok benchmark that now is anything but ok (fail, crash,
+ * timeout, interrupted, running) or is missing is a regression, as are a
+ * run that is not complete, an engine that is not ok and an engine missing
+ * from cur; each is listed.  An engine cur marks unavailable, and
+ * benchmarks cur did not select (--only), are not comparable. */
 void compare_runs(const struct run *base, const struct run *cur,
 		  const struct compare_opts *o, FILE *out, struct compare_summary *sum);
 

@@ -33,12 +33,29 @@ static void copy(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+/* One line to the console log, until INGEST_LOG_MAX; then one note. */
+static void log_line(struct ingest *in, const char *prefix, const char *line)
+{
+	if (!in->log || in->logged > INGEST_LOG_MAX)
+		return;
+	size_t n = strlen(prefix) + strlen(line) + 1;
+	if (in->logged + n > INGEST_LOG_MAX) {
+		fprintf(in->log, "ringbench: log capped at %u bytes; later console lines dropped\n",
+			INGEST_LOG_MAX);
+		in->logged = INGEST_LOG_MAX + 1;
+		return;
+	}
+	fprintf(in->log, "%s%s\n", prefix, line);
+	in->logged += n;
+}
+
 static enum ingest_event bad(struct ingest *in, const char *line, const char *why)
 {
 	in->bad_lines++;
 	copy(in->last_error, sizeof(in->last_error), why);
-	if (in->log)
-		fprintf(in->log, "ringbench: malformed line (%s): %s\n", why, line);
+	char prefix[300];
+	snprintf(prefix, sizeof(prefix), "ringbench: malformed line (%.250s): ", why);
+	log_line(in, prefix, line);
 	return INGEST_BAD;
 }
 
@@ -67,16 +84,14 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 
 	int r = rbline_parse(line, &l, err, sizeof(err));
 	if (r == 0) {
-		if (in->log)
-			fprintf(in->log, "%s\n", line);
+		log_line(in, "", line);
 		if (line[0])
 			copy(in->last_console, sizeof(in->last_console), line);
 		return INGEST_NONE;
 	}
 	if (r < 0)
 		return bad(in, line, err);
-	if (in->log)
-		fprintf(in->log, "%s\n", line);
+	log_line(in, "", line);
 
 	switch (l.kind) {
 	case RBL_HELLO:
@@ -106,8 +121,10 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 		rbline_u64(&l, "seq", &seq);
 		rbline_u64(&l, "iters", &iters);
 		rbline_u64(&l, "cycles", &cycles);
-		b = engine_bench(e, rbline_get(&l, "bench"), 0);
-		if (!b || b->seq != (int)seq || b != in->cur)
+		/* The running benchmark, without a search: constant cost per
+		 * line however many benchmarks came before. */
+		b = in->cur && !strcmp(in->cur->name, rbline_get(&l, "bench")) ? in->cur : NULL;
+		if (!b || b->seq != (int)seq)
 			return bad(in, line, "sample outside its benchmark");
 		if (!iters)
 			return bad(in, line, "sample with zero iterations");
@@ -115,7 +132,8 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 		return INGEST_NONE;
 	case RBL_END:
 		rbline_u64(&l, "seq", &seq);
-		b = engine_bench(e, rbline_get(&l, "bench"), 0);
+		b = in->cur && !strcmp(in->cur->name, rbline_get(&l, "bench")) ? in->cur
+		    : engine_bench(e, rbline_get(&l, "bench"), 0);
 		if (!b || b->seq != (int)seq)
 			return bad(in, line, "end of a benchmark that never began");
 		copy(b->status, sizeof(b->status), rbline_get(&l, "status"));
@@ -126,7 +144,12 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 			copy(b->reason, sizeof(b->reason), "ended ok without samples");
 		}
 		in->cur = NULL;
-		engine_compute(e);
+		/* Only this benchmark's statistics changed, unless it is an
+		 * empty loop that every other one subtracts. */
+		if (bench_is_loop(b->name))
+			engine_compute(e);
+		else
+			bench_compute(e, b);
 		return INGEST_END;
 	case RBL_DONE:
 		in->saw_done = 1;

@@ -12,12 +12,16 @@
 struct ingest {
 	struct engine_result *e;
 	FILE *log;                      /* may be NULL */
+	size_t logged;                  /* bytes written to log, capped */
 	struct bench_result *cur;       /* begun, not yet ended */
 	int saw_hello, saw_done;
 	unsigned bad_lines;
 	char last_error[256];           /* last malformed line's complaint */
 	char last_console[160];         /* last non-protocol console line */
 };
+
+/* A console log stops growing here (a guest flooding COM1), noted. */
+#define INGEST_LOG_MAX (8u << 20)
 
 enum ingest_event { INGEST_NONE, INGEST_BEGIN, INGEST_END, INGEST_DONE, INGEST_BAD };
 

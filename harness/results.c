@@ -173,33 +173,54 @@ int bench_is_loop(const char *name)
 	return !strcmp(name, "loop") || !strcmp(name, "loop_k");
 }
 
+/* One benchmark's statistics, given the engine's empty-loop costs. */
+static void compute_one(struct bench_result *b, double loop, double loop_k)
+{
+	double *v = malloc((b->n ? b->n : 1) * sizeof(*v));
+	unsigned char *fl = realloc(b->outlier, b->n ? b->n : 1);
+
+	if (!v || !fl) {
+		free(v);
+		if (fl)
+			b->outlier = fl;
+		return;
+	}
+	b->outlier = fl;
+	b->loop_cycles = bench_is_loop(b->name) ? 0 : b->ring == 0 ? loop_k : loop;
+	b->total_iters = 0;
+	for (size_t k = 0; k < b->n; k++) {
+		b->total_iters += b->iters[k];
+		v[k] = (b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0) - b->loop_cycles;
+	}
+	stats_compute(v, b->n, &b->st, b->outlier);
+	free(v);
+}
+
+static void loop_costs(const struct engine_result *e, double *loop, double *loop_k)
+{
+	*loop = loop_cost(e, "loop");
+	*loop_k = loop_cost(e, "loop_k");
+	if (*loop < 0)
+		*loop = 0;
+	if (*loop_k < 0)
+		*loop_k = *loop;
+}
+
 void engine_compute(struct engine_result *e)
 {
-	double loop = loop_cost(e, "loop"), loop_k = loop_cost(e, "loop_k");
+	double loop, loop_k;
 
-	if (loop < 0)
-		loop = 0;
-	if (loop_k < 0)
-		loop_k = loop;
+	loop_costs(e, &loop, &loop_k);
+	for (size_t i = 0; i < e->nb; i++)
+		compute_one(&e->b[i], loop, loop_k);
+}
 
-	for (size_t i = 0; i < e->nb; i++) {
-		struct bench_result *b = &e->b[i];
-		double *v = malloc((b->n ? b->n : 1) * sizeof(*v));
-		unsigned char *fl = realloc(b->outlier, b->n ? b->n : 1);
-		if (!v || !fl) {
-			free(v);
-			continue;
-		}
-		b->outlier = fl;
-		b->loop_cycles = bench_is_loop(b->name) ? 0 : b->ring == 0 ? loop_k : loop;
-		b->total_iters = 0;
-		for (size_t k = 0; k < b->n; k++) {
-			b->total_iters += b->iters[k];
-			v[k] = (b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0) - b->loop_cycles;
-		}
-		stats_compute(v, b->n, &b->st, b->outlier);
-		free(v);
-	}
+void bench_compute(struct engine_result *e, struct bench_result *b)
+{
+	double loop, loop_k;
+
+	loop_costs(e, &loop, &loop_k);
+	compute_one(b, loop, loop_k);
 }
 
 void run_compute(struct run *r)

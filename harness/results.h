@@ -96,6 +96,8 @@ double bench_counter_per_op(const struct bench_result *b, const char *name);
 /* Recompute every benchmark's statistics (empty loop subtracted). */
 void run_compute(struct run *r);
 void engine_compute(struct engine_result *e);
+/* Just b's statistics (b in e): what one benchmark's end changes. */
+void bench_compute(struct engine_result *e, struct bench_result *b);
 
 /* ns for TSC cycles at the host frequency; -1 when it is unknown. */
 double run_cycles_to_ns(const struct run *r, double cycles);

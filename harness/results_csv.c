@@ -26,13 +26,8 @@ static void num(FILE *f, double v, int have)
 		fputs(",", f);
 }
 
-int results_csv_write(const struct run *r, const char *path)
+int results_csv_print(const struct run *r, FILE *f)
 {
-	struct atomic_file a;
-
-	if (atomic_open(&a, path) < 0)
-		return -1;
-	FILE *f = a.f;
 	fputs("engine,benchmark,group,class,status,reason,n,median_cycles,ci95_lo_cycles,"
 	      "ci95_hi_cycles,mean_cycles,stddev_cycles,cv,min_cycles,max_cycles,outliers,"
 	      "loop_cycles,median_ns,exits_per_op,insns_per_op\n", f);
@@ -61,5 +56,18 @@ int results_csv_write(const struct run *r, const char *path)
 			num(f, ins, ins >= 0);
 			fputc('\n', f);
 		}
+	return ferror(f) ? -1 : 0;
+}
+
+int results_csv_write(const struct run *r, const char *path)
+{
+	struct atomic_file a;
+
+	if (atomic_open(&a, path) < 0)
+		return -1;
+	if (results_csv_print(r, a.f) < 0) {
+		atomic_abort(&a);
+		return -1;
+	}
 	return atomic_commit(&a);
 }

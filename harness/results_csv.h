@@ -5,6 +5,11 @@
 
 #include "harness/results.h"
 
+#include <stdio.h>
+
+/* Atomically to path; 0 or -1. */
 int results_csv_write(const struct run *r, const char *path);
+/* The same rows to f (for writing it beside results.json); 0 or -1. */
+int results_csv_print(const struct run *r, FILE *f);
 
 #endif

@@ -2,8 +2,11 @@
  * hand.  The field list here is the schema in docs/results.md. */
 #include "harness/results_json.h"
 
+#include "engines/core/userfile.h"
+
 #include <json-c/json.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,12 +162,10 @@ static json_object *engine_json(const struct run *r, const struct engine_result 
 	return o;
 }
 
-int results_json_write(const struct run *r, const char *path)
+int results_json_print(const struct run *r, FILE *f)
 {
 	json_object *root = json_object_new_object(), *run = json_object_new_object();
 	json_object *cfg = json_object_new_object(), *es = json_object_new_array();
-	struct atomic_file a;
-	int rc = -1;
 
 	json_object_object_add(root, "schema", jstr(SCHEMA_NAME));
 	json_object_object_add(root, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
@@ -184,14 +185,24 @@ int results_json_write(const struct run *r, const char *path)
 		json_object_array_add(es, engine_json(r, &r->e[i]));
 	json_object_object_add(root, "engines", es);
 
-	if (atomic_open(&a, path) == 0) {
-		fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						     JSON_C_TO_STRING_NOSLASHESCAPE), a.f);
-		fputc('\n', a.f);
-		rc = atomic_commit(&a);
-	}
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	fputc('\n', f);
 	json_object_put(root);
-	return rc;
+	return ferror(f) ? -1 : 0;
+}
+
+int results_json_write(const struct run *r, const char *path)
+{
+	struct atomic_file a;
+
+	if (atomic_open(&a, path) < 0)
+		return -1;
+	if (results_json_print(r, a.f) < 0) {
+		atomic_abort(&a);
+		return -1;
+	}
+	return atomic_commit(&a);
 }
 
 /* ---- reading back ---- */
@@ -359,17 +370,11 @@ static void load_engine(struct reader *rd, json_object *o, struct run *r)
 		load_bench(rd, json_object_array_get_idx(bs, i), e);
 }
 
-int results_json_load(struct run *r, const char *path, char *err, size_t len)
+/* The parsed document into r; takes root.  0, or -1 with err. */
+static int load_root(struct run *r, json_object *root, char *err, size_t len)
 {
 	struct reader rd = { err, len, 0 };
-	json_object *root = json_object_from_file(path);
 
-	run_init(r);
-	if (!root) {
-		snprintf(err, len, "%s: %s", path, json_util_get_last_err());
-		err[strcspn(err, "\n")] = '\0';
-		return -1;
-	}
 	char schema[64];
 	get_str(&rd, root, "schema", schema, sizeof(schema), "top level");
 	if (!rd.bad && strcmp(schema, SCHEMA_NAME)) {
@@ -423,10 +428,8 @@ int results_json_load(struct run *r, const char *path, char *err, size_t len)
 	for (size_t i = 0; es && !rd.bad && i < json_object_array_length(es); i++)
 		load_engine(&rd, json_object_array_get_idx(es, i), r);
 	json_object_put(root);
-	if (rd.bad) {
-		run_free(r);
+	if (rd.bad)
 		return -1;
-	}
 	/* Outlier flags are derived, not stored per sample on read. */
 	for (size_t i = 0; i < r->ne; i++)
 		for (size_t j = 0; j < r->e[i].nb; j++) {
@@ -434,5 +437,31 @@ int results_json_load(struct run *r, const char *path, char *err, size_t len)
 			free(b->outlier);
 			b->outlier = NULL;
 		}
+	return 0;
+}
+
+int results_json_load(struct run *r, const char *path, char *err, size_t len)
+{
+	uint8_t *text;
+	size_t size;
+	char why[512];
+	enum json_tokener_error jerr;
+
+	run_init(r);
+	/* The one user-path opener: a FIFO or /dev/zero is refused, and a
+	 * file past RESULTS_JSON_MAX is not read at all. */
+	if (user_file_read(path, RESULTS_JSON_MAX, &text, &size, err, len) < 0)
+		return -1;
+	json_object *root = json_tokener_parse_verbose((const char *)text, &jerr);
+	free(text);
+	if (!root) {
+		snprintf(err, len, "%s: not JSON (%s)", path, json_tokener_error_desc(jerr));
+		return -1;
+	}
+	if (load_root(r, root, why, sizeof(why)) < 0) {
+		run_free(r);
+		snprintf(err, len, "%s: %s", path, why);
+		return -1;
+	}
 	return 0;
 }

@@ -13,14 +13,19 @@ struct child_result {
 	double elapsed_s;
 };
 
+/* Most of a child's stderr kept in its log; the rest is dropped, noted. */
+#define SPAWN_LOG_MAX (8u << 20)
+
 typedef void (*child_line_fn)(const char *line, void *ctx);
 /* Called about every 100 ms while the child runs (progress display). */
 typedef void (*child_tick_fn)(void *ctx);
 
 /* Run argv with stdout to on_line (one call per line, '\n' removed) and
- * stderr appended to log_fd.  timeout_s 0: none.  *stop (may be NULL) set
- * by a signal handler ends the child early.  0, or -1 when it could not be
- * started (err says why). */
+ * stderr appended to log_fd (at most SPAWN_LOG_MAX bytes).  timeout_s 0:
+ * none; else a hard bound on the child's life, output or not.  *stop (may
+ * be NULL) set by a signal handler ends the child early.  Either kills the
+ * child's whole process group; the child also dies with the harness.
+ * 0, or -1 when it could not be started (err says why). */
 int child_run(char *const argv[], int log_fd, double timeout_s,
 	      volatile sig_atomic_t *stop, child_line_fn on_line, child_tick_fn on_tick,
 	      void *ctx, struct child_result *res, char *err, size_t len);

@@ -10,7 +10,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libringbench-asan.a
 	$(CC) $(CFLAGS) $(SANITIZE) -o $@ $< $(BUILD)/libringbench-asan.a $(LDLIBS)
 
 # Tiny Multiboot test guests, assembled at build time.
-$(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld
+$(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld $(wildcard tests/guests/*.inc)
 	@mkdir -p $(@D)
 	$(CC) -m32 -nostdlib -static -Wl,--build-id=none -Wl,-T,tests/guests/guest.ld -o $@ $<
 

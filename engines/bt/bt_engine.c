@@ -29,10 +29,18 @@ static void on_code_write(void *ctx, uint64_t pa, unsigned size)
 	bt_invalidate(ctx, pa, size);
 }
 
+/* A VMM-side write to guest RAM (engines/core/vm.c vm_write). */
+static void on_vm_write(void *ctx, uint64_t gpa, unsigned len)
+{
+	bt_invalidate(ctx, gpa, len);
+}
+
 static void bt_destroy(struct engine *e)
 {
 	if (!e)
 		return;
+	if (e->vm->code_written_ctx == e)
+		e->vm->code_written = NULL;
 	bt_lockstep_free(e);
 	if (e->have_tick)
 		timer_delete(e->tick);
@@ -65,6 +73,8 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->cpu.code_pages = calloc((vm->ram_size >> 12) + 1, 1);
 	e->cpu.code_write = on_code_write;
 	e->cpu.code_ctx = e;
+	vm->code_written = on_vm_write;
+	vm->code_written_ctx = e;
 	x86_exits_init(&e->ex);
 	e->poll = 1;
 	if (!e->cpu.code_pages || bt_cache_init(e) < 0) {

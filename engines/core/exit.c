@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "engines/core/devices.h"
+#include "engines/core/lapic.h"
 #include "engines/core/status.h"
 
 static const char *const reason_names[VM_EXIT_REASON_COUNT] = {
@@ -46,9 +47,24 @@ static void dispatch_hypercall(struct vm *vm, struct vm_exit *x)
 	}
 }
 
+/* A HLT nothing can end: interrupts off (cli; hlt), or on with no
+ * interrupt pending or armed (sti; hlt without a timer).  NULL: it may
+ * wake.  Asked on every HLT exit: HLT is a slow path (it sleeps). */
+static const char *halted_forever(struct vm *vm)
+{
+	struct cpu_state st;
+
+	if (vm->ops && vm->engine && vm->ops->get_state(vm->engine, &st) == 0 && !(st.rflags & (1u << 9)))
+		return "guest halted with interrupts disabled (cli; hlt): nothing can wake it";
+	if (vm->lapic && !lapic_can_wake(vm->lapic))
+		return "guest halted with no interrupt pending or armed: nothing can wake it";
+	return NULL;
+}
+
 void vm_dispatch_exit(struct vm *vm, struct vm_exit *x)
 {
 	uint64_t t0 = now_ns();
+	const char *why;
 
 	switch (x->reason) {
 	case VM_EXIT_IO:
@@ -58,7 +74,9 @@ void vm_dispatch_exit(struct vm *vm, struct vm_exit *x)
 		bus_access(&vm->mmio, x->mmio.gpa, x->mmio.data, x->mmio.size, x->mmio.is_write);
 		break;
 	case VM_EXIT_HLT:
-		if (vm->hlt_wait)
+		if ((why = halted_forever(vm)))
+			vm_finish(vm, RB_STATUS_HALTED, "%s", why);
+		else if (vm->hlt_wait)
 			vm->hlt_wait(vm);
 		else
 			vm_finish(vm, RB_STATUS_HALTED, "guest halted with no interrupt source to wake it");

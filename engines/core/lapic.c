@@ -98,6 +98,15 @@ int lapic_pending(struct lapic *l)
 	return ((uint32_t)v & 0xf0) > (ppr(l) & 0xf0) ? v : -1;
 }
 
+int lapic_can_wake(struct lapic *l)
+{
+	uint32_t lvt = l->lvt[0];
+
+	if (lapic_pending(l) >= 0)
+		return 1;
+	return l->deadline && !(lvt & LVT_MASKED) && (l->svr & SVR_ENABLE) && (lvt & 0xff) >= 16;
+}
+
 void lapic_accept(struct lapic *l, int vec)
 {
 	clr_bit(l->irr, vec);

@@ -24,6 +24,11 @@ void lapic_accept(struct lapic *l, int vec);
 uint8_t lapic_get_tpr(const struct lapic *l);
 void lapic_set_tpr(struct lapic *l, uint8_t tpr);
 
+/* Can anything wake a halted vCPU with interrupts enabled: a deliverable
+ * interrupt, or a timer running with its LVT entry unmasked?  (The
+ * platform has no other interrupt source.) */
+int lapic_can_wake(struct lapic *l);
+
 /* Host CLOCK_MONOTONIC time of the next timer expiry, 0 if none. */
 uint64_t lapic_next_deadline(const struct lapic *l);
 

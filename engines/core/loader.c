@@ -1,9 +1,9 @@
 /* Multiboot v1 loader.  Every check names the file and the problem: bad
  * images must end in a one-line error, never a crash. */
 #include "engines/core/loader.h"
+#include "engines/core/userfile.h"
 
 #include <elf.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +53,27 @@ static int fail(struct load_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
+/* Guest memory the loader fills itself after the kernel and modules: no
+ * segment or module may overlap it, or it would be overwritten. */
+static const struct { uint64_t start, end; const char *what; } reserved[] = {
+	{ MB_INFO_START, MB_INFO_END, "the Multiboot info block" },
+};
+
+static int check_reserved(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t len)
+{
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (paddr < reserved[i].end && paddr + len > reserved[i].start)
+			return fail(c, "%s at 0x%llx-0x%llx overlaps %s at 0x%llx-0x%llx", what,
+				    (unsigned long long)paddr, (unsigned long long)(paddr + len),
+				    reserved[i].what, (unsigned long long)reserved[i].start,
+				    (unsigned long long)reserved[i].end);
+	return 0;
+}
+
 /* Copy filesz bytes from the image and zero the rest of memsz, at paddr. */
 static int place(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t off,
 		 uint64_t filesz, uint64_t memsz)
 {
-	uint8_t *dst;
-
 	if (filesz > memsz)
 		return fail(c, "%s: file size 0x%llx exceeds memory size 0x%llx", what,
 			    (unsigned long long)filesz, (unsigned long long)memsz);
@@ -66,16 +81,14 @@ static int place(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t 
 		return fail(c, "%s lies beyond the end of the file", what);
 	if (memsz == 0)
 		return 0;
-	if (paddr + memsz < paddr || !(dst = vm_gpa(c->vm, paddr, memsz)))
+	if (paddr + memsz < paddr || !vm_gpa(c->vm, paddr, memsz))
 		return fail(c, "%s at 0x%llx-0x%llx is outside guest RAM (%llu MiB)", what,
 			    (unsigned long long)paddr, (unsigned long long)(paddr + memsz),
 			    (unsigned long long)c->vm->ram_size >> 20);
-	if (paddr < MB_INFO_END && paddr + memsz > MB_INFO_START)
-		return fail(c, "%s at 0x%llx-0x%llx overlaps the Multiboot info block at 0x%x-0x%x",
-			    what, (unsigned long long)paddr, (unsigned long long)(paddr + memsz),
-			    MB_INFO_START, MB_INFO_END);
-	memcpy(dst, c->img + off, filesz);
-	memset(dst + filesz, 0, memsz - filesz);
+	if (check_reserved(c, what, paddr, memsz) < 0)
+		return -1;
+	vm_write(c->vm, paddr, c->img + off, filesz);
+	vm_fill(c->vm, paddr + filesz, 0, memsz - filesz);
 	if (paddr + memsz > c->end)
 		c->end = paddr + memsz;
 	return 0;
@@ -125,6 +138,10 @@ static int load_aout_kludge(struct load_ctx *c, const struct mb_header *h, size_
 	memsz = h->bss_end_addr > end ? h->bss_end_addr - h->load_addr : filesz;
 	if (place(c, "kernel image", h->load_addr, off, filesz, memsz) < 0)
 		return -1;
+	/* The entry must be code we loaded, as an ELF entry must. */
+	if (h->entry_addr < h->load_addr || h->entry_addr - h->load_addr >= memsz)
+		return fail(c, "entry point 0x%x is outside the loaded image 0x%x-0x%llx", h->entry_addr,
+			    h->load_addr, (unsigned long long)h->load_addr + memsz);
 	*entry = h->entry_addr;
 	return 0;
 }
@@ -227,13 +244,13 @@ static uint32_t put_string(struct info_writer *w, const char *s)
 
 	if (n > MB_INFO_END - at)
 		return 0;
-	memcpy(vm_gpa(w->vm, at, n), s, n);
+	vm_write(w->vm, at, s, n);
 	w->str_next += (uint32_t)n;
 	return at;
 }
 
-static void put32(struct vm *vm, uint32_t gpa, uint32_t v) { memcpy(vm_gpa(vm, gpa, 4), &v, 4); }
-static void put64(struct vm *vm, uint32_t gpa, uint64_t v) { memcpy(vm_gpa(vm, gpa, 8), &v, 8); }
+static void put32(struct vm *vm, uint32_t gpa, uint32_t v) { vm_write(vm, gpa, &v, 4); }
+static void put64(struct vm *vm, uint32_t gpa, uint64_t v) { vm_write(vm, gpa, &v, 8); }
 
 enum { INFO_AT = MB_INFO_START, MMAP_AT = MB_INFO_START + 0x100,
        MODS_AT = MB_INFO_START + 0x200, STRINGS_AT = MB_INFO_START + 0x400 };
@@ -264,7 +281,7 @@ static int write_info(struct load_ctx *c, const char *cmdline, const uint32_t (*
 
 	if (vm->ram_size < MB_INFO_END)
 		return fail(c, "guest RAM too small for the Multiboot info block");
-	memset(vm_gpa(vm, MB_INFO_START, MB_INFO_END - MB_INFO_START), 0, MB_INFO_END - MB_INFO_START);
+	vm_fill(vm, MB_INFO_START, 0, MB_INFO_END - MB_INFO_START);
 	cmd = put_string(&w, cmdline ? cmdline : "");
 	loader = put_string(&w, "ringbench");
 	if (!cmd || !loader)
@@ -303,14 +320,19 @@ static int load_modules(struct load_ctx *c, const struct mb_module *mods, unsign
 		uint8_t *data;
 		size_t size;
 		char err[512];
-		if (loader_read_file(mods[i].path, MB_MAX_IMAGE, &data, &size, err, sizeof(err)) < 0)
+		if (user_file_read(mods[i].path, MB_MAX_IMAGE, &data, &size, err, sizeof(err)) < 0)
 			return fail(c, "module %s", err);
-		uint8_t *dst = vm_gpa(c->vm, at, size ? size : 1);
-		if (!dst || at + size > 0xffffffffull) {
+		if (!vm_gpa(c->vm, at, size ? size : 1) || at + size > 0xffffffffull) {
 			free(data);
 			return fail(c, "module %s (%zu bytes) does not fit in guest RAM", mods[i].path, size);
 		}
-		memcpy(dst, data, size);
+		char what[600];
+		snprintf(what, sizeof(what), "module %s", mods[i].path);
+		if (check_reserved(c, what, at, size) < 0) {
+			free(data);
+			return -1;
+		}
+		vm_write(c->vm, at, data, size);
 		free(data);
 		where[i][0] = (uint32_t)at;
 		where[i][1] = (uint32_t)(at + size);
@@ -358,41 +380,6 @@ int loader_load_image(struct vm *vm, const uint8_t *img, size_t size, const char
 	return 0;
 }
 
-int loader_read_file(const char *path, size_t max, uint8_t **out, size_t *size,
-		     char *err, size_t len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	uint8_t *buf;
-
-	if (!f) {
-		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, len, "%s: not a regular file", path);
-		fclose(f);
-		return -1;
-	}
-	if ((uint64_t)st.st_size > max) {
-		snprintf(err, len, "%s: absurd size (%lld bytes, at most %zu MiB)", path,
-			 (long long)st.st_size, max >> 20);
-		fclose(f);
-		return -1;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf || fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		snprintf(err, len, "%s: cannot read", path);
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*out = buf;
-	*size = (size_t)st.st_size;
-	return 0;
-}
-
 int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 		     const struct mb_module *mods, unsigned n_mods,
 		     struct mb_boot *boot, char *err, size_t len)
@@ -401,7 +388,7 @@ int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 	size_t size;
 	int r;
 
-	if (loader_read_file(path, MB_MAX_IMAGE, &img, &size, err, len) < 0)
+	if (user_file_read(path, MB_MAX_IMAGE, &img, &size, err, len) < 0)
 		return -1;
 	r = loader_load_image(vm, img, size, path, cmdline, mods, n_mods, boot, err, len);
 	free(img);

@@ -35,8 +35,4 @@ int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 		     const struct mb_module *mods, unsigned n_mods,
 		     struct mb_boot *boot, char *err, size_t len);
 
-/* Read a whole file (at most max bytes) into malloc'd memory. */
-int loader_read_file(const char *path, size_t max, uint8_t **out, size_t *size,
-		     char *err, size_t len);
-
 #endif

@@ -1,5 +1,6 @@
 /* The ringbench device (docs/platform.md): benchmark markers, the doorbell
  * hypercall handled by the VM process, a null port and a null MMIO page. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,37 +19,36 @@ struct rbdev {
 };
 
 /* Apply count {gpa, value} pairs to guest page tables: the batched
- * alternative to trapping each PTE write. */
+ * alternative to trapping each PTE write.  The list may sit at any
+ * guest-chosen address, so it is copied out, never dereferenced in place;
+ * the PTEs go through vm_write() so a PTE that is also code (a
+ * self-modifying guest) is not left stale in interp's or bt's cache. */
 static uint64_t rb_pte_batch(struct vm *vm, uint64_t list_gpa, uint64_t count)
 {
-	uint64_t (*pairs)[2];
-
-	if (count > 4096)
-		return (uint64_t)-1;
-	pairs = vm_gpa(vm, list_gpa, count * 16);
-	if (!pairs)
+	if (count > 4096 || list_gpa + count * 16 < list_gpa)
 		return (uint64_t)-1;
 	for (uint64_t i = 0; i < count; i++) {
-		uint64_t *pte = vm_gpa(vm, pairs[i][0], 8);
-		if (!pte || (pairs[i][0] & 7))
+		uint64_t pair[2];
+		if (vm_read(vm, list_gpa + 16 * i, pair, sizeof(pair)) < 0 || (pair[0] & 7) ||
+		    vm_write(vm, pair[0], &pair[1], 8) < 0)
 			return (uint64_t)-1;
-		__atomic_store_n(pte, pairs[i][1], __ATOMIC_RELAXED);
 	}
 	return 0;
 }
 
 static void rb_doorbell(struct vm *vm, uint32_t gpa)
 {
-	struct rb_hcall *h = vm_gpa(vm, gpa, sizeof(*h));
+	struct rb_hcall h;
 
 	vm->rb_counters[RB_CNT_DOORBELL]++;
-	if (!h || (gpa & 7))
+	if ((gpa & 7) || vm_read(vm, gpa, &h, sizeof(h)) < 0)
 		return;
-	switch (h->nr) {
-	case RB_HC_NULL:      h->ret = 0; break;
-	case RB_HC_PTE_BATCH: h->ret = rb_pte_batch(vm, h->args[0], h->args[1]); break;
-	default:              h->ret = (uint64_t)-1; break;
+	switch (h.nr) {
+	case RB_HC_NULL:      h.ret = 0; break;
+	case RB_HC_PTE_BATCH: h.ret = rb_pte_batch(vm, h.args[0], h.args[1]); break;
+	default:              h.ret = (uint64_t)-1; break;
 	}
+	vm_write(vm, gpa + offsetof(struct rb_hcall, ret), &h.ret, sizeof(h.ret));
 }
 
 static void rbdev_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)

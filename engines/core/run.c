@@ -22,6 +22,62 @@ static void on_timeout(int sig)
 		vm->ops->kick(vm->engine);
 }
 
+/* About once a second: ask an engine that halts out of the VM core's
+ * sight (kvm) whether its vCPU can still wake (engine.h halted_forever).
+ * A kick a second costs such an engine one extra exit per second. */
+#define HALT_PROBE_SIGNAL (SIGRTMIN + 2)
+static volatile sig_atomic_t halt_probe_due;
+
+static void on_halt_probe(int sig)
+{
+	struct vm *vm = running_vm;
+
+	(void)sig;
+	if (!vm)
+		return;
+	halt_probe_due = 1;
+	if (vm->ops->kick)
+		vm->ops->kick(vm->engine);
+}
+
+static int arm_halt_probe(timer_t *timer)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	struct itimerspec its;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_halt_probe;  /* no SA_RESTART: KVM_RUN must see EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(HALT_PROBE_SIGNAL, &sa, NULL) < 0)
+		return -1;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = HALT_PROBE_SIGNAL;
+	if (timer_create(CLOCK_MONOTONIC, &sev, timer) < 0)
+		return -1;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = 1;
+	its.it_interval.tv_sec = 1;
+	return timer_settime(*timer, 0, &its, NULL);
+}
+
+/* Two answers in a row, a second apart with the vCPU run in between: a
+ * timer that expired just as the probe looked (its interrupt not yet
+ * injected) is delivered by that run, so only a real halt is seen twice. */
+static void probe_halt(struct vm *vm, int *strikes)
+{
+	char why[200];
+
+	halt_probe_due = 0;
+	if (vm->finished)
+		return;
+	if (!vm->ops->halted_forever(vm->engine, why, sizeof(why)))
+		*strikes = 0;
+	else if (++*strikes >= 2)
+		vm_finish(vm, RB_STATUS_HALTED, "%s", why);
+}
+
 static int arm_timeout(timer_t *timer, double seconds)
 {
 	struct sigaction sa;
@@ -51,8 +107,8 @@ static int arm_timeout(timer_t *timer, double seconds)
 int vm_run(struct vm *vm, double timeout_s)
 {
 	struct vm_exit exit;
-	timer_t timer;
-	int have_timer = 0;
+	timer_t timer, probe;
+	int have_timer = 0, have_probe = 0, halt_strikes = 0;
 
 	running_vm = vm;
 	if (timeout_s > 0) {
@@ -61,6 +117,10 @@ int vm_run(struct vm *vm, double timeout_s)
 			return vm->exit_status;
 		}
 		have_timer = 1;
+	}
+	if (vm->ops->halted_forever) {
+		halt_probe_due = 0;
+		have_probe = arm_halt_probe(&probe) == 0;
 	}
 	/* Cleared once: dispatch fills read data and hypercall results that
 	 * the engine's next run() consumes. */
@@ -71,11 +131,15 @@ int vm_run(struct vm *vm, double timeout_s)
 			snprintf(exit.error.msg, sizeof(exit.error.msg), "run failed");
 		}
 		vm_dispatch_exit(vm, &exit);
+		if (halt_probe_due)
+			probe_halt(vm, &halt_strikes);
 		if (vm->stop_requested && !vm->finished)
 			vm_finish(vm, RB_STATUS_TIMEOUT, "guest still running after the %g s timeout", timeout_s);
 	}
 	if (have_timer)
 		timer_delete(timer);
+	if (have_probe)
+		timer_delete(probe);
 	running_vm = NULL;
 	if (vm->console)
 		console_flush(vm->console);

@@ -10,7 +10,11 @@ enum {
 	RB_STATUS_SHUTDOWN = 6,       /* guest triple-faulted */
 	RB_STATUS_ENGINE_ERROR = 8,   /* the engine could not go on */
 	RB_STATUS_HALTED = 10,        /* HLT with nothing to wake the guest */
+	RB_STATUS_SANITIZER = 12,     /* a sanitizer caught a bug in ringbench */
 	RB_STATUS_TIMEOUT = 124,      /* --timeout passed, as timeout(1) */
 };
+
+/* The same, as a preprocessor number (engines/core/sanitizer.c). */
+#define RB_STATUS_SANITIZER_NUM 12
 
 #endif

@@ -75,6 +75,50 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
+int vm_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *p = vm_gpa(vm, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+/* Tell the code cache, in pieces its unsigned length can hold. */
+static void code_written(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm->code_written)
+		return;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = len - done < (1u << 30) ? len - done : (1u << 30);
+		vm->code_written(vm->code_written_ctx, gpa + done, (unsigned)n);
+		done += n;
+	}
+}
+
+int vm_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = vm_gpa(vm, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	code_written(vm, gpa, len);
+	return 0;
+}
+
+int vm_fill(struct vm *vm, uint64_t gpa, int byte, uint64_t len)
+{
+	void *p = vm_gpa(vm, gpa, len);
+
+	if (!p)
+		return -1;
+	memset(p, byte, len);
+	code_written(vm, gpa, len);
+	return 0;
+}
+
 void vm_finish(struct vm *vm, int status, const char *fmt, ...)
 {
 	va_list ap;

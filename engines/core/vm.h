@@ -51,6 +51,13 @@ struct vm {
 	void *owned[16];              /* device state freed with the VM */
 	unsigned n_owned;
 
+	/* Every VMM-side write to guest RAM (loader, devices, hypercalls)
+	 * goes through vm_write()/vm_fill(), which call this so an engine
+	 * that caches decoded or translated code drops what the write made
+	 * stale.  Set by such an engine (interp, bt); NULL otherwise. */
+	void (*code_written)(void *ctx, uint64_t gpa, unsigned len);
+	void *code_written_ctx;
+
 	/* ringbench device state (engines/core/rbdev.c) */
 	uint64_t rb_counters[8];
 	vm_marker_fn on_marker;
@@ -65,8 +72,20 @@ void vm_destroy(struct vm *vm);
 /* Free p when the VM is destroyed (device state). */
 void vm_own(struct vm *vm, void *p);
 
-/* Guest-physical pointer into RAM, or NULL if [gpa, gpa+len) is not RAM. */
+/* Guest-physical pointer into RAM, or NULL if [gpa, gpa+len) is not RAM.
+ * For reading the VMM's own structures and tests; a guest-chosen address
+ * may be misaligned, so guest-controlled data is read with vm_read() and
+ * written with vm_write(), never through a cast of this pointer. */
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* Copy [gpa, gpa+len) of guest RAM out (any alignment); 0, or -1 when the
+ * range is not all RAM (nothing copied). */
+int vm_read(struct vm *vm, uint64_t gpa, void *dst, uint64_t len);
+/* The one way the VMM writes guest RAM: copy in (any alignment) and tell
+ * the engine's code cache (code_written).  0, or -1 when not all RAM. */
+int vm_write(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+/* As vm_write, len bytes of value byte. */
+int vm_fill(struct vm *vm, uint64_t gpa, int byte, uint64_t len);
 
 /* End the VM with a process exit status and a one-line reason. */
 void vm_finish(struct vm *vm, int status, const char *fmt, ...)

@@ -25,6 +25,14 @@ static void on_code_write(void *ctx, uint64_t pa, unsigned size)
 	bc_invalidate(&e->bc, &e->cpu, pa, size);
 }
 
+/* A VMM-side write to guest RAM (engines/core/vm.c vm_write). */
+static void on_vm_write(void *ctx, uint64_t gpa, unsigned len)
+{
+	struct engine *e = ctx;
+
+	bc_invalidate(&e->bc, &e->cpu, gpa, len);
+}
+
 static struct engine *interp_create(struct vm *vm, char *err, size_t len)
 {
 	struct engine *e = calloc(1, sizeof(*e));
@@ -50,6 +58,8 @@ static struct engine *interp_create(struct vm *vm, char *err, size_t len)
 	}
 	e->cpu.code_write = on_code_write;
 	e->cpu.code_ctx = e;
+	vm->code_written = on_vm_write;
+	vm->code_written_ctx = e;
 	x86_exits_init(&e->ex);
 	e->poll = 1;
 	return e;
@@ -59,6 +69,8 @@ static void interp_destroy(struct engine *e)
 {
 	if (!e)
 		return;
+	if (e->vm->code_written_ctx == e)
+		e->vm->code_written = NULL;
 	bc_free(&e->bc);
 	free(e->cpu.code_pages);
 	free(e);

@@ -40,6 +40,8 @@ unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned ma
 int kvm_get_state(struct engine *e, struct cpu_state *s);
 int kvm_set_state(struct engine *e, const struct cpu_state *s);
 void kvm_stats_open(struct kvm_engine *k);
+/* engine_ops.halted_forever (engines/kvm/kvm_halt.c). */
+bool kvm_halted_forever(struct engine *e, char *why, size_t len);
 size_t kvm_stats_read(struct kvm_engine *k, struct engine_counter *out, size_t max);
 
 #endif

@@ -245,4 +245,5 @@ const struct engine_ops kvm_engine_ops = {
 	.run = kvm_run_vcpu,
 	.kick = kvm_kick,
 	.counters = kvm_counters,
+	.halted_forever = kvm_halted_forever,
 };

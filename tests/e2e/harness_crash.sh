@@ -42,6 +42,9 @@ kill -INT $pid
 wait $pid
 check "interrupted bench exits 130" test $? -eq 130
 check "partial results.json is valid and says interrupted" \
-	sh -c "'$RB' compare '$out/intr' '$out/intr' && grep -q '\"state\":\"interrupted\"' '$out/intr/results.json'"
+	sh -c "'$RB' compare '$out/intr' '$out/intr'; [ \$? -ne 2 ] && grep -q '\"state\":\"interrupted\"' '$out/intr/results.json'"
 check "results before the interrupt kept" test "$(field hangs syscall status "$out/intr/results.csv")" = ok
 check "no temporary files left behind" sh -c "! ls '$out/intr' | grep -q '\.tmp\.'"
+"$RB" compare "$out/hang" "$out/intr" >"$out/intr.txt" 2>&1
+check "compare: an interrupted run is a regression (exit 1)" test $? -eq 1
+check "  and the table says why" grep -q 'run state.*interrupted.*regression' "$out/intr.txt"

@@ -81,6 +81,40 @@ int main(void)
 	s = cmp(&loaded, &failing);
 	CHECK(s.regressions == 1, "ok -> fail is a regression");
 
+	/* Incomplete runs: each kind of lost result is a regression (issue 11). */
+	static struct run partial;
+	make_run(&partial, "partial", 1, 1, 1, "ok");
+	snprintf(partial.state, sizeof(partial.state), "running");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 1, "a run still in state running is a regression (%u)", s.regressions);
+	snprintf(partial.state, sizeof(partial.state), "interrupted");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 1, "an interrupted run is a regression (%u)", s.regressions);
+	snprintf(partial.state, sizeof(partial.state), "complete");
+	partial.e[0].nb = 1;       /* only loop measured, then the engine died */
+	snprintf(partial.e[0].status, sizeof(partial.e[0].status), "crash");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 3, "engine crash + 2 benchmarks missing: 3 regressions (%u)", s.regressions);
+	snprintf(partial.e[0].status, sizeof(partial.e[0].status), "ok");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 2, "benchmarks missing from an ok engine are regressions (%u)", s.regressions);
+	snprintf(partial.only, sizeof(partial.only), "loop");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 0, "benchmarks not selected by --only are not (%u)", s.regressions);
+	partial.only[0] = '\0';
+	partial.e[0].nb = 3;
+	snprintf(partial.e[0].b[2].status, sizeof(partial.e[0].b[2].status), "interrupted");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 1, "ok -> interrupted is a regression (%u)", s.regressions);
+	snprintf(partial.e[0].name, sizeof(partial.e[0].name), "other");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 3, "an engine missing from the run: its 3 benchmarks (%u)", s.regressions);
+	partial.e[0].available = 0;
+	snprintf(partial.e[0].name, sizeof(partial.e[0].name), "kvm");
+	s = cmp(&loaded, &partial);
+	CHECK(s.regressions == 0 && s.skipped == 3, "an engine unavailable here is not comparable");
+	run_free(&partial);
+
 	snprintf(file, sizeof(file), "%s/bad.json", path);
 	FILE *f = fopen(file, "w");
 	fputs("{\"schema\": \"ringbench-results\", \"schema_version\": 1, \"run\": 3}", f);

@@ -1,11 +1,14 @@
 /* Multiboot loader: good images of every kind load right; each kind of bad
  * image gives a one-line error naming the file; mutated images never crash. */
 #include <elf.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engines/core/loader.h"
+#include "engines/core/userfile.h"
 #include "tests/check.h"
 
 #define MB_MAGIC 0x1BADB002u
@@ -117,6 +120,9 @@ static void test_aout_kludge(void)
 	memcpy(img + 16, h, sizeof(h));
 	CHECK(load(img, sizeof(img), "", err, &b) == 0 && b.entry == LOAD_AT + 64 &&
 	      b.kernel_end == LOAD_AT + 0x2000, "a.out-kludge kernel loads at its header addresses");
+	h[7] = LOAD_AT + 0x10000;       /* entry past bss_end: not loaded code */
+	memcpy(img + 16, h, sizeof(h));
+	expect_error(img, sizeof(img), "an a.out-kludge entry outside the image", "entry point");
 }
 
 static void test_modules(void)
@@ -143,6 +149,19 @@ static void test_modules(void)
 		      "module loaded page-aligned with its contents");
 		CHECK(!strcmp(vm_gpa(vm, mod[2], 8), "mod arg"), "module string");
 	}
+	/* A kernel at 0x1000 puts a 64 KiB module over the info block
+	 * [0x8000, 0x10000): refused, as a segment there is (issue 11). */
+	size_t kn = make_elf(img, 0, 0x1000, 0);
+	static uint8_t big_mod[65536];
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, big_mod, sizeof(big_mod)) != (ssize_t)sizeof(big_mod))
+		CHECK(0, "64 KiB module file");
+	if (fd >= 0)
+		close(fd);
+	r = loader_load_image(vm, img, kn, "k.elf", "", &m, 1, &b, err, sizeof(err));
+	CHECK(r < 0 && strstr(err, "module") && strstr(err, "overlaps the Multiboot info block"),
+	      "a module over the info block is refused: \"%s\"", err);
+	n = make_elf(img, 0, LOAD_AT, 0);
 	m.path = "/nonexistent/module";
 	r = loader_load_image(vm, img, n, "k.elf", "", &m, 1, &b, err, sizeof(err));
 	CHECK(r < 0 && strstr(err, "/nonexistent/module"), "missing module named: \"%s\"", err);
@@ -247,8 +266,54 @@ static void test_mutated_images(void)
 	      loaded, refused, bad_errors);
 }
 
+/* The one user-path opener: only regular files, bounded, never blocking
+ * (issue 11, item 4).  A FIFO with no writer would block a plain open(). */
+static void test_user_files(void)
+{
+	char dir[] = "/tmp/ringbench-uf-XXXXXX", fifo[64], big[64], err[512];
+	uint8_t *data = NULL;
+	size_t size;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "temporary directory");
+		return;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(big, sizeof(big), "%s/big", dir);
+	CHECK(mkfifo(fifo, 0600) == 0, "FIFO made");
+	CHECK(user_file_read(fifo, 1 << 20, &data, &size, err, sizeof(err)) < 0 && strstr(err, "FIFO") &&
+	      !strncmp(err, fifo, strlen(fifo)), "a FIFO is refused at once: \"%s\"", err);
+	CHECK(user_file_read("/dev/zero", 1 << 20, &data, &size, err, sizeof(err)) < 0 &&
+	      strstr(err, "character device"), "/dev/zero is refused: \"%s\"", err);
+	CHECK(user_file_read(dir, 1 << 20, &data, &size, err, sizeof(err)) < 0 && strstr(err, "directory"),
+	      "a directory is refused: \"%s\"", err);
+	int fd = open(big, O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 3 << 20) == 0, "3 MiB sparse file");
+	if (fd >= 0)
+		close(fd);
+	CHECK(user_file_read(big, 1 << 20, &data, &size, err, sizeof(err)) < 0 && strstr(err, "too large"),
+	      "a file over the limit is refused unread: \"%s\"", err);
+	CHECK(user_file_read(big, 4 << 20, &data, &size, err, sizeof(err)) == 0 && size == 3u << 20 &&
+	      data[size] == 0, "a regular file within the limit is read whole");
+	free(data);
+	struct vm *vm = new_vm();
+	struct mb_boot b;
+	struct mb_module m = { fifo, NULL };
+	uint8_t img[4096];
+	size_t n = make_elf(img, 0, LOAD_AT, 0);
+	CHECK(loader_load_image(vm, img, n, "k.elf", "", &m, 1, &b, err, sizeof(err)) < 0 &&
+	      strstr(err, "FIFO"), "a FIFO module is refused: \"%s\"", err);
+	CHECK(loader_load_file(vm, fifo, "", NULL, 0, &b, err, sizeof(err)) < 0 && strstr(err, "FIFO"),
+	      "a FIFO kernel is refused: \"%s\"", err);
+	vm_destroy(vm);
+	unlink(fifo);
+	unlink(big);
+	rmdir(dir);
+}
+
 int main(void)
 {
+	test_user_files();
 	test_good_images();
 	test_aout_kludge();
 	test_modules();
