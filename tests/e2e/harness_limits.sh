@@ -44,13 +44,13 @@ check "Ctrl-C stops a chatty child (exit 130)" test $? -eq 130
 check "  promptly" test "$(elapsed $t)" -le 8
 
 "$RB" bench --quick --quiet --no-plots --out "$out" --run-id orphan --engines sleeper \
-	--engine-cmd "sleeper=sh -c 'sleep 1234.5; :'" >/dev/null 2>&1 &
+	--engine-cmd "sleeper=sh -c 'sleep 1234.$$; :'" >/dev/null 2>&1 &
 pid=$!
 sleep 1
 kill -KILL $pid
 wait $pid 2>/dev/null
 sleep 0.5
-left=$(pgrep -f 'sleep 1234.5')
+left=$(pgrep -f "sleep 1234.$$")   # this run's own: $$ keeps others' out
 check "no child or grandchild outlives a SIGKILLed harness" test -z "$left"
 if [ -n "$left" ]; then kill $left; fi
 
@@ -69,7 +69,7 @@ fi
 
 # The flooding test guest: on a built-in engine, and under QEMU, which must
 # also die with a harness killed outright.
-fl=build/tests/guests/flood.elf
+fl=$(pwd)/build/tests/guests/flood.elf   # absolute: pgrep finds this tree's QEMU only
 if [ -f $fl ] && "$RB" engines 2>/dev/null | grep -q '^interp  *available'; then
 	t=$(date +%s)
 	timeout -s KILL 30 "$RB" bench --quick --quiet --no-plots --out "$out" --run-id gflood --timeout 2 \
