@@ -383,6 +383,7 @@ static void usage(FILE *f)
 		"  --kernel F        guest for built-in engines (default build/guests/kernel.elf)\n"
 		"  --kernel32 F      guest for QEMU (default build/guests/kernel32.elf)\n"
 		"  --native F        native twins (default build/microbench/native)\n"
+		"                    (default paths are beside the ringbench binary)\n"
 		"  --no-plots        skip gnuplot\n"
 		"  --quiet           no progress display\n"
 		"  --engine-cmd NAME=CMD  test only: add an engine run as `sh -c 'exec CMD \"$@\"' guest-words`\n");

@@ -260,13 +260,22 @@ static void plan_nested(const struct bench_opts *o, struct bench_plan *p)
 	guest_words(&q, p, 0);
 }
 
+/* The guests and twins built beside this binary, so bench works from any
+ * directory (as run does); results go to ./results. */
 void bench_opts_default(struct bench_opts *o)
 {
+	static char kernel[4200], kernel32[4200], native[4200];
+	char dir[4096];
+
+	self_dir(dir, sizeof(dir));
+	snprintf(kernel, sizeof(kernel), "%s/build/guests/kernel.elf", dir);
+	snprintf(kernel32, sizeof(kernel32), "%s/build/guests/kernel32.elf", dir);
+	snprintf(native, sizeof(native), "%s/build/microbench/native", dir);
 	memset(o, 0, sizeof(*o));
 	o->out_dir = "results";
-	o->kernel = "build/guests/kernel.elf";
-	o->kernel32 = "build/guests/kernel32.elf";
-	o->native = "build/microbench/native";
+	o->kernel = kernel;
+	o->kernel32 = kernel32;
+	o->native = native;
 	o->qemu = "qemu-system-x86_64";
 }
 
