@@ -53,6 +53,8 @@ void cmdline_parse(const char *line)
 			opt.warmup = parse_uint(w + 7);
 		else if (!strncmp(w, "sysret", 7))
 			opt.sysret = 1;
+		else if (!strncmp(w, "fixed_reps", 11))
+			opt.fixed_reps = 1;
 		else if (*w && w != buf)
 			kprintf("guest: ignoring unknown command-line word '%s'\n", w);
 		/* The first word may be the kernel's file name (QEMU passes it). */

@@ -67,6 +67,7 @@ struct options {
 	unsigned budget_ms, reps, warmup;
 	int sysret;
 	const char *crash;            /* test only: fault on purpose (main.c) */
+	int fixed_reps;               /* no repetitions added for precision */
 };
 extern struct options opt;
 void cmdline_parse(const char *line);

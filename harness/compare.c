@@ -133,6 +133,11 @@ static void compare_bench(const struct run *cur, const struct engine_result *ce,
 	 * emulated run calibrated to (marker exits amortise differently), so
 	 * they are compared within the threshold, not exactly. */
 	int times = engine_times_valid(ce);
+	/* A cost within the empty loop's resolution has no percentage. */
+	if (times && (!a->resolved || !b->resolved)) {
+		times = 0;
+		s->skipped++;
+	}
 	if (times) {
 		v = verdict_timing(a, b, o->threshold, &ch);
 		snprintf(was, sizeof(was), "%.1f [%.1f, %.1f]", a->st.median, a->st.ci_lo, a->st.ci_hi);
@@ -142,7 +147,7 @@ static void compare_bench(const struct run *cur, const struct engine_result *ce,
 		tally(s, v);
 	}
 
-	int exact = a->span_iters && b->span_iters && times;
+	int exact = a->span_iters && b->span_iters && engine_times_valid(ce);
 	const struct { const char *name; double (*fn)(const struct bench_result *); } det[] = {
 		{ "exits/op", metric_exits_per_op }, { "insns/op", metric_insns_per_op },
 	};
@@ -225,7 +230,7 @@ int compare_write_dashboard_json(const struct run *r, const char *path)
 	for (size_t i = 0; i < r->ne; i++)
 		for (size_t j = 0; j < r->e[i].nb; j++) {
 			const struct bench_result *b = &r->e[i].b[j];
-			if (!bench_has_value(b) || !engine_times_valid(&r->e[i]))
+			if (!bench_has_value(b) || !engine_times_valid(&r->e[i]) || !b->resolved)
 				continue;
 			double k = r->host.tsc_khz > 0 ? 1e6 / r->host.tsc_khz : 1;
 			const char *unit = r->host.tsc_khz > 0 ? "ns/op" : "cycles/op";

@@ -139,6 +139,8 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 		copy(b->status, sizeof(b->status), rbline_get(&l, "status"));
 		copy(b->reason, sizeof(b->reason), l.reason);
 		b->span_iters = rbline_u64(&l, "ops", &v) ? 0 : v;
+		const char *pr = rbline_get(&l, "precision");
+		copy(b->precision, sizeof(b->precision), pr ? pr : "");
 		if (!strcmp(b->status, "ok") && !b->n) {
 			copy(b->status, sizeof(b->status), "fail");
 			copy(b->reason, sizeof(b->reason), "ended ok without samples");

@@ -102,13 +102,6 @@ static void nan_or(FILE *f, double v)
 		fputs(" NaN", f);
 }
 
-/* A cost too close to the empty loop's to tell apart: the median or the
- * low end of its 95% CI is not above zero. */
-static int below_resolution(const struct bench_result *b)
-{
-	return b->st.median <= 0 || b->st.ci_lo <= 0;
-}
-
 /* cost-<class>.dat, one per instruction class: index, benchmark, then per
  * engine median lo hi (ns; cycles without a TSC frequency) and a mark ("ok",
  * "<res" below resolution, "n/a" not measured).  Fills the space-separated
@@ -156,7 +149,7 @@ static int write_cost(const struct run *r, const struct engine_result **es, size
 				const struct bench_result *b = bs[i];
 				if (!bench_has_value(b)) {
 					fputs(" NaN NaN NaN n/a", f);
-				} else if (below_resolution(b)) {
+				} else if (!b->resolved) {
 					fputs(" NaN NaN NaN <res", f);
 				} else {
 					double m = b->st.median * k, l = b->st.ci_lo * k, h = b->st.ci_hi * k;

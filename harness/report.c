@@ -86,23 +86,24 @@ static void cell(const struct run *r, const struct engine_result *e, const char 
 		no_value(e, b, out, len);
 		return;
 	}
+	struct cost c;
 	switch (k) {
 	case CELL_NS:
-		v = run_cycles_to_ns(r, b->st.median);
-		if (r->host.tsc_khz <= 0)
-			snprintf(out, len, "%.1f cyc", b->st.median);
-		else
-			snprintf(out, len, "%.1f [%.1f, %.1f]%s", v, run_cycles_to_ns(r, b->st.ci_lo),
-				 run_cycles_to_ns(r, b->st.ci_hi), b->st.cv > STATS_CV_WARN ? " ~" : "");
-		return;
 	case CELL_CYCLES:
-		snprintf(out, len, "%.0f", b->st.median);
+		bench_cost(r, b, k == CELL_CYCLES, &c);
+		cost_format(&c, k == CELL_NS, out, len);
+		if (k == CELL_NS && c.resolved && b->st.cv > STATS_CV_WARN)
+			snprintf(out + strlen(out), len - strlen(out), " ~");
 		return;
 	case CELL_VS_NATIVE:
 	case CELL_VS_KVM:
 		ref = run_engine((struct run *)r, k == CELL_VS_NATIVE ? "native" : "kvm", 0);
-		v = ref ? metric_ratio(b, find(ref, bench)) : -1;
-		snprintf(out, len, v < 0 ? "-" : "%.2fx", v);
+		const struct bench_result *rb = ref ? find(ref, bench) : NULL;
+		v = ref ? metric_ratio(b, rb) : -1;
+		if (v >= 0 && (!b->resolved || !rb->resolved))
+			snprintf(out, len, "below resolution");
+		else
+			snprintf(out, len, v < 0 ? "-" : "%.3gx", v);
 		return;
 	case CELL_EXITS:
 		v = metric_exits_per_op(b);
@@ -305,11 +306,11 @@ static void speedup_cell(const struct bench_result *bt, const struct bench_resul
 		snprintf(out, len, ref && !strcmp(ref->status, "unsupported") ? "unsupported" : "-");
 		return;
 	}
-	if (bt->st.median < 2 || bt->st.ci_lo <= 0 || ref->st.median < 2) {
+	if (!bt->resolved || !ref->resolved) {
 		snprintf(out, len, "below resolution");
 		return;
 	}
-	snprintf(out, len, "%.2fx", ref->st.median / bt->st.median);
+	snprintf(out, len, "%.3gx", ref->st.median / bt->st.median);
 }
 
 /* The translator against the engines it is measured against: QEMU's TCG
@@ -340,7 +341,11 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 			continue;
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", names[j]);
-		table_set(t, row, 1, "%.1f", b->st.median);
+		char bc[48];
+		struct cost c;
+		bench_cost(r, b, 1, &c);
+		cost_format(&c, 0, bc, sizeof(bc));
+		table_set(t, row, 1, "%s", bc);
 		table_set(t, row, 5, "%s", b->klass);
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
@@ -405,25 +410,51 @@ static void header(const struct run *r, FILE *f, int md)
 	fputc('\n', f);
 }
 
+/* Precision: how many results reached the target (95% CI of the median
+ * within 2% of it), which did not and what to do, and empty loops too
+ * noisy to subtract from.  One paragraph, not a line per result. */
 static void noise_warnings(const struct run *r, FILE *f, int md)
 {
 	const struct engine_result *es[RUN_MAX_ENGINES];
-	size_t ne = table_engines(r, CELL_NS, es);
-	int any = 0;
+	size_t ne = table_engines(r, CELL_NS, es), met = 0, total = 0, listed = 0;
+	char worst[1024] = "";
 
 	for (size_t i = 0; i < ne; i++)
 		for (size_t j = 0; j < es[i]->nb; j++) {
 			const struct bench_result *b = &es[i]->b[j];
-			if (!bench_has_value(b) || b->st.cv <= STATS_CV_WARN)
+			if (!bench_has_value(b))
 				continue;
-			if (!any++)
-				fprintf(f, md ? "## Noise\n\nResults marked `~` have a coefficient of variation above %.0f%%.\n\n"
-					      : "Noise (CV above %.0f%%):\n", STATS_CV_WARN * 100);
-			fprintf(f, "%s%s/%s: CV %.1f%%, %zu outlier(s) of %zu samples\n", md ? "- " : "  ",
-				es[i]->name, b->name, b->st.cv * 100, b->st.outliers, b->st.n);
+			total++;
+			double hw = b->st.median != 0 ? (b->st.ci_hi - b->st.ci_lo) / 2 / fabs(b->st.median + b->loop_cycles) : 0;
+			if (!strcmp(b->precision, "met") || (!b->precision[0] && hw <= 0.02)) {
+				met++;
+				continue;
+			}
+			size_t l = strlen(worst);
+			if (listed++ < 12)
+				snprintf(worst + l, sizeof(worst) - l, "%s%s/%s (CV %.0f%%)", l ? ", " : "",
+					 es[i]->name, b->name, b->st.cv * 100);
 		}
-	if (any)
-		fputc('\n', f);
+	if (!total)
+		return;
+	fprintf(f, md ? "## Precision\n\n" : "Precision: ");
+	fprintf(f, "%zu of %zu results reached the target (95%% CI of the median within 2%% of it; the guest adds "
+		"repetitions until it does, up to 4x --reps).", met, total);
+	if (listed)
+		fprintf(f, " Capped before it: %s%s. More repetitions (--reps) or a longer budget "
+			"(--budget-ms) on a quiet machine narrow them; the CI in each cell is what was reached.",
+			worst, listed > 12 ? ", ..." : "");
+	fputc('\n', f);
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < es[i]->nb; j++) {
+			const struct bench_result *b = &es[i]->b[j];
+			if (!bench_is_loop(b->name) || !bench_has_value(b) || b->st.cv <= STATS_CV_WARN)
+				continue;
+			fprintf(f, "%sWarning: %s's empty loop %s is noisy (CV %.0f%%): every cost measured against it "
+				"on that engine is less certain, and more fall below resolution.\n",
+				md ? "\n" : "  ", es[i]->name, b->name, b->st.cv * 100);
+		}
+	fputc('\n', f);
 }
 
 static void section(FILE *f, int md, const char *title, const char *note,
@@ -453,7 +484,8 @@ static void body(const struct run *r, FILE *f, int md)
 		"behaviour, its times are not representative of hardware and are left out of every cost, "
 		"slowdown and speed table and figure" : NULL, &t);
 	fill_table(r, &t, CELL_NS, names, n, md);
-	section(f, md, "Cost per operation", "ns per operation, median [95% CI], empty loop subtracted; `~` marks CV above 5%", &t);
+	section(f, md, "Cost per operation", "ns per operation, median [95% CI], empty loop subtracted, 3 significant digits; "
+		"`< x`: not significantly above the empty loop (below resolution), the cost is under x; `~` marks CV above 5%", &t);
 	if (engine_measured(r, "native")) {
 		fill_table(r, &t, CELL_VS_NATIVE, names, n, 0);
 		section(f, md, "Slowdown relative to native", "median ratio", &t);
@@ -499,7 +531,7 @@ static void body(const struct run *r, FILE *f, int md)
 	if (bt_table(r, &t, names, n))
 		section(f, md, "Binary translation, side by side",
 			"median cost of the other engine over bt's in this run (above 1: bt is faster); "
-			"\"below resolution\" where a median is under 2 cycles after the empty loop is subtracted", &t);
+			"\"below resolution\" where a cost is not significantly above the empty loop's", &t);
 	else
 		table_free(&t);
 	if (twin_table(r, &t))

@@ -1,6 +1,7 @@
 /* Building and deriving the result set; no I/O here. */
 #include "harness/results.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,23 +150,32 @@ int bench_has_value(const struct bench_result *b)
 /* The per-iteration cost of an empty loop on this engine: the guest's
  * timing loop overhead, subtracted from every other benchmark.  `loop`
  * runs in user mode, `loop_k` in the kernel, where engines that emulate
- * CPL0 code pay a different overhead (docs/guest.md).  -1: not measured. */
-static double loop_cost(const struct engine_result *e, const char *name)
+ * CPL0 code pay a different overhead (docs/guest.md).  The half-width of
+ * its median's 95% CI is the uncertainty that subtraction adds: the
+ * resolution of every cost measured against it.  cycles -1: not measured. */
+struct loop_ref { double cycles, hw; };
+
+static struct loop_ref loop_cost(const struct engine_result *e, const char *name)
 {
+	struct loop_ref ref = { -1, 0 };
+
 	for (size_t i = 0; i < e->nb; i++) {
 		const struct bench_result *b = &e->b[i];
 		if (strcmp(b->name, name) || !b->n || strcmp(b->status, "ok"))
 			continue;
 		double *v = malloc(b->n * sizeof(*v));
+		struct stats st;
 		if (!v)
-			return 0;
+			return ref;
 		for (size_t k = 0; k < b->n; k++)
 			v[k] = b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0;
-		double m = stats_median(v, b->n);
+		stats_compute(v, b->n, &st, NULL);
 		free(v);
-		return m;
+		ref.cycles = st.median;
+		ref.hw = (st.ci_hi - st.ci_lo) / 2;
+		return ref;
 	}
-	return -1;
+	return ref;
 }
 
 int bench_is_loop(const char *name)
@@ -174,7 +184,7 @@ int bench_is_loop(const char *name)
 }
 
 /* One benchmark's statistics, given the engine's empty-loop costs. */
-static void compute_one(struct bench_result *b, double loop, double loop_k)
+static void compute_one(struct bench_result *b, struct loop_ref loop, struct loop_ref loop_k)
 {
 	double *v = malloc((b->n ? b->n : 1) * sizeof(*v));
 	unsigned char *fl = realloc(b->outlier, b->n ? b->n : 1);
@@ -186,29 +196,35 @@ static void compute_one(struct bench_result *b, double loop, double loop_k)
 		return;
 	}
 	b->outlier = fl;
-	b->loop_cycles = bench_is_loop(b->name) ? 0 : b->ring == 0 ? loop_k : loop;
+	int is_loop = bench_is_loop(b->name);
+	const struct loop_ref *ref = b->ring == 0 ? &loop_k : &loop;
+	b->loop_cycles = is_loop ? 0 : ref->cycles;
+	b->resolution = is_loop ? 0 : ref->hw;
 	b->total_iters = 0;
 	for (size_t k = 0; k < b->n; k++) {
 		b->total_iters += b->iters[k];
 		v[k] = (b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0) - b->loop_cycles;
 	}
 	stats_compute(v, b->n, &b->st, b->outlier);
+	/* Significantly above the empty loop: the whole CI of the median
+	 * clears the loop's own uncertainty. */
+	b->resolved = b->st.n && (is_loop || (b->st.median > 0 && b->st.ci_lo > b->resolution));
 	free(v);
 }
 
-static void loop_costs(const struct engine_result *e, double *loop, double *loop_k)
+static void loop_costs(const struct engine_result *e, struct loop_ref *loop, struct loop_ref *loop_k)
 {
 	*loop = loop_cost(e, "loop");
 	*loop_k = loop_cost(e, "loop_k");
-	if (*loop < 0)
-		*loop = 0;
-	if (*loop_k < 0)
+	if (loop->cycles < 0)
+		*loop = (struct loop_ref){ 0, 0 };
+	if (loop_k->cycles < 0)
 		*loop_k = *loop;
 }
 
 void engine_compute(struct engine_result *e)
 {
-	double loop, loop_k;
+	struct loop_ref loop, loop_k;
 
 	loop_costs(e, &loop, &loop_k);
 	for (size_t i = 0; i < e->nb; i++)
@@ -217,7 +233,7 @@ void engine_compute(struct engine_result *e)
 
 void bench_compute(struct engine_result *e, struct bench_result *b)
 {
-	double loop, loop_k;
+	struct loop_ref loop, loop_k;
 
 	loop_costs(e, &loop, &loop_k);
 	compute_one(b, loop, loop_k);
@@ -227,6 +243,57 @@ void run_compute(struct run *r)
 {
 	for (size_t i = 0; i < r->ne; i++)
 		engine_compute(&r->e[i]);
+}
+
+int bench_cost(const struct run *r, const struct bench_result *b, int cycles, struct cost *c)
+{
+	int ns = !cycles && r->host.tsc_khz > 0;
+	double k = ns ? 1e6 / r->host.tsc_khz : 1;
+
+	memset(c, 0, sizeof(*c));
+	if (!bench_has_value(b))
+		return -1;
+	c->unit = ns ? "ns" : "cycles";
+	c->resolved = b->resolved;
+	c->median = b->st.median * k;
+	c->lo = b->st.ci_lo * k;
+	c->hi = b->st.ci_hi * k;
+	/* Below resolution: all that is known is an upper bound. */
+	c->bound = ((b->st.ci_hi > 0 ? b->st.ci_hi : 0) + b->resolution) * k;
+	if (c->bound <= 0)
+		c->bound = b->resolution > 0 ? b->resolution * k : 0.5 * k;
+	return 0;
+}
+
+void cost_format(const struct cost *c, int with_ci, char *out, size_t len)
+{
+	char m[24], l[24], h[24];
+
+	if (!c->resolved) {
+		sig3(c->bound, m, sizeof(m));
+		snprintf(out, len, "< %s", m);
+		return;
+	}
+	sig3(c->median, m, sizeof(m));
+	if (!with_ci) {
+		snprintf(out, len, "%s", m);
+		return;
+	}
+	sig3(c->lo, l, sizeof(l));
+	sig3(c->hi, h, sizeof(h));
+	snprintf(out, len, "%s [%s, %s]", m, l, h);
+}
+
+void sig3(double v, char *out, size_t len)
+{
+	double a = fabs(v);
+
+	if (a >= 1000) {
+		double step = pow(10, floor(log10(a)) - 2);
+		snprintf(out, len, "%.0f", round(v / step) * step);
+	} else {
+		snprintf(out, len, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 || a == 0 ? "%.2f" : "%.3g", v);
+	}
 }
 
 double run_cycles_to_ns(const struct run *r, double cycles)

@@ -34,9 +34,15 @@ struct bench_result {
 	/* Every iteration between the markers (calibration, warm-up and
 	 * repetitions), from the end line's optional ops= key; 0: unknown. */
 	uint64_t span_iters;
+	/* From the end line's precision=: "met" (the median's 95% CI within
+	 * 2% of it), "capped" (repetitions ran out first), "" unknown. */
+	char precision[8];
 	double loop_cycles;             /* empty-loop cost subtracted per op:
 					   loop_k for ring 0, else loop */
 	struct stats st;                /* net TSC cycles per operation */
+	double resolution;              /* cycles/op: half-width of the 95% CI
+					   of the subtracted empty loop */
+	int resolved;                   /* the median's CI clears it */
 	unsigned char *outlier;         /* per sample */
 };
 
@@ -98,6 +104,23 @@ void run_compute(struct run *r);
 void engine_compute(struct engine_result *e);
 /* Just b's statistics (b in e): what one benchmark's end changes. */
 void bench_compute(struct engine_result *e, struct bench_result *b);
+
+/* The cost shown to a reader, computed once for the report, CSV, JSON,
+ * dashboard and plots: the median and its 95% CI in ns (cycles without a
+ * TSC frequency) when it is significantly above the empty loop, else only
+ * an upper bound ("below resolution").  Never negative. */
+struct cost {
+	const char *unit;       /* "ns" or "cycles" */
+	int resolved;
+	double median, lo, hi;  /* resolved only */
+	double bound;           /* < bound when not resolved */
+};
+/* Fills c (in TSC cycles if cycles); -1 when the benchmark has no measurement. */
+int bench_cost(const struct run *r, const struct bench_result *b, int cycles, struct cost *c);
+/* "12.3 [12.1, 12.6]" (with_ci) or "12.3", "< 2.10" below resolution. */
+void cost_format(const struct cost *c, int with_ci, char *out, size_t len);
+/* v with 3 significant digits, no exponent ("1420000", "12.3", "0.456"). */
+void sig3(double v, char *out, size_t len);
 
 /* ns for TSC cycles at the host frequency; -1 when it is unknown. */
 double run_cycles_to_ns(const struct run *r, double cycles);

@@ -30,30 +30,36 @@ int results_csv_print(const struct run *r, FILE *f)
 {
 	fputs("engine,benchmark,group,class,status,reason,n,median_cycles,ci95_lo_cycles,"
 	      "ci95_hi_cycles,mean_cycles,stddev_cycles,cv,min_cycles,max_cycles,outliers,"
-	      "loop_cycles,median_ns,exits_per_op,insns_per_op\n", f);
+	      "loop_cycles,median_ns,exits_per_op,insns_per_op,resolved,below_ns\n", f);
 	for (size_t i = 0; i < r->ne; i++)
 		for (size_t j = 0; j < r->e[i].nb; j++) {
 			const struct bench_result *b = &r->e[i].b[j];
 			const struct stats *s = &b->st;
 			int have = bench_has_value(b);
+			/* Cost columns only where the cost is resolved: below
+			 * resolution there is just the bound (below_ns). */
+			int cost = have && b->resolved;
 			fprintf(f, "%s,%s,%s,%s,%s,", r->e[i].name, b->name, b->group, b->klass, b->status);
 			quoted(f, b->reason);
 			fprintf(f, ",%zu", s->n);
-			num(f, s->median, have);
-			num(f, s->ci_lo, have);
-			num(f, s->ci_hi, have);
-			num(f, s->mean, have);
+			num(f, s->median, cost);
+			num(f, s->ci_lo, cost);
+			num(f, s->ci_hi, cost);
+			num(f, s->mean, cost);
 			num(f, s->stddev, have);
 			num(f, s->cv, have);
-			num(f, s->min, have);
-			num(f, s->max, have);
+			num(f, s->min, cost && s->min >= 0);
+			num(f, s->max, cost);
 			fprintf(f, ",%zu", s->outliers);
 			num(f, b->loop_cycles, have);
-			double ns = run_cycles_to_ns(r, s->median);
-			num(f, ns, have && ns >= 0);
+			struct cost c;
+			int ns = have && bench_cost(r, b, 0, &c) == 0 && !strcmp(c.unit, "ns");
+			num(f, c.median, ns && c.resolved);
 			double x = metric_exits_per_op(b), ins = metric_insns_per_op(b);
 			num(f, x, x >= 0);
 			num(f, ins, ins >= 0);
+			fprintf(f, ",%s", have ? (b->resolved ? "yes" : "no") : "");
+			num(f, c.bound, ns && !c.resolved);
 			fputc('\n', f);
 		}
 	return ferror(f) ? -1 : 0;

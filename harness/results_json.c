@@ -86,16 +86,22 @@ static json_object *stats_json(const struct run *r, const struct bench_result *b
 	json_object_object_add(o, "outliers", json_object_new_int64((int64_t)s->outliers));
 	json_object_object_add(o, "loop_cycles", jnum(b->loop_cycles));
 	json_object_object_add(o, "total_iters", json_object_new_int64((int64_t)b->total_iters));
-	double ns = run_cycles_to_ns(r, s->median);
-	json_object_object_add(o, "ns_median", ns >= 0 ? jnum(ns) : NULL);
-	if (ns >= 0) {
+	/* The cost as every output shows it (bench_cost): a median and CI in
+	 * ns when significantly above the empty loop, else only a bound. */
+	struct cost c;
+	int have = bench_cost(r, b, 0, &c) == 0 && !strcmp(c.unit, "ns");
+	json_object_object_add(o, "resolution_cycles", jnum(b->resolution));
+	json_object_object_add(o, "resolved", json_object_new_boolean(b->resolved));
+	json_object_object_add(o, "ns_median", have && c.resolved ? jnum(c.median) : NULL);
+	if (have && c.resolved) {
 		json_object *nci = json_object_new_array();
-		json_object_array_add(nci, jnum(run_cycles_to_ns(r, s->ci_lo)));
-		json_object_array_add(nci, jnum(run_cycles_to_ns(r, s->ci_hi)));
+		json_object_array_add(nci, jnum(c.lo));
+		json_object_array_add(nci, jnum(c.hi));
 		json_object_object_add(o, "ns_ci95", nci);
 	} else {
 		json_object_object_add(o, "ns_ci95", NULL);
 	}
+	json_object_object_add(o, "ns_below", have && !c.resolved ? jnum(c.bound) : NULL);
 	return o;
 }
 
@@ -123,6 +129,7 @@ static json_object *bench_json(const struct run *r, const struct bench_result *b
 	}
 	json_object_object_add(o, "samples", samples);
 	json_object_object_add(o, "span_iters", json_object_new_int64((int64_t)b->span_iters));
+	json_object_object_add(o, "precision", jstr(b->precision));
 	json_object_object_add(o, "stats", b->st.n ? stats_json(r, b) : NULL);
 	for (size_t i = 0; i < b->nctr; i++) {
 		json_object_object_add(ctr, b->ctr[i].name, jnum(b->ctr[i].value));
@@ -290,6 +297,15 @@ static void load_stats(struct reader *rd, json_object *s, struct bench_result *b
 		snprintf(rd->err, rd->len, "%s: ci95 is not a pair", w);
 		rd->bad = 1;
 	}
+	/* Optional (files before schema 1.1 lack them): without them a
+	 * cost counts as resolved when its whole CI is above zero. */
+	json_object *v;
+	b->resolution = json_object_object_get_ex(s, "resolution_cycles", &v) &&
+			json_object_is_type(v, json_type_double) ? json_object_get_double(v) : 0;
+	if (json_object_object_get_ex(s, "resolved", &v) && json_object_is_type(v, json_type_boolean))
+		b->resolved = json_object_get_boolean(v);
+	else
+		b->resolved = bench_is_loop(b->name) || (b->st.median > 0 && b->st.ci_lo > 0);
 }
 
 static void load_bench(struct reader *rd, json_object *o, struct engine_result *e)
@@ -313,6 +329,9 @@ static void load_bench(struct reader *rd, json_object *o, struct engine_result *
 	get_str(rd, o, "status", b->status, sizeof(b->status), name);
 	get_str(rd, o, "reason", b->reason, sizeof(b->reason), name);
 	b->span_iters = (uint64_t)get_int(rd, o, "span_iters", name);
+	json_object *pv;
+	if (json_object_object_get_ex(o, "precision", &pv) && json_object_is_type(pv, json_type_string))
+		snprintf(b->precision, sizeof(b->precision), "%s", json_object_get_string(pv));
 	json_object *samples = field(rd, o, "samples", json_type_array, name);
 	for (size_t i = 0; samples && !rd->bad && i < json_object_array_length(samples); i++) {
 		json_object *s = json_object_array_get_idx(samples, i);

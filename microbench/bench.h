@@ -49,6 +49,7 @@ struct mb_config {
 	uint64_t tsc_khz;
 	const char *only;        /* comma-separated names or groups; NULL: all */
 	const char *fail;        /* benchmark whose self-check is made to fail */
+	int fixed_reps;          /* exactly reps repetitions, none added */
 };
 
 /* Supplied by the platform. */

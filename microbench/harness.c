@@ -127,18 +127,62 @@ static int prepare(const struct bench *b, char *why)
 	return CHECK_OK;
 }
 
-/* Everything between the markers: returns the status, fills the samples. */
+static uint64_t isqrt(uint64_t v)
+{
+	uint64_t r = 0;
+
+	for (uint64_t bit = 1ull << 62; bit; bit >>= 2)
+		if (v >= r + bit) {
+			v -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	return r;
+}
+
+/* Is the 95% CI of the median of c[0..n) within 2% of the median?  The
+ * same order-statistic ranks as the harness (harness/stats.c: n/2 -+
+ * 0.98*sqrt(n)), in integers (no FPU in the kernel); insertion sort of at
+ * most MAX_REPS values. */
+static int precise(const uint64_t *c, unsigned n)
+{
+	uint64_t v[MAX_REPS];
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = i;
+		for (; j && v[j - 1] > c[i]; j--)
+			v[j] = v[j - 1];
+		v[j] = c[i];
+	}
+	uint64_t h = 980 * isqrt((uint64_t)n * 1000000) / 1000;     /* 1000 * 0.98 * sqrt(n) */
+	int64_t lo = ((int64_t)(500 * n) - (int64_t)h) / 1000;        /* floor for >= 0 */
+	uint64_t hi = (1000 + 500 * (uint64_t)n + h + 999) / 1000;
+	if (lo < 1 || hi > n)
+		return 0;                /* the CI is the whole range: too few */
+	uint64_t med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return (v[hi - 1] - v[lo - 1]) * 100 <= 4 * med;             /* half-width <= 2% */
+}
+
+/* Everything between the markers: returns the status, fills the samples.
+ * Repetitions beyond reps are added while the median's CI is wider than 2%
+ * of the median, up to MAX_REPS and 4 x reps (*precision: 1 when met). */
 static int run_one(const struct mb_config *cfg, const struct bench *b, char *why,
-		   uint64_t *iters_out, uint64_t *ops_out, uint64_t *cycles, unsigned reps)
+		   uint64_t *iters_out, uint64_t *ops_out, uint64_t *cycles, unsigned *reps,
+		   int *precision)
 {
 	uint64_t target = (uint64_t)cfg->budget_ms * cfg->tsc_khz;
 	uint64_t total = 0, iters;
+	unsigned r, cap = 4 * *reps < MAX_REPS ? 4 * *reps : MAX_REPS;
 
 	iters = calibrate(b, target ? target : 1, &total);
 	for (unsigned w = 0; w < cfg->warmup; w++)
 		run_once(b, iters, &total);
-	for (unsigned r = 0; r < reps; r++)
+	for (r = 0; r < *reps; r++)
 		cycles[r] = run_once(b, iters, &total);
+	while (!(*precision = precise(cycles, r)) && r < cap && !cfg->fixed_reps)
+		cycles[r++] = run_once(b, iters, &total);
+	*reps = r;
 	/* fail=<bench>: expect one iteration more than ran, so the real
 	 * self-check sees a mismatch (the tests use this). */
 	if (cfg->fail && mb_streq(cfg->fail, b->name))
@@ -159,7 +203,7 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 		char why[WHY_LEN] = "";
 		uint64_t iters = 0, ops = 0, cycles[MAX_REPS];
 		unsigned reps = cfg->reps > MAX_REPS ? MAX_REPS : cfg->reps;
-		int status;
+		int status, precision = 0;
 
 		if (!mb_selected(cfg->only, b->name, b->group))
 			continue;
@@ -169,7 +213,7 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 		status = prepare(b, why);
 		if (status == CHECK_OK) {
 			mb_platform_mark(seq, 0);
-			status = run_one(cfg, b, why, &iters, &ops, cycles, reps);
+			status = run_one(cfg, b, why, &iters, &ops, cycles, &reps, &precision);
 			mb_platform_mark(seq, 1);
 		}
 		if (status == CHECK_OK) {
@@ -179,8 +223,8 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 					  (unsigned long long)cycles[r]);
 			/* ops: every iteration between the markers, so host
 			 * counters divide into exact per-operation figures. */
-			mb_printf("RB1 end seq=%u bench=%s status=ok ops=%llu%s%s\n", seq, b->name,
-				  (unsigned long long)ops, why[0] ? " " : "", why);
+			mb_printf("RB1 end seq=%u bench=%s status=ok ops=%llu precision=%s%s%s\n", seq, b->name,
+				  (unsigned long long)ops, precision ? "met" : "capped", why[0] ? " " : "", why);
 			++*ok;
 		} else {
 			mb_printf("RB1 end seq=%u bench=%s status=%s reason=%s\n", seq, b->name,

@@ -1,7 +1,7 @@
 /* Native twins: the unprivileged benchmarks and a null system call, run as
  * an ordinary Linux process and reported in the guest's RB1 lines with
  * host=native engine=native (docs/guest.md).
- * Usage: native [budget_ms=N] [reps=N] [warmup=N] [only=LIST] [fail=BENCH] */
+ * Usage: native [budget_ms=N] [reps=N] [warmup=N] [only=LIST] [fail=BENCH] [fixed_reps] */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,9 +107,10 @@ int main(int argc, char **argv)
 		else if (!strncmp(a, "warmup=", 7)) cfg.warmup = (unsigned)atoi(a + 7);
 		else if (!strncmp(a, "only=", 5)) cfg.only = a + 5;
 		else if (!strncmp(a, "fail=", 5)) cfg.fail = a + 5;
+		else if (!strcmp(a, "fixed_reps")) cfg.fixed_reps = 1;
 		else {
 			fprintf(stderr, "usage: %s [budget_ms=N] [reps=N] [warmup=N] "
-				"[only=LIST] [fail=BENCH]\n", argv[0]);
+				"[only=LIST] [fail=BENCH] [fixed_reps]\n", argv[0]);
 			return 2;
 		}
 	}

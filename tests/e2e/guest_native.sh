@@ -28,3 +28,31 @@ rc=$?
 [ $rc -ne 0 ] && grep -q '^RB1 end seq=0 bench=alu status=fail reason=' "$tmp/f.log" &&
 	echo "ok - native twins: fail=alu exits non-zero naming alu" ||
 	echo "not ok - native twins: fail=alu gave status $rc"
+
+# Adaptive repetitions (microbench/harness.c): after reps= samples the
+# harness adds repetitions until the 95% CI of the median (order statistics,
+# ranks n/2 -+ 0.98 sqrt(n), as harness/stats.c) is within 2% of the median,
+# up to 4 x reps.  Checked here from the samples themselves.
+timeout 60 build/microbench/native only=loop,alu,mem_rand budget_ms=1 reps=3 >"$tmp/a.log" 2>&1
+bad=$(awk '
+	/^RB1 sample / { split($3, s, "="); split($7, c, "="); n[s[2]]++; v[s[2], n[s[2]]] = c[2] + 0 }
+	/^RB1 end / && / status=ok / {
+		split($3, s, "="); q = s[2]; k = n[q]; p = ""
+		for (i = 3; i <= NF; i++) if ($i ~ /^precision=/) p = substr($i, 11)
+		for (i = 1; i <= k; i++) a[i] = v[q, i]
+		for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+		med = k % 2 ? a[(k + 1) / 2] : int((a[k / 2] + a[k / 2 + 1]) / 2)   # the guest rounds down
+		h = 0.98 * sqrt(k); lo = int(k / 2 - h); hi = 1 + k / 2 + h; hi = (hi == int(hi)) ? hi : int(hi) + 1
+		ok = (lo >= 1 && hi <= k && (a[hi] - a[lo]) * 100 <= 4 * med)
+		if (k < 3 || k > 12) print $4 ": " k " samples, want 3..12"
+		else if (p == "met" && !ok) print $4 ": precision=met but the CI is wider than 2% (" k " samples)"
+		else if (p == "capped" && k != 12) print $4 ": capped after " k " samples, not 12"
+		else if (p == "capped" && ok) print $4 ": capped although the CI is within 2% (" k " samples)"
+		else if (p != "met" && p != "capped") print $4 ": no precision= on the end line"
+	}' "$tmp/a.log")
+[ -z "$bad" ] && [ "$(grep -c '^RB1 end .*precision=' "$tmp/a.log")" -eq 3 ] &&
+	echo "ok - native twins: repetitions added until the median's CI is within 2% or 4x reps ($(grep -o 'bench=[a-z_]* .*precision=[a-z]*' "$tmp/a.log" | sed 's/ status=ok ops=[0-9]*//' | tr '\n' ' '))" ||
+	{ echo "not ok - native twins: adaptive repetitions"; echo "$bad" | sed 's/^/# /'; }
+timeout 60 build/microbench/native only=mem_rand budget_ms=1 reps=3 fixed_reps >"$tmp/x.log" 2>&1
+[ "$(grep -c '^RB1 sample ' "$tmp/x.log")" -eq 3 ] && echo "ok - native twins: fixed_reps keeps exactly reps= samples" ||
+	echo "not ok - native twins: fixed_reps gave $(grep -c '^RB1 sample ' "$tmp/x.log") samples"

@@ -42,11 +42,11 @@ grep -q '^RB1 hello version=1 host=tcg ' "$tmp/all.log" &&
 	echo "ok - guest under qemu tcg: detects host=tcg" ||
 	echo "not ok - guest under qemu tcg: hello line does not say host=tcg"
 
-qemu_tcg "$tmp/sel.log" "only=priv,loop budget_ms=1 reps=2 warmup=0"
+qemu_tcg "$tmp/sel.log" "only=priv,loop budget_ms=1 reps=2 warmup=0 fixed_reps"
 others=$(grep '^RB1 begin ' "$tmp/sel.log" | grep -v -e 'group=priv' -e 'bench=loop ')
 samples=$(grep '^RB1 sample seq=0 ' "$tmp/sel.log" | wc -l)
 [ -z "$others" ] && [ "$samples" -eq 2 ] && grep -q 'bench=cpuid' "$tmp/sel.log" &&
-	echo "ok - guest command line: only= selects benchmarks and groups, reps= sets samples" ||
+	echo "ok - guest command line: only= selects benchmarks and groups, reps= with fixed_reps sets samples" ||
 	echo "not ok - guest command line: only=priv,loop reps=2 ran: $(grep -c '^RB1 begin' "$tmp/sel.log") benchmarks, $samples samples for seq 0"
 
 # Without a local APIC the PIT drives the HLT and timer benchmarks.
