@@ -28,6 +28,12 @@ deps:
 ringbench: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# `ringbench --version`: the commit the binary was built from.
+RB_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/harness/main.o: CFLAGS += -DRB_VERSION='"$(RB_VERSION)"'
+$(BUILD)/harness/main.o: .FORCE
+.PHONY: .FORCE
+
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -62,6 +62,8 @@ struct bench_state {
 	char write_error[4400];    /* the first such failure */
 	int logs_lost;             /* an engine log could not be written whole */
 	int dirty;                 /* results ended since the last rewrite */
+	double run_t0;             /* CLOCK_MONOTONIC s when the engines started */
+	double est[BENCH_MAX_PLANS];   /* each engine's estimated seconds */
 };
 
 static double mono_s(void)
@@ -154,8 +156,14 @@ static void progress(struct bench_state *s, const char *bench)
 	char total[24] = "?";
 	if (s->expected)
 		snprintf(total, sizeof(total), "%zu", s->expected);
-	fprintf(stderr, "\r\033[K[%zu/%zu %s] %zu of %s %s  %lds", s->engine_k, s->engine_n,
-		s->engine, s->in.e->nb, total, bench ? bench : "", (long)(time(NULL) - s->t0));
+	/* ETA: what is left of this engine's estimate by its share of
+	 * benchmarks done, plus the estimates of the engines after it. */
+	double eta = 0, done = s->expected ? (double)s->in.e->nb / s->expected : s->in.e->nb / 43.0;
+	for (size_t k = s->engine_k; k < s->engine_n; k++)
+		eta += s->est[k];
+	eta += s->est[s->engine_k - 1] * (done < 1 ? 1 - done : 0);
+	fprintf(stderr, "\r\033[K[%zu/%zu %s] %zu of %s %s  %lds, ETA ~%.0fs", s->engine_k, s->engine_n,
+		s->engine, s->in.e->nb, total, bench ? bench : "", (long)(time(NULL) - s->t0), eta);
 	fflush(stderr);
 }
 
@@ -335,9 +343,11 @@ static int finish_outputs(const struct run *r, const char *dir, int no_plots, in
 		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
+	if (terminal == 2)
+		report_print_full(r, stdout);
 	if (terminal) {
-		report_print_terminal(r, stdout);
-		printf("Plots: %s\nResults: %s/ (results.json, results.csv, report.md)\n", note, dir);
+		report_print_summary(r, dir, note, stdout);
+		printf("Results: %s/ (results.json, results.csv, report.md)\n", dir);
 	}
 	if (fflush(stdout) != 0)
 		rc = -1;
@@ -522,8 +532,16 @@ int cmd_bench(int argc, char **argv)
 
 
 	s.engine_n = n;
-	fprintf(stderr, "ringbench: run %s in %s: %zu engine(s), budget %u ms x %u reps\n",
-		r->id, s.dir, n, o.budget_ms, o.reps);
+	double est_lo, est_hi;
+	bench_plan_estimate(&o, plans, n, &est_lo, &est_hi);
+	for (size_t i = 0; i < n; i++) {
+		double lo, hi;
+		bench_plan_estimate(&o, &plans[i], 1, &lo, &hi);
+		s.est[i] = (lo + hi) / 2;
+	}
+	fprintf(stderr, "ringbench: run %s in %s: %zu engine(s), budget %u ms x %u reps; "
+		"expect %.0f s to %.0f s\n", r->id, s.dir, n, o.budget_ms, o.reps, est_lo, est_hi);
+	s.run_t0 = mono_s();
 	for (size_t i = 0; i < n; i++)
 		if (!plans[i].available)
 			fprintf(stderr, "ringbench: %s unavailable: %s\n", plans[i].name, plans[i].note);
@@ -561,6 +579,8 @@ int cmd_bench(int argc, char **argv)
 			rc = 2;
 		}
 	}
+	fprintf(stderr, "ringbench: %s after %.0f s\n", interrupted ? "interrupted" : "finished",
+		mono_s() - s.run_t0);
 	if (interrupted)
 		fprintf(stderr, "ringbench: interrupted; partial results kept in %s\n", s.dir);
 	run_free(r);
@@ -570,14 +590,15 @@ int cmd_bench(int argc, char **argv)
 
 static void report_usage(FILE *f)
 {
-	fprintf(f, "usage: ringbench report [--no-plots] [--quiet] [RUN_DIR]\n"
-		   "Redraws report.md and the plots of a results directory (default results/latest).\n");
+	fprintf(f, "usage: ringbench report [--no-plots] [--quiet | --full] [RUN_DIR]\n"
+		   "Redraws report.md and the plots of a results directory (default results/latest)\n"
+		   "and prints a one-screen summary (--full: the whole report as text).\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
 	char path[4200], err[512];
-	int no_plots = 0, quiet = 0;
+	int no_plots = 0, quiet = 0, full = 0;
 	const char *dir = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -585,6 +606,8 @@ int cmd_report(int argc, char **argv)
 			no_plots = 1;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = 1;
+		else if (!strcmp(argv[i], "--full"))
+			full = 1;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			report_usage(stdout);
 			return 0;
@@ -607,7 +630,7 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	run_compute(r);
-	int rc = finish_outputs(r, dir, no_plots, !quiet) < 0 ? 1 : 0;
+	int rc = finish_outputs(r, dir, no_plots, quiet ? 0 : full ? 2 : 1) < 0 ? 1 : 0;
 	run_free(r);
 	free(r);
 	return rc;

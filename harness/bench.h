@@ -40,6 +40,9 @@ void bench_opts_default(struct bench_opts *o);
 /* Which engines to run and how (harness/bench_plan.c). */
 size_t bench_plan_make(const struct bench_opts *o, struct bench_plan *p, size_t max);
 void bench_plan_free(struct bench_plan *p, size_t n);
+/* How long the planned run should take, at least and at most (seconds). */
+void bench_plan_estimate(const struct bench_opts *o, const struct bench_plan *p, size_t n,
+			 double *lo_s, double *hi_s);
 /* "a b c" of p->argv, shell-quoted where needed, for the record. */
 void bench_plan_cmdline(const struct bench_plan *p, char *out, size_t len);
 

@@ -333,6 +333,28 @@ size_t bench_plan_make(const struct bench_opts *o, struct bench_plan *p, size_t 
 	return n;
 }
 
+/* A rough duration: every benchmark's repetitions at the budget (the guest
+ * may add up to 4x --reps where results are noisy: the upper bound), plus
+ * what starting the engine costs.  The suite has 43 benchmarks; with only=
+ * the count is not known here, so the whole suite is the upper bound. */
+void bench_plan_estimate(const struct bench_opts *o, const struct bench_plan *p, size_t n,
+			 double *lo_s, double *hi_s)
+{
+	const double benches = 43;
+	*lo_s = *hi_s = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].available)
+			continue;
+		int nested = !strcmp(p[i].kind, "nested");
+		double budget = (nested ? 1 : o->budget_ms) / 1e3;
+		unsigned reps = nested ? 3 : o->reps, warm = nested ? 1 : o->warmup;
+		unsigned most = 4 * reps < 64 ? 4 * reps : 64;
+		double start = nested ? 12 : !strcmp(p[i].kind, "qemu") ? 1 : 0.3;
+		*lo_s += start + (o->only ? 1 : benches) * (reps + warm + 2) * budget;
+		*hi_s += start * 1.5 + benches * (most + warm + 2) * budget;
+	}
+}
+
 void bench_plan_free(struct bench_plan *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

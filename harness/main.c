@@ -2,10 +2,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <capstone/capstone.h>
+#include <json-c/json.h>
+
 #include "engines/core/status.h"
 #include "harness/bench.h"
 #include "harness/commands.h"
 #include "harness/compare.h"
+#include "harness/results.h"
+
+#ifndef RB_VERSION
+#define RB_VERSION "unknown"
+#endif
 
 static const struct {
 	const char *name;
@@ -21,7 +29,8 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ringbench COMMAND [OPTIONS]   (ringbench COMMAND --help for its options)\n\ncommands:\n");
+	fprintf(f, "usage: ringbench COMMAND [OPTIONS]   (ringbench COMMAND --help for its options)\n"
+		   "       ringbench --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 }
@@ -34,6 +43,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		int major, minor;
+		cs_version(&major, &minor);
+		printf("ringbench %s (results schema %d, result lines RB1), Capstone %d.%d, json-c %s\n",
+		       RB_VERSION, RESULTS_SCHEMA_VERSION, major, minor, json_c_version());
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

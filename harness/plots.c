@@ -332,10 +332,8 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 		draw(gp, sdir, "exits", pdir, base, extra) ? drawn++ : failed++;
 	}
 	free(names);
-	snprintf(note, len, "%d figure(s) in `plots/` as PDF, PNG and SVG "
-		 "(cost.* double column, cost-single.* single column: ns per op by instruction class, log scale, "
-		 "95%% CI of the median; overhead.*: slowdown vs native; "
-		 "exits-<engine>.*: exits per op by reason; trap-profile.*: how each technique handles each operation)%s", drawn,
+	snprintf(note, len, "%d figure(s) in plots/ as PDF, PNG and SVG: cost (and cost-single), "
+		 "overhead, trap-profile, exits-<engine>%s", drawn,
 		 failed ? "; some failed, see plots/gnuplot.log" : "");
 	return drawn;
 }

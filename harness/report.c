@@ -48,24 +48,77 @@ const char *report_aa_bench(const struct run *r, const char *aa_row)
 	return NULL;
 }
 
-/* Why an engine has no number for a benchmark. */
-static void no_value(const struct engine_result *e, const struct bench_result *b,
-		     char *out, size_t len)
+/* Footnotes of one table: each distinct reason once, numbered, with the
+ * engine/benchmark cells it explains. */
+#define MAX_NOTES 24
+struct notes {
+	size_t n;
+	char reason[MAX_NOTES][200];
+	char where[MAX_NOTES][240];
+};
+
+static size_t note_ref(struct notes *nt, const char *engine, const char *bench, const char *reason)
 {
-	if (!e->available)
-		snprintf(out, len, "unavailable");
-	else if (!b && !strcmp(e->name, "native") && !strcmp(e->status, "ok"))
+	size_t i;
+	for (i = 0; i < nt->n && strcmp(nt->reason[i], reason); i++)
+		;
+	if (i == nt->n) {
+		if (nt->n == MAX_NOTES)
+			return 0;
+		snprintf(nt->reason[i], sizeof(nt->reason[i]), "%.199s", reason);
+		nt->where[i][0] = '\0';
+		nt->n++;
+	}
+	size_t l = strlen(nt->where[i]);
+	if (l < sizeof(nt->where[i]) - 40)
+		snprintf(nt->where[i] + l, sizeof(nt->where[i]) - l, "%s%s/%s", l ? ", " : "", engine, bench);
+	else if (!strstr(nt->where[i], "..."))
+		snprintf(nt->where[i] + l, sizeof(nt->where[i]) - l, ", ...");
+	return i + 1;
+}
+
+static void notes_print(const struct notes *nt, FILE *f, int md)
+{
+	for (size_t i = 0; i < nt->n; i++)
+		fprintf(f, "%s(%zu) %s: %s\n", md ? "- " : "  ", i + 1, nt->where[i], nt->reason[i]);
+	if (nt->n)
+		fputc('\n', f);
+}
+
+/* Why an engine has no number for a benchmark; the reason goes to a
+ * footnote when there is one to give. */
+static void no_value(const struct engine_result *e, const struct bench_result *b,
+		     struct notes *nt, char *out, size_t len)
+{
+	const char *what, *why;
+	char buf[200];
+
+	if (!e->available) {
+		what = "unavailable";
+		why = e->note;
+	} else if (!b && !strcmp(e->name, "native") && !strcmp(e->status, "ok")) {
 		snprintf(out, len, "no native twin");
-	else if (!b)
-		snprintf(out, len, strcmp(e->status, "ok") && strcmp(e->status, "running") ?
-			 "not run (%s)" : "not run", e->status);
-	else if (!strcmp(b->status, "unsupported"))
-		snprintf(out, len, "unsupported");
-	else if (!strcmp(b->status, "running"))
-		snprintf(out, len, "running");
+		return;
+	} else if (!b) {
+		what = "not run";
+		snprintf(buf, sizeof(buf), "the engine ended %s before it%s%.150s", e->status,
+			 e->reason[0] ? ": " : "", e->reason);
+		why = strcmp(e->status, "ok") && strcmp(e->status, "running") ? buf : "";
+	} else if (!strcmp(b->status, "unsupported")) {
+		what = "unsupported";
+		why = b->reason;
+	} else if (!strcmp(b->status, "running")) {
+		what = "running";
+		why = "";
+	} else {
+		what = !strcmp(b->status, "fail") ? "failed" : b->status;
+		why = b->reason[0] ? b->reason : "no reason given";
+	}
+	size_t k = nt && why[0] ? note_ref(nt, e->name, b ? b->name : "-", why) : 0;
+	if (k)
+		snprintf(out, len, "%s (%zu)", what, k);
 	else
-		snprintf(out, len, "%s: %s", !strcmp(b->status, "fail") ? "failed" : b->status,
-			 b->reason[0] ? b->reason : "no reason given");
+		snprintf(out, len, "%s", what);
 }
 
 static struct bench_result *find(const struct engine_result *e, const char *name)
@@ -75,16 +128,33 @@ static struct bench_result *find(const struct engine_result *e, const char *name
 
 enum cell_kind { CELL_NS, CELL_CYCLES, CELL_VS_NATIVE, CELL_VS_KVM, CELL_EXITS, CELL_GIPS };
 
-static void cell(const struct run *r, const struct engine_result *e, const char *bench,
-		 enum cell_kind k, char *out, size_t len)
+/* a / ref as "1.42x [1.35, 1.50]": the CI from the medians' CIs, the
+ * widest the two allow (conservative).  Both must be resolved. */
+static void ratio_text(const struct bench_result *a, const struct bench_result *ref, char *out, size_t len)
+{
+	char m[24], l[24], h[24];
+
+	if (!a->resolved || !ref->resolved || ref->st.median <= 0) {
+		snprintf(out, len, "below resolution");
+		return;
+	}
+	sig3(a->st.median / ref->st.median, m, sizeof(m));
+	sig3(a->st.ci_lo / ref->st.ci_hi, l, sizeof(l));
+	sig3(a->st.ci_hi / ref->st.ci_lo, h, sizeof(h));
+	snprintf(out, len, "%sx [%s, %s]", m, l, h);
+}
+
+/* Returns 1 when the cell holds a value, 0 when it says why not. */
+static int cell(const struct run *r, const struct engine_result *e, const char *bench,
+		enum cell_kind k, struct notes *nt, char *out, size_t len)
 {
 	const struct bench_result *b = find(e, bench);
 	const struct engine_result *ref;
 	double v;
 
 	if (!bench_has_value(b)) {
-		no_value(e, b, out, len);
-		return;
+		no_value(e, b, nt, out, len);
+		return 0;
 	}
 	struct cost c;
 	switch (k) {
@@ -94,26 +164,27 @@ static void cell(const struct run *r, const struct engine_result *e, const char 
 		cost_format(&c, k == CELL_NS, out, len);
 		if (k == CELL_NS && c.resolved && b->st.cv > STATS_CV_WARN)
 			snprintf(out + strlen(out), len - strlen(out), " ~");
-		return;
+		return 1;
 	case CELL_VS_NATIVE:
 	case CELL_VS_KVM:
 		ref = run_engine((struct run *)r, k == CELL_VS_NATIVE ? "native" : "kvm", 0);
 		const struct bench_result *rb = ref ? find(ref, bench) : NULL;
-		v = ref ? metric_ratio(b, rb) : -1;
-		if (v >= 0 && (!b->resolved || !rb->resolved))
-			snprintf(out, len, "below resolution");
-		else
-			snprintf(out, len, v < 0 ? "-" : "%.3gx", v);
-		return;
+		if (!bench_has_value(rb)) {
+			snprintf(out, len, "n/a");
+			return 0;
+		}
+		ratio_text(b, rb, out, len);
+		return 1;
 	case CELL_EXITS:
 		v = metric_exits_per_op(b);
-		snprintf(out, len, v < 0 ? "-" : "%.2f", v);
-		return;
+		snprintf(out, len, v < 0 ? "n/c" : "%.2f", v);
+		return v >= 0;
 	case CELL_GIPS:
 		v = metric_guest_ips(b);
-		snprintf(out, len, v < 0 ? "-" : "%.0f M/s", v / 1e6);
-		return;
+		snprintf(out, len, v < 0 ? "n/c" : "%.0f M/s", v / 1e6);
+		return v >= 0;
 	}
+	return 0;
 }
 
 /* The engines a table of kind k shows: every one for exit counts, only
@@ -121,14 +192,20 @@ static void cell(const struct run *r, const struct engine_result *e, const char 
 static size_t table_engines(const struct run *r, enum cell_kind k, const struct engine_result **out)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < r->ne; i++)
+	for (size_t i = 0; i < r->ne; i++) {
+		const char *self = k == CELL_VS_NATIVE ? "native" : k == CELL_VS_KVM ? "kvm" : "";
+		if (!strcmp(r->e[i].name, self))
+			continue;      /* its ratio to itself says nothing */
 		if (k == CELL_EXITS || engine_times_valid(&r->e[i]))
 			out[n++] = &r->e[i];
+	}
 	return n;
 }
 
+/* Rows where no engine has a value are left out (they would say nothing
+ * but "n/a"); footnotes, when nt is given, collect the reasons. */
 static void fill_table(const struct run *r, struct table *t, enum cell_kind k,
-		       const char **names, size_t n, int with_group)
+		       const char **names, size_t n, int with_group, struct notes *nt)
 {
 	char buf[320];
 	size_t off = with_group ? 2 : 1;
@@ -139,29 +216,40 @@ static void fill_table(const struct run *r, struct table *t, enum cell_kind k,
 	table_set(t, 0, 0, "benchmark");
 	if (with_group)
 		table_set(t, 0, 1, "group/class");
-	for (size_t i = 0; i < ne; i++)
-		table_set(t, 0, i + off, "%s", es[i]->name);
+	for (size_t i = 0; i < ne; i++) {
+		engine_label(es[i], buf, sizeof(buf));
+		table_set(t, 0, i + off, "%s", buf);
+	}
 	for (size_t j = 0; j < n; j++) {
+		int any = 0;
+		for (size_t i = 0; i < ne; i++)
+			any |= cell(r, es[i], names[j], k, NULL, buf, sizeof(buf));
+		if (!any && k != CELL_NS)
+			continue;
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", names[j]);
 		for (size_t i = 0; i < ne; i++) {
 			const struct bench_result *b = find(es[i], names[j]);
 			if (with_group && b && b->group[0])
 				table_set(t, row, 1, "%s/%s", b->group, b->klass);
-			cell(r, es[i], names[j], k, buf, sizeof(buf));
+			cell(r, es[i], names[j], k, nt, buf, sizeof(buf));
 			table_set(t, row, i + off, "%s", buf);
 		}
 	}
 }
 
 /* Per instruction class (Popek-Goldberg view, docs/DESIGN): geometric
- * mean of ns/op over the class's benchmarks that engine measured. */
-static void class_table(const struct run *r, struct table *t)
+ * mean of ns/op over the same benchmarks for every engine — those of the
+ * class that every engine measuring anything of the class resolved — so
+ * the columns compare like with like.  An engine that measured none of
+ * the class says so. */
+void report_class_table(const struct run *r, struct table *t)
 {
 	const struct engine_result *es[RUN_MAX_ENGINES];
 	size_t ne = table_engines(r, CELL_NS, es);
 	const char *classes[32];
 	size_t nc = 0;
+	char buf[96];
 
 	for (size_t i = 0; i < ne; i++)
 		for (size_t j = 0; j < es[i]->nb; j++) {
@@ -172,29 +260,53 @@ static void class_table(const struct run *r, struct table *t)
 			if (k == nc && nc < 32 && c[0])
 				classes[nc++] = c;
 		}
-	table_init(t, ne + 1);
+	table_init(t, ne + 2);
 	table_set(t, 0, 0, "class");
-	for (size_t i = 0; i < ne; i++)
-		table_set(t, 0, i + 1, "%s", es[i]->name);
+	table_set(t, 0, 1, "benchmarks");
+	for (size_t i = 0; i < ne; i++) {
+		engine_label(es[i], buf, sizeof(buf));
+		table_set(t, 0, i + 2, "%s", buf);
+	}
 	for (size_t k = 0; k < nc; k++) {
+		int in[RUN_MAX_ENGINES];
+		/* Engines that measured anything of the class. */
+		for (size_t i = 0; i < ne; i++) {
+			in[i] = 0;
+			for (size_t j = 0; j < es[i]->nb; j++)
+				in[i] |= !strcmp(es[i]->b[j].klass, classes[k]) && bench_has_value(&es[i]->b[j]) &&
+					 !bench_is_loop(es[i]->b[j].name);
+		}
+		/* The benchmarks all of them resolved. */
+		const char *set[64];
+		size_t ns = 0;
+		for (size_t i = 0; i < ne && !ns; i++)
+			for (size_t j = 0; in[i] && j < es[i]->nb && ns < 64; j++) {
+				const struct bench_result *b = &es[i]->b[j];
+				if (strcmp(b->klass, classes[k]) || bench_is_loop(b->name))
+					continue;
+				int all = 1;
+				for (size_t m = 0; m < ne; m++) {
+					const struct bench_result *o = find(es[m], b->name);
+					all &= !in[m] || (bench_has_value(o) && o->resolved);
+				}
+				if (all)
+					set[ns++] = b->name;
+			}
 		size_t row = table_add_row(t);
 		table_set(t, row, 0, "%s", classes[k]);
+		table_set(t, row, 1, "%zu", ns);
 		for (size_t i = 0; i < ne; i++) {
-			double logsum = 0;
-			size_t n = 0;
-			for (size_t j = 0; j < es[i]->nb; j++) {
-				const struct bench_result *b = &es[i]->b[j];
-				if (strcmp(b->klass, classes[k]) || !bench_has_value(b) || b->st.median <= 0 ||
-				    bench_is_loop(b->name))
-					continue;
-				logsum += log(b->st.median);
-				n++;
-			}
-			if (n) {
-				double g = exp(logsum / n), ns = run_cycles_to_ns(r, g);
-				table_set(t, row, i + 1, "%.1f (%zu)", ns >= 0 ? ns : g, n);
+			if (!in[i]) {
+				table_set(t, row, i + 2, "none measured");
+			} else if (!ns) {
+				table_set(t, row, i + 2, "no common set");
 			} else {
-				table_set(t, row, i + 1, "-");
+				double logsum = 0;
+				for (size_t m = 0; m < ns; m++)
+					logsum += log(find(es[i], set[m])->st.median);
+				double g = exp(logsum / ns), v = run_cycles_to_ns(r, g);
+				sig3(v >= 0 ? v : g, buf, sizeof(buf));
+				table_set(t, row, i + 2, "%s", buf);
 			}
 		}
 	}
@@ -209,11 +321,14 @@ static size_t twin_table(const struct run *r, struct table *t)
 	const char **names;
 	size_t n = run_bench_names(r, &names);
 
+	char buf[96];
 	table_init(t, ne + 2);
 	table_set(t, 0, 0, "paravirtual");
 	table_set(t, 0, 1, "twin");
-	for (size_t i = 0; i < ne; i++)
-		table_set(t, 0, i + 2, "%s", es[i]->name);
+	for (size_t i = 0; i < ne; i++) {
+		engine_label(es[i], buf, sizeof(buf));
+		table_set(t, 0, i + 2, "%s", buf);
+	}
 	for (size_t j = 0; j < n; j++) {
 		const char *twin = NULL;
 		for (size_t i = 0; i < ne && !twin; i++) {
@@ -227,38 +342,71 @@ static size_t twin_table(const struct run *r, struct table *t)
 		table_set(t, row, 0, "%s", names[j]);
 		table_set(t, row, 1, "%s", twin);
 		for (size_t i = 0; i < ne; i++) {
-			const struct bench_result *b = find(es[i], names[j]);
-			double v = metric_ratio(b, find(es[i], twin));
-			if (v >= 0)
-				table_set(t, row, i + 2, "%.2fx", v);
-			else if (b && !strcmp(b->status, "unsupported"))
-				table_set(t, row, i + 2, "unsupported");
+			const struct bench_result *b = find(es[i], names[j]), *tw = find(es[i], twin);
+			if (bench_has_value(b) && bench_has_value(tw))
+				ratio_text(b, tw, buf, sizeof(buf));
+			else if (!bench_has_value(b))
+				no_value(es[i], b, NULL, buf, sizeof(buf));
 			else
-				table_set(t, row, i + 2, "-");
+				snprintf(buf, sizeof(buf), "twin %s", tw ? tw->status : "not run");
+			table_set(t, row, i + 2, "%s", buf);
 		}
 	}
 	free(names);
 	return t->nrows;
 }
 
-static void engines_table(const struct run *r, struct table *t)
+static int engine_nested_in(const struct run *r)
 {
-	table_init(t, 5);
-	table_set(t, 0, 0, "engine");
-	table_set(t, 0, 1, "status");
-	table_set(t, 0, 2, "note");
-	table_set(t, 0, 3, "counters (real)");
-	table_set(t, 0, 4, "time");
+	for (size_t i = 0; i < r->ne; i++)
+		if (!engine_times_valid(&r->e[i]))
+			return 1;
+	return 0;
+}
+
+static void engines_section(const struct run *r, FILE *f, int md)
+{
+	struct table t;
+	char label[96];
+
+	table_init(&t, 4);
+	table_set(&t, 0, 0, "engine");
+	table_set(&t, 0, 1, "status");
+	table_set(&t, 0, 2, "time");
+	table_set(&t, 0, 3, "benchmarks ok");
 	for (size_t i = 0; i < r->ne; i++) {
 		const struct engine_result *e = &r->e[i];
-		size_t row = table_add_row(t);
-		table_set(t, row, 0, "%s", e->name);
-		table_set(t, row, 1, "%s", e->available ? e->status : "unavailable");
-		table_set(t, row, 2, "%s%s%s", e->note, e->reason[0] && strcmp(e->status, "ok") ? "; " : "",
-			  strcmp(e->status, "ok") ? e->reason : "");
-		table_set(t, row, 3, "%s", e->counters_real[0] ? e->counters_real : "-");
-		table_set(t, row, 4, e->elapsed_s > 0 ? "%.1f s" : "-", e->elapsed_s);
+		size_t row = table_add_row(&t), ok = 0;
+		for (size_t j = 0; j < e->nb; j++)
+			ok += !strcmp(e->b[j].status, "ok");
+		engine_label(e, label, sizeof(label));
+		table_set(&t, row, 0, "%s", label);
+		table_set(&t, row, 1, "%s", e->available ? e->status : "unavailable");
+		if (e->elapsed_s > 0)
+			table_set(&t, row, 2, "%.1f s", e->elapsed_s);
+		else
+			table_set(&t, row, 2, "not run");
+		table_set(&t, row, 3, "%zu of %zu", ok, e->nb);
 	}
+	fprintf(f, md ? "## Engines\n\n" : "Engines\n");
+	if (md)
+		table_print_md(&t, f);
+	else
+		table_print_text(&t, f);
+	table_free(&t);
+	fputc('\n', f);
+	for (size_t i = 0; i < r->ne; i++) {
+		const struct engine_result *e = &r->e[i];
+		int bad = strcmp(e->status, "ok") && e->reason[0];
+		fprintf(f, "%s%s: %s%s%s%s%s\n", md ? "- " : "  ", e->name, e->note,
+			bad ? "; " : "", bad ? e->reason : "",
+			e->counters_real[0] ? "; host counters: " : "", e->counters_real);
+	}
+	if (engine_nested_in(r))
+		fprintf(f, "%s\nkvm-amdv-nested runs on AMD-V emulated by QEMU's TCG: its exit counts are real AMD-V "
+			"behaviour, its times are not representative of hardware and are left out of every cost, "
+			"slowdown and speed table and figure.\n", md ? "" : "  ");
+	fputc('\n', f);
 }
 
 static void aa_table(const struct run *r, struct table *t)
@@ -279,9 +427,9 @@ static void aa_table(const struct run *r, struct table *t)
 		table_set(t, row, 1, "%s", b ? b : "(none in this run)");
 		for (size_t i = 0; i < ne; i++) {
 			if (b)
-				cell(r, es[i], b, CELL_CYCLES, buf, sizeof(buf));
+				cell(r, es[i], b, CELL_CYCLES, NULL, buf, sizeof(buf));
 			else
-				snprintf(buf, sizeof(buf), "-");
+				snprintf(buf, sizeof(buf), "none in this run");
 			table_set(t, row, i + 2, "%s", buf);
 		}
 	}
@@ -376,14 +524,6 @@ static int any_metric(const struct run *r, double (*metric)(const struct bench_r
 	return 0;
 }
 
-static int engine_nested_in(const struct run *r)
-{
-	for (size_t i = 0; i < r->ne; i++)
-		if (!engine_times_valid(&r->e[i]))
-			return 1;
-	return 0;
-}
-
 static void header(const struct run *r, FILE *f, int md)
 {
 	const struct host_info *h = &r->host;
@@ -471,32 +611,80 @@ static void section(FILE *f, int md, const char *title, const char *note,
 	table_free(t);
 }
 
+/* A section whose cells may point to footnotes (the reasons). */
+static void section_notes(FILE *f, int md, const char *title, const char *note,
+			  struct table *t, const struct notes *nt)
+{
+	section(f, md, title, note, t);
+	notes_print(nt, f, md);
+}
+
+/* Every symbol and term the report uses, once, before the tables. */
+static void legend(FILE *f, int md)
+{
+	static const char *const items[] = {
+		"**Units**: each table says its unit in its caption: ns per operation (TSC cycles at the "
+		"host's TSC frequency), TSC cycles per operation, counts per operation, or ratios.",
+		"**median [lo, hi]**: the median over repetitions and its 95% confidence interval "
+		"(order statistics: distribution-free).",
+		"**`< x`**: below resolution: the cost is not significantly above the empty loop's "
+		"(its CI does not clear the loop's own CI half-width), so only this upper bound is known.",
+		"**`~`**: noisy, coefficient of variation (CV = standard deviation / mean over the "
+		"repetitions) above 5%.",
+		"**`1.42x [1.35, 1.50]`**: a ratio of medians with the widest interval the two CIs allow.",
+		"**`(n)`**: footnote n below the table gives the reason (unsupported, failed, not run).",
+		"**unsupported**: the guest found the operation impossible on that engine or host (the reason says why); "
+		"**unavailable**: the engine cannot run here; **n/a**: no value to compare with; "
+		"**n/c**: the engine does not count this.",
+		"**empty loop** (`loop`, ring 3; `loop_k`, ring 0): the timing loop with nothing in it; its "
+		"median is subtracted from every benchmark of the same ring.",
+		"**twin**: the trapping operation a paravirtual benchmark replaces (`hc_vmcall` vs `cpuid`, "
+		"`vif` vs `cli_sti`, `pte_batch` vs `ptemod`); **vif**: a virtual interrupt flag in memory "
+		"shared with the VMM instead of CLI/STI.",
+		"**class**: privileged (traps outside ring 0), control-sensitive, behaviour-sensitive, "
+		"sensitive-unprivileged (the x86 cases that break classic trap-and-emulate), io, interrupt, "
+		"paravirt, unprivileged.",
+		"**kvm (PVM)**, **kvm (VT-x)**, **kvm (AMD-V)**: the host's KVM and what it really is; "
+		"**kvm-amdv-nested**: ringbench's kvm engine on AMD-V emulated by QEMU (exit counts only).",
+	};
+	fprintf(f, md ? "## How to read this report\n\n" : "How to read this report:\n");
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		fprintf(f, "- %s\n", items[i]);
+	fputc('\n', f);
+}
+
 static void body(const struct run *r, FILE *f, int md)
 {
 	struct table t;
+	struct notes nt;
 	const char **names;
 	size_t n = run_bench_names(r, &names);
 
 	header(r, f, md);
-	engines_table(r, &t);
-	section(f, md, "Engines", r->ne && engine_nested_in(r) ?
-		"kvm-amdv-nested runs on AMD-V emulated by QEMU's TCG: its exit counts are real AMD-V "
-		"behaviour, its times are not representative of hardware and are left out of every cost, "
-		"slowdown and speed table and figure" : NULL, &t);
-	fill_table(r, &t, CELL_NS, names, n, md);
-	section(f, md, "Cost per operation", "ns per operation, median [95% CI], empty loop subtracted, 3 significant digits; "
-		"`< x`: not significantly above the empty loop (below resolution), the cost is under x; `~` marks CV above 5%", &t);
+	legend(f, md);
+	engines_section(r, f, md);
+	memset(&nt, 0, sizeof(nt));
+	fill_table(r, &t, CELL_NS, names, n, 0, &nt);
+	section_notes(f, md, "Cost per operation", "ns per operation, median [95% CI], empty loop subtracted, "
+		      "3 significant digits", &t, &nt);
 	if (engine_measured(r, "native")) {
-		fill_table(r, &t, CELL_VS_NATIVE, names, n, 0);
-		section(f, md, "Slowdown relative to native", "median ratio", &t);
+		fill_table(r, &t, CELL_VS_NATIVE, names, n, 0, NULL);
+		section(f, md, "Slowdown relative to native", "ratio of medians, engine / native, [95% CI]; "
+			"benchmarks with a native twin", &t);
 	}
 	if (engine_measured(r, "kvm")) {
-		fill_table(r, &t, CELL_VS_KVM, names, n, 0);
-		section(f, md, "Slowdown relative to kvm", "median ratio", &t);
+		fill_table(r, &t, CELL_VS_KVM, names, n, 0, NULL);
+		section(f, md, "Slowdown relative to kvm", "ratio of medians, engine / kvm, [95% CI]", &t);
 	}
+	report_class_table(r, &t);
+	section(f, md, "Cost by instruction class",
+		"ns per operation: geometric mean of the medians over the same benchmarks for every engine "
+		"(those of the class every engine that measured the class resolved; how many in `benchmarks`)", &t);
 	if (any_metric(r, metric_exits_per_op)) {
-		fill_table(r, &t, CELL_EXITS, names, n, 0);
-		section(f, md, "VM exits per operation", "engine counters between the benchmark markers", &t);
+		fill_table(r, &t, CELL_EXITS, names, n, 0, NULL);
+		section(f, md, "VM exits per operation", "count per operation: the engine's exit counters between "
+			"the benchmark markers (for kvm: the exits that reached user space; the trap profile below "
+			"has KVM's own count)", &t);
 	}
 	if (trap_profile_table(r, &t))
 		section(f, md, "Trap profile",
@@ -506,8 +694,7 @@ static void body(const struct run *r, FILE *f, int md)
 			"interpreter's semantics, or the interpreter), translated (bt's translated code, no call-out), "
 			"paravirtual (a paravirtual service by design). Numbers per operation: `x` VM exits "
 			"(for kvm: KVM's own count, in-kernel and user space), `e` instructions through KVM's emulator, "
-			"`h` bt helper calls. kvm-amdv-nested is ringbench's kvm engine on AMD-V emulated by QEMU: "
-			"its exit counts are real AMD-V behaviour, its times are not shown anywhere", &t);
+			"`h` bt helper calls", &t);
 	else
 		table_free(&t);
 	for (size_t i = 0; i < r->ne; i++) {
@@ -519,29 +706,27 @@ static void body(const struct run *r, FILE *f, int md)
 		engine_label(&r->e[i], title, sizeof(title));
 		size_t l = strlen(title);
 		snprintf(title + l, sizeof(title) - l, ": KVM exit statistics per operation");
-		section(f, md, title, "KVM's per-vCPU binary statistics between the benchmark markers, per operation "
-			"(exits: all VM exits; user: those that reached the VM process; emul: instructions through "
-			"KVM's emulator; statistics KVM never moved in this run are left out)", &t);
+		section(f, md, title, "count per operation: KVM's per-vCPU binary statistics between the benchmark "
+			"markers (exits: all VM exits; user: those that reached the VM process; emul: instructions "
+			"through KVM's emulator; statistics KVM never moved in this run are left out)", &t);
 	}
 	if (any_metric(r, metric_guest_ips)) {
-		fill_table(r, &t, CELL_GIPS, names, n, 0);
+		fill_table(r, &t, CELL_GIPS, names, n, 0, NULL);
 		section(f, md, "Software engine speed",
-			"guest instructions retired (engine counter `insns`) per second of the VM process's CPU time (`task-clock`), both between the benchmark markers", &t);
+			"million guest instructions per second: instructions retired (engine counter `insns`) per "
+			"second of the VM process's CPU time (`task-clock`), both between the benchmark markers", &t);
 	}
 	if (bt_table(r, &t, names, n))
 		section(f, md, "Binary translation, side by side",
-			"median cost of the other engine over bt's in this run (above 1: bt is faster); "
-			"\"below resolution\" where a cost is not significantly above the empty loop's", &t);
+			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
+			"in this run (above 1: bt is faster)", &t);
 	else
 		table_free(&t);
 	if (twin_table(r, &t))
 		section(f, md, "Paravirtual services against their trapping twins",
-			"median cost ratio paravirtual / twin; below 1 is the gain", &t);
+			"ratio of medians paravirtual / twin [95% CI]; below 1 is the gain", &t);
 	else
 		table_free(&t);
-	class_table(r, &t);
-	section(f, md, "Cost by instruction class",
-		"geometric mean of ns per operation over the class's measured benchmarks (how many)", &t);
 	aa_table(r, &t);
 	section(f, md, "Nanobenchmarks after Adams & Agesen (ASPLOS 2006)",
 		"TSC cycles per operation, median; their rows, our engines as columns", &t);
@@ -586,7 +771,7 @@ int report_write_md(const struct run *r, const char *path, const char *plots_not
 	return atomic_commit(&a);
 }
 
-void report_print_terminal(const struct run *r, FILE *f)
+void report_print_full(const struct run *r, FILE *f)
 {
 	body(r, f, 0);
 }

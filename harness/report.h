@@ -8,7 +8,17 @@
 
 /* plots_note: one line on the plots (made, or skipped and why). */
 int report_write_md(const struct run *r, const char *path, const char *plots_note);
-void report_print_terminal(const struct run *r, FILE *f);
+/* The whole report as text (what report.md says, without Markdown). */
+void report_print_full(const struct run *r, FILE *f);
+/* One screen for the terminal (harness/report_summary.c): the run, the
+ * engines, cost by class, the trap profile in counts, precision, and
+ * where the full report and figures are (dir: the run directory). */
+void report_print_summary(const struct run *r, const char *dir, const char *plots_note, FILE *f);
+
+/* Cost by instruction class: geometric means over one benchmark set for
+ * every engine (the terminal summary shows it too). */
+struct table;
+void report_class_table(const struct run *r, struct table *t);
 
 /* The benchmark standing for one row of Adams & Agesen's nanobenchmark
  * table (ASPLOS 2006, table 4), or NULL when this run has none. */

@@ -63,22 +63,84 @@ static void md_cell(FILE *f, const char *s)
 		fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : (char[2]){ *s, 0 }, f);
 }
 
-void table_print_md(const struct table *t, FILE *f)
+static size_t col_width(const struct table *t, size_t c)
 {
-	if (!t->cell)
-		return;
+	size_t w = 0;
 	for (size_t r = 0; r <= t->nrows; r++) {
-		fputc('|', f);
-		for (size_t c = 0; c < t->ncols; c++) {
+		size_t l = strlen(at(t, r, c));
+		if (l > w)
+			w = l;
+	}
+	return w;
+}
+
+/* The columns that fit in TABLE_WIDTH after column 0 (repeated in every
+ * part), from first; edge is what column 0 costs beyond its text, pad what
+ * every other column does.  Always at least one, so an over-wide column
+ * stands alone rather than vanishes. */
+static size_t fit(const struct table *t, size_t first, size_t edge, size_t pad)
+{
+	size_t used = col_width(t, 0) + edge, n = 0;
+	for (size_t c = first; c < t->ncols; c++, n++) {
+		used += col_width(t, c) + pad;
+		if (n && used > TABLE_WIDTH)
+			break;
+	}
+	return n ? n : 1;
+}
+
+static void md_part(const struct table *t, FILE *f, size_t first, size_t n)
+{
+	for (size_t r = 0; r <= t->nrows; r++) {
+		fputs("| ", f);
+		md_cell(f, at(t, r, 0));
+		fputs(" |", f);
+		for (size_t c = first; c < first + n; c++) {
 			fputc(' ', f);
 			md_cell(f, at(t, r, c));
 			fputs(" |", f);
 		}
 		fputc('\n', f);
 		if (r == 0) {
-			fputc('|', f);
-			for (size_t c = 0; c < t->ncols; c++)
-				fputs(c ? "---:|" : "---|", f);
+			fputs("|---|", f);
+			for (size_t c = 0; c < n; c++)
+				fputs("---:|", f);
+			fputc('\n', f);
+		}
+	}
+}
+
+void table_print_md(const struct table *t, FILE *f)
+{
+	if (!t->cell)
+		return;
+	if (t->ncols == 1) {
+		md_part(t, f, 1, 0);
+		return;
+	}
+	for (size_t first = 1; first < t->ncols;) {
+		size_t n = fit(t, first, 4, 3);     /* "| c0 |" then " c |" */
+		if (first > 1)
+			fputc('\n', f);
+		md_part(t, f, first, n);
+		first += n;
+	}
+}
+
+static void text_part(const struct table *t, FILE *f, size_t first, size_t n)
+{
+	size_t w0 = col_width(t, 0), total = w0;
+
+	for (size_t c = first; c < first + n; c++)
+		total += 2 + col_width(t, c);
+	for (size_t r = 0; r <= t->nrows; r++) {
+		fprintf(f, "%-*s", (int)w0, at(t, r, 0));
+		for (size_t c = first; c < first + n; c++)
+			fprintf(f, "  %*s", (int)col_width(t, c), at(t, r, c));
+		fputc('\n', f);
+		if (r == 0) {
+			for (size_t i = 0; i < total; i++)
+				fputc('-', f);
 			fputc('\n', f);
 		}
 	}
@@ -86,35 +148,17 @@ void table_print_md(const struct table *t, FILE *f)
 
 void table_print_text(const struct table *t, FILE *f)
 {
-	size_t w[TABLE_MAX_COLS] = { 0 };
-
 	if (!t->cell)
 		return;
-	for (size_t r = 0; r <= t->nrows; r++)
-		for (size_t c = 0; c < t->ncols; c++) {
-			size_t l = strlen(at(t, r, c));
-			if (l > 40)
-				l = 40;       /* long reasons wrap the terminal anyway */
-			if (l > w[c])
-				w[c] = l;
-		}
-	for (size_t r = 0; r <= t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++) {
-			const char *s = at(t, r, c);
-			int width = (int)w[c];
-			if (c == 0)
-				fprintf(f, "%-*.*s", width, width, s);
-			else
-				fprintf(f, "  %*.*s", width, width, s);
-		}
-		fputc('\n', f);
-		if (r == 0) {
-			size_t total = 0;
-			for (size_t c = 0; c < t->ncols; c++)
-				total += w[c] + (c ? 2 : 0);
-			for (size_t i = 0; i < total; i++)
-				fputc('-', f);
+	if (t->ncols == 1) {
+		text_part(t, f, 1, 0);
+		return;
+	}
+	for (size_t first = 1; first < t->ncols;) {
+		size_t n = fit(t, first, 0, 2);
+		if (first > 1)
 			fputc('\n', f);
-		}
+		text_part(t, f, first, n);
+		first += n;
 	}
 }

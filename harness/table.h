@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 #define TABLE_MAX_COLS 16
+/* Wider tables are printed in parts of at most this many characters a
+ * line, each repeating the first column (a cell is never cut). */
+#define TABLE_WIDTH 100
 
 struct table {
 	size_t ncols, nrows, cap;

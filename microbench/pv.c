@@ -42,7 +42,7 @@ static int mb_wrong_check(uint64_t expected, const char *what, char *why)
 static int vmcall_start(char *why)
 {
 	wrong = done = 0;
-	if (need(RB_FEAT_VMCALL, "no ringbench hypervisor leaf: no null hypercall", why))
+	if (need(RB_FEAT_VMCALL, "no null hypercall offered (leaf 0x40000001 bit 1 clear: no ringbench leaf, or PVM, where VMCALL hangs)", why))
 		return 1;
 	/* PVM's fingerprint: INT 0x80 at CPL3 raises #UD (syscall.c). */
 	if (mb_streq(host.engine, "kvm") && !entry_paths.int80_ok) {

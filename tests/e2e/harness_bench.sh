@@ -35,7 +35,12 @@ check "report.md has the cost table and the Adams & Agesen view" \
 check "report says unsupported, not a number, for cr8_write" \
 	sh -c "grep '^| cr8_write' '$run/report.md' | grep -q unsupported"
 check "report header names the counters that were real" grep -q 'Host counters real' "$run/report.md"
-check "terminal report printed" grep -q 'Cost per operation' "$out/stdout"
+check "terminal summary printed, naming the full report" \
+	sh -c "grep -q 'Cost by class' '$out/stdout' && grep -q 'Full report: .*report.md' '$out/stdout'"
+check "terminal summary fits a screen (at most 40 lines of at most 100 columns)" \
+	sh -c "test \$(wc -l <'$out/stdout') -le 40 && test \$(awk '{ if (length(\$0) > m) m = length(\$0) } END { print m + 0 }' '$out/stdout') -le 100"
+check "report.md tables are at most 100 columns wide" \
+	sh -c "test \$(grep '^|' '$run/report.md' | awk '{ if (length(\$0) > m) m = length(\$0) } END { print m + 0 }') -le 100"
 check "dashboard JSON (name, unit, value, range)" \
 	sh -c "grep -q '\"name\":\"fake/syscall\"' '$run/benchmark-action.json' && grep -q '\"range\"' '$run/benchmark-action.json'"
 check "exits per op from the engine counters (in_null: 1.00)" \

@@ -22,7 +22,8 @@ check "its reason names the signal" sh -c "grep '^dies,syscall' '$csv' | grep -q
 check "engine status crash in results.json" \
 	sh -c "grep -A4 '\"name\":\"dies\"' '$out/crash/results.json' | grep -q '\"status\":\"crash\"'"
 check "the next engine still ran (fine/in_null ok)" test "$(field fine in_null status "$csv")" = ok
-check "report shows the failure instead of a number" sh -c "grep '^| syscall' '$out/crash/report.md' | grep -q 'crash:'"
+check "report shows the failure instead of a number, its reason in a footnote" \
+	sh -c "grep '^| syscall' '$out/crash/report.md' | grep -q 'crash (1)' && grep -q '^- (1) dies/syscall: .*signal 11' '$out/crash/report.md'"
 
 "$RB" bench --quick --quiet --no-plots --out "$out" --run-id hang --timeout 2 \
 	--engines hangs --engine-cmd "hangs=env FAKE_HANG_AT=1 $FAKE" >/dev/null 2>&1

@@ -1,0 +1,93 @@
+/* The terminal's one-screen summary of a run; report.md has everything. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/report.h"
+#include "harness/table.h"
+#include "harness/trap_profile.h"
+
+static void engines_line(const struct run *r, FILE *f)
+{
+	char label[96];
+	int col = fprintf(f, "Engines:");
+
+	for (size_t i = 0; i < r->ne; i++) {
+		const struct engine_result *e = &r->e[i];
+		char item[200];
+		size_t ok = 0;
+		for (size_t j = 0; j < e->nb; j++)
+			ok += !strcmp(e->b[j].status, "ok");
+		engine_label(e, label, sizeof(label));
+		if (!e->available)
+			snprintf(item, sizeof(item), "%s %s unavailable", i ? ";" : "", label);
+		else
+			snprintf(item, sizeof(item), "%s %s %s %zu/%zu%s", i ? ";" : "", label, e->status, ok, e->nb,
+				 engine_times_valid(e) ? "" : " (counts only)");
+		if (col + (int)strlen(item) > 100) {
+			fputs("\n        ", f);
+			col = 8;
+		}
+		col += fprintf(f, "%s", item);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < r->ne; i++) {
+		const struct engine_result *e = &r->e[i];
+		if (!e->available || (strcmp(e->status, "ok") && e->reason[0]))
+			fprintf(f, "  %s: %.*s\n", e->name, 90 - (int)strlen(e->name),
+				e->available ? e->reason : e->note);
+	}
+}
+
+/* "kvm-amdv-nested (AMD-V, nested): 12 trap, 27 native, 4 paravirtual". */
+static void trap_line(const struct run *r, FILE *f)
+{
+	const struct engine_result *es[RUN_MAX_ENGINES];
+	size_t ne = trap_profile_engines(r, es, RUN_MAX_ENGINES);
+
+	if (!ne)
+		return;
+	fprintf(f, "Trap profile (operations by how each technique handles them; report.md lists them):\n");
+	for (size_t i = 0; i < ne; i++) {
+		size_t count[TRAP_PARAVIRTUAL + 1] = { 0 };
+		char label[96];
+		for (size_t j = 0; j < es[i]->nb; j++) {
+			struct trap_cell c;
+			if (bench_is_loop(es[i]->b[j].name))
+				continue;
+			trap_profile_cell(es[i], &es[i]->b[j], &c);
+			count[c.verdict]++;
+		}
+		engine_label(es[i], label, sizeof(label));
+		fprintf(f, "  %-32s", label);
+		const char *sep = " ";
+		for (int v = TRAP_NATIVE; v <= TRAP_PARAVIRTUAL; v++)
+			if (count[v]) {
+				fprintf(f, "%s%zu %s", sep, count[v], trap_verdict_name(v));
+				sep = ", ";
+			}
+		if (count[TRAP_NONE])
+			fprintf(f, "%s%zu not measured", sep, count[TRAP_NONE]);
+		fputc('\n', f);
+	}
+}
+
+void report_print_summary(const struct run *r, const char *dir, const char *plots_note, FILE *f)
+{
+	const struct host_info *h = &r->host;
+	struct table t;
+	size_t flav = strcspn(h->kvm_flavour, ":;");
+
+	fprintf(f, "\nringbench run %s (%s): %.40s, KVM %.*s, TSC %.0f MHz, %s%s%s\n", r->id, r->state,
+		h->cpu_model, (int)(flav < 40 ? flav : 40), h->kvm_flavour, h->tsc_khz / 1e3,
+		r->quick ? "quick" : "full", r->only[0] ? ", only=" : "", r->only);
+	engines_line(r, f);
+	report_class_table(r, &t);
+	if (t.nrows) {
+		fprintf(f, "Cost by class (ns per operation; geometric mean over one benchmark set for all):\n");
+		table_print_text(&t, f);
+	}
+	table_free(&t);
+	trap_line(r, f);
+	fprintf(f, "Full report: %s/report.md (every benchmark, CIs, footnotes, legend)\n", dir);
+	fprintf(f, "Figures: %.90s\n", plots_note);
+}
