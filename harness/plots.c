@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness/metrics.h"
+#include "harness/report.h"
 #include "harness/trap_profile.h"
 
 static const char *const formats[] = { "pdf", "png", "svg" };
@@ -172,6 +173,43 @@ static int write_cost(const struct run *r, const struct engine_result **es, size
 	return (int)nc;
 }
 
+/* aa.dat: per Adams & Agesen row, our benchmark, then per engine the TSC
+ * cycles per operation and a mark ("ok", "n/a", "<res").  *ylo gets the
+ * smallest value (the axis floor).  Returns rows. */
+static int write_aa(const struct run *r, const struct engine_result **es, size_t ne,
+		    const char *path, double *ylo)
+{
+	FILE *f = fopen(path, "w");
+	int rows = 0;
+
+	*ylo = 0;
+	if (!f)
+		return -1;
+	for (size_t k = 0; report_aa_rows[k]; k++) {
+		const char *bench = report_aa_bench(r, report_aa_rows[k]);
+		if (!bench)
+			continue;
+		fprintf(f, "\"%s\" %s", report_aa_rows[k], bench);
+		for (size_t i = 0; i < ne; i++) {
+			const struct bench_result *b = engine_bench((struct engine_result *)es[i], bench, 0);
+			if (!bench_has_value(b))
+				fputs(" NaN n/a", f);
+			else if (!b->resolved)
+				fputs(" NaN <res", f);
+			else {
+				fprintf(f, " %.6g ok", b->st.median);
+				*ylo = *ylo > 0 && *ylo < b->st.median ? *ylo : b->st.median;
+			}
+		}
+		fputc('\n', f);
+		rows++;
+	}
+	fclose(f);
+	if (*ylo <= 0)
+		*ylo = 1;
+	return rows;
+}
+
 static int write_overhead(const struct run *r, const struct engine_result **es, size_t ne,
 			  const char *path, const char **names, size_t n)
 {
@@ -313,6 +351,13 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 		}
 	}
 	snprintf(extra, sizeof(extra), "engines='%s'", labels);
+	double aa_lo;
+	snprintf(path, sizeof(path), "%s/aa.dat", pdir);
+	if (write_aa(r, es, ne, path, &aa_lo) > 0) {
+		char vars[2048];
+		snprintf(vars, sizeof(vars), "engines='%s'; ylo=%.6g; size='double'", labels, aa_lo);
+		draw(gp, sdir, "aa", pdir, "aa", vars) ? drawn++ : failed++;
+	}
 	snprintf(path, sizeof(path), "%s/overhead.dat", pdir);
 	if (write_overhead(r, es, ne, path, names, n) > 0)
 		draw(gp, sdir, "overhead", pdir, "overhead", extra) ? drawn++ : failed++;
@@ -333,7 +378,7 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	}
 	free(names);
 	snprintf(note, len, "%d figure(s) in plots/ as PDF, PNG and SVG: cost (and cost-single), "
-		 "overhead, trap-profile, exits-<engine>%s", drawn,
+		 "aa (Adams & Agesen), overhead, trap-profile, exits-<engine>%s", drawn,
 		 failed ? "; some failed, see plots/gnuplot.log" : "");
 	return drawn;
 }

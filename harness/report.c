@@ -740,6 +740,7 @@ static void embed_figures(const struct run *r, const char *md_path, FILE *f)
 	static const struct { const char *base, *caption; } figs[] = {
 		{ "cost", "Cost per operation by instruction class (ns, log scale, 95% CI of the median)" },
 		{ "trap-profile", "Trap profile: how each technique handles each operation" },
+		{ "aa", "Adams & Agesen's nanobenchmarks: binary translation against hardware assistance (TSC cycles)" },
 		{ "overhead", "Slowdown against the native twins" },
 	};
 	char dir[4096], png[4300];
