@@ -19,13 +19,17 @@ static void engines_line(const struct run *r, FILE *f)
 			ok += !strcmp(e->b[j].status, "ok");
 		engine_label(e, label, sizeof(label));
 		if (!e->available)
-			snprintf(item, sizeof(item), "%s %s unavailable", i ? ";" : "", label);
+			snprintf(item, sizeof(item), " %s unavailable", label);
 		else
-			snprintf(item, sizeof(item), "%s %s %s %zu/%zu%s", i ? ";" : "", label, e->status, ok, e->nb,
+			snprintf(item, sizeof(item), " %s %s %zu/%zu%s", label, e->status, ok, e->nb,
 				 engine_times_valid(e) ? "" : " (counts only)");
+		if (i) {
+			fputc(';', f);
+			col++;
+		}
 		if (col + (int)strlen(item) > 100) {
-			fputs("\n        ", f);
-			col = 8;
+			fputs("\n       ", f);
+			col = 7;
 		}
 		col += fprintf(f, "%s", item);
 	}
@@ -71,6 +75,29 @@ static void trap_line(const struct run *r, FILE *f)
 	}
 }
 
+/* prefix then text, wrapped at word boundaries to 100 columns. */
+static void wrap(FILE *f, const char *prefix, const char *text)
+{
+	int col = fprintf(f, "%s", prefix);
+	const char *p = text;
+
+	while (*p) {
+		size_t w = strcspn(p, " ");
+		if (col > (int)strlen(prefix) && col + 1 + (int)w > 100) {
+			fprintf(f, "\n%*s", (int)strlen(prefix), "");
+			col = (int)strlen(prefix);
+		} else if (col > (int)strlen(prefix)) {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%.*s", (int)w, p);
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
 void report_print_summary(const struct run *r, const char *dir, const char *plots_note, FILE *f)
 {
 	const struct host_info *h = &r->host;
@@ -89,5 +116,5 @@ void report_print_summary(const struct run *r, const char *dir, const char *plot
 	table_free(&t);
 	trap_line(r, f);
 	fprintf(f, "Full report: %s/report.md (every benchmark, CIs, footnotes, legend)\n", dir);
-	fprintf(f, "Figures: %.90s\n", plots_note);
+	wrap(f, "Figures: ", plots_note);
 }
