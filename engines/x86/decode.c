@@ -254,6 +254,9 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 		in->op[1].disp = (int32_t)in->op[1].disp;
 		in->op[1].size = 8;
 	}
+	/* C0/C1 and D0/D1 both come out as "rol eax, 1": the opcode tells. */
+	if (x->opcode[0] == 0xc0 || x->opcode[0] == 0xc1)
+		in->flags |= IF_IMM_COUNT;
 	/* Jcc, SETcc, CMOVcc keep the condition in the low opcode nibble. */
 	in->cc = (x->opcode[0] == 0x0f ? x->opcode[1] : x->opcode[0]) & 0xf;
 

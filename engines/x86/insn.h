@@ -31,6 +31,7 @@ struct x86_op {
 /* in->flags */
 #define IF_BLOCK_END 0x1        /* ends a pre-decoded block */
 #define IF_LOCK      0x2
+#define IF_IMM_COUNT 0x4        /* shift/rotate C0/C1: count from an imm8, not the implied 1 */
 
 struct x86_inst {
 	x86_handler fn;
