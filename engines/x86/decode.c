@@ -163,6 +163,51 @@ static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, st
 		in->id = X86_INS_CWD;
 }
 
+/* The string instructions' element size is in their id, which Capstone 4
+ * gets wrong with 0x66 before F2/F3 (GAS's order: 66 F3 A5 is REP MOVSW,
+ * Capstone says MOVSD).  The raw bytes decide: A5 A7 AB AD AF 6D 6F are
+ * word/dword/qword by REX.W and 0x66 like any other instruction. */
+static void fix_string_size(const uint8_t *b, unsigned len, int mode, struct x86_inst *in)
+{
+	static const uint16_t ids[7][3] = {
+		{ X86_INS_MOVSW, X86_INS_MOVSD, X86_INS_MOVSQ },
+		{ X86_INS_CMPSW, X86_INS_CMPSD, X86_INS_CMPSQ },
+		{ X86_INS_STOSW, X86_INS_STOSD, X86_INS_STOSQ },
+		{ X86_INS_LODSW, X86_INS_LODSD, X86_INS_LODSQ },
+		{ X86_INS_SCASW, X86_INS_SCASD, X86_INS_SCASQ },
+		{ X86_INS_INSW, X86_INS_INSD, X86_INS_INSD },
+		{ X86_INS_OUTSW, X86_INS_OUTSD, X86_INS_OUTSD },
+	};
+	unsigned i = 0;
+	bool p66 = false, rexw = false;
+	int row;
+
+	for (; i < len; i++) {
+		uint8_t c = b[i];
+		if (c == 0x66)
+			p66 = true;
+		else if (!x86_legacy_prefix(c) && !(mode == 64 && (c & 0xf0) == 0x40))
+			break;
+	}
+	if (i >= len)
+		return;
+	if (mode == 64 && i > 0 && (b[i - 1] & 0xf8) == 0x48)
+		rexw = true;
+	switch (b[i]) {
+	case 0xa5: row = 0; break;
+	case 0xa7: row = 1; break;
+	case 0xab: row = 2; break;
+	case 0xad: row = 3; break;
+	case 0xaf: row = 4; break;
+	case 0x6d: row = 5; break;
+	case 0x6f: row = 6; break;
+	default: return;
+	}
+	/* INS/OUTS have no 64-bit form: REX.W leaves them 32-bit. */
+	in->id = ids[row][rexw ? 2 : (mode == 16) == p66 ? 1 : 0];
+	in->opsize = rexw ? (row >= 5 ? 4 : 8) : (mode == 16) == p66 ? 4 : 2;
+}
+
 /* LOCK is allowed only on these, with a memory destination; else #UD. */
 static bool lock_ok(const struct x86_inst *in)
 {
@@ -262,6 +307,7 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 
 	x86_handler fn = foreign ? NULL : x86_handler_for(c->id, &flags);
 	fix_prefixes(bytes, in->len, mode, flags, in);
+	fix_string_size(bytes, in->len, mode, in);
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn) {
 		x86_handler fast = x86_specialize(in);
