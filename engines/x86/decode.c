@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "engines/x86/cpu.h"
+#include "engines/x86/decode_fix.h"
 #include "engines/x86/insn.h"
 
 struct regmap {
@@ -116,98 +117,6 @@ static void fill_op(struct x86_op *o, const cs_x86_op *c)
 	}
 }
 
-/* Capstone 4 loses prefixes in some combinations: LOCK before F2/F3, and
- * 0x66 beside another prefix (it then mixes 32- and 16-bit operands, or
- * reports CWDE for CBW); it also gives MOVSXD without REX.W a 64-bit
- * destination.  The raw prefix bytes decide, as the CPU does: a REX counts
- * only right before the opcode. */
-static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, struct x86_inst *in)
-{
-	unsigned i = 0;
-	bool p66 = false, lock = false, rexw = false;
-	uint8_t rep = 0;
-
-	for (; i < len; i++) {
-		uint8_t c = b[i];
-		if (c == 0x66)
-			p66 = true;
-		else if (c == 0xf0)
-			lock = true;
-		else if (c == 0xf2 || c == 0xf3)
-			rep = c;        /* the last one counts */
-		else if (!x86_legacy_prefix(c) && !(mode == 64 && (c & 0xf0) == 0x40))
-			break;
-	}
-	if (mode == 64 && i > 0 && (b[i - 1] & 0xf8) == 0x48)
-		rexw = true;
-	if (lock)
-		in->flags |= IF_LOCK;
-	/* F3 0F BC/BD is TZCNT/LZCNT only where Capstone saw the F3; with the
-	 * F3 elsewhere it is BSF/BSR plus a REP the translator must not copy
-	 * (the guest's CPUID has no LZCNT/BMI1, the host may). */
-	if (rep && !in->rep)
-		in->rep = rep;
-	/* Near branches keep their size (a 16-bit one is not ours). */
-	if (mode == 16 || rexw || !p66 || (flags & IF_BLOCK_END))
-		return;
-	/* 16-bit operation: no operand of it is 32 bits wide. */
-	for (unsigned k = 0; k < in->nops; k++)
-		if (in->op[k].size == 4 && in->op[k].kind != OP_SREG && in->op[k].kind != OP_CR &&
-		    in->op[k].kind != OP_DR)
-			in->op[k].size = 2;
-	if (in->opsize == 4)
-		in->opsize = 2;
-	if (in->id == X86_INS_CWDE)
-		in->id = X86_INS_CBW;
-	else if (in->id == X86_INS_CDQ)
-		in->id = X86_INS_CWD;
-}
-
-/* The string instructions' element size is in their id, which Capstone 4
- * gets wrong with 0x66 before F2/F3 (GAS's order: 66 F3 A5 is REP MOVSW,
- * Capstone says MOVSD).  The raw bytes decide: A5 A7 AB AD AF 6D 6F are
- * word/dword/qword by REX.W and 0x66 like any other instruction. */
-static void fix_string_size(const uint8_t *b, unsigned len, int mode, struct x86_inst *in)
-{
-	static const uint16_t ids[7][3] = {
-		{ X86_INS_MOVSW, X86_INS_MOVSD, X86_INS_MOVSQ },
-		{ X86_INS_CMPSW, X86_INS_CMPSD, X86_INS_CMPSQ },
-		{ X86_INS_STOSW, X86_INS_STOSD, X86_INS_STOSQ },
-		{ X86_INS_LODSW, X86_INS_LODSD, X86_INS_LODSQ },
-		{ X86_INS_SCASW, X86_INS_SCASD, X86_INS_SCASQ },
-		{ X86_INS_INSW, X86_INS_INSD, X86_INS_INSD },
-		{ X86_INS_OUTSW, X86_INS_OUTSD, X86_INS_OUTSD },
-	};
-	unsigned i = 0;
-	bool p66 = false, rexw = false;
-	int row;
-
-	for (; i < len; i++) {
-		uint8_t c = b[i];
-		if (c == 0x66)
-			p66 = true;
-		else if (!x86_legacy_prefix(c) && !(mode == 64 && (c & 0xf0) == 0x40))
-			break;
-	}
-	if (i >= len)
-		return;
-	if (mode == 64 && i > 0 && (b[i - 1] & 0xf8) == 0x48)
-		rexw = true;
-	switch (b[i]) {
-	case 0xa5: row = 0; break;
-	case 0xa7: row = 1; break;
-	case 0xab: row = 2; break;
-	case 0xad: row = 3; break;
-	case 0xaf: row = 4; break;
-	case 0x6d: row = 5; break;
-	case 0x6f: row = 6; break;
-	default: return;
-	}
-	/* INS/OUTS have no 64-bit form: REX.W leaves them 32-bit. */
-	in->id = ids[row][rexw ? 2 : (mode == 16) == p66 ? 1 : 0];
-	in->opsize = rexw ? (row >= 5 ? 4 : 8) : (mode == 16) == p66 ? 4 : 2;
-}
-
 /* LOCK is allowed only on these, with a memory destination; else #UD. */
 static bool lock_ok(const struct x86_inst *in)
 {
@@ -232,9 +141,14 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	static cs_insn *ci[3];
 	int mi = mode == 64 ? 2 : mode == 32 ? 1 : 0;
 	csh h = handle_for(mode);
-	const uint8_t *code = bytes;
 	size_t size = n > 15 ? 15 : n;
+	uint8_t canon[15];
+	struct x86_pfx p;
+	const uint8_t *code;
 	uint64_t addr = 0;
+
+	x86_scan_prefixes(bytes, (unsigned)size, mode, &p);
+	code = x86_canon_for_capstone(bytes, (unsigned)size, mode, &p, canon) ? canon : bytes;
 
 	memset(in, 0, sizeof(*in));
 	in->mode = (uint8_t)mode;
@@ -243,6 +157,16 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	in->flags = IF_BLOCK_END;
 	if (!h)
 		return 0;
+	if (x86_decode_hint_nop(bytes, (unsigned)size, mode, &p, in)) {
+		int fl = 0;
+		in->fn = x86_handler_for(X86_INS_NOP, &fl);
+		in->flags = (uint8_t)((in->flags & ~IF_BLOCK_END) | fl);
+		if (in->flags & IF_LOCK) {
+			in->fn = x86_op_ud;
+			in->flags |= IF_BLOCK_END;
+		}
+		return in->len;
+	}
 	if (!ci[mi])
 		ci[mi] = cs_malloc(h);
 	/* Decoded at address 0: relative branch targets come out relative
@@ -260,14 +184,6 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	if (x->prefix[0] == 0xf0)
 		in->flags |= IF_LOCK;
 	in->addrsize = x->addr_size;
-	in->sseg = S_DS;
-	switch (x->prefix[1]) {
-	case 0x26: in->sseg = S_ES; break;
-	case 0x2e: in->sseg = S_CS; break;
-	case 0x36: in->sseg = S_SS; break;
-	case 0x64: in->sseg = S_FS; break;
-	case 0x65: in->sseg = S_GS; break;
-	}
 	/* The default operand size; operands refine it below. */
 	if (mode == 64 && (x->rex & 8))
 		in->opsize = 8;
@@ -284,12 +200,6 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	}
 	if (in->nops && (in->op[0].kind == OP_REG || in->op[0].kind == OP_MEM) && in->op[0].size)
 		in->opsize = in->op[0].size;
-	/* MOVSXD without REX.W moves 32 (or with 0x66, 16) bits. */
-	if (in->id == X86_INS_MOVSXD && mode == 64 && !(x->rex & 8) && in->nops == 2) {
-		in->op[0].size = in->opsize = x->prefix[2] ? 2 : 4;
-		if (in->op[1].size > in->op[0].size)
-			in->op[1].size = in->op[0].size;
-	}
 	/* PUSH imm32 with 0x66 and REX.W: Capstone zero-extends it. */
 	if (mode == 64 && in->id == X86_INS_PUSH && x->opcode[0] == 0x68 && (x->rex & 8) &&
 	    in->nops == 1 && in->op[0].kind == OP_IMM)
@@ -306,8 +216,11 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	in->cc = (x->opcode[0] == 0x0f ? x->opcode[1] : x->opcode[0]) & 0xf;
 
 	x86_handler fn = foreign ? NULL : x86_handler_for(c->id, &flags);
-	fix_prefixes(bytes, in->len, mode, flags, in);
-	fix_string_size(bytes, in->len, mode, in);
+	bool ok = x86_fix_decode(bytes, mode, flags, &p, in);
+	if (in->id != c->id) {
+		flags = 0;
+		fn = foreign ? NULL : x86_handler_for(in->id, &flags);
+	}
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn) {
 		x86_handler fast = x86_specialize(in);
@@ -315,7 +228,7 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 			in->fn = fast;
 	}
 	in->flags = (uint8_t)((in->flags & ~IF_BLOCK_END) | flags | (fn ? 0 : IF_BLOCK_END));
-	if ((in->flags & IF_LOCK) && fn && !lock_ok(in)) {
+	if (!ok || ((in->flags & IF_LOCK) && fn && !lock_ok(in))) {
 		in->fn = x86_op_ud;
 		in->flags |= IF_BLOCK_END;
 	}
@@ -326,8 +239,15 @@ void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t le
 {
 	csh h = handle_for(mode);
 	cs_insn *c = NULL;
+	uint8_t canon[15];
+	unsigned size = n > 15 ? 15 : n;
+	struct x86_pfx p;
+	const uint8_t *code;
 
-	if (h && cs_disasm(h, bytes, n > 15 ? 15 : n, 0, 1, &c) == 1) {
+	x86_scan_prefixes(bytes, size, mode, &p);
+	code = x86_canon_for_capstone(bytes, size, mode, &p, canon) ? canon : bytes;
+
+	if (h && cs_disasm(h, code, size, 0, 1, &c) == 1) {
 		snprintf(out, len, "%s %s", c->mnemonic, c->op_str);
 		cs_free(c, 1);
 	} else {
