@@ -34,12 +34,14 @@ struct x86_inst;
 #define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
 
 #define CR0_PE 0x1ull
+#define CR0_EM 0x4ull
 #define CR0_TS 0x8ull
 #define CR0_WP 0x10000ull
 #define CR0_PG 0x80000000ull
 #define CR4_PSE 0x10ull
 #define CR4_PAE 0x20ull
 #define CR4_PGE 0x80ull
+#define CR4_PCE 0x100ull
 #define EFER_SCE 0x1ull
 #define EFER_LME 0x100ull
 #define EFER_LMA 0x400ull
@@ -86,6 +88,9 @@ struct x86_cpu {
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t tsc_aux, pat, apic_base;
+	/* AMD's legacy performance counters: PerfEvtSel0-3, PerfCtr0-3
+	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
+	uint64_t amd_perf[8];
 
 	/* Derived from the state above by x86_update_mode(). */
 	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */
@@ -283,6 +288,11 @@ void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel);
 bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v);
 bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v);
 void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* The vCPU's vendor: the host's (CPUID leaf 0 passes through). */
+bool x86_vendor_intel(void);
+bool x86_vendor_amd(void);      /* AuthenticAMD or HygonGenuine */
+/* RDPMC's counter ECX, false when it does not exist (msr.c). */
+bool x86_pmc_read(struct x86_cpu *cpu, uint32_t ecx, uint64_t *v);
 void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v);
 uint64_t x86_read_cr(struct x86_cpu *cpu, int cr);
 

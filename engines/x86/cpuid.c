@@ -33,6 +33,26 @@ static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	cache[i].valid = true;
 }
 
+static uint32_t vendor_ebx(void)
+{
+	uint32_t r[4];
+
+	host(0, 0, r);
+	return r[1];
+}
+
+bool x86_vendor_intel(void)
+{
+	return vendor_ebx() == 0x756e6547u;     /* "Genu" */
+}
+
+bool x86_vendor_amd(void)
+{
+	uint32_t b = vendor_ebx();
+
+	return b == 0x68747541u || b == 0x6f677948u;    /* "Auth", "Hygo" */
+}
+
 void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	uint32_t h[4];

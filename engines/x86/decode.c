@@ -235,6 +235,25 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	return in->len;
 }
 
+unsigned x86_insn_groups(const uint8_t *bytes, unsigned n, int mode, uint8_t *g, unsigned max)
+{
+	csh h = handle_for(mode);
+	cs_insn *c = NULL;
+	uint8_t canon[15];
+	unsigned size = n > 15 ? 15 : n, k = 0;
+	struct x86_pfx p;
+	const uint8_t *code;
+
+	x86_scan_prefixes(bytes, size, mode, &p);
+	code = x86_canon_for_capstone(bytes, size, mode, &p, canon) ? canon : bytes;
+	if (!h || cs_disasm(h, code, size, 0, 1, &c) != 1)
+		return 0;
+	for (; k < c->detail->groups_count && k < max; k++)
+		g[k] = c->detail->groups[k];
+	cs_free(c, 1);
+	return k;
+}
+
 void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t len)
 {
 	csh h = handle_for(mode);

@@ -2,10 +2,10 @@
  * reads them.  Each one was found by the Zydis oracle test
  * (tests/unit/test_x86_decode_oracle.c), which keeps them honest. */
 #include <capstone/capstone.h>
-#include <cpuid.h>
 #include <string.h>
 
 #include "engines/engine.h"
+#include "engines/x86/cpu.h"
 #include "engines/x86/decode_fix.h"
 
 static bool is_rex(uint8_t c, int mode)
@@ -47,18 +47,6 @@ done:
 	p->op = i < len ? b[i] : 0;
 	p->op2 = i + 1 < len ? b[i + 1] : 0;
 	p->modrm = i + 2 < len ? b[i + 2] : 0;
-}
-
-bool x86_host_intel(void)
-{
-	static int intel = -1;
-
-	if (intel < 0) {
-		unsigned a, b, c, d;
-		__cpuid(0, a, b, c, d);
-		intel = b == 0x756e6547u;       /* "GenuineIntel" */
-	}
-	return intel;
 }
 
 /* A near branch whose operand size 0x66 would change: CALL/JMP rel, Jcc
@@ -119,7 +107,7 @@ bool x86_canon_for_capstone(const uint8_t *b, unsigned n, int mode, const struct
 	if (np < n && near_branch(b + np, n - np)) {
 		bool rel = b[np] != 0xff;
 		for (unsigned i = 0; i < last; i++)
-			if ((out[i] == 0x66 && mode == 64 && x86_host_intel()) ||
+			if ((out[i] == 0x66 && mode == 64 && x86_vendor_intel()) ||
 			    (out[i] == 0x67 && rel)) {
 				out[i] = 0x3e;
 				changed = true;
@@ -218,7 +206,7 @@ static void fix_fixed_sizes(const struct x86_pfx *p, int mode, struct x86_inst *
 			/* Far CALL/JMP m16:16/32/64: Capstone 4 says m16:64 for
 			 * any 64-bit-mode form; only REX.W makes it so, on Intel
 			 * (AMD has no m16:64 form). */
-			size = (p->rex & 8) ? (x86_host_intel() ? 8 : 4) : wide ? 4 : 2;
+			size = (p->rex & 8) ? (x86_vendor_intel() ? 8 : 4) : wide ? 4 : 2;
 			in->op[0].size = (uint8_t)(size + 2);
 			in->opsize = (uint8_t)size;
 			return;
@@ -315,7 +303,7 @@ static void fix_rel_target(const uint8_t *b, const struct x86_pfx *p, int mode, 
 	if (p->op == 0xeb || (p->op & 0xf0) == 0x70 || (p->op >= 0xe0 && p->op <= 0xe3))
 		k = 1;
 	else if (p->op == 0xe8 || p->op == 0xe9 || (p->op == 0x0f && (p->op2 & 0xf0) == 0x80))
-		k = mode == 64 ? (p->p66 && !x86_host_intel() ? 2 : 4) : (mode == 16) == p->p66 ? 4 : 2;
+		k = mode == 64 ? (p->p66 && !x86_vendor_intel() ? 2 : 4) : (mode == 16) == p->p66 ? 4 : 2;
 	else
 		return;
 	if (in->len < p->n + k)

@@ -18,9 +18,6 @@ struct x86_pfx {
 	uint8_t op, op2, modrm; /* opcode byte and the two after it (0 past the end) */
 };
 
-/* The host (so the vCPU) is GenuineIntel: decides the vendor-specific decodings. */
-bool x86_host_intel(void);
-
 /* p describes b[0..len) (the same p serves the functions below). */
 void x86_scan_prefixes(const uint8_t *b, unsigned len, int mode, struct x86_pfx *p);
 

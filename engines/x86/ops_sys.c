@@ -5,6 +5,7 @@
 
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
+#include "engines/x86/features.h"
 #include "engines/x86/ops.h"
 #include "engines/x86/ops_list.h"
 
@@ -239,6 +240,21 @@ HANDLER(h_rdmsr)
 	return advance(cpu, in);
 }
 
+/* RDPMC: #GP(0) above CPL 0 unless CR4.PCE, and for a counter that does
+ * not exist (x86_pmc_read: AMD's four legacy counters only). */
+HANDLER(h_rdpmc)
+{
+	uint64_t v;
+
+	if (cpu->cpl && !(cpu->cr4 & CR4_PCE))
+		x86_gp(cpu, 0);
+	if (!x86_pmc_read(cpu, (uint32_t)cpu->gpr[R_RCX], &v))
+		x86_gp(cpu, 0);
+	cpu->gpr[R_RAX] = (uint32_t)v;
+	cpu->gpr[R_RDX] = v >> 32;
+	return advance(cpu, in);
+}
+
 HANDLER(h_wrmsr)
 {
 	uint64_t v = (cpu->gpr[R_RDX] << 32) | (uint32_t)cpu->gpr[R_RAX];
@@ -288,11 +304,20 @@ HANDLER(x86_op_ud)
 	x86_ud(cpu);
 }
 
+/* No handler.  An instruction whose CPUID feature the vCPU does not
+ * advertise is #UD, as on a CPU without it (x87 with CR0.EM: #NM); the
+ * others stop the VM with the bytes and the disassembly. */
 HANDLER(x86_op_unimpl)
 {
 	char text[96], hex[64];
 	unsigned n = in->len ? in->len : 15, k = 0;
+	struct x86_feature f;
 
+	if (x86_insn_feature(in, &f) && !x86_feature_advertised(cpu, &f)) {
+		if (f.x87 && (cpu->cr0 & CR0_EM))
+			x86_raise(cpu, X86_NM, 0, 0);
+		x86_ud(cpu);
+	}
 	x86_disasm(in->bytes, n, in->mode, text, sizeof(text));
 	for (unsigned i = 0; i < n && k + 4 < sizeof(hex); i++)
 		k += (unsigned)snprintf(hex + k, sizeof(hex) - k, "%s%02x", i ? " " : "", in->bytes[i]);
