@@ -123,7 +123,10 @@ void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
 	switch (cr) {
 	case 0:
 		v |= 0x10;      /* ET is hardwired */
-		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)))
+		/* #GP: bits 63:32, PG without PE, NW without CD, PG cleared in
+		 * 64-bit mode.  Reserved bits of 31:0 are ignored (SDM 2.5). */
+		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)) ||
+		    ((v & CR0_NW) && !(v & CR0_CD)) || (cpu->mode == 64 && !(v & CR0_PG)))
 			x86_gp(cpu, 0);
 		if ((v & CR0_PG) && !(cpu->cr0 & CR0_PG) && (cpu->efer & EFER_LME)) {
 			if (!(cpu->cr4 & CR4_PAE))
@@ -147,7 +150,7 @@ void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
 		x86_tlb_flush(cpu, cpu->cr4 & CR4_PGE);
 		break;
 	case 4:
-		if ((v >> 32) || (cpu->lma && !(v & CR4_PAE)))
+		if ((v & ~x86_cr4_allowed(cpu)) || (cpu->lma && !(v & CR4_PAE)))
 			x86_gp(cpu, 0);
 		old = cpu->cr4;
 		cpu->cr4 = v;

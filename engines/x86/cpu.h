@@ -35,6 +35,8 @@ struct x86_inst;
 
 #define CR0_PE 0x1ull
 #define CR0_EM 0x4ull
+#define CR0_NW 0x20000000ull
+#define CR0_CD 0x40000000ull
 #define CR0_TS 0x8ull
 #define CR0_WP 0x10000ull
 #define CR0_PG 0x80000000ull
@@ -91,6 +93,8 @@ struct x86_cpu {
 	/* AMD's legacy performance counters: PerfEvtSel0-3, PerfCtr0-3
 	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
 	uint64_t amd_perf[8];
+	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
+	bool fault_rf;          /* delivering a fault: its frame gets RF */
 
 	/* Derived from the state above by x86_update_mode(). */
 	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */
@@ -288,6 +292,10 @@ void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel);
 bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v);
 bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v);
 void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* The CR4 bits the vCPU's CPUID allows; setting any other is #GP. */
+uint64_t x86_cr4_allowed(struct x86_cpu *cpu);
+/* The bits of a paging-structure entry above MAXPHYADDR (to bit 51). */
+uint64_t x86_pte_rsvd(struct x86_cpu *cpu);
 /* The vCPU's vendor: the host's (CPUID leaf 0 passes through). */
 bool x86_vendor_intel(void);
 bool x86_vendor_amd(void);      /* AuthenticAMD or HygonGenuine */
@@ -297,6 +305,12 @@ void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v);
 uint64_t x86_read_cr(struct x86_cpu *cpu, int cr);
 
 /* ---- registers ---- */
+/* A 48-bit canonical address: bits 63:47 all equal. */
+static inline bool x86_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 static inline uint64_t x86_size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;

@@ -14,10 +14,6 @@
 #define PTE_XD (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-static inline bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 /* Remember which entries may be valid, so a flush (every CR3 write)
  * touches only those instead of the whole TLB. */
@@ -163,7 +159,12 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 				return WALK_FAILED;
 			page_fault(cpu, lin, ferr);
 		}
-		if (((pte & PTE_XD) && !nxe) || (level == 4 && (pte & PTE_PS))) {
+		/* Reserved: address bits above MAXPHYADDR, XD without EFER.NXE,
+		 * PS in a PML4E, the low address bits of a large page. */
+		if ((pte & x86_pte_rsvd(cpu)) || ((pte & PTE_XD) && !nxe) ||
+		    (level == 4 && (pte & PTE_PS)) ||
+		    ((pte & PTE_PS) && level == 2 && (pte & 0x1fe000)) ||
+		    ((pte & PTE_PS) && level == 3 && (pte & 0x3fffe000))) {
 			if (quiet)
 				return WALK_FAILED;
 			page_fault(cpu, lin, ferr | 1 | 8);
@@ -239,7 +240,7 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		e->tag_w = ram && !code ? page : TLB_NONE;
 		return lin;
 	}
-	if (cpu->lma && !canonical(lin))
+	if (cpu->lma && !x86_canonical(lin))
 		x86_gp(cpu, 0);
 	if (!(cpu->cr4 & CR4_PAE) || !cpu->lma) {
 		x86_internal_error(cpu, "paging without long mode (32-bit or PAE paging) is not implemented");
@@ -261,7 +262,7 @@ bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int ac
 	if (!cpu->paging) {
 		x86_translate(cpu, lin, acc, user);     /* raises nothing without paging */
 	} else {
-		if (!cpu->lma || !(cpu->cr4 & CR4_PAE) || !canonical(lin))
+		if (!cpu->lma || !(cpu->cr4 & CR4_PAE) || !x86_canonical(lin))
 			return false;
 		tlb_note_used(cpu, user, e);
 		cpu->cnt.tlb_misses++;

@@ -20,10 +20,6 @@ enum {
 #define MSR_TSC_AUX        0xc0000103u
 #define MSR_K7_EVNTSEL0    0xc0010000u     /* ..3, then PerfCtr0-3 at 0xc0010004 */
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 /* AMD's legacy counters exist on every AMD CPU (software built for AMD
  * resets them at start-up); on Intel they are #GP. */
@@ -88,8 +84,8 @@ bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 		cpu->apic_base = v & 0xfffff0900ull;
 		return true;
 	case MSR_SYSENTER_CS: cpu->sysenter_cs = v & 0xffff; return true;
-	case MSR_SYSENTER_ESP: cpu->sysenter_esp = v; return canonical(v);
-	case MSR_SYSENTER_EIP: cpu->sysenter_eip = v; return canonical(v);
+	case MSR_SYSENTER_ESP: cpu->sysenter_esp = v; return x86_canonical(v);
+	case MSR_SYSENTER_EIP: cpu->sysenter_eip = v; return x86_canonical(v);
 	case MSR_MISC_ENABLE: return true;
 	case MSR_PAT: cpu->pat = v; return true;
 	case MSR_MTRR_DEF_TYPE: return true;
@@ -108,20 +104,20 @@ bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 		return true;
 	}
 	case MSR_STAR: cpu->star = v; return true;
-	case MSR_LSTAR: if (!canonical(v)) return false; cpu->lstar = v; return true;
-	case MSR_CSTAR: if (!canonical(v)) return false; cpu->cstar = v; return true;
+	case MSR_LSTAR: if (!x86_canonical(v)) return false; cpu->lstar = v; return true;
+	case MSR_CSTAR: if (!x86_canonical(v)) return false; cpu->cstar = v; return true;
 	case MSR_SFMASK: cpu->sfmask = v & 0xffffffff; return true;
 	case MSR_FS_BASE:
-		if (!canonical(v)) return false;
+		if (!x86_canonical(v)) return false;
 		cpu->seg[S_FS].base = v;
 		x86_update_mode(cpu);
 		return true;
 	case MSR_GS_BASE:
-		if (!canonical(v)) return false;
+		if (!x86_canonical(v)) return false;
 		cpu->seg[S_GS].base = v;
 		x86_update_mode(cpu);
 		return true;
-	case MSR_KERNEL_GS_BASE: if (!canonical(v)) return false; cpu->kernel_gs_base = v; return true;
+	case MSR_KERNEL_GS_BASE: if (!x86_canonical(v)) return false; cpu->kernel_gs_base = v; return true;
 	case MSR_TSC_AUX: cpu->tsc_aux = v & 0xffffffff; return true;
 	default: return false;
 	}

@@ -141,9 +141,10 @@ static struct segment flat(uint16_t sel, uint8_t type, uint8_t dpl, bool l)
 				 .present = 1, .dpl = dpl, .db = !l, .s = 1, .l = l, .g = 1 };
 }
 
+/* SYSCALL from compatibility mode: legal on AMD (to CSTAR), #UD on Intel. */
 HANDLER(h_syscall)
 {
-	if (!cpu->lma || !(cpu->efer & EFER_SCE))
+	if (!cpu->lma || !(cpu->efer & EFER_SCE) || (cpu->mode != 64 && !x86_vendor_amd()))
 		x86_ud(cpu);
 	uint16_t ksel = (uint16_t)(cpu->star >> 32);
 

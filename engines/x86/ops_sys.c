@@ -123,6 +123,8 @@ static int desc_table(struct x86_cpu *cpu, const struct x86_inst *in, struct dta
 		uint64_t base = x86_read(cpu, lin + 2, bs);
 		if (cpu->mode != 64 && in->opsize == 2)
 			base &= 0xffffff;
+		if (cpu->mode == 64 && !x86_canonical(base))
+			x86_gp(cpu, 0);
 		t->limit = limit;
 		t->base = base;
 	} else {
