@@ -237,8 +237,7 @@ static void run_blocks(struct engine *e)
 		bool shadow_step = false;
 		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
 			cpu->sti_shadow = false;
-			shadow_step = (cpu->rflags & F_IF) && e->vm && e->vm->lapic &&
-				      lapic_pending(e->vm->lapic) >= 0;
+			shadow_step = x86_irq_waiting(cpu);
 			hold = cpu->rip;
 		}
 		struct bt_block *b = NULL;

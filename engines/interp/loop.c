@@ -51,6 +51,20 @@ static void run_blocks(struct engine *e)
 			e->poll = IRQ_POLL_BLOCKS;
 			x86_check_irq(cpu);
 		}
+		/* The instruction in an interrupt shadow (STI, MOV SS): with
+		 * an interrupt waiting it runs alone and the check follows it,
+		 * not the end of its block. */
+		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
+			cpu->sti_shadow = false;
+			if (x86_irq_waiting(cpu)) {
+				x86_step(cpu);
+				cpu->irq_check = true;
+				prev = NULL;
+				if (cpu->pending)
+					return;
+				continue;
+			}
+		}
 		b = NULL;
 		if (prev) {
 			for (int k = 0; k < 2; k++) {

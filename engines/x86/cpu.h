@@ -50,7 +50,7 @@ struct x86_inst;
 #define EFER_NXE 0x800ull
 
 /* Exception vectors */
-enum { X86_DE = 0, X86_DB = 1, X86_BP = 3, X86_UD = 6, X86_NM = 7, X86_DF = 8,
+enum { X86_DE = 0, X86_DB = 1, X86_NMI = 2, X86_BP = 3, X86_UD = 6, X86_NM = 7, X86_DF = 8,
        X86_TS = 10, X86_NP = 11, X86_SS = 12, X86_GP = 13, X86_PF = 14,
        X86_AC = 17 };
 
@@ -95,6 +95,7 @@ struct x86_cpu {
 	uint64_t amd_perf[8];
 	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
+	bool nmi_blocked;       /* from NMI delivery to the next IRET */
 
 	/* Derived from the state above by x86_update_mode(). */
 	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */
@@ -155,6 +156,8 @@ struct x86_cpu {
 
 	struct x86_counters cnt;
 };
+/* An interrupt or NMI would be delivered at the next check (shadows aside). */
+bool x86_irq_waiting(struct x86_cpu *cpu);
 
 /* ---- lifetime and state (cpu.c) ---- */
 void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name);
@@ -208,6 +211,14 @@ _Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err
 #define x86_ud(cpu) x86_raise(cpu, X86_UD, 0, 0)
 /* Deliver an exception or interrupt through the IDT. soft: INT n (gate DPL
  * is checked); next_rip: return address for traps and INT n. */
+/* Interrupts (and NMIs) held until after the instruction at RIP: the
+ * shadow of STI (setting IF) and of MOV SS/POP SS. */
+static inline void x86_shadow_next(struct x86_cpu *cpu)
+{
+	cpu->sti_shadow = true;
+	cpu->sti_shadow_rip = cpu->rip;
+}
+
 void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err,
 		 bool soft, uint64_t next_rip);
 /* Called by the engine after a longjmp with X86_JMP_FAULT. */

@@ -131,6 +131,7 @@ HANDLER(h_iret)
 	if (rpl > old_cpl)
 		drop_inaccessible(cpu);
 	x86_update_mode(cpu);
+	cpu->nmi_blocked = false;       /* IRET ends NMI blocking */
 	cpu->irq_check = true;
 	return 1;
 }

@@ -33,11 +33,8 @@ HANDLER(h_sti)
 	if (cpu->cpl > iopl(cpu))
 		x86_gp(cpu, 0);
 	advance(cpu, in);
-	if (!(cpu->rflags & F_IF)) {
-		/* Interrupts stay blocked until after the next instruction. */
-		cpu->sti_shadow = true;
-		cpu->sti_shadow_rip = cpu->rip;
-	}
+	if (!(cpu->rflags & F_IF))
+		x86_shadow_next(cpu);
 	cpu->rflags |= F_IF;
 	cpu->irq_check = true;
 	return 1;

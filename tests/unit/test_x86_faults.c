@@ -4,7 +4,10 @@
  * #PF with PFEC.RSVD for a paging entry with a bit above MAXPHYADDR;
  * SYSCALL from compatibility mode per the vCPU's vendor (AMD: to CSTAR;
  * Intel: #UD); RF set in a fault's frame (as the host does for #PF, #UD
- * and #GP), not in a trap's (INT3). */
+ * and #GP), not in a trap's (INT3); LAPIC self-IPIs by delivery mode (NMI
+ * taken whatever IF says; INIT, SIPI, SMI ignored by a lone BSP); an
+ * interrupt pending at STI taken after the one instruction its shadow
+ * covers. */
 #include "engines/bt/bt.h"
 #include "tests/check.h"
 #include "tests/unit/engine_run.h"
@@ -35,6 +38,28 @@ static size_t store_rax(uint8_t *c, uint32_t addr)
 }
 
 static void gdt_wide(struct cpu_state *s) { s->gdt.limit = 0x47; }
+
+/* Map the LAPIC page (0xFEE00000, a 2 MiB page through a PD at 0xA000),
+ * enable it (SVR 0x1FF), RBX = its base. */
+static size_t lapic_on(uint8_t *c)
+{
+	size_t k = movabs(c, 0, 0xa000 | 3);
+	k += store_rax(c + k, LM_PDPT + 3 * 8);
+	k += movabs(c + k, 0, 0xfee00000ull | 0x83);
+	k += store_rax(c + k, 0xa000 + 0x1f7 * 8);
+	k += movabs(c + k, 3, 0xfee00000ull);                   /* mov rbx, base */
+	c[k++] = 0xc7; c[k++] = 0x83; c[k++] = 0xf0; c[k++] = 0; c[k++] = 0; c[k++] = 0;
+	c[k++] = 0xff; c[k++] = 1; c[k++] = 0; c[k++] = 0;      /* mov dword [rbx+0xf0], 0x1ff */
+	return k;
+}
+
+/* mov dword [rbx+0x300], icr */
+static size_t icr_write(uint8_t *c, uint32_t icr)
+{
+	c[0] = 0xc7; c[1] = 0x83; c[2] = 0x00; c[3] = 0x03; c[4] = 0; c[5] = 0;
+	memcpy(c + 6, &icr, 4);
+	return 10;
+}
 static void compat_mode(struct cpu_state *s)
 {
 	/* CPL 3, a 32-bit code segment in IA-32e mode: compatibility mode. */
@@ -142,6 +167,41 @@ int main(void)
 		rc = er_run(ops, vm, 0, int3, 1, NULL, &r);
 		CHECK(rc == 0 && r.vector == 3 && !(r.fault_rflags & F_RF), "%s: the INT3 frame has RF "
 		      "clear (vector %#x rflags %#llx)", eng, r.vector, (unsigned long long)r.fault_rflags);
+
+		/* Self-NMI through the ICR (shorthand self, mode NMI), IF clear:
+		 * taken after the ICR write. */
+		k = lapic_on(c);
+		k += icr_write(c + k, 0x40400);
+		at = k;
+		c[k++] = 0x90;
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "a self-NMI with IF clear is taken after the ICR write", rc, &r, 2, 0, ER_CODE0 + at);
+		/* INIT, Start-up, SMI to ourselves: nothing happens. */
+		k = lapic_on(c);
+		k += icr_write(c + k, 0x40500);
+		k += icr_write(c + k, 0x40600);
+		k += icr_write(c + k, 0x40200);
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "self-INIT, SIPI and SMI are ignored", rc, &r, ER_NONE, 0, 0);
+		/* A fixed self-IPI pending with IF clear, then STI; NOP; NOP:
+		 * taken after the first NOP (the shadow), not at the STI or
+		 * the end of a block. */
+		k = lapic_on(c);
+		k += icr_write(c + k, 0x40040);
+		c[k++] = 0xfb;                                          /* sti */
+		c[k++] = 0x90;
+		at = k;
+		c[k++] = 0x90;
+		c[k++] = 0x90;
+		c[k++] = 0x90;
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "an interrupt pending at STI comes after the one shadowed instruction", rc, &r,
+		      0x40, 0, ER_CODE0 + at);
+		/* Clean up: the LAPIC outlives the run (vector 0x40 in service). */
+		k = lapic_on(c);
+		c[k++] = 0xc7; c[k++] = 0x83; c[k++] = 0xb0; c[k++] = 0; c[k++] = 0; c[k++] = 0;
+		c[k++] = 0; c[k++] = 0; c[k++] = 0; c[k++] = 0;         /* EOI */
+		er_run(ops, vm, 0, c, k, NULL, &r);
 
 		/* SYSCALL in compatibility mode. */
 		static const uint8_t syscall[] = { 0x0f, 0x05 };
