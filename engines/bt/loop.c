@@ -122,7 +122,7 @@ int bt_helper(struct engine *e)
 		rearm_tick(e);
 	}
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req) {
+	    cpu->mode != 64 || e->ctx.exit_req || x86_debug_active(cpu)) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
@@ -196,6 +196,8 @@ static void step(struct engine *e)
 	x86_step(&e->cpu);
 }
 
+static void step_hook(void *e) { step(e); }
+
 /* Run translated code until something needs the outer loop.  A separate
  * function so its locals start afresh after every longjmp. */
 static void run_blocks(struct engine *e)
@@ -228,6 +230,15 @@ static void run_blocks(struct engine *e)
 				from = NULL;
 			}
 			e->seen_gen = cpu->code_gen;
+		}
+		/* TF or a DR0-DR3 breakpoint: one instruction at a time, by
+		 * the interpreter (debug.c). */
+		if (x86_debug_active(cpu)) {
+			x86_debug_step(cpu, step_hook, e);
+			from = NULL;
+			if (cpu->pending)
+				return;
+			continue;
 		}
 		/* The instruction in an STI shadow: the shadow ends after it.
 		 * With an interrupt waiting it runs alone and the check follows;

@@ -75,6 +75,7 @@ enum { X86_JMP_FAULT = 1, X86_JMP_EXIT = 2 };
 /* Counters the semantics layer keeps (the engine adds its own). */
 struct x86_counters {
 	uint64_t insns, exceptions, interrupts, tlb_misses, tlb_flushes;
+	uint64_t deliveries;    /* x86_deliver calls (debug.c: did an instruction deliver?) */
 	uint64_t exits[VM_EXIT_REASON_COUNT];
 };
 
@@ -218,6 +219,14 @@ static inline void x86_shadow_next(struct x86_cpu *cpu)
 	cpu->sti_shadow = true;
 	cpu->sti_shadow_rip = cpu->rip;
 }
+
+/* TF or an enabled DR0-DR3 breakpoint: the next instruction runs alone,
+ * through x86_debug_step (debug.c), which calls step(arg) to run it. */
+static inline bool x86_debug_active(const struct x86_cpu *cpu)
+{
+	return (cpu->rflags & F_TF) || (cpu->dr[7] & 0xff);
+}
+void x86_debug_step(struct x86_cpu *cpu, void (*step)(void *arg), void *arg);
 
 void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err,
 		 bool soft, uint64_t next_rip);

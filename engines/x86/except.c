@@ -247,6 +247,7 @@ void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, bool s
 	uint32_t ext = soft ? 0 : 1;
 
 	cpu->fault_depth++;
+	cpu->cnt.deliveries++;
 	cpu->delivering_vec = vec;
 	if (vec >= 32 || soft)
 		has_err = 0;

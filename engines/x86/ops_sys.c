@@ -90,7 +90,9 @@ HANDLER(h_movcr)
 		cpu->gpr[d->reg] = x86_read_cr(cpu, s->reg);
 		return advance(cpu, in);
 	}
-	/* Debug registers: stored, not acted on (no breakpoints). */
+	/* Debug registers: DR0-DR3 execute breakpoints act (debug.c); a
+	 * write ends the block so the next instruction is checked.  DR4/DR5
+	 * alias DR6/DR7 (CR4.DE is not in CPUID, so cannot be set). */
 	if (d->kind == OP_DR) {
 		int n = d->reg == 4 ? 6 : d->reg == 5 ? 7 : d->reg;
 		if (n > 7)
@@ -99,6 +101,8 @@ HANDLER(h_movcr)
 		if (cpu->mode == 64 && (n == 6 || n == 7) && (v >> 32))
 			x86_gp(cpu, 0);
 		cpu->dr[n] = v;
+		advance(cpu, in);
+		return 1;
 	} else {
 		int n = s->reg == 4 ? 6 : s->reg == 5 ? 7 : s->reg;
 		if (n > 7)

@@ -7,7 +7,9 @@
  * and #GP), not in a trap's (INT3); LAPIC self-IPIs by delivery mode (NMI
  * taken whatever IF says; INIT, SIPI, SMI ignored by a lone BSP); an
  * interrupt pending at STI taken after the one instruction its shadow
- * covers. */
+ * covers; TF single-step (#DB trap after the instruction following the
+ * POPF that set TF, DR6.BS); a DR0 execute breakpoint (#DB fault at the
+ * instruction, DR6.B0, RF clear in the frame); ICEBP. */
 #include "engines/bt/bt.h"
 #include "tests/check.h"
 #include "tests/unit/engine_run.h"
@@ -202,6 +204,41 @@ int main(void)
 		c[k++] = 0xc7; c[k++] = 0x83; c[k++] = 0xb0; c[k++] = 0; c[k++] = 0; c[k++] = 0;
 		c[k++] = 0; c[k++] = 0; c[k++] = 0; c[k++] = 0;         /* EOI */
 		er_run(ops, vm, 0, c, k, NULL, &r);
+
+		/* TF: PUSHFQ; OR [RSP], 0x100; POPFQ; NOP; NOP: the trap comes
+		 * after the first NOP (POPF began with TF clear). */
+		k = 0;
+		c[k++] = 0x9c;                                          /* pushfq */
+		c[k++] = 0x48; c[k++] = 0x81; c[k++] = 0x0c; c[k++] = 0x24;
+		c[k++] = 0x00; c[k++] = 0x01; c[k++] = 0; c[k++] = 0;  /* or qword [rsp], 0x100 */
+		c[k++] = 0x9d;                                          /* popfq */
+		c[k++] = 0x90;
+		at = k;
+		c[k++] = 0x90;
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "TF set by POPF: the single-step trap after the next instruction", rc, &r, 1, 0,
+		      ER_CODE0 + at);
+		CHECK((r.st.dr[6] & 0x4000) && (r.fault_rflags & F_TF), "%s: DR6.BS is set, TF in the frame "
+		      "(dr6 %#llx)", eng, (unsigned long long)r.st.dr[6]);
+		/* DR0 = the second NOP, DR7 = L0 (execute, 1 byte). */
+		k = movabs(c, 0, 0);
+		size_t fix = 2;                                         /* the imm64 of mov rax */
+		c[k++] = 0x0f; c[k++] = 0x23; c[k++] = 0xc0;            /* mov dr0, rax */
+		k += movabs(c + k, 0, 0x401);
+		c[k++] = 0x0f; c[k++] = 0x23; c[k++] = 0xf8;            /* mov dr7, rax */
+		c[k++] = 0x90;
+		at = k;
+		c[k++] = 0x90;
+		uint64_t target = ER_CODE0 + at;
+		memcpy(c + fix, &target, 8);
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "a DR0 execute breakpoint faults at its instruction", rc, &r, 1, 0, target);
+		CHECK((r.st.dr[6] & 1) && !(r.fault_rflags & F_RF), "%s: DR6.B0 set, RF clear in the "
+		      "breakpoint's frame (dr6 %#llx rflags %#llx)", eng, (unsigned long long)r.st.dr[6],
+		      (unsigned long long)r.fault_rflags);
+		static const uint8_t icebp[] = { 0xf1, 0x90 };
+		rc = er_run(ops, vm, 0, icebp, 2, NULL, &r);
+		check(eng, "ICEBP: a #DB trap after it", rc, &r, 1, 0, ER_CODE0 + 1);
 
 		/* SYSCALL in compatibility mode. */
 		static const uint8_t syscall[] = { 0x0f, 0x05 };
