@@ -171,7 +171,9 @@ HANDLER(h_sysret)
 	bool to64 = in->opsize == 8;
 	uint64_t target = to64 ? cpu->gpr[R_RCX] : (uint32_t)cpu->gpr[R_RCX];
 
-	if (to64 && (uint64_t)((int64_t)(target << 16) >> 16) != target)
+	/* A non-canonical target: Intel raises #GP(0) here, at CPL 0; AMD
+	 * returns and the fetch at CPL 3 faults. */
+	if (to64 && !x86_canonical(target) && !x86_vendor_amd())
 		x86_gp(cpu, 0);
 	if (to64)
 		cpu->seg[S_CS] = flat((uint16_t)((usel + 16) | 3), 0xb, 3, true);

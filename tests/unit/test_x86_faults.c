@@ -62,6 +62,11 @@ static size_t icr_write(uint8_t *c, uint32_t icr)
 	memcpy(c + 6, &icr, 4);
 	return 10;
 }
+static void compat_mode_star(struct cpu_state *s)
+{
+	s->star = (0x08ull << 32) | (0x10ull << 48);    /* SYSRET: CS 0x20|3, SS 0x18|3 */
+}
+
 static void compat_mode(struct cpu_state *s)
 {
 	/* CPL 3, a 32-bit code segment in IA-32e mode: compatibility mode. */
@@ -239,6 +244,19 @@ int main(void)
 		static const uint8_t icebp[] = { 0xf1, 0x90 };
 		rc = er_run(ops, vm, 0, icebp, 2, NULL, &r);
 		check(eng, "ICEBP: a #DB trap after it", rc, &r, 1, 0, ER_CODE0 + 1);
+
+		/* SYSRET to a non-canonical RCX: Intel #GP(0) at the SYSRET,
+		 * CPL 0; AMD returns and the fetch faults at CPL 3. */
+		k = movabs(c, 1, 0x0000800000000000ull);                /* mov rcx, ... */
+		at = k;
+		c[k++] = 0x48; c[k++] = 0x0f; c[k++] = 0x07;            /* sysretq */
+		rc = er_run(ops, vm, 0, c, k, compat_mode_star, &r);
+		if (x86_vendor_amd())
+			CHECK(rc == 0 && r.vector == 13 && r.fault_rip == 0x0000800000000000ull,
+			      "%s: AMD: SYSRET to a non-canonical RCX faults at CPL 3 (vector %#x rip %#llx)",
+			      eng, r.vector, (unsigned long long)r.fault_rip);
+		else
+			check(eng, "Intel: SYSRET to a non-canonical RCX", rc, &r, 13, 0, ER_CODE0 + at);
 
 		/* SYSCALL in compatibility mode. */
 		static const uint8_t syscall[] = { 0x0f, 0x05 };
