@@ -17,8 +17,14 @@ void x86_scan_prefixes(const uint8_t *b, unsigned len, int mode, struct x86_pfx 
 {
 	unsigned i = 0;
 
-	memset(p, 0, sizeof(*p));
-	p->seg = -1;
+	*p = (struct x86_pfx){ .seg = -1 };
+	/* Most instructions have no prefix: one test, no loop. */
+	if (len > 0 && !x86_legacy_prefix(b[0]) && !is_rex(b[0], mode)) {
+		p->op = b[0];
+		p->op2 = len > 1 ? b[1] : 0;
+		p->modrm = len > 2 ? b[2] : 0;
+		return;
+	}
 	for (; i < len; i++) {
 		uint8_t c = b[i];
 		switch (c) {
