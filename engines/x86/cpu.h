@@ -97,6 +97,11 @@ struct x86_cpu {
 	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
 	bool nmi_blocked;       /* from NMI delivery to the next IRET */
+	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
+	 * fast path and the slow path records each access here. */
+	bool watch;
+	uint8_t n_watched;
+	struct { uint64_t lin; uint8_t size; bool write; } watched[8];
 
 	/* Derived from the state above by x86_update_mode(). */
 	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */

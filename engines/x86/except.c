@@ -75,6 +75,7 @@ void x86_handle_fault(struct x86_cpu *cpu)
 	uint32_t err = cpu->fault_err;
 
 	cpu->cnt.exceptions++;
+	cpu->watch = false;     /* a fault ends a data-breakpoint step (debug.c) */
 	if (cpu->fault_depth == 0) {
 		cpu->fault_chain[0] = 0;
 		chain_add(cpu, vec, has_err, err);

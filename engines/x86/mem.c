@@ -217,6 +217,8 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 	e->tag_r = ram && (!user || u_ok) ? page : TLB_NONE;
 	e->tag_w = ram && dirty && !code && (user ? u_ok && w_ok : w_ok || !wp) ? page : TLB_NONE;
 	e->tag_x = ram && x_ok && (!user || u_ok) ? page : TLB_NONE;
+	if (cpu->watch)
+		e->tag_r = e->tag_w = TLB_NONE;
 	return pa;
 }
 
@@ -238,6 +240,8 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		e->global = false;
 		e->tag_r = e->tag_x = ram ? page : TLB_NONE;
 		e->tag_w = ram && !code ? page : TLB_NONE;
+		if (cpu->watch)
+			e->tag_r = e->tag_w = TLB_NONE;
 		return lin;
 	}
 	if (cpu->lma && !x86_canonical(lin))
@@ -340,14 +344,28 @@ static void write_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t 
 	phys_write(cpu, x86_translate(cpu, lin, ACC_W, user), size, v);
 }
 
+/* An access for the data breakpoints (debug.c), while they watch. */
+static void watch_note(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write)
+{
+	if (cpu->watch && cpu->n_watched < sizeof(cpu->watched) / sizeof(cpu->watched[0])) {
+		cpu->watched[cpu->n_watched].lin = lin;
+		cpu->watched[cpu->n_watched].size = (uint8_t)size;
+		cpu->watched[cpu->n_watched++].write = write;
+	}
+}
+
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size)
 {
-	return read_as(cpu, lin, size, cpu->cpl == 3);
+	uint64_t v = read_as(cpu, lin, size, cpu->cpl == 3);
+
+	watch_note(cpu, lin, size, false);
+	return v;
 }
 
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
 {
 	write_as(cpu, lin, size, v, cpu->cpl == 3);
+	watch_note(cpu, lin, size, true);
 }
 
 /* Descriptor tables, the IDT, the TSS and delivery pushes: supervisor

@@ -241,6 +241,24 @@ int main(void)
 		CHECK((r.st.dr[6] & 1) && !(r.fault_rflags & F_RF), "%s: DR6.B0 set, RF clear in the "
 		      "breakpoint's frame (dr6 %#llx rflags %#llx)", eng, (unsigned long long)r.st.dr[6],
 		      (unsigned long long)r.fault_rflags);
+		/* DR1 = a 4-byte write watch on 0x7010 (R/W 01, LEN 11): a read
+		 * there does not trigger, a 1-byte write at 0x7012 does, as a
+		 * trap after the write. */
+		k = movabs(c, 0, 0x7010);
+		c[k++] = 0x0f; c[k++] = 0x23; c[k++] = 0xc8;            /* mov dr1, rax */
+		k += movabs(c + k, 0, 0x400 | (1u << 2) | (0xdull << 20));  /* L1, R/W 01, LEN 11 */
+		c[k++] = 0x0f; c[k++] = 0x23; c[k++] = 0xf8;            /* mov dr7, rax */
+		c[k++] = 0x8b; c[k++] = 0x04; c[k++] = 0x25;            /* mov eax, [0x7010] */
+		c[k++] = 0x10; c[k++] = 0x70; c[k++] = 0; c[k++] = 0;
+		c[k++] = 0xc6; c[k++] = 0x04; c[k++] = 0x25;            /* mov byte [0x7012], 1 */
+		c[k++] = 0x12; c[k++] = 0x70; c[k++] = 0; c[k++] = 0; c[k++] = 1;
+		at = k;
+		c[k++] = 0x90;
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "a DR1 write watch: the trap after the write, not the read", rc, &r, 1, 0,
+		      ER_CODE0 + at);
+		CHECK((r.st.dr[6] & 0xf) == 2 && vm->ram[0x7012] == 1, "%s: DR6.B1 alone, the write done "
+		      "(dr6 %#llx)", eng, (unsigned long long)r.st.dr[6]);
 		static const uint8_t icebp[] = { 0xf1, 0x90 };
 		rc = er_run(ops, vm, 0, icebp, 2, NULL, &r);
 		check(eng, "ICEBP: a #DB trap after it", rc, &r, 1, 0, ER_CODE0 + 1);
