@@ -100,6 +100,9 @@ struct x86_cpu {
 	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
 	 * fast path and the slow path records each access here. */
 	bool watch;
+	bool ss_shadow;         /* MOV SS/POP SS just ran: debug traps wait */
+	uint64_t ss_shadow_rip;
+	unsigned db_held;       /* DR6.B0-B3 hits held by a MOV SS shadow */
 	uint8_t n_watched;
 	struct { uint64_t lin; uint8_t size; bool write; } watched[8];
 
@@ -223,6 +226,14 @@ static inline void x86_shadow_next(struct x86_cpu *cpu)
 {
 	cpu->sti_shadow = true;
 	cpu->sti_shadow_rip = cpu->rip;
+}
+/* MOV SS/POP SS also hold debug traps (single-step, data breakpoints) to
+ * after the next instruction (debug.c). */
+static inline void x86_shadow_next_ss(struct x86_cpu *cpu)
+{
+	x86_shadow_next(cpu);
+	cpu->ss_shadow_rip = cpu->rip;
+	cpu->ss_shadow = true;
 }
 
 /* TF or an enabled DR0-DR3 breakpoint: the next instruction runs alone,

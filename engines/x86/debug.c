@@ -8,7 +8,8 @@
  * path while they watch).  Not: I/O breakpoints (R/W 10 needs CR4.DE, not
  * in CPUID), DR7.GD, implicit supervisor accesses (descriptor tables,
  * IDT, stack pushes of delivery), a hit inside a REP string instruction
- * (the trap comes after the whole instruction).
+ * (the trap comes after the whole instruction).  After MOV SS/POP SS the
+ * traps wait one more instruction, as the SDM says.
  * Engines run instructions one at a time through x86_debug_step while
  * x86_debug_active says so; otherwise nothing here costs anything. */
 #include "engines/x86/ops.h"
@@ -68,13 +69,21 @@ void x86_debug_step(struct x86_cpu *cpu, void (*step)(void *arg), void *arg)
 		x86_tlb_flush(cpu, false);      /* no fast path may skip a record */
 	cpu->watch = watch;
 	cpu->n_watched = 0;
+	cpu->ss_shadow = false;         /* set by a MOV SS/POP SS in this step */
 	step(arg);
 	cpu->watch = false;
 	/* RF lasts one instruction. */
 	cpu->rflags &= ~F_RF;
 	if (cpu->cnt.deliveries != delivered)
 		return;         /* it delivered (INT n, a fault): no trap after it */
-	unsigned hits = watch ? data_hits(cpu, dr7) : 0;
+	unsigned hits = (watch ? data_hits(cpu, dr7) : 0) | cpu->db_held;
+	cpu->db_held = 0;
+	/* After MOV SS/POP SS the traps wait for the next instruction (TF
+	 * is still set then, and the hits are kept). */
+	if (cpu->ss_shadow && cpu->ss_shadow_rip == cpu->rip) {
+		cpu->db_held = hits;
+		return;
+	}
 	if (tf)
 		cpu->dr[6] |= DR6_BS;
 	if (hits)

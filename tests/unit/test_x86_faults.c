@@ -225,6 +225,20 @@ int main(void)
 		      ER_CODE0 + at);
 		CHECK((r.st.dr[6] & 0x4000) && (r.fault_rflags & F_TF), "%s: DR6.BS is set, TF in the frame "
 		      "(dr6 %#llx)", eng, (unsigned long long)r.st.dr[6]);
+		/* TF with MOV SS first: the trap waits one more instruction. */
+		k = 0;
+		c[k++] = 0xb8; c[k++] = 0x10; c[k++] = 0; c[k++] = 0; c[k++] = 0;   /* mov eax, 0x10 */
+		c[k++] = 0x9c;
+		c[k++] = 0x48; c[k++] = 0x81; c[k++] = 0x0c; c[k++] = 0x24;
+		c[k++] = 0x00; c[k++] = 0x01; c[k++] = 0; c[k++] = 0;
+		c[k++] = 0x9d;
+		c[k++] = 0x8e; c[k++] = 0xd0;                           /* mov ss, ax */
+		c[k++] = 0x90;
+		at = k;
+		c[k++] = 0x90;
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "TF: no trap right after MOV SS, one after the next instruction", rc, &r, 1, 0,
+		      ER_CODE0 + at);
 		/* DR0 = the second NOP, DR7 = L0 (execute, 1 byte). */
 		k = movabs(c, 0, 0);
 		size_t fix = 2;                                         /* the imm64 of mov rax */
