@@ -251,6 +251,15 @@ static void lapic_hlt_wait(struct vm *vm)
 		;
 }
 
+void lapic_reset(struct lapic *l)
+{
+	struct vm *vm = l->vm;
+
+	*l = (struct lapic){ .vm = vm, .dfr = 0xffffffffu, .svr = 0xff };
+	for (int i = 0; i < 7; i++)
+		l->lvt[i] = LVT_MASKED;
+}
+
 struct lapic *lapic_create(struct vm *vm)
 {
 	struct lapic *l = calloc(1, sizeof(*l));
@@ -258,10 +267,7 @@ struct lapic *lapic_create(struct vm *vm)
 	if (!l)
 		return NULL;
 	l->vm = vm;
-	l->dfr = 0xffffffffu;
-	l->svr = 0xff;
-	for (int i = 0; i < 7; i++)
-		l->lvt[i] = LVT_MASKED;
+	lapic_reset(l);
 	if (bus_register(&vm->mmio, LAPIC_BASE, 0x1000, lapic_mmio, l, "lapic") < 0) {
 		free(l);
 		return NULL;

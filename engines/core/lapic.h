@@ -15,6 +15,10 @@ struct lapic;
  * vm->hlt_wait.  The VM owns it (freed with the VM).  NULL on failure. */
 struct lapic *lapic_create(struct vm *vm);
 
+/* Back to the power-up state (nothing pending, in service or timed, LVTs
+ * masked, software-disabled): for tests that reuse a VM. */
+void lapic_reset(struct lapic *l);
+
 /* Highest vector the LAPIC would deliver now (IRR above the processor
  * priority), or -1.  Advances the timer to the present first. */
 int lapic_pending(struct lapic *l);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/cpu.h"
 #include "tests/unit/long_mode.h"
@@ -91,6 +92,8 @@ static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const ui
 	if (adjust)
 		adjust(&s);
 	vm->stop_requested = 0;
+	if (vm->lapic)
+		lapic_reset(vm->lapic);         /* nothing pending from the last run */
 	e = ops->create(vm, err, sizeof(err));
 	if (!e) {
 		snprintf(r->msg, sizeof(r->msg), "create: %s", err);
