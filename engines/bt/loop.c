@@ -117,7 +117,8 @@ int bt_helper(struct engine *e)
 	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
-	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
+	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&
+	    !lapic_nmi_pending(e->vm->lapic)) {
 		cpu->irq_check = false;
 		rearm_tick(e);
 	}
