@@ -16,3 +16,7 @@ $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld $(wildcard t
 
 test: deps ringbench guest $(UNIT_BINS) $(TEST_GUESTS)
 	@sh tests/run.sh $(UNIT_BINS)
+
+# The decoder's independent oracle (Debian libzydis-dev, in DEB_PACKAGES):
+# linked into this test only; execution decodes with Capstone.
+$(BUILD)/tests/test_x86_decode_oracle: LDLIBS += -lZydis

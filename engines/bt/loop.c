@@ -117,12 +117,13 @@ int bt_helper(struct engine *e)
 	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
-	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
+	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&
+	    !lapic_nmi_pending(e->vm->lapic)) {
 		cpu->irq_check = false;
 		rearm_tick(e);
 	}
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req) {
+	    cpu->mode != 64 || e->ctx.exit_req || x86_debug_active(cpu)) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
@@ -196,6 +197,8 @@ static void step(struct engine *e)
 	x86_step(&e->cpu);
 }
 
+static void step_hook(void *e) { step(e); }
+
 /* Run translated code until something needs the outer loop.  A separate
  * function so its locals start afresh after every longjmp. */
 static void run_blocks(struct engine *e)
@@ -229,6 +232,15 @@ static void run_blocks(struct engine *e)
 			}
 			e->seen_gen = cpu->code_gen;
 		}
+		/* TF or a DR0-DR3 breakpoint: one instruction at a time, by
+		 * the interpreter (debug.c). */
+		if (x86_debug_active(cpu)) {
+			x86_debug_step(cpu, step_hook, e);
+			from = NULL;
+			if (cpu->pending)
+				return;
+			continue;
+		}
 		/* The instruction in an STI shadow: the shadow ends after it.
 		 * With an interrupt waiting it runs alone and the check follows;
 		 * else it runs translated, and a poll exit right at its entry
@@ -237,8 +249,7 @@ static void run_blocks(struct engine *e)
 		bool shadow_step = false;
 		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
 			cpu->sti_shadow = false;
-			shadow_step = (cpu->rflags & F_IF) && e->vm && e->vm->lapic &&
-				      lapic_pending(e->vm->lapic) >= 0;
+			shadow_step = x86_irq_waiting(cpu);
 			hold = cpu->rip;
 		}
 		struct bt_block *b = NULL;

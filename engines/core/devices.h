@@ -6,6 +6,7 @@
 
 #define UART_COM1_BASE   0x3f8
 #define DEBUG_EXIT_PORT  0xf4
+#define FW_CFG_PORT      0x510  /* selector; data at 0x511 */
 #define RBDEV_PORT_BASE  0x600
 #define RBDEV_PORT_LEN   0x20
 #define RBDEV_NULL_PAGE  0xFEB00000ull
@@ -23,5 +24,6 @@ enum { RB_HC_NULL = 0, RB_HC_PTE_BATCH = 1 };
 int uart_register(struct vm *vm);
 int debugexit_register(struct vm *vm);
 int rbdev_register(struct vm *vm);
+int fwcfg_register(struct vm *vm);
 
 #endif

@@ -31,6 +31,7 @@ struct lapic {
 	uint32_t timer_init, timer_div;
 	uint64_t deadline;              /* CLOCK_MONOTONIC ns, 0: stopped */
 	uint64_t period;                /* ns, periodic mode */
+	bool nmi;                       /* an NMI IPI to ourselves, not yet taken */
 };
 
 static uint64_t now_ns(void)
@@ -123,12 +124,31 @@ static void send_ipi(struct lapic *l, uint32_t icr)
 	unsigned dest = l->icr_hi >> 24;
 	int vec = (int)(icr & 0xff);
 
-	/* One CPU: only fixed interrupts that reach ourselves do anything. */
-	if (mode != 0 || vec < 16)
+	/* One CPU: what reaches ourselves (self, all including self, our
+	 * APIC ID 0 or broadcast) by delivery mode: Fixed and Lowest
+	 * Priority set the IRR (a vector below 16 is an illegal vector: ESR
+	 * bit 5, nothing delivered); NMI pends an NMI for the CPU; SMI (no
+	 * SMM), INIT and Start-up (a lone BSP ignores them, as it is never in
+	 * wait-for-SIPI) and the reserved modes do nothing. */
+	if (!(shorthand == 1 || shorthand == 2 || (shorthand == 0 && (dest == 0 || dest == 0xff))))
 		return;
-	if (shorthand == 1 || shorthand == 2 || (shorthand == 0 && (dest == 0 || dest == 0xff)))
-		set_bit(l->irr, vec);
+	switch (mode) {
+	case 0: case 1:
+		if (vec < 16)
+			l->esr |= 0x20;
+		else
+			set_bit(l->irr, vec);
+		break;
+	case 4:
+		l->nmi = true;
+		break;
+	default:
+		break;
+	}
 }
+
+bool lapic_nmi_pending(const struct lapic *l) { return l->nmi; }
+void lapic_take_nmi(struct lapic *l) { l->nmi = false; }
 
 static uint32_t reg_read(struct lapic *l, unsigned off)
 {
@@ -240,6 +260,15 @@ static void lapic_hlt_wait(struct vm *vm)
 		;
 }
 
+void lapic_reset(struct lapic *l)
+{
+	struct vm *vm = l->vm;
+
+	*l = (struct lapic){ .vm = vm, .dfr = 0xffffffffu, .svr = 0xff };
+	for (int i = 0; i < 7; i++)
+		l->lvt[i] = LVT_MASKED;
+}
+
 struct lapic *lapic_create(struct vm *vm)
 {
 	struct lapic *l = calloc(1, sizeof(*l));
@@ -247,10 +276,7 @@ struct lapic *lapic_create(struct vm *vm)
 	if (!l)
 		return NULL;
 	l->vm = vm;
-	l->dfr = 0xffffffffu;
-	l->svr = 0xff;
-	for (int i = 0; i < 7; i++)
-		l->lvt[i] = LVT_MASKED;
+	lapic_reset(l);
 	if (bus_register(&vm->mmio, LAPIC_BASE, 0x1000, lapic_mmio, l, "lapic") < 0) {
 		free(l);
 		return NULL;

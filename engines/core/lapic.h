@@ -1,10 +1,11 @@
 /* The software local APIC of the software engines (interp, bt), at
  * 0xFEE00000 on the VM core's MMIO bus: timer (one-shot, periodic), EOI,
- * TPR, self-IPI.  The engine asks it, at instruction boundaries, for the
+ * TPR, self-IPI (Fixed, Lowest Priority, NMI).  The engine asks it, at instruction boundaries, for the
  * highest deliverable vector and accepts it when it delivers. */
 #ifndef RINGBENCH_LAPIC_H
 #define RINGBENCH_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
@@ -14,11 +15,19 @@ struct lapic;
  * vm->hlt_wait.  The VM owns it (freed with the VM).  NULL on failure. */
 struct lapic *lapic_create(struct vm *vm);
 
+/* Back to the power-up state (nothing pending, in service or timed, LVTs
+ * masked, software-disabled): for tests that reuse a VM. */
+void lapic_reset(struct lapic *l);
+
 /* Highest vector the LAPIC would deliver now (IRR above the processor
  * priority), or -1.  Advances the timer to the present first. */
 int lapic_pending(struct lapic *l);
 /* The CPU takes vector vec: IRR -> ISR. */
 void lapic_accept(struct lapic *l, int vec);
+
+/* An NMI sent to ourselves through the ICR: pending, and taken. */
+bool lapic_nmi_pending(const struct lapic *l);
+void lapic_take_nmi(struct lapic *l);
 
 /* TPR, for MOV CR8 (CR8 = TPR[7:4]). */
 uint8_t lapic_get_tpr(const struct lapic *l);

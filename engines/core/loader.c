@@ -53,23 +53,6 @@ static int fail(struct load_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* Guest memory the loader fills itself after the kernel and modules: no
- * segment or module may overlap it, or it would be overwritten. */
-static const struct { uint64_t start, end; const char *what; } reserved[] = {
-	{ MB_INFO_START, MB_INFO_END, "the Multiboot info block" },
-};
-
-static int check_reserved(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t len)
-{
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (paddr < reserved[i].end && paddr + len > reserved[i].start)
-			return fail(c, "%s at 0x%llx-0x%llx overlaps %s at 0x%llx-0x%llx", what,
-				    (unsigned long long)paddr, (unsigned long long)(paddr + len),
-				    reserved[i].what, (unsigned long long)reserved[i].start,
-				    (unsigned long long)reserved[i].end);
-	return 0;
-}
-
 /* Copy filesz bytes from the image and zero the rest of memsz, at paddr. */
 static int place(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t off,
 		 uint64_t filesz, uint64_t memsz)
@@ -85,8 +68,6 @@ static int place(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t 
 		return fail(c, "%s at 0x%llx-0x%llx is outside guest RAM (%llu MiB)", what,
 			    (unsigned long long)paddr, (unsigned long long)(paddr + memsz),
 			    (unsigned long long)c->vm->ram_size >> 20);
-	if (check_reserved(c, what, paddr, memsz) < 0)
-		return -1;
 	vm_write(c->vm, paddr, c->img + off, filesz);
 	vm_fill(c->vm, paddr + filesz, 0, memsz - filesz);
 	if (paddr + memsz > c->end)
@@ -230,8 +211,9 @@ static int load_elf(struct load_ctx *c, uint32_t *entry)
 	return 0;
 }
 
-/* The info block, memory map, module list and strings, all in
- * [MB_INFO_START, MB_INFO_END). */
+/* The info block, memory map, module list and strings, in one region
+ * after the kernel and its modules (where QEMU puts them), so no kernel
+ * address can collide with them: a kernel may load at 0x8000. */
 struct info_writer {
 	struct vm *vm;
 	uint32_t str_next;
@@ -242,8 +224,6 @@ static uint32_t put_string(struct info_writer *w, const char *s)
 	size_t n = strlen(s) + 1;
 	uint32_t at = w->str_next;
 
-	if (n > MB_INFO_END - at)
-		return 0;
 	vm_write(w->vm, at, s, n);
 	w->str_next += (uint32_t)n;
 	return at;
@@ -252,15 +232,15 @@ static uint32_t put_string(struct info_writer *w, const char *s)
 static void put32(struct vm *vm, uint32_t gpa, uint32_t v) { vm_write(vm, gpa, &v, 4); }
 static void put64(struct vm *vm, uint32_t gpa, uint64_t v) { vm_write(vm, gpa, &v, 8); }
 
-enum { INFO_AT = MB_INFO_START, MMAP_AT = MB_INFO_START + 0x100,
-       MODS_AT = MB_INFO_START + 0x200, STRINGS_AT = MB_INFO_START + 0x400 };
+/* Offsets in the region: info, memory map, module list, then strings. */
+enum { INFO_OFF = 0, MMAP_OFF = 0x100, MODS_OFF = 0x200, STRINGS_OFF = 0x400 };
 
-static uint32_t write_mmap(struct vm *vm)
+static uint32_t write_mmap(struct vm *vm, uint32_t mmap_at)
 {
 	static const struct { uint64_t base, len; uint32_t type; } map[] = {
 		{ 0, 0x9fc00, 1 }, { 0x9fc00, 0x100000 - 0x9fc00, 2 }, { 0x100000, 0, 1 },
 	};
-	uint32_t at = MMAP_AT;
+	uint32_t at = mmap_at;
 
 	for (unsigned i = 0; i < 3; i++, at += 24) {
 		uint64_t len = i == 2 ? vm->ram_size - 0x100000 : map[i].len;
@@ -269,43 +249,54 @@ static uint32_t write_mmap(struct vm *vm)
 		put64(vm, at + 12, len);
 		put32(vm, at + 20, map[i].type);
 	}
-	return at - MMAP_AT;
+	return at - mmap_at;
 }
 
+/* Writes the region at the first page after c->end; *info is its address. */
 static int write_info(struct load_ctx *c, const char *cmdline, const uint32_t (*mods)[2],
-		      const struct mb_module *mdesc, unsigned n_mods)
+		      const struct mb_module *mdesc, unsigned n_mods, uint32_t *info)
 {
 	struct vm *vm = c->vm;
-	struct info_writer w = { vm, STRINGS_AT };
+	uint64_t base = (c->end + 0xfff) & ~0xfffull, size = STRINGS_OFF;
 	uint32_t cmd, loader, flags = MBI_MEM | MBI_CMDLINE | MBI_MMAP | MBI_LOADER;
 
-	if (vm->ram_size < MB_INFO_END)
-		return fail(c, "guest RAM too small for the Multiboot info block");
-	vm_fill(vm, MB_INFO_START, 0, MB_INFO_END - MB_INFO_START);
+	size += strlen(cmdline ? cmdline : "") + 1 + sizeof("ringbench");
+	for (unsigned i = 0; i < n_mods; i++)
+		size += strlen(mdesc[i].cmdline ? mdesc[i].cmdline : mdesc[i].path) + 1;
+	/* Not across the reserved 0x9FC00-0xFFFFF of the memory map: above
+	 * it (everything loaded ends below, so 1 MiB is free). */
+	if (base < 0x100000 && base + size > 0x9fc00)
+		base = 0x100000;
+	if (base + size > vm->ram_size || base + size > 0xffffffffull)
+		return fail(c, "no room for the Multiboot info block (%llu bytes) after the kernel and "
+			    "modules (end 0x%llx) in guest RAM (%llu MiB)", (unsigned long long)size,
+			    (unsigned long long)c->end, (unsigned long long)vm->ram_size >> 20);
+	uint32_t info_at = (uint32_t)base + INFO_OFF, mmap_at = (uint32_t)base + MMAP_OFF;
+	uint32_t mods_at = (uint32_t)base + MODS_OFF;
+	struct info_writer w = { vm, (uint32_t)base + STRINGS_OFF };
+
+	vm_fill(vm, base, 0, size);
 	cmd = put_string(&w, cmdline ? cmdline : "");
 	loader = put_string(&w, "ringbench");
-	if (!cmd || !loader)
-		return fail(c, "command line too long for the Multiboot info block");
-	put32(vm, INFO_AT + 4, 639);                                   /* mem_lower, KiB */
-	put32(vm, INFO_AT + 8, (uint32_t)((vm->ram_size - 0x100000) >> 10)); /* mem_upper */
-	put32(vm, INFO_AT + 16, cmd);
+	put32(vm, info_at + 4, 639);                                   /* mem_lower, KiB */
+	put32(vm, info_at + 8, (uint32_t)((vm->ram_size - 0x100000) >> 10)); /* mem_upper */
+	put32(vm, info_at + 16, cmd);
 	if (n_mods) {
 		flags |= MBI_MODS;
 		for (unsigned i = 0; i < n_mods; i++) {
 			uint32_t s = put_string(&w, mdesc[i].cmdline ? mdesc[i].cmdline : mdesc[i].path);
-			if (!s)
-				return fail(c, "module command lines too long for the Multiboot info block");
-			put32(vm, MODS_AT + 16 * i, mods[i][0]);
-			put32(vm, MODS_AT + 16 * i + 4, mods[i][1]);
-			put32(vm, MODS_AT + 16 * i + 8, s);
+			put32(vm, mods_at + 16 * i, mods[i][0]);
+			put32(vm, mods_at + 16 * i + 4, mods[i][1]);
+			put32(vm, mods_at + 16 * i + 8, s);
 		}
-		put32(vm, INFO_AT + 20, n_mods);
-		put32(vm, INFO_AT + 24, MODS_AT);
+		put32(vm, info_at + 20, n_mods);
+		put32(vm, info_at + 24, mods_at);
 	}
-	put32(vm, INFO_AT + 44, write_mmap(vm));
-	put32(vm, INFO_AT + 48, MMAP_AT);
-	put32(vm, INFO_AT + 64, loader);
-	put32(vm, INFO_AT, flags);
+	put32(vm, info_at + 44, write_mmap(vm, mmap_at));
+	put32(vm, info_at + 48, mmap_at);
+	put32(vm, info_at + 64, loader);
+	put32(vm, info_at, flags);
+	*info = info_at;
 	return 0;
 }
 
@@ -325,12 +316,6 @@ static int load_modules(struct load_ctx *c, const struct mb_module *mods, unsign
 		if (!vm_gpa(c->vm, at, size ? size : 1) || at + size > 0xffffffffull) {
 			free(data);
 			return fail(c, "module %s (%zu bytes) does not fit in guest RAM", mods[i].path, size);
-		}
-		char what[600];
-		snprintf(what, sizeof(what), "module %s", mods[i].path);
-		if (check_reserved(c, what, at, size) < 0) {
-			free(data);
-			return -1;
 		}
 		vm_write(c->vm, at, data, size);
 		free(data);
@@ -372,10 +357,11 @@ int loader_load_image(struct vm *vm, const uint8_t *img, size_t size, const char
 	}
 	if (load_modules(&c, mods, n_mods, where) < 0)
 		return -1;
-	if (write_info(&c, cmdline, (const uint32_t (*)[2])where, mods, n_mods) < 0)
+	uint32_t info = 0;
+	if (write_info(&c, cmdline, (const uint32_t (*)[2])where, mods, n_mods, &info) < 0)
 		return -1;
 	boot->entry = entry;
-	boot->info = INFO_AT;
+	boot->info = info;
 	boot->kernel_end = c.end;
 	return 0;
 }

@@ -8,8 +8,6 @@
 
 #include "engines/core/vm.h"
 
-#define MB_INFO_START 0x8000u    /* [MB_INFO_START, MB_INFO_END) holds the info block */
-#define MB_INFO_END   0x10000u
 #define MB_MAX_MODULES 16
 #define MB_MAX_IMAGE  (256u << 20)
 
@@ -20,8 +18,10 @@ struct mb_module {
 
 struct mb_boot {
 	uint32_t entry;               /* physical entry point */
-	uint32_t info;                /* physical address of the info block */
-	uint64_t kernel_end;          /* first byte after the loaded kernel */
+	uint32_t info;                /* physical address of the info block: the page
+				       * after the kernel and modules, then its memory
+				       * map, module list and strings */
+	uint64_t kernel_end;          /* first byte after the loaded kernel and modules */
 };
 
 /* Load a kernel image held in memory; name is used in error messages.

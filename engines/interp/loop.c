@@ -36,6 +36,8 @@ static struct block *find_block(struct engine *e, struct x86_cpu *cpu)
 /* Run blocks until something needs the outer loop: an exit, a halt, an
  * invalidated block, the stop flag.  A separate function so that prev
  * starts afresh after every longjmp. */
+static void step_hook(void *cpu) { x86_step(cpu); }
+
 static void run_blocks(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
@@ -50,6 +52,28 @@ static void run_blocks(struct engine *e)
 		if ((cpu->irq_check || --e->poll == 0) && cpu->replay_pos == cpu->replay_n) {
 			e->poll = IRQ_POLL_BLOCKS;
 			x86_check_irq(cpu);
+		}
+		/* The instruction in an interrupt shadow (STI, MOV SS): with
+		 * an interrupt waiting it runs alone and the check follows it,
+		 * not the end of its block. */
+		/* TF or a DR0-DR3 breakpoint: one instruction at a time. */
+		if (x86_debug_active(cpu)) {
+			x86_debug_step(cpu, step_hook, cpu);
+			prev = NULL;
+			if (cpu->pending)
+				return;
+			continue;
+		}
+		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
+			cpu->sti_shadow = false;
+			if (x86_irq_waiting(cpu)) {
+				x86_step(cpu);
+				cpu->irq_check = true;
+				prev = NULL;
+				if (cpu->pending)
+					return;
+				continue;
+			}
 		}
 		b = NULL;
 		if (prev) {

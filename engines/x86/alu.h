@@ -26,6 +26,12 @@ static inline uint64_t x86_alu(int op, unsigned size, uint64_t a, uint64_t b, ui
 
 uint64_t x86_shxd(bool left, unsigned size, uint64_t a, uint64_t b, uint8_t c, uint64_t *fl);
 
+/* The immediate-count forms, executed as such, register or memory form
+ * (alu_imm.c); op is A_ROL-A_SAR. */
+uint64_t x86_shift_imm(int op, unsigned size, bool mem, uint64_t a, uint8_t count, uint64_t *fl);
+uint64_t x86_shxd_imm(bool left, unsigned size, bool mem, uint64_t a, uint64_t b, uint8_t count,
+		      uint64_t *fl);
+
 enum { MD_MUL, MD_IMUL, MD_DIV, MD_IDIV };
 void x86_muldiv(int op, unsigned size, uint64_t *lo, uint64_t *hi, uint64_t src, uint64_t *fl);
 

@@ -123,7 +123,10 @@ void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
 	switch (cr) {
 	case 0:
 		v |= 0x10;      /* ET is hardwired */
-		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)))
+		/* #GP: bits 63:32, PG without PE, NW without CD, PG cleared in
+		 * 64-bit mode.  Reserved bits of 31:0 are ignored (SDM 2.5). */
+		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)) ||
+		    ((v & CR0_NW) && !(v & CR0_CD)) || (cpu->mode == 64 && !(v & CR0_PG)))
 			x86_gp(cpu, 0);
 		if ((v & CR0_PG) && !(cpu->cr0 & CR0_PG) && (cpu->efer & EFER_LME)) {
 			if (!(cpu->cr4 & CR4_PAE))
@@ -147,7 +150,7 @@ void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
 		x86_tlb_flush(cpu, cpu->cr4 & CR4_PGE);
 		break;
 	case 4:
-		if ((v >> 32) || (cpu->lma && !(v & CR4_PAE)))
+		if ((v & ~x86_cr4_allowed(cpu)) || (cpu->lma && !(v & CR4_PAE)))
 			x86_gp(cpu, 0);
 		old = cpu->cr4;
 		cpu->cr4 = v;
@@ -203,21 +206,44 @@ void x86_step(struct x86_cpu *cpu)
 	in.fn(cpu, &in);
 }
 
+bool x86_irq_waiting(struct x86_cpu *cpu)
+{
+	struct lapic *l = cpu->vm ? cpu->vm->lapic : NULL;
+
+	return l && (((cpu->rflags & F_IF) && lapic_pending(l) >= 0) ||
+		     (!cpu->nmi_blocked && lapic_nmi_pending(l)));
+}
+
 bool x86_check_irq(struct x86_cpu *cpu)
 {
 	struct lapic *l = cpu->vm ? cpu->vm->lapic : NULL;
 	int v;
 
 	cpu->irq_check = false;
-	if (!l || !(cpu->rflags & F_IF))
+	if (!l)
+		return false;
+	bool nmi = !cpu->nmi_blocked && lapic_nmi_pending(l);
+	if (!nmi && !(cpu->rflags & F_IF))
 		return false;
 	if (cpu->sti_shadow) {
-		cpu->sti_shadow = false;
+		/* At the shadowed instruction: the engine's loop runs it
+		 * alone (x86_irq_waiting) and ends the shadow; look again then. */
 		if (cpu->rip == cpu->sti_shadow_rip) {
-			cpu->irq_check = true;  /* look again one instruction later */
+			cpu->irq_check = true;
 			return false;
 		}
+		cpu->sti_shadow = false;
 	}
+	/* An NMI first, whatever IF says; blocked until the next IRET. */
+	if (nmi) {
+		lapic_take_nmi(l);
+		cpu->nmi_blocked = true;
+		cpu->cnt.interrupts++;
+		x86_deliver(cpu, X86_NMI, 0, 0, false, cpu->rip);
+		return true;
+	}
+	if (!(cpu->rflags & F_IF))
+		return false;
 	v = lapic_pending(l);
 	if (v < 0)
 		return false;

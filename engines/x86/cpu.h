@@ -34,19 +34,23 @@ struct x86_inst;
 #define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
 
 #define CR0_PE 0x1ull
+#define CR0_EM 0x4ull
+#define CR0_NW 0x20000000ull
+#define CR0_CD 0x40000000ull
 #define CR0_TS 0x8ull
 #define CR0_WP 0x10000ull
 #define CR0_PG 0x80000000ull
 #define CR4_PSE 0x10ull
 #define CR4_PAE 0x20ull
 #define CR4_PGE 0x80ull
+#define CR4_PCE 0x100ull
 #define EFER_SCE 0x1ull
 #define EFER_LME 0x100ull
 #define EFER_LMA 0x400ull
 #define EFER_NXE 0x800ull
 
 /* Exception vectors */
-enum { X86_DE = 0, X86_DB = 1, X86_BP = 3, X86_UD = 6, X86_NM = 7, X86_DF = 8,
+enum { X86_DE = 0, X86_DB = 1, X86_NMI = 2, X86_BP = 3, X86_UD = 6, X86_NM = 7, X86_DF = 8,
        X86_TS = 10, X86_NP = 11, X86_SS = 12, X86_GP = 13, X86_PF = 14,
        X86_AC = 17 };
 
@@ -71,6 +75,7 @@ enum { X86_JMP_FAULT = 1, X86_JMP_EXIT = 2 };
 /* Counters the semantics layer keeps (the engine adds its own). */
 struct x86_counters {
 	uint64_t insns, exceptions, interrupts, tlb_misses, tlb_flushes;
+	uint64_t deliveries;    /* x86_deliver calls (debug.c: did an instruction deliver?) */
 	uint64_t exits[VM_EXIT_REASON_COUNT];
 };
 
@@ -86,6 +91,20 @@ struct x86_cpu {
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t tsc_aux, pat, apic_base;
+	/* AMD's legacy performance counters: PerfEvtSel0-3, PerfCtr0-3
+	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
+	uint64_t amd_perf[8];
+	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
+	bool fault_rf;          /* delivering a fault: its frame gets RF */
+	bool nmi_blocked;       /* from NMI delivery to the next IRET */
+	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
+	 * fast path and the slow path records each access here. */
+	bool watch;
+	bool ss_shadow;         /* MOV SS/POP SS just ran: debug traps wait */
+	uint64_t ss_shadow_rip;
+	unsigned db_held;       /* DR6.B0-B3 hits held by a MOV SS shadow */
+	uint8_t n_watched;
+	struct { uint64_t lin; uint8_t size; bool write; } watched[8];
 
 	/* Derived from the state above by x86_update_mode(). */
 	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */
@@ -146,6 +165,8 @@ struct x86_cpu {
 
 	struct x86_counters cnt;
 };
+/* An interrupt or NMI would be delivered at the next check (shadows aside). */
+bool x86_irq_waiting(struct x86_cpu *cpu);
 
 /* ---- lifetime and state (cpu.c) ---- */
 void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name);
@@ -199,6 +220,30 @@ _Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err
 #define x86_ud(cpu) x86_raise(cpu, X86_UD, 0, 0)
 /* Deliver an exception or interrupt through the IDT. soft: INT n (gate DPL
  * is checked); next_rip: return address for traps and INT n. */
+/* Interrupts (and NMIs) held until after the instruction at RIP: the
+ * shadow of STI (setting IF) and of MOV SS/POP SS. */
+static inline void x86_shadow_next(struct x86_cpu *cpu)
+{
+	cpu->sti_shadow = true;
+	cpu->sti_shadow_rip = cpu->rip;
+}
+/* MOV SS/POP SS also hold debug traps (single-step, data breakpoints) to
+ * after the next instruction (debug.c). */
+static inline void x86_shadow_next_ss(struct x86_cpu *cpu)
+{
+	x86_shadow_next(cpu);
+	cpu->ss_shadow_rip = cpu->rip;
+	cpu->ss_shadow = true;
+}
+
+/* TF or an enabled DR0-DR3 breakpoint: the next instruction runs alone,
+ * through x86_debug_step (debug.c), which calls step(arg) to run it. */
+static inline bool x86_debug_active(const struct x86_cpu *cpu)
+{
+	return (cpu->rflags & F_TF) || (cpu->dr[7] & 0xff);
+}
+void x86_debug_step(struct x86_cpu *cpu, void (*step)(void *arg), void *arg);
+
 void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err,
 		 bool soft, uint64_t next_rip);
 /* Called by the engine after a longjmp with X86_JMP_FAULT. */
@@ -283,10 +328,25 @@ void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel);
 bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v);
 bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v);
 void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* The CR4 bits the vCPU's CPUID allows; setting any other is #GP. */
+uint64_t x86_cr4_allowed(struct x86_cpu *cpu);
+/* The bits of a paging-structure entry above MAXPHYADDR (to bit 51). */
+uint64_t x86_pte_rsvd(struct x86_cpu *cpu);
+/* The vCPU's vendor: the host's (CPUID leaf 0 passes through). */
+bool x86_vendor_intel(void);
+bool x86_vendor_amd(void);      /* AuthenticAMD or HygonGenuine */
+/* RDPMC's counter ECX, false when it does not exist (msr.c). */
+bool x86_pmc_read(struct x86_cpu *cpu, uint32_t ecx, uint64_t *v);
 void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v);
 uint64_t x86_read_cr(struct x86_cpu *cpu, int cr);
 
 /* ---- registers ---- */
+/* A 48-bit canonical address: bits 63:47 all equal. */
+static inline bool x86_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 static inline uint64_t x86_size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;

@@ -33,6 +33,66 @@ static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	cache[i].valid = true;
 }
 
+/* Each CR4 bit with the CPUID bit that allows it: leaf, register, bit. */
+uint64_t x86_cr4_allowed(struct x86_cpu *cpu)
+{
+	static const struct { uint8_t cr4; uint32_t leaf; uint8_t reg, bit; } map[] = {
+		{ 0, 1, 3, 1 }, { 1, 1, 3, 1 },         /* VME, PVI: VME */
+		{ 2, 1, 3, 4 }, { 3, 1, 3, 2 },         /* TSD: TSC; DE */
+		{ 4, 1, 3, 3 }, { 5, 1, 3, 6 },         /* PSE, PAE */
+		{ 6, 1, 3, 7 }, { 7, 1, 3, 13 },        /* MCE, PGE */
+		{ 9, 1, 3, 24 }, { 10, 1, 3, 25 },      /* OSFXSR: FXSR; OSXMMEXCPT: SSE */
+		{ 11, 7, 2, 2 }, { 16, 7, 1, 0 },       /* UMIP, FSGSBASE */
+		{ 17, 1, 2, 17 }, { 18, 1, 2, 26 },     /* PCIDE: PCID; OSXSAVE: XSAVE */
+		{ 20, 7, 1, 7 }, { 21, 7, 1, 20 },      /* SMEP, SMAP */
+		{ 22, 7, 2, 3 },                        /* PKE: PKU */
+	};
+	uint64_t allowed = 1ull << 8;           /* PCE: RDPMC is architectural */
+	uint32_t r[4];
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		x86_cpuid(cpu, map[i].leaf, 0, r);
+		if ((r[map[i].reg] >> map[i].bit) & 1)
+			allowed |= 1ull << map[i].cr4;
+	}
+	return allowed;
+}
+
+uint64_t x86_pte_rsvd(struct x86_cpu *cpu)
+{
+	uint32_t r[4];
+	unsigned maxphy;
+
+	if (cpu->pte_rsvd)
+		return cpu->pte_rsvd;
+	x86_cpuid(cpu, 0x80000008u, 0, r);
+	maxphy = r[0] & 0xff;
+	if (maxphy < 36 || maxphy > 52)
+		maxphy = 36;
+	cpu->pte_rsvd = ((1ull << 52) - 1) & ~((1ull << maxphy) - 1);
+	return cpu->pte_rsvd;
+}
+
+static uint32_t vendor_ebx(void)
+{
+	uint32_t r[4];
+
+	host(0, 0, r);
+	return r[1];
+}
+
+bool x86_vendor_intel(void)
+{
+	return vendor_ebx() == 0x756e6547u;     /* "Genu" */
+}
+
+bool x86_vendor_amd(void)
+{
+	uint32_t b = vendor_ebx();
+
+	return b == 0x68747541u || b == 0x6f677948u;    /* "Auth", "Hygo" */
+}
+
 void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	uint32_t h[4];

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "engines/x86/cpu.h"
+#include "engines/x86/decode_fix.h"
 #include "engines/x86/insn.h"
 
 struct regmap {
@@ -116,53 +117,6 @@ static void fill_op(struct x86_op *o, const cs_x86_op *c)
 	}
 }
 
-/* Capstone 4 loses prefixes in some combinations: LOCK before F2/F3, and
- * 0x66 beside another prefix (it then mixes 32- and 16-bit operands, or
- * reports CWDE for CBW); it also gives MOVSXD without REX.W a 64-bit
- * destination.  The raw prefix bytes decide, as the CPU does: a REX counts
- * only right before the opcode. */
-static void fix_prefixes(const uint8_t *b, unsigned len, int mode, int flags, struct x86_inst *in)
-{
-	unsigned i = 0;
-	bool p66 = false, lock = false, rexw = false;
-	uint8_t rep = 0;
-
-	for (; i < len; i++) {
-		uint8_t c = b[i];
-		if (c == 0x66)
-			p66 = true;
-		else if (c == 0xf0)
-			lock = true;
-		else if (c == 0xf2 || c == 0xf3)
-			rep = c;        /* the last one counts */
-		else if (!x86_legacy_prefix(c) && !(mode == 64 && (c & 0xf0) == 0x40))
-			break;
-	}
-	if (mode == 64 && i > 0 && (b[i - 1] & 0xf8) == 0x48)
-		rexw = true;
-	if (lock)
-		in->flags |= IF_LOCK;
-	/* F3 0F BC/BD is TZCNT/LZCNT only where Capstone saw the F3; with the
-	 * F3 elsewhere it is BSF/BSR plus a REP the translator must not copy
-	 * (the guest's CPUID has no LZCNT/BMI1, the host may). */
-	if (rep && !in->rep)
-		in->rep = rep;
-	/* Near branches keep their size (a 16-bit one is not ours). */
-	if (mode == 16 || rexw || !p66 || (flags & IF_BLOCK_END))
-		return;
-	/* 16-bit operation: no operand of it is 32 bits wide. */
-	for (unsigned k = 0; k < in->nops; k++)
-		if (in->op[k].size == 4 && in->op[k].kind != OP_SREG && in->op[k].kind != OP_CR &&
-		    in->op[k].kind != OP_DR)
-			in->op[k].size = 2;
-	if (in->opsize == 4)
-		in->opsize = 2;
-	if (in->id == X86_INS_CWDE)
-		in->id = X86_INS_CBW;
-	else if (in->id == X86_INS_CDQ)
-		in->id = X86_INS_CWD;
-}
-
 /* LOCK is allowed only on these, with a memory destination; else #UD. */
 static bool lock_ok(const struct x86_inst *in)
 {
@@ -187,9 +141,14 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	static cs_insn *ci[3];
 	int mi = mode == 64 ? 2 : mode == 32 ? 1 : 0;
 	csh h = handle_for(mode);
-	const uint8_t *code = bytes;
 	size_t size = n > 15 ? 15 : n;
+	uint8_t canon[15];
+	struct x86_pfx p;
+	const uint8_t *code;
 	uint64_t addr = 0;
+
+	x86_scan_prefixes(bytes, (unsigned)size, mode, &p);
+	code = x86_canon_for_capstone(bytes, (unsigned)size, mode, &p, canon) ? canon : bytes;
 
 	memset(in, 0, sizeof(*in));
 	in->mode = (uint8_t)mode;
@@ -198,6 +157,16 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	in->flags = IF_BLOCK_END;
 	if (!h)
 		return 0;
+	if (x86_decode_hint_nop(bytes, (unsigned)size, mode, &p, in)) {
+		int fl = 0;
+		in->fn = x86_handler_for(X86_INS_NOP, &fl);
+		in->flags = (uint8_t)((in->flags & ~IF_BLOCK_END) | fl);
+		if (in->flags & IF_LOCK) {
+			in->fn = x86_op_ud;
+			in->flags |= IF_BLOCK_END;
+		}
+		return in->len;
+	}
 	if (!ci[mi])
 		ci[mi] = cs_malloc(h);
 	/* Decoded at address 0: relative branch targets come out relative
@@ -215,14 +184,6 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	if (x->prefix[0] == 0xf0)
 		in->flags |= IF_LOCK;
 	in->addrsize = x->addr_size;
-	in->sseg = S_DS;
-	switch (x->prefix[1]) {
-	case 0x26: in->sseg = S_ES; break;
-	case 0x2e: in->sseg = S_CS; break;
-	case 0x36: in->sseg = S_SS; break;
-	case 0x64: in->sseg = S_FS; break;
-	case 0x65: in->sseg = S_GS; break;
-	}
 	/* The default operand size; operands refine it below. */
 	if (mode == 64 && (x->rex & 8))
 		in->opsize = 8;
@@ -239,12 +200,6 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	}
 	if (in->nops && (in->op[0].kind == OP_REG || in->op[0].kind == OP_MEM) && in->op[0].size)
 		in->opsize = in->op[0].size;
-	/* MOVSXD without REX.W moves 32 (or with 0x66, 16) bits. */
-	if (in->id == X86_INS_MOVSXD && mode == 64 && !(x->rex & 8) && in->nops == 2) {
-		in->op[0].size = in->opsize = x->prefix[2] ? 2 : 4;
-		if (in->op[1].size > in->op[0].size)
-			in->op[1].size = in->op[0].size;
-	}
 	/* PUSH imm32 with 0x66 and REX.W: Capstone zero-extends it. */
 	if (mode == 64 && in->id == X86_INS_PUSH && x->opcode[0] == 0x68 && (x->rex & 8) &&
 	    in->nops == 1 && in->op[0].kind == OP_IMM)
@@ -254,11 +209,18 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 		in->op[1].disp = (int32_t)in->op[1].disp;
 		in->op[1].size = 8;
 	}
+	/* C0/C1 and D0/D1 both come out as "rol eax, 1": the opcode tells. */
+	if (x->opcode[0] == 0xc0 || x->opcode[0] == 0xc1)
+		in->flags |= IF_IMM_COUNT;
 	/* Jcc, SETcc, CMOVcc keep the condition in the low opcode nibble. */
 	in->cc = (x->opcode[0] == 0x0f ? x->opcode[1] : x->opcode[0]) & 0xf;
 
 	x86_handler fn = foreign ? NULL : x86_handler_for(c->id, &flags);
-	fix_prefixes(bytes, in->len, mode, flags, in);
+	bool ok = x86_fix_decode(bytes, mode, flags, &p, in);
+	if (in->id != c->id) {
+		flags = 0;
+		fn = foreign ? NULL : x86_handler_for(in->id, &flags);
+	}
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn) {
 		x86_handler fast = x86_specialize(in);
@@ -266,19 +228,45 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 			in->fn = fast;
 	}
 	in->flags = (uint8_t)((in->flags & ~IF_BLOCK_END) | flags | (fn ? 0 : IF_BLOCK_END));
-	if ((in->flags & IF_LOCK) && fn && !lock_ok(in)) {
+	if (!ok || ((in->flags & IF_LOCK) && fn && !lock_ok(in))) {
 		in->fn = x86_op_ud;
 		in->flags |= IF_BLOCK_END;
 	}
 	return in->len;
 }
 
+unsigned x86_insn_groups(const uint8_t *bytes, unsigned n, int mode, uint8_t *g, unsigned max)
+{
+	csh h = handle_for(mode);
+	cs_insn *c = NULL;
+	uint8_t canon[15];
+	unsigned size = n > 15 ? 15 : n, k = 0;
+	struct x86_pfx p;
+	const uint8_t *code;
+
+	x86_scan_prefixes(bytes, size, mode, &p);
+	code = x86_canon_for_capstone(bytes, size, mode, &p, canon) ? canon : bytes;
+	if (!h || cs_disasm(h, code, size, 0, 1, &c) != 1)
+		return 0;
+	for (; k < c->detail->groups_count && k < max; k++)
+		g[k] = c->detail->groups[k];
+	cs_free(c, 1);
+	return k;
+}
+
 void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t len)
 {
 	csh h = handle_for(mode);
 	cs_insn *c = NULL;
+	uint8_t canon[15];
+	unsigned size = n > 15 ? 15 : n;
+	struct x86_pfx p;
+	const uint8_t *code;
 
-	if (h && cs_disasm(h, bytes, n > 15 ? 15 : n, 0, 1, &c) == 1) {
+	x86_scan_prefixes(bytes, size, mode, &p);
+	code = x86_canon_for_capstone(bytes, size, mode, &p, canon) ? canon : bytes;
+
+	if (h && cs_disasm(h, code, size, 0, 1, &c) == 1) {
 		snprintf(out, len, "%s %s", c->mnemonic, c->op_str);
 		cs_free(c, 1);
 	} else {

@@ -82,7 +82,7 @@ static void build(void)
 	END(LTR, h_ltr); END(LLDT, h_lldt); ON(STR, h_str); ON(SLDT, h_sldt);
 	END(INVLPG, h_invlpg); ON(WBINVD, h_wbinvd); ON(INVD, h_wbinvd);
 	ON(SWAPGS, h_swapgs); ON(CPUID, h_cpuid);
-	ON(RDMSR, h_rdmsr); END(WRMSR, h_wrmsr); ON(RDTSC, h_rdtsc); ON(RDTSCP, h_rdtsc);
+	ON(RDPMC, h_rdpmc); ON(RDMSR, h_rdmsr); END(WRMSR, h_wrmsr); ON(RDTSC, h_rdtsc); ON(RDTSCP, h_rdtsc);
 	END(VMCALL, h_vmcall); END(VMMCALL, h_vmcall);
 	END(IN, h_in); END(OUT, h_out);
 	END(INSB, h_ins); END(INSW, h_ins); END(INSD, h_ins);

@@ -59,16 +59,27 @@ static bool contributory(int v)
 	return v == X86_DE || (v >= X86_TS && v <= X86_GP);
 }
 
+/* A fault's frame has RF set (SDM 17.3.1.1; the host does so for #PF, #UD,
+ * #GP), so IRET back to the faulting instruction does not re-trigger an
+ * instruction breakpoint; traps (#DB, INT n) and #DF, interrupts do not. */
+static void deliver_fault(struct x86_cpu *cpu, int vec, int has_err, uint32_t err)
+{
+	cpu->fault_rf = vec != X86_DB && vec != X86_DF;
+	x86_deliver(cpu, vec, has_err, err, false, cpu->rip);
+	cpu->fault_rf = false;
+}
+
 void x86_handle_fault(struct x86_cpu *cpu)
 {
 	int vec = cpu->fault_vec, has_err = cpu->fault_has_err;
 	uint32_t err = cpu->fault_err;
 
 	cpu->cnt.exceptions++;
+	cpu->watch = false;     /* a fault ends a data-breakpoint step (debug.c) */
 	if (cpu->fault_depth == 0) {
 		cpu->fault_chain[0] = 0;
 		chain_add(cpu, vec, has_err, err);
-		x86_deliver(cpu, vec, has_err, err, false, cpu->rip);
+		deliver_fault(cpu, vec, has_err, err);
 		return;
 	}
 	chain_add(cpu, vec, has_err, err);
@@ -86,10 +97,10 @@ void x86_handle_fault(struct x86_cpu *cpu)
 	if ((contributory(first) && contributory(vec)) ||
 	    (first == X86_PF && (contributory(vec) || vec == X86_PF))) {
 		chain_add(cpu, X86_DF, 1, 0);
-		x86_deliver(cpu, X86_DF, 1, 0, false, cpu->rip);
+		deliver_fault(cpu, X86_DF, 1, 0);
 		return;
 	}
-	x86_deliver(cpu, vec, has_err, err, false, cpu->rip);
+	deliver_fault(cpu, vec, has_err, err);
 }
 
 /* Supervisor stack pushes during delivery. */
@@ -141,7 +152,7 @@ static void deliver64(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 	uint64_t sp = rsp;
 	sp = spush(cpu, sp, ~0ull, 0, 8, cpu->seg[S_SS].selector);
 	sp = spush(cpu, sp, ~0ull, 0, 8, cpu->gpr[R_RSP]);
-	sp = spush(cpu, sp, ~0ull, 0, 8, cpu->rflags & ~F_RF);
+	sp = spush(cpu, sp, ~0ull, 0, 8, (cpu->rflags & ~F_RF) | (cpu->fault_rf ? F_RF : 0));
 	sp = spush(cpu, sp, ~0ull, 0, 8, cpu->seg[S_CS].selector);
 	sp = spush(cpu, sp, ~0ull, 0, 8, ret_rip);
 	if (has_err)
@@ -213,7 +224,7 @@ static void deliver32(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		sp = spush(cpu, sp, mask, ss.base, 4, cpu->seg[S_SS].selector);
 		sp = spush(cpu, sp, mask, ss.base, 4, cpu->gpr[R_RSP]);
 	}
-	sp = spush(cpu, sp, mask, ss.base, 4, cpu->rflags & ~F_RF);
+	sp = spush(cpu, sp, mask, ss.base, 4, (cpu->rflags & ~F_RF) | (cpu->fault_rf ? F_RF : 0));
 	sp = spush(cpu, sp, mask, ss.base, 4, cpu->seg[S_CS].selector);
 	sp = spush(cpu, sp, mask, ss.base, 4, ret_rip);
 	if (has_err)
@@ -237,6 +248,7 @@ void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, bool s
 	uint32_t ext = soft ? 0 : 1;
 
 	cpu->fault_depth++;
+	cpu->cnt.deliveries++;
 	cpu->delivering_vec = vec;
 	if (vec >= 32 || soft)
 		has_err = 0;

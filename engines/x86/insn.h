@@ -31,6 +31,7 @@ struct x86_op {
 /* in->flags */
 #define IF_BLOCK_END 0x1        /* ends a pre-decoded block */
 #define IF_LOCK      0x2
+#define IF_IMM_COUNT 0x4        /* shift/rotate C0/C1: count from an imm8, not the implied 1 */
 
 struct x86_inst {
 	x86_handler fn;
@@ -59,6 +60,9 @@ static inline int x86_legacy_prefix(uint8_t c)
  * or 64).  Fills *in (with the handler); returns the length, or 0 when the
  * bytes are not an instruction (in->fn raises #UD then). */
 unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst *in);
+/* Capstone's feature groups (X86_GRP_*) of the instruction at bytes: up to
+ * max into g; returns how many (0 when Capstone cannot decode it). */
+unsigned x86_insn_groups(const uint8_t *bytes, unsigned n, int mode, uint8_t *g, unsigned max);
 /* Capstone's text for an instruction, for error messages. */
 void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t len);
 

@@ -14,10 +14,6 @@
 #define PTE_XD (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-static inline bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 /* Remember which entries may be valid, so a flush (every CR3 write)
  * touches only those instead of the whole TLB. */
@@ -163,7 +159,12 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 				return WALK_FAILED;
 			page_fault(cpu, lin, ferr);
 		}
-		if (((pte & PTE_XD) && !nxe) || (level == 4 && (pte & PTE_PS))) {
+		/* Reserved: address bits above MAXPHYADDR, XD without EFER.NXE,
+		 * PS in a PML4E, the low address bits of a large page. */
+		if ((pte & x86_pte_rsvd(cpu)) || ((pte & PTE_XD) && !nxe) ||
+		    (level == 4 && (pte & PTE_PS)) ||
+		    ((pte & PTE_PS) && level == 2 && (pte & 0x1fe000)) ||
+		    ((pte & PTE_PS) && level == 3 && (pte & 0x3fffe000))) {
 			if (quiet)
 				return WALK_FAILED;
 			page_fault(cpu, lin, ferr | 1 | 8);
@@ -216,6 +217,8 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 	e->tag_r = ram && (!user || u_ok) ? page : TLB_NONE;
 	e->tag_w = ram && dirty && !code && (user ? u_ok && w_ok : w_ok || !wp) ? page : TLB_NONE;
 	e->tag_x = ram && x_ok && (!user || u_ok) ? page : TLB_NONE;
+	if (cpu->watch)
+		e->tag_r = e->tag_w = TLB_NONE;
 	return pa;
 }
 
@@ -237,9 +240,11 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		e->global = false;
 		e->tag_r = e->tag_x = ram ? page : TLB_NONE;
 		e->tag_w = ram && !code ? page : TLB_NONE;
+		if (cpu->watch)
+			e->tag_r = e->tag_w = TLB_NONE;
 		return lin;
 	}
-	if (cpu->lma && !canonical(lin))
+	if (cpu->lma && !x86_canonical(lin))
 		x86_gp(cpu, 0);
 	if (!(cpu->cr4 & CR4_PAE) || !cpu->lma) {
 		x86_internal_error(cpu, "paging without long mode (32-bit or PAE paging) is not implemented");
@@ -261,7 +266,7 @@ bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int ac
 	if (!cpu->paging) {
 		x86_translate(cpu, lin, acc, user);     /* raises nothing without paging */
 	} else {
-		if (!cpu->lma || !(cpu->cr4 & CR4_PAE) || !canonical(lin))
+		if (!cpu->lma || !(cpu->cr4 & CR4_PAE) || !x86_canonical(lin))
 			return false;
 		tlb_note_used(cpu, user, e);
 		cpu->cnt.tlb_misses++;
@@ -339,14 +344,28 @@ static void write_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t 
 	phys_write(cpu, x86_translate(cpu, lin, ACC_W, user), size, v);
 }
 
+/* An access for the data breakpoints (debug.c), while they watch. */
+static void watch_note(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write)
+{
+	if (cpu->watch && cpu->n_watched < sizeof(cpu->watched) / sizeof(cpu->watched[0])) {
+		cpu->watched[cpu->n_watched].lin = lin;
+		cpu->watched[cpu->n_watched].size = (uint8_t)size;
+		cpu->watched[cpu->n_watched++].write = write;
+	}
+}
+
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size)
 {
-	return read_as(cpu, lin, size, cpu->cpl == 3);
+	uint64_t v = read_as(cpu, lin, size, cpu->cpl == 3);
+
+	watch_note(cpu, lin, size, false);
+	return v;
 }
 
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
 {
 	write_as(cpu, lin, size, v, cpu->cpl == 3);
+	watch_note(cpu, lin, size, true);
 }
 
 /* Descriptor tables, the IDT, the TSS and delivery pushes: supervisor

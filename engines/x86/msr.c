@@ -5,7 +5,7 @@
 #include "engines/x86/ops.h"
 
 enum {
-	MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_MTRRCAP = 0xfe,
+	MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_MTRRCAP = 0xfe, MSR_MCG_CAP = 0x179,
 	MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
 	MSR_MISC_ENABLE = 0x1a0, MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff,
 };
@@ -18,15 +18,34 @@ enum {
 #define MSR_GS_BASE        0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_TSC_AUX        0xc0000103u
+#define MSR_K7_EVNTSEL0    0xc0010000u     /* ..3, then PerfCtr0-3 at 0xc0010004 */
 
-static bool canonical(uint64_t a)
+
+/* AMD's legacy counters exist on every AMD CPU (software built for AMD
+ * resets them at start-up); on Intel they are #GP. */
+static bool amd_perf(uint32_t msr)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	return msr - MSR_K7_EVNTSEL0 < 8 && x86_vendor_amd();
+}
+
+bool x86_pmc_read(struct x86_cpu *cpu, uint32_t ecx, uint64_t *v)
+{
+	/* RDPMC: AMD's counters 0-3; Intel's need CPUID leaf 0xA, not offered. */
+	if (ecx < 4 && x86_vendor_amd()) {
+		*v = cpu->amd_perf[4 + ecx];
+		return true;
+	}
+	return false;
 }
 
 bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
 {
+	if (amd_perf(msr)) {
+		*v = cpu->amd_perf[msr - MSR_K7_EVNTSEL0];
+		return true;
+	}
 	switch (msr) {
+	case MSR_MCG_CAP: *v = 0; return true;          /* no banks, no MCG_CTL */
 	case MSR_TSC: *v = __rdtsc(); return true;
 	case MSR_APIC_BASE: *v = cpu->apic_base; return true;
 	case MSR_MTRRCAP: *v = 0; return true;
@@ -51,6 +70,11 @@ bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
 
 bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 {
+	if (amd_perf(msr)) {
+		/* Counters are 48 bits wide. */
+		cpu->amd_perf[msr - MSR_K7_EVNTSEL0] = msr >= MSR_K7_EVNTSEL0 + 4 ? v & 0xffffffffffffull : v;
+		return true;
+	}
 	switch (msr) {
 	case MSR_TSC: return true;              /* the guest TSC is the host's */
 	case MSR_APIC_BASE:
@@ -60,8 +84,8 @@ bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 		cpu->apic_base = v & 0xfffff0900ull;
 		return true;
 	case MSR_SYSENTER_CS: cpu->sysenter_cs = v & 0xffff; return true;
-	case MSR_SYSENTER_ESP: cpu->sysenter_esp = v; return canonical(v);
-	case MSR_SYSENTER_EIP: cpu->sysenter_eip = v; return canonical(v);
+	case MSR_SYSENTER_ESP: cpu->sysenter_esp = v; return x86_canonical(v);
+	case MSR_SYSENTER_EIP: cpu->sysenter_eip = v; return x86_canonical(v);
 	case MSR_MISC_ENABLE: return true;
 	case MSR_PAT: cpu->pat = v; return true;
 	case MSR_MTRR_DEF_TYPE: return true;
@@ -80,20 +104,20 @@ bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 		return true;
 	}
 	case MSR_STAR: cpu->star = v; return true;
-	case MSR_LSTAR: if (!canonical(v)) return false; cpu->lstar = v; return true;
-	case MSR_CSTAR: if (!canonical(v)) return false; cpu->cstar = v; return true;
+	case MSR_LSTAR: if (!x86_canonical(v)) return false; cpu->lstar = v; return true;
+	case MSR_CSTAR: if (!x86_canonical(v)) return false; cpu->cstar = v; return true;
 	case MSR_SFMASK: cpu->sfmask = v & 0xffffffff; return true;
 	case MSR_FS_BASE:
-		if (!canonical(v)) return false;
+		if (!x86_canonical(v)) return false;
 		cpu->seg[S_FS].base = v;
 		x86_update_mode(cpu);
 		return true;
 	case MSR_GS_BASE:
-		if (!canonical(v)) return false;
+		if (!x86_canonical(v)) return false;
 		cpu->seg[S_GS].base = v;
 		x86_update_mode(cpu);
 		return true;
-	case MSR_KERNEL_GS_BASE: if (!canonical(v)) return false; cpu->kernel_gs_base = v; return true;
+	case MSR_KERNEL_GS_BASE: if (!x86_canonical(v)) return false; cpu->kernel_gs_base = v; return true;
 	case MSR_TSC_AUX: cpu->tsc_aux = v & 0xffffffff; return true;
 	default: return false;
 	}

@@ -64,7 +64,17 @@ HANDLER(h_not)
 	return advance(cpu, in);
 }
 
-/* Shifts and rotates: count from an immediate, CL, or 1. */
+/* Shifts and rotates: count from an immediate, CL, or 1.  The immediate
+ * form runs as itself on the host, register or memory (alu_imm.c): on
+ * Intel its undefined OF differs from the CL form's, and between the two. */
+static inline uint64_t shift_op(const struct x86_inst *in, int op, unsigned size, uint64_t a,
+				uint64_t count, uint64_t *fl)
+{
+	if (in->flags & IF_IMM_COUNT)
+		return x86_shift_imm(op, size, in->op[0].kind == OP_MEM, a, (uint8_t)count, fl);
+	return x86_alu(op, size, a, count, fl);
+}
+
 static inline int shift(struct x86_cpu *cpu, const struct x86_inst *in, int op)
 {
 	const struct x86_op *d = &in->op[0];
@@ -73,11 +83,11 @@ static inline int shift(struct x86_cpu *cpu, const struct x86_inst *in, int op)
 	uint64_t count = in->nops > 1 ? op_read(cpu, in, &in->op[1]) & 0xff : 1;
 
 	if (d->kind == OP_REG) {
-		uint64_t r = x86_alu(op, size, get_reg(cpu, d->reg, size, d->hi8), count, &fl);
+		uint64_t r = shift_op(in, op, size, get_reg(cpu, d->reg, size, d->hi8), count, &fl);
 		set_reg(cpu, d->reg, size, d->hi8, r);
 	} else {
 		uint64_t lin = mem_lin(cpu, in, d);
-		uint64_t r = x86_alu(op, size, x86_read(cpu, lin, size), count, &fl);
+		uint64_t r = shift_op(in, op, size, x86_read(cpu, lin, size), count, &fl);
 		x86_write(cpu, lin, size, r);
 	}
 	cpu->rflags = fl;
@@ -92,6 +102,14 @@ HANDLER(h_shl) { return shift(cpu, in, A_SHL); }
 HANDLER(h_shr) { return shift(cpu, in, A_SHR); }
 HANDLER(h_sar) { return shift(cpu, in, A_SAR); }
 
+static inline uint64_t shxd_op(const struct x86_inst *in, bool left, unsigned size, uint64_t a,
+			       uint64_t src, uint8_t count, uint64_t *fl)
+{
+	if (in->op[2].kind == OP_IMM)
+		return x86_shxd_imm(left, size, in->op[0].kind == OP_MEM, a, src, count, fl);
+	return x86_shxd(left, size, a, src, count, fl);
+}
+
 static inline int shxd(struct x86_cpu *cpu, const struct x86_inst *in, bool left)
 {
 	const struct x86_op *d = &in->op[0];
@@ -101,11 +119,11 @@ static inline int shxd(struct x86_cpu *cpu, const struct x86_inst *in, bool left
 	uint8_t count = (uint8_t)op_read(cpu, in, &in->op[2]);
 
 	if (d->kind == OP_REG) {
-		uint64_t r = x86_shxd(left, size, get_reg(cpu, d->reg, size, 0), src, count, &fl);
+		uint64_t r = shxd_op(in, left, size, get_reg(cpu, d->reg, size, 0), src, count, &fl);
 		set_reg(cpu, d->reg, size, 0, r);
 	} else {
 		uint64_t lin = mem_lin(cpu, in, d);
-		uint64_t r = x86_shxd(left, size, x86_read(cpu, lin, size), src, count, &fl);
+		uint64_t r = shxd_op(in, left, size, x86_read(cpu, lin, size), src, count, &fl);
 		x86_write(cpu, lin, size, r);
 	}
 	cpu->rflags = fl;

@@ -10,6 +10,8 @@ HANDLER(h_mov)
 	if (d->kind == OP_SREG) {
 		x86_load_seg(cpu, d->reg, (uint16_t)op_read(cpu, in, s));
 		advance(cpu, in);
+		if (d->reg == S_SS)
+			x86_shadow_next_ss(cpu);
 		return 1;       /* may change mode or stack: end the block */
 	}
 	if (d->kind == OP_CR || s->kind == OP_CR || d->kind == OP_DR || s->kind == OP_DR)
@@ -100,6 +102,8 @@ HANDLER(h_pop)
 		x86_load_seg(cpu, d->reg, sel);
 		set_rsp(cpu, sp + size);
 		advance(cpu, in);
+		if (d->reg == S_SS)
+			x86_shadow_next_ss(cpu);
 		return 1;
 	}
 	if (d->kind == OP_MEM) {

@@ -131,6 +131,7 @@ HANDLER(h_iret)
 	if (rpl > old_cpl)
 		drop_inaccessible(cpu);
 	x86_update_mode(cpu);
+	cpu->nmi_blocked = false;       /* IRET ends NMI blocking */
 	cpu->irq_check = true;
 	return 1;
 }
@@ -141,9 +142,10 @@ static struct segment flat(uint16_t sel, uint8_t type, uint8_t dpl, bool l)
 				 .present = 1, .dpl = dpl, .db = !l, .s = 1, .l = l, .g = 1 };
 }
 
+/* SYSCALL from compatibility mode: legal on AMD (to CSTAR), #UD on Intel. */
 HANDLER(h_syscall)
 {
-	if (!cpu->lma || !(cpu->efer & EFER_SCE))
+	if (!cpu->lma || !(cpu->efer & EFER_SCE) || (cpu->mode != 64 && !x86_vendor_amd()))
 		x86_ud(cpu);
 	uint16_t ksel = (uint16_t)(cpu->star >> 32);
 
@@ -169,7 +171,9 @@ HANDLER(h_sysret)
 	bool to64 = in->opsize == 8;
 	uint64_t target = to64 ? cpu->gpr[R_RCX] : (uint32_t)cpu->gpr[R_RCX];
 
-	if (to64 && (uint64_t)((int64_t)(target << 16) >> 16) != target)
+	/* A non-canonical target: Intel raises #GP(0) here, at CPL 0; AMD
+	 * returns and the fetch at CPL 3 faults. */
+	if (to64 && !x86_canonical(target) && !x86_vendor_amd())
 		x86_gp(cpu, 0);
 	if (to64)
 		cpu->seg[S_CS] = flat((uint16_t)((usel + 16) | 3), 0xb, 3, true);

@@ -75,6 +75,7 @@ HANDLER(h_pushf);
 HANDLER(h_rcl);
 HANDLER(h_rcr);
 HANDLER(h_rdmsr);
+HANDLER(h_rdpmc);
 HANDLER(h_rdtsc);
 HANDLER(h_ret);
 HANDLER(h_retf);

@@ -5,6 +5,7 @@
 
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
+#include "engines/x86/features.h"
 #include "engines/x86/ops.h"
 #include "engines/x86/ops_list.h"
 
@@ -32,11 +33,8 @@ HANDLER(h_sti)
 	if (cpu->cpl > iopl(cpu))
 		x86_gp(cpu, 0);
 	advance(cpu, in);
-	if (!(cpu->rflags & F_IF)) {
-		/* Interrupts stay blocked until after the next instruction. */
-		cpu->sti_shadow = true;
-		cpu->sti_shadow_rip = cpu->rip;
-	}
+	if (!(cpu->rflags & F_IF))
+		x86_shadow_next(cpu);
 	cpu->rflags |= F_IF;
 	cpu->irq_check = true;
 	return 1;
@@ -92,7 +90,9 @@ HANDLER(h_movcr)
 		cpu->gpr[d->reg] = x86_read_cr(cpu, s->reg);
 		return advance(cpu, in);
 	}
-	/* Debug registers: stored, not acted on (no breakpoints). */
+	/* Debug registers: DR0-DR3 execute breakpoints act (debug.c); a
+	 * write ends the block so the next instruction is checked.  DR4/DR5
+	 * alias DR6/DR7 (CR4.DE is not in CPUID, so cannot be set). */
 	if (d->kind == OP_DR) {
 		int n = d->reg == 4 ? 6 : d->reg == 5 ? 7 : d->reg;
 		if (n > 7)
@@ -101,6 +101,8 @@ HANDLER(h_movcr)
 		if (cpu->mode == 64 && (n == 6 || n == 7) && (v >> 32))
 			x86_gp(cpu, 0);
 		cpu->dr[n] = v;
+		advance(cpu, in);
+		return 1;
 	} else {
 		int n = s->reg == 4 ? 6 : s->reg == 5 ? 7 : s->reg;
 		if (n > 7)
@@ -122,6 +124,8 @@ static int desc_table(struct x86_cpu *cpu, const struct x86_inst *in, struct dta
 		uint64_t base = x86_read(cpu, lin + 2, bs);
 		if (cpu->mode != 64 && in->opsize == 2)
 			base &= 0xffffff;
+		if (cpu->mode == 64 && !x86_canonical(base))
+			x86_gp(cpu, 0);
 		t->limit = limit;
 		t->base = base;
 	} else {
@@ -239,6 +243,21 @@ HANDLER(h_rdmsr)
 	return advance(cpu, in);
 }
 
+/* RDPMC: #GP(0) above CPL 0 unless CR4.PCE, and for a counter that does
+ * not exist (x86_pmc_read: AMD's four legacy counters only). */
+HANDLER(h_rdpmc)
+{
+	uint64_t v;
+
+	if (cpu->cpl && !(cpu->cr4 & CR4_PCE))
+		x86_gp(cpu, 0);
+	if (!x86_pmc_read(cpu, (uint32_t)cpu->gpr[R_RCX], &v))
+		x86_gp(cpu, 0);
+	cpu->gpr[R_RAX] = (uint32_t)v;
+	cpu->gpr[R_RDX] = v >> 32;
+	return advance(cpu, in);
+}
+
 HANDLER(h_wrmsr)
 {
 	uint64_t v = (cpu->gpr[R_RDX] << 32) | (uint32_t)cpu->gpr[R_RAX];
@@ -288,11 +307,20 @@ HANDLER(x86_op_ud)
 	x86_ud(cpu);
 }
 
+/* No handler.  An instruction whose CPUID feature the vCPU does not
+ * advertise is #UD, as on a CPU without it (x87 with CR0.EM: #NM); the
+ * others stop the VM with the bytes and the disassembly. */
 HANDLER(x86_op_unimpl)
 {
 	char text[96], hex[64];
 	unsigned n = in->len ? in->len : 15, k = 0;
+	struct x86_feature f;
 
+	if (x86_insn_feature(in, &f) && !x86_feature_advertised(cpu, &f)) {
+		if (f.x87 && (cpu->cr0 & CR0_EM))
+			x86_raise(cpu, X86_NM, 0, 0);
+		x86_ud(cpu);
+	}
 	x86_disasm(in->bytes, n, in->mode, text, sizeof(text));
 	for (unsigned i = 0; i < n && k + 4 < sizeof(hex); i++)
 		k += (unsigned)snprintf(hex + k, sizeof(hex) - k, "%s%02x", i ? " " : "", in->bytes[i]);

@@ -126,8 +126,13 @@ void x86_load_tr(struct x86_cpu *cpu, uint16_t sel)
 		x86_gp(cpu, sel & ~3u);
 	if (!s.present)
 		x86_raise(cpu, X86_NP, 1, sel & ~3u);
-	if (cpu->lma)
+	/* IA-32e mode: only a 64-bit TSS (type 9), the upper half's type
+	 * field zero, a canonical base. */
+	if (cpu->lma) {
 		s.base |= (hi & 0xffffffff) << 32;
+		if (s.type != 9 || ((hi >> 8) & 0x1f) || !x86_canonical(s.base))
+			x86_gp(cpu, sel & ~3u);
+	}
 	/* Mark the TSS busy in the GDT. */
 	x86_write_sys(cpu, cpu->gdt.base + (sel & ~7u) + 5, 1, ((lo >> 40) & 0xff) | 2);
 	s.type |= 2;
@@ -150,7 +155,10 @@ void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel)
 		x86_gp(cpu, sel & ~3u);
 	if (!s.present)
 		x86_raise(cpu, X86_NP, 1, sel & ~3u);
-	if (cpu->lma)
+	if (cpu->lma) {
 		s.base |= (hi & 0xffffffff) << 32;
+		if (((hi >> 8) & 0x1f) || !x86_canonical(s.base))
+			x86_gp(cpu, sel & ~3u);
+	}
 	cpu->ldtr = s;
 }

@@ -163,6 +163,38 @@ int main(void)
 	CHECK(vm_hypervisor_cpuid(0x40000000, "kvm", cpu) && !memcmp(&cpu[1], "RingBenchVMM", 12) &&
 	      cpu[0] == 0x40000001, "CPUID 0x40000000 names ringbench");
 
+	/* fw_cfg (QEMU's port interface): select with a 16-bit write to
+	 * 0x510, read bytes from 0x511. */
+	io(vm, 0x510, 2, 1, 0x0000);
+	char sig[5] = { 0 };
+	for (int i = 0; i < 4; i++)
+		sig[i] = (char)io(vm, 0x511, 1, 0, 0);
+	CHECK(!strcmp(sig, "QEMU") && io(vm, 0x511, 1, 0, 0) == 0, "fw_cfg signature reads QEMU, then 0");
+	io(vm, 0x510, 2, 1, 0x0001);
+	CHECK(io(vm, 0x511, 1, 0, 0) == 1, "fw_cfg ID: the traditional interface, no DMA");
+	io(vm, 0x510, 2, 1, 0x0005);
+	uint32_t ncpu = io(vm, 0x511, 1, 0, 0) | io(vm, 0x511, 1, 0, 0) << 8;
+	CHECK(ncpu == 1, "fw_cfg CPU count is 1 (%u)", ncpu);
+	io(vm, 0x510, 2, 1, 0x0003);
+	uint64_t ram = 0;
+	for (int i = 0; i < 8; i++)
+		ram |= (uint64_t)io(vm, 0x511, 1, 0, 0) << (8 * i);
+	CHECK(ram == 4u << 20, "fw_cfg RAM size is the VM's (%#llx)", (unsigned long long)ram);
+	/* A REP INSB of the signature: one exit, four elements. */
+	{
+		struct vm_exit x = { .reason = VM_EXIT_IO };
+		uint8_t d[4] = { 0 };
+		io(vm, 0x510, 2, 1, 0x0000);
+		x.io.port = 0x511;
+		x.io.size = 1;
+		x.io.count = 4;
+		x.io.data = d;
+		vm_dispatch_exit(vm, &x);
+		CHECK(!memcmp(d, "QEMU", 4), "fw_cfg signature by REP INSB");
+	}
+	io(vm, 0x510, 2, 1, 0x1234);
+	CHECK(io(vm, 0x511, 1, 0, 0) == 0, "an unknown fw_cfg item reads 0");
+
 	CHECK(!vm->finished, "VM still running before debug-exit");
 	io(vm, 0xf4, 4, 1, 0x21);
 	CHECK(vm->finished && vm->exit_status == 0x43, "debug-exit 0x21 gives status 0x43");

@@ -1,6 +1,7 @@
 /* Differential test, string instructions: MOVS, STOS, LODS, CMPS, SCAS in
- * every size, without a prefix and with REP/REPE/REPNE, both directions,
- * counts 0..12, natively and emulated. */
+ * every size, without a prefix and with REP/REPE/REPNE (before and after
+ * the operand-size prefix), both directions, counts 0..12, natively and
+ * emulated. */
 #include "tests/unit/x86_diff.h"
 
 #define N 1000
@@ -23,7 +24,7 @@ int main(void)
 		{ "movs", 0xa4, false }, { "stos", 0xaa, false }, { "lods", 0xac, false },
 		{ "cmps", 0xa6, true }, { "scas", 0xae, true },
 	};
-	char names[20][32];
+	char names[40][32];
 	int nn = 0;
 
 	if (diff_setup() < 0) {
@@ -32,11 +33,18 @@ int main(void)
 	}
 	diff_cpu_reset();
 	diff_prepare = strings;
+	static const struct { const char *name; uint8_t prefix; bool after_66, cond; } pf[] = {
+		{ "", 0, false, false }, { "rep ", 0xf3, false, false },
+		{ "66-rep ", 0xf3, true, false }, { "repne ", 0xf2, false, true },
+		{ "66-repne ", 0xf2, true, true },
+	};
 	for (int i = 0; i < 5; i++) {
-		static const uint8_t prefixes[3] = { 0, 0xf3, 0xf2 };
-		for (int p = 0; p < (s[i].cond ? 3 : 2); p++) {
-			diff_prefix = prefixes[p];
-			snprintf(names[nn], 32, "%s%s", p == 0 ? "" : p == 1 ? "rep " : "repne ", s[i].name);
+		for (int p = 0; p < 5; p++) {
+			if (pf[p].cond && !s[i].cond)
+				continue;
+			diff_prefix = pf[p].prefix;
+			diff_prefix_after_66 = pf[p].after_66;
+			snprintf(names[nn], 32, "%s%s", pf[p].name, s[i].name);
 			diff_run_form(&(struct diff_form){ names[nn], { s[i].op }, 1, M_NONE, 0, SZ_B,
 						D_REG, 0 }, N);
 			diff_run_form(&(struct diff_form){ names[nn++], { (uint8_t)(s[i].op + 1) }, 1, M_NONE, 0,

@@ -125,7 +125,7 @@ static void test_protected32(void)
 	uint32_t f[3];
 	memcpy(f, ram + 0x70000 - 12, 12);
 	CHECK(cpu.rip == H_PF && cpu.gpr[R_RSP] == 0x70000 - 12 && f[0] == CODE && f[1] == 0x08 &&
-	      f[2] == 0x246 && !(cpu.rflags & F_IF),
+	      f[2] == (0x246 | F_RF) && !(cpu.rflags & F_IF),
 	      "a 32-bit #UD pushes EIP, CS, EFLAGS through an 8-byte gate (esp %#llx)",
 	      (unsigned long long)cpu.gpr[R_RSP]);
 }
@@ -170,7 +170,7 @@ int main(void)
 	      "a ring-3 #PF enters the ring-0 handler on TSS.RSP0 (rip %#llx cpl %d rsp %#llx)",
 	      (unsigned long long)cpu.rip, cpu.cpl, (unsigned long long)sp);
 	CHECK(get64(sp) == 4 && get64(sp + 8) == CODE && get64(sp + 16) == 0x23 &&
-	      get64(sp + 24) == 0x202 && get64(sp + 32) == 0x70008 && get64(sp + 40) == 0x1b,
+	      get64(sp + 24) == (0x202 | F_RF) && get64(sp + 32) == 0x70008 && get64(sp + 40) == 0x1b,
 	      "the frame is error 4, RIP, CS 0x23, RFLAGS, RSP, SS 0x1b");
 	CHECK(cpu.cr2 == 0x7fff0000 && !(cpu.rflags & F_IF), "CR2 holds the address; the interrupt gate cleared IF");
 	CHECK(cpu.seg[S_SS].selector == 0 && cpu.seg[S_SS].unusable, "SS is the null selector after the privilege change");

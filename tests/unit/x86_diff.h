@@ -49,8 +49,10 @@ struct diff_form {
 	uint8_t no_reg;         /* registers excluded as operands (mask of low 8) */
 };
 
-/* Optional: a legacy prefix (REP, REPNE) put first in every encoding. */
+/* Optional: a legacy prefix (REP, REPNE) put first in every encoding, or
+ * after the operand-size prefix (the order GAS emits: 66 F3 A5). */
 static uint8_t diff_prefix;
+static bool diff_prefix_after_66;
 
 /* Optional: adjust each random state before it runs (string tests). */
 static void (*diff_prepare)(struct diff_state *st);
@@ -410,10 +412,12 @@ static void diff_encode(const struct diff_form *f, unsigned size, struct diff_en
 
 	if (f->modrm == M_PLUSR)
 		rexb = 0x40 | (size == 8 ? 8 : 0) | (reg >= 8 ? 1 : 0);
-	if (diff_prefix)
+	if (diff_prefix && !diff_prefix_after_66)
 		e->bytes[k++] = diff_prefix;
 	if (size == 2)
 		e->bytes[k++] = 0x66;
+	if (diff_prefix && diff_prefix_after_66)
+		e->bytes[k++] = diff_prefix;
 	if (rex)
 		e->bytes[k++] = rexb;
 	for (unsigned i = 0; i < f->nop; i++)

@@ -1,0 +1,110 @@
+/* Which CPUID feature an instruction needs, for the instructions this layer
+ * does not implement: one the vCPU's CPUID does not advertise raises #UD,
+ * as on a CPU without it, instead of stopping the VM (x86_op_unimpl).
+ * The answer comes from the vCPU's own CPUID (x86_cpuid), so "advertised"
+ * and "implemented" cannot drift apart: CPUID advertises exactly what is
+ * implemented, and everything else here is #UD. */
+#include <capstone/capstone.h>
+
+#include "engines/x86/features.h"
+#include "engines/x86/ops.h"
+
+#define F(l, r, b) ((struct x86_feature){ (l), (r), (b), false })
+#define L1_ECX(b) F(1, 2, b)
+#define L1_EDX(b) F(1, 3, b)
+#define L7_EBX(b) F(7, 1, b)
+#define L7_ECX(b) F(7, 2, b)
+#define E1_ECX(b) F(0x80000001u, 2, b)
+#define E1_EDX(b) F(0x80000001u, 3, b)
+
+/* By Capstone group (SSE, AVX, x87, ...). */
+static bool by_group(uint8_t g, struct x86_feature *f)
+{
+	switch (g) {
+	case X86_GRP_FPU: *f = L1_EDX(0); return true;
+	case X86_GRP_MMX: *f = L1_EDX(23); return true;
+	case X86_GRP_SSE1: *f = L1_EDX(25); return true;
+	case X86_GRP_SSE2: *f = L1_EDX(26); return true;
+	case X86_GRP_SSE3: *f = L1_ECX(0); return true;
+	case X86_GRP_PCLMUL: *f = L1_ECX(1); return true;
+	case X86_GRP_SSSE3: *f = L1_ECX(9); return true;
+	case X86_GRP_FMA: *f = L1_ECX(12); return true;
+	case X86_GRP_SSE41: *f = L1_ECX(19); return true;
+	case X86_GRP_SSE42: *f = L1_ECX(20); return true;
+	case X86_GRP_AES: *f = L1_ECX(25); return true;
+	case X86_GRP_AVX: *f = L1_ECX(28); return true;
+	case X86_GRP_F16C: *f = L1_ECX(29); return true;
+	case X86_GRP_FSGSBASE: *f = L7_EBX(0); return true;
+	case X86_GRP_SGX: *f = L7_EBX(2); return true;
+	case X86_GRP_BMI: *f = L7_EBX(3); return true;
+	case X86_GRP_HLE: *f = L7_EBX(4); return true;
+	case X86_GRP_AVX2: *f = L7_EBX(5); return true;
+	case X86_GRP_BMI2: *f = L7_EBX(8); return true;
+	case X86_GRP_RTM: *f = L7_EBX(11); return true;
+	case X86_GRP_AVX512: case X86_GRP_CDI: case X86_GRP_ERI: case X86_GRP_DQI:
+	case X86_GRP_BWI: case X86_GRP_PFI: case X86_GRP_VLX:
+		*f = L7_EBX(16); return true;
+	case X86_GRP_ADX: *f = L7_EBX(19); return true;
+	case X86_GRP_SHA: *f = L7_EBX(29); return true;
+	case X86_GRP_SSE4A: *f = E1_ECX(6); return true;
+	case X86_GRP_XOP: *f = E1_ECX(11); return true;
+	case X86_GRP_FMA4: *f = E1_ECX(16); return true;
+	case X86_GRP_TBM: *f = E1_ECX(21); return true;
+	case X86_GRP_3DNOW: *f = E1_EDX(31); return true;
+	}
+	return false;
+}
+
+/* By instruction, for those Capstone 4 puts in no feature group. */
+static bool by_id(unsigned id, struct x86_feature *f)
+{
+	switch (id) {
+	case X86_INS_MONITOR: case X86_INS_MWAIT: *f = L1_ECX(3); return true;
+	case X86_INS_CMPXCHG16B: *f = L1_ECX(13); return true;
+	case X86_INS_MOVBE: *f = L1_ECX(22); return true;
+	case X86_INS_POPCNT: *f = L1_ECX(23); return true;
+	case X86_INS_XSAVE: case X86_INS_XRSTOR: case X86_INS_XSAVE64: case X86_INS_XRSTOR64:
+	case X86_INS_XGETBV: case X86_INS_XSETBV: case X86_INS_XSAVEOPT: case X86_INS_XSAVEOPT64:
+	case X86_INS_XSAVEC: case X86_INS_XSAVEC64: case X86_INS_XSAVES: case X86_INS_XSAVES64:
+	case X86_INS_XRSTORS: case X86_INS_XRSTORS64:
+		*f = L1_ECX(26); return true;
+	case X86_INS_RDRAND: *f = L1_ECX(30); return true;
+	case X86_INS_FXSAVE: case X86_INS_FXRSTOR: case X86_INS_FXSAVE64: case X86_INS_FXRSTOR64:
+		*f = L1_EDX(24); return true;
+	case X86_INS_LDMXCSR: case X86_INS_STMXCSR: *f = L1_EDX(25); return true;
+	case X86_INS_RDFSBASE: case X86_INS_RDGSBASE: case X86_INS_WRFSBASE: case X86_INS_WRGSBASE:
+		*f = L7_EBX(0); return true;
+	case X86_INS_TZCNT: case X86_INS_ANDN: *f = L7_EBX(3); return true;
+	case X86_INS_INVPCID: *f = L7_EBX(10); return true;
+	case X86_INS_RDSEED: *f = L7_EBX(18); return true;
+	case X86_INS_CLFLUSHOPT: *f = L7_EBX(23); return true;
+	case X86_INS_CLWB: *f = L7_EBX(24); return true;
+	case X86_INS_LZCNT: *f = E1_ECX(5); return true;
+	}
+	return false;
+}
+
+bool x86_feature_advertised(struct x86_cpu *cpu, const struct x86_feature *f)
+{
+	uint32_t r[4];
+
+	x86_cpuid(cpu, f->leaf, 0, r);
+	return (r[f->reg] >> f->bit) & 1;
+}
+
+bool x86_insn_feature(const struct x86_inst *in, struct x86_feature *f)
+{
+	uint8_t groups[8];
+	unsigned n = x86_insn_groups(in->bytes, in->len ? in->len : 15, in->mode, groups, 8);
+	bool found = false;
+
+	for (unsigned i = 0; i < n && !found; i++)
+		found = by_group(groups[i], f);
+	if (!found && !by_id(in->id, f))
+		return false;
+	f->x87 = false;
+	for (unsigned i = 0; i < n; i++)
+		if (groups[i] == X86_GRP_FPU)
+			f->x87 = true;
+	return true;
+}
