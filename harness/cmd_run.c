@@ -14,6 +14,7 @@
 #include "engines/core/vm.h"
 #include "harness/commands.h"
 #include "harness/options.h"
+#include "harness/hostinfo.h"
 #include "harness/records.h"
 
 /* A guest that never ends (a loop, a HLT some engine cannot see through)
@@ -141,16 +142,32 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+/* Like perf kvm stat: per exit reason, how many, their share, and the
+ * host time the VM core spent on them (its dispatcher's own timing of one
+ * exit in 16: the mean, and the mean times the count). */
 static void print_stats(struct vm *vm)
 {
 	struct engine_counter c[128];
 	size_t n = vm->ops->counters ? vm->ops->counters(vm->engine, c, 128) : 0;
+	uint64_t total = 0;
+	const char *src;
+	double ns_per_tick = 1e6 / hostinfo_tsc_khz(&src);
 
-	fprintf(stderr, "\n%-28s %12s %14s\n", "exits reaching the VM core", "count", "host time");
 	for (unsigned r = 0; r < VM_EXIT_REASON_COUNT; r++)
-		if (vm->exits[r].count)
-			fprintf(stderr, "%-28s %12llu %11.3f ms\n", vm_exit_reason_name(r),
-				(unsigned long long)vm->exits[r].count, vm->exits[r].host_ns / 1e6);
+		total += vm->exits[r].count;
+	fprintf(stderr, "\n%-16s %12s %8s %14s %12s\n", "exit reason", "count", "share",
+		"host time", "mean/exit");
+	for (unsigned r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		const struct vm_exit_stat *x = &vm->exits[r];
+		if (!x->count)
+			continue;
+		double mean = x->timed ? x->timed_ticks * ns_per_tick / x->timed : 0;
+		fprintf(stderr, "%-16s %12llu %7.2f%% %11.3f ms %9.0f ns\n", vm_exit_reason_name(r),
+			(unsigned long long)x->count, 100.0 * x->count / total, mean * x->count / 1e6, mean);
+	}
+	fprintf(stderr, "%-16s %12llu  (exits reaching the VM core, every engine; for kvm, KVM's own\n"
+		"%-16s %12s  statistics below count those it handled in the kernel too)\n",
+		"total", (unsigned long long)total, "", "");
 	fprintf(stderr, "%-28s %12llu\n%-28s %12llu\n", "pio.unclaimed.reads",
 		(unsigned long long)vm->pio.unclaimed_reads, "pio.unclaimed.writes",
 		(unsigned long long)vm->pio.unclaimed_writes);

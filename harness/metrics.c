@@ -31,9 +31,11 @@ double metric_exits_per_op(const struct bench_result *b)
 	uint64_t ops = b->span_iters ? b->span_iters : b->total_iters;
 	if (!ops)
 		return -1;
-	s = sum_prefix(b, "engine.exits.", &found);
+	/* The VM core's dispatcher is the one tally of every engine's exits;
+	 * an engine's own (engine.exits.*) only where the core's is absent. */
+	s = sum_prefix(b, "vm.exits.", &found);
 	if (!found)
-		s = sum_prefix(b, "vm.exits.", &found);
+		s = sum_prefix(b, "engine.exits.", &found);
 	/* The engine printed RBH1 counters but no exits: zero exits. */
 	if (!found && !b->nctr)
 		return -1;
@@ -72,12 +74,12 @@ size_t metric_exit_reasons(const struct bench_result *b, const char **names,
 			   double *per_op, size_t max)
 {
 	size_t n = 0;
-	const char *prefix = "engine.exits.";
+	const char *prefix = "vm.exits.";
 	int found = 0;
 
 	sum_prefix(b, prefix, &found);
 	if (!found)
-		prefix = "vm.exits.";
+		prefix = "engine.exits.";
 	double user = 0;
 	for (size_t i = 0; i < b->nctr && n < max; i++)
 		if (is_count(b->ctr[i].name, prefix) && bench_counter_per_op(b, b->ctr[i].name) >= 0) {

@@ -5,8 +5,10 @@
 
 #include "harness/results.h"
 
-/* VM exits per measured operation: the engine's exit counters
- * (engine.exits.*) summed, else the VM core's (vm.exits.*); -1 if the
+/* VM exits per measured operation: the VM core's exit counters
+ * (vm.exits.*: every exit that reached the VM process, for every engine,
+ * counted once by vm_dispatch_exit) summed, else the engine's own
+ * (engine.exits.*: test engines); -1 if the
  * engine reports none.  Counters span MARK_BEGIN..MARK_END, which includes
  * warm-up and calibration, so this is divided by the iterations the guest
  * reported (total_iters) and is an upper bound on the steady state. */
@@ -17,8 +19,8 @@ double metric_insns_per_op(const struct bench_result *b);
  * (task-clock) between the markers (software engines), or -1. */
 double metric_guest_ips(const struct bench_result *b);
 /* Exit counters by reason: fills names/values (per op) up to max; count.
- * For kvm the reasons are those that reached user space (user.<reason>)
- * plus "in-kernel": KVM's own count of every exit less those. */
+ * The reasons are the VM core's (io, mmio, hlt, hypercall, ...), and for
+ * kvm also "in-kernel": KVM's own count of every exit less those. */
 size_t metric_exit_reasons(const struct bench_result *b, const char **names,
 			   double *per_op, size_t max);
 /* Slowdown of a over ref (median ratio), or -1 when either is missing. */

@@ -136,7 +136,6 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 		engine_counter_put(out, max, &n, "lockstep.blocks", t->lockstep_blocks);
 		engine_counter_put(out, max, &n, "lockstep.unchecked", t->lockstep_unchecked);
 	}
-	x86_counters_exits(&e->cpu, e->ex.count, out, max, &n);
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
 		for (unsigned id = 0; id < X86_INS_ENDING; id++) {
 			if (!e->helper_by_id[id])

@@ -20,7 +20,9 @@ struct lapic;
 /* Exit accounting, per engine-independent reason. */
 struct vm_exit_stat {
 	uint64_t count;
-	uint64_t host_ns;             /* time in the VM core handling it */
+	/* Host TSC ticks the VM core spent on a sample of them (one in 16):
+	 * the mean per exit is timed_ticks / timed. */
+	uint64_t timed, timed_ticks;
 };
 
 /* Called when the guest writes the ringbench marker port. */

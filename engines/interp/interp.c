@@ -100,7 +100,6 @@ static size_t interp_counters(struct engine *e, struct engine_counter *out, size
 	engine_counter_put(out, max, &n, "decode.uncached", e->uncached_steps);
 	engine_counter_put(out, max, &n, "decode.links", e->links);
 	/* MMIO is routed to the bus inside the engine: counted there. */
-	x86_counters_exits(&e->cpu, e->ex.count, out, max, &n);
 	return n;
 }
 

@@ -264,16 +264,3 @@ void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, si
 	engine_counter_put(out, max, n, "tlb.flushes", c->tlb_flushes);
 }
 
-void x86_counters_exits(const struct x86_cpu *cpu, const uint64_t *exits, struct engine_counter *out,
-			size_t max, size_t *n)
-{
-	char name[48];
-
-	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
-		uint64_t v = exits[r] + cpu->cnt.exits[r];
-		if (!v)
-			continue;
-		snprintf(name, sizeof(name), "exits.%s", vm_exit_reason_name(r));
-		engine_counter_put(out, max, n, name, v);
-	}
-}

@@ -187,8 +187,6 @@ bool x86_check_irq(struct x86_cpu *cpu);
  * interrupts, tlb.*), and last (exits.<reason>: the engine's exits to the
  * VM core plus the MMIO it routed itself); cpu.c. */
 void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, size_t max, size_t *n);
-void x86_counters_exits(const struct x86_cpu *cpu, const uint64_t *exits, struct engine_counter *out,
-			size_t max, size_t *n);
 
 /* ---- the run() side of the exit contract (exits.c) ---- */
 struct x86_exits {
