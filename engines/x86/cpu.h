@@ -75,8 +75,8 @@ enum { X86_JMP_FAULT = 1, X86_JMP_EXIT = 2 };
 /* Counters the semantics layer keeps (the engine adds its own). */
 struct x86_counters {
 	uint64_t insns, exceptions, interrupts, tlb_misses, tlb_flushes;
-	uint64_t deliveries;    /* x86_deliver calls (debug.c: did an instruction deliver?) */
 	uint64_t exits[VM_EXIT_REASON_COUNT];
+	uint64_t deliveries;    /* x86_deliver calls (debug.c: did an instruction deliver?) */
 };
 
 #define X86_REPLAY_MAX 8
@@ -91,20 +91,6 @@ struct x86_cpu {
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t tsc_aux, pat, apic_base;
-	/* AMD's legacy performance counters: PerfEvtSel0-3, PerfCtr0-3
-	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
-	uint64_t amd_perf[8];
-	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
-	bool fault_rf;          /* delivering a fault: its frame gets RF */
-	bool nmi_blocked;       /* from NMI delivery to the next IRET */
-	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
-	 * fast path and the slow path records each access here. */
-	bool watch;
-	bool ss_shadow;         /* MOV SS/POP SS just ran: debug traps wait */
-	uint64_t ss_shadow_rip;
-	unsigned db_held;       /* DR6.B0-B3 hits held by a MOV SS shadow */
-	uint8_t n_watched;
-	struct { uint64_t lin; uint8_t size; bool write; } watched[8];
 
 	/* Derived from the state above by x86_update_mode(). */
 	uint64_t seg_base[S_COUNT];   /* 0 for ES/CS/SS/DS in 64-bit mode */
@@ -164,6 +150,23 @@ struct x86_cpu {
 	uint8_t io_bulk[256];         /* REP OUTS data, count > 1 */
 
 	struct x86_counters cnt;
+
+	/* Rarely used state, last so the hot fields above keep their
+	 * layout (the TLB's alignment showed in interp's speed). */
+	/* AMD's legacy performance counters: PerfEvtSel0-3, PerfCtr0-3
+	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
+	uint64_t amd_perf[8];
+	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
+	bool fault_rf;          /* delivering a fault: its frame gets RF */
+	bool nmi_blocked;       /* from NMI delivery to the next IRET */
+	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
+	 * fast path and the slow path records each access here. */
+	bool watch;
+	bool ss_shadow;         /* MOV SS/POP SS just ran: debug traps wait */
+	uint64_t ss_shadow_rip;
+	unsigned db_held;       /* DR6.B0-B3 hits held by a MOV SS shadow */
+	uint8_t n_watched;
+	struct { uint64_t lin; uint8_t size; bool write; } watched[8];
 };
 /* An interrupt or NMI would be delivered at the next check (shadows aside). */
 bool x86_irq_waiting(struct x86_cpu *cpu);

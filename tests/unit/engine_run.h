@@ -2,8 +2,11 @@
  * report how it ended: at its final HLT, or in which exception vector
  * with which error code at which RIP.  The environment is long_mode.h's;
  * every IDT vector gets a stub of its own that pops the error code into
- * RCX (vectors that push one), puts the vector in R15 and halts.  At
- * CPL 3 the final HLT is a #GP: that one counts as reaching the end.
+ * RCX (vectors that push one), puts the vector in R15 and ends the run
+ * with OUT 0xE9, AL (KVM with its in-kernel LAPIC would sleep in a HLT
+ * with IF clear, so HLT does not end a run there).  The snippet ends with
+ * the same OUT; at CPL 3 that OUT is a #GP: that one counts as reaching
+ * the end.
  * Header-only: each test program includes it once. */
 #ifndef RINGBENCH_TEST_ENGINE_RUN_H
 #define RINGBENCH_TEST_ENGINE_RUN_H
@@ -21,6 +24,8 @@
 #define ER_CODE0  0x10000u      /* CPL 0 code */
 #define ER_CODE3  0x200000u     /* CPL 3 code (the user half) */
 #define ER_NONE   0xffff        /* R15 at the end when no exception came */
+#define ER_PORT   0xe9          /* OUT ER_PORT, AL ends a run */
+#define ER_TAIL   2             /* its length: RIP is code + n + ER_TAIL at the end */
 
 struct er_result {
 	int vector;             /* ER_NONE: the snippet reached its HLT */
@@ -42,7 +47,8 @@ static void er_stubs(uint8_t *ram)
 			*s++ = 0x59;                            /* pop rcx */
 		*s++ = 0x41; *s++ = 0xbf;                       /* mov r15d, v */
 		*s++ = (uint8_t)v; *s++ = 0; *s++ = 0; *s++ = 0;
-		*s++ = 0xf4;                                    /* hlt */
+		*s++ = 0xe6; *s++ = ER_PORT;                    /* out 0xe9, al */
+		*s++ = 0xf4;
 		lm_put64(ram, LM_IDT + v * 16, (h & 0xffff) | (0x08ull << 16) | (0xeeull << 40) |
 			 ((uint64_t)(h >> 16) << 48));
 		lm_put64(ram, LM_IDT + v * 16 + 8, 0);
@@ -87,7 +93,8 @@ static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const ui
 	er_stubs(vm->ram);
 	uint32_t at = cpl ? ER_CODE3 : ER_CODE0;
 	memcpy(vm->ram + at, code, n);
-	vm->ram[at + n] = 0xf4;
+	vm->ram[at + n] = 0xe6;
+	vm->ram[at + n + 1] = ER_PORT;
 	er_state(&s, cpl);
 	if (adjust)
 		adjust(&s);
@@ -105,6 +112,8 @@ static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const ui
 	memset(&x, 0, sizeof(x));
 	for (int i = 0; i < 1000; i++) {
 		ops->run(e, &x);
+		if (x.reason == VM_EXIT_IO && x.io.port == ER_PORT && x.io.is_write)
+			break;
 		if (x.reason == VM_EXIT_IO) {
 			if (!x.io.is_write)
 				memset(x.io.data, 0xff, (size_t)x.io.count * x.io.size);
@@ -129,9 +138,9 @@ static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const ui
 	}
 	if (cpl && r->vector == 13 && r->fault_rip == at + n) {
 		r->vector = ER_NONE;
-		r->st.rip = at + n + 1;
+		r->st.rip = at + n + ER_TAIL;
 	}
-	if (x.reason != VM_EXIT_HLT) {
+	if (x.reason != VM_EXIT_HLT && x.reason != VM_EXIT_IO) {
 		if (!r->msg[0])
 			snprintf(r->msg, sizeof(r->msg), "ended with exit %d, not HLT", x.reason);
 		return -1;

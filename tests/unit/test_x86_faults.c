@@ -10,14 +10,27 @@
  * covers; TF single-step (#DB trap after the instruction following the
  * POPF that set TF, DR6.BS); a DR0 execute breakpoint (#DB fault at the
  * instruction, DR6.B0, RF clear in the frame); ICEBP. */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "engines/bt/bt.h"
 #include "tests/check.h"
 #include "tests/unit/engine_run.h"
 
-extern const struct engine_ops interp_engine_ops;
+extern const struct engine_ops interp_engine_ops, kvm_engine_ops;
 
-static const struct { const char *name; const struct engine_ops *ops; } engines[] = {
-	{ "interp", &interp_engine_ops }, { "bt", &bt_engine_ops },
+/* ORACLE=kvm in the environment adds kvm, where /dev/kvm is usable, as
+ * an oracle run of the same checks (CPUID-dependent ones aside: KVM's
+ * CPUID offers FXSR).  Not in make test: on the (nested-virtualization)
+ * host these were written on, the kvm runs differ in places, not yet
+ * investigated (harness or KVM): no #GP for a non-canonical LGDT/LIDT/LTR
+ * base, no MOV SS hold of the single-step trap, SYSRET's #GP at CPL 3,
+ * ICEBP an emulation failure, INT3, self-NMI, the STI-shadow interrupt
+ * and the data breakpoint not seen; the rest agree (CR0 #GP, #PF RSVD,
+ * RF in fault frames, TF, DR0 execute breakpoint, SYSCALL from compat). */
+static const struct { const char *name; const struct engine_ops *ops; bool oracle; } engines[] = {
+	{ "interp", &interp_engine_ops, false }, { "bt", &bt_engine_ops, false },
+	{ "kvm (oracle)", &kvm_engine_ops, true },
 };
 
 static struct vm *vm;
@@ -102,12 +115,27 @@ int main(void)
 	for (size_t ei = 0; ei < sizeof(engines) / sizeof(engines[0]); ei++) {
 		const char *eng = engines[ei].name;
 		const struct engine_ops *ops = engines[ei].ops;
+		bool oracle = engines[ei].oracle;
 
-		/* CR4: PAE|PGE|OSFXSR (FXSR not in CPUID). */
+		if (oracle && !getenv("ORACLE"))
+			continue;
+		if (oracle) {
+			struct engine *e = access("/dev/kvm", R_OK | W_OK) == 0 ?
+					   ops->create(vm, errbuf, sizeof(errbuf)) : NULL;
+			if (!e) {
+				SKIP("kvm as the oracle: /dev/kvm not usable");
+				continue;
+			}
+			ops->destroy(e);
+		}
+
+		/* CR4: PAE|PGE|OSFXSR (FXSR not in our CPUID; in KVM's). */
 		k = movabs(c, 0, 0x2a0);
 		c[k++] = 0x0f; c[k++] = 0x22; c[k++] = 0xe0;            /* mov cr4, rax */
 		rc = er_run(ops, vm, 0, c, k, NULL, &r);
-		check(eng, "MOV CR4 with OSFXSR, which CPUID does not allow", rc, &r, 13, 0, ER_CODE0 + 10);
+		if (!oracle)
+			check(eng, "MOV CR4 with OSFXSR, which CPUID does not allow", rc, &r, 13, 0,
+			      ER_CODE0 + 10);
 		k = movabs(c, 0, 0xa0);
 		c[k++] = 0x0f; c[k++] = 0x22; c[k++] = 0xe0;
 		rc = er_run(ops, vm, 0, c, k, NULL, &r);
@@ -294,7 +322,7 @@ int main(void)
 		static const uint8_t syscall[] = { 0x0f, 0x05 };
 		rc = er_run(ops, vm, 3, syscall, 2, compat_mode, &r);
 		if (x86_vendor_amd())
-			CHECK(rc == 0 && r.vector == ER_NONE && r.st.rip == ER_CODE0 + 1 &&
+			CHECK(rc == 0 && r.vector == ER_NONE && r.st.rip == ER_CODE0 + ER_TAIL &&
 			      r.st.gpr[R_RCX] == ER_CODE3 + 2,
 			      "%s: AMD: SYSCALL from compatibility mode goes to CSTAR (vector %#x rip %#llx)",
 			      eng, r.vector, (unsigned long long)r.st.rip);

@@ -108,7 +108,7 @@ int main(void)
 		for (int cpl = 0; cpl <= 3; cpl += 3) {
 			size_t n = hint_nops(code);
 			int rc = er_run(ops, vm, cpl, code, n, regs_marked, &r);
-			uint64_t end = (cpl ? ER_CODE3 : ER_CODE0) + n + 1;
+			uint64_t end = (cpl ? ER_CODE3 : ER_CODE0) + n + ER_TAIL;
 			CHECK(rc == 0 && r.vector == ER_NONE && r.st.rip == end && r.st.gpr[R_RAX] == 0x1111 &&
 			      r.st.gpr[R_R8] == 0x8888,
 			      "%s, CPL %d: the 128 hint-NOP forms 0F 18-1F, ENDBR64/32 and F3 REX.B 90 run as "
