@@ -335,6 +335,11 @@ static int finish_outputs(const struct run *r, const char *dir, int no_plots, in
 		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
+	snprintf(path, sizeof(path), "%s/bencher.json", dir);
+	if (compare_write_bencher_json(r, path) < 0) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
 	if (terminal) {
 		report_print_terminal(r, stdout);
 		printf("Plots: %s\nResults: %s/ (results.json, results.csv, report.md)\n", note, dir);
