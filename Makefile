@@ -17,7 +17,7 @@ ASAN_OBJS := $(LIB_OBJS:$(BUILD)/%=$(BUILD)/asan/%)
 
 # Every Debian package the build, the tests and the suite need.
 DEB_PACKAGES := gcc make binutils pkg-config libcapstone-dev libpfm4-dev \
-                libjson-c-dev gnuplot-nox qemu-system-x86 util-linux cpio
+                libjson-c-dev gnuplot-nox qemu-system-x86 util-linux cpio python3-yaml
 
 .PHONY: all deps test bench regress clean nested
 all: deps ringbench guest
