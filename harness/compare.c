@@ -64,6 +64,7 @@ struct ctx {
 	struct table t, nc;
 	const struct compare_opts *o;
 	struct compare_summary *s;
+	char delta[32];         /* the change column when a ratio means nothing */
 };
 
 static void row(struct ctx *c, const char *engine, const char *bench, const char *metric,
@@ -79,6 +80,8 @@ static void row(struct ctx *c, const char *engine, const char *bench, const char
 	table_set(t, r, 5, "%s", ratio ? ratio : "");
 	if (isfinite(change))
 		table_set(t, r, 6, "%+.1f%%", change * 100);
+	else if (c->delta[0])
+		table_set(t, r, 6, "%s", c->delta);
 	/* --force: every verdict says the runs were not comparable. */
 	table_set(t, r, 7, "%s%s", verdict, c->o->forced ? " (forced)" : "");
 }
@@ -238,15 +241,21 @@ static void compare_bench(const struct run *base, const struct run *cur,
 		snprintf(was, sizeof(was), "%.2f", x);
 		snprintf(now, sizeof(now), "%.2f", y);
 		rat[0] = '\0';
-		if (x > 0) {
+		/* A count below what an exact count resolves (asynchronous
+		 * events) gets its difference, not a ratio or percentage. */
+		int tiny = fabs(x) < MIN_EXACT_COUNT_CHANGE;
+		if (!tiny) {
 			char q[24];
 			sig3(y / x, q, sizeof(q));
 			snprintf(rat, sizeof(rat), "%sx", q);
+		} else {
+			snprintf(c->delta, sizeof(c->delta), "%+.2f/op", y - x);
 		}
 		char metric[32];
 		snprintf(metric, sizeof(metric), "%s%s", det[k].name, exact ? "" : " (approx)");
 		if (o->show_all || strcmp(v, "same"))
-			row(c, ce->name, a->name, metric, was, now, rat, ch, v);
+			row(c, ce->name, a->name, metric, was, now, rat, tiny ? NAN : ch, v);
+		c->delta[0] = '\0';
 		tally(s, v, 1);
 	}
 }

@@ -222,6 +222,16 @@ static void host_and_config_tests(struct run *base, struct run *slow, const char
 	free(buf);
 	run_free(&tiny);
 
+	/* A count from (near) zero: its difference, no percentage. */
+	static struct run z0, z1;
+	make_run(&z0, "z0", 1, 1, 0, "ok");
+	make_run(&z1, "z1", 1, 1, 0.5, "ok");
+	buf = compare_text(&z0, &z1, 0, &s);
+	CHECK(buf && strstr(buf, "+0.50/op") && !strstr(buf, "%   regression") && s.exact_regressions == 1,
+	      "exits/op 0 -> 0.5: a regression shown as +0.50/op, not a percentage");
+	free(buf);
+	run_free(&z0); run_free(&z1);
+
 	/* Engine unavailable and unsupported: listed with why. */
 	static struct run gone;
 	make_run(&gone, "gone", 1, 1, 1, "ok");
