@@ -102,7 +102,7 @@ static size_t columns(struct run *const *runs, size_t n, const char *name,
 
 static void host_table(struct run *const *runs, size_t n, struct table *t)
 {
-	const char *hdr[] = { "host", "CPU", "KVM", "kernel", "TSC MHz", "run", "config" };
+	const char *hdr[] = { "host", "CPU", "KVM", "kernel", "TSC MHz", "commit", "config" };
 	char fl[64];
 
 	table_init(t, 7);
@@ -124,9 +124,9 @@ static void host_table(struct run *const *runs, size_t n, struct table *t)
 			table_set(t, row, 4, "%.0f", r->host.tsc_khz / 1000);
 		else
 			table_set(t, row, 4, "unknown");
-		table_set(t, row, 5, "%s %s (%s)", r->id, r->host.git_commit, r->state);
-		table_set(t, row, 6, "%s, %llu ms, %llu reps", r->quick ? "quick" : "full",
-			  (unsigned long long)r->budget_ms, (unsigned long long)r->reps);
+		table_set(t, row, 5, "%s", r->host.git_commit);
+		table_set(t, row, 6, "%s%s%s", r->quick ? "quick" : "full", strcmp(r->state, "complete") ? ", " : "",
+			  strcmp(r->state, "complete") ? r->state : "");
 	}
 }
 
@@ -231,14 +231,14 @@ static void emit(struct run *const *runs, size_t n, FILE *f, int md, const char 
 	md ? table_print_md(&t, f) : table_print_text(&t, f);
 	table_free(&t);
 	if (md) {
-		fprintf(f, "\n**Legend.** Costs are medians in ns per operation (TSC cycles at each host's "
-			"own TSC frequency; a column marked `(cycles)` had none), the empty loop "
-			"subtracted. `< x`: not significantly above the empty loop, x is an upper bound. "
-			"`unsupported`, `fail`, `crash`, `timeout`: the benchmark's status on that engine "
-			"(its run's report.md says why). `not run`: the run did not include it. `n/a`: "
-			"the engine reports no such count. Times on different hosts are not a regression "
-			"test (`ringbench compare` refuses them); the exact counts (exits per operation) "
-			"are comparable.\n\n");
+		fprintf(f, "\n**Legend.** Costs are medians in ns per operation (TSC cycles at each\n"
+			"host's own TSC frequency; a column marked `(cycles)` had none), the empty\n"
+			"loop subtracted. `< x`: not significantly above the empty loop, x is an\n"
+			"upper bound. `unsupported`, `fail`, `crash`, `timeout`: the benchmark's\n"
+			"status on that engine (its run's report.md says why). `not run`: the run\n"
+			"did not include it. `n/a`: the engine reports no such count. Times on\n"
+			"different hosts are not a regression test (`ringbench compare` refuses\n"
+			"them); the exact counts (exits per operation) are comparable.\n\n");
 		if (figure)
 			fprintf(f, "![Cost per operation, one panel per engine, one series per host](%s)\n\n"
 				"%s\n\n", figure, figure_note ? figure_note : "");
