@@ -57,3 +57,9 @@ check "  then an unchanged run passes against it" test $? -eq 0
 check "  and a slower one fails" test $? -eq 1
 "$RB" compare --baselines "$bl" --bencher "$out/bencher.json" "$out/same" >/dev/null 2>&1
 check "compare --bencher writes Bencher JSON" grep -q '"latency"' "$out/bencher.json"
+# A calibrated TSC that rounds to the next 10 MHz still finds its baseline.
+mhz=${fp##*_}; mhz=${mhz%mhz}
+mv "$bl/$fp.json" "$bl/${fp%_*}_$((mhz + 10))mhz.json"
+"$RB" compare --baselines "$bl" "$out/same" >"$out/bl2.txt" 2>&1
+check "a baseline 10 MHz off (within 1%) is used, not re-recorded" \
+	sh -c "test $? -eq 0 && ! grep -q recorded '$out/bl2.txt' && grep -q '^base ' '$out/bl2.txt'"
