@@ -18,7 +18,7 @@ ASAN_OBJS := $(LIB_OBJS:$(BUILD)/%=$(BUILD)/asan/%)
 # Every Debian package the build, the tests and the suite need.
 DEB_PACKAGES := gcc make binutils pkg-config libcapstone-dev libpfm4-dev \
                 libjson-c-dev gnuplot-nox qemu-system-x86 util-linux cpio \
-                libzydis-dev
+                libzydis-dev python3-yaml
 
 .PHONY: all deps test bench regress clean nested
 all: deps ringbench guest
@@ -53,7 +53,9 @@ include tests/tests.mk
 
 # The harness (docs/results.md): `make bench` measures every engine,
 # `make bench QUICK=1` is the short smoke run, `make regress` holds a
-# quick run against results/baseline.json (exit 1 on a regression).
+# quick run against this host's baseline, results/baselines/<host
+# fingerprint>.json (exit 1 on a regression); on a host without one it
+# records the run as that baseline and passes (docs/results.md).
 BENCH_ARGS ?= $(if $(filter-out 0,$(QUICK)),--quick)
 bench: deps ringbench guest native
 	./ringbench bench $(BENCH_ARGS)
@@ -65,7 +67,7 @@ nested: deps
 
 regress: deps ringbench guest native
 	./ringbench bench --quick --quiet --no-plots
-	./ringbench compare results/baseline.json results/latest
+	./ringbench compare --baselines results/baselines results/latest
 
 clean:
 	rm -rf $(BUILD) ringbench

@@ -23,6 +23,7 @@
 #include "harness/options.h"
 #include "harness/plots.h"
 #include "harness/report.h"
+#include "harness/report_multi.h"
 #include "harness/results.h"
 #include "harness/results_csv.h"
 #include "harness/results_json.h"
@@ -343,6 +344,11 @@ static int finish_outputs(const struct run *r, const char *dir, int no_plots, in
 		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
+	snprintf(path, sizeof(path), "%s/bencher.json", dir);
+	if (compare_write_bencher_json(r, path) < 0) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
 	if (terminal == 2)
 		report_print_full(r, stdout);
 	if (terminal) {
@@ -591,16 +597,23 @@ int cmd_bench(int argc, char **argv)
 static void report_usage(FILE *f)
 {
 	fprintf(f, "usage: ringbench report [--no-plots] [--quiet | --full] [RUN_DIR]\n"
+		   "       ringbench report [--no-plots] [--quiet] [--out FILE] RUN_DIR RUN_DIR...\n"
 		   "Redraws report.md and the plots of a results directory (default results/latest)\n"
-		   "and prints a one-screen summary (--full: the whole report as text).\n");
+		   "and prints a one-screen summary (--full: the whole report as text).\n"
+		   "With several (e.g. from different hosts): one side-by-side report and figure,\n"
+		   "columns labelled by host and flavour, to FILE (default results/multi/report.md).\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
 	char path[4200], err[512];
 	int no_plots = 0, quiet = 0, full = 0;
-	const char *dir = NULL;
+	const char *dir = NULL, *out = NULL;
+	char **dirs = calloc((size_t)argc + 1, sizeof(*dirs));
+	size_t nd = 0;
 
+	if (!dirs)
+		return 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-plots"))
 			no_plots = 1;
@@ -608,18 +621,29 @@ int cmd_report(int argc, char **argv)
 			quiet = 1;
 		else if (!strcmp(argv[i], "--full"))
 			full = 1;
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			report_usage(stdout);
+			free(dirs);
 			return 0;
-		} else if (!dir && argv[i][0] != '-')
-			dir = argv[i];
+		} else if (argv[i][0] != '-')
+			dirs[nd++] = argv[i];
 		else {
 			report_usage(stderr);
+			free(dirs);
 			return 2;
 		}
 	}
-	if (!dir)
-		dir = "results/latest";
+	if (nd > 1 || out) {
+		int rc = nd ? cmd_report_multi(nd, dirs, out, no_plots, quiet) : 2;
+		if (!nd)
+			report_usage(stderr);
+		free(dirs);
+		return rc;
+	}
+	dir = nd ? dirs[0] : "results/latest";
+	free(dirs);
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		return 1;

@@ -8,11 +8,13 @@
 
 struct compare_opts {
 	double threshold;       /* relative change that counts (0.10 = 10%) */
-	int show_all;           /* print unchanged rows too */
+	int show_all;           /* print unchanged rows too, each not-comparable one */
+	int forced;             /* --force: hosts or configurations differ */
 };
 
 struct compare_summary {
 	unsigned regressions, improvements, unchanged, skipped;
+	unsigned exact_regressions;     /* of regressions: in exits/op, insns/op */
 };
 
 /* Compare cur against base, print the table of what moved to out (may be
@@ -24,7 +26,10 @@ struct compare_summary {
  * timeout, interrupted, running) or is missing is a regression, as are a
  * run that is not complete, an engine that is not ok and an engine missing
  * from cur; each is listed.  An engine cur marks unavailable, and
- * benchmarks cur did not select (--only), are not comparable. */
+ * benchmarks cur did not select (--only), are not comparable, as are
+ * timings below resolution on either side (never given a percentage):
+ * each is listed with why.  Timing rows show both costs in ns with their
+ * CIs and RUN/BASE with a conservative CI (compare_ratio). */
 void compare_runs(const struct run *base, const struct run *cur,
 		  const struct compare_opts *o, FILE *out, struct compare_summary *sum);
 
@@ -32,6 +37,18 @@ void compare_runs(const struct run *base, const struct run *cur,
  * (github-action-benchmark "customSmallerIsBetter": name, unit, value,
  * range, extra); atomically.  0 or -1. */
 int compare_write_dashboard_json(const struct run *r, const char *path);
+
+/* RUN/BASE of b over a, in ns when both runs know their TSC frequency,
+ * with a conservative 95% interval: [b.lo / a.hi, b.hi / a.lo] of the
+ * medians' CIs.  0, or -1 unless both are resolved. */
+int compare_ratio(const struct run *base, const struct bench_result *a,
+		  const struct run *cur, const struct bench_result *b, double *ratio, double *lo, double *hi);
+
+/* The run in Bencher Metric Format (BMF): { "<engine>/<bench>": {
+ * "latency": { "value", "lower_value", "upper_value" } (ns, resolved
+ * times only), "exits-per-op": {...}, "insns-per-op": {...} } },
+ * atomically; the testbed is the host fingerprint (hostkey.h).  0 or -1. */
+int compare_write_bencher_json(const struct run *r, const char *path);
 
 int cmd_compare(int argc, char **argv);
 

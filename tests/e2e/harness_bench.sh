@@ -43,6 +43,8 @@ check "report.md tables are at most 100 columns wide" \
 	sh -c "test \$(grep '^|' '$run/report.md' | awk '{ if (length(\$0) > m) m = length(\$0) } END { print m + 0 }') -le 100"
 check "dashboard JSON (name, unit, value, range)" \
 	sh -c "grep -q '\"name\":\"fake/syscall\"' '$run/benchmark-action.json' && grep -q '\"range\"' '$run/benchmark-action.json'"
+check "Bencher JSON beside it (BMF: value, lower_value, upper_value)" \
+	sh -c "grep -q '\"fake/syscall\"' '$run/bencher.json' && grep -q '\"lower_value\"' '$run/bencher.json'"
 check "exits per op from the engine counters (in_null: 1.00)" \
 	sh -c "grep '^| in_null' '$run/report.md' | grep -q '1.00'"
 if command -v gnuplot >/dev/null 2>&1; then

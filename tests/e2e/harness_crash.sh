@@ -47,5 +47,8 @@ check "partial results.json is valid and says interrupted" \
 check "results before the interrupt kept" test "$(field hangs syscall status "$out/intr/results.csv")" = ok
 check "no temporary files left behind" sh -c "! ls '$out/intr' | grep -q '\.tmp\.'"
 "$RB" compare "$out/hang" "$out/intr" >"$out/intr.txt" 2>&1
-check "compare: an interrupted run is a regression (exit 1)" test $? -eq 1
+check "compare: an interrupted run is not comparable, never a pass (exit 2)" test $? -eq 2
+check "  and it says why" grep -q "run state differs: base 'complete', run 'interrupted'" "$out/intr.txt"
+"$RB" compare --force "$out/hang" "$out/intr" >"$out/intr.txt" 2>&1
+check "compare --force: an interrupted run is a regression (exit 1)" test $? -eq 1
 check "  and the table says why" grep -q 'run state.*interrupted.*regression' "$out/intr.txt"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.." || exit 2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 mkfifo "$out/fifo"
-base=results/baseline.json
+base=results/baselines/amd-epyc_pvm_6.18.44-fc-v669_2600mhz.json
 # refused "what" status command...: exits with status, one stderr line, within 10 s.
 refused() {
 	what=$1; want=$2; shift 2

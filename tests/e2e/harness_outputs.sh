@@ -52,7 +52,9 @@ check "a killed run does not become results/latest" test "$(readlink "$out/lates
 check "a killed run leaves no .tmp files" sh -c "! ls -a '$out/killed' '$out' | grep -q '\.tmp'"
 check "  and a valid results.json (state running)" grep -q '"state":"running"' "$out/killed/results.json"
 "$RB" compare "$out/good" "$out/killed" >/dev/null 2>&1
-check "  which compare counts as a regression (exit 1)" test $? -eq 1
+check "  which compare refuses as not comparable (exit 2, never a pass)" test $? -eq 2
+"$RB" compare --force "$out/good" "$out/killed" >/dev/null 2>&1
+check "  and with --force counts as a regression (exit 1)" test $? -eq 1
 
 rm -f "$out/good/report.md" && mkdir "$out/good/report.md"   # rename over a directory fails
 "$RB" report --no-plots --quiet "$out/good" >/dev/null 2>"$out/report.err"

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "harness/compare.h"
+#include "harness/hostkey.h"
 #include "harness/results_json.h"
 #include "tests/check.h"
 
@@ -44,6 +47,236 @@ static struct compare_summary cmp(struct run *a, struct run *b)
 	struct compare_summary s;
 	compare_runs(a, b, &o, NULL, &s);
 	return s;
+}
+
+/* Bencher Metric Format, as https://bencher.dev/docs/reference/bencher-metric-format/
+ * defines it: a JSON object of benchmark name -> object of measure name
+ * -> { "value": number, "lower_value"?: number, "upper_value"?: number }
+ * and nothing else; names non-empty.  We also require lower <= value <=
+ * upper and finite numbers.  Returns the number of problems (why to *why). */
+static int bmf_validate(const char *path, char *why, size_t len)
+{
+	json_object *root = json_object_from_file(path);
+	int bad = 0;
+
+	why[0] = '\0';
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		snprintf(why, len, "not a JSON object");
+		json_object_put(root);
+		return 1;
+	}
+	json_object_object_foreach(root, bench, measures) {
+		if (!bench[0] || !json_object_is_type(measures, json_type_object) ||
+		    json_object_object_length(measures) == 0) {
+			snprintf(why, len, "benchmark '%s': not a non-empty object", bench);
+			bad++;
+			continue;
+		}
+		json_object_object_foreach(measures, measure, m) {
+			double v[3] = { NAN, NAN, NAN };
+			const char *key[3] = { "value", "lower_value", "upper_value" };
+			if (!measure[0] || !json_object_is_type(m, json_type_object)) {
+				snprintf(why, len, "%s: measure '%s' not an object", bench, measure);
+				bad++;
+				continue;
+			}
+			json_object_object_foreach(m, k, x) {
+				int known = 0;
+				for (int i = 0; i < 3; i++)
+					if (!strcmp(k, key[i])) {
+						known = 1;
+						if (json_object_is_type(x, json_type_double) ||
+						    json_object_is_type(x, json_type_int))
+							v[i] = json_object_get_double(x);
+					}
+				if (!known) {
+					snprintf(why, len, "%s/%s: unknown key '%s'", bench, measure, k);
+					bad++;
+				}
+			}
+			if (!isfinite(v[0]) || (json_object_object_get_ex(m, "lower_value", NULL) && !isfinite(v[1])) ||
+			    (json_object_object_get_ex(m, "upper_value", NULL) && !isfinite(v[2]))) {
+				snprintf(why, len, "%s/%s: value missing or not a finite number", bench, measure);
+				bad++;
+			} else if ((isfinite(v[1]) && v[1] > v[0]) || (isfinite(v[2]) && v[2] < v[0])) {
+				snprintf(why, len, "%s/%s: value outside [lower_value, upper_value]", bench, measure);
+				bad++;
+			}
+		}
+	}
+	json_object_put(root);
+	return bad;
+}
+
+static int validate_text(const char *dir, const char *text, char *why, size_t len)
+{
+	char file[128];
+	snprintf(file, sizeof(file), "%s/bmf-case.json", dir);
+	FILE *f = fopen(file, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return bmf_validate(file, why, len);
+}
+
+/* compare_runs' printed output. */
+static char *compare_text(struct run *a, struct run *b, int show_all, struct compare_summary *s)
+{
+	struct compare_opts o = { .threshold = 0.10, .show_all = show_all };
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	compare_runs(a, b, &o, f, s);
+	fclose(f);
+	return buf;
+}
+
+static void set_host(struct run *r, const char *cpu, const char *flavour, const char *kernel, double tsc_khz)
+{
+	snprintf(r->host.cpu_model, sizeof(r->host.cpu_model), "%s", cpu);
+	snprintf(r->host.kvm_flavour, sizeof(r->host.kvm_flavour), "%s", flavour);
+	snprintf(r->host.kernel, sizeof(r->host.kernel), "%s", kernel);
+	r->host.tsc_khz = tsc_khz;
+}
+
+static void host_and_config_tests(struct run *base, struct run *slow, const char *dir)
+{
+	static struct run other;
+	char fp[256], why[256], file[128];
+
+	/* Fingerprints: documented form, stable under TSC calibration noise. */
+	set_host(base, "AMD EPYC", "PVM (kvm_pvm): no VT-x/AMD-V on this CPU", "Linux 6.18.44-fc-v669", 2596132.7);
+	hostkey_fingerprint(&base->host, fp, sizeof(fp));
+	CHECK(!strcmp(fp, "amd-epyc_pvm_6.18.44-fc-v669_2600mhz"), "fingerprint of the PVM baseline host (%s)", fp);
+	set_host(&other, "Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz", "VT-x (kvm_intel): ...", "Linux 6.1.0-18-amd64", 2394454);
+	hostkey_fingerprint(&other.host, fp, sizeof(fp));
+	CHECK(!strcmp(fp, "intel-r-xeon-r-gold-6148-cpu-2.40ghz_vt-x_6.1.0-18-amd64_2390mhz"),
+	      "fingerprint of a VT-x host (%s)", fp);
+	set_host(&other, "", "kvm unavailable: no /dev/kvm", "", 0);
+	hostkey_fingerprint(&other.host, fp, sizeof(fp));
+	CHECK(!strcmp(fp, "unknown-cpu_none_unknown-kernel_0mhz"), "fingerprint with nothing known (%s)", fp);
+
+	/* Comparability: every difference is one line, and counted. */
+	make_run(&other, "other", 1, 1, 1, "ok");
+	base->quick = other.quick = 1;
+	base->budget_ms = other.budget_ms = 1;
+	base->reps = other.reps = 5;
+	set_host(&other, "AMD EPYC", "PVM (kvm_pvm): other words", "Linux 6.18.44-fc-v669", 2596132.7 * 1.003);
+	CHECK(hostkey_differences(base, &other, "", NULL) == 0,
+	      "same host (TSC 0.3%% off, flavour note worded differently), same configuration: comparable");
+	other.host.tsc_khz = 2445000;
+	CHECK(hostkey_differences(base, &other, "", NULL) == 1, "TSC 2596 vs 2445 MHz: not comparable");
+	set_host(&other, "Intel Xeon", "VT-x (kvm_intel)", "Linux 6.1.0", 2445000);
+	other.quick = 0;
+	other.reps = 15;
+	other.budget_ms = 200;
+	other.warmup = 3;
+	snprintf(other.only, sizeof(other.only), "cpuid");
+	snprintf(other.state, sizeof(other.state), "interrupted");
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	unsigned d = hostkey_differences(base, &other, "X: ", f);
+	fclose(f);
+	size_t lines = 0;
+	for (char *p = buf; p && *p; p++)
+		lines += *p == '\n';
+	CHECK(d == 10 && lines == 10, "CPU, flavour, TSC, kernel, quick, budget, reps, warmup, only, state: "
+	      "10 differences, one line each (%u, %zu lines)", d, lines);
+	CHECK(buf && strstr(buf, "X: TSC frequency") && strstr(buf, "quick run, run a full run") &&
+	      strstr(buf, "run state"), "the lines say what differs");
+	free(buf);
+	run_free(&other);
+
+	/* Ratio RUN/BASE with a conservative CI. */
+	const struct bench_result *a = &base->e[0].b[1], *b = &slow->e[0].b[1];
+	double r, lo, hi;
+	slow->host.tsc_khz = base->host.tsc_khz;
+	CHECK(compare_ratio(base, a, slow, b, &r, &lo, &hi) == 0 && fabs(r - b->st.median / a->st.median) < 1e-9 && lo <= r && r <= hi &&
+	      fabs(lo - b->st.ci_lo / a->st.ci_hi) < 1e-9 && fabs(hi - b->st.ci_hi / a->st.ci_lo) < 1e-9,
+	      "alu 1.5x slower (12 vs 7 cycles net): ratio %.3f [%.3f, %.3f] from the ends of both CIs", r, lo, hi);
+	struct compare_summary s;
+	buf = compare_text(base, slow, 0, &s);
+	CHECK(buf && strstr(buf, "alu") && strstr(buf, "ns/op") && strstr(buf, "1.71x ["),
+	      "the table shows ns/op and the ratio with its CI");
+	free(buf);
+
+	/* No percentage on a value within resolution, and it is listed. */
+	static struct run tiny;
+	make_run(&tiny, "tiny", 0.3, 1, 1, "ok");     /* alu 3 cycles: the loop's cost */
+	tiny.host.tsc_khz = base->host.tsc_khz;
+	CHECK(!tiny.e[0].b[1].resolved, "alu at the empty loop's cost is below resolution");
+	buf = compare_text(base, &tiny, 2, &s);
+	int pct = 0;
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		size_t l = strcspn(line, "\n");
+		if (l > 4 && memmem(line, l, " alu ", 5) && memchr(line, '%', l))
+			pct = 1;
+	}
+	if (pct)
+		printf("%s", buf);
+	CHECK(buf && !pct, "no percentage on a row whose cost is below resolution");
+	CHECK(buf && strstr(buf, "Not compared") && strstr(buf, "below resolution in run"),
+	      "listed as not compared: below resolution in run");
+	free(buf);
+	run_free(&tiny);
+
+	/* A count from (near) zero: its difference, no percentage. */
+	static struct run z0, z1;
+	make_run(&z0, "z0", 1, 1, 0, "ok");
+	make_run(&z1, "z1", 1, 1, 0.5, "ok");
+	buf = compare_text(&z0, &z1, 0, &s);
+	CHECK(buf && strstr(buf, "+0.50/op") && !strstr(buf, "%   regression") && s.exact_regressions == 1,
+	      "exits/op 0 -> 0.5: a regression shown as +0.50/op, not a percentage");
+	free(buf);
+	run_free(&z0); run_free(&z1);
+
+	/* Engine unavailable and unsupported: listed with why. */
+	static struct run gone;
+	make_run(&gone, "gone", 1, 1, 1, "ok");
+	gone.e[0].available = 0;
+	snprintf(gone.e[0].note, sizeof(gone.e[0].note), "no /dev/kvm");
+	buf = compare_text(base, &gone, 2, &s);
+	CHECK(buf && strstr(buf, "engine unavailable here: no /dev/kvm") && s.regressions == 0,
+	      "an engine unavailable here is listed with its reason");
+	free(buf);
+	run_free(&gone);
+
+	/* Bencher Metric Format export, against the schema. */
+	snprintf(file, sizeof(file), "%s/bencher.json", dir);
+	CHECK(compare_write_bencher_json(base, file) == 0, "bencher.json written");
+	CHECK(bmf_validate(file, why, sizeof(why)) == 0, "bencher.json is valid BMF (%s)", why);
+	json_object *root = json_object_from_file(file), *m, *x;
+	CHECK(root && json_object_object_get_ex(root, "kvm/alu", &m) && json_object_object_get_ex(m, "latency", &x) &&
+	      fabs(json_object_get_double(json_object_object_get(x, "value")) - 10 * 1e6 / base->host.tsc_khz * 0 -
+		   a->st.median * 1e6 / base->host.tsc_khz) < 1e-6,
+	      "kvm/alu latency in ns");
+	CHECK(root && json_object_object_get_ex(root, "kvm/in_null", &m) && json_object_object_get_ex(m, "exits-per-op", &x) &&
+	      fabs(json_object_get_double(json_object_object_get(x, "value")) - 1) < 1e-9,
+	      "kvm/in_null exits-per-op 1 (exact)");
+	json_object_put(root);
+	make_run(&tiny, "tiny", 0.3, 1, 1, "ok");
+	tiny.host.tsc_khz = base->host.tsc_khz;
+	CHECK(compare_write_bencher_json(&tiny, file) == 0 && bmf_validate(file, why, sizeof(why)) == 0,
+	      "bencher.json of a run with a cost below resolution is valid (%s)", why);
+	root = json_object_from_file(file);
+	CHECK(root && !(json_object_object_get_ex(root, "kvm/alu", &m) && json_object_object_get_ex(m, "latency", NULL)),
+	      "a cost below resolution has no latency value in bencher.json");
+	json_object_put(root);
+	run_free(&tiny);
+	/* The validator itself rejects what is not BMF. */
+	CHECK(validate_text(dir, "[1, 2]", why, sizeof(why)) > 0, "validator: an array is not BMF");
+	CHECK(validate_text(dir, "{\"a\": {\"latency\": {\"lower_value\": 1}}}", why, sizeof(why)) > 0,
+	      "validator: a measure without value is not BMF");
+	CHECK(validate_text(dir, "{\"a\": {\"latency\": {\"value\": 1, \"lower_value\": 2}}}", why, sizeof(why)) > 0,
+	      "validator: lower_value above value is not BMF");
+	CHECK(validate_text(dir, "{\"a\": {\"latency\": {\"value\": \"1\"}}}", why, sizeof(why)) > 0,
+	      "validator: a string value is not BMF");
+	CHECK(validate_text(dir, "{\"a\": {\"latency\": {\"value\": 1, \"range\": 2}}}", why, sizeof(why)) > 0,
+	      "validator: an unknown key is not BMF");
+	CHECK(validate_text(dir, "{\"a\": {\"latency\": {\"value\": 1.5, \"lower_value\": 1, \"upper_value\": 2}}}",
+			    why, sizeof(why)) == 0, "validator: the BMF example passes");
 }
 
 int main(void)
@@ -166,6 +399,8 @@ int main(void)
 	      "dashboard has name kvm/alu");
 	CHECK(strstr(buf, "\"unit\"") && strstr(buf, "\"value\"") && strstr(buf, "\"range\""),
 	      "dashboard has unit, value, range");
+
+	host_and_config_tests(&base, &slow, path);
 
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", path);
