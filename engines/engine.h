@@ -84,10 +84,37 @@ struct vm_exit {
 	};
 };
 
-/* One named engine counter ("exits.io", "insns", "blocks.translated"). */
+/* One named engine counter ("insns", "bt.blocks", "kvm.exits"). */
 struct engine_counter {
 	char name[48];
 	uint64_t value;
+};
+
+/* The counters every engine reports, each with one meaning on every engine
+ * (docs/results.md, "Counters"): X(field, name, meaning).  Exits that reach
+ * the VM process are not here: the VM core's dispatcher counts those once,
+ * by reason, for every engine (vm.exits.<reason>).  An engine's own detail
+ * (bt.*, kvm.*, decode.*) comes from counters() beside these. */
+#define ENGINE_STATS(X)                                                              \
+	X(insns, "insns", "guest instructions the engine ran itself (interp, bt); "   \
+	  "0 under kvm, where the CPU runs them")                                     \
+	X(emulated_insns, "emulated_insns", "guest instructions run by an "           \
+	  "instruction emulator: every one under interp; under bt those called out "  \
+	  "for or stepped by the interpreter's semantics; under kvm KVM's own emulator") \
+	X(helper_calls, "helper_calls", "calls from translated code into the "        \
+	  "interpreter's semantics (bt)")                                             \
+	X(exits_in_kernel, "exits_in_kernel", "VM exits handled without reaching "    \
+	  "the VM process: under kvm those KVM handled in the host kernel")           \
+	X(interrupts, "interrupts", "interrupts delivered to the guest")              \
+	X(exceptions, "exceptions", "exceptions delivered to the guest by a "         \
+	  "software engine")                                                          \
+	X(tlb_fills, "tlb_fills", "page walks that filled the software TLB (interp, " \
+	  "bt); 0 under kvm, whose MMU is the CPU's")
+
+struct engine_stats {
+#define ENGINE_STAT_FIELD(field, name, meaning) uint64_t field;
+	ENGINE_STATS(ENGINE_STAT_FIELD)
+#undef ENGINE_STAT_FIELD
 };
 
 struct engine_ops {
@@ -116,7 +143,9 @@ struct engine_ops {
 	 * the engine polls vm->stop_requested. */
 	void (*kick)(struct engine *e);
 
-	/* Engine counters since create (cumulative); returns how many. */
+	/* The canonical counters since create (cumulative), every field. */
+	void (*stats)(struct engine *e, struct engine_stats *out);
+	/* The engine's own further counters since create; returns how many. */
 	size_t (*counters)(struct engine *e, struct engine_counter *out, size_t max);
 
 	/* Is the vCPU halted with nothing that can ever wake it (interrupts
@@ -134,6 +163,10 @@ struct engine_ops {
 
 /* The registry (engines/registry.c). */
 const struct engine_ops *engine_find(const char *name);
+/* Every counter of an engine: the canonical ones (ENGINE_STATS, by their
+ * names) then the engine's own; returns how many (at most max). */
+size_t engine_counters_all(const struct engine_ops *ops, struct engine *e,
+			   struct engine_counter *out, size_t max);
 /* Append one counter to out (at most max), for the engines' counters(). */
 void engine_counter_put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v);
 const struct engine_ops *const *engine_list(void);

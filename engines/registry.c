@@ -36,3 +36,20 @@ void engine_counter_put(struct engine_counter *out, size_t max, size_t *n, const
 		(*n)++;
 	}
 }
+
+size_t engine_counters_all(const struct engine_ops *ops, struct engine *e,
+			   struct engine_counter *out, size_t max)
+{
+	struct engine_stats st;
+	size_t n = 0;
+
+	memset(&st, 0, sizeof(st));
+	if (ops->stats)
+		ops->stats(e, &st);
+#define PUT(field, name, meaning) engine_counter_put(out, max, &n, name, st.field);
+	ENGINE_STATS(PUT)
+#undef PUT
+	if (ops->counters && n < max)
+		n += ops->counters(e, out + n, max - n);
+	return n > max ? max : n;
+}

@@ -148,7 +148,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 static void print_stats(struct vm *vm)
 {
 	struct engine_counter c[128];
-	size_t n = vm->ops->counters ? vm->ops->counters(vm->engine, c, 128) : 0;
+	size_t n = engine_counters_all(vm->ops, vm->engine, c, 128);
 	uint64_t total = 0;
 	const char *src;
 	double ns_per_tick = 1e6 / hostinfo_tsc_khz(&src);

@@ -234,8 +234,9 @@ static void compare_bench(const struct run *base, const struct run *cur,
 	int exact = a->span_iters && b->span_iters && engine_times_valid(ce);
 	const struct { const char *name; double (*fn)(const struct bench_result *); } det[] = {
 		{ "exits/op", metric_exits_per_op }, { "insns/op", metric_insns_per_op },
+		{ "helpers/op", metric_helper_calls_per_op },
 	};
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < sizeof(det) / sizeof(det[0]); k++) {
 		double x = det[k].fn(a), y = det[k].fn(b);
 		if (x < 0 || y < 0)
 			continue;
@@ -432,10 +433,13 @@ int compare_write_bencher_json(const struct run *r, const char *path)
 				json_object_object_add(ms, "latency", bmf_measure(c.median, c.lo, c.hi));
 			/* The exact counts: the primary CI signal. */
 			double x = metric_exits_per_op(b), y = metric_insns_per_op(b);
+			double h = metric_helper_calls_per_op(b);
 			if (x >= 0)
 				json_object_object_add(ms, "exits-per-op", bmf_measure(x, x, x));
 			if (y >= 0)
 				json_object_object_add(ms, "insns-per-op", bmf_measure(y, y, y));
+			if (h >= 0)
+				json_object_object_add(ms, "helper-calls-per-op", bmf_measure(h, h, h));
 			if (json_object_object_length(ms) == 0) {
 				json_object_put(ms);
 				continue;

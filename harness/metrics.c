@@ -56,6 +56,16 @@ static double insns_counter(const struct bench_result *b,
 	return -1;
 }
 
+double metric_helper_calls_per_op(const struct bench_result *b)
+{
+	return bench_counter_per_op(b, "engine.helper_calls");
+}
+
+double metric_emulated_per_op(const struct bench_result *b)
+{
+	return bench_counter_per_op(b, "engine.emulated_insns");
+}
+
 double metric_insns_per_op(const struct bench_result *b)
 {
 	return insns_counter(b, bench_counter_per_op);
@@ -80,19 +90,17 @@ size_t metric_exit_reasons(const struct bench_result *b, const char **names,
 	sum_prefix(b, prefix, &found);
 	if (!found)
 		prefix = "engine.exits.";
-	double user = 0;
 	for (size_t i = 0; i < b->nctr && n < max; i++)
 		if (is_count(b->ctr[i].name, prefix) && bench_counter_per_op(b, b->ctr[i].name) >= 0) {
 			names[n] = b->ctr[i].name + strlen(prefix);
-			per_op[n] = bench_counter_per_op(b, b->ctr[i].name);
-			user += per_op[n++];
+			per_op[n++] = bench_counter_per_op(b, b->ctr[i].name);
 		}
-	/* kvm: the exits KVM handled without returning from KVM_RUN, from its
-	 * own statistics (every exit, less those that reached user space). */
-	double all = bench_counter_per_op(b, "engine.kvm.exits");
-	if (all >= 0 && n < max) {
+	/* kvm: the exits KVM handled without returning from KVM_RUN (the
+	 * canonical exits_in_kernel, from its own statistics). */
+	double kernel = bench_counter_per_op(b, "engine.exits_in_kernel");
+	if (kernel > 0 && n < max) {
 		names[n] = "in-kernel";
-		per_op[n++] = all > user ? all - user : 0;
+		per_op[n++] = kernel;
 	}
 	return n;
 }

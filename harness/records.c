@@ -28,10 +28,9 @@ void records_stop(struct records *rec)
 
 static size_t engine_counters(struct vm *vm, struct engine_counter *out, size_t max)
 {
-	if (!vm->ops || !vm->ops->counters || !vm->engine)
+	if (!vm->ops || !vm->engine)
 		return 0;
-	size_t n = vm->ops->counters(vm->engine, out, max);
-	return n > max ? max : n;
+	return engine_counters_all(vm->ops, vm->engine, out, max);
 }
 
 static uint64_t engine_begin_value(const struct records *rec, const char *name)

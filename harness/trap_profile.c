@@ -58,7 +58,7 @@ void trap_profile_cell(const struct engine_result *e, const struct bench_result 
 		 * only those that returned from KVM_RUN. */
 		c->exits = per_op(b, "engine.kvm.exits");
 		c->user_exits = metric_exits_per_op(b);
-		c->emulated = per_op(b, "engine.kvm.insn_emulation");
+		c->emulated = per_op(b, "engine.emulated_insns");
 		if (c->exits < 0)
 			c->exits = c->user_exits;
 		double x = c->exits > 0 ? c->exits : 0, em = c->emulated > 0 ? c->emulated : 0;
@@ -79,7 +79,7 @@ void trap_profile_cell(const struct engine_result *e, const struct bench_result 
 	c->exits = metric_exits_per_op(b);
 	c->user_exits = c->exits;
 	if (!strcmp(e->name, "bt")) {
-		c->helpers = per_op(b, "engine.bt.helper_calls");
+		c->helpers = per_op(b, "engine.helper_calls");
 		double h = c->helpers > 0 ? c->helpers : 0, x = c->exits > 0 ? c->exits : 0;
 		c->verdict = pv ? TRAP_PARAVIRTUAL : h >= PER_OP || x >= PER_OP ? TRAP_EMULATED : TRAP_TRANSLATED;
 		return;
@@ -152,7 +152,7 @@ static const struct { const char *ctr, *title; } kvm_cols[] = {
 	{ "engine.kvm.irq_window_exits", "irqwin" },
 	{ "engine.kvm.hypercalls", "hcall" },
 	{ "engine.kvm.pf_taken", "pf" },
-	{ "engine.kvm.insn_emulation", "emul" },
+	{ "engine.emulated_insns", "emul" },
 };
 #define KVM_COLS (sizeof(kvm_cols) / sizeof(kvm_cols[0]))
 

@@ -107,6 +107,15 @@ static void bt_kick(struct engine *e)
 	e->ctx.exit_req = 1;
 }
 
+static void bt_stats(struct engine *e, struct engine_stats *s)
+{
+	x86_stats(&e->cpu, s);
+	s->helper_calls = e->c.helpers;
+	/* The interpreter's semantics ran these: helper calls (one guest
+	 * instruction each), fallbacks and steps outside translated code. */
+	s->emulated_insns = e->c.helpers + e->c.fallbacks + e->c.steps;
+}
+
 static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t max)
 {
 	const struct bt_counters *t = &e->c;
@@ -125,7 +134,6 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	engine_counter_put(out, max, &n, "bt.jc_misses", t->jc_misses);
 	engine_counter_put(out, max, &n, "bt.invalidations", t->invalidations);
 	engine_counter_put(out, max, &n, "bt.flushes", t->flushes);
-	engine_counter_put(out, max, &n, "bt.helper_calls", t->helpers);
 	engine_counter_put(out, max, &n, "bt.helper_jumps", t->helper_jumps);
 	engine_counter_put(out, max, &n, "bt.tlb_fills", t->fills);
 	engine_counter_put(out, max, &n, "bt.tlb_slow", t->slow);
@@ -193,6 +201,7 @@ const struct engine_ops bt_engine_ops = {
 	.set_state = bt_set_state,
 	.run = bt_run,
 	.kick = bt_kick,
+	.stats = bt_stats,
 	.counters = bt_counters,
 	.option = bt_option,
 };

@@ -88,6 +88,12 @@ static int interp_set_state(struct engine *e, const struct cpu_state *s)
 	return 0;
 }
 
+static void interp_stats(struct engine *e, struct engine_stats *s)
+{
+	x86_stats(&e->cpu, s);
+	s->emulated_insns = e->cpu.cnt.insns;     /* every one */
+}
+
 static size_t interp_counters(struct engine *e, struct engine_counter *out, size_t max)
 {
 	size_t n = 0;
@@ -99,7 +105,6 @@ static size_t interp_counters(struct engine *e, struct engine_counter *out, size
 	engine_counter_put(out, max, &n, "decode.flushes", e->bc.flushes);
 	engine_counter_put(out, max, &n, "decode.uncached", e->uncached_steps);
 	engine_counter_put(out, max, &n, "decode.links", e->links);
-	/* MMIO is routed to the bus inside the engine: counted there. */
 	return n;
 }
 
@@ -113,5 +118,6 @@ const struct engine_ops interp_engine_ops = {
 	.set_state = interp_set_state,
 	.run = interp_run,
 	.kick = NULL,
+	.stats = interp_stats,
 	.counters = interp_counters,
 };

@@ -17,9 +17,6 @@ struct kvm_engine {
 	size_t run_size;
 	int pending_hypercall;        /* a KVM_EXIT_HYPERCALL awaits its ret */
 
-	/* Exits that reached user space, by KVM exit reason. */
-	uint64_t user_exits[64];
-	uint64_t user_exit_ns[64];
 
 	/* The vCPU's binary statistics (KVM_GET_STATS_FD): in-kernel exits. */
 	unsigned n_stats;
@@ -43,5 +40,7 @@ void kvm_stats_open(struct kvm_engine *k);
 /* engine_ops.halted_forever (engines/kvm/kvm_halt.c). */
 bool kvm_halted_forever(struct engine *e, char *why, size_t len);
 size_t kvm_stats_read(struct kvm_engine *k, struct engine_counter *out, size_t max);
+/* One statistic by name ("kvm.exits"); 0 when this kernel has none. */
+uint64_t kvm_stat_value(struct kvm_engine *k, const char *name);
 
 #endif

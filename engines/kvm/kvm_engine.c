@@ -106,14 +106,6 @@ static struct engine *kvm_create(struct vm *vm, char *err, size_t len)
 	return (struct engine *)k;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Translate one KVM exit into the engine-independent form. */
 static void kvm_translate_exit(struct kvm_engine *k, struct vm_exit *x)
 {
@@ -172,7 +164,6 @@ static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
 	struct kvm_run *r = k->run;
-	uint64_t t0;
 
 	if (k->pending_hypercall) {
 		r->hypercall.ret = x->hypercall.ret;
@@ -186,7 +177,6 @@ static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
 		x->reason = VM_EXIT_INTERRUPTED;
 		return 0;
 	}
-	t0 = now_ns();
 	if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
 		r->immediate_exit = 0;
 		if (errno == EINTR || errno == EAGAIN) {
@@ -197,10 +187,6 @@ static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
 		snprintf(x->error.msg, sizeof(x->error.msg), "KVM_RUN failed: %s", strerror(errno));
 		return -1;
 	}
-	if (r->exit_reason < 64) {
-		k->user_exits[r->exit_reason]++;
-		k->user_exit_ns[r->exit_reason] += now_ns() - t0;
-	}
 	kvm_translate_exit(k, x);
 	return 0;
 }
@@ -210,28 +196,24 @@ static void kvm_kick(struct engine *e)
 	((struct kvm_engine *)e)->run->immediate_exit = 1;
 }
 
-static const char *const user_exit_names[64] = {
-	[KVM_EXIT_IO] = "io", [KVM_EXIT_MMIO] = "mmio", [KVM_EXIT_HLT] = "hlt",
-	[KVM_EXIT_HYPERCALL] = "hypercall", [KVM_EXIT_SHUTDOWN] = "shutdown",
-	[KVM_EXIT_INTR] = "intr", [KVM_EXIT_FAIL_ENTRY] = "fail-entry",
-	[KVM_EXIT_INTERNAL_ERROR] = "internal-error",
-};
+
+/* Exits that reached user space are the VM core's to count (one tally);
+ * KVM's own statistics say how many it handled in the kernel. */
+static void kvm_stats(struct engine *e, struct engine_stats *s)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+	uint64_t user = 0, all = kvm_stat_value(k, "kvm.exits");
+
+	for (unsigned r = 0; r < VM_EXIT_REASON_COUNT; r++)
+		user += k->vm->exits[r].count;
+	s->exits_in_kernel = all > user ? all - user : 0;
+	s->emulated_insns = kvm_stat_value(k, "kvm.insn_emulation");
+	s->interrupts = kvm_stat_value(k, "kvm.irq_injections");
+}
 
 static size_t kvm_counters(struct engine *e, struct engine_counter *out, size_t max)
 {
-	struct kvm_engine *k = (struct kvm_engine *)e;
-	size_t n = 0;
-
-	for (unsigned i = 0; i < 64 && n < max; i++) {
-		if (!k->user_exits[i])
-			continue;
-		if (user_exit_names[i])
-			snprintf(out[n].name, sizeof(out[n].name), "exits.user.%s", user_exit_names[i]);
-		else
-			snprintf(out[n].name, sizeof(out[n].name), "exits.user.%u", i);
-		out[n++].value = k->user_exits[i];
-	}
-	return n + kvm_stats_read(k, out + n, max - n);
+	return kvm_stats_read((struct kvm_engine *)e, out, max);
 }
 
 const struct engine_ops kvm_engine_ops = {
@@ -244,6 +226,7 @@ const struct engine_ops kvm_engine_ops = {
 	.set_state = kvm_set_state,
 	.run = kvm_run_vcpu,
 	.kick = kvm_kick,
+	.stats = kvm_stats,
 	.counters = kvm_counters,
 	.halted_forever = kvm_halted_forever,
 };

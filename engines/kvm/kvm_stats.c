@@ -57,3 +57,13 @@ size_t kvm_stats_read(struct kvm_engine *k, struct engine_counter *out, size_t m
 	}
 	return n;
 }
+
+uint64_t kvm_stat_value(struct kvm_engine *k, const char *name)
+{
+	uint64_t v;
+
+	for (unsigned i = 0; i < k->n_stats; i++)
+		if (!strcmp(k->stats[i].name, name))
+			return pread(k->stats_fd, &v, sizeof(v), (off_t)k->stats[i].offset) == (ssize_t)sizeof(v) ? v : 0;
+	return 0;
+}

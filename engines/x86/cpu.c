@@ -253,14 +253,18 @@ bool x86_check_irq(struct x86_cpu *cpu)
 	return true;
 }
 
+void x86_stats(const struct x86_cpu *cpu, struct engine_stats *s)
+{
+	s->insns = cpu->cnt.insns;
+	s->exceptions = cpu->cnt.exceptions;
+	s->interrupts = cpu->cnt.interrupts;
+	s->tlb_fills = cpu->cnt.tlb_misses;
+}
+
 void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, size_t max, size_t *n)
 {
 	const struct x86_counters *c = &cpu->cnt;
 
-	engine_counter_put(out, max, n, "insns", c->insns);
-	engine_counter_put(out, max, n, "exceptions", c->exceptions);
-	engine_counter_put(out, max, n, "interrupts", c->interrupts);
-	engine_counter_put(out, max, n, "tlb.misses", c->tlb_misses);
 	engine_counter_put(out, max, n, "tlb.flushes", c->tlb_flushes);
 }
 

@@ -189,6 +189,9 @@ bool x86_check_irq(struct x86_cpu *cpu);
 /* The counters both software engines report first (insns, exceptions,
  * interrupts, tlb.*), and last (exits.<reason>: the engine's exits to the
  * VM core plus the MMIO it routed itself); cpu.c. */
+/* The canonical counters a software engine shares (insns, exceptions,
+ * interrupts, TLB fills); the engine adds its own. */
+void x86_stats(const struct x86_cpu *cpu, struct engine_stats *s);
 void x86_counters_head(const struct x86_cpu *cpu, struct engine_counter *out, size_t max, size_t *n);
 
 /* ---- the run() side of the exit contract (exits.c) ---- */

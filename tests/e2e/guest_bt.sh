@@ -32,7 +32,7 @@ outcomes "$tmp/in.log" >"$tmp/in.set"
 ok $([ -s "$tmp/bt.set" ] && cmp -s "$tmp/bt.set" "$tmp/in.set"; echo $?) \
 	"guest under bt: the same benchmarks and outcomes as under interp ($(wc -l <"$tmp/bt.set"))"
 counter() { awk -v n="$1" '$1 == n { print $2 }' "$2"; }
-for c in bt.blocks bt.chain_patches bt.cache_hits bt.helper_calls helper.cpuid helper.out; do
+for c in bt.blocks bt.chain_patches bt.cache_hits helper_calls emulated_insns tlb_fills helper.cpuid helper.out; do
 	v=$(counter $c "$tmp/bt.err")
 	ok $([ "${v:-0}" -gt 0 ]; echo $?) "guest under bt: counter $c is positive (${v:-absent})"
 done

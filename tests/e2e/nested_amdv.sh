@@ -67,8 +67,8 @@ expect() {
 expect cpuid engine.kvm.exits 0.95 1.3 "CPUID is intercepted once per execution"
 # - IN/OUT: the I/O permission map intercepts every port (APM 15.10); the
 #   ringbench null port is served by the VM process, so each reaches user space.
-expect pio_in engine.exits.user.io 0.95 1.3 "every port read exits to user space"
-expect pio_out engine.exits.user.io 0.95 1.3 "every port write exits to user space"
+expect pio_in vm.exits.io 0.95 1.3 "every port read exits to user space"
+expect pio_out vm.exits.io 0.95 1.3 "every port write exits to user space"
 # - HLT: INTERCEPT_HLT is set unless the VM may halt in guest mode.
 expect hlt engine.kvm.halt_exits 0.9 1.3 "HLT exits to KVM once per halt"
 # - SYSCALL, ALU work and the empty loop run in guest mode: SVM has no

@@ -307,7 +307,7 @@ static void mix(uint64_t *h, const void *p, size_t n)
 static uint64_t counter(const struct engine_ops *ops, struct engine *e, const char *name)
 {
 	struct engine_counter c[256];
-	size_t n = ops->counters(e, c, 256);
+	size_t n = engine_counters_all(ops, e, c, 256);
 
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(c[i].name, name))
@@ -395,7 +395,7 @@ static int run_one(const struct engine_ops *ops, struct vm *vm, const struct pro
 	o->insns = counter(ops, e, "insns");
 	if (ops == &bt_engine_ops) {
 		o->bt[0] = counter(ops, e, "bt.blocks");
-		o->bt[1] = counter(ops, e, "bt.helper_calls");
+		o->bt[1] = counter(ops, e, "helper_calls");
 		o->bt[2] = counter(ops, e, "bt.tlb_slow");
 		o->bt[3] = counter(ops, e, "bt.invalidations");
 	}

@@ -836,7 +836,7 @@ static void free_vm(struct vm *vm)
 static uint64_t counter(struct vm *vm, const char *name)
 {
 	struct engine_counter c[256];
-	size_t n = vm->ops->counters(vm->engine, c, 256);
+	size_t n = engine_counters_all(vm->ops, vm->engine, c, 256);
 
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(c[i].name, name))

@@ -40,8 +40,8 @@ static enum trap_verdict verdict(const char *engine_name, const char *bench_name
 
 int main(void)
 {
-	static const char *const kvm3[] = { "engine.kvm.exits", "engine.kvm.insn_emulation", "engine.exits.user.io", NULL };
-	static const char *const bt2[] = { "engine.bt.helper_calls", "engine.exits.io", NULL };
+	static const char *const kvm3[] = { "engine.kvm.exits", "engine.emulated_insns", "vm.exits.io", NULL };
+	static const char *const bt2[] = { "engine.helper_calls", "vm.exits.io", NULL };
 	static const char *const none[] = { "host.task-clock", NULL };
 	struct trap_cell c;
 
