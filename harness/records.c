@@ -64,9 +64,16 @@ static void print_end(struct records *rec, struct vm *vm, uint32_t seq)
 			fprintf(o, " engine.%s=%llu", eng[i].name, (unsigned long long)d);
 	}
 	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
-		uint64_t d = vm->exits[r].count - rec->exits_begin[r];
+		const struct vm_exit_stat *x = &vm->exits[r];
+		uint64_t d = x->count - rec->exits_begin[r].count;
+		uint64_t timed = x->timed - rec->exits_begin[r].timed;
 		if (d)
 			fprintf(o, " vm.exits.%s=%llu", vm_exit_reason_name(r), (unsigned long long)d);
+		/* The dispatcher's timed sample of them: host TSC ticks. */
+		if (timed)
+			fprintf(o, " vm.exit_timed.%s=%llu vm.exit_ticks.%s=%llu", vm_exit_reason_name(r),
+				(unsigned long long)timed, vm_exit_reason_name(r),
+				(unsigned long long)(x->timed_ticks - rec->exits_begin[r].timed_ticks));
 	}
 	static const char *const rbname[] = { "null-port", "doorbell", "null-page", "vmcall" };
 	for (int k = 0; k < 4; k++) {
@@ -86,8 +93,7 @@ void records_on_marker(struct vm *vm, uint32_t seq, int is_end, void *ctx)
 		rec->seq = seq;
 		rec->open = 1;
 		rec->neng_begin = engine_counters(vm, rec->eng_begin, RECORDS_MAX_ENGINE_COUNTERS);
-		for (int r = 0; r < VM_EXIT_REASON_COUNT; r++)
-			rec->exits_begin[r] = vm->exits[r].count;
+		memcpy(rec->exits_begin, vm->exits, sizeof(rec->exits_begin));
 		memcpy(rec->rb_begin, vm->rb_counters, sizeof(rec->rb_begin));
 		/* Host counters last, so our own bookkeeping is outside the span. */
 		counters_read(&rec->host, rec->host_begin);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engines/core/vm.h"
 #include "engines/engine.h"
 #include "harness/counters.h"
 
@@ -20,7 +21,7 @@ struct records {
 	uint64_t host_begin[COUNTERS_MAX];
 	struct engine_counter eng_begin[RECORDS_MAX_ENGINE_COUNTERS];
 	size_t neng_begin;
-	uint64_t exits_begin[VM_EXIT_REASON_COUNT];
+	struct vm_exit_stat exits_begin[VM_EXIT_REASON_COUNT];
 	uint64_t rb_begin[8];
 	uint32_t seq;
 	int open;               /* between MARK_BEGIN and MARK_END */

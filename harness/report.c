@@ -710,6 +710,20 @@ static void body(const struct run *r, FILE *f, int md)
 			"markers (exits: all VM exits; user: those that reached the VM process; emul: instructions "
 			"through KVM's emulator; statistics KVM never moved in this run are left out)", &t);
 	}
+	for (size_t i = 0; i < r->ne; i++) {
+		char title[160];
+		if (!engine_times_valid(&r->e[i]) || !trap_profile_exit_table(r, &r->e[i], &t)) {
+			table_free(&t);
+			continue;
+		}
+		engine_label(&r->e[i], title, sizeof(title));
+		size_t l = strlen(title);
+		snprintf(title + l, sizeof(title) - l, ": where the exits go");
+		section(f, md, title, "per benchmark with exits (at least 0.05 per operation), each exit reason: "
+			"count per operation, its share of the benchmark's exits, and the mean host ns the VM core "
+			"spent on one (its dispatcher times one exit in 16; in-kernel: KVM handled them, "
+			"their time is inside the operation's)", &t);
+	}
 	if (any_metric(r, metric_guest_ips)) {
 		fill_table(r, &t, CELL_GIPS, names, n, 0, NULL);
 		section(f, md, "Software engine speed",

@@ -235,3 +235,49 @@ int trap_profile_write_dat(const struct run *r, const char *path, char *techniqu
 	free(names);
 	return rows;
 }
+
+size_t trap_profile_exit_table(const struct run *r, const struct engine_result *e, struct table *t)
+{
+	double ns_per_tick = r->host.tsc_khz > 0 ? 1e6 / r->host.tsc_khz : 0;
+
+	table_init(t, 5);
+	table_set(t, 0, 0, "benchmark");
+	table_set(t, 0, 1, "exit reason");
+	table_set(t, 0, 2, "per op");
+	table_set(t, 0, 3, "share");
+	table_set(t, 0, 4, "host ns/exit");
+	for (size_t j = 0; j < e->nb; j++) {
+		const struct bench_result *b = &e->b[j];
+		const char *nm[32];
+		double v[32], total = 0;
+		if (!bench_has_value(b))
+			continue;
+		size_t k = metric_exit_reasons(b, nm, v, 32);
+		for (size_t a = 0; a < k; a++)
+			total += v[a];
+		if (total < 0.05)
+			continue;       /* no exit of its own: the markers' and ticks' */
+		for (size_t a = 0; a < k; a++) {
+			char name[64], val[24];
+			if (v[a] < 0.05)
+				continue;       /* a stray one in the span */
+			size_t row = table_add_row(t);
+			table_set(t, row, 0, "%s", b->name);
+			table_set(t, row, 1, "%s", nm[a]);
+			sig3(v[a], val, sizeof(val));
+			table_set(t, row, 2, "%s", val);
+			table_set(t, row, 3, "%.0f%%", 100 * v[a] / total);
+			snprintf(name, sizeof(name), "vm.exit_ticks.%s", nm[a]);
+			double ticks = bench_counter(b, name);
+			snprintf(name, sizeof(name), "vm.exit_timed.%s", nm[a]);
+			double timed = bench_counter(b, name);
+			if (ticks > 0 && timed > 0 && ns_per_tick > 0) {
+				sig3(ticks / timed * ns_per_tick, val, sizeof(val));
+				table_set(t, row, 4, "%s", val);
+			} else {
+				table_set(t, row, 4, "%s", !strcmp(nm[a], "in-kernel") ? "in KVM" : "n/c");
+			}
+		}
+	}
+	return t->nrows;
+}

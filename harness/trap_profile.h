@@ -38,6 +38,11 @@ size_t trap_profile_table(const struct run *r, struct table *t);
 /* KVM's own exit statistics per operation for one hardware engine
  * (exits by reason, in-kernel and user space); returns rows. */
 size_t trap_profile_kvm_table(const struct run *r, const struct engine_result *e, struct table *t);
+/* Where the time goes, like perf kvm stat, for one engine: per benchmark
+ * with exits, per reason the exits per op, their share, and the mean host
+ * time the VM core spent on one (its dispatcher's timed sample); returns
+ * rows. */
+size_t trap_profile_exit_table(const struct run *r, const struct engine_result *e, struct table *t);
 /* Plot data: benchmark, then per technique the verdict number (NaN: none)
  * and its counters; techniques gets the space-separated labels. */
 int trap_profile_write_dat(const struct run *r, const char *path, char *techniques, size_t len);

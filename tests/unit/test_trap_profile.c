@@ -99,6 +99,18 @@ int main(void)
 	table_free(&t);
 	CHECK(trap_profile_kvm_table(&run, nested, &t) == 4, "KVM statistics table for the nested engine: 4 rows");
 	table_free(&t);
+	/* Where the exits go: nested pio_in, 1.05 io exits per op, timed. */
+	struct bench_result *pio = engine_bench(nested, "pio_in", 0);
+	bench_set_counter(pio, "vm.exit_timed.io", 10);
+	bench_set_counter(pio, "vm.exit_ticks.io", 10 * 2000);     /* 2000 ticks each */
+	run.host.tsc_khz = 2e6;                                  /* 1000 ns */
+	size_t rows = trap_profile_exit_table(&run, nested, &t);
+	int found = 0;
+	for (size_t i = 1; i <= t.nrows; i++)
+		found |= !strcmp(t.cell[i * t.ncols], "pio_in") && !strcmp(t.cell[i * t.ncols + 1], "io") &&
+			 !strcmp(t.cell[i * t.ncols + 4], "1000");
+	CHECK(rows >= 1 && found, "exit breakdown: pio_in io with a mean host time of 1000 ns per exit");
+	table_free(&t);
 	run_free(&run);
 	CHECK_EXIT();
 }
