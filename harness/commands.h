@@ -4,5 +4,6 @@
 
 int cmd_engines(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

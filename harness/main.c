@@ -24,6 +24,7 @@ static const struct {
 	{ "run", cmd_run, "boot one guest on one engine" },
 	{ "bench", cmd_bench, "run the microbenchmarks on every engine; write results, report, plots" },
 	{ "report", cmd_report, "redraw the report and plots of a results directory" },
+	{ "plot", cmd_plot, "figures for chosen engines and benchmarks at one column width" },
 	{ "compare", cmd_compare, "hold a run against a baseline; exit 1 on a regression" },
 };
 

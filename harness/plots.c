@@ -286,6 +286,10 @@ static int write_exits(const struct engine_result *e, const char *path, char *re
 	return rows;
 }
 
+/* The size every figure is drawn at ("single" or "double" column), or NULL
+ * for the defaults (double; the cost figure in both). */
+static const char *plot_size;
+
 static int draw(const char *gp, const char *sdir, const char *script, const char *pdir,
 		const char *base, const char *extra)
 {
@@ -295,8 +299,9 @@ static int draw(const char *gp, const char *sdir, const char *script, const char
 	snprintf(spath, sizeof(spath), "%s/%s.gp", sdir, script);
 	snprintf(log, sizeof(log), "%s/gnuplot.log", pdir);
 	for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
-		snprintf(vars, sizeof(vars), "dir='%s'; data='%s/%s.dat'; out='%s/%s'; fmt='%s'; %s",
-			 sdir, pdir, base, pdir, base, formats[k], extra);
+		snprintf(vars, sizeof(vars), "dir='%s'; data='%s/%s.dat'; out='%s/%s'; fmt='%s'; %s%s%s%s",
+			 sdir, pdir, base, pdir, base, formats[k], extra,
+			 plot_size ? "; size='" : "", plot_size ? plot_size : "", plot_size ? "'" : "");
 		ok += run_gnuplot(gp, spath, vars, log) == 0;
 	}
 	return ok == 3 ? 1 : 0;
@@ -318,6 +323,12 @@ void plots_engine_words(const struct engine_result *const *es, size_t ne, char *
 
 int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 {
+	return plots_draw_sized(r, run_dir, NULL, note, len);
+}
+
+int plots_draw_sized(const struct run *r, const char *run_dir, const char *size, char *note, size_t len)
+{
+	plot_size = size;
 	char gp[PATH_MAX], sdir[PATH_MAX], pdir[PATH_MAX], path[PATH_MAX + 128];
 	char extra[2048];
 	const char **names;
@@ -341,12 +352,14 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 
 	char classes[1024], counts[256], ylo[512], yhi[512];
 	if (write_cost(r, es, ne, pdir, names, n, classes, counts, ylo, yhi, sizeof(ylo)) > 0) {
-		for (size_t size = 0; size < 2; size++) {
+		for (size_t single = 0; single < 2; single++) {
 			char base[32], vars[PATH_MAX + 4096];
-			snprintf(base, sizeof(base), size ? "cost-single" : "cost");
+			if (plot_size && single)
+				break;          /* one size asked for: one cost figure */
+			snprintf(base, sizeof(base), single ? "cost-single" : "cost");
 			snprintf(vars, sizeof(vars), "engines='%s'; classes='%s'; counts='%s'; ylos='%s'; yhis='%s'; "
 				 "prefix='%s/cost'; size='%s'", labels, classes, counts, ylo, yhi, pdir,
-				 size ? "single" : "double");
+				 single ? "single" : "double");
 			draw(gp, sdir, "cost", pdir, base, vars) ? drawn++ : failed++;
 		}
 	}
@@ -355,7 +368,7 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
 	snprintf(path, sizeof(path), "%s/aa.dat", pdir);
 	if (write_aa(r, es, ne, path, &aa_lo) > 0) {
 		char vars[2048];
-		snprintf(vars, sizeof(vars), "engines='%s'; ylo=%.6g; size='double'", labels, aa_lo);
+		snprintf(vars, sizeof(vars), "engines='%s'; ylo=%.6g", labels, aa_lo);
 		draw(gp, sdir, "aa", pdir, "aa", vars) ? drawn++ : failed++;
 	}
 	snprintf(path, sizeof(path), "%s/overhead.dat", pdir);

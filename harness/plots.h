@@ -11,6 +11,9 @@
  * for the report (what was drawn, or that plots were skipped, why and how
  * to get them).  Returns the number of figures drawn, -1 when skipped. */
 int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len);
+/* The same, every figure at one size: "single" (3.3 in) or "double" (7 in)
+ * column width; NULL: the defaults. */
+int plots_draw_sized(const struct run *r, const char *run_dir, const char *size, char *note, size_t len);
 
 /* The engines' labels (engine_label) as one gnuplot word list: spaces
  * inside a label become '_', which the scripts' undo() turns back. */

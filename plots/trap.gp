@@ -4,15 +4,16 @@
 # verdict is also written in each cell, so the figure reads in grey too.
 # Input (data): benchmark, then per technique: verdict (1 native, 2 trap,
 # 3 emulated, 4 translated, 5 paravirtual; NaN none) and "cell text".
-# Variables: data, out, fmt, techniques (space-separated, '_' for spaces).
+# Variables: data, out, fmt, techniques (space-separated, '_' for spaces), size (optional).
 rows = system(sprintf("wc -l < '%s'", data)) + 0
 h = 0.9 + 0.13 * rows
+w = exists("size") && size eq "single" ? 3.3 : 7
 if (fmt eq "pdf") {
-	set terminal pdfcairo color font "Helvetica,6" size 7,h
+	set terminal pdfcairo color font "Helvetica,6" size w,h
 } else { if (fmt eq "png") {
-	set terminal pngcairo color font "Helvetica,9" size 1400,int(h * 190)
+	set terminal pngcairo color font "Helvetica,9" size int(w * 200),int(h * 190)
 } else {
-	set terminal svg font "Helvetica,9" size 1050,int(h * 140) dynamic
+	set terminal svg font "Helvetica,9" size int(w * 150),int(h * 140) dynamic
 }}
 set output out.".".fmt
 set termoption noenhanced

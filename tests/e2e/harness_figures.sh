@@ -29,6 +29,18 @@ else
 	skip "figures: kvm unavailable here, no flavour label to check"
 fi
 check "report.md embeds the figures" sh -c "grep -q '](plots/cost.png)' '$out/fig/report.md' && grep -q '](plots/trap-profile.png)' '$out/fig/report.md'"
+# ringbench plot: chosen engines and benchmarks at one width, beside the run.
+"$RB" plot --engines bt --only priv --size single --out "$out/custom" "$out/fig" >/dev/null 2>&1
+check "plot --engines bt --only priv --size single: a cost figure, one size only" sh -c "
+	head -c 4 '$out/custom/plots/cost.pdf' | grep -q '%PDF' && test ! -e '$out/custom/plots/cost-single.pdf' &&
+	! grep -q 'kvm' '$out/custom/plots/cost.svg' && grep -q 'cpuid' '$out/custom/plots/cost.svg' &&
+	! grep -q 'mem_seq' '$out/custom/plots/cost.svg'"
+check "plot: the run's own figures untouched (the double-column cost figure still has every engine)" \
+	grep -q 'interp' "$p/cost.svg"
+"$RB" plot --size huge "$out/fig" >/dev/null 2>&1
+check "plot --size huge: usage error (status 2)" test $? -eq 2
+"$RB" plot --only nosuchbench "$out/fig" >/dev/null 2>&1
+check "plot --only nosuchbench: error (status 2)" test $? -eq 2
 # No negative cost or NaN anywhere a cost is printed.
 check "report.md: no negative cost, no nan" sh -c "! grep -E '^\|' '$out/fig/report.md' | grep -Eiq '(^|[ [|(])-[0-9]|nan'"
 check "results.csv: cost columns never negative or nan" sh -c "
