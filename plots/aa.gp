@@ -5,6 +5,7 @@
 # colour at the bottom: "n/a" (not measured) or "<res" (below resolution).
 # Input (data): A&A row, our benchmark, then per engine: cycles mark.
 # Variables: data, out, fmt, size, engines (labels, '_' for spaces), ylo.
+if (!exists("size")) size = "double"
 height = size eq "single" ? 2.6 : 2.4
 load dir."/common.gp"
 n = words(engines)
