@@ -681,10 +681,11 @@ static void body(const struct run *r, FILE *f, int md)
 		"ns per operation: geometric mean of the medians over the same benchmarks for every engine "
 		"(those of the class every engine that measured the class resolved; how many in `benchmarks`)", &t);
 	if (any_metric(r, metric_exits_per_op)) {
-		fill_table(r, &t, CELL_EXITS, names, n, 0, NULL);
-		section(f, md, "VM exits per operation", "count per operation: the engine's exit counters between "
-			"the benchmark markers (for kvm: the exits that reached user space; the trap profile below "
-			"has KVM's own count)", &t);
+		memset(&nt, 0, sizeof(nt));
+		fill_table(r, &t, CELL_EXITS, names, n, 0, &nt);
+		section_notes(f, md, "VM exits per operation", "count per operation: the exits that reached the VM "
+			      "process between the benchmark markers, counted by its dispatcher (for kvm the trap "
+			      "profile below adds those KVM handled in the kernel)", &t, &nt);
 	}
 	if (trap_profile_table(r, &t))
 		section(f, md, "Trap profile",
