@@ -80,7 +80,14 @@ struct bt_ctx {
 	uint64_t jc_epoch;              /* current jump-cache epoch */
 	uint64_t fill_lin, fill_arg, fill_ok;   /* fill_stub: address, size | write << 16, result */
 	volatile uint8_t exit_req;      /* leave at the next block entry */
+	/* Right after exit_req (an inline STI reads both as one word): 0 only
+	 * while the LAPIC is known to hold nothing deliverable (bt_helper
+	 * checked; set again on every entry from the dispatcher and every
+	 * helper call), so an inline STI or POPF need not ask it. */
+	uint8_t irq_hint;
 };
+_Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
+	       "irq_hint right after exit_req");
 
 /* Jump cache entry: valid while epoch is ctx.jc_epoch, so emptying the
  * whole cache is one increment. */
@@ -141,6 +148,11 @@ struct engine {
 	uint64_t armed_deadline;
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
+
+	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF set, IF
+	 * cleared, IF alone; translated code changes IF without touching the
+	 * host flags, which hold the guest's. */
+	uint8_t if_set[256], if_clear[256], if_only[256];
 
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];

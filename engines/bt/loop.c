@@ -101,6 +101,7 @@ int bt_helper(struct engine *e)
 
 	merge_flags(e);
 	cpu->rip = s->rip;
+	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
 	/* The block entry counted every instruction; until this one runs,
 	 * only those before it and it have (faults count, as the interpreter's). */
 	cpu->cnt.insns -= rest;
@@ -119,10 +120,13 @@ int bt_helper(struct engine *e)
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
 	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
 		cpu->irq_check = false;
+		e->ctx.irq_hint = 0;    /* nothing deliverable: inline STIs may go on */
 		rearm_tick(e);
 	}
+	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
+	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req) {
+	    cpu->mode != 64 || e->ctx.exit_req || cpu->cpl == 1 || cpu->cpl == 2) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
@@ -207,8 +211,12 @@ static void run_blocks(struct engine *e)
 	for (;;) {
 		if (stop && *stop)
 			return;
-		/* No interrupt before an IN that left for its data has taken it. */
-		if ((e->ctx.exit_req || cpu->irq_check || --e->poll == 0) &&
+		/* No interrupt before an IN that left for its data has taken it;
+		 * nor at the instruction an STI shadows: that one runs first
+		 * (below), else chained blocks could run on past it, to a CLI,
+		 * with the check deferred each time round a loop. */
+		bool in_shadow = cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip;
+		if (!in_shadow && (e->ctx.exit_req || cpu->irq_check || --e->poll == 0) &&
 		    cpu->replay_pos == cpu->replay_n) {
 			e->ctx.exit_req = 0;
 			e->poll = IRQ_POLL_ENTRIES;
@@ -235,14 +243,16 @@ static void run_blocks(struct engine *e)
 		 * (before it ran) steps it first. */
 		uint64_t hold = ~0ull;
 		bool shadow_step = false;
-		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
+		if (in_shadow) {
 			cpu->sti_shadow = false;
 			shadow_step = (cpu->rflags & F_IF) && e->vm && e->vm->lapic &&
 				      lapic_pending(e->vm->lapic) >= 0;
 			hold = cpu->rip;
 		}
 		struct bt_block *b = NULL;
-		if (!shadow_step && cpu->mode == 64) {
+		/* Kernel blocks are translated for CPL 0 (inline CLI, STI,
+		 * MOV from CR... check no privilege): CPL 1 and 2 are stepped. */
+		if (!shadow_step && cpu->mode == 64 && (cpu->cpl == 0 || cpu->cpl == 3)) {
 			uint64_t flushes = e->c.flushes;
 			b = bt_find_block(e);
 			if (e->c.flushes != flushes)
@@ -270,6 +280,7 @@ static void run_blocks(struct engine *e)
 		}
 		e->ctx.target = (uint64_t)(uintptr_t)b->host;
 		e->ctx.site = 0;
+		e->ctx.irq_hint = 1;    /* anything may have happened out here */
 		flags_out(e);
 		e->c.entries++;
 		e->enter();

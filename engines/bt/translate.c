@@ -60,6 +60,18 @@ struct exit_path {
 	uint8_t fsave;
 };
 
+/* An out-of-line helper call for an inline form's uncommon case: the
+ * registers its fast path took back from their homes, the call, and back
+ * after the instruction. */
+struct call_path {
+	uint8_t *jpos[2];
+	unsigned nj;
+	struct bt_site *site;
+	uint16_t restore;
+	uint8_t *resume;                /* RX */
+};
+#define CALL_MAX BT_MAX_INSNS
+
 struct tr {
 	struct engine *e;
 	struct x86_cpu *cpu;
@@ -76,6 +88,8 @@ struct tr {
 	unsigned nslow;
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
+	struct call_path calls[CALL_MAX];
+	unsigned ncalls;
 	bool overflow;
 };
 
@@ -699,6 +713,211 @@ static void emit_jmp_ind(struct tr *t, unsigned i)
 	emit_jc_jump(t, &s);
 }
 
+/* ---- Sensitive instructions translated inline (emit_sys) ----
+ * Kernel blocks only, with exactly the interpreter's semantics
+ * (engines/x86/ops_sys.c).  They run at CPL 0 (the dispatcher steps CPL 1
+ * and 2 code), so the privilege checks of CLI, STI, MOV from CRn and
+ * RDTSC (CR4.TSD) are statically passed; in CPL 3 blocks these stay
+ * helper calls.  An uncommon case (an interrupt perhaps deliverable at
+ * STI, a TLB miss) calls the shared handler out of line. */
+
+static struct call_path *add_call(struct tr *t, unsigned i, uint16_t restore)
+{
+	static struct call_path dummy;
+
+	if (t->ncalls >= CALL_MAX) {
+		t->overflow = true;
+		return &dummy;
+	}
+	struct call_path *c = &t->calls[t->ncalls++];
+	*c = (struct call_path){ .site = new_site(t, i, SITE_HELPER), .restore = restore };
+	return c;
+}
+
+/* To the call path if RCX is not zero, flags untouched: JRCXZ over a JMP. */
+static void call_if_rcx(struct tr *t, struct call_path *c)
+{
+	em_u8(&t->em, 0xe3);            /* jrcxz +5 */
+	em_u8(&t->em, 5);
+	uint8_t *j = em_jmp(&t->em, NULL);
+	if (c->nj < 2)
+		c->jpos[c->nj++] = j;
+}
+
+/* movzx ecx, byte [rflags + 1] (TF IF DF OF), then through a table. */
+static void rflags_byte1_via(struct tr *t, const uint8_t *table)
+{
+	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
+
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, fl1);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)table));
+}
+
+/* CLI at CPL 0: IF cleared in cpu.rflags, the host flags untouched. */
+static void emit_cli(struct tr *t)
+{
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	rflags_byte1_via(t, t->e->if_clear);
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+}
+
+/* STI at CPL 0 with IF clear and nothing deliverable (ctx.irq_hint and
+ * exit_req both 0): IF set, the shadow over the next instruction, as
+ * h_sti leaves them once bt_helper found nothing pending.  Otherwise the
+ * handler: an interrupt waiting is taken after the shadowed instruction
+ * (bt_helper leaves, the dispatcher steps that one, then delivers). */
+static void emit_sti(struct tr *t, unsigned i)
+{
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+	uint64_t next = t->rip[i] + t->in[i].len;
+
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0xb70f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));  /* + irq_hint */
+	call_if_rcx(t, c);
+	rflags_byte1_via(t, t->e->if_only);
+	call_if_rcx(t, c);
+	rflags_byte1_via(t, t->e->if_set);
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	em_op_mem(&t->em, 0, false, 0xc6, 1, 0, hm_abs(&t->cpu->sti_shadow));       /* mov byte, 1 */
+	em_u8(&t->em, 1);
+	em_mov_imm(&t->em, H_RCX, next);
+	em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+	c->resume = em_rx(&t->em);
+}
+
+/* A 16-bit value (selector, MSW) into a register as op_write/set_reg
+ * put it: size 2 keeps the upper bits, 4 and 8 zero-extend. */
+static void load_word_reg(struct tr *t, const struct x86_op *o, const void *p)
+{
+	if (o->size == 2)
+		em_op_mem(&t->em, 0x66, false, 0x8b, 1, o->reg, hm_abs(p));
+	else
+		em_op_mem(&t->em, 0, false, 0xb70f, 2, o->reg, hm_abs(p));
+}
+
+/* PUSHFQ at CPL 0: RFLAGS without VM and RF, its arithmetic flags the
+ * host's (saved in AX as LAHF/SETO leave them), through the probe. */
+static bool emit_pushf(struct tr *t, unsigned i)
+{
+	struct scratch s;
+
+	if (!take_scratch(0, hit_live(t, i, 1), true, &s) || s.fsave != FS_AX)
+		return false;
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
+	em_mov_rr(&t->em, s.r, H_RAX);
+	em_shr_imm(&t->em, s.r, 8);
+	em_and_imm(&t->em, s.r, 0xd5);                 /* SF ZF AF PF CF */
+	em_mov_rr(&t->em, s.e, H_RAX);
+	em_and_imm(&t->em, s.e, 1);
+	em_shl_imm(&t->em, s.e, 11);                   /* OF */
+	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);    /* or r, e */
+	em_load(&t->em, s.e, hm_abs(&t->cpu->rflags));
+	em_and_imm(&t->em, s.e, (int32_t)~(F_ARITH | F_VM | F_RF));
+	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);
+	em_store(&t->em, hm_base(s.h, 0), s.r);
+	em_store(&t->em, home(t, R_RSP), s.a);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+	return true;
+}
+
+/* SGDT/SIDT m: limit and base written through the probe (10 bytes: a
+ * page-crossing store misses and the handler does it). */
+static bool emit_sdt(struct tr *t, unsigned i, const struct dtable *d)
+{
+	const struct bt_form *f = &t->f[i];
+	struct scratch s;
+
+	if (f->mem != 0 || !take_scratch(f->regs, hit_live(t, i, 1), true, &s))
+		return false;
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	emit_ea(t, i, &t->in[i].op[0], s.a, true);
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 10, true);
+	em_op_mem(&t->em, 0, false, 0xb70f, 2, s.r, hm_abs(&d->limit));
+	em_op_mem(&t->em, 0x66, false, 0x89, 1, s.r, hm_base(s.h, 0));
+	em_load(&t->em, s.r, hm_abs(&d->base));
+	em_store(&t->em, hm_base(s.h, 2), s.r);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+	return true;
+}
+
+/* The inline forms; false: a helper call. */
+static bool emit_sys(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	const struct x86_op *o0 = &in->op[0], *o1 = &in->op[1];
+	struct x86_cpu *cpu = t->cpu;
+	int fl;
+
+	/* The plain form the dispatch table knows (not a #UD the decoder
+	 * found), in a kernel block. */
+	if (t->user || !t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
+	    in->fn != x86_handler_for(in->id, &fl))
+		return false;
+	bool reg0 = in->nops >= 1 && o0->kind == OP_REG && o0->reg != R_RSP && !o0->hi8;
+	switch (in->id) {
+	case X86_INS_CLI:
+		emit_cli(t);
+		return true;
+	case X86_INS_STI:
+		emit_sti(t, i);
+		return true;
+	case X86_INS_PUSHFQ:
+		for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
+			if (in->bytes[k] == 0x66)
+				return false;   /* PUSHF of 16 bits: the handler */
+		return emit_pushf(t, i);
+	case X86_INS_MOV:
+		if (in->nops != 2 || !reg0 || o1->kind != OP_CR)
+			return false;
+		switch (o1->reg) {
+		case 0: em_load(&t->em, o0->reg, hm_abs(&cpu->cr0)); return true;
+		case 2: em_load(&t->em, o0->reg, hm_abs(&cpu->cr2)); return true;
+		case 3: em_load(&t->em, o0->reg, hm_abs(&cpu->cr3)); return true;
+		case 4: em_load(&t->em, o0->reg, hm_abs(&cpu->cr4)); return true;
+		}
+		return false;
+	case X86_INS_SMSW:
+		if (!reg0)
+			return false;
+		if (o0->size == 8)
+			em_load(&t->em, o0->reg, hm_abs(&cpu->cr0));
+		else if (o0->size == 4)
+			em_op_mem(&t->em, 0, false, 0x8b, 1, o0->reg, hm_abs(&cpu->cr0));
+		else
+			em_op_mem(&t->em, 0x66, false, 0x8b, 1, o0->reg, hm_abs(&cpu->cr0));
+		return true;
+	case X86_INS_STR:
+	case X86_INS_SLDT:
+		if (!reg0 || o0->size < 2)
+			return false;
+		load_word_reg(t, o0, in->id == X86_INS_STR ? &cpu->tr.selector : &cpu->ldtr.selector);
+		return true;
+	case X86_INS_SGDT:
+		return emit_sdt(t, i, &cpu->gdt);
+	case X86_INS_SIDT:
+		return emit_sdt(t, i, &cpu->idt);
+	case X86_INS_RDTSC:
+	case X86_INS_RDTSCP:
+		em_u8(&t->em, 0x0f);
+		em_u8(&t->em, 0x31);                   /* rdtsc: EDX:EAX, zero-extended */
+		if (in->id == X86_INS_RDTSCP)           /* the guest's TSC_AUX, not the host's */
+			em_op_mem(&t->em, 0, false, 0x8b, 1, H_RCX, hm_abs(&cpu->tsc_aux));
+		return true;
+	}
+	return false;
+}
+
 /* Can this class fault (or call the shared handler)?  A fault's frame
  * holds the flags, so for liveness it reads them all. */
 static bool may_fault(int cls)
@@ -793,6 +1012,15 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 	}
+	for (unsigned k = 0; k < t->ncalls; k++) {
+		struct call_path *p = &t->calls[k];
+		for (unsigned j = 0; j < p->nj; j++)
+			em_patch_rel32(p->jpos[j], t->em.delta, em_rx(&t->em));
+		reload(t, p->restore);
+		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
+		em_call(&t->em, t->e->helper_stub);
+		em_jmp(&t->em, p->resume);
+	}
 	for (unsigned k = 0; k < t->nexits; k++) {
 		struct exit_path *p = &t->exits[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
@@ -843,7 +1071,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	    e->arena_size - e->arena_used < BT_MAX_INSNS * 4 * sizeof(struct bt_site) + 4096)
 		bt_flush(e);
 	memset(t, 0, offsetof(struct tr, in));
-	t->nslow = t->nexits = 0;
+	t->nslow = t->nexits = t->ncalls = 0;
 	t->overflow = false;
 	t->e = e;
 	t->cpu = &e->cpu;
@@ -895,7 +1123,10 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_CALL_IND: emit_call(t, i, true); ended = true; break;
 		case TC_RET: emit_ret(t, i); ended = true; break;
 		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
-		default: emit_helper(t, i); break;
+		default:
+			if (!emit_sys(t, i))
+				emit_helper(t, i);
+			break;
 		}
 		/* The rest of a fused run: its code is the first one's. */
 		for (; fused > 1; fused--)
