@@ -153,6 +153,7 @@ struct engine {
 	 * cleared, IF alone; translated code changes IF without touching the
 	 * host flags, which hold the guest's. */
 	uint8_t if_set[256], if_clear[256], if_only[256];
+	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
 
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];

@@ -68,6 +68,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 		e->if_set[b] = (uint8_t)(b | (F_IF >> 8));
 		e->if_clear[b] = (uint8_t)(b & ~(F_IF >> 8));
 		e->if_only[b] = (uint8_t)(b & (F_IF >> 8));
+		e->tsd_only[b] = (uint8_t)(b & 4);     /* CR4.TSD */
 	}
 	e->ctx.irq_hint = 1;
 	x86_cpu_init(&e->cpu, vm, "bt");

@@ -64,10 +64,11 @@ struct exit_path {
  * registers its fast path took back from their homes, the call, and back
  * after the instruction. */
 struct call_path {
-	uint8_t *jpos[2];
+	uint8_t *jpos[4];
 	unsigned nj;
 	struct bt_site *site;
 	uint16_t restore;
+	uint8_t fsave;                  /* the guest flags saved, to restore first */
 	uint8_t *resume;                /* RX */
 };
 #define CALL_MAX BT_MAX_INSNS
@@ -740,8 +741,97 @@ static void call_if_rcx(struct tr *t, struct call_path *c)
 	em_u8(&t->em, 0xe3);            /* jrcxz +5 */
 	em_u8(&t->em, 5);
 	uint8_t *j = em_jmp(&t->em, NULL);
-	if (c->nj < 2)
+	if (c->nj < 4)
 		c->jpos[c->nj++] = j;
+}
+
+/* To the call path on condition cc (the guest flags saved already). */
+static void call_if(struct tr *t, struct call_path *c, unsigned cc)
+{
+	uint8_t *j = em_jcc(&t->em, cc, NULL);
+	if (c->nj < 4)
+		c->jpos[c->nj++] = j;
+}
+
+/* test r64, imm32 */
+static void em_test_imm(struct emit *em, int r, uint32_t v)
+{
+	em_op_reg(em, true, 0xf7, 1, 0, r);
+	em_u32(em, v);
+}
+
+/* POPFQ: the popped value's arithmetic flags into the host's (as LAHF/
+ * SETO's image in AX, which SAHF loads), the rest into cpu.rflags under
+ * h_popf's mask: at CPL 0 with IOPL and IF, at CPL 3 without either.
+ * The handler takes what is left: a set TF, a set IF while an interrupt
+ * may be deliverable (ctx.irq_hint, exit_req), IOPL 3 at CPL 3 (IF then
+ * pops too), a miss of the stack probe. */
+static bool emit_popf(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	struct scratch s;
+	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID | (t->user ? 0 : F_IOPL | F_IF);
+
+	if (!take_scratch(0, true, true, &s) || s.fsave != FS_AX)
+		return false;
+	struct call_path *c = add_call(t, i, s.saved);
+	c->fsave = FS_AX;
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(em, s.a, home(t, R_RSP));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	em_load(em, s.r, hm_base(s.h, 0));
+	em_test_imm(em, s.r, F_TF);
+	call_if(t, c, 5);                                       /* jnz */
+	if (t->user) {
+		em_load(em, s.e, hm_abs(&t->cpu->rflags));
+		em_and_imm(em, s.e, F_IOPL);
+		em_op_reg(em, true, 0x81, 1, 7, s.e);          /* cmp e, IOPL 3 */
+		em_u32(em, F_IOPL);
+		call_if(t, c, 4);                               /* je */
+	} else {
+		em_test_imm(em, s.r, F_IF);
+		uint8_t *no_if = em_jcc(em, 4, NULL);           /* jz */
+		em_op_mem(em, 0x66, false, 0x83, 1, 7, hm_abs(&t->e->ctx.exit_req));   /* cmp word, 0 */
+		em_u8(em, 0);
+		call_if(t, c, 5);                               /* jnz */
+		em_patch_rel32(no_if, em->delta, em_rx(em));
+	}
+	em_load(em, s.e, hm_abs(&t->cpu->rflags));
+	em_and_imm(em, s.e, (int32_t)~mask);
+	em_mov_rr(em, s.h, s.r);
+	em_and_imm(em, s.h, (int32_t)mask);
+	em_op_reg(em, true, 0x09, 1, s.h, s.e);                /* or e, h */
+	em_op_reg(em, true, 0x83, 1, 1, s.e);                  /* or e, 2 */
+	em_u8(em, 2);
+	em_store(em, hm_abs(&t->cpu->rflags), s.e);
+	em_mov_rr(em, H_RAX, s.r);                             /* AX: LAHF/SETO's image of them */
+	em_and_imm(em, H_RAX, 0xd5);
+	em_shl_imm(em, H_RAX, 8);
+	em_shr_imm(em, s.r, 11);
+	em_and_imm(em, s.r, 1);
+	em_op_reg(em, true, 0x09, 1, s.r, H_RAX);
+	em_flags_from_ax(em);
+	em_lea(em, false, s.a, hm_base(s.a, 8));
+	em_store(em, home(t, R_RSP), s.a);
+	reload(t, s.saved);
+	c->resume = em_rx(em);
+	add_slow(t, j, i, &s, true);
+	return true;
+}
+
+/* RDTSC at CPL 3: the handler when CR4.TSD is set (#GP), found flag-free
+ * through a table. */
+static void emit_rdtsc_check(struct tr *t, unsigned i)
+{
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->cpu->cr4));
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)t->e->tsd_only));
+	call_if_rcx(t, c);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+	c->resume = NULL;               /* set by the caller after the instruction */
 }
 
 /* movzx ecx, byte [rflags + 1] (TF IF DF OF), then through a table. */
@@ -861,9 +951,19 @@ static bool emit_sys(struct tr *t, unsigned i)
 
 	/* The plain form the dispatch table knows (not a #UD the decoder
 	 * found), in a kernel block. */
-	if (t->user || !t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
+	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
 	    in->fn != x86_handler_for(in->id, &fl))
 		return false;
+	/* In CPL 3 blocks: what the handlers do alike at every CPL (no UMIP:
+	 * the interpreter has none), POPFQ with its CPL 3 mask, RDTSC with
+	 * the CR4.TSD check. */
+	if (t->user && in->id != X86_INS_SMSW && in->id != X86_INS_STR && in->id != X86_INS_SLDT &&
+	    in->id != X86_INS_SGDT && in->id != X86_INS_SIDT && in->id != X86_INS_PUSHFQ &&
+	    in->id != X86_INS_POPFQ && in->id != X86_INS_RDTSC && in->id != X86_INS_RDTSCP)
+		return false;
+	bool p66 = false;
+	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
+		p66 |= in->bytes[k] == 0x66;
 	bool reg0 = in->nops >= 1 && o0->kind == OP_REG && o0->reg != R_RSP && !o0->hi8;
 	switch (in->id) {
 	case X86_INS_CLI:
@@ -873,10 +973,9 @@ static bool emit_sys(struct tr *t, unsigned i)
 		emit_sti(t, i);
 		return true;
 	case X86_INS_PUSHFQ:
-		for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
-			if (in->bytes[k] == 0x66)
-				return false;   /* PUSHF of 16 bits: the handler */
-		return emit_pushf(t, i);
+		return !p66 && emit_pushf(t, i);        /* 16 bits: the handler */
+	case X86_INS_POPFQ:
+		return !p66 && emit_popf(t, i);
 	case X86_INS_MOV:
 		if (in->nops != 2 || !reg0 || o1->kind != OP_CR)
 			return false;
@@ -908,12 +1007,20 @@ static bool emit_sys(struct tr *t, unsigned i)
 	case X86_INS_SIDT:
 		return emit_sdt(t, i, &cpu->idt);
 	case X86_INS_RDTSC:
-	case X86_INS_RDTSCP:
+	case X86_INS_RDTSCP: {
+		struct call_path *c = NULL;
+		if (t->user) {
+			emit_rdtsc_check(t, i);
+			c = &t->calls[t->ncalls - 1];
+		}
 		em_u8(&t->em, 0x0f);
 		em_u8(&t->em, 0x31);                   /* rdtsc: EDX:EAX, zero-extended */
 		if (in->id == X86_INS_RDTSCP)           /* the guest's TSC_AUX, not the host's */
 			em_op_mem(&t->em, 0, false, 0x8b, 1, H_RCX, hm_abs(&cpu->tsc_aux));
+		if (c && t->ncalls)
+			c->resume = em_rx(&t->em);
 		return true;
+	}
 	}
 	return false;
 }
@@ -1016,6 +1123,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct call_path *p = &t->calls[k];
 		for (unsigned j = 0; j < p->nj; j++)
 			em_patch_rel32(p->jpos[j], t->em.delta, em_rx(&t->em));
+		flags_restore(t, p->fsave);
 		reload(t, p->restore);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
 		em_call(&t->em, t->e->helper_stub);

@@ -79,6 +79,7 @@ __asm__(
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, edge, t_large\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
+	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -663,6 +664,46 @@ __asm__(
 	"	cli\n"
 	"	mov %rsi, DATA+8*148\n"
 	"	jmp finish\n"
+	"t_popf_irq:\n"                                 /* an interrupt pending at POPF setting IF */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	"	xor %esi, %esi\n"
+	"	pushfq\n"
+	"	pop %rbx\n"                             /* IF clear */
+	"	mov %rbx, %rdi\n"
+	"	or $0x200, %rdi\n"                      /* IF set */
+	"popf_loop_top:\n"
+	"	push %rbx\n"
+	"	popfq\n"
+	"	inc %esi\n"
+	"	push %rdi\n"
+	"	popfq\n"
+	"popf_irq_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz popf_loop_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*139\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+	"t_popf_loop:\n"                                /* the timer fires in a POPF loop */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"	pushfq\n"
+	"	pop %rbx\n"
+	"	mov %rbx, %rdi\n"
+	"	or $0x200, %rdi\n"
+	"	jmp popf_loop_top\n"                    /* the loop above */
 	"t_sti_loop:\n"                                 /* the timer fires in a CLI/STI loop */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -764,6 +805,21 @@ __asm__(
 	"	mov %rax, 16(%rbx)\n"
 	"	call user_fn\n"
 	"	add %rax, 16(%rbx)\n"
+	"	mov $0x8d5 | 0x200 | 0x3000, %eax\n"     /* arithmetic flags; IF, IOPL ignored at CPL 3 */
+	"	push %rax\n"
+	"	popfq\n"
+	"	pushfq\n"
+	"	pop %rax\n"
+	"	mov %rax, 24(%rbx)\n"
+	"	smsw %eax\n"                            /* no UMIP: as at CPL 0 */
+	"	mov %rax, 32(%rbx)\n"
+	"	sgdt 40(%rbx)\n"
+	"	sidt 56(%rbx)\n"
+	"	str %eax\n"
+	"	mov %rax, 72(%rbx)\n"
+	"	rdtsc\n"                                /* CR4.TSD clear */
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
 	"user_fault:\n"
 	"	mov DATA+8*120, %rcx\n"                 /* a supervisor page: #PF, error 5 */
 	"	ud2\n"
@@ -784,7 +840,8 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
-	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[];
+	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
+	t_popf_loop[], popf_loop_top[], popf_irq_after[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1246,8 +1303,8 @@ static void test_privileged(void)
 	check_slot(&p, 56, 0x246, "STI, PUSHF: IF set");
 	check_slot(&p, 57, 0x8d7, "POPF sets the arithmetic flags and clears IF");
 	check_slot(&p, 58, 0x0101, "SETO/SETC read the flags POPF loaded");
-	CHECK(h[X86_INS_CLI] == 0 && h[X86_INS_STI] <= 1 && h[X86_INS_PUSHFQ] == 0 && h[X86_INS_POPFQ] == 1,
-	      "privileged: CLI, PUSHFQ inline, STI inline or a call, POPFQ a call (%llu %llu %llu %llu)",
+	CHECK(h[X86_INS_CLI] == 0 && h[X86_INS_STI] <= 1 && h[X86_INS_PUSHFQ] == 0 && h[X86_INS_POPFQ] == 0,
+	      "privileged: CLI, PUSHFQ, POPFQ inline, STI inline or a call (%llu %llu %llu %llu)",
 	      (unsigned long long)h[X86_INS_CLI], (unsigned long long)h[X86_INS_STI],
 	      (unsigned long long)h[X86_INS_PUSHFQ], (unsigned long long)h[X86_INS_POPFQ]);
 	CHECK(p.bt->rb_counters[RB_CNT_NULL_PORT] == 1 && p.in->rb_counters[RB_CNT_NULL_PORT] == 1 &&
@@ -1348,6 +1405,13 @@ static void test_user(void)
 	check_agree(&p, true);
 	check_mem(&p, SCRATCH + 8, 8, 0x1235, "user store, load and store on a user page");
 	check_mem(&p, SCRATCH + 16, 8, 42, "user call reg and direct call on the user stack");
+	check_mem(&p, SCRATCH + 24, 8, 0x8d7, "POPFQ at CPL 3 with IOPL 0: IF and IOPL kept");
+	check_mem(&p, SCRATCH + 32, 8, (uint32_t)p.e->cpu.cr0, "SMSW at CPL 3");
+	check_mem(&p, SCRATCH + 42, 8, p.e->cpu.gdt.base, "SGDT at CPL 3");
+	const uint64_t *h = p.e->helper_by_id;
+	CHECK(h[X86_INS_POPFQ] == 0 && h[X86_INS_PUSHFQ] == 0 && h[X86_INS_SMSW] == 0 && h[X86_INS_SGDT] == 0 &&
+	      h[X86_INS_SIDT] == 0 && h[X86_INS_STR] == 0 && h[X86_INS_RDTSC] == 0,
+	      "CPL 3: POPFQ, PUSHFQ, SMSW, SGDT, SIDT, STR, RDTSC inline");
 	check_slot(&p, 79, 1, "a user load from a supervisor page faults once");
 	check_slot(&p, 74, DATA + 8 * 120, "CR2 is the supervisor address");
 	check_slot(&p, 76, 5, "error code: user read of a present page");
@@ -1475,6 +1539,26 @@ static void test_inline_sys(void)
 		check_slot(&p, 90, 1, "one interrupt");
 		check_slot(&p, 91, GA(sti_irq_after), "taken after the one instruction STI shadows");
 		check_slot(&p, 148, 1, "at the first STI of the loop");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "POPF with an interrupt pending", GA(t_popf_irq), 5, NULL, NULL)) {
+		check_agree(&p, false);
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(popf_irq_after), "taken right after the POPF that set IF");
+		check_slot(&p, 139, 1, "at the first POPF of the loop setting IF");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a POPF loop", GA(t_popf_loop), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 139), top = GA(popf_loop_top), after = GA(popf_irq_after);
+		bool ok_b = rb == top || rb == after || rb == after + 2;
+		bool ok_i = ri == top || ri == after || ri == after + 2;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a POPF loop: one interrupt, only while IF is set (bt at %#llx, interp at %#llx)",
+		      (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_POPFQ] * 10 < n,
+		      "timer in a POPF loop: POPFQ inline (%llu calls in %llu iterations)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_POPFQ], (unsigned long long)n);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "timer in a CLI/STI loop", GA(t_sti_loop), 5, NULL, NULL)) {
