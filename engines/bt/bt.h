@@ -154,6 +154,15 @@ struct engine {
 	 * host flags, which hold the guest's. */
 	uint8_t if_set[256], if_clear[256], if_only[256];
 	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
+	/* CPUID results by (leaf + 8 * subleaf) mod 256, filled by bt_helper
+	 * (x86_cpuid is a function of leaf and subleaf alone): the keys are
+	 * kept negated, so translated code compares them with LEA and JRCXZ,
+	 * flag-free; an entry starts with a key that hashes elsewhere. */
+	struct bt_cpuid_entry {
+		uint32_t nleaf, nsub;
+		uint32_t r[4];
+		uint64_t pad;
+	} cpuid[256];
 
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];

@@ -113,7 +113,16 @@ int bt_helper(struct engine *e)
 		if (s->fallback)
 			e->c.fallbacks++;
 	}
+	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
+	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER) {
+		/* For the inline lookup (translate.c): a function of leaf and
+		 * subleaf alone. */
+		struct bt_cpuid_entry *c = &e->cpuid[(uint8_t)(leaf + 8 * sub)];
+		*c = (struct bt_cpuid_entry){ (uint32_t)-leaf, (uint32_t)-sub,
+			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
+			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
+	}
 	flags_out(e);
 	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */

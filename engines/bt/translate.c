@@ -941,6 +941,38 @@ static bool emit_sdt(struct tr *t, unsigned i, const struct dtable *d)
 	return true;
 }
 
+/* CPUID: the engine's table (struct engine, cpuid[]) looked up with
+ * LEA, MOVZX and JRCXZ, no flag touched; a miss runs the handler, and
+ * bt_helper fills the entry.  The outputs are all four registers, so only
+ * RCX (the subleaf, which the miss needs) is kept in its home. */
+static void emit_cpuid(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+	int32_t tab = (int32_t)(intptr_t)&t->e->cpuid[0];
+	struct hmem ent = { -1, H_RBX, 4, 0 };                 /* [rbx*4 + disp]: rbx = 8 * slot */
+
+	em_store(em, home(t, H_RCX), H_RCX);
+	em_op_mem(em, 0, false, 0x8d, 1, H_RBX, (struct hmem){ H_RAX, H_RCX, 8, 0 });   /* lea ebx, [rax + rcx*8] */
+	em_op_reg(em, false, 0xb60f, 2, H_RBX, H_RBX);          /* movzx ebx, bl */
+	em_op_mem(em, 0, true, 0x8d, 1, H_RBX, (struct hmem){ -1, H_RBX, 8, 0 });      /* lea rbx, [rbx*8] */
+	ent.disp = tab + (int32_t)offsetof(struct bt_cpuid_entry, nsub);
+	em_op_mem(em, 0, false, 0x8b, 1, H_RDX, ent);
+	em_op_mem(em, 0, false, 0x8d, 1, H_RCX, (struct hmem){ H_RCX, H_RDX, 1, 0 });   /* lea ecx, [rcx + rdx] */
+	call_if_rcx(t, c);
+	ent.disp = tab + (int32_t)offsetof(struct bt_cpuid_entry, nleaf);
+	em_op_mem(em, 0, false, 0x8b, 1, H_RDX, ent);
+	em_op_mem(em, 0, false, 0x8d, 1, H_RCX, (struct hmem){ H_RAX, H_RDX, 1, 0 });   /* lea ecx, [rax + rdx] */
+	call_if_rcx(t, c);
+	static const int8_t out[4] = { H_RAX, H_RCX, H_RDX, H_RBX };   /* RBX, the index, last */
+	static const uint8_t idx[4] = { 0, 2, 3, 1 };
+	for (unsigned k = 0; k < 4; k++) {
+		ent.disp = tab + (int32_t)(offsetof(struct bt_cpuid_entry, r) + 4 * idx[k]);
+		em_op_mem(em, 0, false, 0x8b, 1, out[k], ent);  /* mov r32: zero-extends */
+	}
+	c->resume = em_rx(em);
+}
+
 /* The inline forms; false: a helper call. */
 static bool emit_sys(struct tr *t, unsigned i)
 {
@@ -957,7 +989,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 	/* In CPL 3 blocks: what the handlers do alike at every CPL (no UMIP:
 	 * the interpreter has none), POPFQ with its CPL 3 mask, RDTSC with
 	 * the CR4.TSD check. */
-	if (t->user && in->id != X86_INS_SMSW && in->id != X86_INS_STR && in->id != X86_INS_SLDT &&
+	if (t->user && in->id != X86_INS_SMSW && in->id != X86_INS_CPUID && in->id != X86_INS_STR && in->id != X86_INS_SLDT &&
 	    in->id != X86_INS_SGDT && in->id != X86_INS_SIDT && in->id != X86_INS_PUSHFQ &&
 	    in->id != X86_INS_POPFQ && in->id != X86_INS_RDTSC && in->id != X86_INS_RDTSCP)
 		return false;
@@ -1001,6 +1033,9 @@ static bool emit_sys(struct tr *t, unsigned i)
 		if (!reg0 || o0->size < 2)
 			return false;
 		load_word_reg(t, o0, in->id == X86_INS_STR ? &cpu->tr.selector : &cpu->ldtr.selector);
+		return true;
+	case X86_INS_CPUID:
+		emit_cpuid(t, i);
 		return true;
 	case X86_INS_SGDT:
 		return emit_sdt(t, i, &cpu->gdt);

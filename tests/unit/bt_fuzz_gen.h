@@ -93,7 +93,7 @@ static unsigned gen_insn(uint8_t *c)
 	case 11:
 		/* the sensitive forms bt translates inline (not RDTSC: its
 		 * value differs between the runs) */
-		switch (rnd() % 7) {
+		switch (rnd() % 8) {
 		case 0: c[n++] = (uint8_t)(rnd() % 2 ? 0xfa : 0xfb); break;           /* cli, sti */
 		case 1: c[n++] = 0x9c; if (rnd() % 2) c[n++] = 0x9d; break;           /* pushf, popf */
 		case 2: c[n++] = 0x9d; break;
@@ -101,7 +101,8 @@ static unsigned gen_insn(uint8_t *c)
 		case 4: c[n++] = 0x0f; c[n++] = 0x00; n = gen_modrm(c, n, (int)(rnd() % 2), false); break;   /* sldt, str */
 		case 5: { static const uint8_t cr[] = { 0, 2, 3, 4, 8 };                  /* mov reg, crN */
 			c[n++] = 0x0f; c[n++] = 0x20; c[n++] = (uint8_t)(0xc0 | (cr[rnd() % 5] << 3) | (rnd() % 8)); break; }
-		default: c[n++] = 0x9c; c[n++] = 0x58 + (uint8_t)(rnd() % 8); break;   /* pushf; pop reg */
+		case 6: c[n++] = 0x9c; c[n++] = 0x58 + (uint8_t)(rnd() % 8); break;    /* pushf; pop reg */
+		default: c[n++] = 0x0f; c[n++] = 0xa2; break;                           /* cpuid */
 		}
 		break;
 	case 0: case 1: case 2:

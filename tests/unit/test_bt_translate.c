@@ -628,6 +628,22 @@ __asm__(
 	"	mov %r8, DATA+8*138\n"
 	"	mov %rbx, DATA+8*144\n"                 /* after STI */
 	"	mov %rdi, DATA+8*145\n"                 /* after CLI */
+	"	mov $100, %esi\n"                       /* CPUID from the engine's table */
+	"2:	mov $0x80000001, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %rdx, %r8\n"
+	"	mov $4, %eax\n"
+	"	mov $1, %ecx\n"
+	"	cpuid\n"
+	"	mov %rax, %r9\n"
+	"	xor %eax, %eax\n"                      /* leaf 0 (ECX from leaf 4 as the subleaf) */
+	"	cpuid\n"
+	"	add %rbx, %r9\n"
+	"	dec %esi\n"
+	"	jnz 2b\n"
+	"	mov %r8, DATA+8*150\n"
+	"	mov %r9, DATA+8*151\n"
 	"	rdtsc\n"                                /* the TSC runs forward; TSC_AUX is the guest's */
 	"	shl $32, %rdx\n"
 	"	or %rdx, %rax\n"
@@ -1523,6 +1539,15 @@ static void test_inline_sys(void)
 		CHECK((fb & F_IF) && !(fc & F_IF) && (fb & ~F_IF) == (fc & ~F_IF),
 		      "inline sys: PUSHFQ after CLI and after STI (%#llx, %#llx)", (unsigned long long)fc,
 		      (unsigned long long)fb);
+		uint32_t r[4];
+		x86_cpuid(&p.e->cpu, 0x80000001u, 0, r);
+		check_slot(&p, 150, r[3], "CPUID 0x80000001: EDX");
+		uint32_t r4[4], rh[4];
+		x86_cpuid(&p.e->cpu, 4, 1, r4);
+		x86_cpuid(&p.e->cpu, 0, 0, rh);
+		check_slot(&p, 151, (uint64_t)r4[0] + rh[1], "CPUID 4.1 EAX + CPUID 0 EBX");
+		CHECK(h[X86_INS_CPUID] <= 6, "inline sys: CPUID from the table (%llu calls in 300)",
+		      (unsigned long long)h[X86_INS_CPUID]);
 		check_slot(&p, 146, 0, "RDTSC then RDTSCP: the TSC did not go back");
 		check_slot(&p, 147, 0x5a5a, "RDTSCP: ECX is the guest's TSC_AUX");
 		CHECK(h[X86_INS_SMSW] == 0 && h[X86_INS_MOV] == 0 && h[X86_INS_STR] == 0 &&
