@@ -973,6 +973,127 @@ static void emit_cpuid(struct tr *t, unsigned i)
 	c->resume = em_rx(em);
 }
 
+/* RDMSR/WRMSR at CPL 0 of the MSRs a kernel keeps touching, as
+ * engines/x86/msr.c has them (architectural numbers).  The MSR is the one
+ * a MOV ECX, imm32 earlier in the block names, else the one ECX held when
+ * the block was translated, checked flag-free at run time (LEA, JRCXZ);
+ * any other MSR calls the handler. */
+enum { BT_MSR_SYSENTER_CS = 0x174, BT_MSR_SYSENTER_ESP = 0x175, BT_MSR_SYSENTER_EIP = 0x176,
+       BT_MSR_PAT = 0x277 };
+#define BT_MSR_EFER           0xc0000080u
+#define BT_MSR_STAR           0xc0000081u
+#define BT_MSR_LSTAR          0xc0000082u
+#define BT_MSR_CSTAR          0xc0000083u
+#define BT_MSR_SFMASK         0xc0000084u
+#define BT_MSR_FS_BASE        0xc0000100u
+#define BT_MSR_GS_BASE        0xc0000101u
+#define BT_MSR_KERNEL_GS_BASE 0xc0000102u
+#define BT_MSR_TSC_AUX        0xc0000103u
+
+/* Where x86_rdmsr reads msr from, when it only reads a field. */
+static const uint64_t *msr_field(const struct x86_cpu *cpu, uint32_t msr)
+{
+	switch (msr) {
+	case 0x1b: return &cpu->apic_base;
+	case BT_MSR_SYSENTER_CS: return &cpu->sysenter_cs;
+	case BT_MSR_SYSENTER_ESP: return &cpu->sysenter_esp;
+	case BT_MSR_SYSENTER_EIP: return &cpu->sysenter_eip;
+	case BT_MSR_PAT: return &cpu->pat;
+	case BT_MSR_EFER: return &cpu->efer;
+	case BT_MSR_STAR: return &cpu->star;
+	case BT_MSR_LSTAR: return &cpu->lstar;
+	case BT_MSR_CSTAR: return &cpu->cstar;
+	case BT_MSR_SFMASK: return &cpu->sfmask;
+	case BT_MSR_FS_BASE: return &cpu->seg[S_FS].base;
+	case BT_MSR_GS_BASE: return &cpu->seg[S_GS].base;
+	case BT_MSR_KERNEL_GS_BASE: return &cpu->kernel_gs_base;
+	case BT_MSR_TSC_AUX: return &cpu->tsc_aux;
+	}
+	return NULL;
+}
+
+/* The MSR instruction i will name: *known if a MOV ECX/RCX, imm earlier
+ * in the block set it, else ECX's value now (the block's entry). */
+static uint32_t msr_guess(const struct tr *t, unsigned i, bool *known)
+{
+	*known = false;
+	for (unsigned k = i; k-- > 0;) {
+		const struct x86_inst *in = &t->in[k];
+		if (in->id == X86_INS_MOV && in->nops == 2 && in->op[0].kind == OP_REG &&
+		    in->op[0].reg == R_RCX && in->op[1].kind == OP_IMM && in->op[0].size >= 4) {
+			*known = true;
+			return (uint32_t)in->op[1].disp;
+		}
+		if ((t->f[k].regs & (1u << R_RCX)) || t->f[k].cls != TC_COPY)
+			break;          /* may change RCX */
+	}
+	return (uint32_t)t->cpu->gpr[R_RCX];
+}
+
+/* ECX against msr unless known: RCX kept in its home, a mismatch to c. */
+static void msr_check(struct tr *t, struct call_path *c, uint32_t msr, bool known)
+{
+	if (known)
+		return;
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0x8d, 1, H_RCX, hm_base(H_RCX, -(int32_t)msr));   /* lea ecx, [rcx - msr] */
+	call_if_rcx(t, c);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+}
+
+static bool emit_rdmsr(struct tr *t, unsigned i)
+{
+	bool known;
+	uint32_t msr = msr_guess(t, i, &known);
+	const uint64_t *f = msr_field(t->cpu, msr);
+
+	if (!f)
+		return false;
+	struct call_path *c = add_call(t, i, known ? 0 : 1u << H_RCX);
+	msr_check(t, c, msr, known);
+	em_op_mem(&t->em, 0, false, 0x8b, 1, H_RAX, hm_abs(f));                 /* mov eax, low */
+	em_op_mem(&t->em, 0, false, 0x8b, 1, H_RDX, hm_abs((const uint8_t *)f + 4));
+	c->resume = em_rx(&t->em);
+	return true;
+}
+
+/* WRMSR of the plain ones: STAR, PAT (64 bits), TSC_AUX, SFMASK (the low
+ * 32), KERNEL_GS_BASE, LSTAR, CSTAR (canonical, else the handler's #GP:
+ * EDX must be the sign extension of DX, tested as EDX - movsx(DX) with
+ * NOT and LEA). */
+static bool emit_wrmsr(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	bool known;
+	uint32_t msr = msr_guess(t, i, &known);
+	const uint64_t *f = msr_field(t->cpu, msr);
+	bool canon = msr == BT_MSR_KERNEL_GS_BASE || msr == BT_MSR_LSTAR || msr == BT_MSR_CSTAR;
+	bool low32 = msr == BT_MSR_TSC_AUX || msr == BT_MSR_SFMASK;
+
+	if (!f || !(canon || low32 || msr == BT_MSR_STAR || msr == BT_MSR_PAT))
+		return false;
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+	em_store(em, home(t, H_RCX), H_RCX);
+	if (!known) {
+		em_op_mem(em, 0, false, 0x8d, 1, H_RCX, hm_base(H_RCX, -(int32_t)msr));
+		call_if_rcx(t, c);
+	}
+	if (canon) {
+		em_op_reg(em, false, 0xbf0f, 2, H_RCX, H_RDX);                  /* movsx ecx, dx */
+		em_op_reg(em, false, 0xf7, 1, 2, H_RCX);                        /* not ecx */
+		em_op_mem(em, 0, false, 0x8d, 1, H_RCX, (struct hmem){ H_RCX, H_RDX, 1, 1 });  /* lea ecx, [rcx + rdx + 1] */
+		call_if_rcx(t, c);
+	}
+	em_op_mem(em, 0, false, 0x89, 1, H_RAX, hm_abs(f));                     /* mov low, eax */
+	if (low32)
+		em_op_mem(em, 0, false, 0xc7, 1, 0, hm_abs((const uint8_t *)f + 4)), em_u32(em, 0);
+	else
+		em_op_mem(em, 0, false, 0x89, 1, H_RDX, hm_abs((const uint8_t *)f + 4));
+	em_load(em, H_RCX, home(t, H_RCX));
+	c->resume = em_rx(em);
+	return true;
+}
+
 /* The inline forms; false: a helper call. */
 static bool emit_sys(struct tr *t, unsigned i)
 {
@@ -1037,6 +1158,10 @@ static bool emit_sys(struct tr *t, unsigned i)
 	case X86_INS_CPUID:
 		emit_cpuid(t, i);
 		return true;
+	case X86_INS_RDMSR:
+		return emit_rdmsr(t, i);
+	case X86_INS_WRMSR:
+		return emit_wrmsr(t, i);
 	case X86_INS_SGDT:
 		return emit_sdt(t, i, &cpu->gdt);
 	case X86_INS_SIDT:

@@ -93,7 +93,7 @@ static unsigned gen_insn(uint8_t *c)
 	case 11:
 		/* the sensitive forms bt translates inline (not RDTSC: its
 		 * value differs between the runs) */
-		switch (rnd() % 8) {
+		switch (rnd() % 9) {
 		case 0: c[n++] = (uint8_t)(rnd() % 2 ? 0xfa : 0xfb); break;           /* cli, sti */
 		case 1: c[n++] = 0x9c; if (rnd() % 2) c[n++] = 0x9d; break;           /* pushf, popf */
 		case 2: c[n++] = 0x9d; break;
@@ -102,7 +102,15 @@ static unsigned gen_insn(uint8_t *c)
 		case 5: { static const uint8_t cr[] = { 0, 2, 3, 4, 8 };                  /* mov reg, crN */
 			c[n++] = 0x0f; c[n++] = 0x20; c[n++] = (uint8_t)(0xc0 | (cr[rnd() % 5] << 3) | (rnd() % 8)); break; }
 		case 6: c[n++] = 0x9c; c[n++] = 0x58 + (uint8_t)(rnd() % 8); break;    /* pushf; pop reg */
-		default: c[n++] = 0x0f; c[n++] = 0xa2; break;                           /* cpuid */
+		case 7: c[n++] = 0x0f; c[n++] = 0xa2; break;                            /* cpuid */
+		default: {      /* wrmsr KERNEL_GS_BASE or STAR, canonical or not; rdmsr */
+			uint32_t m = rnd() % 2 ? 0xc0000102 : 0xc0000081, hi = rnd() % 2 ? 0xffff8000 : (uint32_t)rnd();
+			n = 0;
+			c[n++] = 0xb9; memcpy(c + n, &m, 4); n += 4;
+			c[n++] = 0xba; memcpy(c + n, &hi, 4); n += 4;
+			c[n++] = 0x0f; c[n++] = (uint8_t)(rnd() % 2 ? 0x30 : 0x32);
+			break;
+		}
 		}
 		break;
 	case 0: case 1: case 2:
