@@ -81,9 +81,10 @@ struct bt_ctx {
 	uint64_t fill_lin, fill_arg, fill_ok;   /* fill_stub: address, size | write << 16, result */
 	volatile uint8_t exit_req;      /* leave at the next block entry */
 	/* Right after exit_req (an inline STI reads both as one word): 0 only
-	 * while the LAPIC is known to hold nothing deliverable (bt_helper
-	 * checked; set again on every entry from the dispatcher and every
-	 * helper call), so an inline STI or POPF need not ask it. */
+	 * while the LAPIC's IRR is known to be empty (bt_helper checked; set
+	 * again on every entry from the dispatcher and every helper call; a
+	 * timer expiry sets exit_req), so an inline STI, POPF or CR8 write
+	 * need not ask it. */
 	uint8_t irq_hint;
 };
 _Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
@@ -154,6 +155,7 @@ struct engine {
 	 * host flags, which hold the guest's. */
 	uint8_t if_set[256], if_clear[256], if_only[256];
 	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
+	uint8_t hi_nibble[256];         /* TPR -> CR8 */
 	/* CPUID results by (leaf + 8 * subleaf) mod 256, filled by bt_helper
 	 * (x86_cpuid is a function of leaf and subleaf alone): the keys are
 	 * kept negated, so translated code compares them with LEA and JRCXZ,

@@ -129,7 +129,9 @@ int bt_helper(struct engine *e)
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
 	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0) {
 		cpu->irq_check = false;
-		e->ctx.irq_hint = 0;    /* nothing deliverable: inline STIs may go on */
+		/* Nothing deliverable, nothing even masked: inline STI, POPF
+		 * and a CR8 write lowering the TPR need not ask again. */
+		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0;
 		rearm_tick(e);
 	}
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume

@@ -24,6 +24,8 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 #include "engines/bt/form.h"
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
 
 #define SLOW_MAX (BT_MAX_INSNS + 4)
 #define STUB_MAX (2 * BT_MAX_INSNS + 4)
@@ -1094,6 +1096,58 @@ static bool emit_wrmsr(struct tr *t, unsigned i)
 	return true;
 }
 
+/* MOV CR8, reg at CPL 0: the TPR written straight into the LAPIC (a
+ * value above 15, or an IRR perhaps not empty, ctx.irq_hint, and the
+ * handler does it: #GP, or the check for a newly unmasked interrupt).
+ * The flags are kept in AX around the compares. */
+static bool emit_cr8_write(struct tr *t, unsigned i, int src)
+{
+	struct emit *em = &t->em;
+	bool live = t->live[i + 1] != 0;
+	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RAX) | (1u << src));
+	int p = pick(&avoid, pref_any, sizeof(pref_any)), v = pick(&avoid, pref_any, sizeof(pref_any));
+
+	if (p < 0 || v < 0 || !t->e->vm || !t->e->vm->lapic)
+		return false;
+	uint16_t saved = (uint16_t)((1u << p) | (1u << v));
+	struct call_path *c = add_call(t, i, saved);
+	spill(t, saved);
+	/* The handler may fault or deliver an interrupt: it needs the exact
+	 * flags, whether or not they are live after. */
+	ax_keep_flags(t);
+	c->fsave = FS_AX;
+	c->restore |= 1u << H_RAX;
+	if (src == H_RAX)
+		em_load(em, v, home(t, H_RAX));
+	else
+		em_mov_rr(em, v, src);
+	em_op_reg(em, true, 0x83, 1, 7, v);                    /* cmp v, 15 */
+	em_u8(em, 15);
+	call_if(t, c, 7);                                       /* ja */
+	em_op_mem(em, 0x66, false, 0x83, 1, 7, hm_abs(&t->e->ctx.exit_req));   /* cmp word, 0 */
+	em_u8(em, 0);
+	call_if(t, c, 5);                                       /* jne */
+	em_mov_imm(em, p, (uint64_t)(uintptr_t)lapic_tpr_ref(t->e->vm->lapic));
+	em_lea(em, false, v, (struct hmem){ -1, v, 8, 0 });
+	em_lea(em, false, v, (struct hmem){ v, v, 1, 0 });     /* v << 4 */
+	em_op_mem(em, 0, false, 0x89, 1, v, hm_base(p, 0));    /* mov dword [tpr], v */
+	if (live)
+		ax_give_flags(t);
+	else
+		em_load(em, H_RAX, home(t, H_RAX));
+	reload(t, saved);
+	c->resume = em_rx(em);
+	return true;
+}
+
+/* MOV reg, CR8: TPR[7:4], flag-free through a table. */
+static void emit_cr8_read(struct tr *t, int dst)
+{
+	em_mov_imm(&t->em, dst, (uint64_t)(uintptr_t)lapic_tpr_ref(t->e->vm->lapic));
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, dst, hm_base(dst, 0));
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, dst, hm_base(dst, (int32_t)(intptr_t)t->e->hi_nibble));
+}
+
 /* The inline forms; false: a helper call. */
 static bool emit_sys(struct tr *t, unsigned i)
 {
@@ -1130,9 +1184,17 @@ static bool emit_sys(struct tr *t, unsigned i)
 	case X86_INS_POPFQ:
 		return !p66 && emit_popf(t, i);
 	case X86_INS_MOV:
+		if (in->nops == 2 && o0->kind == OP_CR && o0->reg == 8 && o1->kind == OP_REG &&
+		    o1->reg != R_RSP && !o1->hi8)
+			return emit_cr8_write(t, i, o1->reg);
 		if (in->nops != 2 || !reg0 || o1->kind != OP_CR)
 			return false;
 		switch (o1->reg) {
+		case 8:
+			if (!t->e->vm || !t->e->vm->lapic)
+				return false;
+			emit_cr8_read(t, o0->reg);
+			return true;
 		case 0: em_load(&t->em, o0->reg, hm_abs(&cpu->cr0)); return true;
 		case 2: em_load(&t->em, o0->reg, hm_abs(&cpu->cr2)); return true;
 		case 3: em_load(&t->em, o0->reg, hm_abs(&cpu->cr3)); return true;

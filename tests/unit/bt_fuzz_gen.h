@@ -99,8 +99,11 @@ static unsigned gen_insn(uint8_t *c)
 		case 2: c[n++] = 0x9d; break;
 		case 3: c[n++] = 0x0f; c[n++] = 0x01; n = gen_modrm(c, n, (int)(rnd() % 2 ? 4 : rnd() % 2), false); break;   /* smsw, sgdt, sidt */
 		case 4: c[n++] = 0x0f; c[n++] = 0x00; n = gen_modrm(c, n, (int)(rnd() % 2), false); break;   /* sldt, str */
-		case 5: { static const uint8_t cr[] = { 0, 2, 3, 4, 8 };                  /* mov reg, crN */
-			c[n++] = 0x0f; c[n++] = 0x20; c[n++] = (uint8_t)(0xc0 | (cr[rnd() % 5] << 3) | (rnd() % 8)); break; }
+		case 5: { static const uint8_t cr[] = { 0, 2, 3, 4, 8 };                  /* mov reg, crN; mov cr8, reg */
+			uint8_t k = cr[rnd() % 5];
+			bool w8 = k == 8 && rnd() % 2;
+			if (k == 8) c[n++] = 0x44;
+			c[n++] = 0x0f; c[n++] = w8 ? 0x22 : 0x20; c[n++] = (uint8_t)(0xc0 | ((k & 7) << 3) | (rnd() % 8)); break; }
 		case 6: c[n++] = 0x9c; c[n++] = 0x58 + (uint8_t)(rnd() % 8); break;    /* pushf; pop reg */
 		case 7: c[n++] = 0x0f; c[n++] = 0xa2; break;                            /* cpuid */
 		default: {      /* wrmsr KERNEL_GS_BASE or STAR, canonical or not; rdmsr */

@@ -80,6 +80,7 @@ __asm__(
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
+	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -742,6 +743,44 @@ __asm__(
 	"	mov %rbx, %rdi\n"
 	"	or $0x200, %rdi\n"
 	"	jmp popf_loop_top\n"                    /* the loop above */
+	"t_cr8_irq:\n"                                  /* an interrupt the TPR masked, at CR8 0 */
+	"	mov $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	mov %cr8, %rdx\n"
+	"	mov %rdx, DATA+8*153\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, masked by the TPR */
+	"	sti\n"
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	"	xor %esi, %esi\n"
+	"cr8_loop_top:\n"
+	"	mov $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	inc %esi\n"
+	"	xor %eax, %eax\n"
+	"	mov %rax, %cr8\n"
+	"cr8_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz cr8_loop_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*154\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+	"t_cr8_loop:\n"                                 /* the timer fires in a CR8 loop */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"	sti\n"
+	"	jmp cr8_loop_top\n"
 	"t_sti_loop:\n"                                 /* the timer fires in a CLI/STI loop */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -879,7 +918,8 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
-	t_popf_loop[], popf_loop_top[], popf_irq_after[];
+	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
+	cr8_after[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1611,6 +1651,27 @@ static void test_inline_sys(void)
 		CHECK(n > 100 && p.e->helper_by_id[X86_INS_POPFQ] * 10 < n,
 		      "timer in a POPF loop: POPFQ inline (%llu calls in %llu iterations)",
 		      (unsigned long long)p.e->helper_by_id[X86_INS_POPFQ], (unsigned long long)n);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "CR8 write unmasking an interrupt", GA(t_cr8_irq), 5, NULL, NULL)) {
+		check_agree(&p, false);
+		check_slot(&p, 153, 15, "MOV from CR8 reads the TPR written");
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(cr8_after), "taken right after the CR8 write that unmasked it");
+		check_slot(&p, 154, 1, "at the first CR8 write of the loop lowering the TPR");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a CR8 loop", GA(t_cr8_loop), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 154), top = GA(cr8_loop_top), after = GA(cr8_after);
+		bool ok_b = rb == top || rb == after || rb == after + 2;
+		bool ok_i = ri == top || ri == after || ri == after + 2;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a CR8 loop: one interrupt, only while the TPR is 0 (bt at %#llx, interp at %#llx)",
+		      (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_MOV] * 10 < n,
+		      "timer in a CR8 loop: MOV CR8 inline (%llu calls in %llu iterations)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_MOV], (unsigned long long)n);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "timer in a CLI/STI loop", GA(t_sti_loop), 5, NULL, NULL)) {
