@@ -134,6 +134,12 @@ int bt_helper(struct engine *e)
 		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0;
 		rearm_tick(e);
 	}
+	/* A flush of one page holding no translation (INVLPG of a data page)
+	 * leaves links, the jump cache and this block as they are: go on in
+	 * place, as the dispatcher would after it. */
+	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
+	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
+		e->seen_gen = gen = cpu->code_gen;
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||

@@ -667,6 +667,10 @@ __asm__(
 	"	dec %esi\n"
 	"	jnz 3b\n"
 	"	mov %r11, DATA+8*152\n"
+	"	mov $200, %esi\n"                       /* INVLPG of a data page: on in place */
+	"5:	invlpg DATA+8*160\n"
+	"	dec %esi\n"
+	"	jnz 5b\n"
 	"	rdtsc\n"                                /* the TSC runs forward; TSC_AUX is the guest's */
 	"	shl $32, %rdx\n"
 	"	or %rdx, %rax\n"
@@ -1613,6 +1617,9 @@ static void test_inline_sys(void)
 		CHECK(h[X86_INS_WRMSR] == 0 && h[X86_INS_RDMSR] >= 1 && h[X86_INS_RDMSR] <= 2,
 		      "inline sys: WRMSR inline, RDMSR inline but for the other MSR (%llu calls)",
 		      (unsigned long long)h[X86_INS_RDMSR]);
+		CHECK(h[X86_INS_INVLPG] == 200 && p.e->c.entries < 100,
+		      "inline sys: 200 INVLPGs of a data page go on in translated code (%llu entries in all)",
+		      (unsigned long long)p.e->c.entries);
 		CHECK(h[X86_INS_CPUID] <= 6, "inline sys: CPUID from the table (%llu calls in 300)",
 		      (unsigned long long)h[X86_INS_CPUID]);
 		check_slot(&p, 146, 0, "RDTSC then RDTSCP: the TSC did not go back");
