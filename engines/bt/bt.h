@@ -166,6 +166,13 @@ struct engine {
 		uint64_t pad;
 	} cpuid[256];
 
+	/* The last page a refill could not make hit (MMIO, a page holding
+	 * translations for a write, not present): page | write << 1 | user,
+	 * and the cpu.code_gen then.  Its next misses go straight to the
+	 * shared handler, which walks the tables itself: no semantic change,
+	 * one page walk fewer per MMIO access. */
+	uint64_t nofill_key, nofill_gen;
+
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];
 	struct bt_lockstep *ls;

@@ -166,11 +166,19 @@ int bt_helper(struct engine *e)
 
 int bt_tlb_fill(struct engine *e)
 {
-	uint64_t arg = e->ctx.fill_arg;
+	uint64_t arg = e->ctx.fill_arg, lin = e->ctx.fill_lin;
+	unsigned size = (unsigned)(arg & 0xffff);
+	uint64_t key = (lin & ~0xfffull) | ((arg >> 16) ? 2 : 0) | (e->cpu.cpl == 3);
 
+	if (key == e->nofill_key && e->nofill_gen == e->cpu.code_gen)
+		return 0;
 	e->c.fills++;
-	return x86_tlb_fill_quiet(&e->cpu, e->ctx.fill_lin, (unsigned)(arg & 0xffff),
-				  (arg >> 16) ? ACC_W : ACC_R);
+	int ok = x86_tlb_fill_quiet(&e->cpu, lin, size, (arg >> 16) ? ACC_W : ACC_R);
+	if (!ok && (lin & 0xfff) + size <= 0x1000) {
+		e->nofill_key = key;
+		e->nofill_gen = e->cpu.code_gen;
+	}
+	return ok;
 }
 
 struct bt_block *bt_find_block(struct engine *e)
