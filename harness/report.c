@@ -496,8 +496,12 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 		cost_format(&c, 0, bc, sizeof(bc));
 		table_set(t, row, 1, "%s", bc);
 		table_set(t, row, 5, "%s", b->klass);
-		/* Translated inline or called out, from bt's helper-call counter. */
+		/* Translated inline or called out, from bt's counters: helper
+		 * calls, and the TLB slow paths that run the shared handler (MMIO). */
 		double h = bench_counter_per_op(b, "engine.bt.helper_calls");
+		double sl = bench_counter_per_op(b, "engine.bt.tlb_slow");
+		if (sl > 0)
+			h = (h > 0 ? h : 0) + sl;
 		table_set(t, row, 6, h < 0 ? "-" : h < 0.5 ? "inline" : "call %.3g/op", h);
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
@@ -725,7 +729,7 @@ static void body(const struct run *r, FILE *f, int md)
 		section(f, md, "Binary translation, side by side",
 			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
 			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
-			"or called out to the shared handler (bt.helper_calls per operation)", &t);
+			"or called out to the shared handler (bt.helper_calls + bt.tlb_slow per operation)", &t);
 	else
 		table_free(&t);
 	if (twin_table(r, &t))
