@@ -473,9 +473,10 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 	size_t nlog[3] = { 0 };
 	char buf[64];
 
-	table_init(t, 6);
+	table_init(t, 7);
 	if (!bt || !engine_measured(r, "bt"))
 		return 0;
+	table_set(t, 0, 6, "bt");
 	table_set(t, 0, 0, "benchmark");
 	table_set(t, 0, 1, "bt cycles");
 	for (int k = 0; k < 3; k++) {
@@ -495,6 +496,13 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 		cost_format(&c, 0, bc, sizeof(bc));
 		table_set(t, row, 1, "%s", bc);
 		table_set(t, row, 5, "%s", b->klass);
+		/* Translated inline or called out, from bt's counters: helper
+		 * calls, and the TLB slow paths that run the shared handler (MMIO). */
+		double h = bench_counter_per_op(b, "engine.helper_calls");
+		double sl = bench_counter_per_op(b, "engine.bt.tlb_slow");
+		if (sl > 0)
+			h = (h > 0 ? h : 0) + sl;
+		table_set(t, row, 6, h < 0 ? "-" : h < 0.5 ? "inline" : "call %.3g/op", h);
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
 			speedup_cell(b, rb, buf, sizeof(buf));
@@ -509,6 +517,7 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 	table_set(t, row, 0, "geometric mean, unprivileged");
 	table_set(t, row, 1, "-");
 	table_set(t, row, 5, "unprivileged");
+	table_set(t, row, 6, "-");
 	for (int k = 0; k < 3; k++)
 		table_set(t, row, 2 + k, nlog[k] ? "%.2fx (%zu)" : "-", exp(logsum[k] / (nlog[k] ? nlog[k] : 1)), nlog[k]);
 	return t->nrows;
@@ -734,7 +743,8 @@ static void body(const struct run *r, FILE *f, int md)
 	if (bt_table(r, &t, names, n))
 		section(f, md, "Binary translation, side by side",
 			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
-			"in this run (above 1: bt is faster)", &t);
+			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
+			"or called out to the shared handler (helper_calls + bt.tlb_slow per operation)", &t);
 	else
 		table_free(&t);
 	if (twin_table(r, &t))

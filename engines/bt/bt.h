@@ -80,7 +80,15 @@ struct bt_ctx {
 	uint64_t jc_epoch;              /* current jump-cache epoch */
 	uint64_t fill_lin, fill_arg, fill_ok;   /* fill_stub: address, size | write << 16, result */
 	volatile uint8_t exit_req;      /* leave at the next block entry */
+	/* Right after exit_req (an inline STI reads both as one word): 0 only
+	 * while the LAPIC's IRR is known to be empty (bt_helper checked; set
+	 * again on every entry from the dispatcher and every helper call; a
+	 * timer expiry sets exit_req), so an inline STI, POPF or CR8 write
+	 * need not ask it. */
+	uint8_t irq_hint;
 };
+_Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
+	       "irq_hint right after exit_req");
 
 /* Jump cache entry: valid while epoch is ctx.jc_epoch, so emptying the
  * whole cache is one increment. */
@@ -141,6 +149,29 @@ struct engine {
 	uint64_t armed_deadline;
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
+
+	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF set, IF
+	 * cleared, IF alone; translated code changes IF without touching the
+	 * host flags, which hold the guest's. */
+	uint8_t if_set[256], if_clear[256], if_only[256];
+	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
+	uint8_t hi_nibble[256];         /* TPR -> CR8 */
+	/* CPUID results by (leaf + 8 * subleaf) mod 256, filled by bt_helper
+	 * (x86_cpuid is a function of leaf and subleaf alone): the keys are
+	 * kept negated, so translated code compares them with LEA and JRCXZ,
+	 * flag-free; an entry starts with a key that hashes elsewhere. */
+	struct bt_cpuid_entry {
+		uint32_t nleaf, nsub;
+		uint32_t r[4];
+		uint64_t pad;
+	} cpuid[256];
+
+	/* The last page a refill could not make hit (MMIO, a page holding
+	 * translations for a write, not present): page | write << 1 | user,
+	 * and the cpu.code_gen then.  Its next misses go straight to the
+	 * shared handler, which walks the tables itself: no semantic change,
+	 * one page walk fewer per MMIO access. */
+	uint64_t nofill_key, nofill_gen;
 
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];

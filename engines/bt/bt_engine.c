@@ -64,6 +64,15 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	}
 	e->map_size = size;
 	e->vm = vm;
+	for (unsigned b = 0; b < 256; b++) {
+		e->if_set[b] = (uint8_t)(b | (F_IF >> 8));
+		e->if_clear[b] = (uint8_t)(b & ~(F_IF >> 8));
+		e->if_only[b] = (uint8_t)(b & (F_IF >> 8));
+		e->tsd_only[b] = (uint8_t)(b & 4);     /* CR4.TSD */
+		e->hi_nibble[b] = (uint8_t)(b >> 4);
+		e->cpuid[b].nleaf = (uint32_t)-(int32_t)(b + 1);   /* leaf b+1, subleaf 0: not slot b */
+	}
+	e->ctx.irq_hint = 1;
 	x86_cpu_init(&e->cpu, vm, "bt");
 	if (!vm->lapic && !lapic_create(vm)) {
 		snprintf(err, len, "cannot create the software LAPIC");

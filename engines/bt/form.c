@@ -315,16 +315,18 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 		f->flags_read = cc_reads(in->cc);
 	f->sensitive = sensitive(in);
 	f->cls = TC_HELPER;
-	/* What the decoder already knows raises #UD (a misplaced LOCK, UD2)
-	 * is the shared handler's to raise. */
-	if (f->sensitive || !in->fn || in->fn == x86_op_ud || in->len == 0 || in->mode != 64)
-		return;
+	/* Registers and the memory operand: for the sensitive instructions
+	 * too, which the translator may inline (translate.c, emit_sys). */
 	for (unsigned k = 0; k < in->nops; k++) {
 		f->regs |= op_regs(&in->op[k]);
 		if (in->op[k].kind == OP_MEM)
 			f->mem = (uint8_t)k;
 	}
 	f->regs |= implicit_regs(in);
+	/* What the decoder already knows raises #UD (a misplaced LOCK, UD2)
+	 * is the shared handler's to raise. */
+	if (f->sensitive || !in->fn || in->fn == x86_op_ud || in->len == 0 || in->mode != 64)
+		return;
 	f->rsp = names_rsp(in);
 	if (!parse_layout(in, f))
 		return;

@@ -101,6 +101,7 @@ int bt_helper(struct engine *e)
 
 	merge_flags(e);
 	cpu->rip = s->rip;
+	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
 	/* The block entry counted every instruction; until this one runs,
 	 * only those before it and it have (faults count, as the interpreter's). */
 	cpu->cnt.insns -= rest;
@@ -112,7 +113,16 @@ int bt_helper(struct engine *e)
 		if (s->fallback)
 			e->c.fallbacks++;
 	}
+	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
+	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER) {
+		/* For the inline lookup (translate.c): a function of leaf and
+		 * subleaf alone. */
+		struct bt_cpuid_entry *c = &e->cpuid[(uint8_t)(leaf + 8 * sub)];
+		*c = (struct bt_cpuid_entry){ (uint32_t)-leaf, (uint32_t)-sub,
+			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
+			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
+	}
 	flags_out(e);
 	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
@@ -120,10 +130,21 @@ int bt_helper(struct engine *e)
 	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&
 	    !lapic_nmi_pending(e->vm->lapic)) {
 		cpu->irq_check = false;
+		/* Nothing deliverable, nothing even masked: inline STI, POPF
+		 * and a CR8 write lowering the TPR need not ask again. */
+		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0;
 		rearm_tick(e);
 	}
+	/* A flush of one page holding no translation (INVLPG of a data page)
+	 * leaves links, the jump cache and this block as they are: go on in
+	 * place, as the dispatcher would after it. */
+	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
+	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
+		e->seen_gen = gen = cpu->code_gen;
+	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
+	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req || x86_debug_active(cpu)) {
+	    cpu->mode != 64 || e->ctx.exit_req || x86_debug_active(cpu) || cpu->cpl == 1 || cpu->cpl == 2) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
@@ -146,11 +167,19 @@ int bt_helper(struct engine *e)
 
 int bt_tlb_fill(struct engine *e)
 {
-	uint64_t arg = e->ctx.fill_arg;
+	uint64_t arg = e->ctx.fill_arg, lin = e->ctx.fill_lin;
+	unsigned size = (unsigned)(arg & 0xffff);
+	uint64_t key = (lin & ~0xfffull) | ((arg >> 16) ? 2 : 0) | (e->cpu.cpl == 3);
 
+	if (key == e->nofill_key && e->nofill_gen == e->cpu.code_gen)
+		return 0;
 	e->c.fills++;
-	return x86_tlb_fill_quiet(&e->cpu, e->ctx.fill_lin, (unsigned)(arg & 0xffff),
-				  (arg >> 16) ? ACC_W : ACC_R);
+	int ok = x86_tlb_fill_quiet(&e->cpu, lin, size, (arg >> 16) ? ACC_W : ACC_R);
+	if (!ok && (lin & 0xfff) + size <= 0x1000) {
+		e->nofill_key = key;
+		e->nofill_gen = e->cpu.code_gen;
+	}
+	return ok;
 }
 
 struct bt_block *bt_find_block(struct engine *e)
@@ -210,8 +239,12 @@ static void run_blocks(struct engine *e)
 	for (;;) {
 		if (stop && *stop)
 			return;
-		/* No interrupt before an IN that left for its data has taken it. */
-		if ((e->ctx.exit_req || cpu->irq_check || --e->poll == 0) &&
+		/* No interrupt before an IN that left for its data has taken it;
+		 * nor at the instruction an STI shadows: that one runs first
+		 * (below), else chained blocks could run on past it, to a CLI,
+		 * with the check deferred each time round a loop. */
+		bool in_shadow = cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip;
+		if (!in_shadow && (e->ctx.exit_req || cpu->irq_check || --e->poll == 0) &&
 		    cpu->replay_pos == cpu->replay_n) {
 			e->ctx.exit_req = 0;
 			e->poll = IRQ_POLL_ENTRIES;
@@ -247,13 +280,15 @@ static void run_blocks(struct engine *e)
 		 * (before it ran) steps it first. */
 		uint64_t hold = ~0ull;
 		bool shadow_step = false;
-		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
+		if (in_shadow) {
 			cpu->sti_shadow = false;
 			shadow_step = x86_irq_waiting(cpu);
 			hold = cpu->rip;
 		}
 		struct bt_block *b = NULL;
-		if (!shadow_step && cpu->mode == 64) {
+		/* Kernel blocks are translated for CPL 0 (inline CLI, STI,
+		 * MOV from CR... check no privilege): CPL 1 and 2 are stepped. */
+		if (!shadow_step && cpu->mode == 64 && (cpu->cpl == 0 || cpu->cpl == 3)) {
 			uint64_t flushes = e->c.flushes;
 			b = bt_find_block(e);
 			if (e->c.flushes != flushes)
@@ -281,6 +316,7 @@ static void run_blocks(struct engine *e)
 		}
 		e->ctx.target = (uint64_t)(uintptr_t)b->host;
 		e->ctx.site = 0;
+		e->ctx.irq_hint = 1;    /* anything may have happened out here */
 		flags_out(e);
 		e->c.entries++;
 		e->enter();

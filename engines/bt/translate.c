@@ -24,6 +24,8 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 #include "engines/bt/form.h"
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
 
 #define SLOW_MAX (BT_MAX_INSNS + 4)
 #define STUB_MAX (2 * BT_MAX_INSNS + 4)
@@ -60,6 +62,19 @@ struct exit_path {
 	uint8_t fsave;
 };
 
+/* An out-of-line helper call for an inline form's uncommon case: the
+ * registers its fast path took back from their homes, the call, and back
+ * after the instruction. */
+struct call_path {
+	uint8_t *jpos[4];
+	unsigned nj;
+	struct bt_site *site;
+	uint16_t restore;
+	uint8_t fsave;                  /* the guest flags saved, to restore first */
+	uint8_t *resume;                /* RX */
+};
+#define CALL_MAX BT_MAX_INSNS
+
 struct tr {
 	struct engine *e;
 	struct x86_cpu *cpu;
@@ -76,6 +91,8 @@ struct tr {
 	unsigned nslow;
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
+	struct call_path calls[CALL_MAX];
+	unsigned ncalls;
 	bool overflow;
 };
 
@@ -699,6 +716,537 @@ static void emit_jmp_ind(struct tr *t, unsigned i)
 	emit_jc_jump(t, &s);
 }
 
+/* ---- Sensitive instructions translated inline (emit_sys) ----
+ * Kernel blocks only, with exactly the interpreter's semantics
+ * (engines/x86/ops_sys.c).  They run at CPL 0 (the dispatcher steps CPL 1
+ * and 2 code), so the privilege checks of CLI, STI, MOV from CRn and
+ * RDTSC (CR4.TSD) are statically passed; in CPL 3 blocks these stay
+ * helper calls.  An uncommon case (an interrupt perhaps deliverable at
+ * STI, a TLB miss) calls the shared handler out of line. */
+
+static struct call_path *add_call(struct tr *t, unsigned i, uint16_t restore)
+{
+	static struct call_path dummy;
+
+	if (t->ncalls >= CALL_MAX) {
+		t->overflow = true;
+		return &dummy;
+	}
+	struct call_path *c = &t->calls[t->ncalls++];
+	*c = (struct call_path){ .site = new_site(t, i, SITE_HELPER), .restore = restore };
+	return c;
+}
+
+/* To the call path if RCX is not zero, flags untouched: JRCXZ over a JMP. */
+static void call_if_rcx(struct tr *t, struct call_path *c)
+{
+	em_u8(&t->em, 0xe3);            /* jrcxz +5 */
+	em_u8(&t->em, 5);
+	uint8_t *j = em_jmp(&t->em, NULL);
+	if (c->nj < 4)
+		c->jpos[c->nj++] = j;
+}
+
+/* To the call path on condition cc (the guest flags saved already). */
+static void call_if(struct tr *t, struct call_path *c, unsigned cc)
+{
+	uint8_t *j = em_jcc(&t->em, cc, NULL);
+	if (c->nj < 4)
+		c->jpos[c->nj++] = j;
+}
+
+/* test r64, imm32 */
+static void em_test_imm(struct emit *em, int r, uint32_t v)
+{
+	em_op_reg(em, true, 0xf7, 1, 0, r);
+	em_u32(em, v);
+}
+
+/* POPFQ: the popped value's arithmetic flags into the host's (as LAHF/
+ * SETO's image in AX, which SAHF loads), the rest into cpu.rflags under
+ * h_popf's mask: at CPL 0 with IOPL and IF, at CPL 3 without either.
+ * The handler takes what is left: a set TF, a set IF while an interrupt
+ * may be deliverable (ctx.irq_hint, exit_req), IOPL 3 at CPL 3 (IF then
+ * pops too), a miss of the stack probe. */
+static bool emit_popf(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	struct scratch s;
+	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID | (t->user ? 0 : F_IOPL | F_IF);
+
+	if (!take_scratch(0, true, true, &s) || s.fsave != FS_AX)
+		return false;
+	struct call_path *c = add_call(t, i, s.saved);
+	c->fsave = FS_AX;
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(em, s.a, home(t, R_RSP));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	em_load(em, s.r, hm_base(s.h, 0));
+	em_test_imm(em, s.r, F_TF);
+	call_if(t, c, 5);                                       /* jnz */
+	if (t->user) {
+		em_load(em, s.e, hm_abs(&t->cpu->rflags));
+		em_and_imm(em, s.e, F_IOPL);
+		em_op_reg(em, true, 0x81, 1, 7, s.e);          /* cmp e, IOPL 3 */
+		em_u32(em, F_IOPL);
+		call_if(t, c, 4);                               /* je */
+	} else {
+		em_test_imm(em, s.r, F_IF);
+		uint8_t *no_if = em_jcc(em, 4, NULL);           /* jz */
+		em_op_mem(em, 0x66, false, 0x83, 1, 7, hm_abs(&t->e->ctx.exit_req));   /* cmp word, 0 */
+		em_u8(em, 0);
+		call_if(t, c, 5);                               /* jnz */
+		em_patch_rel32(no_if, em->delta, em_rx(em));
+	}
+	em_load(em, s.e, hm_abs(&t->cpu->rflags));
+	em_and_imm(em, s.e, (int32_t)~mask);
+	em_mov_rr(em, s.h, s.r);
+	em_and_imm(em, s.h, (int32_t)mask);
+	em_op_reg(em, true, 0x09, 1, s.h, s.e);                /* or e, h */
+	em_op_reg(em, true, 0x83, 1, 1, s.e);                  /* or e, 2 */
+	em_u8(em, 2);
+	em_store(em, hm_abs(&t->cpu->rflags), s.e);
+	em_mov_rr(em, H_RAX, s.r);                             /* AX: LAHF/SETO's image of them */
+	em_and_imm(em, H_RAX, 0xd5);
+	em_shl_imm(em, H_RAX, 8);
+	em_shr_imm(em, s.r, 11);
+	em_and_imm(em, s.r, 1);
+	em_op_reg(em, true, 0x09, 1, s.r, H_RAX);
+	em_flags_from_ax(em);
+	em_lea(em, false, s.a, hm_base(s.a, 8));
+	em_store(em, home(t, R_RSP), s.a);
+	reload(t, s.saved);
+	c->resume = em_rx(em);
+	add_slow(t, j, i, &s, true);
+	return true;
+}
+
+/* RDTSC at CPL 3: the handler when CR4.TSD is set (#GP), found flag-free
+ * through a table. */
+static void emit_rdtsc_check(struct tr *t, unsigned i)
+{
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->cpu->cr4));
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)t->e->tsd_only));
+	call_if_rcx(t, c);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+	c->resume = NULL;               /* set by the caller after the instruction */
+}
+
+/* movzx ecx, byte [rflags + 1] (TF IF DF OF), then through a table. */
+static void rflags_byte1_via(struct tr *t, const uint8_t *table)
+{
+	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
+
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, fl1);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)table));
+}
+
+/* CLI at CPL 0: IF cleared in cpu.rflags, the host flags untouched. */
+static void emit_cli(struct tr *t)
+{
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	rflags_byte1_via(t, t->e->if_clear);
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+}
+
+/* STI at CPL 0 with IF clear and nothing deliverable (ctx.irq_hint and
+ * exit_req both 0): IF set, the shadow over the next instruction, as
+ * h_sti leaves them once bt_helper found nothing pending.  Otherwise the
+ * handler: an interrupt waiting is taken after the shadowed instruction
+ * (bt_helper leaves, the dispatcher steps that one, then delivers). */
+static void emit_sti(struct tr *t, unsigned i)
+{
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+	uint64_t next = t->rip[i] + t->in[i].len;
+
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0xb70f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));  /* + irq_hint */
+	call_if_rcx(t, c);
+	rflags_byte1_via(t, t->e->if_only);
+	call_if_rcx(t, c);
+	rflags_byte1_via(t, t->e->if_set);
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	em_op_mem(&t->em, 0, false, 0xc6, 1, 0, hm_abs(&t->cpu->sti_shadow));       /* mov byte, 1 */
+	em_u8(&t->em, 1);
+	em_mov_imm(&t->em, H_RCX, next);
+	em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+	c->resume = em_rx(&t->em);
+}
+
+/* A 16-bit value (selector, MSW) into a register as op_write/set_reg
+ * put it: size 2 keeps the upper bits, 4 and 8 zero-extend. */
+static void load_word_reg(struct tr *t, const struct x86_op *o, const void *p)
+{
+	if (o->size == 2)
+		em_op_mem(&t->em, 0x66, false, 0x8b, 1, o->reg, hm_abs(p));
+	else
+		em_op_mem(&t->em, 0, false, 0xb70f, 2, o->reg, hm_abs(p));
+}
+
+/* PUSHFQ at CPL 0: RFLAGS without VM and RF, its arithmetic flags the
+ * host's (saved in AX as LAHF/SETO leave them), through the probe. */
+static bool emit_pushf(struct tr *t, unsigned i)
+{
+	struct scratch s;
+
+	if (!take_scratch(0, hit_live(t, i, 1), true, &s) || s.fsave != FS_AX)
+		return false;
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
+	em_mov_rr(&t->em, s.r, H_RAX);
+	em_shr_imm(&t->em, s.r, 8);
+	em_and_imm(&t->em, s.r, 0xd5);                 /* SF ZF AF PF CF */
+	em_mov_rr(&t->em, s.e, H_RAX);
+	em_and_imm(&t->em, s.e, 1);
+	em_shl_imm(&t->em, s.e, 11);                   /* OF */
+	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);    /* or r, e */
+	em_load(&t->em, s.e, hm_abs(&t->cpu->rflags));
+	em_and_imm(&t->em, s.e, (int32_t)~(F_ARITH | F_VM | F_RF));
+	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);
+	em_store(&t->em, hm_base(s.h, 0), s.r);
+	em_store(&t->em, home(t, R_RSP), s.a);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+	return true;
+}
+
+/* SGDT/SIDT m: limit and base written through the probe (10 bytes: a
+ * page-crossing store misses and the handler does it). */
+static bool emit_sdt(struct tr *t, unsigned i, const struct dtable *d)
+{
+	const struct bt_form *f = &t->f[i];
+	struct scratch s;
+
+	if (f->mem != 0 || !take_scratch(f->regs, hit_live(t, i, 1), true, &s))
+		return false;
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	emit_ea(t, i, &t->in[i].op[0], s.a, true);
+	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 10, true);
+	em_op_mem(&t->em, 0, false, 0xb70f, 2, s.r, hm_abs(&d->limit));
+	em_op_mem(&t->em, 0x66, false, 0x89, 1, s.r, hm_base(s.h, 0));
+	em_load(&t->em, s.r, hm_abs(&d->base));
+	em_store(&t->em, hm_base(s.h, 2), s.r);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	add_slow(t, j, i, &s, true);
+	return true;
+}
+
+/* CPUID: the engine's table (struct engine, cpuid[]) looked up with
+ * LEA, MOVZX and JRCXZ, no flag touched; a miss runs the handler, and
+ * bt_helper fills the entry.  The outputs are all four registers, so only
+ * RCX (the subleaf, which the miss needs) is kept in its home. */
+static void emit_cpuid(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+	int32_t tab = (int32_t)(intptr_t)&t->e->cpuid[0];
+	struct hmem ent = { -1, H_RBX, 4, 0 };                 /* [rbx*4 + disp]: rbx = 8 * slot */
+
+	em_store(em, home(t, H_RCX), H_RCX);
+	em_op_mem(em, 0, false, 0x8d, 1, H_RBX, (struct hmem){ H_RAX, H_RCX, 8, 0 });   /* lea ebx, [rax + rcx*8] */
+	em_op_reg(em, false, 0xb60f, 2, H_RBX, H_RBX);          /* movzx ebx, bl */
+	em_op_mem(em, 0, true, 0x8d, 1, H_RBX, (struct hmem){ -1, H_RBX, 8, 0 });      /* lea rbx, [rbx*8] */
+	ent.disp = tab + (int32_t)offsetof(struct bt_cpuid_entry, nsub);
+	em_op_mem(em, 0, false, 0x8b, 1, H_RDX, ent);
+	em_op_mem(em, 0, false, 0x8d, 1, H_RCX, (struct hmem){ H_RCX, H_RDX, 1, 0 });   /* lea ecx, [rcx + rdx] */
+	call_if_rcx(t, c);
+	ent.disp = tab + (int32_t)offsetof(struct bt_cpuid_entry, nleaf);
+	em_op_mem(em, 0, false, 0x8b, 1, H_RDX, ent);
+	em_op_mem(em, 0, false, 0x8d, 1, H_RCX, (struct hmem){ H_RAX, H_RDX, 1, 0 });   /* lea ecx, [rax + rdx] */
+	call_if_rcx(t, c);
+	static const int8_t out[4] = { H_RAX, H_RCX, H_RDX, H_RBX };   /* RBX, the index, last */
+	static const uint8_t idx[4] = { 0, 2, 3, 1 };
+	for (unsigned k = 0; k < 4; k++) {
+		ent.disp = tab + (int32_t)(offsetof(struct bt_cpuid_entry, r) + 4 * idx[k]);
+		em_op_mem(em, 0, false, 0x8b, 1, out[k], ent);  /* mov r32: zero-extends */
+	}
+	c->resume = em_rx(em);
+}
+
+/* RDMSR/WRMSR at CPL 0 of the MSRs a kernel keeps touching, as
+ * engines/x86/msr.c has them (architectural numbers).  The MSR is the one
+ * a MOV ECX, imm32 earlier in the block names, else the one ECX held when
+ * the block was translated, checked flag-free at run time (LEA, JRCXZ);
+ * any other MSR calls the handler. */
+enum { BT_MSR_SYSENTER_CS = 0x174, BT_MSR_SYSENTER_ESP = 0x175, BT_MSR_SYSENTER_EIP = 0x176,
+       BT_MSR_PAT = 0x277 };
+#define BT_MSR_EFER           0xc0000080u
+#define BT_MSR_STAR           0xc0000081u
+#define BT_MSR_LSTAR          0xc0000082u
+#define BT_MSR_CSTAR          0xc0000083u
+#define BT_MSR_SFMASK         0xc0000084u
+#define BT_MSR_FS_BASE        0xc0000100u
+#define BT_MSR_GS_BASE        0xc0000101u
+#define BT_MSR_KERNEL_GS_BASE 0xc0000102u
+#define BT_MSR_TSC_AUX        0xc0000103u
+
+/* Where x86_rdmsr reads msr from, when it only reads a field. */
+static const uint64_t *msr_field(const struct x86_cpu *cpu, uint32_t msr)
+{
+	switch (msr) {
+	case 0x1b: return &cpu->apic_base;
+	case BT_MSR_SYSENTER_CS: return &cpu->sysenter_cs;
+	case BT_MSR_SYSENTER_ESP: return &cpu->sysenter_esp;
+	case BT_MSR_SYSENTER_EIP: return &cpu->sysenter_eip;
+	case BT_MSR_PAT: return &cpu->pat;
+	case BT_MSR_EFER: return &cpu->efer;
+	case BT_MSR_STAR: return &cpu->star;
+	case BT_MSR_LSTAR: return &cpu->lstar;
+	case BT_MSR_CSTAR: return &cpu->cstar;
+	case BT_MSR_SFMASK: return &cpu->sfmask;
+	case BT_MSR_FS_BASE: return &cpu->seg[S_FS].base;
+	case BT_MSR_GS_BASE: return &cpu->seg[S_GS].base;
+	case BT_MSR_KERNEL_GS_BASE: return &cpu->kernel_gs_base;
+	case BT_MSR_TSC_AUX: return &cpu->tsc_aux;
+	}
+	return NULL;
+}
+
+/* The MSR instruction i will name: *known if a MOV ECX/RCX, imm earlier
+ * in the block set it, else ECX's value now (the block's entry). */
+static uint32_t msr_guess(const struct tr *t, unsigned i, bool *known)
+{
+	*known = false;
+	for (unsigned k = i; k-- > 0;) {
+		const struct x86_inst *in = &t->in[k];
+		if (in->id == X86_INS_MOV && in->nops == 2 && in->op[0].kind == OP_REG &&
+		    in->op[0].reg == R_RCX && in->op[1].kind == OP_IMM && in->op[0].size >= 4) {
+			*known = true;
+			return (uint32_t)in->op[1].disp;
+		}
+		if ((t->f[k].regs & (1u << R_RCX)) || t->f[k].cls != TC_COPY)
+			break;          /* may change RCX */
+	}
+	return (uint32_t)t->cpu->gpr[R_RCX];
+}
+
+/* ECX against msr unless known: RCX kept in its home, a mismatch to c. */
+static void msr_check(struct tr *t, struct call_path *c, uint32_t msr, bool known)
+{
+	if (known)
+		return;
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0x8d, 1, H_RCX, hm_base(H_RCX, -(int32_t)msr));   /* lea ecx, [rcx - msr] */
+	call_if_rcx(t, c);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+}
+
+static bool emit_rdmsr(struct tr *t, unsigned i)
+{
+	bool known;
+	uint32_t msr = msr_guess(t, i, &known);
+	const uint64_t *f = msr_field(t->cpu, msr);
+
+	if (!f)
+		return false;
+	struct call_path *c = add_call(t, i, known ? 0 : 1u << H_RCX);
+	msr_check(t, c, msr, known);
+	em_op_mem(&t->em, 0, false, 0x8b, 1, H_RAX, hm_abs(f));                 /* mov eax, low */
+	em_op_mem(&t->em, 0, false, 0x8b, 1, H_RDX, hm_abs((const uint8_t *)f + 4));
+	c->resume = em_rx(&t->em);
+	return true;
+}
+
+/* WRMSR of the plain ones: STAR, PAT (64 bits), TSC_AUX, SFMASK (the low
+ * 32), KERNEL_GS_BASE, LSTAR, CSTAR (canonical, else the handler's #GP:
+ * EDX must be the sign extension of DX, tested as EDX - movsx(DX) with
+ * NOT and LEA). */
+static bool emit_wrmsr(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	bool known;
+	uint32_t msr = msr_guess(t, i, &known);
+	const uint64_t *f = msr_field(t->cpu, msr);
+	bool canon = msr == BT_MSR_KERNEL_GS_BASE || msr == BT_MSR_LSTAR || msr == BT_MSR_CSTAR;
+	bool low32 = msr == BT_MSR_TSC_AUX || msr == BT_MSR_SFMASK;
+
+	if (!f || !(canon || low32 || msr == BT_MSR_STAR || msr == BT_MSR_PAT))
+		return false;
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+	em_store(em, home(t, H_RCX), H_RCX);
+	if (!known) {
+		em_op_mem(em, 0, false, 0x8d, 1, H_RCX, hm_base(H_RCX, -(int32_t)msr));
+		call_if_rcx(t, c);
+	}
+	if (canon) {
+		em_op_reg(em, false, 0xbf0f, 2, H_RCX, H_RDX);                  /* movsx ecx, dx */
+		em_op_reg(em, false, 0xf7, 1, 2, H_RCX);                        /* not ecx */
+		em_op_mem(em, 0, false, 0x8d, 1, H_RCX, (struct hmem){ H_RCX, H_RDX, 1, 1 });  /* lea ecx, [rcx + rdx + 1] */
+		call_if_rcx(t, c);
+	}
+	em_op_mem(em, 0, false, 0x89, 1, H_RAX, hm_abs(f));                     /* mov low, eax */
+	if (low32)
+		em_op_mem(em, 0, false, 0xc7, 1, 0, hm_abs((const uint8_t *)f + 4)), em_u32(em, 0);
+	else
+		em_op_mem(em, 0, false, 0x89, 1, H_RDX, hm_abs((const uint8_t *)f + 4));
+	em_load(em, H_RCX, home(t, H_RCX));
+	c->resume = em_rx(em);
+	return true;
+}
+
+/* MOV CR8, reg at CPL 0: the TPR written straight into the LAPIC (a
+ * value above 15, or an IRR perhaps not empty, ctx.irq_hint, and the
+ * handler does it: #GP, or the check for a newly unmasked interrupt).
+ * The flags are kept in AX around the compares. */
+static bool emit_cr8_write(struct tr *t, unsigned i, int src)
+{
+	struct emit *em = &t->em;
+	bool live = t->live[i + 1] != 0;
+	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RAX) | (1u << src));
+	int p = pick(&avoid, pref_any, sizeof(pref_any)), v = pick(&avoid, pref_any, sizeof(pref_any));
+
+	if (p < 0 || v < 0 || !t->e->vm || !t->e->vm->lapic)
+		return false;
+	uint16_t saved = (uint16_t)((1u << p) | (1u << v));
+	struct call_path *c = add_call(t, i, saved);
+	spill(t, saved);
+	/* The handler may fault or deliver an interrupt: it needs the exact
+	 * flags, whether or not they are live after. */
+	ax_keep_flags(t);
+	c->fsave = FS_AX;
+	c->restore |= 1u << H_RAX;
+	if (src == H_RAX)
+		em_load(em, v, home(t, H_RAX));
+	else
+		em_mov_rr(em, v, src);
+	em_op_reg(em, true, 0x83, 1, 7, v);                    /* cmp v, 15 */
+	em_u8(em, 15);
+	call_if(t, c, 7);                                       /* ja */
+	em_op_mem(em, 0x66, false, 0x83, 1, 7, hm_abs(&t->e->ctx.exit_req));   /* cmp word, 0 */
+	em_u8(em, 0);
+	call_if(t, c, 5);                                       /* jne */
+	em_mov_imm(em, p, (uint64_t)(uintptr_t)lapic_tpr_ref(t->e->vm->lapic));
+	em_lea(em, false, v, (struct hmem){ -1, v, 8, 0 });
+	em_lea(em, false, v, (struct hmem){ v, v, 1, 0 });     /* v << 4 */
+	em_op_mem(em, 0, false, 0x89, 1, v, hm_base(p, 0));    /* mov dword [tpr], v */
+	if (live)
+		ax_give_flags(t);
+	else
+		em_load(em, H_RAX, home(t, H_RAX));
+	reload(t, saved);
+	c->resume = em_rx(em);
+	return true;
+}
+
+/* MOV reg, CR8: TPR[7:4], flag-free through a table. */
+static void emit_cr8_read(struct tr *t, int dst)
+{
+	em_mov_imm(&t->em, dst, (uint64_t)(uintptr_t)lapic_tpr_ref(t->e->vm->lapic));
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, dst, hm_base(dst, 0));
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, dst, hm_base(dst, (int32_t)(intptr_t)t->e->hi_nibble));
+}
+
+/* The inline forms; false: a helper call. */
+static bool emit_sys(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	const struct x86_op *o0 = &in->op[0], *o1 = &in->op[1];
+	struct x86_cpu *cpu = t->cpu;
+	int fl;
+
+	/* The plain form the dispatch table knows (not a #UD the decoder
+	 * found), in a kernel block. */
+	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
+	    in->fn != x86_handler_for(in->id, &fl))
+		return false;
+	/* In CPL 3 blocks: what the handlers do alike at every CPL (no UMIP:
+	 * the interpreter has none), POPFQ with its CPL 3 mask, RDTSC with
+	 * the CR4.TSD check. */
+	if (t->user && in->id != X86_INS_SMSW && in->id != X86_INS_CPUID && in->id != X86_INS_STR && in->id != X86_INS_SLDT &&
+	    in->id != X86_INS_SGDT && in->id != X86_INS_SIDT && in->id != X86_INS_PUSHFQ &&
+	    in->id != X86_INS_POPFQ && in->id != X86_INS_RDTSC && in->id != X86_INS_RDTSCP)
+		return false;
+	bool p66 = false;
+	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
+		p66 |= in->bytes[k] == 0x66;
+	bool reg0 = in->nops >= 1 && o0->kind == OP_REG && o0->reg != R_RSP && !o0->hi8;
+	switch (in->id) {
+	case X86_INS_CLI:
+		emit_cli(t);
+		return true;
+	case X86_INS_STI:
+		emit_sti(t, i);
+		return true;
+	case X86_INS_PUSHFQ:
+		return !p66 && emit_pushf(t, i);        /* 16 bits: the handler */
+	case X86_INS_POPFQ:
+		return !p66 && emit_popf(t, i);
+	case X86_INS_MOV:
+		if (in->nops == 2 && o0->kind == OP_CR && o0->reg == 8 && o1->kind == OP_REG &&
+		    o1->reg != R_RSP && !o1->hi8)
+			return emit_cr8_write(t, i, o1->reg);
+		if (in->nops != 2 || !reg0 || o1->kind != OP_CR)
+			return false;
+		switch (o1->reg) {
+		case 8:
+			if (!t->e->vm || !t->e->vm->lapic)
+				return false;
+			emit_cr8_read(t, o0->reg);
+			return true;
+		case 0: em_load(&t->em, o0->reg, hm_abs(&cpu->cr0)); return true;
+		case 2: em_load(&t->em, o0->reg, hm_abs(&cpu->cr2)); return true;
+		case 3: em_load(&t->em, o0->reg, hm_abs(&cpu->cr3)); return true;
+		case 4: em_load(&t->em, o0->reg, hm_abs(&cpu->cr4)); return true;
+		}
+		return false;
+	case X86_INS_SMSW:
+		if (!reg0)
+			return false;
+		if (o0->size == 8)
+			em_load(&t->em, o0->reg, hm_abs(&cpu->cr0));
+		else if (o0->size == 4)
+			em_op_mem(&t->em, 0, false, 0x8b, 1, o0->reg, hm_abs(&cpu->cr0));
+		else
+			em_op_mem(&t->em, 0x66, false, 0x8b, 1, o0->reg, hm_abs(&cpu->cr0));
+		return true;
+	case X86_INS_STR:
+	case X86_INS_SLDT:
+		if (!reg0 || o0->size < 2)
+			return false;
+		load_word_reg(t, o0, in->id == X86_INS_STR ? &cpu->tr.selector : &cpu->ldtr.selector);
+		return true;
+	case X86_INS_CPUID:
+		emit_cpuid(t, i);
+		return true;
+	case X86_INS_RDMSR:
+		return emit_rdmsr(t, i);
+	case X86_INS_WRMSR:
+		return emit_wrmsr(t, i);
+	case X86_INS_SGDT:
+		return emit_sdt(t, i, &cpu->gdt);
+	case X86_INS_SIDT:
+		return emit_sdt(t, i, &cpu->idt);
+	case X86_INS_RDTSC:
+	case X86_INS_RDTSCP: {
+		struct call_path *c = NULL;
+		if (t->user) {
+			emit_rdtsc_check(t, i);
+			c = &t->calls[t->ncalls - 1];
+		}
+		em_u8(&t->em, 0x0f);
+		em_u8(&t->em, 0x31);                   /* rdtsc: EDX:EAX, zero-extended */
+		if (in->id == X86_INS_RDTSCP)           /* the guest's TSC_AUX, not the host's */
+			em_op_mem(&t->em, 0, false, 0x8b, 1, H_RCX, hm_abs(&cpu->tsc_aux));
+		if (c && t->ncalls)
+			c->resume = em_rx(&t->em);
+		return true;
+	}
+	}
+	return false;
+}
+
 /* Can this class fault (or call the shared handler)?  A fault's frame
  * holds the flags, so for liveness it reads them all. */
 static bool may_fault(int cls)
@@ -793,6 +1341,16 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 	}
+	for (unsigned k = 0; k < t->ncalls; k++) {
+		struct call_path *p = &t->calls[k];
+		for (unsigned j = 0; j < p->nj; j++)
+			em_patch_rel32(p->jpos[j], t->em.delta, em_rx(&t->em));
+		flags_restore(t, p->fsave);
+		reload(t, p->restore);
+		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
+		em_call(&t->em, t->e->helper_stub);
+		em_jmp(&t->em, p->resume);
+	}
 	for (unsigned k = 0; k < t->nexits; k++) {
 		struct exit_path *p = &t->exits[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
@@ -843,7 +1401,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	    e->arena_size - e->arena_used < BT_MAX_INSNS * 4 * sizeof(struct bt_site) + 4096)
 		bt_flush(e);
 	memset(t, 0, offsetof(struct tr, in));
-	t->nslow = t->nexits = 0;
+	t->nslow = t->nexits = t->ncalls = 0;
 	t->overflow = false;
 	t->e = e;
 	t->cpu = &e->cpu;
@@ -895,7 +1453,10 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_CALL_IND: emit_call(t, i, true); ended = true; break;
 		case TC_RET: emit_ret(t, i); ended = true; break;
 		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
-		default: emit_helper(t, i); break;
+		default:
+			if (!emit_sys(t, i))
+				emit_helper(t, i);
+			break;
 		}
 		/* The rest of a fused run: its code is the first one's. */
 		for (; fused > 1; fused--)

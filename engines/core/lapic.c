@@ -117,6 +117,8 @@ void lapic_accept(struct lapic *l, int vec)
 uint8_t lapic_get_tpr(const struct lapic *l) { return (uint8_t)l->tpr; }
 void lapic_set_tpr(struct lapic *l, uint8_t tpr) { l->tpr = tpr; }
 uint64_t lapic_next_deadline(const struct lapic *l) { return l->deadline; }
+uint32_t *lapic_tpr_ref(struct lapic *l) { return &l->tpr; }
+int lapic_irr_highest(const struct lapic *l) { return highest(l->irr); }
 
 static void send_ipi(struct lapic *l, uint32_t icr)
 {

@@ -33,6 +33,11 @@ void lapic_take_nmi(struct lapic *l);
 uint8_t lapic_get_tpr(const struct lapic *l);
 void lapic_set_tpr(struct lapic *l, uint8_t tpr);
 
+/* For bt's inline MOV CR8: where the TPR is kept, and the highest vector
+ * in the IRR (masked or not), or -1. */
+uint32_t *lapic_tpr_ref(struct lapic *l);
+int lapic_irr_highest(const struct lapic *l);
+
 /* Can anything wake a halted vCPU with interrupts enabled: a deliverable
  * interrupt, or a timer running with its LVT entry unmasked?  (The
  * platform has no other interrupt source.) */

@@ -89,7 +89,33 @@ static unsigned gen_insn(uint8_t *c)
 	static const uint8_t two[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xaf, 0xa3, 0xab, 0xb3, 0xbb, 0xbc, 0xbd,
 		0xc0, 0xc1, 0xb0, 0xb1, 0x40, 0x44, 0x45, 0x4c, 0x94, 0x95, 0x92, 0x9f, 0xa4, 0xa5, 0xac, 0xad,
 		0x18, 0x1f, 0x0d };
-	switch (rnd() % 11) {
+	switch (rnd() % 12) {
+	case 11:
+		/* the sensitive forms bt translates inline (not RDTSC: its
+		 * value differs between the runs) */
+		switch (rnd() % 9) {
+		case 0: c[n++] = (uint8_t)(rnd() % 2 ? 0xfa : 0xfb); break;           /* cli, sti */
+		case 1: c[n++] = 0x9c; if (rnd() % 2) c[n++] = 0x9d; break;           /* pushf, popf */
+		case 2: c[n++] = 0x9d; break;
+		case 3: c[n++] = 0x0f; c[n++] = 0x01; n = gen_modrm(c, n, (int)(rnd() % 2 ? 4 : rnd() % 2), false); break;   /* smsw, sgdt, sidt */
+		case 4: c[n++] = 0x0f; c[n++] = 0x00; n = gen_modrm(c, n, (int)(rnd() % 2), false); break;   /* sldt, str */
+		case 5: { static const uint8_t cr[] = { 0, 2, 3, 4, 8 };                  /* mov reg, crN; mov cr8, reg */
+			uint8_t k = cr[rnd() % 5];
+			bool w8 = k == 8 && rnd() % 2;
+			if (k == 8) c[n++] = 0x44;
+			c[n++] = 0x0f; c[n++] = w8 ? 0x22 : 0x20; c[n++] = (uint8_t)(0xc0 | ((k & 7) << 3) | (rnd() % 8)); break; }
+		case 6: c[n++] = 0x9c; c[n++] = 0x58 + (uint8_t)(rnd() % 8); break;    /* pushf; pop reg */
+		case 7: c[n++] = 0x0f; c[n++] = 0xa2; break;                            /* cpuid */
+		default: {      /* wrmsr KERNEL_GS_BASE or STAR, canonical or not; rdmsr */
+			uint32_t m = rnd() % 2 ? 0xc0000102 : 0xc0000081, hi = rnd() % 2 ? 0xffff8000 : (uint32_t)rnd();
+			n = 0;
+			c[n++] = 0xb9; memcpy(c + n, &m, 4); n += 4;
+			c[n++] = 0xba; memcpy(c + n, &hi, 4); n += 4;
+			c[n++] = 0x0f; c[n++] = (uint8_t)(rnd() % 2 ? 0x30 : 0x32);
+			break;
+		}
+		}
+		break;
 	case 0: case 1: case 2:
 		c[n++] = one[rnd() % sizeof(one)];
 		n = gen_modrm(c, n, -1, false);

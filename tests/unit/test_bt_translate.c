@@ -78,6 +78,9 @@ __asm__(
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, edge, t_large\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault\n"
+	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
+	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
+	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -584,6 +587,225 @@ __asm__(
 	"1:	mov $1, %ecx\n"
 	"	iretq\n"
 
+	/* ---- i. sensitive instructions bt translates inline (slots 130..149) ---- */
+	"t_sys:\n"
+	"	mov $0xc0000103, %ecx\n"                /* TSC_AUX */
+	"	mov $0x5a5a, %eax\n"
+	"	xor %edx, %edx\n"
+	"	wrmsr\n"
+	"	mov $-1, %rax\n"
+	"	mov %rax, %rcx\n"
+	"	mov %rax, %rdx\n"
+	"	mov %rax, %r9\n"
+	"	mov %rax, %r8\n"
+	"	mov $200, %esi\n"                       /* a chained loop: translated once */
+	"1:	smsw %ax\n"                             /* 16 bits: the upper ones stay */
+	"	smsw %ecx\n"
+	"	smsw %r9\n"
+	"	mov %cr0, %r10\n"
+	"	mov %cr3, %r11\n"
+	"	mov %cr4, %r12\n"
+	"	mov %cr2, %r13\n"
+	"	str %edx\n"
+	"	sldt %r8w\n"
+	"	sgdt DATA+8*140\n"
+	"	sidt DATA+8*142\n"
+	"	cli\n"
+	"	pushfq\n"
+	"	sti\n"
+	"	pushfq\n"
+	"	pop %rbx\n"
+	"	pop %rdi\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %rax, DATA+8*130\n"
+	"	mov %rcx, DATA+8*131\n"
+	"	mov %r9, DATA+8*132\n"
+	"	mov %r10, DATA+8*133\n"
+	"	mov %r11, DATA+8*134\n"
+	"	mov %r12, DATA+8*135\n"
+	"	mov %r13, DATA+8*136\n"
+	"	mov %rdx, DATA+8*137\n"
+	"	mov %r8, DATA+8*138\n"
+	"	mov %rbx, DATA+8*144\n"                 /* after STI */
+	"	mov %rdi, DATA+8*145\n"                 /* after CLI */
+	"	mov $100, %esi\n"                       /* CPUID from the engine's table */
+	"2:	mov $0x80000001, %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	mov %rdx, %r8\n"
+	"	mov $4, %eax\n"
+	"	mov $1, %ecx\n"
+	"	cpuid\n"
+	"	mov %rax, %r9\n"
+	"	xor %eax, %eax\n"                      /* leaf 0 (ECX from leaf 4 as the subleaf) */
+	"	cpuid\n"
+	"	add %rbx, %r9\n"
+	"	dec %esi\n"
+	"	jnz 2b\n"
+	"	mov %r8, DATA+8*150\n"
+	"	mov %r9, DATA+8*151\n"
+	"	mov $0xc0000102, %ecx\n"                /* WRMSR, RDMSR of the kernel's MSRs */
+	"	mov $0x5000, %eax\n"
+	"	mov $0xffff8000, %edx\n"
+	"	wrmsr\n"
+	"	mov $0xc0000081, %ecx\n"
+	"	mov $0x11112222, %eax\n"
+	"	mov $0x33334444, %edx\n"
+	"	wrmsr\n"
+	"	xor %r11d, %r11d\n"
+	"	mov $4, %esi\n"
+	"3:	mov $0xc0000102, %ecx\n"
+	"	test $1, %esi\n"
+	"	jz 4f\n"
+	"	mov $0xc0000081, %ecx\n"
+	"	jmp 4f\n"
+	"4:	rdmsr\n"                                /* ECX as the block began: checked */
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	add %rax, %r11\n"
+	"	dec %esi\n"
+	"	jnz 3b\n"
+	"	mov %r11, DATA+8*152\n"
+	"	mov $200, %esi\n"                       /* INVLPG of a data page: on in place */
+	"5:	invlpg DATA+8*160\n"
+	"	dec %esi\n"
+	"	jnz 5b\n"
+	"	rdtsc\n"                                /* the TSC runs forward; TSC_AUX is the guest's */
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	mov %rax, %rbx\n"
+	"	rdtscp\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	sub %rbx, %rax\n"
+	"	sets %dl\n"
+	"	movzbl %dl, %edx\n"
+	"	mov %rdx, DATA+8*146\n"
+	"	mov %rcx, DATA+8*147\n"
+	"	xor %ebx, %ebx\n"
+	"	xor %edx, %edx\n"
+	"	xor %eax, %eax\n"
+	"	jmp finish\n"
+	"t_sti_irq:\n"                                  /* an interrupt pending at STI */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	"	xor %esi, %esi\n"
+	"1:	cli\n"
+	"	inc %esi\n"
+	"	sti\n"
+	"	jmp sti_irq_after\n"                    /* the one shadowed instruction */
+	"sti_irq_after:\n"
+	"	test %ecx, %ecx\n"                      /* the handler sets ECX */
+	"	jz 1b\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*148\n"
+	"	jmp finish\n"
+	"t_popf_irq:\n"                                 /* an interrupt pending at POPF setting IF */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	"	xor %esi, %esi\n"
+	"	pushfq\n"
+	"	pop %rbx\n"                             /* IF clear */
+	"	mov %rbx, %rdi\n"
+	"	or $0x200, %rdi\n"                      /* IF set */
+	"popf_loop_top:\n"
+	"	push %rbx\n"
+	"	popfq\n"
+	"	inc %esi\n"
+	"	push %rdi\n"
+	"	popfq\n"
+	"popf_irq_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz popf_loop_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*139\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+	"t_popf_loop:\n"                                /* the timer fires in a POPF loop */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"	pushfq\n"
+	"	pop %rbx\n"
+	"	mov %rbx, %rdi\n"
+	"	or $0x200, %rdi\n"
+	"	jmp popf_loop_top\n"                    /* the loop above */
+	"t_cr8_irq:\n"                                  /* an interrupt the TPR masked, at CR8 0 */
+	"	mov $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	mov %cr8, %rdx\n"
+	"	mov %rdx, DATA+8*153\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, masked by the TPR */
+	"	sti\n"
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	"	xor %esi, %esi\n"
+	"cr8_loop_top:\n"
+	"	mov $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	inc %esi\n"
+	"	xor %eax, %eax\n"
+	"	mov %rax, %cr8\n"
+	"cr8_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz cr8_loop_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*154\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+	"t_cr8_loop:\n"                                 /* the timer fires in a CR8 loop */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"	sti\n"
+	"	jmp cr8_loop_top\n"
+	"t_sti_loop:\n"                                 /* the timer fires in a CLI/STI loop */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"sti_loop_top:\n"
+	"	cli\n"
+	"	inc %rsi\n"
+	"	sti\n"
+	"	jmp sti_loop_after\n"
+	"sti_loop_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz sti_loop_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*149\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+
 	/* ---- h. many distinct blocks: the chain generated at 0x200000 (slot 95) ---- */
 	"t_chain:\n"
 	"	xor %eax, %eax\n"
@@ -664,6 +886,21 @@ __asm__(
 	"	mov %rax, 16(%rbx)\n"
 	"	call user_fn\n"
 	"	add %rax, 16(%rbx)\n"
+	"	mov $0x8d5 | 0x200 | 0x3000, %eax\n"     /* arithmetic flags; IF, IOPL ignored at CPL 3 */
+	"	push %rax\n"
+	"	popfq\n"
+	"	pushfq\n"
+	"	pop %rax\n"
+	"	mov %rax, 24(%rbx)\n"
+	"	smsw %eax\n"                            /* no UMIP: as at CPL 0 */
+	"	mov %rax, 32(%rbx)\n"
+	"	sgdt 40(%rbx)\n"
+	"	sidt 56(%rbx)\n"
+	"	str %eax\n"
+	"	mov %rax, 72(%rbx)\n"
+	"	rdtsc\n"                                /* CR4.TSD clear */
+	"	xor %eax, %eax\n"
+	"	xor %edx, %edx\n"
 	"user_fault:\n"
 	"	mov DATA+8*120, %rcx\n"                 /* a supervisor page: #PF, error 5 */
 	"	ud2\n"
@@ -683,7 +920,10 @@ __asm__(
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[];
+	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
+	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
+	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
+	cr8_after[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1134,26 +1374,26 @@ static void test_privileged(void)
 	      "privileged: CPUID is a helper call (vendor %.4s, %llu calls)", (const char *)&vendor,
 	      (unsigned long long)h[X86_INS_CPUID]);
 	check_slot(&p, 51, 0xffff800012345000ull, "WRMSR then RDMSR of KERNEL_GS_BASE");
-	CHECK(h[X86_INS_WRMSR] == 1 && h[X86_INS_RDMSR] == 1, "privileged: WRMSR and RDMSR are helper calls");
+	CHECK(h[X86_INS_WRMSR] == 0 && h[X86_INS_RDMSR] == 0, "privileged: WRMSR and RDMSR of KERNEL_GS_BASE inline");
 	check_slot(&p, 52, VAL_A, "a load through the original mapping");
 	check_slot(&p, 53, VAL_B, "MOV CR3 flushes the TLB: the new PTE is seen");
 	check_slot(&p, 54, VAL_A, "INVLPG flushes the page: the restored PTE is seen");
-	CHECK(h[X86_INS_MOV] >= 2 && h[X86_INS_INVLPG] == 1,
-	      "privileged: MOV to/from CR3 and INVLPG are helper calls (%llu, %llu)",
+	CHECK(h[X86_INS_MOV] == 1 && h[X86_INS_INVLPG] == 1,
+	      "privileged: MOV to CR3 and INVLPG are helper calls, MOV from CR3 inline (%llu, %llu)",
 	      (unsigned long long)h[X86_INS_MOV], (unsigned long long)h[X86_INS_INVLPG]);
 	check_slot(&p, 55, 0x46, "CLI, PUSHF: IF clear");
 	check_slot(&p, 56, 0x246, "STI, PUSHF: IF set");
 	check_slot(&p, 57, 0x8d7, "POPF sets the arithmetic flags and clears IF");
 	check_slot(&p, 58, 0x0101, "SETO/SETC read the flags POPF loaded");
-	CHECK(h[X86_INS_CLI] == 1 && h[X86_INS_STI] == 1 && h[X86_INS_PUSHFQ] == 3 && h[X86_INS_POPFQ] == 1,
-	      "privileged: CLI, STI, PUSHFQ and POPFQ are helper calls (%llu %llu %llu %llu)",
+	CHECK(h[X86_INS_CLI] == 0 && h[X86_INS_STI] <= 1 && h[X86_INS_PUSHFQ] == 0 && h[X86_INS_POPFQ] == 0,
+	      "privileged: CLI, PUSHFQ, POPFQ inline, STI inline or a call (%llu %llu %llu %llu)",
 	      (unsigned long long)h[X86_INS_CLI], (unsigned long long)h[X86_INS_STI],
 	      (unsigned long long)h[X86_INS_PUSHFQ], (unsigned long long)h[X86_INS_POPFQ]);
 	CHECK(p.bt->rb_counters[RB_CNT_NULL_PORT] == 1 && p.in->rb_counters[RB_CNT_NULL_PORT] == 1 &&
 	      h[X86_INS_OUT] == 2,
 	      "privileged: OUT to the null port and the debug-exit port are helper calls (%llu)",
 	      (unsigned long long)h[X86_INS_OUT]);
-	CHECK(p.e->c.helpers >= 14, "privileged: %llu helper calls in all", (unsigned long long)p.e->c.helpers);
+	CHECK(p.e->c.helpers >= 5, "privileged: %llu helper calls in all", (unsigned long long)p.e->c.helpers);
 out:
 	free_pair(&p);
 }
@@ -1248,6 +1488,13 @@ static void test_user(void)
 	check_agree(&p, true);
 	check_mem(&p, SCRATCH + 8, 8, 0x1235, "user store, load and store on a user page");
 	check_mem(&p, SCRATCH + 16, 8, 42, "user call reg and direct call on the user stack");
+	check_mem(&p, SCRATCH + 24, 8, 0x8d7, "POPFQ at CPL 3 with IOPL 0: IF and IOPL kept");
+	check_mem(&p, SCRATCH + 32, 8, (uint32_t)p.e->cpu.cr0, "SMSW at CPL 3");
+	check_mem(&p, SCRATCH + 42, 8, p.e->cpu.gdt.base, "SGDT at CPL 3");
+	const uint64_t *h = p.e->helper_by_id;
+	CHECK(h[X86_INS_POPFQ] == 0 && h[X86_INS_PUSHFQ] == 0 && h[X86_INS_SMSW] == 0 && h[X86_INS_SGDT] == 0 &&
+	      h[X86_INS_SIDT] == 0 && h[X86_INS_STR] == 0 && h[X86_INS_RDTSC] == 0,
+	      "CPL 3: POPFQ, PUSHFQ, SMSW, SGDT, SIDT, STR, RDTSC inline");
 	check_slot(&p, 79, 1, "a user load from a supervisor page faults once");
 	check_slot(&p, 74, DATA + 8 * 120, "CR2 is the supervisor address");
 	check_slot(&p, 76, 5, "error code: user read of a present page");
@@ -1330,6 +1577,128 @@ static void test_interrupts(void)
 	}
 	free_pair(&p);
 	CHECK(now() - t0 < 5, "interrupts: %.2f s", now() - t0);
+}
+
+/* The sensitive instructions bt translates inline in kernel blocks: the
+ * interpreter's results, no helper call once translated; interrupts
+ * pending at an inline STI taken after the one shadowed instruction. */
+static void test_inline_sys(void)
+{
+	struct pair p;
+
+	if (run_pair(&p, "inline sys", GA(t_sys), 5, NULL, NULL)) {
+		const uint64_t *h = p.e->helper_by_id;
+		check_agree(&p, true);
+		uint64_t cr0 = p.e->cpu.cr0;
+		check_slot(&p, 130, 0xffffffffffff0000ull | (cr0 & 0xffff), "SMSW AX keeps RAX's upper bits");
+		check_slot(&p, 131, (uint32_t)cr0, "SMSW ECX zero-extends CR0");
+		check_slot(&p, 132, cr0, "SMSW R9 is CR0");
+		check_slot(&p, 133, cr0, "MOV R10, CR0");
+		check_slot(&p, 134, p.e->cpu.cr3, "MOV R11, CR3");
+		check_slot(&p, 135, p.e->cpu.cr4, "MOV R12, CR4");
+		check_slot(&p, 137, p.e->cpu.tr.selector, "STR EDX zero-extends TR");
+		check_slot(&p, 138, 0xffffffffffff0000ull | p.e->cpu.ldtr.selector, "SLDT R8W keeps the upper bits");
+		check_mem(&p, DATA + 8 * 140, 2, p.e->cpu.gdt.limit, "SGDT: the limit");
+		check_mem(&p, DATA + 8 * 140 + 2, 8, p.e->cpu.gdt.base, "SGDT: the base");
+		check_mem(&p, DATA + 8 * 142, 2, p.e->cpu.idt.limit, "SIDT: the limit");
+		check_mem(&p, DATA + 8 * 142 + 2, 8, p.e->cpu.idt.base, "SIDT: the base");
+		uint64_t fb = get64(p.bt->ram, DATA + 8 * 144), fc = get64(p.bt->ram, DATA + 8 * 145);
+		CHECK((fb & F_IF) && !(fc & F_IF) && (fb & ~F_IF) == (fc & ~F_IF),
+		      "inline sys: PUSHFQ after CLI and after STI (%#llx, %#llx)", (unsigned long long)fc,
+		      (unsigned long long)fb);
+		uint32_t r[4];
+		x86_cpuid(&p.e->cpu, 0x80000001u, 0, r);
+		check_slot(&p, 150, r[3], "CPUID 0x80000001: EDX");
+		uint32_t r4[4], rh[4];
+		x86_cpuid(&p.e->cpu, 4, 1, r4);
+		x86_cpuid(&p.e->cpu, 0, 0, rh);
+		check_slot(&p, 151, (uint64_t)r4[0] + rh[1], "CPUID 4.1 EAX + CPUID 0 EBX");
+		check_slot(&p, 152, 2 * 0xffff800000005000ull + 2 * 0x3333444411112222ull,
+			   "WRMSR KERNEL_GS_BASE and STAR, RDMSR of each twice");
+		CHECK(h[X86_INS_WRMSR] == 0 && h[X86_INS_RDMSR] >= 1 && h[X86_INS_RDMSR] <= 2,
+		      "inline sys: WRMSR inline, RDMSR inline but for the other MSR (%llu calls)",
+		      (unsigned long long)h[X86_INS_RDMSR]);
+		CHECK(h[X86_INS_INVLPG] == 200 && p.e->c.entries < 100,
+		      "inline sys: 200 INVLPGs of a data page go on in translated code (%llu entries in all)",
+		      (unsigned long long)p.e->c.entries);
+		CHECK(h[X86_INS_CPUID] <= 6, "inline sys: CPUID from the table (%llu calls in 300)",
+		      (unsigned long long)h[X86_INS_CPUID]);
+		check_slot(&p, 146, 0, "RDTSC then RDTSCP: the TSC did not go back");
+		check_slot(&p, 147, 0x5a5a, "RDTSCP: ECX is the guest's TSC_AUX");
+		CHECK(h[X86_INS_SMSW] == 0 && h[X86_INS_MOV] == 0 && h[X86_INS_STR] == 0 &&
+		      h[X86_INS_SLDT] == 0 && h[X86_INS_SGDT] == 0 && h[X86_INS_SIDT] == 0 &&
+		      h[X86_INS_CLI] == 0 && h[X86_INS_PUSHFQ] == 0 && h[X86_INS_RDTSC] == 0 &&
+		      h[X86_INS_RDTSCP] == 0 && h[X86_INS_STI] < 10,
+		      "inline sys: SMSW, MOV from CRn, STR, SLDT, SGDT, SIDT, CLI, PUSHFQ, RDTSC(P) "
+		      "inline, STI called a few times at most (%llu) in 200 iterations",
+		      (unsigned long long)h[X86_INS_STI]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "STI with an interrupt pending", GA(t_sti_irq), 5, NULL, NULL)) {
+		check_agree(&p, false);
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(sti_irq_after), "taken after the one instruction STI shadows");
+		check_slot(&p, 148, 1, "at the first STI of the loop");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "POPF with an interrupt pending", GA(t_popf_irq), 5, NULL, NULL)) {
+		check_agree(&p, false);
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(popf_irq_after), "taken right after the POPF that set IF");
+		check_slot(&p, 139, 1, "at the first POPF of the loop setting IF");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a POPF loop", GA(t_popf_loop), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 139), top = GA(popf_loop_top), after = GA(popf_irq_after);
+		bool ok_b = rb == top || rb == after || rb == after + 2;
+		bool ok_i = ri == top || ri == after || ri == after + 2;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a POPF loop: one interrupt, only while IF is set (bt at %#llx, interp at %#llx)",
+		      (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_POPFQ] * 10 < n,
+		      "timer in a POPF loop: POPFQ inline (%llu calls in %llu iterations)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_POPFQ], (unsigned long long)n);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "CR8 write unmasking an interrupt", GA(t_cr8_irq), 5, NULL, NULL)) {
+		check_agree(&p, false);
+		check_slot(&p, 153, 15, "MOV from CR8 reads the TPR written");
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(cr8_after), "taken right after the CR8 write that unmasked it");
+		check_slot(&p, 154, 1, "at the first CR8 write of the loop lowering the TPR");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a CR8 loop", GA(t_cr8_loop), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 154), top = GA(cr8_loop_top), after = GA(cr8_after);
+		bool ok_b = rb == top || rb == after || rb == after + 2;
+		bool ok_i = ri == top || ri == after || ri == after + 2;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a CR8 loop: one interrupt, only while the TPR is 0 (bt at %#llx, interp at %#llx)",
+		      (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_MOV] * 10 < n,
+		      "timer in a CR8 loop: MOV CR8 inline (%llu calls in %llu iterations)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_MOV], (unsigned long long)n);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a CLI/STI loop", GA(t_sti_loop), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 149);
+		/* At the loop top, at TEST or at JZ (a poll exit steps the
+		 * TEST, which defines every flag, first): never at INC or STI
+		 * (IF clear) nor at the JMP STI shadows. */
+		uint64_t top = GA(sti_loop_top), after = GA(sti_loop_after);
+		bool ok_b = rb == top || rb == after || rb == after + 2;
+		bool ok_i = ri == top || ri == after || ri == after + 2;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a CLI/STI loop: one interrupt, never while IF is clear or in the shadow "
+		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
+		      "timer in a CLI/STI loop: STI inline (%llu calls in %llu iterations), CLI inline",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
+	}
+	free_pair(&p);
 }
 
 /* ---- h ---- */
@@ -1493,6 +1862,7 @@ int main(void)
 	test_user();
 	test_smc();
 	test_interrupts();
+	test_inline_sys();
 	test_flush();
 	test_wx();
 	test_lockstep();
