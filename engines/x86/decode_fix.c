@@ -349,7 +349,10 @@ unsigned x86_decode_hint_nop(const uint8_t *b, unsigned n, int mode, const struc
 {
 	unsigned asize, ml;
 
-	if (p->op != 0x0f || p->op2 < 0x18 || p->op2 > 0x1f || p->n + 2u >= n)
+	/* 0F 18-1F, and 0F 0D (PREFETCH/PREFETCHW and the reg values Capstone
+	 * 4 does not decode, e.g. /2): hints that the host runs as NOPs with
+	 * any ModRM (checked natively; tests/unit/test_bt_fuzz.c found /2). */
+	if (p->op != 0x0f || ((p->op2 < 0x18 || p->op2 > 0x1f) && p->op2 != 0x0d) || p->n + 2u >= n)
 		return 0;
 	asize = mode == 64 ? (p->p67 ? 4 : 8) : (mode == 32) != p->p67 ? 4 : 2;
 	ml = modrm_len(b + p->n + 2, n - p->n - 2, asize);

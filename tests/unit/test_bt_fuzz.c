@@ -174,6 +174,8 @@ struct regression {
 
 static const struct regression regressions[] = {
 	{ "LOCK behind F2 is #UD, never copied", { 0xf0, 0xf2, 0xb2, 0x99 }, 4, 0, { -1, -1 }, { 0 }, 0 },
+	{ "0F 0D /2 (Capstone 4 cannot decode it) is a NOP, as on the host", { 0x0f, 0x0d, 0x54, 0x6c, 0xfa, 0x0f,
+	  0x0d, 0xc0 }, 8, 0, { -1, -1 }, { 0 }, 0 },
 	{ "LOCK REP PUSH is #UD, not a translated push", { 0xf0, 0xf3, 0x51 }, 3, 0, { -1, -1 }, { 0 }, 0 },
 	{ "PUSH [RSP+8], PUSH [RIP+d] through two probes", { 0xff, 0x74, 0x24, 0x08, 0xff, 0x35, 0x00, 0x01, 0x00, 0x00 },
 	  10, 3, { -1, -1 }, { 0 }, 0 },
