@@ -458,7 +458,9 @@ static void speedup_cell(const struct bench_result *bt, const struct bench_resul
 		snprintf(out, len, "below resolution");
 		return;
 	}
-	snprintf(out, len, "%.3gx", ref->st.median / bt->st.median);
+	char q[24];
+	sig3(ref->st.median / bt->st.median, q, sizeof(q));
+	snprintf(out, len, "%sx", q);
 }
 
 /* The translator against the engines it is measured against: QEMU's TCG
