@@ -458,15 +458,6 @@ int compare_write_bencher_json(const struct run *r, const char *path)
 	return rc;
 }
 
-/* A run directory or a results.json file. */
-static void results_path(const char *arg, char *out, size_t len)
-{
-	struct stat st;
-	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(out, len, "%s/results.json", arg);
-	else
-		snprintf(out, len, "%s", arg);
-}
 
 static void usage(FILE *f)
 {
@@ -588,7 +579,7 @@ int cmd_compare(int argc, char **argv)
 	int rc = 2;
 	if (!a || !b)
 		goto out;
-	results_path(argv[argc - 1], pb, sizeof(pb));
+	results_json_path(argv[argc - 1], pb, sizeof(pb));
 	if (results_json_load(b, pb, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ringbench compare: %s\n", err);   /* err names the file */
 		goto out;
@@ -622,7 +613,7 @@ int cmd_compare(int argc, char **argv)
 			goto out_b;
 		}
 	} else {
-		results_path(argv[optind], pa, sizeof(pa));
+		results_json_path(argv[optind], pa, sizeof(pa));
 	}
 	if (results_json_load(a, pa, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ringbench compare: %s\n", err);

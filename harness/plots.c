@@ -18,8 +18,7 @@
 
 static const char *const formats[] = { "pdf", "png", "svg" };
 
-/* gnuplot on PATH, or $RINGBENCH_GNUPLOT (tests point it at nothing). */
-static int find_gnuplot(char *out, size_t len)
+int plots_find_gnuplot(char *out, size_t len)
 {
 	const char *env = getenv("RINGBENCH_GNUPLOT");
 	if (env) {
@@ -58,7 +57,7 @@ static void script_dir(char *out, size_t len)
 	snprintf(out, len, "plots");
 }
 
-static int run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath)
+int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath)
 {
 	pid_t pid = fork();
 	int st;
@@ -71,7 +70,10 @@ static int run_gnuplot(const char *gp, const char *script, const char *vars, con
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl(gp, "gnuplot", "-e", vars, script, (char *)NULL);
+		if (vars)
+			execl(gp, "gnuplot", "-e", vars, script, (char *)NULL);
+		else
+			execl(gp, "gnuplot", script, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -302,7 +304,7 @@ static int draw(const char *gp, const char *sdir, const char *script, const char
 		snprintf(vars, sizeof(vars), "dir='%s'; data='%s/%s.dat'; out='%s/%s'; fmt='%s'; %s%s%s%s",
 			 sdir, pdir, base, pdir, base, formats[k], extra,
 			 plot_size ? "; size='" : "", plot_size ? plot_size : "", plot_size ? "'" : "");
-		ok += run_gnuplot(gp, spath, vars, log) == 0;
+		ok += plots_run_gnuplot(gp, spath, vars, log) == 0;
 	}
 	return ok == 3 ? 1 : 0;
 }
@@ -334,7 +336,7 @@ int plots_draw_sized(const struct run *r, const char *run_dir, const char *size,
 	const char **names;
 	int drawn = 0, failed = 0;
 
-	if (find_gnuplot(gp, sizeof(gp)) < 0) {
+	if (plots_find_gnuplot(gp, sizeof(gp)) < 0) {
 		snprintf(note, len, "Plots skipped: gnuplot not found. Install it (`apt-get install "
 			 "gnuplot-nox`) and redraw with `./ringbench report %s`.", run_dir);
 		return -1;

@@ -15,6 +15,13 @@ int plots_draw(const struct run *r, const char *run_dir, char *note, size_t len)
  * column width; NULL: the defaults. */
 int plots_draw_sized(const struct run *r, const char *run_dir, const char *size, char *note, size_t len);
 
+/* gnuplot on PATH, or $RINGBENCH_GNUPLOT (tests point it at nothing):
+ * 0 and its path, or -1. */
+int plots_find_gnuplot(char *out, size_t len);
+/* Run gnuplot on script (vars, when not NULL, with -e first), its output
+ * appended to logpath; 0 when it exited 0. */
+int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath);
+
 /* The engines' labels (engine_label) as one gnuplot word list: spaces
  * inside a label become '_', which the scripts' undo() turns back. */
 void plots_engine_words(const struct engine_result *const *es, size_t ne, char *out, size_t len);

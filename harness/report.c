@@ -630,6 +630,29 @@ static void section_notes(FILE *f, int md, const char *title, const char *note,
 	notes_print(nt, f, md);
 }
 
+/* One section per engine that build() has rows for (times_only: engines
+ * whose times mean something), titled by its label and the suffix. */
+static void per_engine_sections(const struct run *r, FILE *f, int md,
+				size_t (*build)(const struct run *, const struct engine_result *, struct table *),
+				int times_only, const char *suffix, const char *note)
+{
+	struct table t;
+
+	for (size_t i = 0; i < r->ne; i++) {
+		char title[160];
+		if (times_only && !engine_times_valid(&r->e[i]))
+			continue;
+		if (!build(r, &r->e[i], &t)) {
+			table_free(&t);
+			continue;
+		}
+		engine_label(&r->e[i], title, sizeof(title));
+		size_t l = strlen(title);
+		snprintf(title + l, sizeof(title) - l, "%s", suffix);
+		section(f, md, title, note, &t);
+	}
+}
+
 /* Every symbol and term the report uses, once, before the tables. */
 static void legend(FILE *f, int md)
 {
@@ -709,33 +732,15 @@ static void body(const struct run *r, FILE *f, int md)
 			"`h` bt helper calls", &t);
 	else
 		table_free(&t);
-	for (size_t i = 0; i < r->ne; i++) {
-		char title[160];
-		if (!trap_profile_kvm_table(r, &r->e[i], &t)) {
-			table_free(&t);
-			continue;
-		}
-		engine_label(&r->e[i], title, sizeof(title));
-		size_t l = strlen(title);
-		snprintf(title + l, sizeof(title) - l, ": KVM exit statistics per operation");
-		section(f, md, title, "count per operation: KVM's per-vCPU binary statistics between the benchmark "
-			"markers (exits: all VM exits; user: those that reached the VM process; emul: instructions "
-			"through KVM's emulator; statistics KVM never moved in this run are left out)", &t);
-	}
-	for (size_t i = 0; i < r->ne; i++) {
-		char title[160];
-		if (!engine_times_valid(&r->e[i]) || !trap_profile_exit_table(r, &r->e[i], &t)) {
-			table_free(&t);
-			continue;
-		}
-		engine_label(&r->e[i], title, sizeof(title));
-		size_t l = strlen(title);
-		snprintf(title + l, sizeof(title) - l, ": where the exits go");
-		section(f, md, title, "per benchmark with exits (at least 0.05 per operation), each exit reason: "
-			"count per operation, its share of the benchmark's exits, and the mean host ns the VM core "
-			"spent on one (its dispatcher times one exit in 16; in-kernel: KVM handled them, "
-			"their time is inside the operation's)", &t);
-	}
+	per_engine_sections(r, f, md, trap_profile_kvm_table, 0, ": KVM exit statistics per operation",
+			    "count per operation: KVM's per-vCPU binary statistics between the benchmark "
+			    "markers (exits: all VM exits; user: those that reached the VM process; emul: instructions "
+			    "through KVM's emulator; statistics KVM never moved in this run are left out)");
+	per_engine_sections(r, f, md, trap_profile_exit_table, 1, ": where the exits go",
+			    "per benchmark with exits (at least 0.05 per operation), each exit reason: "
+			    "count per operation, its share of the benchmark's exits, and the mean host ns the VM core "
+			    "spent on one (its dispatcher times one exit in 16; in-kernel: KVM handled them, "
+			    "their time is inside the operation's)");
 	if (any_metric(r, metric_guest_ips)) {
 		fill_table(r, &t, CELL_GIPS, names, n, 0, NULL);
 		section(f, md, "Software engine speed",

@@ -15,6 +15,7 @@
 #include "harness/atomic.h"
 #include "harness/hostkey.h"
 #include "harness/metrics.h"
+#include "harness/plots.h"
 #include "harness/results_json.h"
 #include "harness/table.h"
 
@@ -296,46 +297,6 @@ void report_multi_print(struct run *const *runs, size_t n, FILE *f)
 	emit(runs, n, f, 0, NULL, NULL);
 }
 
-/* gnuplot on PATH, or $RINGBENCH_GNUPLOT (as plots.c). */
-static int find_gnuplot(char *out, size_t len)
-{
-	const char *env = getenv("RINGBENCH_GNUPLOT");
-	if (env) {
-		snprintf(out, len, "%s", env);
-		return access(out, X_OK) == 0 ? 0 : -1;
-	}
-	const char *path = getenv("PATH");
-	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s", path ? path : "/usr/bin:/bin");
-	for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(out, len, "%s/gnuplot", d);
-		if (access(out, X_OK) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-static int run_gnuplot(const char *gp, const char *script, const char *logpath)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(gp, "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
 
 /* A gnuplot string: no quotes, no backslashes, no enhanced-text specials. */
 static void gp_word(const char *s, char *out, size_t len)
@@ -424,7 +385,7 @@ int report_multi_plot(struct run *const *runs, size_t n, const char *dir, const 
 		free(bn);
 		return 0;
 	}
-	if (find_gnuplot(gp, sizeof(gp)) < 0) {
+	if (plots_find_gnuplot(gp, sizeof(gp)) < 0) {
 		snprintf(note, len, "Figure not drawn: gnuplot not found (apt-get install gnuplot-nox); "
 			 "its data is %s.dat.", stem);
 		free(bn);
@@ -460,7 +421,7 @@ int report_multi_plot(struct run *const *runs, size_t n, const char *dir, const 
 		}
 		fprintf(g, "unset multiplot\n");
 		fclose(g);
-		if (run_gnuplot(gp, script, log) == 0)
+		if (plots_run_gnuplot(gp, script, NULL, log) == 0)
 			drawn++;
 	}
 	snprintf(note, len, "Figure: %s.{pdf,png,svg} (%d of 3 formats drawn%s; data %s.dat).", stem, drawn,
@@ -469,15 +430,6 @@ int report_multi_plot(struct run *const *runs, size_t n, const char *dir, const 
 	return drawn;
 }
 
-/* A run directory or a results.json file. */
-static void results_path(const char *arg, char *out, size_t len)
-{
-	struct stat st;
-	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(out, len, "%s/results.json", arg);
-	else
-		snprintf(out, len, "%s", arg);
-}
 
 int cmd_report_multi(size_t ndirs, char **dirs, const char *out, int no_plots, int quiet)
 {
@@ -492,7 +444,7 @@ int cmd_report_multi(size_t ndirs, char **dirs, const char *out, int no_plots, i
 	}
 	for (size_t k = 0; k < ndirs; k++) {
 		runs[k] = calloc(1, sizeof(*runs[k]));
-		results_path(dirs[k], path, sizeof(path));
+		results_json_path(dirs[k], path, sizeof(path));
 		if (!runs[k] || results_json_load(runs[k], path, err, sizeof(err)) < 0) {
 			fprintf(stderr, "ringbench report: %s\n", runs[k] ? err : "out of memory");
 			free(runs[k]);

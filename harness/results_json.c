@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/atomic.h"
 
@@ -483,4 +484,13 @@ int results_json_load(struct run *r, const char *path, char *err, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+void results_json_path(const char *arg, char *out, size_t len)
+{
+	struct stat st;
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(out, len, "%s/results.json", arg);
+	else
+		snprintf(out, len, "%s", arg);
 }

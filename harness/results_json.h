@@ -21,4 +21,7 @@ int results_json_print(const struct run *r, FILE *f);
  * not JSON, wrong schema, a required field missing or of the wrong type). */
 int results_json_load(struct run *r, const char *path, char *err, size_t len);
 
+/* A run directory or a results.json file: the results.json path. */
+void results_json_path(const char *arg, char *out, size_t len);
+
 #endif
