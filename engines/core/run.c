@@ -40,26 +40,37 @@ static void on_halt_probe(int sig)
 		vm->ops->kick(vm->engine);
 }
 
-static int arm_halt_probe(timer_t *timer)
+/* A POSIX timer delivering signo to handler, first after `first` and then
+ * every `every` seconds.  No SA_RESTART: KVM_RUN must see EINTR. */
+static int arm_timer(timer_t *timer, int signo, void (*handler)(int), double first, double every)
 {
 	struct sigaction sa;
 	struct sigevent sev;
 	struct itimerspec its;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_halt_probe;  /* no SA_RESTART: KVM_RUN must see EINTR */
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(HALT_PROBE_SIGNAL, &sa, NULL) < 0)
+	if (sigaction(signo, &sa, NULL) < 0)
 		return -1;
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = HALT_PROBE_SIGNAL;
+	sev.sigev_signo = signo;
 	if (timer_create(CLOCK_MONOTONIC, &sev, timer) < 0)
 		return -1;
 	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = 1;
-	its.it_interval.tv_sec = 1;
+	its.it_value.tv_sec = (time_t)first;
+	its.it_value.tv_nsec = (long)((first - (double)(time_t)first) * 1e9);
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	its.it_interval.tv_sec = (time_t)every;
+	its.it_interval.tv_nsec = (long)((every - (double)(time_t)every) * 1e9);
 	return timer_settime(*timer, 0, &its, NULL);
+}
+
+static int arm_halt_probe(timer_t *timer)
+{
+	return arm_timer(timer, HALT_PROBE_SIGNAL, on_halt_probe, 1, 1);
 }
 
 /* Two answers in a row, a second apart with the vCPU run in between: a
@@ -78,30 +89,10 @@ static void probe_halt(struct vm *vm, int *strikes)
 		vm_finish(vm, RB_STATUS_HALTED, "%s", why);
 }
 
+/* Re-fire every 100 ms: a kick that lands just before KVM_RUN is not lost. */
 static int arm_timeout(timer_t *timer, double seconds)
 {
-	struct sigaction sa;
-	struct sigevent sev;
-	struct itimerspec its;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_timeout;     /* no SA_RESTART: KVM_RUN must see EINTR */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, NULL) < 0)
-		return -1;
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = SIGALRM;
-	if (timer_create(CLOCK_MONOTONIC, &sev, timer) < 0)
-		return -1;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)seconds;
-	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;
-	/* Re-fire every 100 ms: a kick that lands just before KVM_RUN is not lost. */
-	its.it_interval.tv_nsec = 100 * 1000 * 1000;
-	return timer_settime(*timer, 0, &its, NULL);
+	return arm_timer(timer, SIGALRM, on_timeout, seconds, 0.1);
 }
 
 int vm_run(struct vm *vm, double timeout_s)
