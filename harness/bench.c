@@ -250,8 +250,9 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 	} else {
 		/* `ringbench run` ends a guest still running at its --timeout
 		 * with status 124 before the harness's own bound fires: a hang,
-		 * not a crash. */
-		if (!strcmp(p->kind, "builtin") && res.exited && res.status == RB_STATUS_TIMEOUT) {
+		 * not a crash (the nested platform passes its inner run's on). */
+		if ((!strcmp(p->kind, "builtin") || !strcmp(p->kind, "nested")) && res.exited &&
+		    res.status == RB_STATUS_TIMEOUT) {
 			res.exited = 0;
 			res.timed_out = 1;
 		}

@@ -18,6 +18,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$RB" bench --quick --quiet --no-plots --engines kvm-amdv-nested --out "$tmp/res" >"$tmp/bench.out" 2>"$tmp/bench.err"
+# About one nested run in ten here stalls in the hlt benchmark, its timer
+# wake-up lost somewhere in QEMU's emulated SVM or the nested KVM (cause
+# not found; docs/nested.md): then one more run, and the test says so.
+if grep -q 'kvm-amdv-nested: crash .*exit status 124\|kvm-amdv-nested: timeout' "$tmp/bench.err"; then
+	echo "# nested AMD-V: the first run stalled ($(grep kvm-amdv-nested: "$tmp/bench.err" | cut -c1-120)); running it again"
+	rm -rf "$tmp/res"
+	"$RB" bench --quick --quiet --no-plots --engines kvm-amdv-nested --out "$tmp/res" >"$tmp/bench.out" 2>"$tmp/bench.err"
+fi
 log="$tmp/res/latest/kvm-amdv-nested.log"
 if grep -q 'kvm-amdv-nested: unavailable' "$tmp/bench.err"; then
 	skip "nested AMD-V: $(grep 'kvm-amdv-nested: unavailable' "$tmp/bench.err" | head -n 1)"
