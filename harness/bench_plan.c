@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engines/engine.h"
+#include "harness/self.h"
 
 static int wanted(const struct bench_opts *o, const char *name)
 {
@@ -64,26 +65,6 @@ static struct bench_plan *add(struct bench_plan *p, size_t *n, size_t max,
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->kind, sizeof(e->kind), "%s", kind);
 	return e;
-}
-
-static void self_exe(char *out, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", out, len - 1);
-	if (n <= 0)
-		snprintf(out, len, "./ringbench");
-	else
-		out[n] = '\0';
-}
-
-/* The repository root: the directory of the ringbench binary. */
-static void self_dir(char *out, size_t len)
-{
-	self_exe(out, len);
-	char *slash = strrchr(out, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(out, len, ".");
 }
 
 static void qemu_version(const char *qemu, char *out, size_t len)

@@ -1,7 +1,6 @@
 /* `ringbench run`: boot one guest on one engine, forward its console, exit
  * with its debug-exit status (engines/core/status.h for ringbench's own). */
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "harness/options.h"
 #include "harness/hostinfo.h"
 #include "harness/records.h"
+#include "harness/self.h"
 
 /* A guest that never ends (a loop, a HLT some engine cannot see through)
  * must not hold the caller forever: bench's own default per engine. */
@@ -61,13 +61,10 @@ static void run_usage(FILE *f)
 static const char *default_kernel(void)
 {
 	static char path[PATH_MAX];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char dir[PATH_MAX - 32];
 
-	if (n <= 0)
-		return "build/guests/kernel.elf";
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/build/guests/kernel.elf", dirname(exe));
+	self_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/build/guests/kernel.elf", dir);
 	return path;
 }
 

@@ -61,11 +61,6 @@ double metric_helper_calls_per_op(const struct bench_result *b)
 	return bench_counter_per_op(b, "engine.helper_calls");
 }
 
-double metric_emulated_per_op(const struct bench_result *b)
-{
-	return bench_counter_per_op(b, "engine.emulated_insns");
-}
-
 double metric_insns_per_op(const struct bench_result *b)
 {
 	return insns_counter(b, bench_counter_per_op);

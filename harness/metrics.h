@@ -13,11 +13,9 @@
  * warm-up and calibration, so this is divided by the iterations the guest
  * reported (total_iters) and is an upper bound on the steady state. */
 double metric_exits_per_op(const struct bench_result *b);
-/* The canonical engine counters per operation (engines/engine.h,
- * ENGINE_STATS): calls out of translated code, instructions an emulator
- * ran; -1 when the engine does not report them. */
+/* bt's calls out of translated code per operation (the canonical
+ * helper_calls, engines/engine.h); -1 when the engine reports none. */
 double metric_helper_calls_per_op(const struct bench_result *b);
-double metric_emulated_per_op(const struct bench_result *b);
 /* Guest instructions per operation (software engines), or -1. */
 double metric_insns_per_op(const struct bench_result *b);
 /* Guest instructions retired per second of the VM process's CPU time

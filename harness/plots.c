@@ -14,6 +14,7 @@
 
 #include "harness/metrics.h"
 #include "harness/report.h"
+#include "harness/self.h"
 #include "harness/trap_profile.h"
 
 static const char *const formats[] = { "pdf", "png", "svg" };
@@ -39,22 +40,13 @@ int plots_find_gnuplot(char *out, size_t len)
 /* plots/ next to the ringbench binary (the repository root), else ./plots. */
 static void script_dir(char *out, size_t len)
 {
-	char exe[PATH_MAX - 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char dir[PATH_MAX - 64], probe[PATH_MAX + 16];
 
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(out, len, "%s/plots", exe);
-			char probe[PATH_MAX + 16];
-			snprintf(probe, sizeof(probe), "%s/cost.gp", out);
-			if (access(probe, R_OK) == 0)
-				return;
-		}
-	}
-	snprintf(out, len, "plots");
+	self_dir(dir, sizeof(dir));
+	snprintf(out, len, "%s/plots", dir);
+	snprintf(probe, sizeof(probe), "%s/cost.gp", out);
+	if (access(probe, R_OK) != 0)
+		snprintf(out, len, "plots");
 }
 
 int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath)
@@ -392,8 +384,9 @@ int plots_draw_sized(const struct run *r, const char *run_dir, const char *size,
 		draw(gp, sdir, "exits", pdir, base, extra) ? drawn++ : failed++;
 	}
 	free(names);
-	snprintf(note, len, "%d figure(s) in plots/ as PDF, PNG and SVG: cost (and cost-single), "
+	snprintf(note, len, "%d figure(s) in plots/ as PDF, PNG and SVG: cost%s, "
 		 "aa (Adams & Agesen), overhead, trap-profile, exits-<engine>%s", drawn,
+		 plot_size ? "" : " (and cost-single)",
 		 failed ? "; some failed, see plots/gnuplot.log" : "");
 	return drawn;
 }

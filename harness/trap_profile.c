@@ -40,11 +40,6 @@ size_t trap_profile_engines(const struct run *r, const struct engine_result **ou
 	return n;
 }
 
-static double per_op(const struct bench_result *b, const char *name)
-{
-	return bench_counter_per_op(b, name);
-}
-
 void trap_profile_cell(const struct engine_result *e, const struct bench_result *b, struct trap_cell *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -56,9 +51,9 @@ void trap_profile_cell(const struct engine_result *e, const struct bench_result 
 	if (is_hardware(e)) {
 		/* KVM's statistics count every exit; the engine's own counters
 		 * only those that returned from KVM_RUN. */
-		c->exits = per_op(b, "engine.kvm.exits");
+		c->exits = bench_counter_per_op(b, "engine.kvm.exits");
 		c->user_exits = metric_exits_per_op(b);
-		c->emulated = per_op(b, "engine.emulated_insns");
+		c->emulated = bench_counter_per_op(b, "engine.emulated_insns");
 		if (c->exits < 0)
 			c->exits = c->user_exits;
 		double x = c->exits > 0 ? c->exits : 0, em = c->emulated > 0 ? c->emulated : 0;
@@ -79,7 +74,7 @@ void trap_profile_cell(const struct engine_result *e, const struct bench_result 
 	c->exits = metric_exits_per_op(b);
 	c->user_exits = c->exits;
 	if (!strcmp(e->name, "bt")) {
-		c->helpers = per_op(b, "engine.helper_calls");
+		c->helpers = bench_counter_per_op(b, "engine.helper_calls");
 		double h = c->helpers > 0 ? c->helpers : 0, x = c->exits > 0 ? c->exits : 0;
 		c->verdict = pv ? TRAP_PARAVIRTUAL : h >= PER_OP || x >= PER_OP ? TRAP_EMULATED : TRAP_TRANSLATED;
 		return;
@@ -189,7 +184,7 @@ size_t trap_profile_kvm_table(const struct run *r, const struct engine_result *e
 		table_set(t, row, 0, "%s", b->name);
 		for (size_t c = 0; c < nc; c++) {
 			const char *ctr = kvm_cols[cols[c]].ctr;
-			double v = ctr ? per_op(b, ctr) : metric_exits_per_op(b);
+			double v = ctr ? bench_counter_per_op(b, ctr) : metric_exits_per_op(b);
 			table_set(t, row, c + 1, v < 0.005 ? "0" : "%.2f", v);
 		}
 	}
