@@ -6,6 +6,7 @@
 #define RINGBENCH_X86_CPU_H
 
 #include <setjmp.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -167,6 +168,16 @@ struct x86_cpu {
 	unsigned db_held;       /* DR6.B0-B3 hits held by a MOV SS shadow */
 	uint8_t n_watched;
 	struct { uint64_t lin; uint8_t size; bool write; } watched[8];
+
+	/* x87, MMX and SSE state, kept in the FXSAVE image's layout (SDM
+	 * Vol. 1, 10.5.1: FCW at 0, FSW 2, abridged FTW 4, FOP 6, FIP 8,
+	 * FDP 16, MXCSR 24, MXCSR_MASK 28, ST0-7/MM0-7 at 32 + 16*i, XMM0-15
+	 * at 160 + 16*i), so FXSAVE/FXRSTOR and XSAVE's legacy region copy it
+	 * and the semantics load it into the host's registers to run the
+	 * guest's instruction there (exact results, as alu.c does for flags).
+	 * xcr0 is XCR0 (XSETBV); xstate_bv the XSAVE header's XSTATE_BV. */
+	alignas(16) uint8_t fx[512];
+	uint64_t xcr0, xstate_bv;
 };
 /* An interrupt or NMI would be delivered at the next check (shadows aside). */
 bool x86_irq_waiting(struct x86_cpu *cpu);
