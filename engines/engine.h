@@ -45,6 +45,8 @@ struct cpu_state {
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t tsc_aux, pat, apic_base;
+	uint8_t xmm[16][16];            /* SSE: XMM0-15 and MXCSR (0x1F80 at reset) */
+	uint32_t mxcsr;
 };
 
 enum vm_exit_reason {

@@ -34,4 +34,5 @@ void vm_multiboot_entry_state(struct cpu_state *s, uint32_t entry, uint32_t info
 	s->dr[7] = 0x400;
 	s->pat = 0x0007040600070406ull;
 	s->apic_base = 0xFEE00000ull | 0x900;  /* enabled, BSP */
+	s->mxcsr = 0x1f80;                     /* all exceptions masked (SDM Vol. 1, 10.2.3.1) */
 }

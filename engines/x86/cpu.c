@@ -4,6 +4,7 @@
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
+#include "engines/x86/sse.h"
 
 void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 {
@@ -21,6 +22,7 @@ void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 			cpu->tlb[k][i].tag_r = cpu->tlb[k][i].tag_w = cpu->tlb[k][i].tag_x = TLB_NONE;
 	x86_tlb_flush(cpu, false);      /* also makes code_gen nonzero */
 	cpu->cnt.tlb_flushes = 0;
+	x86_sse_reset(cpu);
 }
 
 void x86_update_mode(struct x86_cpu *cpu)
@@ -67,6 +69,8 @@ void x86_get_state(const struct x86_cpu *cpu, struct cpu_state *s)
 	s->tsc_aux = cpu->tsc_aux;
 	s->pat = cpu->pat;
 	s->apic_base = cpu->apic_base;
+	memcpy(s->xmm, cpu->fx + FX_XMM, sizeof(s->xmm));
+	s->mxcsr = x86_mxcsr(cpu);
 }
 
 void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
@@ -102,6 +106,8 @@ void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
 	cpu->halted = false;
 	x86_update_mode(cpu);
 	x86_tlb_flush(cpu, false);
+	memcpy(cpu->fx + FX_XMM, s->xmm, sizeof(s->xmm));
+	x86_set_mxcsr(cpu, s->mxcsr & x86_mxcsr_mask());
 }
 
 uint64_t x86_read_cr(struct x86_cpu *cpu, int cr)

@@ -1,14 +1,14 @@
 /* CPUID: the host's identity with only the features this layer
- * implements (no x87/SSE/AVX, no SMEP/SMAP, no x2APIC), the hypervisor
+ * implements (SSE and SSE2; no x87, SSE3+, AVX, SMEP/SMAP, x2APIC), the hypervisor
  * bit, and ringbench's leaves 0x40000000.. from the VM core. */
 #include <cpuid.h>
 
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
 
-/* Leaf 1 EDX: TSC, MSR, PAE, CX8, APIC, PGE, CMOV, PAT, CLFSH. */
+/* Leaf 1 EDX: TSC, MSR, PAE, CX8, APIC, PGE, CMOV, PAT, CLFSH, SSE, SSE2. */
 #define L1_EDX ((1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
-		(1u << 13) | (1u << 15) | (1u << 16) | (1u << 19))
+		(1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 25) | (1u << 26))
 /* Leaf 1 ECX: CX16, hypervisor. */
 #define L1_ECX ((1u << 13) | (1u << 31))
 /* 0x80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM; ECX: LAHF/SAHF. */
@@ -42,6 +42,7 @@ uint64_t x86_cr4_allowed(struct x86_cpu *cpu)
 		{ 4, 1, 3, 3 }, { 5, 1, 3, 6 },         /* PSE, PAE */
 		{ 6, 1, 3, 7 }, { 7, 1, 3, 13 },        /* MCE, PGE */
 		{ 9, 1, 3, 24 }, { 10, 1, 3, 25 },      /* OSFXSR: FXSR; OSXMMEXCPT: SSE */
+		{ 9, 1, 3, 25 },                        /* OSFXSR: SSE needs it, FXSR or not */
 		{ 11, 7, 2, 2 }, { 16, 7, 1, 0 },       /* UMIP, FSGSBASE */
 		{ 17, 1, 2, 17 }, { 18, 1, 2, 26 },     /* PCIDE: PCID; OSXSAVE: XSAVE */
 		{ 20, 7, 1, 7 }, { 21, 7, 1, 20 },      /* SMEP, SMAP */

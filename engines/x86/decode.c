@@ -7,6 +7,7 @@
 #include "engines/x86/cpu.h"
 #include "engines/x86/decode_fix.h"
 #include "engines/x86/insn.h"
+#include "engines/x86/sse.h"
 
 struct regmap {
 	uint8_t kind, num, size, hi8;
@@ -42,6 +43,7 @@ static void init_regs(void)
 		map(b[i], OP_REG, i, 1, 0);
 		map(X86_REG_CR0 + i, OP_CR, i, 8, 0);
 		map(X86_REG_DR0 + i, OP_DR, i, 8, 0);
+		map(X86_REG_XMM0 + i, OP_XMM, i, 16, 0);
 	}
 	map(X86_REG_AH, OP_REG, 0, 1, 1);
 	map(X86_REG_CH, OP_REG, 1, 1, 1);
@@ -221,8 +223,14 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 		flags = 0;
 		fn = foreign ? NULL : x86_handler_for(in->id, &flags);
 	}
+	/* SSE/SSE2: the raw opcode and prefixes choose the handler (ops_sse.c). */
+	x86_handler sse = x86_sse_handler(&p, mode);
+	if (sse) {
+		fn = sse;
+		flags = 0;
+	}
 	in->fn = fn ? fn : x86_op_unimpl;
-	if (fn) {
+	if (fn && !sse) {
 		x86_handler fast = x86_specialize(in);
 		if (fast)
 			in->fn = fast;

@@ -76,7 +76,8 @@ static bool near_branch(const uint8_t *o, unsigned n)
  * CPU gives the order no meaning beyond "the last of F2/F3, the last
  * segment prefix".  So Capstone sees the prefixes in one order it gets
  * right: REX bytes that do not count (not right before the opcode), LOCK,
- * F2/F3, segments, 0x67, 0x66, each group in its original order.
+ * F2/F3, segments, 0x67, 0x66 (F2/F3 last on 0F opcodes), each group in
+ * its original order.
  * It also refuses MOV Sreg (8C/8E) with REX.R, which the CPU ignores.
  * And a near branch with 0x66 in 64-bit mode: Intel CPUs ignore the 0x66
  * (rel32, 64-bit RIP), Capstone 4 decodes AMD's rel16, which truncates RIP;
@@ -88,22 +89,31 @@ bool x86_canon_for_capstone(const uint8_t *b, unsigned n, int mode, const struct
 			    uint8_t *out)
 {
 	static const uint8_t rank[256] = {
-		[0xf0] = 2, [0xf2] = 3, [0xf3] = 3, [0x26] = 4, [0x2e] = 4, [0x36] = 4, [0x3e] = 4,
-		[0x64] = 4, [0x65] = 4, [0x67] = 5, [0x66] = 6,
+		[0xf0] = 4, [0xf2] = 6, [0xf3] = 6, [0x26] = 8, [0x2e] = 8, [0x36] = 8, [0x3e] = 8,
+		[0x64] = 8, [0x65] = 8, [0x67] = 10, [0x66] = 12,
 	};
 	unsigned np = p->n, k = 0;
 	bool changed = false;
+	/* 0F AE E9-EF, F1-F7, F9-FF are LFENCE, MFENCE, SFENCE too (the rm
+	 * field is ignored); Capstone 4 knows only E8, F0, F8. */
+	bool fence = p->op == 0x0f && p->op2 == 0xae && p->modrm > 0xe8 && (p->modrm & 7) &&
+		     !p->p66 && !p->rep;
 
 	/* The common case, no prefix or one (REX aside), needs nothing unless
 	 * it is an 8C/8E with REX. */
-	if (np == 0 || (np == 1 && !(p->rex && (p->op == 0x8c || p->op == 0x8e)) &&
-			!(b[0] == 0x66 || b[0] == 0x67)))
+	if (!fence && (np == 0 || (np == 1 && !(p->rex && (p->op == 0x8c || p->op == 0x8e)) &&
+				   !(b[0] == 0x66 || b[0] == 0x67))))
 		return false;
 	unsigned last = p->rex ? np - 1 : np;
 	if (last >= 2) {
-		for (uint8_t r = 1; r <= 6; r++)
+		/* SSE (0F opcodes): a prefix between F2/F3 and the opcode loses
+		 * the F2/F3 in Capstone 4 (F3 67 0F 7E C1 comes out as MOVD ECX,
+		 * MM0; F3 2E 0F E6 as nothing), so there F2/F3 go last. */
+		bool sse = p->op == 0x0f;
+		for (uint8_t r = 1; r <= 13; r++)
 			for (unsigned i = 0; i < last; i++)
-				if ((rank[b[i]] ? rank[b[i]] : 1) == r)
+				if ((sse && (b[i] == 0xf2 || b[i] == 0xf3) ? 13 :
+				     rank[b[i]] ? rank[b[i]] : 2) == r)
 					out[k++] = b[i];
 		changed = memcmp(out, b, last) != 0;
 	} else {
@@ -121,6 +131,10 @@ bool x86_canon_for_capstone(const uint8_t *b, unsigned n, int mode, const struct
 	}
 	if (last < np && np < n && (b[np] == 0x8c || b[np] == 0x8e) && (b[last] & 4)) {
 		out[last] = (uint8_t)(b[last] & ~4);
+		changed = true;
+	}
+	if (fence) {
+		out[np + 2] &= 0xf8;
 		changed = true;
 	}
 	return changed;

@@ -15,7 +15,7 @@ struct x86_inst;
  * a pre-decoded block must not run (taken branch, mode change, ...). */
 typedef int (*x86_handler)(struct x86_cpu *cpu, const struct x86_inst *in);
 
-enum { OP_NONE, OP_REG, OP_MEM, OP_IMM, OP_SREG, OP_CR, OP_DR };
+enum { OP_NONE, OP_REG, OP_MEM, OP_IMM, OP_SREG, OP_CR, OP_DR, OP_XMM };
 #define OPR_NONE 0xff
 #define OPR_RIP  16
 

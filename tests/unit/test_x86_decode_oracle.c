@@ -34,6 +34,7 @@
 #include "engines/x86/cpu.h"
 #include "engines/x86/decode_fix.h"
 #include "engines/x86/insn.h"
+#include "engines/x86/sse.h"
 #include "tests/check.h"
 
 int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
@@ -76,6 +77,8 @@ static bool zreg(ZydisRegister r, struct x86_op *o)
 		o->kind = OP_CR, o->size = 8, o->reg = (uint8_t)(r - ZYDIS_REGISTER_CR0);
 	} else if (r >= ZYDIS_REGISTER_DR0 && r <= ZYDIS_REGISTER_DR15) {
 		o->kind = OP_DR, o->size = 8, o->reg = (uint8_t)(r - ZYDIS_REGISTER_DR0);
+	} else if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM15) {
+		o->kind = OP_XMM, o->size = 16, o->reg = (uint8_t)(r - ZYDIS_REGISTER_XMM0);
 	} else if (r == ZYDIS_REGISTER_RIP || r == ZYDIS_REGISTER_EIP) {
 		o->reg = OPR_RIP, o->size = r == ZYDIS_REGISTER_RIP ? 8 : 4;
 	} else {
@@ -271,6 +274,69 @@ static bool base_isa(ZydisISASet s)
 	}
 }
 
+/* SSE and SSE2 (ops_sse.c), without MMX registers: what the engines run
+ * since issue 13, so a #UD where Zydis decodes one is a disagreement. */
+static bool sse_isa(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo)
+{
+	if (zi->meta.isa_set != ZYDIS_ISA_SET_SSE && zi->meta.isa_set != ZYDIS_ISA_SET_SSE2 &&
+	    zi->meta.isa_set != ZYDIS_ISA_SET_SSEMXCSR)
+		return false;
+	for (unsigned k = 0; k < zi->operand_count; k++)
+		if (zo[k].type == ZYDIS_OPERAND_TYPE_REGISTER && zo[k].reg.value >= ZYDIS_REGISTER_MM0 &&
+		    zo[k].reg.value <= ZYDIS_REGISTER_MM7)
+			return false;
+	return true;
+}
+
+/* An SSE/SSE2 instruction: its handler reads the raw bytes (ModRM reg and
+ * rm with REX.R/B, the mandatory prefix, the immediate) and takes only the
+ * memory operand from the decoder, so these must agree with Zydis: the
+ * ISA set, every register Zydis lists is ModRM.reg or ModRM.rm, the
+ * memory operand's address, segment and size (ops_sse.c's table), the
+ * length (checked before). */
+static void check_sse(const uint8_t *b, unsigned len, int mode, const struct x86_inst *in,
+		      const struct x86_pfx *p, const ZydisDecodedInstruction *zi,
+		      const ZydisDecodedOperand *zo)
+{
+	char why[128];
+	unsigned reg = ((p->modrm >> 3) & 7) | (p->rex & 4 ? 8 : 0);
+	unsigned rm = (p->modrm & 7) | (p->rex & 1 ? 8 : 0);
+
+	if (!sse_isa(zi, zo)) {
+		snprintf(why, sizeof(why), "an SSE/SSE2 form to us, Zydis: %s",
+			 ZydisMnemonicGetString(zi->mnemonic));
+		disagree(D_OPND, b, len, mode, why);
+		return;
+	}
+	for (unsigned k = 0; k < zi->operand_count; k++) {
+		const ZydisDecodedOperand *z = &zo[k];
+		if (z->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN)
+			continue;
+		if (z->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			struct x86_op r;
+			if (!zreg(z->reg.value, &r) || (r.reg != reg && r.reg != rm)) {
+				snprintf(why, sizeof(why), "op %u: register %d is neither ModRM.reg %u nor rm %u",
+					 k, z->reg.value, reg, rm);
+				disagree(D_OPND, b, len, mode, why);
+				return;
+			}
+		} else if (z->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			const struct x86_op *m = NULL;
+			for (unsigned i = 0; i < in->nops; i++)
+				if (in->op[i].kind == OP_MEM)
+					m = &in->op[i];
+			struct x86_op mo = m ? *m : (struct x86_op){ .kind = OP_NONE };
+			mo.size = (uint8_t)x86_sse_mem_bytes(p);
+			if (!compare_operand(in, &mo, zi, z, why, sizeof(why))) {
+				char w2[160];
+				snprintf(w2, sizeof(w2), "op %u: %s", k, why);
+				disagree(D_OPND, b, len, mode, w2);
+				return;
+			}
+		}
+	}
+}
+
 static void check_one(const uint8_t *b, unsigned n, int mode)
 {
 	struct x86_inst in;
@@ -299,7 +365,7 @@ static void check_one(const uint8_t *b, unsigned n, int mode)
 	if (ud) {
 		/* Zydis knows many instructions we do not; only the ISA we
 		 * implement counts (a #UD where the CPU executes it). */
-		if (base_isa(zi.meta.isa_set) && !expected_ud(zi.mnemonic)) {
+		if ((base_isa(zi.meta.isa_set) || sse_isa(&zi, zo)) && !expected_ud(zi.mnemonic)) {
 			snprintf(why, sizeof(why), "%s", ZydisMnemonicGetString(zi.mnemonic));
 			disagree(D_UD, b, zi.length, mode, why);
 		} else {
@@ -318,6 +384,18 @@ static void check_one(const uint8_t *b, unsigned n, int mode)
 		snprintf(why, sizeof(why), "%u, Zydis %u", len, zi.length);
 		disagree(D_LEN, b, len, mode, why);
 		return;
+	}
+	{
+		struct x86_pfx p;
+		x86_scan_prefixes(b, n, mode, &p);
+		if (x86_sse_handler(&p, mode)) {
+			if (in.addrsize * 8 != zi.address_width) {
+				snprintf(why, sizeof(why), "%u, Zydis %u", in.addrsize * 8, zi.address_width);
+				disagree(D_ADDRSIZE, b, len, mode, why);
+			}
+			check_sse(b, len, mode, &in, &p, &zi, zo);
+			return;
+		}
 	}
 	if (in.addrsize * 8 != zi.address_width) {
 		snprintf(why, sizeof(why), "%u, Zydis %u", in.addrsize * 8, zi.address_width);
@@ -426,6 +504,13 @@ static const struct { uint8_t b[10]; unsigned n; } bases[] = {
 	{ { 0x0f, 0xbc, 0xc1 }, 3 }, { { 0x0f, 0xbd, 0xc1 }, 3 },
 	{ { 0xa1, 1, 2, 3, 4, 5, 6, 7, 8 }, 9 },        /* mov eax, moffs */
 	{ { 0x90 }, 1 }, { { 0x0f, 0x1f, 0x40, 0x00 }, 4 },
+	/* SSE/SSE2: 66/F2/F3 select the instruction (mandatory prefixes). */
+	{ { 0x0f, 0x58, 0x44, 0x8d, 0x10 }, 5 },        /* addps/addpd/addss/addsd */
+	{ { 0x0f, 0x10, 0x03 }, 3 }, { { 0x0f, 0x7e, 0xc1 }, 3 },
+	{ { 0x0f, 0xe6, 0x03 }, 3 }, { { 0x0f, 0x2a, 0xc1 }, 3 },
+	{ { 0x0f, 0xc2, 0x03, 0x05 }, 4 }, { { 0x0f, 0x70, 0xc1, 0x1b }, 4 },
+	{ { 0x0f, 0x6f, 0x03 }, 3 }, { { 0x0f, 0xd6, 0x03 }, 3 },
+	{ { 0x0f, 0x12, 0xc1 }, 3 }, { { 0x0f, 0xae, 0x13 }, 3 },
 };
 
 /* Every order of every choice of at most one prefix per group, plus the
