@@ -202,6 +202,11 @@ void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 		snprintf(what, sizeof(what), "rip");
 	if (!*what && bt.rflags != ls->sh_state.rflags)
 		snprintf(what, sizeof(what), "rflags");
+	for (int r = 0; r < 16 && !*what; r++)
+		if (memcmp(bt.xmm[r], ls->sh_state.xmm[r], 16))
+			snprintf(what, sizeof(what), "xmm%d", r);
+	if (!*what && bt.mxcsr != ls->sh_state.mxcsr)
+		snprintf(what, sizeof(what), "mxcsr (bt %#x, interp %#x)", bt.mxcsr, ls->sh_state.mxcsr);
 	if (!*what && memcmp(&bt, &ls->sh_state, sizeof(bt)))
 		snprintf(what, sizeof(what), "system state (segments, control registers, MSRs)");
 	for (unsigned i = 0; i < ls->nlog && !*what; i++)
