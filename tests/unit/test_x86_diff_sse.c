@@ -269,6 +269,10 @@ struct sse_enc {
 	uint64_t lin;
 };
 
+/* Compatibility mode (32-bit code under long mode): no REX, registers 0-7,
+ * the layer's result held against the same bytes run natively. */
+static bool mode32;
+
 static bool pick_gpr_ok(int r)
 {
 	return r != R_RSP && r != R_RBX;        /* RBX: the memory base */
@@ -277,7 +281,7 @@ static bool pick_gpr_ok(int r)
 static int pick_gpr(void)
 {
 	for (;;) {
-		int r = (int)(rnd() % 16);
+		int r = (int)(rnd() % (mode32 ? 8 : 16));
 		if (pick_gpr_ok(r))
 			return r;
 	}
@@ -287,9 +291,10 @@ static void encode(const struct sform *f, uint8_t op, bool misalign, struct sse_
 {
 	unsigned k = 0;
 	bool mem = (f->flags & F_MEM) && (!(f->flags & F_REG) || (rnd() & 1));
-	bool w = (f->flags & F_W) && (rnd() & 1);
-	int reg = f->digit != 0xff ? f->digit : f->reg_cls == RG_G ? pick_gpr() : (int)(rnd() % 16);
-	int rm = mem ? 3 : f->rm_cls == RG_G ? pick_gpr() : (int)(rnd() % 16);
+	bool w = (f->flags & F_W) && (rnd() & 1) && !mode32;
+	unsigned nx = mode32 ? 8 : 16;
+	int reg = f->digit != 0xff ? f->digit : f->reg_cls == RG_G ? pick_gpr() : (int)(rnd() % nx);
+	int rm = mem ? 3 : f->rm_cls == RG_G ? pick_gpr() : (int)(rnd() % nx);
 	uint8_t disp = (uint8_t)(16 * (rnd() % 7));
 
 	if (!(f->flags & F_ALIGN) || misalign)
@@ -297,7 +302,7 @@ static void encode(const struct sform *f, uint8_t op, bool misalign, struct sse_
 	if (f->pfx)
 		e->b[k++] = f->pfx;
 	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0));
-	if (rex != 0x40 || (rnd() & 1))
+	if (!mode32 && (rex != 0x40 || (rnd() & 1)))
 		e->b[k++] = rex;
 	e->b[k++] = 0x0f;
 	e->b[k++] = op;
@@ -376,8 +381,8 @@ static void describe(char *out, size_t size, const struct sse_enc *e, const stru
 	char dis[96];
 	int k;
 
-	x86_disasm(e->b, e->len, 64, dis, sizeof(dis));
-	k = snprintf(out, size, "%s mismatch: %s [", who, dis);
+	x86_disasm(e->b, e->len, mode32 ? 32 : 64, dis, sizeof(dis));
+	k = snprintf(out, size, "%s%s mismatch: %s [", who, mode32 ? " (32-bit)" : "", dis);
 	for (unsigned i = 0; i < e->len && k < (int)size - 8; i++)
 		k += snprintf(out + k, size - (size_t)k, "%s%02x", i ? " " : "", e->b[i]);
 	k += snprintf(out + k, size - (size_t)k, "] mxcsr in %#x; vector %d want %d; mxcsr %#x want %#x;",
@@ -584,6 +589,18 @@ int main(void)
 		snprintf(name, sizeof(name), "66 0f %02x", int_ops[i]);
 		struct sform f = { name, 0x66, int_ops[i], 0xff, RG_X, RG_X, RM | F_ALIGN };
 		run_form(&f, N);
+	}
+	/* The same forms in 32-bit code (compatibility mode). */
+	mode32 = true;
+	diff_cpu.seg[S_CS].l = 0;
+	diff_cpu.seg[S_CS].db = 1;
+	x86_update_mode(&diff_cpu);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct sform f = forms[i];
+		char name[40];
+		snprintf(name, sizeof(name), "%s (32-bit)", f.name);
+		f.name = name;
+		run_form(&f, N / 4);
 	}
 	printf("# %u forms, %u differential cases\n", total_forms, total_cases);
 	CHECK_EXIT();
