@@ -216,7 +216,9 @@ static void mem_read(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint8_t *
 	}
 }
 
-/* Writes of up to 16 bytes: both pages are checked before either is written. */
+/* Writes of up to 16 bytes: both pages are checked before either is
+ * written; a fault on the second has CR2 at its first byte (as the host:
+ * MOVUPS to 8 bytes before a PROT_NONE page reports the page's address). */
 static void mem_write(struct x86_cpu *cpu, uint64_t lin, unsigned size, const uint8_t *b)
 {
 	uint64_t v;
@@ -224,7 +226,7 @@ static void mem_write(struct x86_cpu *cpu, uint64_t lin, unsigned size, const ui
 	if (size == 16) {
 		if ((lin & 0xfff) > 0xff0) {
 			x86_translate(cpu, lin, ACC_W, cpu->cpl == 3);
-			x86_translate(cpu, (lin + 15) & cpu->lin_mask, ACC_W, cpu->cpl == 3);
+			x86_translate(cpu, ((lin | 0xfff) + 1) & cpu->lin_mask, ACC_W, cpu->cpl == 3);
 		}
 		memcpy(&v, b, 8);
 		x86_write(cpu, lin, 8, v);

@@ -153,6 +153,68 @@ static void with_sse(struct cpu_state *s)
 	memcpy(g_vm->ram + DATA_GVA, data0, DATA_SIZE);
 }
 
+/* Faults of SSE instructions delivered through the guest's IDT, with
+ * paging on: exact #PF (CR2, nothing written by a split store), #GP(0)
+ * for a misaligned MOVAPS, #XM for an unmasked SIMD exception (#UD
+ * without CR4.OSXMMEXCPT), #NM with CR0.TS. */
+static void fault_setup(struct cpu_state *s)
+{
+	uint32_t one = 0x3f800000u;
+
+	with_sse(s);
+	memcpy(s->xmm[0], &one, 4);         /* divss xmm0, xmm1: 1.0 / 0.0 */
+	s->mxcsr = 0x1f80 & ~0x200u;        /* ZM clear */
+}
+
+static void fault_no_xmmexcpt(struct cpu_state *s)
+{
+	fault_setup(s);
+	s->cr4 &= ~X86_CR4_OSXMMEXCPT;
+}
+
+static void fault_ts(struct cpu_state *s)
+{
+	fault_setup(s);
+	s->cr0 |= CR0_TS;
+}
+
+static void check_faults(const char *name, const struct engine_ops *ops)
+{
+	static const struct {
+		const char *what;
+		uint8_t code[16];
+		unsigned n;
+		void (*adjust)(struct cpu_state *);
+		int vector;
+		uint32_t err;
+		unsigned at;            /* the faulting instruction's offset */
+	} t[] = {
+		{ "MOVUPS store split across a not-present page: #PF, CR2 the page, nothing written",
+		  { 0x48, 0xb8, 0xf8, 0xff, 0x3f, 0, 0, 0, 0, 0, 0x0f, 0x11, 0x00 }, 13, fault_setup, 14, 2, 10 },
+		{ "MOVAPS store to an address 8 mod 16: #GP(0)",
+		  { 0x48, 0xb8, 0x08, 0x00, 0x03, 0, 0, 0, 0, 0, 0x0f, 0x29, 0x00 }, 13, fault_setup, 13, 0, 10 },
+		{ "DIVSS by zero with ZE unmasked: #XM", { 0xf3, 0x0f, 0x5e, 0xc1 }, 4, fault_setup, 19, 0, 0 },
+		{ "the same without CR4.OSXMMEXCPT: #UD", { 0xf3, 0x0f, 0x5e, 0xc1 }, 4, fault_no_xmmexcpt, 6, 0, 0 },
+		{ "the same with CR0.TS: #NM", { 0xf3, 0x0f, 0x5e, 0xc1 }, 4, fault_ts, 7, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct er_result r;
+		int rc = er_run(ops, g_vm, 0, t[i].code, t[i].n, t[i].adjust, &r);
+		bool has_err = t[i].vector == 13 || t[i].vector == 14;
+		bool ok = rc == 0 && r.vector == t[i].vector && r.fault_rip == ER_CODE0 + t[i].at &&
+			  (!has_err || r.err == t[i].err);
+		if (t[i].vector == 14)
+			ok = ok && r.st.cr2 == 0x400000 && g_vm->ram[0x3ffff8] == 0xf4 &&
+			     g_vm->ram[0x3fffff] == 0xf4;
+		if (t[i].vector == 19)
+			ok = ok && (r.st.mxcsr & 4) && !(r.st.mxcsr & 0x200);
+		CHECK(ok, "%s: %s (vector %d error %#x at %#llx, cr2 %#llx, mxcsr %#x) %s", name, t[i].what,
+		      r.vector, r.err, (unsigned long long)r.fault_rip, (unsigned long long)r.st.cr2,
+		      r.st.mxcsr, r.msg);
+	}
+}
+
 int main(void)
 {
 	char err[200];
@@ -186,6 +248,7 @@ int main(void)
 		if (first >= 0)
 			printf("# %s: output byte %d: got %02x want %02x (vector %#x)\n", eng[k].name, first,
 			       got[first], want[first], r.vector);
+		check_faults(eng[k].name, eng[k].ops);
 	}
 	vm_destroy(g_vm);
 	CHECK_EXIT();
