@@ -227,7 +227,7 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	x86_handler sse = x86_sse_handler(&p, mode);
 	if (sse) {
 		fn = sse;
-		flags = 0;
+		flags = sse == x86_op_ud ? IF_BLOCK_END : 0;
 	}
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn && !sse) {
