@@ -9,9 +9,14 @@
 
 #include "engines/engine.h"
 #include "engines/core/bus.h"
+#include "engines/core/timer.h"
+#include "include/ringbench/abi.h"
 
 struct console;
 struct lapic;
+struct pic;
+struct pit;
+struct ioapic;
 
 #define VM_DEFAULT_MEM (64ull << 20)
 #define VM_MIN_MEM     (2ull << 20)
@@ -33,7 +38,13 @@ struct vm {
 	uint64_t ram_size;
 	struct bus pio, mmio;
 	struct console *console;
-	struct lapic *lapic;          /* software LAPIC (interp, bt); NULL under kvm */
+	/* The core's interrupt controllers and timers (platform.c), for an
+	 * engine that declares ENGINE_IRQCHIP_CORE; NULL under kvm. */
+	struct lapic *lapic;
+	struct pic *pic;
+	struct ioapic *ioapic;
+	struct pit *pit;
+	struct vm_timers timers;      /* their host-time deadlines (timer.h) */
 
 	const struct engine_ops *ops;
 	struct engine *engine;
@@ -61,7 +72,7 @@ struct vm {
 	void *code_written_ctx;
 
 	/* ringbench device state (engines/core/rbdev.c) */
-	uint64_t rb_counters[8];
+	uint64_t rb_counters[RB_COUNTERS];
 	vm_marker_fn on_marker;
 	void *marker_ctx;
 };
@@ -106,8 +117,7 @@ int vm_run(struct vm *vm, double timeout_s);
 void vm_multiboot_entry_state(struct cpu_state *s, uint32_t entry, uint32_t info);
 
 /* CPUID leaves 0x40000000.. that name ringbench (engines/core/cpuid_leaf.c);
- * leaf 0x40000001 EAX holds these feature bits (docs/platform.md). */
-enum { RB_FEAT_DEVICE = 1, RB_FEAT_VMCALL = 2, RB_FEAT_DOORBELL = 4, RB_FEAT_PTE_BATCH = 8 };
+ * leaf 0x40000001 EAX holds the RB_FEAT_* bits of include/ringbench/abi.h. */
 int vm_hypervisor_cpuid(uint32_t leaf, const char *engine, uint32_t out[4]);
 
 #endif

@@ -108,8 +108,8 @@ int main(void)
 
 	io(vm, 0x60c, 4, 1, 0);
 	io(vm, 0x60c, 4, 0, 0);
-	mmio(vm, RBDEV_NULL_PAGE + 8, 1, 7);
-	CHECK(mmio(vm, RBDEV_NULL_PAGE, 0, 0) == 0, "null page reads 0");
+	mmio(vm, RB_NULL_PAGE + 8, 1, 7);
+	CHECK(mmio(vm, RB_NULL_PAGE, 0, 0) == 0, "null page reads 0");
 	io(vm, 0x610, 4, 1, RB_CNT_NULL_PORT);
 	CHECK(io(vm, 0x614, 4, 0, 0) == 2, "null-port accesses counted");
 	io(vm, 0x610, 4, 1, RB_CNT_NULL_PAGE);
@@ -151,12 +151,12 @@ int main(void)
 	      "the PTE write and the return value both go through the code-write hook (%u)", written_n);
 
 	struct vm_exit hc = { .reason = VM_EXIT_HYPERCALL };
-	hc.hypercall.nr = HC_VAPIC_POLL_IRQ;
+	hc.hypercall.nr = RB_KVM_HC_VAPIC_POLL_IRQ;
 	vm_dispatch_exit(vm, &hc);
 	uint64_t ret_null = hc.hypercall.ret;
 	hc.hypercall.nr = 12345;
 	vm_dispatch_exit(vm, &hc);
-	CHECK(ret_null == 0 && hc.hypercall.ret == HC_ENOSYS && vm->rb_counters[RB_CNT_VMCALL] == 1,
+	CHECK(ret_null == 0 && hc.hypercall.ret == RB_KVM_ENOSYS_RET && vm->rb_counters[RB_CNT_VMCALL] == 1,
 	      "VMCALL null call returns 0, unknown -1000");
 
 	uint32_t cpu[4];
