@@ -57,8 +57,9 @@ struct vm {
 	volatile sig_atomic_t stop_requested;
 	struct vm_exit_stat exits[VM_EXIT_REASON_COUNT];
 
-	/* How a halted vCPU waits for its next interrupt: set by the device
-	 * that can wake it (the software LAPIC).  NULL: HLT ends the VM. */
+	/* How a halted vCPU waits for its next interrupt: set with the core's
+	 * interrupt controllers (vm_timers_hlt_wait: until the next timer
+	 * deadline).  NULL: HLT ends the VM. */
 	void (*hlt_wait)(struct vm *vm);
 
 	void *owned[16];              /* device state freed with the VM */
@@ -77,8 +78,10 @@ struct vm {
 	void *marker_ctx;
 };
 
-/* Create a VM with size bytes of zeroed RAM and the standard PC platform
- * (UART, debug-exit, ringbench device and null page). NULL + err on failure. */
+/* Create a VM with size bytes of zeroed RAM and the devices every engine
+ * shares (UART, debug-exit, fw_cfg, CMOS/RTC, ringbench device and null
+ * page); vm_assemble (platform.h) adds the rest and the engine.  NULL +
+ * err on failure. */
 struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t len);
 void vm_destroy(struct vm *vm);
 
