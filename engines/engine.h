@@ -119,8 +119,15 @@ struct engine_stats {
 #undef ENGINE_STAT_FIELD
 };
 
+/* Who provides the interrupt controllers and timers (LAPIC, PIC, IOAPIC,
+ * PIT): the VM core's software devices, or the engine's own (kvm: KVM's
+ * in-kernel ones).  The guest sees the same machine either way
+ * (docs/platform.md); vm_assemble() adds the core's where declared. */
+enum engine_irqchip { ENGINE_IRQCHIP_CORE, ENGINE_IRQCHIP_KERNEL };
+
 struct engine_ops {
 	const char *name;       /* kvm, interp, bt: the one name used everywhere */
+	enum engine_irqchip irqchip;
 	const char *summary;    /* one line for `ringbench engines` */
 
 	/* Usable here?  On false, why (one line) is filled in.  On true,
@@ -156,6 +163,12 @@ struct engine_ops {
 	 * (kvm's in-kernel LAPIC); the run loop asks about once a second.
 	 * why says what was found.  NULL: the VM core sees every HLT. */
 	bool (*halted_forever)(struct engine *e, char *why, size_t len);
+
+	/* Drive ISA IRQ line irq (0-15) of the engine's own interrupt
+	 * controllers (ENGINE_IRQCHIP_KERNEL) to level, for the VM core's
+	 * devices that interrupt (the UART).  NULL for ENGINE_IRQCHIP_CORE,
+	 * whose controllers are the core's. */
+	void (*set_irq)(struct engine *e, unsigned irq, int level);
 
 	/* An engine-specific option set after create (e.g. bt's "lockstep",
 	 * "show-translation"); NULL when the engine has none.  0, or -1 and

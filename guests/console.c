@@ -7,7 +7,6 @@
 #include "guests/x86.h"
 
 #define COM1 0x3f8
-#define DEBUG_EXIT_PORT 0xf4
 
 static char line[256];
 static unsigned line_len;
@@ -120,7 +119,7 @@ void debug_exit(uint32_t code)
 {
 	if (line_len)
 		flush();
-	outl(DEBUG_EXIT_PORT, code);
+	outl(RB_DEBUG_EXIT_PORT, code);
 	kprintf("debug-exit (port 0xf4) did not stop the machine; halting\n");
 	for (;;) {
 		cli();

@@ -105,12 +105,12 @@ void host_detect(void)
 	host.kind = "other";
 	host.engine = "none";
 	if (hypervisor) {
-		cpuid(0x40000000, 0, r);
+		cpuid(RB_CPUID_SIGNATURE, 0, r);
 		hv_max = r[0];
 		copy_regs(sig, &r[1], 3);
-		if (!strncmp(sig, "RingBenchVMM", 12)) {
+		if (r[1] == RB_CPUID_SIG_EBX && r[2] == RB_CPUID_SIG_ECX && r[3] == RB_CPUID_SIG_EDX) {
 			host.kind = "ringbench";
-			cpuid(0x40000001, 0, r);
+			cpuid(RB_CPUID_FEATURES, 0, r);
 			host.features = r[0];
 			host.engine = r[1] < 4 ? engines[r[1]] : "none";
 		} else if (!strncmp(sig, "KVMKVMKVM", 9)) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "guests/layout.h"
+#include "include/ringbench/abi.h"  /* ports, CPUID leaves, counters, hypercalls */
 
 /* --- trap frame: the order trap_common (vectors.S) pushes --- */
 struct trapframe {
@@ -25,7 +26,6 @@ struct kcounters {
 extern volatile struct kcounters kcnt;
 
 /* --- the host, as CPUID shows it (host.c) --- */
-enum { RB_FEAT_DEVICE = 1, RB_FEAT_VMCALL = 2, RB_FEAT_DOORBELL = 4, RB_FEAT_PTE_BATCH = 8 };
 struct host {
 	const char *kind;             /* ringbench, kvm, tcg, other */
 	const char *engine;           /* kvm, interp, bt, none */
@@ -39,21 +39,9 @@ struct host {
 extern struct host host;
 void host_detect(void);
 
-/* --- the ringbench device (docs/platform.md) --- */
-#define RB_PORT_MARK_BEGIN 0x600
-#define RB_PORT_MARK_END   0x604
-#define RB_PORT_DOORBELL   0x608
-#define RB_PORT_NULL       0x60c
-#define RB_PORT_CNT_SELECT 0x610
-#define RB_PORT_CNT_READ   0x614
-#define RB_NULL_PAGE       0xFEB00000ull
-enum { RB_CNT_NULL_PORT, RB_CNT_DOORBELL, RB_CNT_NULL_PAGE, RB_CNT_VMCALL };
+/* --- the ringbench device (docs/platform.md; its ports, counters and
+ * struct rb_hcall: include/ringbench/abi.h) --- */
 uint32_t rb_counter(unsigned k);
-
-struct rb_hcall {
-	uint64_t nr, args[4], ret;
-};
-enum { RB_HC_NULL, RB_HC_PTE_BATCH };
 
 /* --- console and exit (console.c) --- */
 void console_init(void);

@@ -3,7 +3,6 @@
 #include "guests/kernel.h"
 #include "guests/x86.h"
 
-#define LAPIC_BASE 0xFEE00000ull
 enum {
 	LAPIC_TPR = 0x80, LAPIC_EOI = 0xB0, LAPIC_SVR = 0xF0,
 	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
@@ -13,7 +12,7 @@ enum {
 
 static inline void lapic_write(unsigned reg, uint32_t v)
 {
-	*(volatile uint32_t *)(LAPIC_BASE + reg) = v;
+	*(volatile uint32_t *)(RB_LAPIC_BASE + reg) = v;
 }
 
 int lapic_init(void)

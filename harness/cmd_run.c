@@ -9,6 +9,7 @@
 
 #include "engines/core/console.h"
 #include "engines/core/loader.h"
+#include "engines/core/platform.h"
 #include "engines/core/status.h"
 #include "engines/core/vm.h"
 #include "harness/commands.h"
@@ -182,10 +183,8 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct console con;
 	struct records rec;
-	struct cpu_state st;
-	struct mb_boot boot;
 	struct vm *vm;
-	char err[600], why[300] = "";
+	char err[600];
 	int status;
 
 	if (parse_run_opts(argc, argv, &o) < 0)
@@ -196,28 +195,17 @@ int cmd_run(int argc, char **argv)
 		return RB_STATUS_USAGE;
 	}
 	console_init(&con, stdout, 0);
-	vm = vm_create(o.mem, &con, err, sizeof(err));
+	struct mb_spec boot = { o.kernel, o.cmdline, o.mods, o.n_mods };
+	struct vm_spec spec = { .mem = o.mem, .console = &con, .ops = ops,
+				.load = loader_multiboot, .load_ctx = &boot };
+	vm = vm_assemble(&spec, &status, err, sizeof(err));
 	if (!vm) {
 		fprintf(stderr, "ringbench run: %s\n", err);
-		return RB_STATUS_USAGE;
+		console_free(&con);
+		return status;
 	}
-	if (loader_load_file(vm, o.kernel, o.cmdline, o.mods, o.n_mods, &boot, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ringbench run: %s\n", err);
-		vm_destroy(vm);
-		return RB_STATUS_USAGE;
-	}
-	if (!ops->probe(why, sizeof(why))) {
-		fprintf(stderr, "ringbench run: engine %s unavailable: %s\n", ops->name, why);
-		vm_destroy(vm);
-		return RB_STATUS_NO_ENGINE;
-	}
-	vm->ops = ops;
-	vm->engine = ops->create(vm, err, sizeof(err));
-	if (!vm->engine) {
-		fprintf(stderr, "ringbench run: engine %s: %s\n", ops->name, err);
-		vm_destroy(vm);
-		return RB_STATUS_NO_ENGINE;
-	}
+	char why[sizeof(err)];
+	memcpy(why, err, sizeof(why));              /* the probe's note */
 	if ((o.lockstep || o.show) && !ops->option) {
 		fprintf(stderr, "ringbench run: --%s needs --engine bt\n", o.lockstep ? "lockstep" : "show-translation");
 		vm_destroy(vm);
@@ -228,12 +216,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ringbench run: %s\n", err);
 		vm_destroy(vm);
 		return RB_STATUS_USAGE;
-	}
-	vm_multiboot_entry_state(&st, boot.entry, boot.info);
-	if (ops->set_state(vm->engine, &st) < 0) {
-		fprintf(stderr, "ringbench run: engine %s cannot set the entry state\n", ops->name);
-		vm_destroy(vm);
-		return RB_STATUS_ENGINE_ERROR;
 	}
 	if (o.records) {
 		records_start(&rec, stdout, ops->name, why);

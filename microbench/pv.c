@@ -10,7 +10,6 @@
 #include "guests/x86.h"
 #include "microbench/bench.h"
 
-#define KVM_HC_VAPIC_POLL_IRQ 1      /* KVM's null hypercall: returns 0 */
 #define BATCH 16
 
 static uint64_t wrong, done;
@@ -59,13 +58,13 @@ static uint64_t hc_vmcall_body(uint64_t n)
 
 	if (host.amd)
 		c = TIMED_LOOP(n, {
-			uint64_t r = KVM_HC_VAPIC_POLL_IRQ;
+			uint64_t r = RB_KVM_HC_VAPIC_POLL_IRQ;  /* KVM's null hypercall: returns 0 */
 			__asm__ volatile("vmmcall" : "+a"(r) :: "rbx", "rcx", "rdx", "rsi", "memory");
 			bad += r != 0;
 		});
 	else
 		c = TIMED_LOOP(n, {
-			uint64_t r = KVM_HC_VAPIC_POLL_IRQ;
+			uint64_t r = RB_KVM_HC_VAPIC_POLL_IRQ;  /* KVM's null hypercall: returns 0 */
 			__asm__ volatile("vmcall" : "+a"(r) :: "rbx", "rcx", "rdx", "rsi", "memory");
 			bad += r != 0;
 		});

@@ -59,7 +59,7 @@ void bt_tick_forget(struct engine *e)
 /* Arm the host timer for the LAPIC's next deadline (CLOCK_MONOTONIC ns). */
 static void rearm_tick(struct engine *e)
 {
-	uint64_t d = e->vm && e->vm->lapic ? lapic_next_deadline(e->vm->lapic) : 0;
+	uint64_t d = e->vm ? vm_timers_next(&e->vm->timers) : 0;
 	struct itimerspec its;
 
 	if (!e->have_tick || d == e->armed_deadline)
@@ -128,11 +128,12 @@ int bt_helper(struct engine *e)
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
 	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&
-	    !lapic_nmi_pending(e->vm->lapic)) {
+	    !lapic_nmi_pending(e->vm->lapic) && !lapic_extint_pending(e->vm->lapic)) {
 		cpu->irq_check = false;
 		/* Nothing deliverable, nothing even masked: inline STI, POPF
 		 * and a CR8 write lowering the TPR need not ask again. */
-		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0;
+		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0 ||
+				  lapic_extint_pending(e->vm->lapic);
 		rearm_tick(e);
 	}
 	/* A flush of one page holding no translation (INVLPG of a data page)
@@ -244,13 +245,19 @@ static void run_blocks(struct engine *e)
 		 * (below), else chained blocks could run on past it, to a CLI,
 		 * with the check deferred each time round a loop. */
 		bool in_shadow = cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip;
-		if (!in_shadow && (e->ctx.exit_req || cpu->irq_check || --e->poll == 0) &&
-		    cpu->replay_pos == cpu->replay_n) {
+		if (!in_shadow && (e->ctx.exit_req || cpu->irq_check || --e->poll == 0)) {
 			e->ctx.exit_req = 0;
-			e->poll = IRQ_POLL_ENTRIES;
-			e->c.polls++;
-			x86_check_irq(cpu);
-			rearm_tick(e);
+			if (cpu->replay_pos == cpu->replay_n) {
+				e->poll = IRQ_POLL_ENTRIES;
+				e->c.polls++;
+				x86_check_irq(cpu);
+				rearm_tick(e);
+			} else {
+				/* A tick while an IN waits to take its data: look
+				 * once it has (a block left at entry for exit_req
+				 * would never reach the IN). */
+				cpu->irq_check = true;
+			}
 		}
 		e->stale = false;
 		if (cpu->code_gen != e->seen_gen) {

@@ -21,5 +21,5 @@ static void debugexit_io(void *dev, uint64_t off, uint8_t *data, unsigned size, 
 
 int debugexit_register(struct vm *vm)
 {
-	return bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, debugexit_io, vm, "debug-exit");
+	return bus_register(&vm->pio, RB_DEBUG_EXIT_PORT, 4, debugexit_io, vm, "debug-exit");
 }

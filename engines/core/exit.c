@@ -3,7 +3,7 @@
 #include <x86intrin.h>
 
 #include "engines/core/devices.h"
-#include "engines/core/lapic.h"
+#include "engines/core/platform.h"
 #include "engines/core/status.h"
 
 static const char *const reason_names[VM_EXIT_REASON_COUNT] = {
@@ -39,11 +39,11 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x)
 
 static void dispatch_hypercall(struct vm *vm, struct vm_exit *x)
 {
-	if (x->hypercall.nr == HC_VAPIC_POLL_IRQ) {
+	if (x->hypercall.nr == RB_KVM_HC_VAPIC_POLL_IRQ) {
 		vm->rb_counters[RB_CNT_VMCALL]++;
 		x->hypercall.ret = 0;
 	} else {
-		x->hypercall.ret = HC_ENOSYS;
+		x->hypercall.ret = RB_KVM_ENOSYS_RET;
 	}
 }
 
@@ -56,7 +56,7 @@ static const char *halted_forever(struct vm *vm)
 
 	if (vm->ops && vm->engine && vm->ops->get_state(vm->engine, &st) == 0 && !(st.rflags & (1u << 9)))
 		return "guest halted with interrupts disabled (cli; hlt): nothing can wake it";
-	if (vm->lapic && !lapic_can_wake(vm->lapic))
+	if (vm->lapic && !platform_can_wake(vm))
 		return "guest halted with no interrupt pending or armed: nothing can wake it";
 	return NULL;
 }

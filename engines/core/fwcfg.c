@@ -80,5 +80,5 @@ int fwcfg_register(struct vm *vm)
 	f->vm = vm;
 	vm_own(vm, f);
 	select_item(f, FW_CFG_SIGNATURE);
-	return bus_register(&vm->pio, FW_CFG_PORT, 2, fwcfg_io, f, "fw_cfg");
+	return bus_register(&vm->pio, RB_FW_CFG_PORT, 2, fwcfg_io, f, "fw_cfg");
 }

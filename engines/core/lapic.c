@@ -1,46 +1,49 @@
 /* The software local APIC (Intel SDM vol. 3, chapter 11), as much of it
- * as a single-CPU guest uses: timer, EOI, TPR/PPR, self-IPI, SVR. */
+ * as a single-CPU guest uses: timer, EOI (broadcast to the IOAPIC for
+ * level-triggered vectors), TPR/PPR, self-IPI, SVR, LINT0/LINT1. */
 #include "engines/core/lapic.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engines/core/devices.h"
+#include "engines/core/ioapic.h"
+#include "engines/core/pic.h"
+#include "engines/core/timer.h"
 #include "engines/core/vm.h"
 
 enum {
 	R_ID = 0x20, R_VER = 0x30, R_TPR = 0x80, R_APR = 0x90, R_PPR = 0xa0, R_EOI = 0xb0,
 	R_LDR = 0xd0, R_DFR = 0xe0, R_SVR = 0xf0, R_ISR = 0x100, R_TMR = 0x180, R_IRR = 0x200,
 	R_ESR = 0x280, R_ICR_LO = 0x300, R_ICR_HI = 0x310, R_LVT_TIMER = 0x320,
-	R_LVT_LINT1 = 0x360, R_LVT_ERROR = 0x370, R_TIMER_INIT = 0x380, R_TIMER_CUR = 0x390,
+	R_LVT_LINT0 = 0x350, R_LVT_LINT1 = 0x360, R_LVT_ERROR = 0x370, R_TIMER_INIT = 0x380, R_TIMER_CUR = 0x390,
 	R_TIMER_DIV = 0x3e0,
 };
 
 #define LVT_MASKED   0x10000u
 #define TIMER_PERIODIC 0x20000u
 #define SVR_ENABLE   0x100u
+#define LVT_EXTINT   0x700u           /* delivery mode 7 */
+enum { LVT_TIMER, LVT_LINT0 = 3, LVT_LINT1 = 4 };
+/* Delivery modes (ICR, LVT, IOAPIC redirection entries). */
+enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_NMI = 4, DM_INIT, DM_STARTUP, DM_EXTINT };
 
 struct lapic {
 	struct vm *vm;
-	uint32_t irr[8], isr[8];
+	uint32_t irr[8], isr[8], tmr[8];
 	uint32_t tpr, ldr, dfr, svr, icr_hi, esr;
 	uint32_t lvt[7];                /* 0x320 .. 0x380 */
 	uint32_t timer_init, timer_div;
-	uint64_t deadline;              /* CLOCK_MONOTONIC ns, 0: stopped */
+	struct vm_timer timer;          /* deadline: CLOCK_MONOTONIC ns, 0: stopped */
 	uint64_t period;                /* ns, periodic mode */
-	bool nmi;                       /* an NMI IPI to ourselves, not yet taken */
+	uint64_t due;                   /* the deadline last armed */
+	bool nmi;                       /* an NMI (IPI, LINT, IOAPIC), not yet taken */
+	bool lint[2];                   /* LINT0/1 input levels (LINT0: the PIC's INT) */
+	bool extint_msg;                /* an ExtINT message (IOAPIC), not yet acknowledged */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#define now_ns vm_now_ns
 
 static int highest(const uint32_t v[8])
 {
@@ -68,22 +71,21 @@ static uint32_t ppr(const struct lapic *l)
 	return (l->tpr & 0xf0) >= isr_class ? l->tpr & 0xff : isr_class;
 }
 
-/* Fire an expired timer into the IRR; re-arm a periodic one. */
-static void timer_update(struct lapic *l, uint64_t now)
+/* The timer expired (the queue disarmed it): into the IRR; re-arm a
+ * periodic one. */
+static void timer_fire(void *dev, uint64_t now)
 {
-	uint32_t lvt = l->lvt[0];
+	struct lapic *l = dev;
+	uint32_t lvt = l->lvt[LVT_TIMER];
 
-	if (!l->deadline || now < l->deadline)
-		return;
 	if (!(lvt & LVT_MASKED) && (l->svr & SVR_ENABLE) && (lvt & 0xff) >= 16)
 		set_bit(l->irr, (int)(lvt & 0xff));
 	if ((lvt & TIMER_PERIODIC) && l->period) {
 		/* Missed periods coalesce into one interrupt, as on hardware
 		 * where the IRR bit is already set. */
-		uint64_t late = now - l->deadline;
-		l->deadline += (late / l->period + 1) * l->period;
-	} else {
-		l->deadline = 0;
+		uint64_t late = now - l->due;
+		l->due += (late / l->period + 1) * l->period;
+		vm_timer_set(l->vm, &l->timer, l->due);
 	}
 }
 
@@ -91,8 +93,7 @@ int lapic_pending(struct lapic *l)
 {
 	int v;
 
-	if (l->deadline)
-		timer_update(l, now_ns());
+	vm_timers_poll(&l->vm->timers);
 	v = highest(l->irr);
 	if (v < 0 || !(l->svr & SVR_ENABLE))
 		return -1;
@@ -105,7 +106,9 @@ int lapic_can_wake(struct lapic *l)
 
 	if (lapic_pending(l) >= 0)
 		return 1;
-	return l->deadline && !(lvt & LVT_MASKED) && (l->svr & SVR_ENABLE) && (lvt & 0xff) >= 16;
+	if (lapic_extint_pending(l) || l->nmi)
+		return 1;
+	return l->timer.deadline && !(lvt & LVT_MASKED) && (l->svr & SVR_ENABLE) && (lvt & 0xff) >= 16;
 }
 
 void lapic_accept(struct lapic *l, int vec)
@@ -114,9 +117,98 @@ void lapic_accept(struct lapic *l, int vec)
 	set_bit(l->isr, vec);
 }
 
+/* An interrupt message for this CPU (IOAPIC, LVT, IPI) by delivery mode:
+ * Fixed and Lowest Priority (one CPU: the lowest is us) set the IRR, and
+ * the TMR for a level-triggered one (its EOI goes back to the IOAPIC); a
+ * vector below 16 is illegal (ESR bit 5 "send" for an IPI, "receive"
+ * bit 6 otherwise; nothing delivered); NMI pends an NMI; ExtINT asks the
+ * PIC at acknowledge time; SMI (no SMM), INIT and Start-up (a lone BSP
+ * never waits for SIPI: KVM ignores INIT to a running BSP only at reset,
+ * ringbench always) and the reserved modes do nothing. */
+static void accept_message(struct lapic *l, unsigned mode, int vec, bool level, uint32_t illegal_esr)
+{
+	switch (mode) {
+	case DM_FIXED: case DM_LOWEST:
+		if (vec < 16) {
+			l->esr |= illegal_esr;
+			break;
+		}
+		set_bit(l->irr, vec);
+		if (level)
+			set_bit(l->tmr, vec);
+		else
+			clr_bit(l->tmr, vec);
+		break;
+	case DM_NMI:
+		l->nmi = true;
+		break;
+	case DM_EXTINT:
+		l->extint_msg = true;
+		break;
+	default:
+		break;
+	}
+}
+
+void lapic_deliver(struct lapic *l, unsigned mode, int vec, bool level)
+{
+	accept_message(l, mode, vec, level, 0x40);
+}
+
+bool lapic_accepts_dest(const struct lapic *l, unsigned dest, bool logical)
+{
+	if (!logical)
+		return dest == 0 || dest == 0xff;
+	/* Flat model (DFR 0xF...): a bit per CPU; cluster: the low nibble. */
+	unsigned ldr = l->ldr >> 24;
+	if (dest == 0xff)
+		return true;
+	if ((l->dfr >> 28) == 0xf)
+		return (dest & ldr) != 0;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
+}
+
+/* A LINT pin changed level.  By its LVT entry: ExtINT (LINT0 in virtual
+ * wire mode, the power-up state of the BSP under KVM and QEMU) is level
+ * sensitive and read at acknowledge time; Fixed and NMI deliver on the
+ * rising edge (level-triggered Fixed LINT is not modelled). */
+void lapic_lint(struct lapic *l, unsigned pin, bool level)
+{
+	bool rose = level && !l->lint[pin & 1];
+	uint32_t lvt = l->lvt[(pin & 1) ? LVT_LINT1 : LVT_LINT0];
+	unsigned mode = (lvt >> 8) & 7;
+
+	l->lint[pin & 1] = level;
+	if (!rose || (lvt & LVT_MASKED) || mode == DM_EXTINT)
+		return;
+	accept_message(l, mode, (int)(lvt & 0xff), false, 0x40);
+}
+
+bool lapic_accepts_extint(const struct lapic *l)
+{
+	uint32_t lvt = l->lvt[LVT_LINT0];
+
+	return !(lvt & LVT_MASKED) && ((lvt >> 8) & 7) == DM_EXTINT;
+}
+
+bool lapic_extint_pending(const struct lapic *l)
+{
+	uint32_t lvt = l->lvt[LVT_LINT0];
+
+	return l->extint_msg ||
+	       (l->lint[0] && !(lvt & LVT_MASKED) && ((lvt >> 8) & 7) == DM_EXTINT);
+}
+
+int lapic_extint_ack(struct lapic *l)
+{
+	l->extint_msg = false;
+	/* With no PIC the bus floats: all ones, as an INTA nobody answers. */
+	return l->vm->pic ? pic_intack(l->vm->pic) : 0xff;
+}
+
 uint8_t lapic_get_tpr(const struct lapic *l) { return (uint8_t)l->tpr; }
 void lapic_set_tpr(struct lapic *l, uint8_t tpr) { l->tpr = tpr; }
-uint64_t lapic_next_deadline(const struct lapic *l) { return l->deadline; }
+uint64_t lapic_next_deadline(const struct lapic *l) { return l->timer.deadline; }
 uint32_t *lapic_tpr_ref(struct lapic *l) { return &l->tpr; }
 int lapic_irr_highest(const struct lapic *l) { return highest(l->irr); }
 
@@ -132,21 +224,11 @@ static void send_ipi(struct lapic *l, uint32_t icr)
 	 * bit 5, nothing delivered); NMI pends an NMI for the CPU; SMI (no
 	 * SMM), INIT and Start-up (a lone BSP ignores them, as it is never in
 	 * wait-for-SIPI) and the reserved modes do nothing. */
-	if (!(shorthand == 1 || shorthand == 2 || (shorthand == 0 && (dest == 0 || dest == 0xff))))
+	if (!(shorthand == 1 || shorthand == 2 || (shorthand == 0 && lapic_accepts_dest(l, dest, (icr >> 11) & 1))))
 		return;
-	switch (mode) {
-	case 0: case 1:
-		if (vec < 16)
-			l->esr |= 0x20;
-		else
-			set_bit(l->irr, vec);
-		break;
-	case 4:
-		l->nmi = true;
-		break;
-	default:
-		break;
-	}
+	if (mode == DM_EXTINT)
+		return;         /* not a mode an IPI may use */
+	accept_message(l, mode, vec, false, 0x20);
 }
 
 bool lapic_nmi_pending(const struct lapic *l) { return l->nmi; }
@@ -161,7 +243,7 @@ static uint32_t reg_read(struct lapic *l, unsigned off)
 	if (off >= R_IRR && off < R_IRR + 0x80)
 		return l->irr[(off - R_IRR) >> 4];
 	if (off >= R_TMR && off < R_TMR + 0x80)
-		return 0;
+		return l->tmr[(off - R_TMR) >> 4];
 	if (off >= R_LVT_TIMER && off <= R_LVT_ERROR)
 		return l->lvt[(off - R_LVT_TIMER) >> 4];
 	switch (off) {
@@ -179,10 +261,10 @@ static uint32_t reg_read(struct lapic *l, unsigned off)
 	case R_TIMER_INIT: return l->timer_init;
 	case R_TIMER_CUR:
 		now = now_ns();
-		timer_update(l, now);
-		if (!l->deadline || now >= l->deadline)
+		vm_timers_poll(&l->vm->timers);
+		if (!l->timer.deadline || now >= l->timer.deadline)
 			return 0;
-		return (uint32_t)((l->deadline - now) / divider(l));
+		return (uint32_t)((l->timer.deadline - now) / divider(l));
 	case R_TIMER_DIV: return l->timer_div;
 	default: return 0;
 	}
@@ -202,8 +284,14 @@ static void reg_write(struct lapic *l, unsigned off, uint32_t v)
 	case R_TPR: l->tpr = v & 0xff; break;
 	case R_EOI:
 		vec = highest(l->isr);
-		if (vec >= 0)
-			clr_bit(l->isr, vec);
+		if (vec < 0)
+			break;
+		clr_bit(l->isr, vec);
+		if (l->tmr[vec >> 5] & (1u << (vec & 31))) {
+			clr_bit(l->tmr, vec);
+			if (l->vm->ioapic)
+				ioapic_eoi(l->vm->ioapic, vec);
+		}
 		break;
 	case R_LDR: l->ldr = v & 0xff000000u; break;
 	case R_DFR: l->dfr = v | 0x0fffffffu; break;
@@ -219,7 +307,8 @@ static void reg_write(struct lapic *l, unsigned off, uint32_t v)
 	case R_TIMER_INIT:
 		l->timer_init = v;
 		l->period = (uint64_t)v * divider(l);
-		l->deadline = v ? now_ns() + l->period : 0;
+		l->due = v ? now_ns() + l->period : 0;
+		vm_timer_set(l->vm, &l->timer, l->due);
 		break;
 	case R_TIMER_DIV: l->timer_div = v & 0xb; break;
 	default: break;
@@ -244,31 +333,19 @@ static void lapic_mmio(void *dev, uint64_t offset, uint8_t *data, unsigned size,
 	}
 }
 
-/* A halted vCPU sleeps until the next timer expiry (or 10 ms when none
- * is armed), waking early only for the stop request (its signal
- * interrupts the sleep). */
-static void lapic_hlt_wait(struct vm *vm)
-{
-	struct lapic *l = vm->lapic;
-	uint64_t now = now_ns(), until;
-	struct timespec ts;
-
-	timer_update(l, now);
-	until = l->deadline && l->deadline < now + 100000000ull ? l->deadline : now + 10000000ull;
-	ts.tv_sec = (time_t)(until / 1000000000ull);
-	ts.tv_nsec = (long)(until % 1000000000ull);
-	while (!vm->stop_requested &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 void lapic_reset(struct lapic *l)
 {
 	struct vm *vm = l->vm;
 
-	*l = (struct lapic){ .vm = vm, .dfr = 0xffffffffu, .svr = 0xff };
+	*l = (struct lapic){ .vm = vm, .dfr = 0xffffffffu, .svr = 0xff,
+			     .timer = { .fire = timer_fire, .dev = l } };
 	for (int i = 0; i < 7; i++)
 		l->lvt[i] = LVT_MASKED;
+	/* The BSP's LINT0 starts in virtual wire mode (ExtINT, unmasked), as
+	 * KVM (KVM_X86_QUIRK_LINT0_REENABLED) and QEMU set it: PIC interrupts
+	 * reach the CPU before any APIC set-up. */
+	l->lvt[LVT_LINT0] = LVT_EXTINT;
+	vm_timer_set(vm, &l->timer, 0);
 }
 
 struct lapic *lapic_create(struct vm *vm)
@@ -278,13 +355,16 @@ struct lapic *lapic_create(struct vm *vm)
 	if (!l)
 		return NULL;
 	l->vm = vm;
-	lapic_reset(l);
-	if (bus_register(&vm->mmio, LAPIC_BASE, 0x1000, lapic_mmio, l, "lapic") < 0) {
+	l->timer = (struct vm_timer){ .fire = timer_fire, .dev = l };
+	if (bus_register(&vm->mmio, RB_LAPIC_BASE, 0x1000, lapic_mmio, l, "lapic") < 0) {
 		free(l);
 		return NULL;
 	}
 	vm_own(vm, l);
+	if (vm_timer_add(vm, &l->timer) < 0)
+		return NULL;
+	lapic_reset(l);
 	vm->lapic = l;
-	vm->hlt_wait = lapic_hlt_wait;
+	vm->hlt_wait = vm_timers_hlt_wait;
 	return l;
 }

@@ -1,7 +1,9 @@
 /* The software local APIC of the software engines (interp, bt), at
  * 0xFEE00000 on the VM core's MMIO bus: timer (one-shot, periodic), EOI,
- * TPR, self-IPI (Fixed, Lowest Priority, NMI).  The engine asks it, at instruction boundaries, for the
- * highest deliverable vector and accepts it when it delivers. */
+ * TPR, self-IPI (Fixed, Lowest Priority, NMI), LINT0/LINT1, messages from
+ * the IOAPIC.  The engine asks it, at instruction boundaries, for an NMI,
+ * an ExtINT (the PIC, acknowledged through lapic_extint_ack) and the
+ * highest deliverable vector, and accepts what it delivers. */
 #ifndef RINGBENCH_LAPIC_H
 #define RINGBENCH_LAPIC_H
 
@@ -38,12 +40,29 @@ void lapic_set_tpr(struct lapic *l, uint8_t tpr);
 uint32_t *lapic_tpr_ref(struct lapic *l);
 int lapic_irr_highest(const struct lapic *l);
 
-/* Can anything wake a halted vCPU with interrupts enabled: a deliverable
- * interrupt, or a timer running with its LVT entry unmasked?  (The
- * platform has no other interrupt source.) */
+/* Can the LAPIC itself wake a halted vCPU with interrupts enabled: a
+ * deliverable interrupt, an NMI or ExtINT pending, or its timer running
+ * with its LVT entry unmasked?  (The platform's other sources: platform.c.) */
 int lapic_can_wake(struct lapic *l);
 
-/* Host CLOCK_MONOTONIC time of the next timer expiry, 0 if none. */
+/* An interrupt message for this CPU (from the IOAPIC) by delivery mode
+ * (0 Fixed, 1 Lowest Priority, 4 NMI, 7 ExtINT; SMI, INIT, Start-up
+ * ignored); level: level-triggered (its EOI is broadcast to the IOAPIC). */
+void lapic_deliver(struct lapic *l, unsigned mode, int vec, bool level);
+/* Is this CPU (APIC ID 0) among the destination (physical or logical)? */
+bool lapic_accepts_dest(const struct lapic *l, unsigned dest, bool logical);
+/* LINT0 (the PIC's INT) or LINT1 changed level. */
+void lapic_lint(struct lapic *l, unsigned pin, bool level);
+/* Is an ExtINT interrupt waiting (LINT0 in ExtINT mode with the PIC's
+ * INT high, or an ExtINT message)?  It bypasses the IRR and TPR. */
+bool lapic_extint_pending(const struct lapic *l);
+/* Is LINT0 set up for the PIC (ExtINT, unmasked)? */
+bool lapic_accepts_extint(const struct lapic *l);
+/* Take it: the INTA cycle to the PIC, which gives the vector. */
+int lapic_extint_ack(struct lapic *l);
+
+/* Host CLOCK_MONOTONIC time of the LAPIC timer's expiry, 0 if none
+ * (the next of every device's: vm_timers_next). */
 uint64_t lapic_next_deadline(const struct lapic *l);
 
 /* The timer counts at 1 GHz before the divider, as KVM's LAPIC does. */

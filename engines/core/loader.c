@@ -380,3 +380,14 @@ int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 	free(img);
 	return r;
 }
+
+int loader_multiboot(struct vm *vm, const void *ctx, struct cpu_state *entry, char *err, size_t len)
+{
+	const struct mb_spec *m = ctx;
+	struct mb_boot boot;
+
+	if (loader_load_file(vm, m->path, m->cmdline, m->mods, m->n_mods, &boot, err, len) < 0)
+		return -1;
+	vm_multiboot_entry_state(entry, boot.entry, boot.info);
+	return 0;
+}

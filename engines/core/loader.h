@@ -35,4 +35,17 @@ int loader_load_file(struct vm *vm, const char *path, const char *cmdline,
 		     const struct mb_module *mods, unsigned n_mods,
 		     struct mb_boot *boot, char *err, size_t len);
 
+/* What loader_multiboot() loads: a kernel file, its command line, modules. */
+struct mb_spec {
+	const char *path;
+	const char *cmdline;
+	const struct mb_module *mods;
+	unsigned n_mods;
+};
+
+/* vm_assemble()'s load step for a Multiboot kernel (platform.h
+ * vm_load_fn): ctx is a struct mb_spec; loads it and gives the Multiboot
+ * entry state. */
+int loader_multiboot(struct vm *vm, const void *ctx, struct cpu_state *entry, char *err, size_t len);
+
 #endif

@@ -6,13 +6,7 @@
 
 #include "engines/core/devices.h"
 
-enum { RB_MARK_BEGIN = 0x00, RB_MARK_END = 0x04, RB_DOORBELL = 0x08,
-       RB_NULL = 0x0c, RB_CNT_SELECT = 0x10, RB_CNT_READ = 0x14 };
-
-struct rb_hcall {
-	uint64_t nr, args[4], ret;
-};
-
+/* struct rb_hcall: include/ringbench/abi.h */
 struct rbdev {
 	struct vm *vm;
 	uint32_t selected;
@@ -63,23 +57,23 @@ static void rbdev_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool
 		memset(data, 0, size);
 
 	switch (off & ~3ull) {
-	case RB_MARK_BEGIN:
-	case RB_MARK_END:
+	case RB_PORT_MARK_BEGIN - RB_PORT_BASE:
+	case RB_PORT_MARK_END - RB_PORT_BASE:
 		if (is_write && vm->on_marker)
-			vm->on_marker(vm, v, (off & ~3ull) == RB_MARK_END, vm->marker_ctx);
+			vm->on_marker(vm, v, (off & ~3ull) == RB_PORT_MARK_END - RB_PORT_BASE, vm->marker_ctx);
 		break;
-	case RB_DOORBELL:
+	case RB_PORT_DOORBELL - RB_PORT_BASE:
 		if (is_write)
 			rb_doorbell(vm, v);
 		break;
-	case RB_NULL:
+	case RB_PORT_NULL - RB_PORT_BASE:
 		vm->rb_counters[RB_CNT_NULL_PORT]++;
 		break;
-	case RB_CNT_SELECT:
+	case RB_PORT_CNT_SELECT - RB_PORT_BASE:
 		if (is_write)
-			rb->selected = v & 7;
+			rb->selected = v & (RB_COUNTERS - 1);
 		break;
-	case RB_CNT_READ:
+	case RB_PORT_CNT_READ - RB_PORT_BASE:
 		if (!is_write) {
 			uint32_t c = (uint32_t)vm->rb_counters[rb->selected];
 			memcpy(data, &c, size < 4 ? size : 4);
@@ -108,7 +102,7 @@ int rbdev_register(struct vm *vm)
 		return -1;
 	rb->vm = vm;
 	vm_own(vm, rb);
-	if (bus_register(&vm->pio, RBDEV_PORT_BASE, RBDEV_PORT_LEN, rbdev_io, rb, "ringbench") < 0)
+	if (bus_register(&vm->pio, RB_PORT_BASE, RB_PORT_LEN, rbdev_io, rb, "ringbench") < 0)
 		return -1;
-	return bus_register(&vm->mmio, RBDEV_NULL_PAGE, 4096, null_page_io, vm, "null-page");
+	return bus_register(&vm->mmio, RB_NULL_PAGE, 4096, null_page_io, vm, "null-page");
 }

@@ -1,28 +1,61 @@
 /* 16550A UART at COM1.  Transmit only: every THR write goes to the console
- * at once, so the line status always reports the transmitter empty. */
+ * at once, so the line status always reports the transmitter empty.  Its
+ * interrupt on ISA IRQ4, as QEMU's serial.c raises it (Linux's 8250 driver
+ * transmits from it): "THR empty" (IER bit 1) pends when that bit is
+ * turned on with the transmitter empty and after each character sent,
+ * and clears on an IIR read that reports it or a THR write; "received
+ * data" (IER bit 0) never pends (no input); the line follows IIR. */
 #include <stdlib.h>
 
 #include "engines/core/console.h"
 #include "engines/core/devices.h"
+#include "engines/core/platform.h"
 
 enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };
 #define LCR_DLAB   0x80
 #define LSR_THRE   0x20
 #define LSR_TEMT   0x40
 #define IIR_NO_INT 0x01
+#define IIR_THRI   0x02
 #define IIR_FIFO   0xc0
+#define IER_THRI   0x02
+#define UART_IRQ   4
 
 struct uart {
 	struct vm *vm;
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	bool thr_pending;               /* "THR empty" interrupt pending */
+	bool irq;                       /* IRQ4 level */
 };
+
+static uint8_t iir_id(const struct uart *u)
+{
+	return (u->ier & IER_THRI) && u->thr_pending ? IIR_THRI : IIR_NO_INT;
+}
+
+static void update_irq(struct uart *u)
+{
+	bool level = iir_id(u) != IIR_NO_INT;
+
+	if (level != u->irq) {
+		u->irq = level;
+		platform_set_irq(u->vm, UART_IRQ, level);
+	}
+}
 
 static uint8_t uart_read(struct uart *u, unsigned reg)
 {
 	switch (reg) {
 	case REG_DATA:    return (u->lcr & LCR_DLAB) ? u->dll : 0;
 	case REG_IER:     return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
-	case REG_IIR_FCR: return IIR_NO_INT | ((u->fcr & 1) ? IIR_FIFO : 0);
+	case REG_IIR_FCR: {
+		uint8_t id = iir_id(u);
+		if (id == IIR_THRI) {   /* reading it acknowledges THR empty */
+			u->thr_pending = false;
+			update_irq(u);
+		}
+		return id | ((u->fcr & 1) ? IIR_FIFO : 0);
+	}
 	case REG_LCR:     return u->lcr;
 	case REG_MCR:     return u->mcr;
 	case REG_LSR:     return LSR_THRE | LSR_TEMT;
@@ -35,16 +68,30 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 {
 	switch (reg) {
 	case REG_DATA:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dll = v;
-		else if (u->vm->console)
+			break;
+		}
+		if (u->vm->console)
 			console_putc(u->vm->console, (char)v);
+		if (u->ier & IER_THRI) {
+			/* Sent at once: THR empty again, a new edge on IRQ4. */
+			u->thr_pending = false;
+			update_irq(u);
+			u->thr_pending = true;
+			update_irq(u);
+		}
 		break;
 	case REG_IER:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dlm = v;
-		else
-			u->ier = v & 0x0f;
+			break;
+		}
+		/* Turning THR-empty on with the transmitter empty pends it. */
+		if ((v & IER_THRI) && !(u->ier & IER_THRI))
+			u->thr_pending = true;
+		u->ier = v & 0x0f;
+		update_irq(u);
 		break;
 	case REG_IIR_FCR: u->fcr = v; break;
 	case REG_LCR:     u->lcr = v; break;
@@ -73,7 +120,7 @@ int uart_register(struct vm *vm)
 	if (!u)
 		return -1;
 	u->vm = vm;
-	if (bus_register(&vm->pio, UART_COM1_BASE, 8, uart_io, u, "uart") < 0) {
+	if (bus_register(&vm->pio, RB_UART_COM1_PORT, 8, uart_io, u, "uart") < 0) {
 		free(u);
 		return -1;
 	}

@@ -38,7 +38,7 @@ struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t l
 	vm->pio.name = "pio";
 	vm->mmio.name = "mmio";
 	if (uart_register(vm) < 0 || debugexit_register(vm) < 0 || rbdev_register(vm) < 0 ||
-	    fwcfg_register(vm) < 0) {
+	    fwcfg_register(vm) < 0 || rtc_register(vm) < 0) {
 		snprintf(err, len, "cannot register the platform devices");
 		vm_destroy(vm);
 		return NULL;

@@ -9,9 +9,14 @@
 
 #include "engines/engine.h"
 #include "engines/core/bus.h"
+#include "engines/core/timer.h"
+#include "include/ringbench/abi.h"
 
 struct console;
 struct lapic;
+struct pic;
+struct pit;
+struct ioapic;
 
 #define VM_DEFAULT_MEM (64ull << 20)
 #define VM_MIN_MEM     (2ull << 20)
@@ -33,7 +38,13 @@ struct vm {
 	uint64_t ram_size;
 	struct bus pio, mmio;
 	struct console *console;
-	struct lapic *lapic;          /* software LAPIC (interp, bt); NULL under kvm */
+	/* The core's interrupt controllers and timers (platform.c), for an
+	 * engine that declares ENGINE_IRQCHIP_CORE; NULL under kvm. */
+	struct lapic *lapic;
+	struct pic *pic;
+	struct ioapic *ioapic;
+	struct pit *pit;
+	struct vm_timers timers;      /* their host-time deadlines (timer.h) */
 
 	const struct engine_ops *ops;
 	struct engine *engine;
@@ -46,8 +57,9 @@ struct vm {
 	volatile sig_atomic_t stop_requested;
 	struct vm_exit_stat exits[VM_EXIT_REASON_COUNT];
 
-	/* How a halted vCPU waits for its next interrupt: set by the device
-	 * that can wake it (the software LAPIC).  NULL: HLT ends the VM. */
+	/* How a halted vCPU waits for its next interrupt: set with the core's
+	 * interrupt controllers (vm_timers_hlt_wait: until the next timer
+	 * deadline).  NULL: HLT ends the VM. */
 	void (*hlt_wait)(struct vm *vm);
 
 	void *owned[16];              /* device state freed with the VM */
@@ -61,13 +73,15 @@ struct vm {
 	void *code_written_ctx;
 
 	/* ringbench device state (engines/core/rbdev.c) */
-	uint64_t rb_counters[8];
+	uint64_t rb_counters[RB_COUNTERS];
 	vm_marker_fn on_marker;
 	void *marker_ctx;
 };
 
-/* Create a VM with size bytes of zeroed RAM and the standard PC platform
- * (UART, debug-exit, ringbench device and null page). NULL + err on failure. */
+/* Create a VM with size bytes of zeroed RAM and the devices every engine
+ * shares (UART, debug-exit, fw_cfg, CMOS/RTC, ringbench device and null
+ * page); vm_assemble (platform.h) adds the rest and the engine.  NULL +
+ * err on failure. */
 struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t len);
 void vm_destroy(struct vm *vm);
 
@@ -106,8 +120,7 @@ int vm_run(struct vm *vm, double timeout_s);
 void vm_multiboot_entry_state(struct cpu_state *s, uint32_t entry, uint32_t info);
 
 /* CPUID leaves 0x40000000.. that name ringbench (engines/core/cpuid_leaf.c);
- * leaf 0x40000001 EAX holds these feature bits (docs/platform.md). */
-enum { RB_FEAT_DEVICE = 1, RB_FEAT_VMCALL = 2, RB_FEAT_DOORBELL = 4, RB_FEAT_PTE_BATCH = 8 };
+ * leaf 0x40000001 EAX holds the RB_FEAT_* bits of include/ringbench/abi.h. */
 int vm_hypervisor_cpuid(uint32_t leaf, const char *engine, uint32_t out[4]);
 
 #endif

@@ -30,6 +30,11 @@ enum kvm_flavour kvm_detect_flavour(char *desc, size_t len);
 const char *kvm_flavour_name(enum kvm_flavour f);
 
 int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len);
+/* IRQ0 (the PIT) on IOAPIC pin 2, as QEMU and the core's platform wire it
+ * (engines/kvm/kvm_irq_routing.c).  0, or -1 with err. */
+int kvm_route_isa_irqs(struct kvm_engine *k, char *err, size_t len);
+/* engine_ops.set_irq: KVM_IRQ_LINE on GSI irq. */
+void kvm_set_irq(struct engine *e, unsigned irq, int level);
 /* KVM's supported CPUID (n entries, room for max) made the guest's:
  * ringbench's hypervisor leaves and the hypervisor-present bit.  Returns
  * the new count.  pvm: the host is PVM (no VMCALL offered). */

@@ -79,6 +79,10 @@ static struct engine *kvm_create(struct vm *vm, char *err, size_t len)
 	ioctl(k->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
 	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		FAIL("KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
+	if (kvm_route_isa_irqs(k, err, len) < 0) {
+		kvm_destroy((struct engine *)k);
+		return NULL;
+	}
 	/* The guest calibrates its TSC against the PIT where CPUID does not say. */
 	if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		FAIL("KVM_CREATE_PIT2 failed: %s", strerror(errno));
@@ -220,12 +224,14 @@ const struct engine_ops kvm_engine_ops = {
 	.name = "kvm",
 	.summary = "hardware-assisted: the host's KVM (VT-x, AMD-V, or PVM) runs the guest",
 	.probe = kvm_probe,
+	.irqchip = ENGINE_IRQCHIP_KERNEL,
 	.create = kvm_create,
 	.destroy = kvm_destroy,
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
 	.run = kvm_run_vcpu,
 	.kick = kvm_kick,
+	.set_irq = kvm_set_irq,
 	.stats = kvm_stats,
 	.counters = kvm_counters,
 	.halted_forever = kvm_halted_forever,

@@ -216,7 +216,7 @@ bool x86_irq_waiting(struct x86_cpu *cpu)
 {
 	struct lapic *l = cpu->vm ? cpu->vm->lapic : NULL;
 
-	return l && (((cpu->rflags & F_IF) && lapic_pending(l) >= 0) ||
+	return l && (((cpu->rflags & F_IF) && (lapic_pending(l) >= 0 || lapic_extint_pending(l))) ||
 		     (!cpu->nmi_blocked && lapic_nmi_pending(l)));
 }
 
@@ -250,10 +250,15 @@ bool x86_check_irq(struct x86_cpu *cpu)
 	}
 	if (!(cpu->rflags & F_IF))
 		return false;
-	v = lapic_pending(l);
-	if (v < 0)
+	v = lapic_pending(l);           /* runs the device timers too */
+	/* ExtINT (the 8259 through LINT0) before the IRR, as KVM takes
+	 * it: the PIC answers the INTA cycle with the vector. */
+	if (lapic_extint_pending(l))
+		v = lapic_extint_ack(l);
+	else if (v >= 0)
+		lapic_accept(l, v);
+	else
 		return false;
-	lapic_accept(l, v);
 	cpu->cnt.interrupts++;
 	x86_deliver(cpu, v, 0, 0, false, cpu->rip);
 	return true;

@@ -6,36 +6,7 @@
 #include "engines/core/devices.h"
 #include "engines/core/status.h"
 #include "tests/check.h"
-
-static uint32_t io(struct vm *vm, uint16_t port, unsigned size, int write, uint32_t v)
-{
-	struct vm_exit x = { .reason = VM_EXIT_IO };
-	uint8_t data[4];
-
-	memcpy(data, &v, 4);
-	x.io.port = port;
-	x.io.size = (uint8_t)size;
-	x.io.is_write = write;
-	x.io.count = 1;
-	x.io.data = data;
-	vm_dispatch_exit(vm, &x);
-	v = 0;
-	memcpy(&v, data, size);
-	return v;
-}
-
-static uint64_t mmio(struct vm *vm, uint64_t gpa, int write, uint64_t v)
-{
-	struct vm_exit x = { .reason = VM_EXIT_MMIO };
-
-	x.mmio.gpa = gpa;
-	x.mmio.size = 4;
-	x.mmio.is_write = write;
-	memcpy(x.mmio.data, &v, 8);
-	vm_dispatch_exit(vm, &x);
-	memcpy(&v, x.mmio.data, 8);
-	return v & 0xffffffff;
-}
+#include "tests/unit/platform_io.h"
 
 static int bus_dummy_calls;
 static void bus_dummy(void *dev, uint64_t off, uint8_t *data, unsigned size, bool w)
@@ -90,46 +61,46 @@ int main(void)
 
 	const char *msg = "hi\r\nthere";
 	for (const char *p = msg; *p; p++)
-		io(vm, 0x3f8, 1, 1, (uint8_t)*p);
+		pio(vm, 0x3f8, 1, 1, (uint8_t)*p);
 	console_flush(&con);
 	CHECK(con.capture && !strcmp(con.capture, "hi\nthere"), "UART THR writes reach the console");
-	CHECK((io(vm, 0x3fd, 1, 0, 0) & 0x60) == 0x60, "UART LSR says transmitter empty");
-	io(vm, 0x3ff, 1, 1, 0x5a);
-	CHECK(io(vm, 0x3ff, 1, 0, 0) == 0x5a, "UART scratch register reads back");
-	io(vm, 0x3fb, 1, 1, 0x80);       /* DLAB: divisor latch, not THR */
-	io(vm, 0x3f8, 1, 1, 'X');
-	io(vm, 0x3fb, 1, 1, 0x03);
-	CHECK(!strchr(con.capture, 'X') && io(vm, 0x3fa, 1, 0, 0) == 1, "divisor writes are not output; IIR: no interrupt");
+	CHECK((pio(vm, 0x3fd, 1, 0, 0) & 0x60) == 0x60, "UART LSR says transmitter empty");
+	pio(vm, 0x3ff, 1, 1, 0x5a);
+	CHECK(pio(vm, 0x3ff, 1, 0, 0) == 0x5a, "UART scratch register reads back");
+	pio(vm, 0x3fb, 1, 1, 0x80);       /* DLAB: divisor latch, not THR */
+	pio(vm, 0x3f8, 1, 1, 'X');
+	pio(vm, 0x3fb, 1, 1, 0x03);
+	CHECK(!strchr(con.capture, 'X') && pio(vm, 0x3fa, 1, 0, 0) == 1, "divisor writes are not output; IIR: no interrupt");
 
-	CHECK(io(vm, 0x2f0, 1, 0, 0) == 0xff && io(vm, 0x2f0, 2, 0, 0) == 0xffff, "unclaimed port reads all ones");
-	io(vm, 0x2f0, 1, 1, 0);
+	CHECK(pio(vm, 0x2f0, 1, 0, 0) == 0xff && pio(vm, 0x2f0, 2, 0, 0) == 0xffff, "unclaimed port reads all ones");
+	pio(vm, 0x2f0, 1, 1, 0);
 	CHECK(vm->pio.unclaimed_reads == 2 && vm->pio.unclaimed_writes == 1, "unclaimed port accesses counted");
-	CHECK(mmio(vm, 0xd0000000, 0, 0) == 0xffffffff && vm->mmio.unclaimed_reads == 1, "unclaimed MMIO reads all ones, counted");
+	CHECK(mmio32(vm, 0xd0000000, 0, 0) == 0xffffffff && vm->mmio.unclaimed_reads == 1, "unclaimed MMIO reads all ones, counted");
 
-	io(vm, 0x60c, 4, 1, 0);
-	io(vm, 0x60c, 4, 0, 0);
-	mmio(vm, RBDEV_NULL_PAGE + 8, 1, 7);
-	CHECK(mmio(vm, RBDEV_NULL_PAGE, 0, 0) == 0, "null page reads 0");
-	io(vm, 0x610, 4, 1, RB_CNT_NULL_PORT);
-	CHECK(io(vm, 0x614, 4, 0, 0) == 2, "null-port accesses counted");
-	io(vm, 0x610, 4, 1, RB_CNT_NULL_PAGE);
-	CHECK(io(vm, 0x614, 4, 0, 0) == 2, "null-page accesses counted");
+	pio(vm, 0x60c, 4, 1, 0);
+	pio(vm, 0x60c, 4, 0, 0);
+	mmio32(vm, RB_NULL_PAGE + 8, 1, 7);
+	CHECK(mmio32(vm, RB_NULL_PAGE, 0, 0) == 0, "null page reads 0");
+	pio(vm, 0x610, 4, 1, RB_CNT_NULL_PORT);
+	CHECK(pio(vm, 0x614, 4, 0, 0) == 2, "null-port accesses counted");
+	pio(vm, 0x610, 4, 1, RB_CNT_NULL_PAGE);
+	CHECK(pio(vm, 0x614, 4, 0, 0) == 2, "null-page accesses counted");
 
 	/* Doorbell: a null call, a PTE batch, and a bad number. */
 	uint64_t *h = vm_gpa(vm, 0x2000, 48), *pairs = vm_gpa(vm, 0x3000, 32);
 	h[0] = RB_HC_NULL; h[5] = 99;
-	io(vm, 0x608, 4, 1, 0x2000);
+	pio(vm, 0x608, 4, 1, 0x2000);
 	CHECK(h[5] == 0, "doorbell null call returns 0");
 	pairs[0] = 0x4008; pairs[1] = 0xabc003; pairs[2] = 0x4010; pairs[3] = 0xdef003;
 	h[0] = RB_HC_PTE_BATCH; h[1] = 0x3000; h[2] = 2;
-	io(vm, 0x608, 4, 1, 0x2000);
+	pio(vm, 0x608, 4, 1, 0x2000);
 	CHECK(h[5] == 0 && *(uint64_t *)vm_gpa(vm, 0x4008, 8) == 0xabc003 &&
 	      *(uint64_t *)vm_gpa(vm, 0x4010, 8) == 0xdef003, "doorbell PTE batch writes both entries");
 	h[2] = 1; pairs[0] = 1ull << 40;
-	io(vm, 0x608, 4, 1, 0x2000);
+	pio(vm, 0x608, 4, 1, 0x2000);
 	CHECK(h[5] == (uint64_t)-1, "PTE batch outside RAM refused");
-	io(vm, 0x610, 4, 1, RB_CNT_DOORBELL);
-	CHECK(io(vm, 0x614, 4, 0, 0) == 3, "doorbell calls counted");
+	pio(vm, 0x610, 4, 1, RB_CNT_DOORBELL);
+	CHECK(pio(vm, 0x614, 4, 0, 0) == 3, "doorbell calls counted");
 
 	/* A guest-chosen misaligned list: copied out, no misaligned load
 	 * (UBSan would end this test here); every write reaches the code
@@ -142,7 +113,7 @@ int main(void)
 	written_n = 0;
 	vm->code_written = note_written;
 	vm->code_written_ctx = vm;
-	io(vm, 0x608, 4, 1, 0x2000);
+	pio(vm, 0x608, 4, 1, 0x2000);
 	vm->code_written = NULL;
 	CHECK(h[5] == 0 && *(uint64_t *)vm_gpa(vm, 0x5000, 8) == 0x1234567,
 	      "PTE batch from a misaligned list applied");
@@ -151,12 +122,12 @@ int main(void)
 	      "the PTE write and the return value both go through the code-write hook (%u)", written_n);
 
 	struct vm_exit hc = { .reason = VM_EXIT_HYPERCALL };
-	hc.hypercall.nr = HC_VAPIC_POLL_IRQ;
+	hc.hypercall.nr = RB_KVM_HC_VAPIC_POLL_IRQ;
 	vm_dispatch_exit(vm, &hc);
 	uint64_t ret_null = hc.hypercall.ret;
 	hc.hypercall.nr = 12345;
 	vm_dispatch_exit(vm, &hc);
-	CHECK(ret_null == 0 && hc.hypercall.ret == HC_ENOSYS && vm->rb_counters[RB_CNT_VMCALL] == 1,
+	CHECK(ret_null == 0 && hc.hypercall.ret == RB_KVM_ENOSYS_RET && vm->rb_counters[RB_CNT_VMCALL] == 1,
 	      "VMCALL null call returns 0, unknown -1000");
 
 	uint32_t cpu[4];
@@ -165,26 +136,26 @@ int main(void)
 
 	/* fw_cfg (QEMU's port interface): select with a 16-bit write to
 	 * 0x510, read bytes from 0x511. */
-	io(vm, 0x510, 2, 1, 0x0000);
+	pio(vm, 0x510, 2, 1, 0x0000);
 	char sig[5] = { 0 };
 	for (int i = 0; i < 4; i++)
-		sig[i] = (char)io(vm, 0x511, 1, 0, 0);
-	CHECK(!strcmp(sig, "QEMU") && io(vm, 0x511, 1, 0, 0) == 0, "fw_cfg signature reads QEMU, then 0");
-	io(vm, 0x510, 2, 1, 0x0001);
-	CHECK(io(vm, 0x511, 1, 0, 0) == 1, "fw_cfg ID: the traditional interface, no DMA");
-	io(vm, 0x510, 2, 1, 0x0005);
-	uint32_t ncpu = io(vm, 0x511, 1, 0, 0) | io(vm, 0x511, 1, 0, 0) << 8;
+		sig[i] = (char)pio(vm, 0x511, 1, 0, 0);
+	CHECK(!strcmp(sig, "QEMU") && pio(vm, 0x511, 1, 0, 0) == 0, "fw_cfg signature reads QEMU, then 0");
+	pio(vm, 0x510, 2, 1, 0x0001);
+	CHECK(pio(vm, 0x511, 1, 0, 0) == 1, "fw_cfg ID: the traditional interface, no DMA");
+	pio(vm, 0x510, 2, 1, 0x0005);
+	uint32_t ncpu = pio(vm, 0x511, 1, 0, 0) | pio(vm, 0x511, 1, 0, 0) << 8;
 	CHECK(ncpu == 1, "fw_cfg CPU count is 1 (%u)", ncpu);
-	io(vm, 0x510, 2, 1, 0x0003);
+	pio(vm, 0x510, 2, 1, 0x0003);
 	uint64_t ram = 0;
 	for (int i = 0; i < 8; i++)
-		ram |= (uint64_t)io(vm, 0x511, 1, 0, 0) << (8 * i);
+		ram |= (uint64_t)pio(vm, 0x511, 1, 0, 0) << (8 * i);
 	CHECK(ram == 4u << 20, "fw_cfg RAM size is the VM's (%#llx)", (unsigned long long)ram);
 	/* A REP INSB of the signature: one exit, four elements. */
 	{
 		struct vm_exit x = { .reason = VM_EXIT_IO };
 		uint8_t d[4] = { 0 };
-		io(vm, 0x510, 2, 1, 0x0000);
+		pio(vm, 0x510, 2, 1, 0x0000);
 		x.io.port = 0x511;
 		x.io.size = 1;
 		x.io.count = 4;
@@ -192,11 +163,11 @@ int main(void)
 		vm_dispatch_exit(vm, &x);
 		CHECK(!memcmp(d, "QEMU", 4), "fw_cfg signature by REP INSB");
 	}
-	io(vm, 0x510, 2, 1, 0x1234);
-	CHECK(io(vm, 0x511, 1, 0, 0) == 0, "an unknown fw_cfg item reads 0");
+	pio(vm, 0x510, 2, 1, 0x1234);
+	CHECK(pio(vm, 0x511, 1, 0, 0) == 0, "an unknown fw_cfg item reads 0");
 
 	CHECK(!vm->finished, "VM still running before debug-exit");
-	io(vm, 0xf4, 4, 1, 0x21);
+	pio(vm, 0xf4, 4, 1, 0x21);
 	CHECK(vm->finished && vm->exit_status == 0x43, "debug-exit 0x21 gives status 0x43");
 	vm_destroy(vm);
 

@@ -8,6 +8,7 @@
 
 #include "engines/core/console.h"
 #include "engines/core/loader.h"
+#include "engines/core/platform.h"
 #include "engines/core/vm.h"
 #include "tests/check.h"
 
@@ -28,24 +29,25 @@ int main(void)
 {
 	char err[256];
 	struct console con;
-	struct mb_boot b;
-	struct cpu_state s;
+	int status;
 
 	if (access(KERNEL, R_OK) != 0) {
 		SKIP("%s not built (make guest)", KERNEL);
 		return 0;
 	}
 	console_init(&con, NULL, 1);
-	struct vm *vm = vm_create(64u << 20, &con, err, sizeof(err));
-	if (!vm || loader_load_file(vm, KERNEL, "", NULL, 0, &b, err, sizeof(err)) < 0) {
-		CHECK(0, "load %s: %s", KERNEL, err);
+	/* Assembled as `ringbench run` does it: the one composition root. */
+	struct mb_spec boot = { KERNEL, "", NULL, 0 };
+	struct vm_spec spec = { .mem = 64u << 20, .console = &con, .ops = &interp_engine_ops,
+				.load = loader_multiboot, .load_ctx = &boot };
+	struct vm *vm = vm_assemble(&spec, &status, err, sizeof(err));
+	if (!vm) {
+		CHECK(0, "assemble the VM with %s: %s", KERNEL, err);
 		CHECK_EXIT();
 	}
-	vm->ops = &interp_engine_ops;
-	vm->engine = vm->ops->create(vm, err, sizeof(err));
-	vm_multiboot_entry_state(&s, b.entry, b.info);
-	vm->ops->set_state(vm->engine, &s);
-	int status = vm_run(vm, 120);
+	CHECK(vm->lapic && vm->pic && vm->ioapic && vm->pit,
+	      "interp declares ENGINE_IRQCHIP_CORE: the VM has the core's LAPIC, PICs, IOAPIC and PIT");
+	status = vm_run(vm, 120);
 	console_flush(&con);
 	const char *out = con.capture ? con.capture : "";
 

@@ -14,14 +14,14 @@ static struct vm *vm;
 
 static void wr(unsigned reg, uint32_t v)
 {
-	bus_access(&vm->mmio, LAPIC_BASE + reg, (uint8_t *)&v, 4, true);
+	bus_access(&vm->mmio, RB_LAPIC_BASE + reg, (uint8_t *)&v, 4, true);
 }
 
 static uint32_t rd(unsigned reg)
 {
 	uint32_t v = 0;
 
-	bus_access(&vm->mmio, LAPIC_BASE + reg, (uint8_t *)&v, 4, false);
+	bus_access(&vm->mmio, RB_LAPIC_BASE + reg, (uint8_t *)&v, 4, false);
 	return v;
 }
 
