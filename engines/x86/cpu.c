@@ -4,6 +4,7 @@
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
+#include "engines/x86/x87.h"
 
 void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 {
@@ -21,6 +22,7 @@ void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 			cpu->tlb[k][i].tag_r = cpu->tlb[k][i].tag_w = cpu->tlb[k][i].tag_x = TLB_NONE;
 	x86_tlb_flush(cpu, false);      /* also makes code_gen nonzero */
 	cpu->cnt.tlb_flushes = 0;
+	x86_x87_reset(cpu);
 }
 
 void x86_update_mode(struct x86_cpu *cpu)

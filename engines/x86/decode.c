@@ -135,6 +135,7 @@ static bool lock_ok(const struct x86_inst *in)
 
 extern int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
 extern int x86_op_unimpl(struct x86_cpu *cpu, const struct x86_inst *in);
+extern int h_x87(struct x86_cpu *cpu, const struct x86_inst *in);
 
 unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst *in)
 {
@@ -220,6 +221,11 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 	if (in->id != c->id) {
 		flags = 0;
 		fn = foreign ? NULL : x86_handler_for(in->id, &flags);
+	}
+	/* x87 (D8-DF): one handler, by opcode and ModRM (ops_x87.c). */
+	if (x->opcode[0] >= 0xd8 && x->opcode[0] <= 0xdf) {
+		fn = h_x87;
+		flags = 0;
 	}
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn) {
