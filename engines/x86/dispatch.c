@@ -91,6 +91,9 @@ static void build(void)
 	ON(FXSAVE, h_fxsave); ON(FXSAVE64, h_fxsave); ON(FXRSTOR, h_fxrstor); ON(FXRSTOR64, h_fxrstor);
 	ON(XSAVE, h_xsave); ON(XSAVE64, h_xsave); ON(XSAVEOPT, h_xsaveopt); ON(XSAVEOPT64, h_xsaveopt);
 	ON(XRSTOR, h_xrstor); ON(XRSTOR64, h_xrstor); ON(XGETBV, h_xgetbv); ON(XSETBV, h_xsetbv);
+	/* not in CPUID 0xD.1 (XSAVEC, XSAVES) */
+	END(XSAVEC, x86_op_ud); END(XSAVEC64, x86_op_ud); END(XSAVES, x86_op_ud);
+	END(XSAVES64, x86_op_ud); END(XRSTORS, x86_op_ud); END(XRSTORS64, x86_op_ud);
 	END(UD2, x86_op_ud); END(UD0, x86_op_ud);
 }
 

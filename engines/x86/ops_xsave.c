@@ -149,7 +149,9 @@ static uint64_t xinuse(const struct x86_cpu *cpu)
 	x87[1] = 0x03;
 	if (memcmp(cpu->fx, x87, 24) || memcmp(cpu->fx + 32, x87 + 32, 128))
 		u |= 1;
-	if (mxcsr_of(cpu->fx) != 0x1f80 || memcmp(cpu->fx + 160, zero, xmm_bytes(cpu)))
+	/* SSE: the XMM registers alone (MXCSR is saved with it whatever
+	 * XINUSE says, SDM Vol. 1, 13.6; the host agrees). */
+	if (memcmp(cpu->fx + 160, zero, xmm_bytes(cpu)))
 		u |= 2;
 	return u;
 }

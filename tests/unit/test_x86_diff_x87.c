@@ -263,6 +263,205 @@ static void run_form(uint8_t op, uint8_t modrm, bool o16)
 	      o16 ? "66 " : "", op, modrm, dis, ran, diff_bt ? " and bt" : "", mf, bad ? ": " : "", why);
 }
 
+/* A random FXSAVE image: x87 state, a valid MXCSR, XMM0-15; FIP/FDP random
+ * 48-bit, FOP 11 bits. */
+static void rnd_image(uint8_t *img)
+{
+	struct fpu f;
+	uint32_t mxcsr = (uint32_t)rnd() & 0xffbf;      /* valid bits; DAZ left out */
+	uint64_t fip = rnd() & 0xffffffffffffull, fdp = rnd() & 0xffffffffffffull;
+	uint16_t fop = (uint16_t)(rnd() & 0x7ff);
+
+	rnd_fpu(&f);
+	memcpy(img, f.img, 512);
+	memcpy(img + 6, &fop, 2);
+	memcpy(img + 8, &fip, 8);
+	memcpy(img + 16, &fdp, 8);
+	memcpy(img + 24, &mxcsr, 4);
+	for (int i = 160; i < 416; i++)
+		img[i] = (uint8_t)rnd();
+}
+
+/* The host's FXSAVE (w: FXSAVE64) of state img into out. */
+static void native_fxsave(const uint8_t *img, uint8_t *out, bool w)
+{
+	alignas(16) uint8_t host[512], tmp[512];
+
+	memcpy(tmp, img, 512);
+	if (w)
+		__asm__ volatile("fxsave64 %0\n\tfxrstor64 %2\n\tfxsave64 %1\n\tfxrstor64 %0"
+				 : "+m"(host), "=m"(*(uint8_t (*)[512])out) : "m"(tmp) : "memory");
+	else
+		__asm__ volatile("fxsave64 %0\n\tfxrstor64 %2\n\tfxsave %1\n\tfxrstor64 %0"
+				 : "+m"(host), "=m"(*(uint8_t (*)[512])out) : "m"(tmp) : "memory");
+}
+
+/* Run one instruction with rbx = DIFF_BUF_ADDR in the layer; the vector. */
+static int step_rbx(const uint8_t *insn, unsigned len, uint64_t rax, uint64_t rcx, uint64_t rdx)
+{
+	struct diff_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.gpr[R_RBX] = DIFF_BUF_ADDR;
+	st.gpr[R_RAX] = rax;
+	st.gpr[R_RCX] = rcx;
+	st.gpr[R_RDX] = rdx;
+	return diff_emulate(insn, len, &st);
+}
+
+/* FXSAVE and FXSAVE64 of random states: the guest's image against the
+ * host's, byte for byte, bytes 464-511 left as they were. */
+static void fxsave_images(void)
+{
+	int bad = 0;
+	char why[120] = "";
+
+	for (int c = 0; c < 200 && !bad; c++) {
+		alignas(16) uint8_t img[512], want[512];
+		bool w = c & 1;
+		rnd_image(img);
+		for (int i = 0; i < 512; i++)
+			diff_ram[DIFF_BUF_ADDR + i] = want[i] = (uint8_t)rnd();
+		native_fxsave(img, want, w);
+		memcpy(diff_cpu.fx, img, 512);
+		static const uint8_t fx64[] = { 0x48, 0x0f, 0xae, 0x03 }, fx32[] = { 0x0f, 0xae, 0x03 };
+		int v = w ? step_rbx(fx64, 4, 0, 0, 0) : step_rbx(fx32, 3, 0, 0, 0);
+		if (v != -1) {
+			snprintf(why, sizeof(why), "vector %d", v);
+			bad++;
+		} else {
+			for (int i = 0; i < 512; i++)
+				if (diff_ram[DIFF_BUF_ADDR + i] != want[i]) {
+					snprintf(why, sizeof(why), "%s: byte %d is %02x, host %02x",
+						 w ? "FXSAVE64" : "FXSAVE", i, diff_ram[DIFF_BUF_ADDR + i], want[i]);
+					bad++;
+					break;
+				}
+		}
+	}
+	CHECK(!bad, "FXSAVE, FXSAVE64 of 200 random states: the host's image byte for byte%s%s",
+	      bad ? ": " : "", why);
+}
+
+/* FXRSTOR(64) of random images, then the state compared with what the
+ * host holds after FXRSTOR64 of the same image (its FXSAVE64). */
+static void fxrstor_images(void)
+{
+	int bad = 0;
+	char why[120] = "";
+
+	for (int c = 0; c < 200 && !bad; c++) {
+		alignas(16) uint8_t img[512], want[512];
+		rnd_image(img);
+		memcpy(diff_ram + DIFF_BUF_ADDR, img, 512);
+		native_fxsave(img, want, true);
+		static const uint8_t fr64[] = { 0x48, 0x0f, 0xae, 0x0b };
+		int v = step_rbx(fr64, 4, 0, 0, 0);
+		if (v != -1) {
+			snprintf(why, sizeof(why), "vector %d", v);
+			bad++;
+			break;
+		}
+		for (int i = 0; i < 416 && !bad; i++) {
+			if (i >= 28 && i < 32)
+				continue;                       /* MXCSR_MASK: not state */
+			if (i >= 32 && i < 160 && (i - 32) % 16 >= 10)
+				continue;                       /* reserved beside each ST */
+			if (diff_cpu.fx[i] != want[i]) {
+				snprintf(why, sizeof(why), "state byte %d is %02x, host %02x", i,
+					 diff_cpu.fx[i], want[i]);
+				bad++;
+			}
+		}
+	}
+	CHECK(!bad, "FXRSTOR64 of 200 random images: the state the host loads%s%s", bad ? ": " : "", why);
+
+	/* Faults: misaligned, MXCSR reserved bits; the state unchanged. */
+	static const uint8_t fr_off[] = { 0x48, 0x0f, 0xae, 0x4b, 0x08 };     /* fxrstor64 [rbx+8] */
+	uint8_t before[512];
+	memcpy(before, diff_cpu.fx, 512);
+	int v1 = step_rbx(fr_off, 5, 0, 0, 0);
+	uint32_t bad_mxcsr = 0x10000;
+	memcpy(diff_ram + DIFF_BUF_ADDR + 24, &bad_mxcsr, 4);
+	static const uint8_t fr64[] = { 0x48, 0x0f, 0xae, 0x0b };
+	int v2 = step_rbx(fr64, 4, 0, 0, 0);
+	CHECK(v1 == X86_GP && v2 == X86_GP && !memcmp(before, diff_cpu.fx, 512),
+	      "FXRSTOR: 8-byte aligned #GP (vector %d), MXCSR bit 16 #GP (vector %d), state unchanged",
+	      v1, v2);
+}
+
+/* XSAVE/XRSTOR: XRSTOR of a random image (XSTATE_BV 3, then 0: the
+ * initial configuration), XSAVE back, against the host doing the same;
+ * then the checks: alignment, XSTATE_BV outside XCR0, XCOMP_BV, XSETBV,
+ * XGETBV, CR4.OSXSAVE. */
+static void xsave_images(void)
+{
+	static const uint8_t xrstor64[] = { 0x48, 0x0f, 0xae, 0x2b }, xsave64[] = { 0x48, 0x0f, 0xae, 0x23 };
+	static const uint8_t xsave_off[] = { 0x48, 0x0f, 0xae, 0x63, 0x20 };   /* xsave64 [rbx+0x20] */
+	static const uint8_t xsetbv[] = { 0x0f, 0x01, 0xd1 }, xgetbv[] = { 0x0f, 0x01, 0xd0 };
+	int bad = 0;
+	char why[120] = "";
+
+	diff_cpu.cr4 |= 1ull << 18;             /* OSXSAVE */
+	int vs = step_rbx(xsetbv, 3, 3, 0, 0);
+	for (int c = 0; c < 100 && !bad && vs == -1; c++) {
+		alignas(64) uint8_t img[4096], want[4096], host[4096];
+		uint64_t bv = c & 1 ? 3 : 0;
+		rnd_image(img);
+		memset(img + 512, 0, 64);
+		memcpy(img + 512, &bv, 8);
+		memcpy(diff_ram + DIFF_BUF_ADDR, img, 1024);
+		memset(want, 0, 1024);
+		__asm__ volatile("fxsave64 %0\n\txrstor64 %1\n\txsave64 %2\n\tfxrstor64 %0"
+				 : "+m"(*(uint8_t (*)[512])host) : "m"(*(uint8_t (*)[1024])img),
+				   "m"(*(uint8_t (*)[1024])want), "a"(3), "d"(0) : "memory");
+		int v = step_rbx(xrstor64, 4, 3, 0, 0);
+		memset(diff_ram + DIFF_BUF_ADDR, 0, 1024);
+		int v2 = step_rbx(xsave64, 4, 3, 0, 0);
+		if (v != -1 || v2 != -1) {
+			snprintf(why, sizeof(why), "vectors %d %d", v, v2);
+			bad++;
+			break;
+		}
+		for (int i = 0; i < 520 && !bad; i++) {
+			if ((i >= 28 && i < 32) || (i >= 416 && i < 512))
+				continue;               /* MXCSR_MASK; reserved, software */
+			if (i >= 32 && i < 160 && (i - 32) % 16 >= 10)
+				continue;
+			if (diff_ram[DIFF_BUF_ADDR + i] != want[i]) {
+				snprintf(why, sizeof(why), "XSTATE_BV %llu: byte %d is %02x, host %02x",
+					 (unsigned long long)bv, i, diff_ram[DIFF_BUF_ADDR + i], want[i]);
+				bad++;
+			}
+		}
+	}
+	CHECK(vs == -1 && !bad, "XRSTOR64 then XSAVE64 of 100 random images (XSTATE_BV 3 and 0): the "
+	      "host's bytes and XSTATE_BV%s%s", bad ? ": " : "", why);
+
+	uint64_t hdr[2] = { 4, 0 };
+	memcpy(diff_ram + DIFF_BUF_ADDR + 512, hdr, 16);
+	int g1 = step_rbx(xrstor64, 4, 3, 0, 0);
+	hdr[0] = 1;
+	hdr[1] = 1ull << 63;
+	memcpy(diff_ram + DIFF_BUF_ADDR + 512, hdr, 16);
+	int g2 = step_rbx(xrstor64, 4, 3, 0, 0);
+	int g3 = step_rbx(xsave_off, 5, 3, 0, 0);
+	int g4 = step_rbx(xsetbv, 3, 2, 0, 0);          /* x87 off */
+	int g5 = step_rbx(xsetbv, 3, 7, 0, 0);          /* AVX: not supported */
+	int g6 = step_rbx(xsetbv, 3, 3, 1, 0);          /* XCR1 */
+	CHECK(g1 == X86_GP && g2 == X86_GP && g3 == X86_GP && g4 == X86_GP && g5 == X86_GP && g6 == X86_GP,
+	      "#GP: XRSTOR with XSTATE_BV bit 2 (%d), with XCOMP_BV (%d); XSAVE 32-byte aligned (%d); "
+	      "XSETBV 2 (%d), 7 (%d), ECX=1 (%d)", g1, g2, g3, g4, g5, g6);
+	struct diff_state st;
+	memset(&st, 0, sizeof(st));
+	int gv = diff_emulate(xgetbv, 3, &st);
+	CHECK(gv == -1 && st.gpr[R_RAX] == 3 && st.gpr[R_RDX] == 0, "XGETBV reads XCR0 = 3 (vector %d, "
+	      "edx:eax %#llx:%#llx)", gv, (unsigned long long)st.gpr[R_RDX], (unsigned long long)st.gpr[R_RAX]);
+	diff_cpu.cr4 &= ~(1ull << 18);
+	int u1 = step_rbx(xgetbv, 3, 0, 0, 0), u2 = step_rbx(xsave64, 4, 3, 0, 0);
+	CHECK(u1 == X86_UD && u2 == X86_UD, "CR4.OSXSAVE=0: XGETBV #UD (%d), XSAVE #UD (%d)", u1, u2);
+}
+
 int main(void)
 {
 	if (diff_setup()) {
@@ -283,5 +482,8 @@ int main(void)
 	run_form(0xd9, 6 << 3, true);
 	run_form(0xdd, 4 << 3, true);
 	run_form(0xdd, 6 << 3, true);
+	fxsave_images();
+	fxrstor_images();
+	xsave_images();
 	CHECK_EXIT();
 }
