@@ -104,14 +104,21 @@ static void mxcsr_out(uint8_t *img, const struct x86_cpu *cpu)
 	memcpy(img + 28, &mask, 4);
 }
 
+/* FXSAVE/FXRSTOR's checks (#NM, a 16-byte aligned operand): its address;
+ * *n the bytes they cover. */
+static uint64_t fx_operand(struct x86_cpu *cpu, const struct x86_inst *in, unsigned *n)
+{
+	x86_x87_check_nm(cpu);
+	*n = 160 + xmm_bytes(cpu);
+	return operand(cpu, in, 16);
+}
+
 HANDLER(h_fxsave)
 {
 	alignas(16) uint8_t img[512];
-	uint64_t lin;
-	unsigned n = 160 + xmm_bytes(cpu);
+	unsigned n;
+	uint64_t lin = fx_operand(cpu, in, &n);
 
-	x86_x87_check_nm(cpu);
-	lin = operand(cpu, in, 16);
 	x86_read_block(cpu, lin, n, img);       /* bytes it does not define stay */
 	x86_probe_write(cpu, lin, n);
 	x87_out(cpu, img, rex_w(in));
@@ -124,11 +131,9 @@ HANDLER(h_fxsave)
 HANDLER(h_fxrstor)
 {
 	alignas(16) uint8_t img[512];
-	uint64_t lin;
-	unsigned n = 160 + xmm_bytes(cpu);
+	unsigned n;
+	uint64_t lin = fx_operand(cpu, in, &n);
 
-	x86_x87_check_nm(cpu);
-	lin = operand(cpu, in, 16);
 	x86_read_block(cpu, lin, n, img);
 	check_mxcsr(cpu, mxcsr_of(img));
 	x87_in(cpu, img, rex_w(in));

@@ -11,6 +11,7 @@
  * round trips against images the host produced. */
 #include <stdalign.h>
 
+#include "tests/unit/long_mode.h"
 #include "tests/unit/x86_diff.h"
 
 #define CASES 64
@@ -462,6 +463,53 @@ static void xsave_images(void)
 	CHECK(u1 == X86_UD && u2 == X86_UD, "CR4.OSXSAVE=0: XGETBV #UD (%d), XSAVE #UD (%d)", u1, u2);
 }
 
+/* With paging on: an x87 store and FXSAVE to a read-only page, an x87
+ * load from a page not present raise #PF with the x87 state and memory
+ * unchanged (the operand is read, and a store's pages probed, first). */
+static void page_faults(void)
+{
+	struct x86_cpu *c = &diff_cpu;
+	static const uint8_t fstp[] = { 0xdb, 0x3b }, fld[] = { 0xdb, 0x2b }, fxsave[] = { 0x0f, 0xae, 0x03 };
+	static const uint8_t fld1[] = { 0xd9, 0xe8 };
+	uint8_t before[512], mem[64];
+	uint64_t cr0 = c->cr0, cr4 = c->cr4;
+	struct diff_state st;
+
+	memset(diff_ram + 0x300000, 0, 0x3000);
+	lm_put64(diff_ram, 0x300000, 0x301003);
+	lm_put64(diff_ram, 0x301000, 0x302003);
+	lm_put64(diff_ram, 0x302000, 0x83);                     /* 0-2 MiB: writable */
+	lm_put64(diff_ram, 0x302008, 0x200081);                 /* 2-4 MiB: read-only */
+	c->cr3 = 0x300000;
+	c->cr0 |= CR0_PG | CR0_WP;
+	c->cr4 |= CR4_PAE;
+	x86_update_mode(c);
+	x86_tlb_flush(c, false);
+	memset(&st, 0, sizeof(st));
+	int v0 = diff_emulate(fld1, 2, &st);                    /* something on the stack */
+	memcpy(before, c->fx, 512);
+	memcpy(mem, diff_ram + DIFF_BUF_ADDR, sizeof(mem));
+	int v1 = step_rbx(fstp, 2, 0, 0, 0);
+	bool same1 = !memcmp(before, c->fx, 512) && !memcmp(mem, diff_ram + DIFF_BUF_ADDR, sizeof(mem));
+	uint64_t cr2a = c->cr2;
+	int v2 = step_rbx(fxsave, 3, 0, 0, 0);
+	bool same2 = !memcmp(mem, diff_ram + DIFF_BUF_ADDR, sizeof(mem));
+	memset(&st, 0, sizeof(st));
+	st.gpr[R_RBX] = 0x400000 - 4;                           /* 4 bytes in, 6 in no page */
+	int v3 = diff_emulate(fld, 2, &st);
+	bool same3 = !memcmp(before, c->fx, 512);
+	CHECK(v0 == -1 && v1 == X86_PF && cr2a == DIFF_BUF_ADDR && same1 && v2 == X86_PF && same2 &&
+	      v3 == X86_PF && c->cr2 == 0x400000 && same3,
+	      "#PF before any change: FSTP m80 to a read-only page (vector %d, cr2 %#llx, state and "
+	      "memory %s), FXSAVE there (vector %d), FLD m80 across into no page (vector %d, cr2 %#llx, "
+	      "state %s)", v1, (unsigned long long)cr2a, same1 ? "unchanged" : "CHANGED", v2, v3,
+	      (unsigned long long)c->cr2, same3 ? "unchanged" : "CHANGED");
+	c->cr0 = cr0;
+	c->cr4 = cr4;
+	x86_update_mode(c);
+	x86_tlb_flush(c, false);
+}
+
 int main(void)
 {
 	if (diff_setup()) {
@@ -485,5 +533,6 @@ int main(void)
 	fxsave_images();
 	fxrstor_images();
 	xsave_images();
+	page_faults();
 	CHECK_EXIT();
 }
