@@ -7,8 +7,9 @@
  * FTW, FOP, FDP, ST0-7, the memory buffer, ZF/PF/CF for FCOMI, and the
  * exception raised (#MF for a waiting instruction with an exception
  * pending, #UD for FISTTP, SSE3 not being in the vCPU's CPUID).  Then
- * FWAIT, #NM (CR0.EM, CR0.TS, MP), and FXSAVE/FXRSTOR and XSAVE/XRSTOR
- * round trips against images the host produced. */
+ * FWAIT's #MF, FXSAVE/FXRSTOR and XSAVE/XRSTOR against images the host
+ * produced and their faults, XGETBV/XSETBV, and #PF before any change
+ * (#NM for CR0.EM/TS/MP: test_x86_isa.c). */
 #include <stdalign.h>
 
 #include "tests/unit/long_mode.h"
@@ -510,6 +511,27 @@ static void page_faults(void)
 	x86_tlb_flush(c, false);
 }
 
+/* FWAIT: #MF exactly when an unmasked exception is pending. */
+static void fwait_mf(void)
+{
+	static const uint8_t fwait[] = { 0x9b };
+	struct diff_state st;
+	int bad = 0, mf = 0;
+
+	for (int c = 0; c < 200; c++) {
+		struct fpu f;
+		rnd_fpu(&f);
+		bool pending = (f.img[2] & ~f.img[0] & 0x3f) != 0;
+		memcpy(diff_cpu.fx, f.img, 512);
+		memset(&st, 0, sizeof(st));
+		int v = diff_emulate(fwait, 1, &st);
+		bad += v != (pending ? X86_MF : -1);
+		mf += pending;
+	}
+	CHECK(!bad && mf > 10, "FWAIT of 200 random states: #MF exactly the %d with an unmasked exception "
+	      "pending (%d wrong)", mf, bad);
+}
+
 int main(void)
 {
 	if (diff_setup()) {
@@ -534,5 +556,6 @@ int main(void)
 	fxrstor_images();
 	xsave_images();
 	page_faults();
+	fwait_mf();
 	CHECK_EXIT();
 }
