@@ -223,14 +223,16 @@ static bool writes_eflags(uint8_t op, uint8_t modrm)
 HANDLER(h_x87)
 {
 	unsigned k = 0;
-	bool o16 = false;
+	bool p66 = false;
 
 	while (k < in->len && (x86_legacy_prefix(in->bytes[k]) ||
 			       (in->mode == 64 && (in->bytes[k] & 0xf0) == 0x40))) {
 		if (in->bytes[k] == 0x66)
-			o16 = true;
+			p66 = true;
 		k++;
 	}
+	/* The 16-bit environment formats (FLDENV, FNSTENV, FRSTOR, FNSAVE). */
+	bool o16 = (in->mode == 16) != p66;
 	uint8_t op = in->bytes[k], modrm = in->bytes[k + 1];
 	bool mem = modrm < 0xc0;
 	unsigned reg = (modrm >> 3) & 7;

@@ -55,6 +55,7 @@ static void regs_marked(struct cpu_state *s)
 static void em_on(struct cpu_state *s) { s->cr0 |= CR0_EM; }
 static void ts_on(struct cpu_state *s) { s->cr0 |= CR0_TS; }
 static void ts_mp_on(struct cpu_state *s) { s->cr0 |= CR0_TS | 2; }
+static void osxsave_on(struct cpu_state *s) { s->cr4 |= 1ull << 18; s->gpr[R_RAX] = 3; }
 static void pce_on(struct cpu_state *s) { s->cr4 |= CR4_PCE; }
 
 static void expect_fault(const char *eng, int cpl, const char *what, const uint8_t *code, size_t n,
@@ -144,6 +145,14 @@ int main(void)
 			expect_fault(eng, cpl, "FNINIT with CR0.TS", fninit, sizeof(fninit), ts_on, ops, 7, 0);
 			expect_fault(eng, cpl, "FWAIT with CR0.TS and MP", fwait, sizeof(fwait), ts_mp_on, ops,
 				     7, 0);
+			static const uint8_t xsetbv[] = { 0x31, 0xc9, 0x31, 0xd2, 0x0f, 0x01, 0xd1 };
+			if (cpl)
+				expect_fault(eng, cpl, "XSETBV at CPL 3", xsetbv + 4, 3, osxsave_on, ops, 13, 0);
+			else {
+				int rc3 = er_run(ops, vm, 0, xsetbv, sizeof(xsetbv), osxsave_on, &r);
+				CHECK(rc3 == 0 && r.vector == ER_NONE, "%s: XSETBV XCR0=3 at CPL 0 with "
+				      "CR4.OSXSAVE (vector %#x%s%s)", eng, r.vector, r.msg[0] ? ": " : "", r.msg);
+			}
 			int rc2 = er_run(ops, vm, cpl, fwait, sizeof(fwait), ts_on, &r);
 			CHECK(rc2 == 0 && r.vector == ER_NONE, "%s, CPL %d: FWAIT with CR0.TS, MP clear, runs "
 			      "(vector %#x)", eng, cpl, r.vector);
