@@ -14,7 +14,9 @@ $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld $(wildcard t
 	@mkdir -p $(@D)
 	$(CC) -m32 -nostdlib -static -Wl,--build-id=none -Wl,-T,tests/guests/guest.ld -o $@ $<
 
-test: deps ringbench guest $(UNIT_BINS) $(TEST_GUESTS)
+include tests/cc_kernel/cc_kernel.mk
+
+test: deps ringbench guest $(UNIT_BINS) $(TEST_GUESTS) $(CC_KERNELS)
 	@sh tests/run.sh $(UNIT_BINS)
 
 # The decoder's independent oracle (Debian libzydis-dev, in DEB_PACKAGES):

@@ -157,7 +157,8 @@ struct engine {
 	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
 	uint8_t hi_nibble[256];         /* TPR -> CR8 */
 	/* CPUID results by (leaf + 8 * subleaf) mod 256, filled by bt_helper
-	 * (x86_cpuid is a function of leaf and subleaf alone): the keys are
+	 * (x86_cpuid is a function of leaf and subleaf alone, leaf 1 aside:
+	 * its OSXSAVE bit mirrors CR4, so it is never entered): the keys are
 	 * kept negated, so translated code compares them with LEA and JRCXZ,
 	 * flag-free; an entry starts with a key that hashes elsewhere. */
 	struct bt_cpuid_entry {

@@ -115,9 +115,9 @@ int bt_helper(struct engine *e)
 	}
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
-	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER) {
+	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1) {
 		/* For the inline lookup (translate.c): a function of leaf and
-		 * subleaf alone. */
+		 * subleaf alone; not leaf 1, whose OSXSAVE bit is CR4's. */
 		struct bt_cpuid_entry *c = &e->cpuid[(uint8_t)(leaf + 8 * sub)];
 		*c = (struct bt_cpuid_entry){ (uint32_t)-leaf, (uint32_t)-sub,
 			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],

@@ -5,6 +5,7 @@
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
 #include "engines/x86/sse.h"
+#include "engines/x86/x87.h"
 
 void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 {
@@ -23,6 +24,7 @@ void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 	x86_tlb_flush(cpu, false);      /* also makes code_gen nonzero */
 	cpu->cnt.tlb_flushes = 0;
 	x86_sse_reset(cpu);
+	x86_x87_reset(cpu);
 }
 
 void x86_update_mode(struct x86_cpu *cpu)

@@ -1,16 +1,18 @@
 /* CPUID: the host's identity with only the features this layer
- * implements (SSE and SSE2; no x87, SSE3+, AVX, SMEP/SMAP, x2APIC), the hypervisor
- * bit, and ringbench's leaves 0x40000000.. from the VM core. */
+ * implements (x87, SSE, SSE2, FXSAVE, XSAVE for x87/SSE state; no SSE3+,
+ * AVX, SMEP/SMAP, x2APIC), the hypervisor bit, and ringbench's leaves
+ * 0x40000000.. from the VM core. */
 #include <cpuid.h>
 
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
+#include "engines/x86/x87.h"
 
-/* Leaf 1 EDX: TSC, MSR, PAE, CX8, APIC, PGE, CMOV, PAT, CLFSH, SSE, SSE2. */
-#define L1_EDX ((1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
-		(1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 25) | (1u << 26))
-/* Leaf 1 ECX: CX16, hypervisor. */
-#define L1_ECX ((1u << 13) | (1u << 31))
+/* Leaf 1 EDX: FPU, TSC, MSR, PAE, CX8, APIC, PGE, CMOV, PAT, CLFSH, FXSR, SSE, SSE2. */
+#define L1_EDX ((1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
+		(1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26))
+/* Leaf 1 ECX: CX16, XSAVE, hypervisor (OSXSAVE mirrors CR4.OSXSAVE). */
+#define L1_ECX ((1u << 13) | (1u << 26) | (1u << 31))
 /* 0x80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM; ECX: LAHF/SAHF. */
 #define E1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
 #define E1_ECX 1u
@@ -31,6 +33,21 @@ static void host(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	cache[i].sub = sub;
 	memcpy(cache[i].r, r, sizeof(cache[i].r));
 	cache[i].valid = true;
+}
+
+/* Leaf 0xD: the XSAVE components implemented, x87 and SSE (both in the
+ * 512-byte legacy region, so every size is 512 + the 64-byte header), and
+ * XSAVEOPT (subleaf 1 EAX[0]); no XSAVEC, XGETBV ECX=1 or XSAVES. */
+static void xsave_leaf(struct x86_cpu *cpu, uint32_t sub, uint32_t out[4])
+{
+	(void)cpu;
+	if (sub == 0) {
+		out[0] = (uint32_t)X86_XCR0_SUPPORTED;
+		out[1] = X86_XSAVE_SIZE;
+		out[2] = X86_XSAVE_SIZE;
+	} else if (sub == 1) {
+		out[0] = 1;
+	}
 }
 
 /* Each CR4 bit with the CPUID bit that allows it: leaf, register, bit. */
@@ -119,7 +136,7 @@ void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]
 		return;
 	}
 	host(0, 0, h);
-	uint32_t max = h[0] < 7 ? h[0] : 7;
+	uint32_t max = h[0] < 0xd ? h[0] : 0xd;
 	if (leaf > max)
 		return;
 	switch (leaf) {
@@ -132,7 +149,23 @@ void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]
 		out[1] = (out[1] & 0xffff) | (1u << 16);       /* APIC ID 0, one CPU */
 		out[2] &= L1_ECX;
 		out[2] |= 1u << 31;
+		if (cpu->cr4 & (1ull << 18))
+			out[2] |= 1u << 27;             /* OSXSAVE */
 		out[3] &= L1_EDX;
+		break;
+	case 7:
+		/* Only the x87 deprecations ringbench's x87 shows: FCS/FDS
+		 * stored as 0 (EBX[13]); FDP on exceptions only (EBX[6]) as
+		 * the host, whose FPU runs the guest's x87 instructions. */
+		if (sub == 0) {
+			host(7, 0, out);
+			out[0] = 0;
+			out[1] = (out[1] & (1u << 6)) | (1u << 13);
+			out[2] = out[3] = 0;
+		}
+		break;
+	case 0xd:
+		xsave_leaf(cpu, sub, out);
 		break;
 	case 2: case 4:
 		host(leaf, sub, out);
@@ -140,6 +173,6 @@ void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]
 			out[0] &= 0x3ff;        /* one core, one thread per cache */
 		break;
 	default:
-		break;                  /* 3, 5, 6, 7: nothing offered */
+		break;                  /* 3, 5, 6, 8-0xc: nothing offered */
 	}
 }

@@ -137,6 +137,7 @@ static bool lock_ok(const struct x86_inst *in)
 
 extern int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
 extern int x86_op_unimpl(struct x86_cpu *cpu, const struct x86_inst *in);
+extern int h_x87(struct x86_cpu *cpu, const struct x86_inst *in);
 
 unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst *in)
 {
@@ -229,6 +230,16 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 		fn = sse;
 		flags = sse == x86_op_ud ? IF_BLOCK_END : 0;
 	}
+	/* x87 (D8-DF): one handler, by opcode and ModRM (ops_x87.c). */
+	if (x->opcode[0] >= 0xd8 && x->opcode[0] <= 0xdf) {
+		fn = h_x87;
+		flags = 0;
+	}
+	/* 0F AE memory forms (FXSAVE ... CLFLUSH), XGETBV and XSETBV: with
+	 * 66, F2 or F3 they are other instructions, none the vCPU has. */
+	if (p.op == 0x0f && (p.p66 || p.rep) &&
+	    ((p.op2 == 0xae && p.modrm < 0xc0) || (p.op2 == 0x01 && (p.modrm == 0xd0 || p.modrm == 0xd1))))
+		fn = x86_op_ud;
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn && !sse) {
 		x86_handler fast = x86_specialize(in);

@@ -34,7 +34,7 @@ static void build(void)
 	ON(CBW, h_cbw); ON(CWDE, h_cbw); ON(CDQE, h_cbw);
 	ON(CWD, h_cwd); ON(CDQ, h_cwd); ON(CQO, h_cwd);
 	ON(BSWAP, h_bswap); ON(LEAVE, h_leave); ON(ENTER, h_enter); ON(XLATB, h_xlat);
-	ON(WAIT, h_wait);
+	ON(WAIT, h_fwait);
 	ON(CLC, h_flagop); ON(STC, h_flagop); ON(CMC, h_flagop);
 	ON(CLD, h_flagop); ON(STD, h_flagop); ON(LAHF, h_flagop); ON(SAHF, h_flagop);
 	ON(NOP, h_nop); ON(PAUSE, h_nop); ON(LFENCE, h_nop); ON(MFENCE, h_nop);
@@ -87,6 +87,13 @@ static void build(void)
 	END(IN, h_in); END(OUT, h_out);
 	END(INSB, h_ins); END(INSW, h_ins); END(INSD, h_ins);
 	END(OUTSB, h_outs); END(OUTSW, h_outs); END(OUTSD, h_outs);
+	/* x87/SSE state (x87 itself: h_x87 by opcode, decode.c) */
+	ON(FXSAVE, h_fxsave); ON(FXSAVE64, h_fxsave); ON(FXRSTOR, h_fxrstor); ON(FXRSTOR64, h_fxrstor);
+	ON(XSAVE, h_xsave); ON(XSAVE64, h_xsave); ON(XSAVEOPT, h_xsaveopt); ON(XSAVEOPT64, h_xsaveopt);
+	ON(XRSTOR, h_xrstor); ON(XRSTOR64, h_xrstor); ON(XGETBV, h_xgetbv); ON(XSETBV, h_xsetbv);
+	/* not in CPUID 0xD.1 (XSAVEC, XSAVES) */
+	END(XSAVEC, x86_op_ud); END(XSAVEC64, x86_op_ud); END(XSAVES, x86_op_ud);
+	END(XSAVES64, x86_op_ud); END(XRSTORS, x86_op_ud); END(XRSTORS64, x86_op_ud);
 	END(UD2, x86_op_ud); END(UD0, x86_op_ud);
 }
 

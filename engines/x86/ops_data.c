@@ -239,11 +239,3 @@ HANDLER(h_enter)
 	set_rsp(cpu, sp - alloc);
 	return advance(cpu, in);
 }
-
-/* FWAIT: no x87 state to wait for; #NM when CR0.TS and CR0.MP say so. */
-HANDLER(h_wait)
-{
-	if ((cpu->cr0 & CR0_TS) && (cpu->cr0 & 2))
-		x86_raise(cpu, X86_NM, 0, 0);
-	return advance(cpu, in);
-}

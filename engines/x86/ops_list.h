@@ -34,6 +34,9 @@ HANDLER(h_dec);
 HANDLER(h_div);
 HANDLER(h_enter);
 HANDLER(h_flagop);
+HANDLER(h_fwait);
+HANDLER(h_fxrstor);
+HANDLER(h_fxsave);
 HANDLER(h_hlt);
 HANDLER(h_idiv);
 HANDLER(h_imul);
@@ -102,12 +105,17 @@ HANDLER(h_syscall);
 HANDLER(h_sysret);
 HANDLER(h_test);
 HANDLER(h_vmcall);
-HANDLER(h_wait);
 HANDLER(h_wbinvd);
 HANDLER(h_wrmsr);
+HANDLER(h_x87);
 HANDLER(h_xadd);
 HANDLER(h_xchg);
+HANDLER(h_xgetbv);
 HANDLER(h_xlat);
 HANDLER(h_xor);
+HANDLER(h_xrstor);
+HANDLER(h_xsave);
+HANDLER(h_xsaveopt);
+HANDLER(h_xsetbv);
 
 #endif

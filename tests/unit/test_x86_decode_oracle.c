@@ -39,6 +39,12 @@
 
 int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
 int x86_op_unimpl(struct x86_cpu *cpu, const struct x86_inst *in);
+int h_x87(struct x86_cpu *cpu, const struct x86_inst *in);
+int h_fxsave(struct x86_cpu *cpu, const struct x86_inst *in);
+int h_fxrstor(struct x86_cpu *cpu, const struct x86_inst *in);
+int h_xsave(struct x86_cpu *cpu, const struct x86_inst *in);
+int h_xsaveopt(struct x86_cpu *cpu, const struct x86_inst *in);
+int h_xrstor(struct x86_cpu *cpu, const struct x86_inst *in);
 
 static unsigned long known_mpx, known_movsxd, known_sib, known_notrack;
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -431,6 +437,27 @@ static void check_one(const uint8_t *b, unsigned n, int mode)
 					 zo[k].mem.segment - ZYDIS_REGISTER_ES);
 				disagree(D_SEG, b, len, mode, why);
 			}
+		return;
+	}
+	/* x87 (ops_x87.c) and the FPU state instructions (ops_xsave.c): the ST
+	 * registers and the operand's size come from the opcode; only the
+	 * memory operand's address is the decoder's. */
+	if (in.fn == h_x87 || in.fn == h_fxsave || in.fn == h_fxrstor || in.fn == h_xsave ||
+	    in.fn == h_xsaveopt || in.fn == h_xrstor) {
+		for (unsigned k = 0; k < zi.operand_count; k++) {
+			if (zo[k].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+			    zo[k].visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN)
+				continue;
+			struct x86_op m = { .kind = OP_NONE };
+			for (unsigned j = 0; j < in.nops; j++)
+				if (in.op[j].kind == OP_MEM)
+					m = in.op[j];
+			ZydisDecodedOperand z = zo[k];
+			m.size = 1;             /* any: not compared */
+			z.size = 8;
+			if (!compare_operand(&in, &m, &zi, &z, why, sizeof(why)))
+				disagree(D_OPND, b, len, mode, why);
+		}
 		return;
 	}
 	/* NOPs and cache hints never touch their operands. */

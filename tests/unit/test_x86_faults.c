@@ -129,13 +129,17 @@ int main(void)
 			ops->destroy(e);
 		}
 
-		/* CR4: PAE|PGE|SMEP (SMEP not in our CPUID; maybe in KVM's). */
+		/* CR4: PAE|PGE|SMEP (SMEP not in our CPUID; in KVM's). */
 		k = movabs(c, 0, 0x1000a0);
 		c[k++] = 0x0f; c[k++] = 0x22; c[k++] = 0xe0;            /* mov cr4, rax */
 		rc = er_run(ops, vm, 0, c, k, NULL, &r);
 		if (!oracle)
 			check(eng, "MOV CR4 with SMEP, which CPUID does not allow", rc, &r, 13, 0,
 			      ER_CODE0 + 10);
+		k = movabs(c, 0, 0x402a0);                              /* PAE|PGE|OSFXSR|OSXSAVE */
+		c[k++] = 0x0f; c[k++] = 0x22; c[k++] = 0xe0;
+		rc = er_run(ops, vm, 0, c, k, NULL, &r);
+		check(eng, "MOV CR4 with OSFXSR and OSXSAVE (FXSR, XSAVE in CPUID)", rc, &r, ER_NONE, 0, 0);
 		k = movabs(c, 0, 0xa0);
 		c[k++] = 0x0f; c[k++] = 0x22; c[k++] = 0xe0;
 		rc = er_run(ops, vm, 0, c, k, NULL, &r);

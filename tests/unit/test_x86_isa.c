@@ -1,8 +1,9 @@
 /* The ISA an ordinary compiler emits, and the MSRs software probes, under
  * interp and bt: the whole hint-NOP space 0F 18-1F (ENDBR64 included) runs
- * as NOPs; an instruction the vCPU's CPUID does not advertise (SSE, XGETBV,
- * INVPCID, x87) raises #UD (x87 with CR0.EM: #NM) at its own RIP instead
- * of stopping the VM; RDPMC follows CR4.PCE and the vendor's counters;
+ * as NOPs; an instruction the vCPU's CPUID does not advertise (SSE,
+ * INVPCID, FISTTP) raises #UD at its own RIP instead
+ * of stopping the VM, as does XGETBV with CR4.OSXSAVE clear; x87 with
+ * CR0.EM or CR0.TS raises #NM, FWAIT only with TS and MP; RDPMC follows CR4.PCE and the vendor's counters;
  * MCG_CAP reads 0 and is read-only; AMD's legacy performance counters
  * (0xC0010000-7) exist exactly when the vCPU is AMD. */
 #include <stdlib.h>
@@ -52,6 +53,9 @@ static void regs_marked(struct cpu_state *s)
 }
 
 static void em_on(struct cpu_state *s) { s->cr0 |= CR0_EM; }
+static void ts_on(struct cpu_state *s) { s->cr0 |= CR0_TS; }
+static void ts_mp_on(struct cpu_state *s) { s->cr0 |= CR0_TS | 2; }
+static void osxsave_on(struct cpu_state *s) { s->cr4 |= 1ull << 18; s->gpr[R_RAX] = 3; }
 static void pce_on(struct cpu_state *s) { s->cr4 |= CR4_PCE; }
 
 static void expect_fault(const char *eng, int cpl, const char *what, const uint8_t *code, size_t n,
@@ -123,19 +127,35 @@ int main(void)
 			static const uint8_t xgetbv[] = { 0x0f, 0x01, 0xd0 };
 			static const uint8_t popcnt[] = { 0xf3, 0x0f, 0xb8, 0xc1 };
 			static const uint8_t fninit[] = { 0xdb, 0xe3 };
+			static const uint8_t fisttp[] = { 0xdb, 0x0b };
+			static const uint8_t fwait[] = { 0x9b };
 			static const uint8_t vaddps[] = { 0xc5, 0xf4, 0x58, 0xc2 };
 			expect_fault(eng, cpl, "MOVDQA xmm0, xmm1 (SSE2 not in CPUID)", movdqa, sizeof(movdqa),
 				     NULL, ops, 6, 0);
 			expect_fault(eng, cpl, "PXOR xmm0, xmm0", pxor, sizeof(pxor), NULL, ops, 6, 0);
 			expect_fault(eng, cpl, "MOVUPS xmm0, [rbx]", movups, sizeof(movups), NULL, ops, 6, 0);
-			expect_fault(eng, cpl, "XGETBV (XSAVE not in CPUID)", xgetbv, sizeof(xgetbv), NULL,
+			expect_fault(eng, cpl, "XGETBV with CR4.OSXSAVE=0", xgetbv, sizeof(xgetbv), NULL,
 				     ops, 6, 0);
 			expect_fault(eng, cpl, "POPCNT (not in CPUID)", popcnt, sizeof(popcnt), NULL, ops, 6, 0);
 			expect_fault(eng, cpl, "VADDPS (AVX not in CPUID)", vaddps, sizeof(vaddps), NULL, ops,
 				     6, 0);
-			expect_fault(eng, cpl, "FNINIT (no x87 in CPUID)", fninit, sizeof(fninit), NULL, ops,
+			expect_fault(eng, cpl, "FISTTP (SSE3 not in CPUID)", fisttp, sizeof(fisttp), NULL, ops,
 				     6, 0);
 			expect_fault(eng, cpl, "FNINIT with CR0.EM", fninit, sizeof(fninit), em_on, ops, 7, 0);
+			expect_fault(eng, cpl, "FNINIT with CR0.TS", fninit, sizeof(fninit), ts_on, ops, 7, 0);
+			expect_fault(eng, cpl, "FWAIT with CR0.TS and MP", fwait, sizeof(fwait), ts_mp_on, ops,
+				     7, 0);
+			static const uint8_t xsetbv[] = { 0x31, 0xc9, 0x31, 0xd2, 0x0f, 0x01, 0xd1 };
+			if (cpl)
+				expect_fault(eng, cpl, "XSETBV at CPL 3", xsetbv + 4, 3, osxsave_on, ops, 13, 0);
+			else {
+				int rc3 = er_run(ops, vm, 0, xsetbv, sizeof(xsetbv), osxsave_on, &r);
+				CHECK(rc3 == 0 && r.vector == ER_NONE, "%s: XSETBV XCR0=3 at CPL 0 with "
+				      "CR4.OSXSAVE (vector %#x%s%s)", eng, r.vector, r.msg[0] ? ": " : "", r.msg);
+			}
+			int rc2 = er_run(ops, vm, cpl, fwait, sizeof(fwait), ts_on, &r);
+			CHECK(rc2 == 0 && r.vector == ER_NONE, "%s, CPL %d: FWAIT with CR0.TS, MP clear, runs "
+			      "(vector %#x)", eng, cpl, r.vector);
 		}
 		static const uint8_t invpcid[] = { 0x66, 0x0f, 0x38, 0x82, 0x03 };
 		expect_fault(eng, 0, "INVPCID (not in CPUID)", invpcid, sizeof(invpcid), NULL, ops, 6, 0);
