@@ -96,3 +96,19 @@ head -c 1000 "$K" >"$tmp/short"
 one_line ./ringbench run "$tmp/short" &&
 	echo "ok - a truncated bzImage: status 2, one line ($(cat "$tmp/bad.err"))" ||
 	echo "not ok - a truncated bzImage: status $rc ($(cat "$tmp/bad.err"))"
+
+# bench --linux: a table and a status per engine, never a number for an engine that stopped.
+./ringbench bench --linux --engines bt --quick --timeout 30 --out "$tmp/lb" >"$tmp/lb.out" 2>&1
+rc=$?
+st=$(sed -n 's/^- bt: //p' "$tmp/lb/linux.md" 2>/dev/null)
+case "$st" in
+ok) grep -q '^| bt | [0-9.]* |' "$tmp/lb/linux.md" && echo "ok - bench --linux: bt ok with a boot time" ||
+	echo "not ok - bench --linux: bt ok without a boot time" ;;
+unsupported:*|failed:*) [ $rc -eq 0 ] && grep -q '^| bt | - |' "$tmp/lb/linux.md" &&
+	echo "ok - bench --linux: bt reported without numbers, with a reason (${st%%;*})" ||
+	echo "not ok - bench --linux: bt's stop shows numbers or status $rc" ;;
+*) echo "not ok - bench --linux: no status line for bt (status $rc)"; tail -n 3 "$tmp/lb.out" | sed 's/^/# /' ;;
+esac
+./ringbench bench --linux --engines nope >/dev/null 2>"$tmp/bad.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ] && echo "ok - bench --linux: an unknown engine is refused in one line" ||
+	echo "not ok - bench --linux: an unknown engine"
