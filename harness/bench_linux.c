@@ -293,7 +293,9 @@ int bench_linux(int argc, char **argv)
 	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 rbbench=all rbn=%d", quick ? 1 : 2);
 	snprintf(list, sizeof(list), "%s", engines);
 	for (char *save = NULL, *e = strtok_r(list, ",", &save); e && n < 8; e = strtok_r(NULL, ",", &save)) {
-		if (!strstr("," LB_ENGINES_ALL ",", e) || strchr(e, ',')) {
+		char key[64];
+		snprintf(key, sizeof(key), ",%.60s,", e);
+		if (!strstr("," LB_ENGINES_ALL ",", key)) {
 			fprintf(stderr, "ringbench bench --linux: unknown engine '%s' (of %s)\n", e, LB_ENGINES_ALL);
 			return 2;
 		}

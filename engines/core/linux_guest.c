@@ -63,7 +63,7 @@ static void on_console_line(struct console *c, const char *line, void *ctx)
 
 struct linux_guest *linux_guest_attach(struct vm *vm)
 {
-	struct linux_guest *g = calloc(1, sizeof(*g));
+	struct linux_guest *g = vm->console ? calloc(1, sizeof(*g)) : NULL;
 
 	if (!g)
 		return NULL;

@@ -25,8 +25,8 @@ struct linux_guest {
  * Oops, soft/hard lockup, RCU stall, unstable clocksource).  1 or 0. */
 int linux_line_is_warning(const char *line);
 
-/* Attach to vm (its console must be set): register the reset port and the
- * console watch.  NULL when out of memory. */
+/* Attach to vm: register the reset port and the console watch.  NULL when
+ * the VM has no console or memory ran out. */
 struct linux_guest *linux_guest_attach(struct vm *vm);
 
 /* After the run: the process status, adjusted for warnings (a clean

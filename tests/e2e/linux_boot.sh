@@ -109,6 +109,6 @@ unsupported:*|failed:*) [ $rc -eq 0 ] && grep -q '^| bt | - |' "$tmp/lb/linux.md
 	echo "not ok - bench --linux: bt's stop shows numbers or status $rc" ;;
 *) echo "not ok - bench --linux: no status line for bt (status $rc)"; tail -n 3 "$tmp/lb.out" | sed 's/^/# /' ;;
 esac
-./ringbench bench --linux --engines nope >/dev/null 2>"$tmp/bad.err"
+./ringbench bench --linux --engines emu >/dev/null 2>"$tmp/bad.err"
 [ $? -eq 2 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ] && echo "ok - bench --linux: an unknown engine is refused in one line" ||
 	echo "not ok - bench --linux: an unknown engine"
