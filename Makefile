@@ -20,7 +20,7 @@ DEB_PACKAGES := gcc make binutils pkg-config libcapstone-dev libpfm4-dev \
                 libjson-c-dev gnuplot-nox qemu-system-x86 util-linux cpio \
                 libzydis-dev python3-yaml
 
-.PHONY: all deps test bench regress clean nested
+.PHONY: all deps test bench regress clean nested linux-image
 all: deps ringbench guest
 
 deps:
@@ -57,8 +57,17 @@ include tests/tests.mk
 # fingerprint>.json (exit 1 on a regression); on a host without one it
 # records the run as that baseline and passes (docs/results.md).
 BENCH_ARGS ?= $(if $(filter-out 0,$(QUICK)),--quick)
+# Then the Linux part (docs/linux.md), its own budget (under 5 minutes),
+# into the run's directory; an engine that cannot boot Linux is reported,
+# and the Linux part failing whole does not undo the run before it.
 bench: deps ringbench guest native
 	./ringbench bench $(BENCH_ARGS)
+	-./ringbench bench --linux $(if $(filter-out 0,$(QUICK)),--quick) --out results/latest/linux
+
+# The Linux guest image (docs/linux.md): Debian's kernel and a busybox
+# initramfs in build/linux/, the packages cached with the nested image's.
+linux-image: deps
+	@sh harness/images/linux.sh $(BUILD)/linux $(BUILD)/nested/cache
 
 # The nested AMD-V platform's image (docs/nested.md): Debian's kernel and
 # busybox-static fetched into build/nested/, cached.

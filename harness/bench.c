@@ -16,6 +16,7 @@
 
 #include "engines/core/status.h"
 #include "harness/atomic.h"
+#include "harness/bench_linux.h"
 #include "harness/compare.h"
 #include "harness/counters.h"
 #include "harness/hostinfo.h"
@@ -498,6 +499,9 @@ int cmd_bench(int argc, char **argv)
 	struct counters hc;
 	struct sigaction sa;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--linux"))
+			return bench_linux(argc, argv);
 	if (parse(argc, argv, &o) < 0)
 		return 2;
 	size_t n = bench_plan_make(&o, plans, BENCH_MAX_PLANS);

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "engines/core/console.h"
+#include "engines/core/linux_guest.h"
 #include "engines/core/loader.h"
+#include "engines/core/loader_linux.h"
 #include "engines/core/platform.h"
 #include "engines/core/status.h"
 #include "engines/core/vm.h"
@@ -21,10 +23,13 @@
 /* A guest that never ends (a loop, a HLT some engine cannot see through)
  * must not hold the caller forever: bench's own default per engine. */
 #define RUN_DEFAULT_TIMEOUT_S 900
+/* Debian's kernel decompresses into 64 MiB above 16 MiB, then wants room. */
+#define RUN_LINUX_DEFAULT_MEM (256ull << 20)
 
 struct run_opts {
-	const char *engine, *kernel;
+	const char *engine, *kernel, *initrd;
 	uint64_t mem;
+	int mem_given;
 	double timeout_s;
 	int stats, records, lockstep;
 	const char *show;
@@ -38,9 +43,10 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: ringbench run [--engine kvm|interp|bt] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
 		"                     [--records] [--module FILE[=STRING]]... [--lockstep]\n"
-		"                     [--show-translation ADDR] [KERNEL] [-- CMDLINE...]\n"
+		"                     [--show-translation ADDR] [--initrd FILE] [KERNEL] [-- CMDLINE...]\n"
 		"Boots a Multiboot kernel (default: the ringbench guest, build/guests/kernel.elf),\n"
-		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
+		"forwards its serial output and exits with its debug-exit status (v<<1)|1;\n"
+		"or a Linux bzImage with the 64-bit boot protocol (docs/linux.md).\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
 		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
 		"  --timeout S    stop a guest still running after S seconds (status 124;\n"
@@ -48,6 +54,7 @@ static void run_usage(FILE *f)
 		"  --stats        print exits by reason and engine counters at the end (stderr)\n"
 		"  --records      print RBH1 host-counter lines at the guest's markers (docs/protocol.md)\n"
 		"  --module F     load F as a Multiboot module, with an optional string\n"
+		"  --initrd F     Linux only: the initramfs (default --mem then 256M)\n"
 		"  --lockstep     bt only: run the interpreter beside the translator and stop at\n"
 		"                 the first block after which their guest states differ\n"
 		"  --show-translation ADDR\n"
@@ -55,7 +62,8 @@ static void run_usage(FILE *f)
 		"                 first translated, beside the host code it became (stderr)\n"
 		"Statuses: odd = the guest's; 2 usage or bad image, 4 engine unavailable,\n"
 		"6 triple fault, 8 engine error, 10 halted forever, 12 sanitizer report (a ringbench\n"
-		"bug, sanitized builds only), 124 timeout.\n", RUN_DEFAULT_TIMEOUT_S);
+		"bug, sanitized builds only), 124 timeout; Linux: 0 powered off, 14 rebooted,\n"
+		"16 kernel panic, 18 ended cleanly but the kernel warned.\n", RUN_DEFAULT_TIMEOUT_S);
 }
 
 /* The guest kernel built beside this binary. */
@@ -76,6 +84,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "timeout", required_argument, NULL, 't' }, { "stats", no_argument, NULL, 's' },
 		{ "records", no_argument, NULL, 'r' }, { "module", required_argument, NULL, 'M' },
 		{ "lockstep", no_argument, NULL, 'L' }, { "show-translation", required_argument, NULL, 'S' },
+		{ "initrd", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -93,7 +102,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'm':
 			if (opt_size("run", "--mem", optarg, &o->mem) < 0)
 				return -1;
+			o->mem_given = 1;
 			break;
+		case 'I': o->initrd = optarg; break;
 		case 't':
 			if (opt_seconds("run", "--timeout", optarg, &o->timeout_s) < 0)
 				return -1;
@@ -183,12 +194,21 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct console con;
 	struct records rec;
+	struct linux_guest *lg = NULL;
 	struct vm *vm;
 	char err[600];
-	int status;
+	int status, is_linux;
 
 	if (parse_run_opts(argc, argv, &o) < 0)
 		return RB_STATUS_USAGE;
+	is_linux = linux_file_is_bzimage(o.kernel);
+	if (is_linux ? o.n_mods > 0 : o.initrd != NULL) {
+		fprintf(stderr, "ringbench run: %s\n", is_linux ? "--module is for a Multiboot kernel; a Linux bzImage takes --initrd"
+			: "--initrd is for a Linux bzImage; a Multiboot kernel takes --module");
+		return RB_STATUS_USAGE;
+	}
+	if (is_linux && !o.mem_given)
+		o.mem = RUN_LINUX_DEFAULT_MEM;
 	const struct engine_ops *ops = engine_find(o.engine);
 	if (!ops) {
 		fprintf(stderr, "ringbench run: unknown engine '%s' (see ringbench engines)\n", o.engine);
@@ -196,8 +216,12 @@ int cmd_run(int argc, char **argv)
 	}
 	console_init(&con, stdout, 0);
 	struct mb_spec boot = { o.kernel, o.cmdline, o.mods, o.n_mods };
+	/* Linux's command line is the arguments alone, Multiboot's starts with the name. */
+	struct linux_spec lboot = { o.kernel, o.initrd,
+				    o.cmdline + strlen(o.kernel) + strspn(o.cmdline + strlen(o.kernel), " ") };
 	struct vm_spec spec = { .mem = o.mem, .console = &con, .ops = ops,
-				.load = loader_multiboot, .load_ctx = &boot };
+				.load = is_linux ? loader_linux : loader_multiboot,
+				.load_ctx = is_linux ? (const void *)&lboot : &boot };
 	vm = vm_assemble(&spec, &status, err, sizeof(err));
 	if (!vm) {
 		fprintf(stderr, "ringbench run: %s\n", err);
@@ -217,6 +241,11 @@ int cmd_run(int argc, char **argv)
 		vm_destroy(vm);
 		return RB_STATUS_USAGE;
 	}
+	if (is_linux && !(lg = linux_guest_attach(vm))) {
+		fprintf(stderr, "ringbench run: out of memory\n");
+		vm_destroy(vm);
+		return RB_STATUS_ENGINE_ERROR;
+	}
 	if (o.records) {
 		records_start(&rec, stdout, ops->name, why);
 		vm->on_marker = records_on_marker;
@@ -228,6 +257,8 @@ int cmd_run(int argc, char **argv)
 	/* A guest's own debug-exit needs no comment; anything else does. */
 	if (!(status & 1))
 		fprintf(stderr, "ringbench run: %s\n", vm->finish_reason);
+	if (lg)
+		status = linux_guest_report(lg, status, stderr);
 	if (o.stats)
 		print_stats(vm);
 	vm_destroy(vm);

@@ -11,6 +11,11 @@ enum {
 	RB_STATUS_ENGINE_ERROR = 8,   /* the engine could not go on */
 	RB_STATUS_HALTED = 10,        /* HLT with nothing to wake the guest */
 	RB_STATUS_SANITIZER = 12,     /* a sanitizer caught a bug in ringbench */
+	RB_STATUS_POWEROFF = 0,       /* Linux guest: poweroff -f / halt -f ("reboot: System halted") */
+	RB_STATUS_REBOOT = 14,        /* Linux guest: reboot -f (keyboard-controller reset) */
+	RB_STATUS_PANIC = 16,         /* Linux guest: kernel panic */
+	RB_STATUS_KERNEL_WARNING = 18, /* Linux guest ended cleanly but its kernel warned
+				       * (WARN, BUG, lockup, unstable clocksource) */
 	RB_STATUS_TIMEOUT = 124,      /* --timeout passed, as timeout(1) */
 };
 

@@ -395,6 +395,14 @@ bool x86_fix_decode(const uint8_t *b, int mode, int flags, const struct x86_pfx 
 	 * (the guest's CPUID has no LZCNT/BMI1, the host may). */
 	if (p.rep && !in->rep)
 		in->rep = p.rep;
+	/* F3 0F BC/BD as Capstone's TZCNT/LZCNT: those need BMI1/LZCNT, which
+	 * the vCPU's CPUID does not advertise, and a CPU without them runs the
+	 * bytes as BSF/BSR (SDM, TZCNT and LZCNT), as QEMU's qemu64 does.
+	 * Linux's __ffs() is `rep; bsf`. */
+	if (in->id == X86_INS_TZCNT)
+		in->id = X86_INS_BSF;
+	else if (in->id == X86_INS_LZCNT)
+		in->id = X86_INS_BSR;
 	/* F3 90 is PAUSE with any REX (the host does not exchange R8 for
 	 * F3 41 90); Capstone 4 says XCHG EAX, R8D. */
 	if (p.op == 0x90 && p.rep == 0xf3) {

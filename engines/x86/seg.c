@@ -127,10 +127,11 @@ void x86_load_tr(struct x86_cpu *cpu, uint16_t sel)
 	if (!s.present)
 		x86_raise(cpu, X86_NP, 1, sel & ~3u);
 	/* IA-32e mode: only a 64-bit TSS (type 9), the upper half's type
-	 * field zero, a canonical base. */
+	 * field (bits 8-12 of its second dword: bits 40-44 of hi; the first
+	 * dword is base 63:32) zero, a canonical base. */
 	if (cpu->lma) {
 		s.base |= (hi & 0xffffffff) << 32;
-		if (s.type != 9 || ((hi >> 8) & 0x1f) || !x86_canonical(s.base))
+		if (s.type != 9 || ((hi >> 40) & 0x1f) || !x86_canonical(s.base))
 			x86_gp(cpu, sel & ~3u);
 	}
 	/* Mark the TSS busy in the GDT. */
@@ -157,7 +158,7 @@ void x86_load_ldt(struct x86_cpu *cpu, uint16_t sel)
 		x86_raise(cpu, X86_NP, 1, sel & ~3u);
 	if (cpu->lma) {
 		s.base |= (hi & 0xffffffff) << 32;
-		if (((hi >> 8) & 0x1f) || !x86_canonical(s.base))
+		if (((hi >> 40) & 0x1f) || !x86_canonical(s.base))
 			x86_gp(cpu, sel & ~3u);
 	}
 	cpu->ldtr = s;

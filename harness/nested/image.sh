@@ -1,7 +1,7 @@
 #!/bin/sh
 # The nested AMD-V platform's image (docs/nested.md): Debian 12's own kernel
 # (the package linux-image-amd64 depends on) with kvm.ko, kvm-amd.ko and
-# their dependencies, and busybox-static, fetched with `apt-get download`
+# their dependencies, and busybox-static, fetched by harness/images/fetch.sh
 # and unpacked with `dpkg-deb` into build/nested/ — nothing is installed
 # into the host's /boot.  Cached: a second run neither downloads nor
 # rebuilds.  Prints one line saying why when the image cannot be made.
@@ -11,26 +11,12 @@ out=${1:-build/nested}
 fail() { echo "nested: $*" >&2; exit 1; }
 
 [ -s "$out/vmlinuz" ] && [ -s "$out/base.cpio.gz" ] && exit 0
-for t in apt-get apt-cache dpkg-deb strings cpio gzip; do
-	command -v "$t" >/dev/null 2>&1 || fail "$t not found (apt-get install dpkg apt binutils cpio gzip)"
+for t in dpkg-deb strings cpio gzip; do
+	command -v "$t" >/dev/null 2>&1 || fail "$t not found (apt-get install dpkg binutils cpio gzip)"
 done
-mkdir -p "$out/cache" || fail "cannot create $out/cache"
-
-# The kernel package linux-image-amd64 points at, e.g. linux-image-6.1.0-57-amd64.
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -n 1)
-if [ -z "$kpkg" ] && [ "$(id -u)" = 0 ]; then
-	apt-get update -q >/dev/null 2>&1
-	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -n 1)
-fi
-[ -n "$kpkg" ] || fail "linux-image-amd64 is not in the package lists (run apt-get update)"
-
-fetch() {
-	ls "$out/cache/$1"_*.deb >/dev/null 2>&1 && return 0
-	(cd "$out/cache" && apt-get download -q "$1" >/dev/null 2>&1) ||
-		fail "apt-get download $1 failed (no Debian mirror reachable?)"
-}
-fetch "$kpkg"
-fetch busybox-static
+# The kernel package linux-image-amd64 points at, e.g. linux-image-6.1.0-57-amd64,
+# and busybox-static (harness/images/fetch.sh says why when it cannot).
+kpkg=$(sh "$(dirname "$0")/../images/fetch.sh" "$out/cache") || exit 1
 
 tmp=$(mktemp -d "$out/tmp.XXXXXX") || fail "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT

@@ -6,18 +6,21 @@
 # serial port and are reproduced here, so to its caller this script is that
 # ringbench.  Exit 4 with one line when the platform is unavailable, 8 when
 # the nested boot failed (the console's last lines on stderr).
-# Usage: run.sh [--image DIR] [--timeout S] [--qemu QEMU] RINGBENCH KERNEL [ARGS...]
+# --file F puts F beside it too, as ./NAME (a Linux guest's initrd).
+# Usage: run.sh [--image DIR] [--timeout S] [--qemu QEMU] [--file F]... RINGBENCH KERNEL [ARGS...]
 set -u
-image=build/nested timeout=300 qemu=qemu-system-x86_64
+image=build/nested timeout=300 qemu=qemu-system-x86_64 files=""
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--file) [ -r "$2" ] || { echo "nested: --file $2: not readable" >&2; exit 2; }
+		files="$files $2"; shift 2 ;;
 	--image) image=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--qemu) qemu=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] || { echo "usage: run.sh [--image DIR] [--timeout S] [--qemu QEMU] RINGBENCH KERNEL [ARGS...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: run.sh [--image DIR] [--timeout S] [--qemu QEMU] [--file F]... RINGBENCH KERNEL [ARGS...]" >&2; exit 2; }
 rb=$1 kernel=$2
 shift 2
 here=$(dirname "$0")
@@ -34,6 +37,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rb-nested.XXXXXX") || exit 8
 # loads (at the paths ldd gives), the guest kernel and the command.
 mkdir -p "$tmp/root/rb"
 cp "$rb" "$tmp/root/rb/ringbench" && cp "$kernel" "$tmp/root/rb/kernel.elf" || exit 8
+for f in $files; do cp "$f" "$tmp/root/rb/" || exit 8; done
 for lib in $(ldd "$rb" | grep -o '/[^ ]*'); do
 	mkdir -p "$tmp/root$(dirname "$lib")" && cp -L "$lib" "$tmp/root$lib" || exit 8
 done

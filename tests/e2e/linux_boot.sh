@@ -1,0 +1,114 @@
+#!/bin/sh
+# Debian's kernel with the busybox initramfs (docs/linux.md): under QEMU
+# TCG it reaches the init's marker, runs two macrobenchmarks and powers off
+# with no kernel warning; under interp, bt and kvm the same image either
+# gets as far (the same checks, the same output) or ends with one of run's
+# documented statuses and a reason, never a crash; kvm's decompressor at
+# least reaches its first console line; bad Linux inputs get one line.
+cd "$(dirname "$0")/../.." || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if ! sh harness/images/linux.sh build/linux build/nested/cache 2>"$tmp/img.err"; then
+	echo "skip - Linux guest: the image could not be made: $(tail -n 1 "$tmp/img.err")"
+	exit 0
+fi
+make -s ringbench >/dev/null 2>&1 || { echo "not ok - make ringbench"; exit 1; }
+K=build/linux/vmlinuz I=build/linux/initramfs.cpio.gz
+CMD="console=ttyS0 panic=-1 rbbench=forkwait,sha256 rbn=1"
+WARN='WARNING: CPU:|WARNING: at |BUG: |kernel BUG at|Oops: |soft lockup|hard LOCKUP|rcu: INFO:|detected stalls on CPUs|general protection fault|clocksource.*unstable'
+
+# check_boot NAME LOG: the marker, both results, the end, no warning.
+check_boot() {
+	grep -q 'RINGBENCH-INIT-READY' "$2" && grep -q 'RBL1 forkwait ops=200 ' "$2" &&
+		grep -q 'RBL1 sha256 ops=1 .* out=[0-9a-f]\{16\}' "$2" && grep -q 'RBL1 done' "$2" &&
+		! grep -E -q "$WARN" "$2"
+}
+
+if command -v qemu-system-x86_64 >/dev/null; then
+	timeout 150 qemu-system-x86_64 -accel tcg -m 256 -smp 1 -display none -monitor none -no-reboot \
+		-nodefaults -serial "file:$tmp/qemu.log" -kernel "$K" -initrd "$I" -append "$CMD" </dev/null >/dev/null 2>&1
+	if check_boot qemu-tcg "$tmp/qemu.log" && grep -q 'reboot: Power down' "$tmp/qemu.log"; then
+		echo "ok - Linux under qemu tcg: init marker, forkwait and sha256 results, power-off, no kernel warning"
+	else
+		echo "not ok - Linux under qemu tcg"; tail -n 5 "$tmp/qemu.log" | sed 's/^/# /'
+	fi
+	want=$(sed -n 's/.*RBL1 sha256 .* out=\([0-9a-f]*\).*/\1/p' "$tmp/qemu.log")
+else
+	echo "skip - Linux under qemu tcg: qemu-system-x86_64 not installed"
+	want=""
+fi
+
+for e in interp bt; do
+	./ringbench run --engine $e --timeout 100 --initrd "$I" "$K" -- $CMD >"$tmp/$e.log" 2>"$tmp/$e.err"
+	rc=$?
+	if grep -q 'RINGBENCH-INIT-READY' "$tmp/$e.log"; then
+		out=$(sed -n 's/.*RBL1 sha256 .* out=\([0-9a-f]*\).*/\1/p' "$tmp/$e.log")
+		[ $rc -eq 0 ] && check_boot $e "$tmp/$e.log" && { [ -z "$want" ] || [ "$out" = "$want" ]; } &&
+			echo "ok - Linux under $e: init marker, results as under qemu tcg, power-off (status 0), no kernel warning" ||
+			{ echo "not ok - Linux under $e reached init, then status $rc"; tail -n 5 "$tmp/$e.err" | sed 's/^/# /'; }
+	else
+		why=$(grep -m 1 '^ringbench run: ' "$tmp/$e.err")
+		case $rc in
+		6|8|10|16|124) [ -n "$why" ] &&
+			echo "ok - Linux under $e ends before init with documented status $rc and a reason: ${why#ringbench run: }" ||
+			echo "not ok - Linux under $e: status $rc without a reason" ;;
+		*) echo "not ok - Linux under $e: status $rc (a crash?)"; tail -n 5 "$tmp/$e.err" | sed 's/^/# /' ;;
+		esac
+	fi
+done
+
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	# Under PVM the decompressor is emulated instruction by instruction (docs/linux.md):
+	# its first line is as far as a test can wait for; elsewhere the marker.
+	./ringbench run --engine kvm --timeout 25 --initrd "$I" "$K" -- $CMD earlyprintk=serial,ttyS0 nokaslr \
+		>"$tmp/kvm.log" 2>"$tmp/kvm.err"
+	rc=$?
+	if grep -q 'RINGBENCH-INIT-READY' "$tmp/kvm.log"; then
+		[ $rc -eq 0 ] && check_boot kvm "$tmp/kvm.log" && echo "ok - Linux under kvm: init marker, results, power-off, no kernel warning" ||
+			echo "not ok - Linux under kvm reached init, then status $rc"
+	elif grep -q "KASLR disabled: 'nokaslr' on cmdline" "$tmp/kvm.log" && [ $rc -eq 124 ]; then
+		echo "ok - Linux under kvm: the loader's entry state runs the decompressor to its first console line (then the 25 s bound)"
+	else
+		echo "not ok - Linux under kvm: status $rc, no decompressor line"; tail -n 3 "$tmp/kvm.err" | sed 's/^/# /'
+	fi
+else
+	echo "skip - Linux under kvm: /dev/kvm not usable here"
+fi
+
+# Bad inputs: one line, status 2.
+one_line() {
+	"$@" >/dev/null 2>"$tmp/bad.err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ]
+}
+one_line ./ringbench run --initrd "$I" build/guests/kernel.elf &&
+	echo "ok - --initrd with a Multiboot kernel: status 2, one line ($(cat "$tmp/bad.err"))" ||
+	echo "not ok - --initrd with a Multiboot kernel: status $rc"
+one_line ./ringbench run --module "$I" "$K" &&
+	echo "ok - --module with a bzImage: status 2, one line" || echo "not ok - --module with a bzImage: status $rc"
+one_line ./ringbench run --mem 80M --initrd "$K" "$K" &&
+	echo "ok - an initrd that does not fit: status 2, one line ($(cat "$tmp/bad.err"))" ||
+	echo "not ok - an initrd that does not fit: status $rc"
+one_line ./ringbench run --mem 64M "$K" &&
+	echo "ok - too little RAM for the kernel: status 2, one line ($(cat "$tmp/bad.err"))" ||
+	echo "not ok - too little RAM for the kernel: status $rc"
+head -c 1000 "$K" >"$tmp/short"
+one_line ./ringbench run "$tmp/short" &&
+	echo "ok - a truncated bzImage: status 2, one line ($(cat "$tmp/bad.err"))" ||
+	echo "not ok - a truncated bzImage: status $rc ($(cat "$tmp/bad.err"))"
+
+# bench --linux: a table and a status per engine, never a number for an engine that stopped.
+./ringbench bench --linux --engines bt --quick --timeout 30 --out "$tmp/lb" >"$tmp/lb.out" 2>&1
+rc=$?
+st=$(sed -n 's/^- bt: //p' "$tmp/lb/linux.md" 2>/dev/null)
+case "$st" in
+ok) grep -q '^| bt | [0-9.]* |' "$tmp/lb/linux.md" && echo "ok - bench --linux: bt ok with a boot time" ||
+	echo "not ok - bench --linux: bt ok without a boot time" ;;
+unsupported:*|failed:*) [ $rc -eq 0 ] && grep -q '^| bt | - |' "$tmp/lb/linux.md" &&
+	echo "ok - bench --linux: bt reported without numbers, with a reason (${st%%;*})" ||
+	echo "not ok - bench --linux: bt's stop shows numbers or status $rc" ;;
+*) echo "not ok - bench --linux: no status line for bt (status $rc)"; tail -n 3 "$tmp/lb.out" | sed 's/^/# /' ;;
+esac
+./ringbench bench --linux --engines emu >/dev/null 2>"$tmp/bad.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ] && echo "ok - bench --linux: an unknown engine is refused in one line" ||
+	echo "not ok - bench --linux: an unknown engine"
