@@ -49,6 +49,7 @@ struct bt_site {
 	uint64_t target;                /* SITE_CHAIN, SITE_ENTRY */
 	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view) */
 	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX) */
+	struct bt_block *to;            /* SITE_CHAIN: the block whose incoming list holds it */
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */
 	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */

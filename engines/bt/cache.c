@@ -172,7 +172,22 @@ void bt_link(struct engine *e, struct bt_site *s, struct bt_block *to)
 	s->linked = true;
 	s->next_in = to->incoming;
 	to->incoming = s;
+	s->to = to;
 	e->c.chain_patches++;
+}
+
+/* Take s off its target's incoming list: a site unlinked and linked again
+ * would otherwise be pushed twice, and the list would become a loop. */
+static void incoming_remove(struct bt_site *s)
+{
+	if (!s->to)
+		return;
+	for (struct bt_site **pp = &s->to->incoming; *pp; pp = &(*pp)->next_in)
+		if (*pp == s) {
+			*pp = s->next_in;
+			break;
+		}
+	s->to = NULL;
 }
 
 /* Undo every link across pages: the page tables may have changed. */
@@ -182,6 +197,7 @@ void bt_unlink_cross(struct engine *e)
 		if (e->cross[i]->linked)
 			e->c.unlinks++;
 		unpatch(e, e->cross[i]);
+		incoming_remove(e->cross[i]);
 	}
 	e->ncross = 0;
 }
@@ -211,8 +227,10 @@ void bt_invalidate(struct engine *e, uint64_t pa, unsigned size)
 				*pp = b->pnext;
 				unlink_hash(e, b);
 				b->dead = true;
-				for (struct bt_site *s = b->incoming; s; s = s->next_in)
+				for (struct bt_site *s = b->incoming; s; s = s->next_in) {
 					unpatch(e, s);
+					s->to = NULL;
+				}
 				b->incoming = NULL;
 				struct bt_jc_entry *j = &e->jc[b->user][b->rip & (BT_JC_SIZE - 1)];
 				if (j->host == b->host)
