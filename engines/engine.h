@@ -155,6 +155,11 @@ struct engine_ops {
 	 * why says what was found.  NULL: the VM core sees every HLT. */
 	bool (*halted_forever)(struct engine *e, char *why, size_t len);
 
+	/* Engines that run each vCPU on its own host thread (kvm): run
+	 * vCPU id (1..vm->n_cpus-1; 0 is run()) from that thread, as run().
+	 * NULL: one vCPU at a time, multiplexed by the VM core. */
+	int (*run_vcpu)(struct engine *e, unsigned id, struct vm_exit *exit);
+
 	/* An engine-specific option set after create (e.g. bt's "lockstep",
 	 * "show-translation"); NULL when the engine has none.  0, or -1 and
 	 * err filled. */

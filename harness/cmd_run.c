@@ -10,6 +10,7 @@
 #include "engines/core/console.h"
 #include "engines/core/loader.h"
 #include "engines/core/status.h"
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 #include "harness/commands.h"
 #include "harness/options.h"
@@ -26,6 +27,7 @@ struct run_opts {
 	uint64_t mem;
 	double timeout_s;
 	int stats, records, lockstep;
+	unsigned cpus;
 	const char *show;
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned n_mods;
@@ -35,12 +37,13 @@ struct run_opts {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringbench run [--engine kvm|interp|bt] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
+		"usage: ringbench run [--engine kvm|interp|bt] [--cpus N] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
 		"                     [--records] [--module FILE[=STRING]]... [--lockstep]\n"
 		"                     [--show-translation ADDR] [KERNEL] [-- CMDLINE...]\n"
 		"Boots a Multiboot kernel (default: the ringbench guest, build/guests/kernel.elf),\n"
 		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
+		"  --cpus N       vCPUs, 1 to 8 (default 1; docs/platform.md, \"SMP\")\n"
 		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
 		"  --timeout S    stop a guest still running after S seconds (status 124;\n"
 		"                 default %d; fractions allowed)\n"
@@ -75,15 +78,18 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "timeout", required_argument, NULL, 't' }, { "stats", no_argument, NULL, 's' },
 		{ "records", no_argument, NULL, 'r' }, { "module", required_argument, NULL, 'M' },
 		{ "lockstep", no_argument, NULL, 'L' }, { "show-translation", required_argument, NULL, 'S' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	char *end;
+	unsigned long long n;
 
 	memset(o, 0, sizeof(*o));
 	o->engine = "kvm";
 	o->mem = VM_DEFAULT_MEM;
 	o->timeout_s = RUN_DEFAULT_TIMEOUT_S;
+	o->cpus = 1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
@@ -96,6 +102,11 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 't':
 			if (opt_seconds("run", "--timeout", optarg, &o->timeout_s) < 0)
 				return -1;
+			break;
+		case 'c':
+			if (opt_uint("run", "--cpus", optarg, 1, VM_MAX_CPUS, &n) < 0)
+				return -1;
+			o->cpus = (unsigned)n;
 			break;
 		case 's': o->stats = 1; break;
 		case 'r': o->records = 1; break;
@@ -172,6 +183,7 @@ static void print_stats(struct vm *vm)
 		(unsigned long long)vm->mmio.unclaimed_reads, "mmio.unclaimed.writes",
 		(unsigned long long)vm->mmio.unclaimed_writes);
 	fprintf(stderr, "\n%s engine counters\n", vm->ops->name);
+	n += vcpu_sched_counters(vm, c + n, 128 - n);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].value)
 			fprintf(stderr, "%-40s %12llu\n", c[i].name, (unsigned long long)c[i].value);
@@ -206,6 +218,11 @@ int cmd_run(int argc, char **argv)
 		vm_destroy(vm);
 		return RB_STATUS_USAGE;
 	}
+	if (vm_set_cpus(vm, o.cpus, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringbench run: %s\n", err);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
+	}
 	if (!ops->probe(why, sizeof(why))) {
 		fprintf(stderr, "ringbench run: engine %s unavailable: %s\n", ops->name, why);
 		vm_destroy(vm);
@@ -217,6 +234,16 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ringbench run: engine %s: %s\n", ops->name, err);
 		vm_destroy(vm);
 		return RB_STATUS_NO_ENGINE;
+	}
+	if (vm_smp_attach(vm, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringbench run: engine %s: %s\n", ops->name, err);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
+	}
+	if (o.lockstep && o.cpus > 1) {
+		fprintf(stderr, "ringbench run: --lockstep runs one vCPU (not --cpus %u)\n", o.cpus);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
 	}
 	if ((o.lockstep || o.show) && !ops->option) {
 		fprintf(stderr, "ringbench run: --%s needs --engine bt\n", o.lockstep ? "lockstep" : "show-translation");
@@ -235,6 +262,7 @@ int cmd_run(int argc, char **argv)
 		vm_destroy(vm);
 		return RB_STATUS_ENGINE_ERROR;
 	}
+	vcpu_sched_start(vm);
 	if (o.records) {
 		records_start(&rec, stdout, ops->name, why);
 		vm->on_marker = records_on_marker;

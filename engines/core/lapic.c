@@ -1,5 +1,7 @@
-/* The software local APIC (Intel SDM vol. 3, chapter 11), as much of it
- * as a single-CPU guest uses: timer, EOI, TPR/PPR, self-IPI, SVR. */
+/* The software local APIC (Intel SDM vol. 3, chapter 11), one per vCPU:
+ * timer, EOI, TPR/PPR, SVR, and IPIs between them (Fixed, Lowest
+ * Priority, NMI, INIT, Start-up; physical and logical destinations, flat
+ * and cluster models; the shorthands). */
 #include "engines/core/lapic.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <time.h>
 
 #include "engines/core/devices.h"
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 
 enum {
@@ -25,6 +28,10 @@ enum {
 
 struct lapic {
 	struct vm *vm;
+	unsigned id;                    /* APIC ID = vCPU index */
+	bool init;                      /* an INIT arrived: the vCPU resets */
+	bool wait_sipi;                 /* in wait-for-SIPI (APs from power-up) */
+	int sipi;                       /* vector of a Start-up taken there, or -1 */
 	uint32_t irr[8], isr[8];
 	uint32_t tpr, ldr, dfr, svr, icr_hi, esr;
 	uint32_t lvt[7];                /* 0x320 .. 0x380 */
@@ -120,33 +127,82 @@ uint64_t lapic_next_deadline(const struct lapic *l) { return l->deadline; }
 uint32_t *lapic_tpr_ref(struct lapic *l) { return &l->tpr; }
 int lapic_irr_highest(const struct lapic *l) { return highest(l->irr); }
 
-static void send_ipi(struct lapic *l, uint32_t icr)
+/* Does a LAPIC accept destination dest of an IPI?  Physical mode: its ID
+ * or broadcast 0xFF.  Logical mode: the flat model ANDs the 8-bit mask
+ * with the LDR's; the cluster model (DFR 0x0...) matches the cluster in
+ * the high nibble and ANDs the low. */
+static bool accepts(const struct lapic *t, unsigned dest, bool logical)
 {
-	unsigned mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3;
-	unsigned dest = l->icr_hi >> 24;
+	unsigned ldr = t->ldr >> 24;
+
+	if (!logical)
+		return dest == 0xff || dest == t->id;
+	if ((t->dfr >> 28) == 0xf)
+		return (dest & ldr) != 0;
+	return dest == 0xff || ((dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf));
+}
+
+/* Deliver one IPI to target t by delivery mode: Fixed and Lowest Priority
+ * set the IRR (a vector below 16 is illegal: the sender's ESR bit 5,
+ * nothing delivered); NMI pends an NMI; INIT resets the vCPU into
+ * wait-for-SIPI (the level de-assert form, level 0 trigger 1, does
+ * nothing, as on P4 and later); Start-up starts a vCPU waiting for one at
+ * vector << 12 (later ones are ignored); SMI (no SMM) and the reserved
+ * modes do nothing. */
+static void deliver(struct lapic *from, struct lapic *t, uint32_t icr)
+{
+	unsigned mode = (icr >> 8) & 7;
 	int vec = (int)(icr & 0xff);
 
-	/* One CPU: what reaches ourselves (self, all including self, our
-	 * APIC ID 0 or broadcast) by delivery mode: Fixed and Lowest
-	 * Priority set the IRR (a vector below 16 is an illegal vector: ESR
-	 * bit 5, nothing delivered); NMI pends an NMI for the CPU; SMI (no
-	 * SMM), INIT and Start-up (a lone BSP ignores them, as it is never in
-	 * wait-for-SIPI) and the reserved modes do nothing. */
-	if (!(shorthand == 1 || shorthand == 2 || (shorthand == 0 && (dest == 0 || dest == 0xff))))
-		return;
 	switch (mode) {
 	case 0: case 1:
 		if (vec < 16)
-			l->esr |= 0x20;
+			from->esr |= 0x20;
 		else
-			set_bit(l->irr, vec);
+			set_bit(t->irr, vec);
 		break;
 	case 4:
-		l->nmi = true;
+		t->nmi = true;
+		break;
+	case 5:
+		if ((icr & 0xc000) != 0x8000)   /* not the de-assert */
+			t->init = true;
+		break;
+	case 6:
+		if (t->wait_sipi && t->sipi < 0 && !t->init)
+			t->sipi = vec;
 		break;
 	default:
-		break;
+		return;
 	}
+	if (t != from && t->vm->sched)
+		vcpu_sched_ipi(t->vm, t->id);
+}
+
+static void send_ipi(struct lapic *l, uint32_t icr)
+{
+	unsigned shorthand = (icr >> 18) & 3, dest = l->icr_hi >> 24, mode = (icr >> 8) & 7;
+	bool logical = icr & 0x800;
+	struct vm *vm = l->vm;
+	struct lapic *lowest = NULL;
+
+	for (unsigned i = 0; i < vm->n_cpus; i++) {
+		struct lapic *t = vm->lapics[i];
+		bool hit = shorthand == 1 ? t == l : shorthand == 2 ? true :
+			   shorthand == 3 ? t != l : accepts(t, dest, logical);
+		if (!hit)
+			continue;
+		/* Lowest Priority to a set (no shorthand): one CPU, the one
+		 * with the lowest TPR, the lowest ID on a tie. */
+		if (mode == 1 && shorthand == 0) {
+			if (!lowest || (t->tpr & 0xf0) < (lowest->tpr & 0xf0))
+				lowest = t;
+			continue;
+		}
+		deliver(l, t, icr);
+	}
+	if (lowest)
+		deliver(l, lowest, icr);
 }
 
 bool lapic_nmi_pending(const struct lapic *l) { return l->nmi; }
@@ -165,7 +221,7 @@ static uint32_t reg_read(struct lapic *l, unsigned off)
 	if (off >= R_LVT_TIMER && off <= R_LVT_ERROR)
 		return l->lvt[(off - R_LVT_TIMER) >> 4];
 	switch (off) {
-	case R_ID: return 0;
+	case R_ID: return l->id << 24;
 	case R_VER: return 0x00050014;
 	case R_TPR: return l->tpr;
 	case R_APR: return 0;
@@ -226,9 +282,10 @@ static void reg_write(struct lapic *l, unsigned off, uint32_t v)
 	}
 }
 
+/* The one MMIO window: each vCPU sees its own LAPIC there. */
 static void lapic_mmio(void *dev, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
 {
-	struct lapic *l = dev;
+	struct lapic *l = ((struct vm *)dev)->lapic;
 	unsigned reg = (unsigned)offset & 0xff0, shift = ((unsigned)offset & 0xf) * 8;
 
 	if (offset >= 0x1000 || shift >= 32)
@@ -265,26 +322,56 @@ static void lapic_hlt_wait(struct vm *vm)
 void lapic_reset(struct lapic *l)
 {
 	struct vm *vm = l->vm;
+	unsigned id = l->id;
 
-	*l = (struct lapic){ .vm = vm, .dfr = 0xffffffffu, .svr = 0xff };
+	*l = (struct lapic){ .vm = vm, .id = id, .dfr = 0xffffffffu, .svr = 0xff,
+			     .wait_sipi = id != 0, .sipi = -1 };
 	for (int i = 0; i < 7; i++)
 		l->lvt[i] = LVT_MASKED;
 }
 
+bool lapic_take_init(struct lapic *l)
+{
+	bool init = l->init;
+
+	if (init) {
+		lapic_reset(l);
+		l->wait_sipi = true;
+	}
+	return init;
+}
+
+int lapic_take_sipi(struct lapic *l)
+{
+	int v = l->sipi;
+
+	if (v >= 0) {
+		l->wait_sipi = false;
+		l->sipi = -1;
+	}
+	return v;
+}
+
+bool lapic_waiting_sipi(const struct lapic *l) { return l->wait_sipi; }
+
 struct lapic *lapic_create(struct vm *vm)
 {
-	struct lapic *l = calloc(1, sizeof(*l));
+	unsigned n = vm->n_cpus ? vm->n_cpus : 1;
 
-	if (!l)
-		return NULL;
-	l->vm = vm;
-	lapic_reset(l);
-	if (bus_register(&vm->mmio, LAPIC_BASE, 0x1000, lapic_mmio, l, "lapic") < 0) {
-		free(l);
-		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct lapic *l = calloc(1, sizeof(*l));
+		if (!l)
+			return NULL;
+		vm_own(vm, l);
+		l->vm = vm;
+		l->id = i;
+		lapic_reset(l);
+		vm->lapics[i] = l;
 	}
-	vm_own(vm, l);
-	vm->lapic = l;
+	vm->n_cpus = n;
+	vm->lapic = vm->lapics[0];
+	if (bus_register(&vm->mmio, LAPIC_BASE, 0x1000, lapic_mmio, vm, "lapic") < 0)
+		return NULL;
 	vm->hlt_wait = lapic_hlt_wait;
-	return l;
+	return vm->lapic;
 }

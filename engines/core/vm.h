@@ -12,6 +12,11 @@
 
 struct console;
 struct lapic;
+struct vcpu_sched;
+
+/* vCPUs a VM may have: the MP table's processor entries and the LAPIC IDs
+ * (0..N-1) the platform hands out (docs/platform.md, "SMP"). */
+#define VM_MAX_CPUS 8
 
 #define VM_DEFAULT_MEM (64ull << 20)
 #define VM_MIN_MEM     (2ull << 20)
@@ -33,7 +38,13 @@ struct vm {
 	uint64_t ram_size;
 	struct bus pio, mmio;
 	struct console *console;
-	struct lapic *lapic;          /* software LAPIC (interp, bt); NULL under kvm */
+	struct lapic *lapic;          /* software LAPIC of the running vCPU (interp,
+				       * bt); NULL under kvm */
+	unsigned n_cpus;              /* vCPUs (1 unless vm_set_cpus said more) */
+	struct lapic *lapics[VM_MAX_CPUS];  /* every vCPU's, by APIC ID */
+	volatile unsigned cur_cpu;    /* the vCPU the software engine runs now */
+	struct vcpu_sched *sched;     /* the software engines' vCPU multiplexer
+				       * (engines/core/vcpu.c); NULL with one vCPU */
 
 	const struct engine_ops *ops;
 	struct engine *engine;
@@ -50,7 +61,7 @@ struct vm {
 	 * that can wake it (the software LAPIC).  NULL: HLT ends the VM. */
 	void (*hlt_wait)(struct vm *vm);
 
-	void *owned[16];              /* device state freed with the VM */
+	void *owned[32];              /* device state freed with the VM */
 	unsigned n_owned;
 
 	/* Every VMM-side write to guest RAM (loader, devices, hypercalls)
@@ -65,6 +76,15 @@ struct vm {
 	vm_marker_fn on_marker;
 	void *marker_ctx;
 };
+
+/* Give the VM n vCPUs (1..VM_MAX_CPUS): the count fw_cfg reports and the
+ * MP table (engines/core/mptable.c) the loader's caller writes.  Before
+ * the engine is created.  0, or -1 and err. */
+int vm_set_cpus(struct vm *vm, unsigned n, char *err, size_t len);
+
+/* After the engine's create: set up how its vCPUs run (the VM core's
+ * multiplexer for the software engines).  0, or -1 and err. */
+int vm_smp_attach(struct vm *vm, char *err, size_t len);
 
 /* Create a VM with size bytes of zeroed RAM and the standard PC platform
  * (UART, debug-exit, ringbench device and null page). NULL + err on failure. */

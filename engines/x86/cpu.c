@@ -100,6 +100,7 @@ void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
 	cpu->apic_base = s->apic_base;
 	cpu->cpl = (cpu->cr0 & CR0_PE) ? cpu->seg[S_CS].selector & 3 : 0;
 	cpu->halted = false;
+	cpu->irq_check = true;          /* a vCPU switched in may have one waiting */
 	x86_update_mode(cpu);
 	x86_tlb_flush(cpu, false);
 }
