@@ -1383,6 +1383,10 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 		}
 		t->rip[t->n] = rip + off;
 		bt_classify(in, &t->f[t->n]);
+		/* Several vCPUs: PAUSE goes to the shared handler, which
+		 * counts it for the pause-loop yield (engines/core/vcpu.h). */
+		if (in->id == X86_INS_PAUSE && t->e->vm && t->e->vm->n_cpus > 1)
+			t->f[t->n].cls = TC_HELPER;
 		off += in->len;
 		t->n++;
 		if ((in->flags & IF_BLOCK_END) || !len)

@@ -20,7 +20,9 @@ struct vcpu_sched {
 	volatile sig_atomic_t due;              /* a switch was asked for */
 	volatile sig_atomic_t yield_to;         /* IPI target + 1, 0: none */
 	enum vm_exit_reason prev;               /* the exit before this one */
-	uint64_t n_slice, n_halt, n_ipi, n_idle_ns;
+	unsigned pauses;                        /* PAUSEs in this turn */
+	volatile sig_atomic_t ple;              /* the switch asked for is a pause-loop yield */
+	uint64_t n_slice, n_halt, n_ipi, n_pause, n_idle_ns;
 };
 
 static uint64_t now_ns(void)
@@ -72,6 +74,20 @@ void vcpu_sched_slice_end(struct vm *vm)
 		return;
 	s->due = 1;
 	vm->stop_requested = 1;
+}
+
+void vcpu_sched_pause(struct vm *vm)
+{
+	struct vcpu_sched *s = vm->sched;
+
+	if (!s || ++s->pauses < VCPU_PLE_PAUSES)
+		return;
+	s->pauses = 0;
+	s->ple = 1;
+	s->due = 1;
+	vm->stop_requested = 1;
+	if (vm->ops->kick)
+		vm->ops->kick(vm->engine);
 }
 
 void vcpu_sched_ipi(struct vm *vm, unsigned target)
@@ -202,6 +218,8 @@ static void reschedule(struct vm *vm)
 	int to = (int)s->yield_to - 1;
 
 	s->yield_to = 0;
+	s->ple = 0;
+	s->pauses = 0;
 	save(vm, cur);
 	while (!vm->finished) {
 		if (to >= 0 && (unsigned)to != cur && runnable(vm, (unsigned)to)) {
@@ -248,6 +266,8 @@ void vcpu_sched_after_exit(struct vm *vm, const struct vm_exit *x, int timed_out
 		return;                 /* the next slice's end switches */
 	if (s->yield_to)
 		s->n_ipi++;
+	else if (s->ple)
+		s->n_pause++;
 	else
 		s->n_slice++;
 	s->due = 0;
@@ -264,6 +284,7 @@ size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max
 	engine_counter_put(out, max, &n, "vcpu.switch.slice", s->n_slice);
 	engine_counter_put(out, max, &n, "vcpu.switch.halt", s->n_halt);
 	engine_counter_put(out, max, &n, "vcpu.switch.ipi", s->n_ipi);
+	engine_counter_put(out, max, &n, "vcpu.switch.pause", s->n_pause);
 	engine_counter_put(out, max, &n, "vcpu.idle_us", s->n_idle_ns / 1000);
 	return n;
 }

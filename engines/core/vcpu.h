@@ -2,9 +2,10 @@
  * core multiplexes them on the one host thread, round robin, switching
  * by the engine's get_state/set_state (docs/platform.md, "SMP"):
  *   - at the end of a time slice of VCPU_SLICE_US of host time;
- *   - at once when the running vCPU halts (HLT) or sends an IPI to
- *     another (a directed yield to the target, as a PAUSE-loop or
- *     IPI-wake-up exit gives the target its turn under a hypervisor);
+ *   - at once when the running vCPU halts (HLT), spins (VCPU_PLE_PAUSES
+ *     PAUSEs in one turn), or sends an IPI to another (a directed yield to
+ *     the target, as an IPI wake-up gives the target its turn under a
+ *     hypervisor);
  * so the translation and decode caches are never shared between threads
  * and need no locks. */
 #ifndef RINGBENCH_VCPU_H
@@ -33,6 +34,12 @@ void vcpu_sched_after_exit(struct vm *vm, const struct vm_exit *x, int timed_out
 
 /* From the slice timer's signal handler: ask for a switch. */
 void vcpu_sched_slice_end(struct vm *vm);
+
+/* The running vCPU executed PAUSE: after VCPU_PLE_PAUSES of them in one
+ * turn it is spinning on something another vCPU must do, and yields (as
+ * Intel's PAUSE-loop exiting and AMD's pause filter make it exit). */
+#define VCPU_PLE_PAUSES 64
+void vcpu_sched_pause(struct vm *vm);
 
 /* An IPI reached vCPU target (engines/core/lapic.c): let it run soon. */
 void vcpu_sched_ipi(struct vm *vm, unsigned target);

@@ -35,6 +35,7 @@ HANDLER(h_div);
 HANDLER(h_enter);
 HANDLER(h_flagop);
 HANDLER(h_hlt);
+HANDLER(h_pause);
 HANDLER(h_idiv);
 HANDLER(h_imul);
 HANDLER(h_in);
