@@ -11,6 +11,7 @@
 #include "engines/core/loader.h"
 #include "engines/core/status.h"
 #include "engines/core/vcpu.h"
+#include "engines/core/vcpu_threads.h"
 #include "engines/core/vm.h"
 #include "harness/commands.h"
 #include "harness/options.h"
@@ -27,7 +28,7 @@ struct run_opts {
 	uint64_t mem;
 	double timeout_s;
 	int stats, records, lockstep;
-	unsigned cpus;
+	unsigned cpus, host_cpus;
 	const char *show;
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned n_mods;
@@ -37,13 +38,15 @@ struct run_opts {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringbench run [--engine kvm|interp|bt] [--cpus N] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
+		"usage: ringbench run [--engine kvm|interp|bt] [--cpus N] [--host-cpus M] [--mem SIZE]\n"
+		"                     [--timeout SECONDS] [--stats]\n"
 		"                     [--records] [--module FILE[=STRING]]... [--lockstep]\n"
 		"                     [--show-translation ADDR] [KERNEL] [-- CMDLINE...]\n"
 		"Boots a Multiboot kernel (default: the ringbench guest, build/guests/kernel.elf),\n"
 		"forwards its serial output and exits with its debug-exit status (v<<1)|1.\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
 		"  --cpus N       vCPUs, 1 to 8 (default 1; docs/platform.md, \"SMP\")\n"
+		"  --host-cpus M  pin the VM's threads to M host CPUs (N > M overcommits)\n"
 		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
 		"  --timeout S    stop a guest still running after S seconds (status 124;\n"
 		"                 default %d; fractions allowed)\n"
@@ -78,7 +81,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "timeout", required_argument, NULL, 't' }, { "stats", no_argument, NULL, 's' },
 		{ "records", no_argument, NULL, 'r' }, { "module", required_argument, NULL, 'M' },
 		{ "lockstep", no_argument, NULL, 'L' }, { "show-translation", required_argument, NULL, 'S' },
-		{ "cpus", required_argument, NULL, 'c' },
+		{ "cpus", required_argument, NULL, 'c' }, { "host-cpus", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -107,6 +110,11 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			if (opt_uint("run", "--cpus", optarg, 1, VM_MAX_CPUS, &n) < 0)
 				return -1;
 			o->cpus = (unsigned)n;
+			break;
+		case 'H':
+			if (opt_uint("run", "--host-cpus", optarg, 1, 1024, &n) < 0)
+				return -1;
+			o->host_cpus = (unsigned)n;
 			break;
 		case 's': o->stats = 1; break;
 		case 'r': o->records = 1; break;
@@ -263,6 +271,11 @@ int cmd_run(int argc, char **argv)
 		return RB_STATUS_ENGINE_ERROR;
 	}
 	vcpu_sched_start(vm);
+	if (o.host_cpus && vcpu_threads_pin(o.host_cpus, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringbench run: %s\n", err);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
+	}
 	if (o.records) {
 		records_start(&rec, stdout, ops->name, why);
 		vm->on_marker = records_on_marker;

@@ -7,6 +7,7 @@
 #include "engines/core/console.h"
 #include "engines/core/status.h"
 #include "engines/core/vcpu.h"
+#include "engines/core/vcpu_threads.h"
 #include "engines/core/vm.h"
 
 static struct vm *volatile running_vm;
@@ -119,7 +120,7 @@ int vm_run(struct vm *vm, double timeout_s)
 	struct vm_exit exit;
 	timer_t timer, probe;
 	timer_t slice;
-	int have_timer = 0, have_probe = 0, have_slice = 0, halt_strikes = 0;
+	int have_timer = 0, have_probe = 0, have_slice = 0, halt_strikes = 0, threaded;
 
 	running_vm = vm;
 	timed_out = 0;
@@ -141,6 +142,9 @@ int vm_run(struct vm *vm, double timeout_s)
 		halt_probe_due = 0;
 		have_probe = arm_halt_probe(&probe) == 0;
 	}
+	threaded = vm->n_cpus > 1 && vm->ops->run_vcpu;
+	if (threaded && vcpu_threads_start(vm) < 0)
+		threaded = 1;   /* the VM finished; stop the threads started */
 	/* Cleared once: dispatch fills read data and hypercall results that
 	 * the engine's next run() consumes. */
 	memset(&exit, 0, sizeof(exit));
@@ -149,7 +153,12 @@ int vm_run(struct vm *vm, double timeout_s)
 			exit.reason = VM_EXIT_INTERNAL_ERROR;
 			snprintf(exit.error.msg, sizeof(exit.error.msg), "run failed");
 		}
-		vm_dispatch_exit(vm, &exit);
+		if (threaded)
+			vcpu_threads_dispatch(vm, 0, &exit);
+		else {
+			vcpu_name_exit(vm, vm->cur_cpu, &exit);
+			vm_dispatch_exit(vm, &exit);
+		}
 		if (vm->sched)
 			vcpu_sched_after_exit(vm, &exit, timed_out);
 		if (halt_probe_due)
@@ -157,6 +166,8 @@ int vm_run(struct vm *vm, double timeout_s)
 		if (vm->stop_requested && !vm->finished && (!vm->sched || timed_out))
 			vm_finish(vm, RB_STATUS_TIMEOUT, "guest still running after the %g s timeout", timeout_s);
 	}
+	if (threaded)
+		vcpu_threads_stop(vm);
 	if (have_timer)
 		timer_delete(timer);
 	if (have_probe)

@@ -288,3 +288,13 @@ size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max
 	engine_counter_put(out, max, &n, "vcpu.idle_us", s->n_idle_ns / 1000);
 	return n;
 }
+
+void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x)
+{
+	size_t n;
+
+	if (vm->n_cpus < 2 || (x->reason != VM_EXIT_SHUTDOWN && x->reason != VM_EXIT_INTERNAL_ERROR))
+		return;
+	n = strlen(x->error.msg);
+	snprintf(x->error.msg + n, sizeof(x->error.msg) - n, "%son vCPU %u", n ? " " : "", id);
+}

@@ -44,6 +44,10 @@ void vcpu_sched_pause(struct vm *vm);
 /* An IPI reached vCPU target (engines/core/lapic.c): let it run soon. */
 void vcpu_sched_ipi(struct vm *vm, unsigned target);
 
+/* With several vCPUs, name vCPU id in a shutdown's or an engine error's
+ * message (" on vCPU 1"). */
+void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x);
+
 /* Switches done, by cause, for --stats. */
 size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max);
 
