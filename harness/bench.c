@@ -391,6 +391,7 @@ static void usage(FILE *f)
 		"                    kvm-amdv-nested (`ringbench engines` says which are usable here)\n"
 		"  --only LIST       benchmarks or groups (guest only=)\n"
 		"  --quick           short budget and few repetitions (smoke test)\n"
+		"  --cpus N          guest vCPUs, 1 to 8 (default 1): run --cpus N, QEMU -smp N\n"
 		"  --budget-ms N     time budget per repetition (default 10; quick 1)\n"
 		"  --reps N          least repetitions (default 30; quick 5); the guest adds up to 4x more\n"
 		"                    until the median's 95%% CI is within 2%% of it\n"
@@ -418,9 +419,11 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "kernel32", required_argument, NULL, 'K' }, { "native", required_argument, NULL, 'n' },
 		{ "qemu", required_argument, NULL, 'Q' }, { "no-plots", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 's' }, { "engine-cmd", required_argument, NULL, 'x' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
+	unsigned long long cpus;
 	unsigned long long budget = 0, reps = 0, warmup = 0;
 	int have_budget = 0, have_reps = 0, have_warmup = 0;
 
@@ -431,6 +434,11 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'e': o->engines = optarg; break;
 		case 'o': o->only = optarg; break;
 		case 'q': o->quick = 1; break;
+		case 'c':
+			if (opt_uint("bench", "--cpus", optarg, 1, 8, &cpus) < 0)
+				return -1;
+			o->cpus = (unsigned)cpus;
+			break;
 		case 'b':
 			if (opt_uint("bench", "--budget-ms", optarg, 1, 60000, &budget) < 0)
 				return -1;
@@ -524,6 +532,7 @@ int cmd_bench(int argc, char **argv)
 	r->reps = o.reps;
 	r->warmup = o.warmup;
 	r->quick = o.quick;
+	r->cpus = o.cpus;
 	if (make_run_dir(&o, r, s.dir, sizeof(s.dir)) < 0) {
 		bench_plan_free(plans, n);
 		free(r);

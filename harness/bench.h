@@ -9,6 +9,7 @@ struct bench_opts {
 	const char *only;        /* guest only= (benchmarks or groups); NULL: all */
 	unsigned budget_ms, reps, warmup;
 	int quick;
+	unsigned cpus;           /* vCPUs of the guest (--cpus; QEMU -smp) */
 	double timeout_s;        /* per engine process; 0: by budget */
 	const char *out_dir;     /* results root (results/) */
 	const char *run_id;      /* NULL: UTC time stamp */
