@@ -311,3 +311,23 @@ void smp_init(void)
 		smp_ncpus = k + 1;
 	}
 }
+
+static void triple_fault(unsigned cpu, uint64_t arg)
+{
+	struct desc_ptr none = { 0, 0 };
+
+	(void)arg;
+	if (cpu != smp_ncpus - 1)
+		return;
+	__asm__ volatile("lidt %0; ud2" :: "m"(none));
+}
+
+void smp_crash_ap(void)
+{
+	if (smp_ncpus < 2) {
+		kprintf("guest: crash=ap: only one CPU\n");
+		return;
+	}
+	smp_post(triple_fault, 0);
+	smp_delay_us(1000000);
+}

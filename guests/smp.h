@@ -47,6 +47,10 @@ extern volatile uint64_t smp_flush_addr;
 /* trap() hands these vectors here. */
 void smp_interrupt(unsigned vector);
 
+/* crash=ap: the last AP loads an empty IDT and faults: a triple fault.
+ * Returns (after a second) only when that did not end the VM. */
+void smp_crash_ap(void);
+
 /* Busy-wait about ms milliseconds by the TSC. */
 void smp_delay_us(uint64_t us);
 
