@@ -98,7 +98,7 @@ void kmain(uint32_t magic, uint32_t info_addr)
 	struct mb_config cfg = {
 		.budget_ms = opt.budget_ms, .reps = opt.reps, .warmup = opt.warmup,
 		.tsc_khz = host.tsc_khz, .only = opt.only, .fail = opt.fail,
-		.fixed_reps = opt.fixed_reps,
+		.fixed_reps = opt.fixed_reps, .cpu = smp_cpu(),
 	};
 	for (unsigned g = 0; g < guest_group_count; g++) {
 		const struct bench_group *grp = &guest_groups[g];
