@@ -759,7 +759,8 @@ static void body(const struct run *r, FILE *f, int md)
 			"the smp benchmarks (guest vCPUs: bench --cpus; QEMU -smp): ns per operation, the median of "
 			"the repetitions' means with the empty loop subtracted, then percentiles of single "
 			"operations (the guest times each one; a 1/8-octave histogram, so within 9%, loop not "
-			"subtracted)", &t);
+			"subtracted); for fairness, Jain's index over the vCPUs' counts in equal windows (1: "
+			"equal shares, 1/N: one vCPU had it all) and the smallest share of the mean", &t);
 	else
 		table_free(&t);
 	if (twin_table(r, &t))

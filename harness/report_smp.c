@@ -16,11 +16,12 @@ static void cell_ns(struct table *t, size_t row, size_t col, double cycles, doub
 
 size_t report_smp_latency(const struct run *r, struct table *t)
 {
-	static const char *const head[] = { "benchmark", "engine", "cpus", "median", "p50", "p99", "p99.9" };
+	static const char *const head[] = { "benchmark", "engine", "cpus", "median", "p50", "p99", "p99.9",
+					     "Jain", "min share" };
 	size_t rows = 0;
 
-	table_init(t, 7);
-	for (size_t c = 0; c < 7; c++)
+	table_init(t, 9);
+	for (size_t c = 0; c < 9; c++)
 		table_set(t, 0, c, "%s", head[c]);
 	for (size_t i = 0; i < r->ne; i++) {
 		const struct engine_result *e = &r->e[i];
@@ -39,6 +40,13 @@ size_t report_smp_latency(const struct run *r, struct table *t)
 			cell_ns(t, row, 3, b->st.n ? b->st.median : 0, r->host.tsc_khz);
 			for (int k = 0; k < 3; k++)
 				cell_ns(t, row, 4 + (size_t)k, (double)b->lat[k], r->host.tsc_khz);
+			if (b->jain_milli) {
+				table_set(t, row, 7, "%.3f", b->jain_milli / 1000.0);
+				table_set(t, row, 8, "%.3f", b->min_share_milli / 1000.0);
+			} else {
+				table_set(t, row, 7, "-");
+				table_set(t, row, 8, "-");
+			}
 			rows++;
 		}
 	}

@@ -40,6 +40,10 @@ struct bench_result {
 	/* From the end line's p50=, p99=, p999= (the smp benchmarks): the
 	 * per-operation latency distribution, TSC cycles; 0: not given. */
 	uint64_t lat[3];
+	/* From fairness's jain_milli=, min_share_milli=: Jain's index over the
+	 * vCPUs' shares and the smallest share (of the mean), thousandths;
+	 * 0: not given. */
+	uint64_t jain_milli, min_share_milli;
 	double loop_cycles;             /* empty-loop cost subtracted per op:
 					   loop_k for ring 0, else loop */
 	struct stats st;                /* net TSC cycles per operation */

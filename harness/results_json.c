@@ -138,6 +138,12 @@ static json_object *bench_json(const struct run *r, const struct bench_result *b
 		json_object_object_add(lat, "p999", json_object_new_int64((int64_t)b->lat[2]));
 		json_object_object_add(o, "latency_cycles", lat);
 	}
+	if (b->jain_milli) {
+		json_object *fair = json_object_new_object();
+		json_object_object_add(fair, "jain", json_object_new_double(b->jain_milli / 1000.0));
+		json_object_object_add(fair, "min_share", json_object_new_double(b->min_share_milli / 1000.0));
+		json_object_object_add(o, "fairness", fair);
+	}
 	json_object_object_add(o, "stats", b->st.n ? stats_json(r, b) : NULL);
 	for (size_t i = 0; i < b->nctr; i++) {
 		json_object_object_add(ctr, b->ctr[i].name, jnum(b->ctr[i].value));
@@ -349,6 +355,14 @@ static void load_bench(struct reader *rd, json_object *o, struct engine_result *
 			if (json_object_object_get_ex(lat, keys[k], &v) && json_object_is_type(v, json_type_int))
 				b->lat[k] = (uint64_t)json_object_get_int64(v);
 		}
+	}
+	json_object *fair;              /* optional: the fairness benchmark only */
+	if (json_object_object_get_ex(o, "fairness", &fair) && json_object_is_type(fair, json_type_object)) {
+		json_object *v;
+		if (json_object_object_get_ex(fair, "jain", &v))
+			b->jain_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
+		if (json_object_object_get_ex(fair, "min_share", &v))
+			b->min_share_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
 	}
 	json_object *samples = field(rd, o, "samples", json_type_array, name);
 	for (size_t i = 0; samples && !rd->bad && i < json_object_array_length(samples); i++) {

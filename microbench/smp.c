@@ -7,6 +7,11 @@
  *                  the new mapping.
  *   token_ring     a token passed round every vCPU through one shared word,
  *                  each waiting its turn in a PAUSE loop: one round per op.
+ *   fairness       every vCPU counts as fast as it can until one shared TSC
+ *                  deadline, FAIR_WINDOW_US after the start: one window per
+ *                  op.  The end line gives Jain's fairness index over the
+ *                  vCPUs' counts (1: equal shares; 1/N: one vCPU got all)
+ *                  and the smallest share, in thousandths of the mean.
  * All ring 0, timed on the BSP; each checks that every operation
  * happened (the answers, acknowledgements and hand-offs counted), and
  * needs at least two CPUs online.  The IPI benchmarks add the per-operation
@@ -303,6 +308,111 @@ static int ring_check(uint64_t expected, char *why)
 	return mb_count_check(why, "rounds", ops_run, expected);
 }
 
+/* --- fairness --- */
+#define FAIR_WINDOW_US 10000
+static volatile uint64_t fair_start, fair_end, fair_count[SMP_MAX];
+static uint64_t fair_total[SMP_MAX];
+
+static inline uint64_t rdtsc_now(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Count until the window ends; start counting only once it has begun. */
+static void fair_spin(unsigned cpu, uint64_t arg)
+{
+	uint64_t n = 0, t;
+
+	(void)arg;
+	while ((t = rdtsc_now()) < fair_start)
+		__asm__ volatile("" ::: "memory");
+	while (rdtsc_now() < fair_end)
+		n++;
+	fair_count[cpu] = n;
+	(void)t;
+}
+
+static int fair_start_b(char *why)
+{
+	if (need_two(why))
+		return 1;
+	for (unsigned k = 0; k < SMP_MAX; k++)
+		fair_total[k] = 0;
+	return 0;
+}
+
+static uint64_t fair_body(uint64_t n)
+{
+	uint64_t window = FAIR_WINDOW_US * (host.tsc_khz ? host.tsc_khz : 1000000) / 1000, c;
+
+	sti();
+	c = TIMED_LOOP(n, {
+		fair_start = rdtsc_now() + window / 10;
+		fair_end = fair_start + window;
+		smp_post(fair_spin, 0);
+		fair_spin(0, 0);
+		smp_wait(1000 + FAIR_WINDOW_US / 1000);
+		for (unsigned k = 0; k < smp_ncpus; k++)
+			fair_total[k] += fair_count[k];
+	});
+	cli();
+	ops_run += n;
+	return c;
+}
+
+/* Jain's index (sum x)^2 / (n sum x^2), in thousandths, and the smallest
+ * share in thousandths of the mean: integers (no FPU in the kernel). */
+static int fair_check(uint64_t expected, char *why)
+{
+	uint64_t sum = 0, sq = 0, min = ~0ull, max = 0, n = smp_ncpus, x[SMP_MAX];
+	unsigned shift = 0;
+	char buf[WHY_LEN];
+
+	/* Counts scaled below 2^20 so that the squares' sum and 1000 * sum^2
+	 * fit in 64 bits (at most 8 vCPUs). */
+	for (unsigned k = 0; k < n; k++)
+		if (fair_total[k] > max)
+			max = fair_total[k];
+	while ((max >> shift) >= (1u << 20))
+		shift++;
+	for (unsigned k = 0; k < n; k++) {
+		x[k] = fair_total[k] >> shift;
+		sum += x[k];
+		sq += x[k] * x[k];
+		if (x[k] < min)
+			min = x[k];
+	}
+	if (ops_run != expected)
+		return mb_count_check(why, "windows", ops_run, expected);
+	if (!sum || !sq) {
+		mb_strlcpy(why, "no vCPU counted anything", WHY_LEN);
+		return CHECK_FAIL;
+	}
+	uint64_t jain = sum * sum * 1000 / (sq * n);
+	uint64_t min_share = min * n * 1000 / sum;
+	/* "jain_milli=<n> min_share_milli=<n>" without printf in the kernel */
+	unsigned p = 0;
+	const char *k1 = "jain_milli=", *k2 = " min_share_milli=";
+	uint64_t v[2] = { jain, min_share };
+	for (int i = 0; i < 2; i++) {
+		char d[24];
+		int nd = 0;
+		for (const char *s = i ? k2 : k1; *s; s++)
+			buf[p++] = *s;
+		do
+			d[nd++] = (char)('0' + v[i] % 10);
+		while ((v[i] /= 10) && nd < 23);
+		while (nd)
+			buf[p++] = d[--nd];
+	}
+	buf[p] = 0;
+	mb_strlcpy(why, buf, WHY_LEN);
+	return CHECK_OK;
+}
+
 static const struct bench pingpong_b = { .name = "ipi_pingpong", .group = "smp",
 	.class = "interrupt", .ring = 0, .start = pingpong_start, .body = ipi_body,
 	.check = pingpong_check };
@@ -316,5 +426,9 @@ static const struct bench ring_b = { .name = "token_ring", .group = "smp",
 	.class = "unprivileged", .ring = 0, .start = ring_start, .body = ring_body,
 	.check = ring_check };
 
-const struct bench *const smp_benches[] = { &pingpong_b, &wake_b, &tlb_b, &ring_b };
+static const struct bench fair_b = { .name = "fairness", .group = "smp",
+	.class = "unprivileged", .ring = 0, .start = fair_start_b, .body = fair_body,
+	.check = fair_check };
+
+const struct bench *const smp_benches[] = { &pingpong_b, &wake_b, &tlb_b, &ring_b, &fair_b };
 const unsigned smp_count = sizeof(smp_benches) / sizeof(smp_benches[0]);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SMP guests (--cpus N): the guest brings up every CPU by INIT-SIPI-SIPI
-# and runs the smp group with every benchmark ok under interp, bt, kvm and
+# and runs the smp group (5 benchmarks) with every benchmark ok under interp, bt, kvm and
 # QEMU TCG (-smp 2), at 4 vCPUs on the 2-core host (2x overcommitted) too;
 # with one CPU the group says unsupported; an AP's triple fault ends the
 # VM naming its vCPU; bench --cpus records the count and the latency
@@ -24,10 +24,12 @@ check() {
 	fi
 	ok $(grep -q "^RB1 hello .* cpus=$4\$" "$2"; echo $?) "smp: $1: $4 CPUs online"
 	n=$(grep -c '^RB1 end .*status=ok' "$2")
-	ok $([ "$n" = 4 ]; echo $?) "smp: $1: all 4 smp benchmarks ok ($n)"
+	ok $([ "$n" = 5 ]; echo $?) "smp: $1: all 5 smp benchmarks ok ($n)"
 	ok $(grep -q '^RB1 end .*bench=ipi_wake status=ok .*p50=[0-9]* p99=[0-9]* p999=[0-9]*' "$2"; echo $?) \
 		"smp: $1: ipi_wake reports its latency distribution"
-	[ "$n" = 4 ] || grep '^RB1 end\|^guest' "$2" | sed 's/^/# /'
+	ok $(grep -q '^RB1 end .*bench=fairness status=ok .*jain_milli=[0-9]* min_share_milli=[0-9]*' "$2"; echo $?) \
+		"smp: $1: fairness reports Jain's index ($(sed -n 's/.*bench=fairness .*jain_milli=\([0-9]*\).*/\1/p' "$2")/1000)"
+	[ "$n" = 5 ] || grep '^RB1 end\|^guest' "$2" | sed 's/^/# /'
 }
 
 for e in interp bt; do
@@ -67,7 +69,7 @@ fi
 # One CPU: the group is unsupported, with the reason.
 $rb run --engine interp --timeout 60 -- $words >"$tmp/one.log" 2>&1
 n=$(grep -c '^RB1 end .*status=unsupported reason=needs >= 2 CPUs' "$tmp/one.log")
-ok $([ "$n" = 4 ]; echo $?) "smp: --cpus 1: every smp benchmark unsupported: needs >= 2 CPUs ($n)"
+ok $([ "$n" = 5 ]; echo $?) "smp: --cpus 1: every smp benchmark unsupported: needs >= 2 CPUs ($n)"
 
 # An AP's triple fault: status 6, the vCPU named.
 for e in interp bt kvm; do
