@@ -91,6 +91,8 @@ void kmain(uint32_t magic, uint32_t info_addr)
 		smp_ncpus, smp_described, smp_source);
 	if (opt.crash)
 		crash_test(opt.crash);
+	if (opt.stress)
+		smp_stress(opt.stress);
 	kprintf("RB1 hello version=1 host=%s engine=%s budget_ms=%u reps=%u warmup=%u "
 		"tsc_khz=%lu vendor=%s cpus=%u\n", host.kind, host.engine, opt.budget_ms,
 		opt.reps, opt.warmup, host.tsc_khz, host.vendor, smp_ncpus);

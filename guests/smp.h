@@ -51,6 +51,10 @@ void smp_interrupt(unsigned vector);
  * Returns (after a second) only when that did not end the VM. */
 void smp_crash_ap(void);
 
+/* stress=N (smp_stress.c): N rounds of every CPU rewriting another's code
+ * and PTE; prints the count of illegal observations, debug-exit 1 on any. */
+void smp_stress(unsigned n);
+
 /* Busy-wait about ms milliseconds by the TSC. */
 void smp_delay_us(uint64_t us);
 

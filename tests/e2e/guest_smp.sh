@@ -4,7 +4,8 @@
 # QEMU TCG (-smp 2), at 4 vCPUs on the 2-core host (2x overcommitted) too;
 # with one CPU the group says unsupported; an AP's triple fault ends the
 # VM naming its vCPU; bench --cpus records the count and the latency
-# percentiles; bad counts get one-line errors.
+# percentiles; the stress test (two vCPUs rewriting each other's code and
+# PTEs) sees only legal states; bad counts get one-line errors.
 cd "$(dirname "$0")/../.." || exit 2
 rb=./ringbench
 [ -x $rb ] || { echo "not ok - smp: ./ringbench not built"; exit 1; }
@@ -98,3 +99,23 @@ ok $(grep -q '"cpus": *2' "$tmp/res/smp/results.json"; echo $?) "smp: bench --cp
 ok $(grep -q '"latency_cycles"' "$tmp/res/smp/results.json" &&
      grep -q 'CPU sharing: latency distributions' "$tmp/res/smp/report.md"; echo $?) \
 	"smp: bench: latency percentiles in results.json and the report's CPU-sharing table"
+
+# The stress test: two vCPUs rewriting each other's code and PTEs; every
+# observation legal, the VM (and the host) fine afterwards.
+stress() {
+	ok $([ "$2" = 1 ] && grep -q 'guest: stress: 20000 iterations on 2 CPUs: 0 illegal observations, [1-9][0-9]* new code values seen' "$3"; echo $?) \
+		"smp: $1: stress=20000: no illegal observation, code rewritten under the other vCPU ($2: $(grep -a 'guest: stress' "$3"))"
+}
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	timeout 300 $rb run --engine $e --cpus 2 --timeout 250 -- stress=20000 only=none >"$tmp/st.log" 2>&1
+	stress $e $? "$tmp/st.log"
+done
+if command -v qemu-system-x86_64 >/dev/null; then
+	timeout 200 qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 2 -kernel build/guests/kernel32.elf \
+		-append "stress=20000 only=none" -serial stdio -display none -monitor none -no-reboot -m 64 \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 >"$tmp/st.raw" 2>/dev/null
+	st=$?
+	tr -d '\r' <"$tmp/st.raw" >"$tmp/st.log"
+	stress "qemu tcg -smp 2" $st "$tmp/st.log"
+fi
