@@ -12,6 +12,7 @@ void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 	if (vm) {
 		cpu->ram = vm->ram;
 		cpu->ram_size = vm->ram_size;
+		cpu->smp = vm->n_cpus > 1;
 	}
 	cpu->engine_name = engine_name;
 	cpu->delivering_vec = -1;
