@@ -119,6 +119,10 @@ static void plan_builtin(const struct bench_opts *o, struct bench_plan *p,
 		push(p, "--cpus");
 		push(p, "%u", o->cpus);
 	}
+	if (o->host_cpus) {
+		push(p, "--host-cpus");
+		push(p, "%u", o->host_cpus);
+	}
 	push(p, "--timeout");
 	push(p, "%g", p->timeout_s);   /* as given: 0.4 must not become 0 */
 	push(p, "%s", o->kernel);
