@@ -49,8 +49,6 @@ int kvm_run_on(struct kvm_engine *k, int fd, struct kvm_run *r, int *pending_hc,
 int kvm_add_aps(struct kvm_engine *k, char *err, size_t len);
 void kvm_free_aps(struct kvm_engine *k);
 int kvm_run_ap(struct engine *e, unsigned id, struct vm_exit *x);
-/* Every vCPU halted or waiting for SIPI with nothing to wake it. */
-bool kvm_smp_halted_forever(struct kvm_engine *k, char *why, size_t len);
 bool kvm_vcpu_halted_forever(struct kvm_engine *k, int fd, char *why, size_t len);
 /* KVM's supported CPUID (n entries, room for max) made the guest's:
  * ringbench's hypervisor leaves and the hypervisor-present bit.  Returns

@@ -76,8 +76,12 @@ bool kvm_halted_forever(struct engine *e, char *why, size_t len)
 {
 	struct kvm_engine *k = (struct kvm_engine *)e;
 
+	/* Several vCPUs: another thread's vCPU cannot be asked (its KVM_RUN
+	 * holds the vCPU's mutex until it leaves, which a halted or
+	 * wait-for-SIPI vCPU may never do): not detected, the timeout ends
+	 * such a VM (status 124). */
 	if (k->n_aps)
-		return kvm_smp_halted_forever(k, why, len);
+		return false;
 	return kvm_vcpu_halted_forever(k, k->vcpu_fd, why, len);
 }
 

@@ -57,27 +57,3 @@ int kvm_run_ap(struct engine *e, unsigned id, struct vm_exit *x)
 	}
 	return kvm_run_on(k, k->ap[id].fd, k->ap[id].run, &k->ap[id].pending_hypercall, x);
 }
-
-/* The VM can never run again when no vCPU can: each halted with nothing
- * to wake it, or still waiting for a Start-up IPI no one will send. */
-bool kvm_smp_halted_forever(struct kvm_engine *k, char *why, size_t len)
-{
-	char one[200];
-	unsigned halted = 0;
-
-	for (unsigned i = 0; i <= k->n_aps; i++) {
-		int fd = i ? k->ap[i].fd : k->vcpu_fd;
-		struct kvm_mp_state mp;
-
-		if (ioctl(fd, KVM_GET_MP_STATE, &mp) < 0)
-			return false;
-		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
-			continue;
-		if (!kvm_vcpu_halted_forever(k, fd, one, sizeof(one)))
-			return false;
-		halted++;
-	}
-	snprintf(why, len, "all %u vCPUs halted or waiting for SIPI with nothing to wake them (%u halted: %s)",
-		 k->n_aps + 1, halted, halted ? one : "none");
-	return true;
-}

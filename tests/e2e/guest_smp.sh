@@ -119,3 +119,13 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	tr -d '\r' <"$tmp/st.raw" >"$tmp/st.log"
 	stress "qemu tcg -smp 2" $st "$tmp/st.log"
 fi
+
+# A VM whose vCPUs can never run again: interp and bt see it (status 10);
+# under kvm the --timeout ends it (124), never a hang.
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	want=10; [ $e = kvm ] && want=124
+	timeout -s KILL 60 $rb run --engine $e --cpus 2 --timeout 5 build/tests/guests/cli_hlt.elf >/dev/null 2>"$tmp/h.err"
+	st=$?
+	ok $([ $st = $want ]; echo $?) "smp: $e --cpus 2: cli; hlt on the BSP, the AP never started: status $want ($st: $(cat "$tmp/h.err"))"
+done
