@@ -170,6 +170,11 @@ struct engine_ops {
 	 * whose controllers are the core's. */
 	void (*set_irq)(struct engine *e, unsigned irq, int level);
 
+	/* Engines that run each vCPU on its own host thread (kvm): run
+	 * vCPU id (1..vm->n_cpus-1; 0 is run()) from that thread, as run().
+	 * NULL: one vCPU at a time, multiplexed by the VM core. */
+	int (*run_vcpu)(struct engine *e, unsigned id, struct vm_exit *exit);
+
 	/* An engine-specific option set after create (e.g. bt's "lockstep",
 	 * "show-translation"); NULL when the engine has none.  0, or -1 and
 	 * err filled. */

@@ -47,6 +47,8 @@ void cmdline_parse(const char *line)
 			opt.fail = w + 5;
 		else if (has_prefix(w, "budget_ms="))
 			opt.budget_ms = parse_uint(w + 10);
+		else if (has_prefix(w, "stress="))
+			opt.stress = parse_uint(w + 7);
 		else if (has_prefix(w, "reps="))
 			opt.reps = parse_uint(w + 5);
 		else if (has_prefix(w, "warmup="))

@@ -56,6 +56,7 @@ struct options {
 	int sysret;
 	const char *crash;            /* test only: fault on purpose (main.c) */
 	int fixed_reps;               /* no repetitions added for precision */
+	unsigned stress;              /* stress=N: the SMP stress test first (smp_stress.c) */
 };
 extern struct options opt;
 void cmdline_parse(const char *line);

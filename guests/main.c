@@ -1,6 +1,7 @@
 /* kmain: from the Multiboot hand-over to the last benchmark's result line,
  * then debug-exit with 0 when every benchmark ended ok or unsupported. */
 #include "guests/kernel.h"
+#include "guests/smp.h"
 #include "guests/x86.h"
 #include "microbench/bench.h"
 #include "microbench/groups.h"
@@ -26,6 +27,7 @@ void mb_platform_mark(unsigned seq, int is_end)
 
 /* crash=pf|ud|user: the tests' way to see an unexpected exception
  * reported (vector, error code, RIP, CR2) and ending the VM non-zero.
+ * crash=ap: the last AP triple-faults (the VM ends naming its vCPU).
  * crash=hang: a 64-bit loop with interrupts off that never ends, for the
  * engines' timeouts. */
 static UCODE uint64_t user_crash(uint64_t arg)
@@ -44,6 +46,8 @@ static void crash_test(const char *how)
 		__asm__ volatile("ud2");
 	else if (!strncmp(how, "user", 5))
 		user_call(user_crash, unmapped);
+	else if (!strncmp(how, "ap", 3))
+		smp_crash_ap();
 	else if (!strncmp(how, "hang", 5)) {
 		__asm__ volatile("cli");
 		for (;;)
@@ -73,26 +77,30 @@ void kmain(uint32_t magic, uint32_t info_addr)
 	pic_disable();
 	host_detect();
 	timer_init();
+	smp_init();
 	task_init();
 	paging_init(ram);
 	syscall_probe();
 
 	kprintf("guest: ringbench guest kernel on %s (engine %s), %s \"%s\", "
 		"TSC %lu kHz (%s), %s timer, %lu MiB RAM, returns to user mode with %s; "
-		"from CPL3 SYSCALL %s, INT 0x80 %s\n",
+		"from CPL3 SYSCALL %s, INT 0x80 %s; %u of %u CPUs (%s) online\n",
 		host.kind, host.engine, host.vendor, host.brand, host.tsc_khz,
 		host.tsc_source, timer_name(), ram >> 20, opt.sysret ? "SYSRET" : "IRETQ",
-		entry_paths.syscall_ok ? "works" : "fails", entry_paths.int80_ok ? "works" : "fails");
+		entry_paths.syscall_ok ? "works" : "fails", entry_paths.int80_ok ? "works" : "fails",
+		smp_ncpus, smp_described, smp_source);
 	if (opt.crash)
 		crash_test(opt.crash);
+	if (opt.stress)
+		smp_stress(opt.stress);
 	kprintf("RB1 hello version=1 host=%s engine=%s budget_ms=%u reps=%u warmup=%u "
-		"tsc_khz=%lu vendor=%s\n", host.kind, host.engine, opt.budget_ms,
-		opt.reps, opt.warmup, host.tsc_khz, host.vendor);
+		"tsc_khz=%lu vendor=%s cpus=%u\n", host.kind, host.engine, opt.budget_ms,
+		opt.reps, opt.warmup, host.tsc_khz, host.vendor, smp_ncpus);
 
 	struct mb_config cfg = {
 		.budget_ms = opt.budget_ms, .reps = opt.reps, .warmup = opt.warmup,
 		.tsc_khz = host.tsc_khz, .only = opt.only, .fail = opt.fail,
-		.fixed_reps = opt.fixed_reps,
+		.fixed_reps = opt.fixed_reps, .cpu = smp_cpu(),
 	};
 	for (unsigned g = 0; g < guest_group_count; g++) {
 		const struct bench_group *grp = &guest_groups[g];

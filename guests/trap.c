@@ -3,6 +3,7 @@
  * table), demand-zero page faults, and everything else: a clear report and
  * a non-zero debug-exit. */
 #include "guests/kernel.h"
+#include "guests/smp.h"
 #include "guests/x86.h"
 
 volatile struct kcounters kcnt;
@@ -65,6 +66,12 @@ void trap(struct trapframe *tf)
 	case VEC_IPI:
 		kcnt.ipis++;
 		lapic_eoi();
+		return;
+	case VEC_SMP_CALL:
+	case VEC_SMP_PING:
+	case VEC_SMP_PONG:
+	case VEC_SMP_FLUSH:
+		smp_interrupt((unsigned)tf->vector);
 		return;
 	case VEC_SPURIOUS:
 	case VEC_PIC_BASE + 7:

@@ -9,6 +9,8 @@ struct bench_opts {
 	const char *only;        /* guest only= (benchmarks or groups); NULL: all */
 	unsigned budget_ms, reps, warmup;
 	int quick;
+	unsigned cpus;           /* vCPUs of the guest (--cpus; QEMU -smp) */
+	unsigned host_cpus;      /* run --host-cpus for the built-in engines; 0: none */
 	double timeout_s;        /* per engine process; 0: by budget */
 	const char *out_dir;     /* results root (results/) */
 	const char *run_id;      /* NULL: UTC time stamp */

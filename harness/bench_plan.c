@@ -115,6 +115,14 @@ static void plan_builtin(const struct bench_opts *o, struct bench_plan *p,
 	push(p, "--engine");
 	push(p, "%s", ops->name);
 	push(p, "--records");
+	if (o->cpus > 1) {
+		push(p, "--cpus");
+		push(p, "%u", o->cpus);
+	}
+	if (o->host_cpus) {
+		push(p, "--host-cpus");
+		push(p, "%u", o->host_cpus);
+	}
 	push(p, "--timeout");
 	push(p, "%g", p->timeout_s);   /* as given: 0.4 must not become 0 */
 	push(p, "%s", o->kernel);
@@ -158,6 +166,10 @@ static void plan_qemu(const struct bench_opts *o, struct bench_plan *p, const ch
 			       "-no-reboot", "-m", "64", NULL };
 	for (size_t i = 0; rest[i]; i++)
 		push(p, "%s", rest[i]);
+	if (o->cpus > 1) {
+		push(p, "-smp");
+		push(p, "%u", o->cpus);
+	}
 }
 
 /* ringbench's own kvm engine on AMD-V emulated by QEMU's TCG, inside
@@ -258,6 +270,7 @@ void bench_opts_default(struct bench_opts *o)
 	o->kernel32 = kernel32;
 	o->native = native;
 	o->qemu = "qemu-system-x86_64";
+	o->cpus = 1;
 }
 
 size_t bench_plan_make(const struct bench_opts *o, struct bench_plan *p, size_t max)

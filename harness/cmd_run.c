@@ -13,6 +13,8 @@
 #include "engines/core/loader_linux.h"
 #include "engines/core/platform.h"
 #include "engines/core/status.h"
+#include "engines/core/vcpu.h"
+#include "engines/core/vcpu_threads.h"
 #include "engines/core/vm.h"
 #include "harness/commands.h"
 #include "harness/options.h"
@@ -32,6 +34,7 @@ struct run_opts {
 	int mem_given;
 	double timeout_s;
 	int stats, records, lockstep;
+	unsigned cpus, host_cpus;
 	const char *show;
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned n_mods;
@@ -41,13 +44,16 @@ struct run_opts {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringbench run [--engine kvm|interp|bt] [--mem SIZE] [--timeout SECONDS] [--stats]\n"
+		"usage: ringbench run [--engine kvm|interp|bt] [--cpus N] [--host-cpus M] [--mem SIZE]\n"
+		"                     [--timeout SECONDS] [--stats]\n"
 		"                     [--records] [--module FILE[=STRING]]... [--lockstep]\n"
 		"                     [--show-translation ADDR] [--initrd FILE] [KERNEL] [-- CMDLINE...]\n"
 		"Boots a Multiboot kernel (default: the ringbench guest, build/guests/kernel.elf),\n"
 		"forwards its serial output and exits with its debug-exit status (v<<1)|1;\n"
 		"or a Linux bzImage with the 64-bit boot protocol (docs/linux.md).\n"
 		"  --engine E     engine to run on (default kvm; see ringbench engines)\n"
+		"  --cpus N       vCPUs, 1 to 8 (default 1; docs/platform.md, \"SMP\")\n"
+		"  --host-cpus M  pin the VM's threads to M host CPUs (N > M overcommits)\n"
 		"  --mem SIZE     guest RAM, e.g. 64M or 1G (default 64M, at most 3G)\n"
 		"  --timeout S    stop a guest still running after S seconds (status 124;\n"
 		"                 default %d; fractions allowed)\n"
@@ -85,15 +91,18 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "records", no_argument, NULL, 'r' }, { "module", required_argument, NULL, 'M' },
 		{ "lockstep", no_argument, NULL, 'L' }, { "show-translation", required_argument, NULL, 'S' },
 		{ "initrd", required_argument, NULL, 'I' },
+		{ "cpus", required_argument, NULL, 'c' }, { "host-cpus", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	char *end;
+	unsigned long long n;
 
 	memset(o, 0, sizeof(*o));
 	o->engine = "kvm";
 	o->mem = VM_DEFAULT_MEM;
 	o->timeout_s = RUN_DEFAULT_TIMEOUT_S;
+	o->cpus = 1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
@@ -108,6 +117,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 't':
 			if (opt_seconds("run", "--timeout", optarg, &o->timeout_s) < 0)
 				return -1;
+			break;
+		case 'c':
+			if (opt_uint("run", "--cpus", optarg, 1, VM_MAX_CPUS, &n) < 0)
+				return -1;
+			o->cpus = (unsigned)n;
+			break;
+		case 'H':
+			if (opt_uint("run", "--host-cpus", optarg, 1, 1024, &n) < 0)
+				return -1;
+			o->host_cpus = (unsigned)n;
 			break;
 		case 's': o->stats = 1; break;
 		case 'r': o->records = 1; break;
@@ -184,6 +203,7 @@ static void print_stats(struct vm *vm)
 		(unsigned long long)vm->mmio.unclaimed_reads, "mmio.unclaimed.writes",
 		(unsigned long long)vm->mmio.unclaimed_writes);
 	fprintf(stderr, "\n%s engine counters\n", vm->ops->name);
+	n += vcpu_sched_counters(vm, c + n, 128 - n);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].value)
 			fprintf(stderr, "%-40s %12llu\n", c[i].name, (unsigned long long)c[i].value);
@@ -219,7 +239,12 @@ int cmd_run(int argc, char **argv)
 	/* Linux's command line is the arguments alone, Multiboot's starts with the name. */
 	struct linux_spec lboot = { o.kernel, o.initrd,
 				    o.cmdline + strlen(o.kernel) + strspn(o.cmdline + strlen(o.kernel), " ") };
-	struct vm_spec spec = { .mem = o.mem, .console = &con, .ops = ops,
+	if (o.lockstep && o.cpus > 1) {
+		fprintf(stderr, "ringbench run: --lockstep runs one vCPU (not --cpus %u)\n", o.cpus);
+		console_free(&con);
+		return RB_STATUS_USAGE;
+	}
+	struct vm_spec spec = { .mem = o.mem, .cpus = o.cpus, .console = &con, .ops = ops,
 				.load = is_linux ? loader_linux : loader_multiboot,
 				.load_ctx = is_linux ? (const void *)&lboot : &boot };
 	vm = vm_assemble(&spec, &status, err, sizeof(err));
@@ -245,6 +270,11 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "ringbench run: out of memory\n");
 		vm_destroy(vm);
 		return RB_STATUS_ENGINE_ERROR;
+	}
+	if (o.host_cpus && vcpu_threads_pin(o.host_cpus, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ringbench run: %s\n", err);
+		vm_destroy(vm);
+		return RB_STATUS_USAGE;
 	}
 	if (o.records) {
 		records_start(&rec, stdout, ops->name, why);

@@ -104,6 +104,7 @@ unsigned hostkey_differences(const struct run *base, const struct run *cur,
 	n += diff_u64(f, prefix, "configuration budget_ms", base->budget_ms, cur->budget_ms);
 	n += diff_u64(f, prefix, "configuration reps", base->reps, cur->reps);
 	n += diff_u64(f, prefix, "configuration warmup", base->warmup, cur->warmup);
+	n += diff_u64(f, prefix, "configuration cpus", base->cpus ? base->cpus : 1, cur->cpus ? cur->cpus : 1);
 	n += diff_str(f, prefix, "configuration only", base->only, cur->only);
 	n += diff_str(f, prefix, "run state", base->state, cur->state);
 	return n;

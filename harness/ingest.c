@@ -141,6 +141,11 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 		b->span_iters = rbline_u64(&l, "ops", &v) ? 0 : v;
 		const char *pr = rbline_get(&l, "precision");
 		copy(b->precision, sizeof(b->precision), pr ? pr : "");
+		static const char *const lat_keys[3] = { "p50", "p99", "p999" };
+		for (int k = 0; k < 3; k++)
+			b->lat[k] = rbline_u64(&l, lat_keys[k], &v) ? 0 : v;
+		b->jain_milli = rbline_u64(&l, "jain_milli", &v) ? 0 : v;
+		b->min_share_milli = rbline_u64(&l, "min_share_milli", &v) ? 0 : v;
 		if (!strcmp(b->status, "ok") && !b->n) {
 			copy(b->status, sizeof(b->status), "fail");
 			copy(b->reason, sizeof(b->reason), "ended ok without samples");

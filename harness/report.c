@@ -754,6 +754,15 @@ static void body(const struct run *r, FILE *f, int md)
 			"or called out to the shared handler (helper_calls + bt.tlb_slow per operation)", &t);
 	else
 		table_free(&t);
+	if (report_smp_latency(r, &t))
+		section(f, md, "CPU sharing: latency distributions",
+			"the smp benchmarks (guest vCPUs: bench --cpus; QEMU -smp): ns per operation, the median of "
+			"the repetitions' means with the empty loop subtracted, then percentiles of single "
+			"operations (the guest times each one; a 1/8-octave histogram, so within 9%, loop not "
+			"subtracted); for fairness, Jain's index over the vCPUs' counts in equal windows (1: "
+			"equal shares, 1/N: one vCPU had it all) and the smallest share of the mean", &t);
+	else
+		table_free(&t);
 	if (twin_table(r, &t))
 		section(f, md, "Paravirtual services against their trapping twins",
 			"ratio of medians paravirtual / twin [95% CI]; below 1 is the gain", &t);

@@ -25,4 +25,9 @@ void report_class_table(const struct run *r, struct table *t);
 const char *report_aa_bench(const struct run *r, const char *aa_row);
 extern const char *const report_aa_rows[];
 
+/* CPU sharing (harness/report_smp.c): per smp benchmark and engine the
+ * latency distribution (p50, p99, p99.9 in ns) beside the median; the
+ * number of rows (0: no smp benchmark reported one). */
+size_t report_smp_latency(const struct run *r, struct table *t);
+
 #endif

@@ -37,6 +37,13 @@ struct bench_result {
 	/* From the end line's precision=: "met" (the median's 95% CI within
 	 * 2% of it), "capped" (repetitions ran out first), "" unknown. */
 	char precision[8];
+	/* From the end line's p50=, p99=, p999= (the smp benchmarks): the
+	 * per-operation latency distribution, TSC cycles; 0: not given. */
+	uint64_t lat[3];
+	/* From fairness's jain_milli=, min_share_milli=: Jain's index over the
+	 * vCPUs' shares and the smallest share (of the mean), thousandths;
+	 * 0: not given. */
+	uint64_t jain_milli, min_share_milli;
 	double loop_cycles;             /* empty-loop cost subtracted per op:
 					   loop_k for ring 0, else loop */
 	struct stats st;                /* net TSC cycles per operation */
@@ -81,6 +88,7 @@ struct run {
 	char only[256];
 	uint64_t budget_ms, reps, warmup;
 	int quick;
+	unsigned cpus;          /* the guest's vCPUs (bench --cpus); 1 in older runs */
 	struct host_info host;
 	struct engine_result e[RUN_MAX_ENGINES];
 	size_t ne;

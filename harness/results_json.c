@@ -131,6 +131,19 @@ static json_object *bench_json(const struct run *r, const struct bench_result *b
 	json_object_object_add(o, "samples", samples);
 	json_object_object_add(o, "span_iters", json_object_new_int64((int64_t)b->span_iters));
 	json_object_object_add(o, "precision", jstr(b->precision));
+	if (b->lat[0]) {
+		json_object *lat = json_object_new_object();
+		json_object_object_add(lat, "p50", json_object_new_int64((int64_t)b->lat[0]));
+		json_object_object_add(lat, "p99", json_object_new_int64((int64_t)b->lat[1]));
+		json_object_object_add(lat, "p999", json_object_new_int64((int64_t)b->lat[2]));
+		json_object_object_add(o, "latency_cycles", lat);
+	}
+	if (b->jain_milli) {
+		json_object *fair = json_object_new_object();
+		json_object_object_add(fair, "jain", json_object_new_double(b->jain_milli / 1000.0));
+		json_object_object_add(fair, "min_share", json_object_new_double(b->min_share_milli / 1000.0));
+		json_object_object_add(o, "fairness", fair);
+	}
 	json_object_object_add(o, "stats", b->st.n ? stats_json(r, b) : NULL);
 	for (size_t i = 0; i < b->nctr; i++) {
 		json_object_object_add(ctr, b->ctr[i].name, jnum(b->ctr[i].value));
@@ -186,6 +199,7 @@ int results_json_print(const struct run *r, FILE *f)
 	json_object_object_add(cfg, "reps", json_object_new_int64((int64_t)r->reps));
 	json_object_object_add(cfg, "warmup", json_object_new_int64((int64_t)r->warmup));
 	json_object_object_add(cfg, "quick", json_object_new_boolean(r->quick));
+	json_object_object_add(cfg, "cpus", json_object_new_int64(r->cpus ? r->cpus : 1));
 	json_object_object_add(run, "config", cfg);
 	json_object_object_add(root, "run", run);
 	json_object_object_add(root, "host", host_json(r));
@@ -333,6 +347,23 @@ static void load_bench(struct reader *rd, json_object *o, struct engine_result *
 	json_object *pv;
 	if (json_object_object_get_ex(o, "precision", &pv) && json_object_is_type(pv, json_type_string))
 		snprintf(b->precision, sizeof(b->precision), "%s", json_object_get_string(pv));
+	json_object *lat;               /* optional: the smp benchmarks only */
+	if (json_object_object_get_ex(o, "latency_cycles", &lat) && json_object_is_type(lat, json_type_object)) {
+		static const char *const keys[3] = { "p50", "p99", "p999" };
+		for (int k = 0; k < 3; k++) {
+			json_object *v;
+			if (json_object_object_get_ex(lat, keys[k], &v) && json_object_is_type(v, json_type_int))
+				b->lat[k] = (uint64_t)json_object_get_int64(v);
+		}
+	}
+	json_object *fair;              /* optional: the fairness benchmark only */
+	if (json_object_object_get_ex(o, "fairness", &fair) && json_object_is_type(fair, json_type_object)) {
+		json_object *v;
+		if (json_object_object_get_ex(fair, "jain", &v))
+			b->jain_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
+		if (json_object_object_get_ex(fair, "min_share", &v))
+			b->min_share_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
+	}
 	json_object *samples = field(rd, o, "samples", json_type_array, name);
 	for (size_t i = 0; samples && !rd->bad && i < json_object_array_length(samples); i++) {
 		json_object *s = json_object_array_get_idx(samples, i);
@@ -421,6 +452,9 @@ static int load_root(struct run *r, json_object *root, char *err, size_t len)
 			r->warmup = (uint64_t)get_int(&rd, cfg, "warmup", "config");
 			json_object *q = field(&rd, cfg, "quick", json_type_boolean, "config");
 			r->quick = q ? json_object_get_boolean(q) : 0;
+			json_object *c = NULL;     /* optional: runs before SMP have none */
+			json_object_object_get_ex(cfg, "cpus", &c);
+			r->cpus = c && json_object_is_type(c, json_type_int) ? (unsigned)json_object_get_int64(c) : 1;
 		}
 	}
 	json_object *h = field(&rd, root, "host", json_type_object, "top level");

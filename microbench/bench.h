@@ -50,6 +50,7 @@ struct mb_config {
 	const char *only;        /* comma-separated names or groups; NULL: all */
 	const char *fail;        /* benchmark whose self-check is made to fail */
 	int fixed_reps;          /* exactly reps repetitions, none added */
+	unsigned cpu;            /* the CPU that times the benchmarks (sample lines' cpu=) */
 };
 
 /* Supplied by the platform. */

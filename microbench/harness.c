@@ -218,9 +218,9 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 		}
 		if (status == CHECK_OK) {
 			for (unsigned r = 0; r < reps; r++)
-				mb_printf("RB1 sample seq=%u bench=%s rep=%u iters=%llu cycles=%llu\n",
+				mb_printf("RB1 sample seq=%u bench=%s rep=%u iters=%llu cycles=%llu cpu=%u\n",
 					  seq, b->name, r, (unsigned long long)iters,
-					  (unsigned long long)cycles[r]);
+					  (unsigned long long)cycles[r], cfg->cpu);
 			/* ops: every iteration between the markers, so host
 			 * counters divide into exact per-operation figures. */
 			mb_printf("RB1 end seq=%u bench=%s status=ok ops=%llu precision=%s%s%s\n", seq, b->name,

@@ -1107,7 +1107,7 @@ static bool emit_cr8_write(struct tr *t, unsigned i, int src)
 	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RAX) | (1u << src));
 	int p = pick(&avoid, pref_any, sizeof(pref_any)), v = pick(&avoid, pref_any, sizeof(pref_any));
 
-	if (p < 0 || v < 0 || !t->e->vm || !t->e->vm->lapic)
+	if (p < 0 || v < 0 || !t->e->vm || !t->e->vm->lapic || t->e->vm->n_cpus > 1)
 		return false;
 	uint16_t saved = (uint16_t)((1u << p) | (1u << v));
 	struct call_path *c = add_call(t, i, saved);
@@ -1191,7 +1191,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 			return false;
 		switch (o1->reg) {
 		case 8:
-			if (!t->e->vm || !t->e->vm->lapic)
+			if (!t->e->vm || !t->e->vm->lapic || t->e->vm->n_cpus > 1)
 				return false;
 			emit_cr8_read(t, o0->reg);
 			return true;
@@ -1383,6 +1383,10 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 		}
 		t->rip[t->n] = rip + off;
 		bt_classify(in, &t->f[t->n]);
+		/* Several vCPUs: PAUSE goes to the shared handler, which
+		 * counts it for the pause-loop yield (engines/core/vcpu.h). */
+		if (in->id == X86_INS_PAUSE && t->e->vm && t->e->vm->n_cpus > 1)
+			t->f[t->n].cls = TC_HELPER;
 		off += in->len;
 		t->n++;
 		if ((in->flags & IF_BLOCK_END) || !len)

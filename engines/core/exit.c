@@ -81,6 +81,8 @@ void vm_dispatch_exit(struct vm *vm, struct vm_exit *x)
 		bus_access(&vm->mmio, x->mmio.gpa, x->mmio.data, x->mmio.size, x->mmio.is_write);
 		break;
 	case VM_EXIT_HLT:
+		if (vm->sched)
+			break;  /* several vCPUs: the scheduler runs another (vcpu.c) */
 		if ((why = halted_forever(vm)))
 			vm_finish(vm, RB_STATUS_HALTED, "%s", why);
 		else if (vm->hlt_wait)

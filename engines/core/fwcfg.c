@@ -2,7 +2,7 @@
  * a 16-bit write to the selector port 0x510 picks an item and rewinds it;
  * byte reads from the data port 0x511 return its bytes in order, then 0.
  * Items: the "QEMU" signature, the interface ID (traditional interface
- * only: no DMA), the UUID (zero), RAM size, CPU count and maximum (1), and
+ * only: no DMA), the UUID (zero), RAM size, CPU count and maximum (vm->n_cpus), and
  * an empty file directory.  Anything else reads as 0, as under QEMU.
  * Software written for QEMU finds the CPU count here rather than waiting
  * for the 65,534 CPUs all-ones would claim. */
@@ -44,7 +44,7 @@ static void select_item(struct fwcfg *f, uint16_t key)
 	case FW_CFG_UUID: f->len = 16; break;
 	case FW_CFG_RAM_SIZE: put_le(f->item, f->vm->ram_size, 8); f->len = 8; break;
 	case FW_CFG_NOGRAPHIC: f->len = 2; break;
-	case FW_CFG_NB_CPUS: case FW_CFG_MAX_CPUS: put_le(f->item, 1, 2); f->len = 2; break;
+	case FW_CFG_NB_CPUS: case FW_CFG_MAX_CPUS: put_le(f->item, f->vm->n_cpus, 2); f->len = 2; break;
 	case FW_CFG_FILE_DIR: f->len = 4; break;                      /* count 0 */
 	default: f->len = 0; break;
 	}

@@ -26,22 +26,29 @@ struct ioapic {
 	uint32_t level;                 /* input pin levels (asserted = 1) */
 };
 
-/* Send the pin's message to the LAPIC, if it is one of its destinations. */
+/* Send the pin's message to the LAPICs it names (Lowest Priority: the
+ * first of them, vCPU order). */
 static void deliver(struct ioapic *io, unsigned pin)
 {
 	uint64_t r = io->rte[pin];
-	struct lapic *l = io->vm->lapic;
+	struct vm *vm = io->vm;
+	unsigned mode = (unsigned)(r >> 8) & 7;
 
-	if ((r & RTE_MASKED) || !l)
+	if ((r & RTE_MASKED) || !vm->lapics[0])
 		return;
 	if (r & RTE_LEVEL) {
 		if (r & RTE_REMOTE_IRR)
 			return;         /* the last one not yet EOI'd */
 		io->rte[pin] |= RTE_REMOTE_IRR;
 	}
-	if (!lapic_accepts_dest(l, (unsigned)(r >> 56), r & RTE_LOGICAL))
-		return;
-	lapic_deliver(l, (unsigned)(r >> 8) & 7, (int)(r & 0xff), r & RTE_LEVEL);
+	for (unsigned i = 0; i < vm->n_cpus; i++) {
+		struct lapic *l = vm->lapics[i];
+		if (!l || !lapic_accepts_dest(l, (unsigned)(r >> 56), r & RTE_LOGICAL))
+			continue;
+		lapic_deliver(l, mode, (int)(r & 0xff), r & RTE_LEVEL);
+		if (mode == 1)
+			break;
+	}
 }
 
 void ioapic_set_irq(struct ioapic *io, unsigned pin, int level)

@@ -1,6 +1,8 @@
-/* The software local APIC (Intel SDM vol. 3, chapter 11), as much of it
- * as a single-CPU guest uses: timer, EOI (broadcast to the IOAPIC for
- * level-triggered vectors), TPR/PPR, self-IPI, SVR, LINT0/LINT1. */
+/* The software local APIC (Intel SDM vol. 3, chapter 11), one per vCPU:
+ * timer, EOI (broadcast to the IOAPIC for level-triggered vectors),
+ * TPR/PPR, SVR, LINT0/LINT1, and IPIs between them (Fixed, Lowest
+ * Priority, NMI, INIT, Start-up; physical and logical destinations, flat
+ * and cluster models; the shorthands). */
 #include "engines/core/lapic.h"
 
 #include <stdbool.h>
@@ -11,6 +13,7 @@
 #include "engines/core/ioapic.h"
 #include "engines/core/pic.h"
 #include "engines/core/timer.h"
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 
 enum {
@@ -31,6 +34,10 @@ enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_NMI = 4, DM_INIT, DM_STARTUP, DM_EXTINT }
 
 struct lapic {
 	struct vm *vm;
+	unsigned id;                    /* APIC ID = vCPU index */
+	bool init;                      /* an INIT arrived: the vCPU resets */
+	bool wait_sipi;                 /* in wait-for-SIPI (APs from power-up) */
+	int sipi;                       /* vector of a Start-up taken there, or -1 */
 	uint32_t irr[8], isr[8], tmr[8];
 	uint32_t tpr, ldr, dfr, svr, icr_hi, esr;
 	uint32_t lvt[7];                /* 0x320 .. 0x380 */
@@ -158,7 +165,7 @@ void lapic_deliver(struct lapic *l, unsigned mode, int vec, bool level)
 bool lapic_accepts_dest(const struct lapic *l, unsigned dest, bool logical)
 {
 	if (!logical)
-		return dest == 0 || dest == 0xff;
+		return dest == l->id || dest == 0xff;
 	/* Flat model (DFR 0xF...): a bit per CPU; cluster: the low nibble. */
 	unsigned ldr = l->ldr >> 24;
 	if (dest == 0xff)
@@ -212,23 +219,68 @@ uint64_t lapic_next_deadline(const struct lapic *l) { return l->timer.deadline; 
 uint32_t *lapic_tpr_ref(struct lapic *l) { return &l->tpr; }
 int lapic_irr_highest(const struct lapic *l) { return highest(l->irr); }
 
-static void send_ipi(struct lapic *l, uint32_t icr)
+/* Deliver one IPI to target t by delivery mode: Fixed, Lowest Priority
+ * and NMI as any interrupt message (a vector below 16 is illegal: the
+ * sender's ESR bit 5, nothing delivered); INIT resets the vCPU into
+ * wait-for-SIPI (the level de-assert form, level 0 trigger 1, does
+ * nothing, as on P4 and later); Start-up starts a vCPU waiting for one at
+ * vector << 12 (later ones are ignored); ExtINT is not a mode an IPI may
+ * use; SMI (no SMM) and the reserved modes do nothing. */
+static void deliver_ipi(struct lapic *from, struct lapic *t, uint32_t icr)
 {
-	unsigned mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3;
-	unsigned dest = l->icr_hi >> 24;
+	unsigned mode = (icr >> 8) & 7;
 	int vec = (int)(icr & 0xff);
 
-	/* One CPU: what reaches ourselves (self, all including self, our
-	 * APIC ID 0 or broadcast) by delivery mode: Fixed and Lowest
-	 * Priority set the IRR (a vector below 16 is an illegal vector: ESR
-	 * bit 5, nothing delivered); NMI pends an NMI for the CPU; SMI (no
-	 * SMM), INIT and Start-up (a lone BSP ignores them, as it is never in
-	 * wait-for-SIPI) and the reserved modes do nothing. */
-	if (!(shorthand == 1 || shorthand == 2 || (shorthand == 0 && lapic_accepts_dest(l, dest, (icr >> 11) & 1))))
+	switch (mode) {
+	case DM_FIXED: case DM_LOWEST:
+		if (vec < 16) {
+			from->esr |= 0x20;
+			return;
+		}
+		accept_message(t, mode, vec, false, 0);
+		break;
+	case DM_NMI:
+		accept_message(t, mode, vec, false, 0);
+		break;
+	case DM_INIT:
+		if ((icr & 0xc000) != 0x8000)   /* not the de-assert */
+			t->init = true;
+		break;
+	case DM_STARTUP:
+		if (t->wait_sipi && t->sipi < 0 && !t->init)
+			t->sipi = vec;
+		break;
+	default:
 		return;
-	if (mode == DM_EXTINT)
-		return;         /* not a mode an IPI may use */
-	accept_message(l, mode, vec, false, 0x20);
+	}
+	if (t != from && t->vm->sched)
+		vcpu_sched_ipi(t->vm, t->id);
+}
+
+static void send_ipi(struct lapic *l, uint32_t icr)
+{
+	unsigned shorthand = (icr >> 18) & 3, dest = l->icr_hi >> 24, mode = (icr >> 8) & 7;
+	bool logical = icr & 0x800;
+	struct vm *vm = l->vm;
+	struct lapic *lowest = NULL;
+
+	for (unsigned i = 0; i < vm->n_cpus; i++) {
+		struct lapic *t = vm->lapics[i];
+		bool hit = shorthand == 1 ? t == l : shorthand == 2 ? true :
+			   shorthand == 3 ? t != l : lapic_accepts_dest(t, dest, logical);
+		if (!hit)
+			continue;
+		/* Lowest Priority to a set (no shorthand): one CPU, the one
+		 * with the lowest TPR, the lowest ID on a tie. */
+		if (mode == DM_LOWEST && shorthand == 0) {
+			if (!lowest || (t->tpr & 0xf0) < (lowest->tpr & 0xf0))
+				lowest = t;
+			continue;
+		}
+		deliver_ipi(l, t, icr);
+	}
+	if (lowest)
+		deliver_ipi(l, lowest, icr);
 }
 
 bool lapic_nmi_pending(const struct lapic *l) { return l->nmi; }
@@ -247,7 +299,7 @@ static uint32_t reg_read(struct lapic *l, unsigned off)
 	if (off >= R_LVT_TIMER && off <= R_LVT_ERROR)
 		return l->lvt[(off - R_LVT_TIMER) >> 4];
 	switch (off) {
-	case R_ID: return 0;
+	case R_ID: return l->id << 24;
 	case R_VER: return 0x00050014;
 	case R_TPR: return l->tpr;
 	case R_APR: return 0;
@@ -315,9 +367,10 @@ static void reg_write(struct lapic *l, unsigned off, uint32_t v)
 	}
 }
 
+/* The one MMIO window: each vCPU sees its own LAPIC there. */
 static void lapic_mmio(void *dev, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
 {
-	struct lapic *l = dev;
+	struct lapic *l = ((struct vm *)dev)->lapic;
 	unsigned reg = (unsigned)offset & 0xff0, shift = ((unsigned)offset & 0xf) * 8;
 
 	if (offset >= 0x1000 || shift >= 32)
@@ -336,35 +389,66 @@ static void lapic_mmio(void *dev, uint64_t offset, uint8_t *data, unsigned size,
 void lapic_reset(struct lapic *l)
 {
 	struct vm *vm = l->vm;
+	unsigned id = l->id;
 
-	*l = (struct lapic){ .vm = vm, .dfr = 0xffffffffu, .svr = 0xff,
+	*l = (struct lapic){ .vm = vm, .id = id, .dfr = 0xffffffffu, .svr = 0xff,
+			     .wait_sipi = id != 0, .sipi = -1,
 			     .timer = { .fire = timer_fire, .dev = l } };
 	for (int i = 0; i < 7; i++)
 		l->lvt[i] = LVT_MASKED;
 	/* The BSP's LINT0 starts in virtual wire mode (ExtINT, unmasked), as
-	 * KVM (KVM_X86_QUIRK_LINT0_REENABLED) and QEMU set it: PIC interrupts
-	 * reach the CPU before any APIC set-up. */
-	l->lvt[LVT_LINT0] = LVT_EXTINT;
+	 * KVM (KVM_X86_QUIRK_LINT0_REENABLED, the BSP only) and QEMU set it:
+	 * PIC interrupts reach the CPU before any APIC set-up. */
+	if (id == 0)
+		l->lvt[LVT_LINT0] = LVT_EXTINT;
 	vm_timer_set(vm, &l->timer, 0);
 }
 
+bool lapic_take_init(struct lapic *l)
+{
+	bool init = l->init;
+
+	if (init) {
+		lapic_reset(l);
+		l->wait_sipi = true;
+	}
+	return init;
+}
+
+int lapic_take_sipi(struct lapic *l)
+{
+	int v = l->sipi;
+
+	if (v >= 0) {
+		l->wait_sipi = false;
+		l->sipi = -1;
+	}
+	return v;
+}
+
+bool lapic_waiting_sipi(const struct lapic *l) { return l->wait_sipi; }
+
 struct lapic *lapic_create(struct vm *vm)
 {
-	struct lapic *l = calloc(1, sizeof(*l));
+	unsigned n = vm->n_cpus ? vm->n_cpus : 1;
 
-	if (!l)
-		return NULL;
-	l->vm = vm;
-	l->timer = (struct vm_timer){ .fire = timer_fire, .dev = l };
-	if (bus_register(&vm->mmio, RB_LAPIC_BASE, 0x1000, lapic_mmio, l, "lapic") < 0) {
-		free(l);
-		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct lapic *l = calloc(1, sizeof(*l));
+		if (!l)
+			return NULL;
+		vm_own(vm, l);
+		l->vm = vm;
+		l->id = i;
+		l->timer = (struct vm_timer){ .fire = timer_fire, .dev = l };
+		if (vm_timer_add(vm, &l->timer) < 0)
+			return NULL;
+		lapic_reset(l);
+		vm->lapics[i] = l;
 	}
-	vm_own(vm, l);
-	if (vm_timer_add(vm, &l->timer) < 0)
+	vm->n_cpus = n;
+	vm->lapic = vm->lapics[0];
+	if (bus_register(&vm->mmio, RB_LAPIC_BASE, 0x1000, lapic_mmio, vm, "lapic") < 0)
 		return NULL;
-	lapic_reset(l);
-	vm->lapic = l;
 	vm->hlt_wait = vm_timers_hlt_wait;
-	return l;
+	return vm->lapic;
 }

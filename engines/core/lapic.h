@@ -13,8 +13,10 @@
 struct vm;
 struct lapic;
 
-/* Create the LAPIC, register it on vm->mmio, set vm->lapic and
- * vm->hlt_wait.  The VM owns it (freed with the VM).  NULL on failure. */
+/* Create vm->n_cpus LAPICs (APIC IDs 0..n-1, vm->lapics; the APs in
+ * wait-for-SIPI), register the MMIO window (which shows the running
+ * vCPU's, vm->lapic) and set vm->lapic = the BSP's and vm->hlt_wait.  The
+ * VM owns them (freed with the VM).  NULL on failure. */
 struct lapic *lapic_create(struct vm *vm);
 
 /* Back to the power-up state (nothing pending, in service or timed, LVTs
@@ -30,6 +32,13 @@ void lapic_accept(struct lapic *l, int vec);
 /* An NMI sent to ourselves through the ICR: pending, and taken. */
 bool lapic_nmi_pending(const struct lapic *l);
 void lapic_take_nmi(struct lapic *l);
+
+/* INIT and Start-up IPIs, for the vCPU scheduler: an INIT taken resets
+ * the LAPIC into wait-for-SIPI (true when one had arrived); a Start-up
+ * taken returns its vector (or -1) and leaves wait-for-SIPI. */
+bool lapic_take_init(struct lapic *l);
+int lapic_take_sipi(struct lapic *l);
+bool lapic_waiting_sipi(const struct lapic *l);
 
 /* TPR, for MOV CR8 (CR8 = TPR[7:4]). */
 uint8_t lapic_get_tpr(const struct lapic *l);

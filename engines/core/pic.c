@@ -77,8 +77,8 @@ static void update(struct pic *p)
 	bool out = chip_irq(&p->c[0], true) >= 0;
 	if (out != p->out) {
 		p->out = out;
-		if (p->vm->lapic)
-			lapic_lint(p->vm->lapic, 0, out);
+		if (p->vm->lapics[0])         /* the BSP's LINT0 */
+			lapic_lint(p->vm->lapics[0], 0, out);
 	}
 }
 

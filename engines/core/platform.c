@@ -10,6 +10,7 @@
 #include "engines/core/pic.h"
 #include "engines/core/pit.h"
 #include "engines/core/status.h"
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 
 int platform_add_irqchip(struct vm *vm)
@@ -42,14 +43,21 @@ void platform_pulse_irq(struct vm *vm, unsigned irq)
 	platform_set_irq(vm, irq, 0);
 }
 
-bool platform_can_wake(struct vm *vm)
+bool platform_cpu_can_wake(struct vm *vm, unsigned cpu)
 {
-	if (vm->lapic && lapic_can_wake(vm->lapic))
+	struct lapic *l = cpu < vm->n_cpus ? vm->lapics[cpu] : NULL;
+
+	if (l && lapic_can_wake(l))
 		return true;
 	if (!vm->pit || !pit_irq_armed(vm->pit))
 		return false;
-	return (vm->pic && pic_irq_unmasked(vm->pic, 0) && vm->lapic && lapic_accepts_extint(vm->lapic)) ||
+	return (vm->pic && pic_irq_unmasked(vm->pic, 0) && l && lapic_accepts_extint(l)) ||
 	       (vm->ioapic && ioapic_pin_unmasked(vm->ioapic, ioapic_pin(0)));
+}
+
+bool platform_can_wake(struct vm *vm)
+{
+	return vm->lapic && platform_cpu_can_wake(vm, vm->cur_cpu);
 }
 
 struct vm *vm_assemble(const struct vm_spec *spec, int *status, char *err, size_t len)
@@ -64,7 +72,8 @@ struct vm *vm_assemble(const struct vm_spec *spec, int *status, char *err, size_
 	if (!vm)
 		return NULL;
 	memset(&entry, 0, sizeof(entry));
-	if (spec->load(vm, spec->load_ctx, &entry, err, len) < 0)
+	if (spec->load(vm, spec->load_ctx, &entry, err, len) < 0 ||
+	    vm_set_cpus(vm, spec->cpus ? spec->cpus : 1, err, len) < 0)
 		goto fail;
 	*status = RB_STATUS_NO_ENGINE;
 	if (!ops->probe(why, sizeof(why))) {
@@ -84,11 +93,18 @@ struct vm *vm_assemble(const struct vm_spec *spec, int *status, char *err, size_
 		snprintf(err, len, "engine %s: %s", ops->name, msg);
 		goto fail;
 	}
+	char msg[300];
+	if (vm_smp_attach(vm, msg, sizeof(msg)) < 0) {
+		snprintf(err, len, "engine %s: %s", ops->name, msg);
+		*status = RB_STATUS_USAGE;
+		goto fail;
+	}
 	*status = RB_STATUS_ENGINE_ERROR;
 	if (ops->set_state(vm->engine, &entry) < 0) {
 		snprintf(err, len, "engine %s cannot set the entry state", ops->name);
 		goto fail;
 	}
+	vcpu_sched_start(vm);
 	*status = 0;
 	snprintf(err, len, "%s", why);
 	return vm;

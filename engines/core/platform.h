@@ -25,6 +25,7 @@ typedef int (*vm_load_fn)(struct vm *vm, const void *ctx, struct cpu_state *entr
 
 struct vm_spec {
 	uint64_t mem;                   /* RAM bytes */
+	unsigned cpus;                  /* vCPUs, 1..VM_MAX_CPUS (0: 1) */
 	struct console *console;        /* NULL: guest output dropped */
 	const struct engine_ops *ops;
 	vm_load_fn load;
@@ -32,8 +33,10 @@ struct vm_spec {
 };
 
 /* The one composition root: create the VM and its shared devices, load
- * the guest, probe the engine, add the interrupt controllers the engine
- * declares it lacks, create the engine and set the entry state.  NULL on
+ * the guest, give it its vCPUs (the MP table, fw_cfg), probe the engine,
+ * add the interrupt controllers the engine declares it lacks, create the
+ * engine, set the entry state and start the vCPU multiplexer (several
+ * vCPUs on a software engine).  NULL on
  * failure with *status (RB_STATUS_USAGE: bad size or image;
  * RB_STATUS_NO_ENGINE; RB_STATUS_ENGINE_ERROR) and err; on success
  * *status is 0 and err holds the engine probe's note (may be empty). */
@@ -54,5 +57,7 @@ void platform_pulse_irq(struct vm *vm, unsigned irq);
  * (pending, or its timer armed and unmasked), or the PIT armed with IRQ0
  * unmasked on a path to the CPU (PIC and LINT0, or the IOAPIC)? */
 bool platform_can_wake(struct vm *vm);
+/* The same for vCPU cpu (the PIC reaches the BSP's LINT0 only). */
+bool platform_cpu_can_wake(struct vm *vm, unsigned cpu);
 
 #endif

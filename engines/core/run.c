@@ -6,9 +6,13 @@
 
 #include "engines/core/console.h"
 #include "engines/core/status.h"
+#include "engines/core/vcpu.h"
+#include "engines/core/vcpu_threads.h"
 #include "engines/core/vm.h"
 
 static struct vm *volatile running_vm;
+/* The stop request is the timeout's (the vCPU scheduler makes its own). */
+static volatile sig_atomic_t timed_out;
 
 static void on_timeout(int sig)
 {
@@ -17,6 +21,7 @@ static void on_timeout(int sig)
 	(void)sig;
 	if (!vm)
 		return;
+	timed_out = 1;
 	vm->stop_requested = 1;
 	if (vm->ops->kick)
 		vm->ops->kick(vm->engine);
@@ -73,6 +78,21 @@ static int arm_halt_probe(timer_t *timer)
 	return arm_timer(timer, HALT_PROBE_SIGNAL, on_halt_probe, 1, 1);
 }
 
+/* Several vCPUs on one host thread: the end of each time slice. */
+#define SLICE_SIGNAL (SIGRTMIN + 3)
+
+static void on_slice(int sig)
+{
+	struct vm *vm = running_vm;
+
+	(void)sig;
+	if (!vm)
+		return;
+	vcpu_sched_slice_end(vm);
+	if (vm->ops->kick)
+		vm->ops->kick(vm->engine);
+}
+
 /* Two answers in a row, a second apart with the vCPU run in between: a
  * timer that expired just as the probe looked (its interrupt not yet
  * injected) is delivered by that run, so only a real halt is seen twice. */
@@ -99,9 +119,18 @@ int vm_run(struct vm *vm, double timeout_s)
 {
 	struct vm_exit exit;
 	timer_t timer, probe;
-	int have_timer = 0, have_probe = 0, halt_strikes = 0;
+	timer_t slice;
+	int have_timer = 0, have_probe = 0, have_slice = 0, halt_strikes = 0, threaded;
 
 	running_vm = vm;
+	timed_out = 0;
+	if (vm->sched) {
+		if (arm_timer(&slice, SLICE_SIGNAL, on_slice, VCPU_SLICE_US * 1e-6, VCPU_SLICE_US * 1e-6) < 0) {
+			vm_finish(vm, RB_STATUS_ENGINE_ERROR, "cannot arm the vCPU time slice: %s", strerror(errno));
+			return vm->exit_status;
+		}
+		have_slice = 1;
+	}
 	if (timeout_s > 0) {
 		if (arm_timeout(&timer, timeout_s) < 0) {
 			vm_finish(vm, RB_STATUS_ENGINE_ERROR, "cannot arm the timeout: %s", strerror(errno));
@@ -113,6 +142,9 @@ int vm_run(struct vm *vm, double timeout_s)
 		halt_probe_due = 0;
 		have_probe = arm_halt_probe(&probe) == 0;
 	}
+	threaded = vm->n_cpus > 1 && vm->ops->run_vcpu;
+	if (threaded && vcpu_threads_start(vm) < 0)
+		threaded = 1;   /* the VM finished; stop the threads started */
 	/* Cleared once: dispatch fills read data and hypercall results that
 	 * the engine's next run() consumes. */
 	memset(&exit, 0, sizeof(exit));
@@ -121,16 +153,27 @@ int vm_run(struct vm *vm, double timeout_s)
 			exit.reason = VM_EXIT_INTERNAL_ERROR;
 			snprintf(exit.error.msg, sizeof(exit.error.msg), "run failed");
 		}
-		vm_dispatch_exit(vm, &exit);
+		if (threaded)
+			vcpu_threads_dispatch(vm, 0, &exit);
+		else {
+			vcpu_name_exit(vm, vm->cur_cpu, &exit);
+			vm_dispatch_exit(vm, &exit);
+		}
+		if (vm->sched)
+			vcpu_sched_after_exit(vm, &exit, timed_out);
 		if (halt_probe_due)
 			probe_halt(vm, &halt_strikes);
-		if (vm->stop_requested && !vm->finished)
+		if (vm->stop_requested && !vm->finished && (!vm->sched || timed_out))
 			vm_finish(vm, RB_STATUS_TIMEOUT, "guest still running after the %g s timeout", timeout_s);
 	}
+	if (threaded)
+		vcpu_threads_stop(vm);
 	if (have_timer)
 		timer_delete(timer);
 	if (have_probe)
 		timer_delete(probe);
+	if (have_slice)
+		timer_delete(slice);
 	running_vm = NULL;
 	if (vm->console)
 		console_flush(vm->console);

@@ -16,7 +16,8 @@ struct vm_timer {
 	void *dev;
 };
 
-#define VM_TIMERS_MAX 4
+/* A LAPIC timer per vCPU (VM_MAX_CPUS, vm.h) and the PIT. */
+#define VM_TIMERS_MAX 10
 
 struct vm_timers {
 	struct vm_timer *t[VM_TIMERS_MAX];

@@ -34,6 +34,7 @@ struct vm *vm_create(uint64_t size, struct console *console, char *err, size_t l
 	 * fewer host TLB misses, and prefetchers that run past 4 KiB. */
 	madvise(vm->ram, size, MADV_HUGEPAGE);
 	vm->ram_size = size;
+	vm->n_cpus = 1;
 	vm->console = console;
 	vm->pio.name = "pio";
 	vm->mmio.name = "mmio";

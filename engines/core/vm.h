@@ -17,6 +17,11 @@ struct lapic;
 struct pic;
 struct pit;
 struct ioapic;
+struct vcpu_sched;
+
+/* vCPUs a VM may have: the MP table's processor entries and the LAPIC IDs
+ * (0..N-1) the platform hands out (docs/platform.md, "SMP"). */
+#define VM_MAX_CPUS 8
 
 #define VM_DEFAULT_MEM (64ull << 20)
 #define VM_MIN_MEM     (2ull << 20)
@@ -40,7 +45,12 @@ struct vm {
 	struct console *console;
 	/* The core's interrupt controllers and timers (platform.c), for an
 	 * engine that declares ENGINE_IRQCHIP_CORE; NULL under kvm. */
-	struct lapic *lapic;
+	struct lapic *lapic;          /* the running vCPU's LAPIC */
+	unsigned n_cpus;              /* vCPUs (1 unless vm_set_cpus said more) */
+	struct lapic *lapics[VM_MAX_CPUS];  /* every vCPU's, by APIC ID */
+	volatile unsigned cur_cpu;    /* the vCPU the software engine runs now */
+	struct vcpu_sched *sched;     /* the software engines' vCPU multiplexer
+				       * (engines/core/vcpu.c); NULL with one vCPU */
 	struct pic *pic;
 	struct ioapic *ioapic;
 	struct pit *pit;
@@ -62,7 +72,7 @@ struct vm {
 	 * deadline).  NULL: HLT ends the VM. */
 	void (*hlt_wait)(struct vm *vm);
 
-	void *owned[16];              /* device state freed with the VM */
+	void *owned[32];              /* device state freed with the VM */
 	unsigned n_owned;
 
 	/* Every VMM-side write to guest RAM (loader, devices, hypercalls)
@@ -77,6 +87,15 @@ struct vm {
 	vm_marker_fn on_marker;
 	void *marker_ctx;
 };
+
+/* Give the VM n vCPUs (1..VM_MAX_CPUS): the count fw_cfg reports and the
+ * MP table (engines/core/mptable.c).  Before the engine is created.  0,
+ * or -1 and err. */
+int vm_set_cpus(struct vm *vm, unsigned n, char *err, size_t len);
+
+/* After the engine's create: set up how its vCPUs run (the VM core's
+ * multiplexer for the software engines).  0, or -1 and err. */
+int vm_smp_attach(struct vm *vm, char *err, size_t len);
 
 /* Create a VM with size bytes of zeroed RAM and the devices every engine
  * shares (UART, debug-exit, fw_cfg, CMOS/RTC, ringbench device and null

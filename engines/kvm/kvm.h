@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engines/engine.h"
+#include "engines/core/vm.h"
 
 #define KVM_STATS_MAX 64
 
@@ -16,6 +17,15 @@ struct kvm_engine {
 	struct kvm_run *run;
 	size_t run_size;
 	int pending_hypercall;        /* a KVM_EXIT_HYPERCALL awaits its ret */
+
+	/* vCPUs 1.. (--cpus N), each run from its own host thread
+	 * (engines/kvm/kvm_smp.c); vCPU 0 is the fields above. */
+	unsigned n_aps;
+	struct kvm_ap {
+		int fd;
+		struct kvm_run *run;
+		int pending_hypercall;
+	} ap[VM_MAX_CPUS];
 
 
 	/* The vCPU's binary statistics (KVM_GET_STATS_FD): in-kernel exits. */
@@ -35,6 +45,16 @@ int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len);
 int kvm_route_isa_irqs(struct kvm_engine *k, char *err, size_t len);
 /* engine_ops.set_irq: KVM_IRQ_LINE on GSI irq. */
 void kvm_set_irq(struct engine *e, unsigned irq, int level);
+/* CPUID for one more vCPU's fd. */
+int kvm_setup_cpuid_fd(struct kvm_engine *k, int fd, char *err, size_t len);
+/* Run one vCPU (its fd, run area, pending-hypercall flag) until an exit
+ * the VM core must see; as engine_ops.run. */
+int kvm_run_on(struct kvm_engine *k, int fd, struct kvm_run *r, int *pending_hc, struct vm_exit *x);
+/* vCPUs 1..vm->n_cpus-1: create, free, run (engines/kvm/kvm_smp.c). */
+int kvm_add_aps(struct kvm_engine *k, char *err, size_t len);
+void kvm_free_aps(struct kvm_engine *k);
+int kvm_run_ap(struct engine *e, unsigned id, struct vm_exit *x);
+bool kvm_vcpu_halted_forever(struct kvm_engine *k, int fd, char *why, size_t len);
 /* KVM's supported CPUID (n entries, room for max) made the guest's:
  * ringbench's hypervisor leaves and the hypervisor-present bit.  Returns
  * the new count.  pvm: the host is PVM (no VMCALL offered). */

@@ -43,6 +43,11 @@ unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned ma
 
 int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len)
 {
+	return kvm_setup_cpuid_fd(k, k->vcpu_fd, err, len);
+}
+
+int kvm_setup_cpuid_fd(struct kvm_engine *k, int fd, char *err, size_t len)
+{
 	size_t size = sizeof(struct kvm_cpuid2) + MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, size);
 	char flavour[200];
@@ -59,7 +64,7 @@ int kvm_setup_cpuid(struct kvm_engine *k, char *err, size_t len)
 	}
 	c->nent = kvm_cpuid_for_guest(c->entries, c->nent, MAX_ENTRIES,
 				      kvm_detect_flavour(flavour, sizeof(flavour)) == KVM_FLAVOUR_PVM);
-	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0) {
+	if (ioctl(fd, KVM_SET_CPUID2, c) < 0) {
 		snprintf(err, len, "KVM_SET_CPUID2 failed: %s", strerror(errno));
 		free(c);
 		return -1;

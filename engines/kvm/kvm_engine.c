@@ -43,6 +43,7 @@ static void kvm_destroy(struct engine *e)
 
 	if (!k)
 		return;
+	kvm_free_aps(k);
 	if (k->run && k->run != MAP_FAILED)
 		munmap(k->run, k->run_size);
 	if (k->stats_fd >= 0) close(k->stats_fd);
@@ -106,15 +107,17 @@ static struct engine *kvm_create(struct vm *vm, char *err, size_t len)
 		kvm_destroy((struct engine *)k);
 		return NULL;
 	}
+	if (kvm_add_aps(k, err, len) < 0) {
+		kvm_destroy((struct engine *)k);
+		return NULL;
+	}
 	kvm_stats_open(k);
 	return (struct engine *)k;
 }
 
 /* Translate one KVM exit into the engine-independent form. */
-static void kvm_translate_exit(struct kvm_engine *k, struct vm_exit *x)
+static void kvm_translate_exit(struct kvm_run *r, int *pending_hc, struct vm_exit *x)
 {
-	struct kvm_run *r = k->run;
-
 	switch (r->exit_reason) {
 	case KVM_EXIT_IO:
 		x->reason = VM_EXIT_IO;
@@ -138,7 +141,7 @@ static void kvm_translate_exit(struct kvm_engine *k, struct vm_exit *x)
 		x->reason = VM_EXIT_HYPERCALL;
 		x->hypercall.nr = r->hypercall.nr;
 		memcpy(x->hypercall.args, r->hypercall.args, sizeof(x->hypercall.args));
-		k->pending_hypercall = 1;
+		*pending_hc = 1;
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		x->reason = VM_EXIT_SHUTDOWN;
@@ -164,14 +167,11 @@ static void kvm_translate_exit(struct kvm_engine *k, struct vm_exit *x)
 	}
 }
 
-static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
+int kvm_run_on(struct kvm_engine *k, int fd, struct kvm_run *r, int *pending_hc, struct vm_exit *x)
 {
-	struct kvm_engine *k = (struct kvm_engine *)e;
-	struct kvm_run *r = k->run;
-
-	if (k->pending_hypercall) {
+	if (*pending_hc) {
 		r->hypercall.ret = x->hypercall.ret;
-		k->pending_hypercall = 0;
+		*pending_hc = 0;
 	}
 	/* MMIO read data goes back through the run area. */
 	if (r->exit_reason == KVM_EXIT_MMIO && !r->mmio.is_write)
@@ -181,7 +181,7 @@ static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
 		x->reason = VM_EXIT_INTERRUPTED;
 		return 0;
 	}
-	if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+	if (ioctl(fd, KVM_RUN, 0) < 0) {
 		r->immediate_exit = 0;
 		if (errno == EINTR || errno == EAGAIN) {
 			x->reason = VM_EXIT_INTERRUPTED;
@@ -191,13 +191,27 @@ static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
 		snprintf(x->error.msg, sizeof(x->error.msg), "KVM_RUN failed: %s", strerror(errno));
 		return -1;
 	}
-	kvm_translate_exit(k, x);
+	kvm_translate_exit(r, pending_hc, x);
 	return 0;
 }
 
+static int kvm_run_vcpu(struct engine *e, struct vm_exit *x)
+{
+	struct kvm_engine *k = (struct kvm_engine *)e;
+
+	return kvm_run_on(k, k->vcpu_fd, k->run, &k->pending_hypercall, x);
+}
+
+/* Every vCPU leaves KVM_RUN soon (the threads' own signal interrupts a
+ * vCPU already inside it: engines/core/vcpu_threads.c). */
 static void kvm_kick(struct engine *e)
 {
-	((struct kvm_engine *)e)->run->immediate_exit = 1;
+	struct kvm_engine *k = (struct kvm_engine *)e;
+
+	k->run->immediate_exit = 1;
+	for (unsigned i = 1; i <= k->n_aps; i++)
+		if (k->ap[i].run)
+			k->ap[i].run->immediate_exit = 1;
 }
 
 
@@ -235,4 +249,5 @@ const struct engine_ops kvm_engine_ops = {
 	.stats = kvm_stats,
 	.counters = kvm_counters,
 	.halted_forever = kvm_halted_forever,
+	.run_vcpu = kvm_run_ap,
 };

@@ -14,6 +14,7 @@ void x86_cpu_init(struct x86_cpu *cpu, struct vm *vm, const char *engine_name)
 	if (vm) {
 		cpu->ram = vm->ram;
 		cpu->ram_size = vm->ram_size;
+		cpu->smp = vm->n_cpus > 1;
 	}
 	cpu->engine_name = engine_name;
 	cpu->delivering_vec = -1;
@@ -106,6 +107,7 @@ void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
 	cpu->apic_base = s->apic_base;
 	cpu->cpl = (cpu->cr0 & CR0_PE) ? cpu->seg[S_CS].selector & 3 : 0;
 	cpu->halted = false;
+	cpu->irq_check = true;          /* a vCPU switched in may have one waiting */
 	x86_update_mode(cpu);
 	x86_tlb_flush(cpu, false);
 	memcpy(cpu->fx + FX_XMM, s->xmm, sizeof(s->xmm));

@@ -123,6 +123,7 @@ struct x86_cpu {
 	uint8_t *ram;
 	uint64_t ram_size;
 	const char *engine_name;      /* for CPUID 0x40000001 */
+	bool smp;                     /* several vCPUs share this CPU (engines/core/vcpu.c) */
 
 	/* Decode-cache hook: guest code pages (one byte per RAM page) and
 	 * the engine's callback when a write touches one. */

@@ -37,7 +37,7 @@ static void build(void)
 	ON(WAIT, h_fwait);
 	ON(CLC, h_flagop); ON(STC, h_flagop); ON(CMC, h_flagop);
 	ON(CLD, h_flagop); ON(STD, h_flagop); ON(LAHF, h_flagop); ON(SAHF, h_flagop);
-	ON(NOP, h_nop); ON(PAUSE, h_nop); ON(LFENCE, h_nop); ON(MFENCE, h_nop);
+	ON(NOP, h_nop); ON(PAUSE, h_pause); ON(LFENCE, h_nop); ON(MFENCE, h_nop);
 	ON(SFENCE, h_nop); ON(CLFLUSH, h_nop); ON(PREFETCH, h_nop);
 	ON(PREFETCHT0, h_nop); ON(PREFETCHT1, h_nop); ON(PREFETCHT2, h_nop);
 	ON(PREFETCHNTA, h_nop); ON(PREFETCHW, h_nop);

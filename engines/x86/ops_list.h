@@ -38,6 +38,7 @@ HANDLER(h_fwait);
 HANDLER(h_fxrstor);
 HANDLER(h_fxsave);
 HANDLER(h_hlt);
+HANDLER(h_pause);
 HANDLER(h_idiv);
 HANDLER(h_imul);
 HANDLER(h_in);

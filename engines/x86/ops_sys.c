@@ -4,6 +4,7 @@
 #include <x86intrin.h>
 
 #include "engines/core/lapic.h"
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 #include "engines/x86/features.h"
 #include "engines/x86/ops.h"
@@ -74,6 +75,23 @@ HANDLER(h_hlt)
 	cpu->halted = true;
 	cpu->pending = true;
 	return 1;
+}
+
+/* A NOP, but a spin-wait hint: with several vCPUs on one host thread a
+ * loop of them gives the host thread to another vCPU (vcpu.c).  The call
+ * stays out of line: with one vCPU PAUSE costs about what NOP does. */
+static __attribute__((noinline, cold)) int pause_yield(struct x86_cpu *cpu, const struct x86_inst *in)
+{
+	if (cpu->vm->sched)
+		vcpu_sched_pause(cpu->vm);
+	return advance(cpu, in);
+}
+
+HANDLER(h_pause)
+{
+	if (__builtin_expect(cpu->smp, 0))
+		return pause_yield(cpu, in);
+	return advance(cpu, in);
 }
 
 HANDLER(h_movcr)

@@ -1,0 +1,26 @@
+/* Several vCPUs on an engine that runs each on its own host thread (kvm,
+ * engine_ops.run_vcpu): vCPU 0 on the thread that calls vm_run(), the
+ * others on threads started here; every exit still goes through the one
+ * dispatcher, vm_dispatch_exit(), under one VM lock, so devices need no
+ * locks of their own. */
+#ifndef RINGBENCH_VCPU_THREADS_H
+#define RINGBENCH_VCPU_THREADS_H
+
+#include "engines/engine.h"
+
+struct vm;
+
+/* Start threads for vCPUs 1..n-1.  0, or -1 (VM finished with why). */
+int vcpu_threads_start(struct vm *vm);
+/* Make every thread leave and join them. */
+void vcpu_threads_stop(struct vm *vm);
+/* vm_dispatch_exit() for a threaded VM: under the VM lock; vCPU id named
+ * in a shutdown's or an error's message; the other threads woken when the
+ * VM finished. */
+void vcpu_threads_dispatch(struct vm *vm, unsigned id, struct vm_exit *x);
+
+/* Pin the VM's vCPU threads to the first m host CPUs (--host-cpus M);
+ * 0, or -1 and err. */
+int vcpu_threads_pin(unsigned m, char *err, size_t len);
+
+#endif

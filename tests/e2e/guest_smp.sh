@@ -1,0 +1,131 @@
+#!/bin/sh
+# SMP guests (--cpus N): the guest brings up every CPU by INIT-SIPI-SIPI
+# and runs the smp group (5 benchmarks) with every benchmark ok under interp, bt, kvm and
+# QEMU TCG (-smp 2), at 4 vCPUs on the 2-core host (2x overcommitted) too;
+# with one CPU the group says unsupported; an AP's triple fault ends the
+# VM naming its vCPU; bench --cpus records the count and the latency
+# percentiles; the stress test (two vCPUs rewriting each other's code and
+# PTEs) sees only legal states; bad counts get one-line errors.
+cd "$(dirname "$0")/../.." || exit 2
+rb=./ringbench
+[ -x $rb ] || { echo "not ok - smp: ./ringbench not built"; exit 1; }
+make -s guest >/dev/null 2>&1 || { echo "not ok - make guest"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi; }
+words="only=smp budget_ms=1 reps=3"
+
+# check NAME LOG STATUS CPUS: debug-exit 0, RB1 parses, N CPUs online, 4 smp ok
+check() {
+	ok $([ "$3" = 1 ]; echo $?) "smp: $1: debug-exit 0 (status $3)"
+	if s=$(awk -f tests/e2e/guest_rb1.awk "$2"); then
+		echo "ok - smp: $1: RB1 lines parse ($(echo "$s" | tail -1))"
+	else
+		echo "not ok - smp: $1: RB1 lines parse"; echo "$s" | sed 's/^/# /' | head -5
+	fi
+	ok $(grep -q "^RB1 hello .* cpus=$4\$" "$2"; echo $?) "smp: $1: $4 CPUs online"
+	n=$(grep -c '^RB1 end .*status=ok' "$2")
+	ok $([ "$n" = 5 ]; echo $?) "smp: $1: all 5 smp benchmarks ok ($n)"
+	ok $(grep -q '^RB1 end .*bench=ipi_wake status=ok .*p50=[0-9]* p99=[0-9]* p999=[0-9]*' "$2"; echo $?) \
+		"smp: $1: ipi_wake reports its latency distribution"
+	ok $(grep -q '^RB1 end .*bench=fairness status=ok .*jain_milli=[0-9]* min_share_milli=[0-9]*' "$2"; echo $?) \
+		"smp: $1: fairness reports Jain's index ($(sed -n 's/.*bench=fairness .*jain_milli=\([0-9]*\).*/\1/p' "$2")/1000)"
+	[ "$n" = 5 ] || grep '^RB1 end\|^guest' "$2" | sed 's/^/# /'
+}
+
+for e in interp bt; do
+	timeout 200 $rb run --engine $e --cpus 2 --stats --timeout 150 -- $words >"$tmp/$e.log" 2>"$tmp/$e.err"
+	check "$e --cpus 2" "$tmp/$e.log" $?  2
+	for c in vcpu.switch.ipi vcpu.switch.halt vcpu.switch.pause; do
+		v=$(awk -v n=$c '$1 == n { print $2 }' "$tmp/$e.err")
+		ok $([ "${v:-0}" -gt 0 ]; echo $?) "smp: $e: scheduler counter $c is positive (${v:-absent})"
+	done
+	timeout 200 $rb run --engine $e --cpus 4 --host-cpus 2 --timeout 150 -- $words >"$tmp/$e.4.log" 2>&1
+	check "$e --cpus 4 --host-cpus 2" "$tmp/$e.4.log" $? 4
+done
+
+# The kvm engine runs here when a guest that runs nothing ends with its
+# own status (debug-exit 0: 1).
+kvm_ok() { timeout 60 $rb run --engine kvm --timeout 30 -- only=none >/dev/null 2>&1; [ $? = 1 ]; }
+if kvm_ok; then
+	timeout 300 $rb run --engine kvm --cpus 2 --timeout 250 -- $words >"$tmp/kvm.log" 2>&1
+	check "kvm --cpus 2" "$tmp/kvm.log" $? 2
+	timeout 300 $rb run --engine kvm --cpus 4 --host-cpus 2 --timeout 250 -- $words >"$tmp/kvm.4.log" 2>&1
+	check "kvm --cpus 4 --host-cpus 2" "$tmp/kvm.4.log" $? 4
+else
+	echo "skip - smp: kvm: the kvm engine cannot run here"
+fi
+
+if command -v qemu-system-x86_64 >/dev/null; then
+	timeout 200 qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 2 -kernel build/guests/kernel32.elf \
+		-append "$words" -serial stdio -display none -monitor none -no-reboot -m 64 \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 >"$tmp/tcg.raw" 2>/dev/null
+	st=$?
+	tr -d '\r' <"$tmp/tcg.raw" >"$tmp/tcg.log"
+	check "qemu tcg -smp 2" "$tmp/tcg.log" $st 2
+else
+	echo "skip - smp: qemu tcg: qemu-system-x86_64 not installed"
+fi
+
+# One CPU: the group is unsupported, with the reason.
+$rb run --engine interp --timeout 60 -- $words >"$tmp/one.log" 2>&1
+n=$(grep -c '^RB1 end .*status=unsupported reason=needs >= 2 CPUs' "$tmp/one.log")
+ok $([ "$n" = 5 ]; echo $?) "smp: --cpus 1: every smp benchmark unsupported: needs >= 2 CPUs ($n)"
+
+# An AP's triple fault: status 6, the vCPU named.
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	timeout 100 $rb run --engine $e --cpus 2 --timeout 60 -- crash=ap >/dev/null 2>"$tmp/crash.err"
+	st=$?
+	ok $([ $st = 6 ] && grep -q 'triple fault.*on vCPU 1$' "$tmp/crash.err"; echo $?) \
+		"smp: $e: an AP's triple fault ends the VM with status 6 naming vCPU 1 ($st: $(head -c 150 "$tmp/crash.err"))"
+done
+
+# Bad counts: one line, status 2.
+for a in "--cpus 0" "--cpus 9" "--cpus x" "--cpus 99999999999" "--host-cpus 0" "--host-cpus 1000" \
+	 "--cpus 2 --lockstep --engine bt"; do
+	$rb run --engine interp $a -- only=none >"$tmp/o" 2>"$tmp/e"
+	st=$?
+	ok $([ $st = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ] && [ ! -s "$tmp/o" ]; echo $?) \
+		"smp: run $a: one-line error, status 2 ($st: $(cat "$tmp/e"))"
+done
+$rb bench --cpus 0 >/dev/null 2>"$tmp/e"
+ok $([ $? = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ]; echo $?) "smp: bench --cpus 0: one-line error"
+
+# bench --cpus 2: the count recorded, the percentiles kept.
+$rb bench --quiet --no-plots --cpus 2 --engines interp --only loop,loop_k,smp --quick \
+	--out "$tmp/res" --run-id smp >/dev/null 2>&1
+ok $(grep -q '"cpus": *2' "$tmp/res/smp/results.json"; echo $?) "smp: bench --cpus 2: config.cpus is 2"
+ok $(grep -q '"latency_cycles"' "$tmp/res/smp/results.json" &&
+     grep -q 'CPU sharing: latency distributions' "$tmp/res/smp/report.md"; echo $?) \
+	"smp: bench: latency percentiles in results.json and the report's CPU-sharing table"
+
+# The stress test: two vCPUs rewriting each other's code and PTEs; every
+# observation legal, the VM (and the host) fine afterwards.
+stress() {
+	ok $([ "$2" = 1 ] && grep -q 'guest: stress: 20000 iterations on 2 CPUs: 0 illegal observations, [1-9][0-9]* new code values seen' "$3"; echo $?) \
+		"smp: $1: stress=20000: no illegal observation, code rewritten under the other vCPU ($2: $(grep -a 'guest: stress' "$3"))"
+}
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	timeout 300 $rb run --engine $e --cpus 2 --timeout 250 -- stress=20000 only=none >"$tmp/st.log" 2>&1
+	stress $e $? "$tmp/st.log"
+done
+if command -v qemu-system-x86_64 >/dev/null; then
+	timeout 200 qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 2 -kernel build/guests/kernel32.elf \
+		-append "stress=20000 only=none" -serial stdio -display none -monitor none -no-reboot -m 64 \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 >"$tmp/st.raw" 2>/dev/null
+	st=$?
+	tr -d '\r' <"$tmp/st.raw" >"$tmp/st.log"
+	stress "qemu tcg -smp 2" $st "$tmp/st.log"
+fi
+
+# A VM whose vCPUs can never run again: interp and bt see it (status 10);
+# under kvm the --timeout ends it (124), never a hang.
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	want=10; [ $e = kvm ] && want=124
+	timeout -s KILL 60 $rb run --engine $e --cpus 2 --timeout 5 build/tests/guests/cli_hlt.elf >/dev/null 2>"$tmp/h.err"
+	st=$?
+	ok $([ $st = $want ]; echo $?) "smp: $e --cpus 2: cli; hlt on the BSP, the AP never started: status $want ($st: $(cat "$tmp/h.err"))"
+done
