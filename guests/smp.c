@@ -9,7 +9,6 @@
 
 #define AP_TRAMPOLINE 0x8000
 #define AP_STACK 16384
-#define LAPIC_BASE 0xFEE00000ull
 #define LAPIC_ID 0x20
 #define LAPIC_EOI 0xB0
 #define LAPIC_ICR_LO 0x300
@@ -66,8 +65,8 @@ static inline void restore_flags(uint64_t f)
 	__asm__ volatile("push %0; popfq" :: "r"(f) : "memory", "cc");
 }
 
-static inline uint32_t lapic_rd(unsigned reg) { return *(volatile uint32_t *)(LAPIC_BASE + reg); }
-static inline void lapic_wr(unsigned reg, uint32_t v) { *(volatile uint32_t *)(LAPIC_BASE + reg) = v; }
+static inline uint32_t lapic_rd(unsigned reg) { return *(volatile uint32_t *)(RB_LAPIC_BASE + reg); }
+static inline void lapic_wr(unsigned reg, uint32_t v) { *(volatile uint32_t *)(RB_LAPIC_BASE + reg) = v; }
 
 void smp_delay_us(uint64_t us)
 {
@@ -163,14 +162,14 @@ static unsigned fwcfg_count(void)
 	char sig[4];
 	unsigned n;
 
-	__asm__ volatile("outw %0, %1" :: "a"((uint16_t)0), "Nd"((uint16_t)0x510));
+	__asm__ volatile("outw %0, %1" :: "a"((uint16_t)0), "Nd"((uint16_t)RB_FW_CFG_PORT));
 	for (int i = 0; i < 4; i++)
-		sig[i] = (char)inb(0x511);
+		sig[i] = (char)inb(RB_FW_CFG_PORT + 1);
 	if (sig[0] != 'Q' || sig[1] != 'E' || sig[2] != 'M' || sig[3] != 'U')
 		return 0;
-	__asm__ volatile("outw %0, %1" :: "a"((uint16_t)5), "Nd"((uint16_t)0x510));
-	n = inb(0x511);
-	n |= (unsigned)inb(0x511) << 8;
+	__asm__ volatile("outw %0, %1" :: "a"((uint16_t)5), "Nd"((uint16_t)RB_FW_CFG_PORT));
+	n = inb(RB_FW_CFG_PORT + 1);
+	n |= (unsigned)inb(RB_FW_CFG_PORT + 1) << 8;
 	return n > SMP_MAX ? SMP_MAX : n;
 }
 

@@ -18,7 +18,7 @@ static struct vm *vm;
 static void wr(unsigned cpu, unsigned reg, uint32_t v)
 {
 	vm->lapic = vm->lapics[cpu];
-	bus_access(&vm->mmio, LAPIC_BASE + reg, (uint8_t *)&v, 4, true);
+	bus_access(&vm->mmio, RB_LAPIC_BASE + reg, (uint8_t *)&v, 4, true);
 	vm->lapic = vm->lapics[0];
 }
 
@@ -27,7 +27,7 @@ static uint32_t rd(unsigned cpu, unsigned reg)
 	uint32_t v = 0;
 
 	vm->lapic = vm->lapics[cpu];
-	bus_access(&vm->mmio, LAPIC_BASE + reg, (uint8_t *)&v, 4, false);
+	bus_access(&vm->mmio, RB_LAPIC_BASE + reg, (uint8_t *)&v, 4, false);
 	vm->lapic = vm->lapics[0];
 	return v;
 }
@@ -93,9 +93,9 @@ int main(void)
 	check_mptable(8);
 	CHECK(vm_set_cpus(vm, 2, err, sizeof(err)) == 0 && vm->n_cpus == 2, "2 vCPUs");
 	check_mptable(2);
-	bus_access(&vm->pio, FW_CFG_PORT, (uint8_t *)&key, 2, true);
-	bus_access(&vm->pio, FW_CFG_PORT + 1, &b[0], 1, false);
-	bus_access(&vm->pio, FW_CFG_PORT + 1, &b[1], 1, false);
+	bus_access(&vm->pio, RB_FW_CFG_PORT, (uint8_t *)&key, 2, true);
+	bus_access(&vm->pio, RB_FW_CFG_PORT + 1, &b[0], 1, false);
+	bus_access(&vm->pio, RB_FW_CFG_PORT + 1, &b[1], 1, false);
 	CHECK(b[0] == 2 && b[1] == 0, "fw_cfg FW_CFG_NB_CPUS reads 2");
 
 	CHECK(lapic_create(vm) && vm->lapics[1] && vm->lapic == vm->lapics[0], "two LAPICs, the BSP's running");
