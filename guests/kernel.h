@@ -42,6 +42,7 @@ void host_detect(void);
 /* --- the ringbench device (docs/platform.md) --- */
 #define RB_PORT_MARK_BEGIN 0x600
 #define RB_PORT_MARK_END   0x604
+#define RB_MARK_PAUSED     0x80000000u   /* in a marker value: pause/resume */
 #define RB_PORT_DOORBELL   0x608
 #define RB_PORT_NULL       0x60c
 #define RB_PORT_CNT_SELECT 0x610

@@ -1,4 +1,5 @@
-/* RBH1 records: snapshot at MARK_BEGIN, print deltas at MARK_END.  The
+/* RBH1 records: snapshot at MARK_BEGIN, print deltas at MARK_END, less
+ * the spans between a pause and a resume marker.  The
  * guest writes MARK_END before printing its `end` line, so the console has
  * no partial guest line when ours goes out. */
 #include "harness/records.h"
@@ -85,13 +86,84 @@ static void print_end(struct records *rec, struct vm *vm, uint32_t seq)
 	fflush(o);
 }
 
+static void pause_span(struct records *rec, struct vm *vm)
+{
+	rec->paused = 1;
+	rec->neng_pause = engine_counters(vm, rec->eng_pause, RECORDS_MAX_ENGINE_COUNTERS);
+	memcpy(rec->exits_pause, vm->exits, sizeof(rec->exits_pause));
+	memcpy(rec->rb_pause, vm->rb_counters, sizeof(rec->rb_pause));
+	counters_read(&rec->host, rec->host_pause);
+}
+
+static uint64_t pause_value(const struct records *rec, const char *name)
+{
+	for (size_t i = 0; i < rec->neng_pause; i++)
+		if (!strcmp(rec->eng_pause[i].name, name))
+			return rec->eng_pause[i].value;
+	return 0;
+}
+
+/* Move the begin snapshot forward by what the pause added.  The VM core
+ * counts an exit after its handler, so this resume's own port write would
+ * land in the span: it is moved out too (the pause's write fell in the
+ * paused part already).  KVM's own statistics (engine.kvm.*) count an exit
+ * before the handler: there the pause's write stays in, one exit per pair
+ * (docs/protocol.md).  own_exit: 0 when the END marker ends the pause (its
+ * write is counted after the span's deltas are printed). */
+static void resume_span(struct records *rec, struct vm *vm, int own_exit)
+{
+	uint64_t now[COUNTERS_MAX];
+	struct engine_counter eng[RECORDS_MAX_ENGINE_COUNTERS];
+	size_t neng;
+
+	counters_read(&rec->host, now);
+	neng = engine_counters(vm, eng, RECORDS_MAX_ENGINE_COUNTERS);
+	rec->paused = 0;
+	for (size_t i = 0; i < rec->host.n; i++)
+		rec->host_begin[i] += now[i] - rec->host_pause[i];
+	for (size_t i = 0; i < neng; i++) {
+		uint64_t d = eng[i].value - pause_value(rec, eng[i].name);
+		size_t k;
+		for (k = 0; k < rec->neng_begin && strcmp(rec->eng_begin[k].name, eng[i].name); k++)
+			;
+		if (k == rec->neng_begin) {     /* first seen while paused: from 0 */
+			if (k == RECORDS_MAX_ENGINE_COUNTERS)
+				continue;
+			rec->eng_begin[k] = eng[i];
+			rec->eng_begin[k].value = 0;
+			rec->neng_begin++;
+		}
+		rec->eng_begin[k].value += d;
+	}
+	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
+		rec->exits_begin[r].count += vm->exits[r].count - rec->exits_pause[r].count;
+		rec->exits_begin[r].timed += vm->exits[r].timed - rec->exits_pause[r].timed;
+		rec->exits_begin[r].timed_ticks += vm->exits[r].timed_ticks - rec->exits_pause[r].timed_ticks;
+	}
+	if (own_exit)
+		rec->exits_begin[VM_EXIT_IO].count++;
+	for (int k = 0; k < 8; k++)
+		rec->rb_begin[k] += vm->rb_counters[k] - rec->rb_pause[k];
+}
+
 void records_on_marker(struct vm *vm, uint32_t seq, int is_end, void *ctx)
 {
 	struct records *rec = ctx;
 
+	if (seq & RECORDS_MARK_PAUSED) {
+		/* Only inside the span it belongs to, each once in turn. */
+		if (rec->open && (seq & ~RECORDS_MARK_PAUSED) == rec->seq && is_end != rec->paused) {
+			if (is_end)
+				pause_span(rec, vm);
+			else
+				resume_span(rec, vm, 1);
+		}
+		return;
+	}
 	if (!is_end) {
 		rec->seq = seq;
 		rec->open = 1;
+		rec->paused = 0;
 		rec->neng_begin = engine_counters(vm, rec->eng_begin, RECORDS_MAX_ENGINE_COUNTERS);
 		memcpy(rec->exits_begin, vm->exits, sizeof(rec->exits_begin));
 		memcpy(rec->rb_begin, vm->rb_counters, sizeof(rec->rb_begin));
@@ -102,5 +174,7 @@ void records_on_marker(struct vm *vm, uint32_t seq, int is_end, void *ctx)
 	if (!rec->open || seq != rec->seq)
 		return;          /* END without its BEGIN: nothing to pair it with */
 	rec->open = 0;
+	if (rec->paused)         /* END while paused: the pause runs to here */
+		resume_span(rec, vm, 0);
 	print_end(rec, vm, seq);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "harness/report.h"
+#include "harness/report_cv.h"
 #include "harness/table.h"
 #include "harness/trap_profile.h"
 
@@ -75,6 +76,30 @@ static void trap_line(const struct run *r, FILE *f)
 	}
 }
 
+/* "CV goal (<= 2%): kvm (PVM) not met (12 of 40); interp met": report.md says why. */
+static void cv_line(const struct run *r, FILE *f)
+{
+	const char *sep = "CV goal (every benchmark at most 2%; report.md says why not): ";
+
+	for (size_t i = 0; i < r->ne; i++) {
+		size_t total, missed;
+		char label[96];
+		if (!cv_goal_engine(&r->e[i]))
+			continue;
+		cv_goal_count(&r->e[i], &total, &missed);
+		if (!total)
+			continue;
+		engine_label(&r->e[i], label, sizeof(label));
+		if (missed)
+			fprintf(f, "%s%s not met (%zu of %zu above)", sep, label, missed, total);
+		else
+			fprintf(f, "%s%s met", sep, label);
+		sep = "; ";
+	}
+	if (*sep == ';')
+		fputc('\n', f);
+}
+
 /* prefix then text, wrapped at word boundaries to 100 columns. */
 static void wrap(FILE *f, const char *prefix, const char *text)
 {
@@ -115,6 +140,7 @@ void report_print_summary(const struct run *r, const char *dir, const char *plot
 	}
 	table_free(&t);
 	trap_line(r, f);
+	cv_line(r, f);
 	fprintf(f, "Full report: %s/report.md (every benchmark, CIs, footnotes, legend)\n", dir);
 	wrap(f, "Figures: ", plots_note);
 }
