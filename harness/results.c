@@ -209,34 +209,55 @@ int bench_is_loop(const char *name)
 	return !strcmp(name, "loop") || !strcmp(name, "loop_k");
 }
 
+/* The paired empties per iteration, and which are outliers among them
+ * (flags, may be NULL); their stats in *st. */
+static void empties(const struct bench_result *b, double *v, unsigned char *flags, struct stats *st)
+{
+	for (size_t k = 0; k < b->n; k++)
+		v[k] = b->iters[k] ? (double)b->empty[k] / b->iters[k] : 0;
+	stats_compute(v, b->n, st, flags);
+}
+
 size_t bench_net_costs(const struct bench_result *b, double *out)
 {
+	double *e = b->paired ? malloc(b->n * sizeof(*e)) : NULL;
+	unsigned char *disturbed = b->paired ? calloc(b->n ? b->n : 1, 1) : NULL;
+	struct stats st;
+
+	if (e && disturbed)
+		empties(b, e, disturbed, &st);
 	for (size_t k = 0; k < b->n; k++) {
 		double gross = b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0;
-		double empty = b->paired && b->iters[k] ? (double)b->empty[k] / b->iters[k] : b->loop_cycles;
-		out[k] = gross - empty;
+		/* An empty loop that is an outlier among the empties (preempted,
+		 * interrupted) says nothing about its repetition: the median
+		 * empty (loop_cycles) stands in for it. */
+		int own = e && disturbed && !disturbed[k];
+		out[k] = gross - (own ? e[k] : b->loop_cycles);
 	}
+	free(e);
+	free(disturbed);
 	return b->n;
 }
 
 /* The paired empty loop, per iteration: its median and CI half-width (the
- * resolution of the difference) and its CV (a noisy baseline). */
-static struct loop_ref paired_empty(const struct bench_result *b, double *cv)
+ * resolution of the difference), its CV (a noisy baseline) and how many
+ * of them were outliers. */
+static struct loop_ref paired_empty(const struct bench_result *b, double *cv, size_t *outliers)
 {
 	struct loop_ref ref = { 0, 0 };
 	double *v = malloc(b->n * sizeof(*v));
 	struct stats st;
 
 	*cv = 0;
+	*outliers = 0;
 	if (!v)
 		return ref;
-	for (size_t k = 0; k < b->n; k++)
-		v[k] = b->iters[k] ? (double)b->empty[k] / b->iters[k] : 0;
-	stats_compute(v, b->n, &st, NULL);
+	empties(b, v, NULL, &st);
 	free(v);
 	ref.cycles = st.median;
 	ref.hw = (st.ci_hi - st.ci_lo) / 2;
 	*cv = st.cv;
+	*outliers = st.outliers;
 	return ref;
 }
 
@@ -259,8 +280,9 @@ static void compute_one(struct bench_result *b, struct loop_ref loop, struct loo
 	b->paired = !is_loop && bench_is_paired(b);
 	struct loop_ref ref = b->ring == 0 ? loop_k : loop;
 	b->empty_cv = 0;
+	b->empty_outliers = 0;
 	if (b->paired)
-		ref = paired_empty(b, &b->empty_cv);
+		ref = paired_empty(b, &b->empty_cv, &b->empty_outliers);
 	b->loop_cycles = is_loop ? 0 : ref.cycles;
 	b->resolution = is_loop ? 0 : ref.hw;
 	b->total_iters = 0;

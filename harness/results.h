@@ -46,6 +46,8 @@ struct bench_result {
 					   of the paired empties, else the
 					   loop_k (ring 0) or loop median */
 	double empty_cv;                /* CV of the paired empties; 0 unpaired */
+	size_t empty_outliers;          /* paired empties that were outliers
+					   among them: loop_cycles stood in */
 	struct stats st;                /* net TSC cycles per operation */
 	double resolution;              /* cycles/op: half-width of the 95% CI
 					   of the empty loop's own median */
@@ -119,8 +121,9 @@ void engine_compute(struct engine_result *e);
 void bench_compute(struct engine_result *e, struct bench_result *b);
 
 /* The net cycles per operation of each repetition (out: b->n values), as
- * the statistics were computed on: less its paired empty loop, or less
- * loop_cycles.  After bench_compute. */
+ * the statistics were computed on: less its paired empty loop (less
+ * loop_cycles, their median, where that empty was an outlier among them),
+ * or less loop_cycles unpaired.  After bench_compute. */
 size_t bench_net_costs(const struct bench_result *b, double *out);
 
 /* The cost shown to a reader, computed once for the report, CSV, JSON,

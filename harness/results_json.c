@@ -88,6 +88,7 @@ static json_object *stats_json(const struct run *r, const struct bench_result *b
 	json_object_object_add(o, "loop_cycles", jnum(b->loop_cycles));
 	json_object_object_add(o, "baseline", jstr(bench_is_loop(b->name) ? "none" : b->paired ? "paired" : "loop"));
 	json_object_object_add(o, "empty_cv", jnum(b->empty_cv));
+	json_object_object_add(o, "empty_outliers", json_object_new_int64((int64_t)b->empty_outliers));
 	json_object_object_add(o, "total_iters", json_object_new_int64((int64_t)b->total_iters));
 	/* The cost as every output shows it (bench_cost): a median and CI in
 	 * ns when significantly above the empty loop, else only a bound. */
@@ -298,6 +299,8 @@ static void load_stats(struct reader *rd, json_object *s, struct bench_result *b
 	b->paired = json_object_object_get_ex(s, "baseline", &bl) && json_object_is_type(bl, json_type_string) &&
 		    !strcmp(json_object_get_string(bl), "paired");
 	b->empty_cv = json_object_object_get_ex(s, "empty_cv", &bl) && bl ? json_object_get_double(bl) : 0;
+	b->empty_outliers = json_object_object_get_ex(s, "empty_outliers", &bl) && bl
+			    ? (size_t)json_object_get_int64(bl) : 0;
 	b->total_iters = (uint64_t)get_int(rd, s, "total_iters", w);
 	if (ci && json_object_array_length(ci) == 2) {
 		b->st.ci_lo = json_object_get_double(json_object_array_get_idx(ci, 0));
