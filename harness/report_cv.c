@@ -46,7 +46,15 @@ static double cv_without_outliers(const struct bench_result *b)
 	return st.cv;
 }
 
-enum cv_verdict cv_verdict(const struct engine_result *e, const struct bench_result *b)
+/* The report's own "busy" rule (report.c's run header). */
+static int host_busy(const struct run *r)
+{
+	const struct host_info *h = &r->host;
+
+	return h->ncpus > 0 && (h->loadavg_start > 0.5 * h->ncpus || h->loadavg_end > 0.5 * h->ncpus + 1);
+}
+
+enum cv_verdict cv_verdict(const struct run *r, const struct engine_result *e, const struct bench_result *b)
 {
 	if (b->st.cv <= CV_GOAL)
 		return CV_MET;
@@ -67,7 +75,7 @@ enum cv_verdict cv_verdict(const struct engine_result *e, const struct bench_res
 	/* precision= unknown (files and engines without it): the CI says. */
 	double hw = (b->st.ci_hi - b->st.ci_lo) / 2;
 	if (!strcmp(b->precision, "capped") || (!b->precision[0] && hw > CV_GOAL * fabs(b->st.median)))
-		return CV_CAPPED;
+		return host_busy(r) ? CV_BUSY_HOST : CV_CAPPED;
 	return CV_HOST_NOISE;
 }
 
@@ -83,30 +91,32 @@ const char *cv_verdict_text(enum cv_verdict v)
 		[CV_EMULATED_RING0] = "the code runs in KVM's instruction emulator (guest ring 0 under PVM): "
 			"slow, and every instruction is a host-side event",
 		[CV_EXITS] = "each operation exits to the host, whose scheduling on a shared machine varies",
+		[CV_BUSY_HOST] = "the median's CI stayed wider than 2% on a busy machine (load average above "
+			"half the CPUs, the run header says how busy): other processes took the CPU mid-repetition",
 		[CV_CAPPED] = "the median's CI stayed wider than 2% (the repetitions ran out: 4 x --reps)",
 		[CV_HOST_NOISE] = "the median's CI met 2%, single repetitions varied more: the host's own noise",
 	};
 	return v < CV_VERDICTS ? text[v] : "?";
 }
 
-void cv_goal_count(const struct engine_result *e, size_t *total, size_t *missed)
+void cv_goal_count(const struct run *r, const struct engine_result *e, size_t *total, size_t *missed)
 {
 	*total = *missed = 0;
 	for (size_t j = 0; j < e->nb; j++)
 		if (bench_has_value(&e->b[j])) {
 			++*total;
-			*missed += cv_verdict(e, &e->b[j]) != CV_MET;
+			*missed += cv_verdict(r, e, &e->b[j]) != CV_MET;
 		}
 }
 
 /* "cpuid 5.1%, rdmsr 3.2%": the benchmarks of e with verdict v. */
-static void list_verdict(const struct engine_result *e, enum cv_verdict v, FILE *f)
+static void list_verdict(const struct run *r, const struct engine_result *e, enum cv_verdict v, FILE *f)
 {
 	const char *sep = "";
 
 	for (size_t j = 0; j < e->nb; j++) {
 		const struct bench_result *b = &e->b[j];
-		if (!bench_has_value(b) || cv_verdict(e, b) != v)
+		if (!bench_has_value(b) || cv_verdict(r, e, b) != v)
 			continue;
 		if (b->st.cv < 10)
 			fprintf(f, "%s%s %.1f%%", sep, b->name, b->st.cv * 100);
@@ -126,7 +136,7 @@ void report_cv_goal(const struct run *r, FILE *f, int md)
 		char label[96];
 		if (!cv_goal_engine(e))
 			continue;
-		cv_goal_count(e, &total, &missed);
+		cv_goal_count(r, e, &total, &missed);
 		if (!total)
 			continue;
 		if (!any++)
@@ -144,11 +154,11 @@ void report_cv_goal(const struct run *r, FILE *f, int md)
 		for (int v = CV_MET + 1; v < CV_VERDICTS; v++) {
 			size_t n = 0;
 			for (size_t j = 0; j < e->nb; j++)
-				n += bench_has_value(&e->b[j]) && cv_verdict(e, &e->b[j]) == (enum cv_verdict)v;
+				n += bench_has_value(&e->b[j]) && cv_verdict(r, e, &e->b[j]) == (enum cv_verdict)v;
 			if (!n)
 				continue;
 			fprintf(f, "%s%s (%zu): ", md ? "  - " : "    ", cv_verdict_text(v), n);
-			list_verdict(e, v, f);
+			list_verdict(r, e, v, f);
 			fputc('\n', f);
 		}
 	}

@@ -86,7 +86,7 @@ static void cv_line(const struct run *r, FILE *f)
 		char label[96];
 		if (!cv_goal_engine(&r->e[i]))
 			continue;
-		cv_goal_count(&r->e[i], &total, &missed);
+		cv_goal_count(r, &r->e[i], &total, &missed);
 		if (!total)
 			continue;
 		engine_label(&r->e[i], label, sizeof(label));

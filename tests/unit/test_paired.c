@@ -182,9 +182,9 @@ int main(void)
 	      pre->st.min, pre->st.mean, pre->st.median);
 
 	/* The CV goal: computed per benchmark. */
-	CHECK(cv_verdict(e, paired) == CV_MET, "CV goal met by the paired drifting benchmark");
-	CHECK(cv_verdict(e, old) == CV_CAPPED, "not by the unpaired one (%s)", cv_verdict_text(cv_verdict(e, old)));
-	CHECK(cv_verdict(e, zero) == CV_BELOW_RESOLUTION, "a cost below resolution says so");
+	CHECK(cv_verdict(&r, e, paired) == CV_MET, "CV goal met by the paired drifting benchmark");
+	CHECK(cv_verdict(&r, e, old) == CV_CAPPED, "not by the unpaired one (%s)", cv_verdict_text(cv_verdict(&r, e, old)));
+	CHECK(cv_verdict(&r, e, zero) == CV_BELOW_RESOLUTION, "a cost below resolution says so");
 
 	/* Every output: written, read back, scanned. */
 	char dir[] = "/tmp/ringbench-paired-XXXXXX", path[128];
