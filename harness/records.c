@@ -34,12 +34,19 @@ static size_t engine_counters(struct vm *vm, struct engine_counter *out, size_t 
 	return engine_counters_all(vm->ops, vm->engine, out, max);
 }
 
-static uint64_t engine_begin_value(const struct records *rec, const char *name)
+/* The counter called name in list[0..n), or NULL. */
+static struct engine_counter *find_counter(struct engine_counter *list, size_t n, const char *name)
 {
-	for (size_t i = 0; i < rec->neng_begin; i++)
-		if (!strcmp(rec->eng_begin[i].name, name))
-			return rec->eng_begin[i].value;
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].name, name))
+			return &list[i];
+	return NULL;
+}
+
+static uint64_t engine_begin_value(struct records *rec, const char *name)
+{
+	const struct engine_counter *c = find_counter(rec->eng_begin, rec->neng_begin, name);
+	return c ? c->value : 0;
 }
 
 static void print_end(struct records *rec, struct vm *vm, uint32_t seq)
@@ -95,14 +102,6 @@ static void pause_span(struct records *rec, struct vm *vm)
 	counters_read(&rec->host, rec->host_pause);
 }
 
-static uint64_t pause_value(const struct records *rec, const char *name)
-{
-	for (size_t i = 0; i < rec->neng_pause; i++)
-		if (!strcmp(rec->eng_pause[i].name, name))
-			return rec->eng_pause[i].value;
-	return 0;
-}
-
 /* Move the begin snapshot forward by what the pause added.  The VM core
  * counts an exit after its handler, so this resume's own port write would
  * land in the span: it is moved out too (the pause's write fell in the
@@ -122,18 +121,16 @@ static void resume_span(struct records *rec, struct vm *vm, int own_exit)
 	for (size_t i = 0; i < rec->host.n; i++)
 		rec->host_begin[i] += now[i] - rec->host_pause[i];
 	for (size_t i = 0; i < neng; i++) {
-		uint64_t d = eng[i].value - pause_value(rec, eng[i].name);
-		size_t k;
-		for (k = 0; k < rec->neng_begin && strcmp(rec->eng_begin[k].name, eng[i].name); k++)
-			;
-		if (k == rec->neng_begin) {     /* first seen while paused: from 0 */
-			if (k == RECORDS_MAX_ENGINE_COUNTERS)
+		const struct engine_counter *p = find_counter(rec->eng_pause, rec->neng_pause, eng[i].name);
+		struct engine_counter *b = find_counter(rec->eng_begin, rec->neng_begin, eng[i].name);
+		if (!b) {                       /* first seen while paused: from 0 */
+			if (rec->neng_begin == RECORDS_MAX_ENGINE_COUNTERS)
 				continue;
-			rec->eng_begin[k] = eng[i];
-			rec->eng_begin[k].value = 0;
-			rec->neng_begin++;
+			b = &rec->eng_begin[rec->neng_begin++];
+			*b = eng[i];
+			b->value = 0;
 		}
-		rec->eng_begin[k].value += d;
+		b->value += eng[i].value - (p ? p->value : 0);
 	}
 	for (int r = 0; r < VM_EXIT_REASON_COUNT; r++) {
 		rec->exits_begin[r].count += vm->exits[r].count - rec->exits_pause[r].count;
