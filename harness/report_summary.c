@@ -76,30 +76,6 @@ static void trap_line(const struct run *r, FILE *f)
 	}
 }
 
-/* "CV goal (<= 2%): kvm (PVM) not met (12 of 40); interp met": report.md says why. */
-static void cv_line(const struct run *r, FILE *f)
-{
-	const char *sep = "CV goal (every benchmark at most 2%; report.md says why not): ";
-
-	for (size_t i = 0; i < r->ne; i++) {
-		size_t total, missed;
-		char label[96];
-		if (!cv_goal_engine(&r->e[i]))
-			continue;
-		cv_goal_count(r, &r->e[i], &total, &missed);
-		if (!total)
-			continue;
-		engine_label(&r->e[i], label, sizeof(label));
-		if (missed)
-			fprintf(f, "%s%s not met (%zu of %zu above)", sep, label, missed, total);
-		else
-			fprintf(f, "%s%s met", sep, label);
-		sep = "; ";
-	}
-	if (*sep == ';')
-		fputc('\n', f);
-}
-
 /* prefix then text, wrapped at word boundaries to 100 columns. */
 static void wrap(FILE *f, const char *prefix, const char *text)
 {
@@ -121,6 +97,33 @@ static void wrap(FILE *f, const char *prefix, const char *text)
 			p++;
 	}
 	fputc('\n', f);
+}
+
+/* "CV goal: at most 2% for every benchmark: kvm (PVM) not met (12 of 40
+ * above); interp met", wrapped; report.md says why. */
+static void cv_line(const struct run *r, FILE *f)
+{
+	char text[1024] = "at most 2% for every benchmark (report.md says why not):";
+	size_t any = 0;
+
+	for (size_t i = 0; i < r->ne; i++) {
+		size_t total, missed, l = strlen(text);
+		char label[96];
+		if (!cv_goal_engine(&r->e[i]))
+			continue;
+		cv_goal_count(r, &r->e[i], &total, &missed);
+		if (!total)
+			continue;
+		engine_label(&r->e[i], label, sizeof(label));
+		if (missed)
+			snprintf(text + l, sizeof(text) - l, "%s %s not met (%zu of %zu above)", any ? ";" : "",
+				 label, missed, total);
+		else
+			snprintf(text + l, sizeof(text) - l, "%s %s met", any ? ";" : "", label);
+		any++;
+	}
+	if (any)
+		wrap(f, "CV goal: ", text);
 }
 
 void report_print_summary(const struct run *r, const char *dir, const char *plots_note, FILE *f)
