@@ -330,10 +330,11 @@ size_t bench_plan_make(const struct bench_opts *o, struct bench_plan *p, size_t 
 	return n;
 }
 
-/* A rough duration: every benchmark's repetitions at the budget (the guest
- * may add up to 4x --reps where results are noisy: the upper bound), plus
- * what starting the engine costs.  The suite has 43 benchmarks; with only=
- * the count is not known here, so the whole suite is the upper bound. */
+/* A rough duration: every benchmark's repetitions at the budget, each
+ * paired with an empty loop as long (the guest may add up to 4x --reps
+ * where results are noisy: the upper bound), plus what starting the
+ * engine costs.  The suite has 43 benchmarks; with only= the count is not
+ * known here, so the whole suite is the upper bound. */
 void bench_plan_estimate(const struct bench_opts *o, const struct bench_plan *p, size_t n,
 			 double *lo_s, double *hi_s)
 {
@@ -347,8 +348,8 @@ void bench_plan_estimate(const struct bench_opts *o, const struct bench_plan *p,
 		unsigned reps = nested ? 3 : o->reps, warm = nested ? 1 : o->warmup;
 		unsigned most = 4 * reps < 64 ? 4 * reps : 64;
 		double start = nested ? 12 : !strcmp(p[i].kind, "qemu") ? 1 : 0.3;
-		*lo_s += start + (o->only ? 1 : benches) * (reps + warm + 2) * budget;
-		*hi_s += start * 1.5 + benches * (most + warm + 2) * budget;
+		*lo_s += start + (o->only ? 1 : benches) * (2 * reps + warm + 3) * budget;
+		*hi_s += start * 1.5 + benches * (2 * most + warm + 3) * budget;
 	}
 }
 

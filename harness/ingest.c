@@ -107,6 +107,7 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 			return bad(in, line, "out of memory");
 		/* A benchmark run twice (guest restarted): keep the last. */
 		b->n = 0;
+		b->npaired = 0;
 		b->nctr = 0;
 		b->seq = (int)seq;
 		copy(b->group, sizeof(b->group), rbline_get(&l, "group"));
@@ -128,7 +129,11 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 			return bad(in, line, "sample outside its benchmark");
 		if (!iters)
 			return bad(in, line, "sample with zero iterations");
-		bench_add_sample(b, iters, cycles);
+		/* empty=: the empty loop run beside this repetition. */
+		if (!rbline_u64(&l, "empty", &v))
+			bench_add_paired_sample(b, iters, cycles, v);
+		else
+			bench_add_sample(b, iters, cycles);
 		return INGEST_NONE;
 	case RBL_END:
 		rbline_u64(&l, "seq", &seq);

@@ -4,6 +4,7 @@
 #ifndef RINGBENCH_RECORDS_H
 #define RINGBENCH_RECORDS_H
 
+#include "include/ringbench/abi.h"   /* RB_MARK_PAUSED */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,7 +26,17 @@ struct records {
 	uint64_t rb_begin[8];
 	uint32_t seq;
 	int open;               /* between MARK_BEGIN and MARK_END */
+	/* Paused (the guest's paired empty loop): the counters at the pause;
+	 * at the resume the begin snapshot moves forward by what the pause
+	 * added, so the span's deltas leave it out. */
+	int paused;
+	uint64_t host_pause[COUNTERS_MAX];
+	struct engine_counter eng_pause[RECORDS_MAX_ENGINE_COUNTERS];
+	size_t neng_pause;
+	struct vm_exit_stat exits_pause[VM_EXIT_REASON_COUNT];
+	uint64_t rb_pause[8];
 };
+
 
 /* Open the host counters and print the RBH1 info line (engine, which
  * counters are real, the probe note).  Then set

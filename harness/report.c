@@ -10,6 +10,7 @@
 
 #include "harness/atomic.h"
 #include "harness/metrics.h"
+#include "harness/report_cv.h"
 #include "harness/table.h"
 #include "harness/trap_profile.h"
 
@@ -561,6 +562,31 @@ static void header(const struct run *r, FILE *f, int md)
 	fputc('\n', f);
 }
 
+/* The empty loops run beside the repetitions: name the benchmarks whose
+ * own baseline was noisy (CV above 5%). */
+static void paired_baseline_warning(const struct engine_result *e, FILE *f, int md)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < e->nb; j++)
+		n += bench_has_value(&e->b[j]) && e->b[j].paired && e->b[j].empty_cv > STATS_CV_WARN;
+	if (!n)
+		return;
+	fprintf(f, "%sWarning: %s: the empty loop paired with %zu benchmark(s) was noisy (CV above %.0f%%), "
+		"so their costs are less certain:", md ? "\n" : "  ", e->name, n, STATS_CV_WARN * 100);
+	for (size_t j = 0, k = 0; j < e->nb; j++) {
+		const struct bench_result *b = &e->b[j];
+		if (!bench_has_value(b) || !b->paired || b->empty_cv <= STATS_CV_WARN)
+			continue;
+		if (k++ == 12) {
+			fputs(", ...", f);
+			break;
+		}
+		fprintf(f, "%s %s (%.0f%%)", k > 1 ? "," : "", b->name, b->empty_cv * 100);
+	}
+	fputs(".\n", f);
+}
+
 /* Precision: how many results reached the target (95% CI of the median
  * within 2% of it), which did not and what to do, and empty loops too
  * noisy to subtract from.  One paragraph, not a line per result. */
@@ -605,6 +631,8 @@ static void noise_warnings(const struct run *r, FILE *f, int md)
 				"on that engine is less certain, and more fall below resolution.\n",
 				md ? "\n" : "  ", es[i]->name, b->name, b->st.cv * 100);
 		}
+	for (size_t i = 0; i < ne; i++)
+		paired_baseline_warning(es[i], f, md);
 	fputc('\n', f);
 }
 
@@ -772,6 +800,7 @@ static void body(const struct run *r, FILE *f, int md)
 	section(f, md, "Nanobenchmarks after Adams & Agesen (ASPLOS 2006)",
 		"TSC cycles per operation, median; their rows, our engines as columns", &t);
 	noise_warnings(r, f, md);
+	report_cv_goal(r, f, md);
 	free(names);
 }
 

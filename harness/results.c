@@ -17,6 +17,7 @@ static void bench_free(struct bench_result *b)
 {
 	free(b->iters);
 	free(b->cycles);
+	free(b->empty);
 	free(b->ctr);
 	free(b->outlier);
 }
@@ -69,24 +70,49 @@ struct bench_result *engine_bench(struct engine_result *e, const char *name, int
 	return b;
 }
 
-int bench_add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles)
+static int grow_samples(struct bench_result *b)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 16;
-		uint64_t *i = realloc(b->iters, cap * sizeof(*i));
-		if (!i)
-			return -1;
-		b->iters = i;
-		uint64_t *c = realloc(b->cycles, cap * sizeof(*c));
-		if (!c)
-			return -1;
-		b->cycles = c;
-		b->cap = cap;
-	}
+	size_t cap = b->cap ? 2 * b->cap : 16;
+	uint64_t *p;
+
+	if (!(p = realloc(b->iters, cap * sizeof(*p))))
+		return -1;
+	b->iters = p;
+	if (!(p = realloc(b->cycles, cap * sizeof(*p))))
+		return -1;
+	b->cycles = p;
+	if (!(p = realloc(b->empty, cap * sizeof(*p))))
+		return -1;
+	b->empty = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles, uint64_t empty, int paired)
+{
+	if (b->n == b->cap && grow_samples(b) < 0)
+		return -1;
 	b->iters[b->n] = iters;
 	b->cycles[b->n] = cycles;
+	b->empty[b->n] = empty;
+	b->npaired += paired;
 	b->n++;
 	return 0;
+}
+
+int bench_add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles)
+{
+	return add_sample(b, iters, cycles, 0, 0);
+}
+
+int bench_add_paired_sample(struct bench_result *b, uint64_t iters, uint64_t cycles, uint64_t empty)
+{
+	return add_sample(b, iters, cycles, empty, 1);
+}
+
+int bench_is_paired(const struct bench_result *b)
+{
+	return b->n && b->npaired == b->n;
 }
 
 int bench_set_counter(struct bench_result *b, const char *name, double value)
@@ -183,7 +209,61 @@ int bench_is_loop(const char *name)
 	return !strcmp(name, "loop") || !strcmp(name, "loop_k");
 }
 
-/* One benchmark's statistics, given the engine's empty-loop costs. */
+/* The paired empties per iteration, and which are outliers among them
+ * (flags, may be NULL); their stats in *st. */
+static void empties(const struct bench_result *b, double *v, unsigned char *flags, struct stats *st)
+{
+	for (size_t k = 0; k < b->n; k++)
+		v[k] = b->iters[k] ? (double)b->empty[k] / b->iters[k] : 0;
+	stats_compute(v, b->n, st, flags);
+}
+
+size_t bench_net_costs(const struct bench_result *b, double *out)
+{
+	double *e = b->paired ? malloc(b->n * sizeof(*e)) : NULL;
+	unsigned char *disturbed = b->paired ? calloc(b->n ? b->n : 1, 1) : NULL;
+	struct stats st;
+
+	if (e && disturbed)
+		empties(b, e, disturbed, &st);
+	for (size_t k = 0; k < b->n; k++) {
+		double gross = b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0;
+		/* An empty loop that is an outlier among the empties (preempted,
+		 * interrupted) says nothing about its repetition: the median
+		 * empty (loop_cycles) stands in for it. */
+		int own = e && disturbed && !disturbed[k];
+		out[k] = gross - (own ? e[k] : b->loop_cycles);
+	}
+	free(e);
+	free(disturbed);
+	return b->n;
+}
+
+/* The paired empty loop, per iteration: its median and CI half-width (the
+ * resolution of the difference), its CV (a noisy baseline) and how many
+ * of them were outliers. */
+static struct loop_ref paired_empty(const struct bench_result *b, double *cv, size_t *outliers)
+{
+	struct loop_ref ref = { 0, 0 };
+	double *v = malloc(b->n * sizeof(*v));
+	struct stats st;
+
+	*cv = 0;
+	*outliers = 0;
+	if (!v)
+		return ref;
+	empties(b, v, NULL, &st);
+	free(v);
+	ref.cycles = st.median;
+	ref.hw = (st.ci_hi - st.ci_lo) / 2;
+	*cv = st.cv;
+	*outliers = st.outliers;
+	return ref;
+}
+
+/* One benchmark's statistics, given the engine's empty-loop costs.  With
+ * pairs, each repetition's own empty loop is subtracted from it: drift
+ * and noise that hit both cancel, which one engine-wide median cannot. */
 static void compute_one(struct bench_result *b, struct loop_ref loop, struct loop_ref loop_k)
 {
 	double *v = malloc((b->n ? b->n : 1) * sizeof(*v));
@@ -197,14 +277,18 @@ static void compute_one(struct bench_result *b, struct loop_ref loop, struct loo
 	}
 	b->outlier = fl;
 	int is_loop = bench_is_loop(b->name);
-	const struct loop_ref *ref = b->ring == 0 ? &loop_k : &loop;
-	b->loop_cycles = is_loop ? 0 : ref->cycles;
-	b->resolution = is_loop ? 0 : ref->hw;
+	b->paired = !is_loop && bench_is_paired(b);
+	struct loop_ref ref = b->ring == 0 ? loop_k : loop;
+	b->empty_cv = 0;
+	b->empty_outliers = 0;
+	if (b->paired)
+		ref = paired_empty(b, &b->empty_cv, &b->empty_outliers);
+	b->loop_cycles = is_loop ? 0 : ref.cycles;
+	b->resolution = is_loop ? 0 : ref.hw;
 	b->total_iters = 0;
-	for (size_t k = 0; k < b->n; k++) {
+	for (size_t k = 0; k < b->n; k++)
 		b->total_iters += b->iters[k];
-		v[k] = (b->iters[k] ? (double)b->cycles[k] / b->iters[k] : 0) - b->loop_cycles;
-	}
+	bench_net_costs(b, v);
 	stats_compute(v, b->n, &b->st, b->outlier);
 	/* Significantly above the empty loop: the whole CI of the median
 	 * clears the loop's own uncertainty. */

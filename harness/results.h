@@ -26,7 +26,11 @@ struct bench_result {
 	char status[16];        /* ok fail unsupported crash timeout not-run running */
 	char reason[256];
 	uint64_t *iters, *cycles;       /* samples, one per repetition */
-	size_t n, cap;
+	/* The empty loop run beside each repetition (same iters, same ring;
+	 * the sample line's empty=): npaired of the n samples have one.  When
+	 * all do, costs are the per-repetition differences. */
+	uint64_t *empty;
+	size_t n, cap, npaired;
 	struct counter *ctr;            /* deltas over MARK_BEGIN..MARK_END */
 	size_t nctr, capctr;
 	/* Derived by run_compute(): */
@@ -44,11 +48,16 @@ struct bench_result {
 	 * vCPUs' shares and the smallest share (of the mean), thousandths;
 	 * 0: not given. */
 	uint64_t jain_milli, min_share_milli;
-	double loop_cycles;             /* empty-loop cost subtracted per op:
-					   loop_k for ring 0, else loop */
+	int paired;                     /* costs from the interleaved pairs */
+	double loop_cycles;             /* empty-loop cost per op: the median
+					   of the paired empties, else the
+					   loop_k (ring 0) or loop median */
+	double empty_cv;                /* CV of the paired empties; 0 unpaired */
+	size_t empty_outliers;          /* paired empties that were outliers
+					   among them: loop_cycles stood in */
 	struct stats st;                /* net TSC cycles per operation */
 	double resolution;              /* cycles/op: half-width of the 95% CI
-					   of the subtracted empty loop */
+					   of the empty loop's own median */
 	int resolved;                   /* the median's CI clears it */
 	unsigned char *outlier;         /* per sample */
 };
@@ -99,6 +108,10 @@ void run_free(struct run *r);
 struct engine_result *run_engine(struct run *r, const char *name, int create);
 struct bench_result *engine_bench(struct engine_result *e, const char *name, int create);
 int bench_add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles);
+/* A repetition with the empty loop measured beside it (empty cycles). */
+int bench_add_paired_sample(struct bench_result *b, uint64_t iters, uint64_t cycles, uint64_t empty);
+/* Every sample has its empty loop: costs can be paired differences. */
+int bench_is_paired(const struct bench_result *b);
 int bench_set_counter(struct bench_result *b, const char *name, double value);
 /* Counter value, or -1 when absent. */
 double bench_counter(const struct bench_result *b, const char *name);
@@ -107,11 +120,19 @@ double bench_counter(const struct bench_result *b, const char *name);
  * calibration and warm-up), or -1. */
 double bench_counter_per_op(const struct bench_result *b, const char *name);
 
-/* Recompute every benchmark's statistics (empty loop subtracted). */
+/* Recompute every benchmark's statistics (empty loop subtracted: the
+ * paired one per repetition when every sample has it, else the median of
+ * the engine's loop or loop_k benchmark, as files before pairing have). */
 void run_compute(struct run *r);
 void engine_compute(struct engine_result *e);
 /* Just b's statistics (b in e): what one benchmark's end changes. */
 void bench_compute(struct engine_result *e, struct bench_result *b);
+
+/* The net cycles per operation of each repetition (out: b->n values), as
+ * the statistics were computed on: less its paired empty loop (less
+ * loop_cycles, their median, where that empty was an outlier among them),
+ * or less loop_cycles unpaired.  After bench_compute. */
+size_t bench_net_costs(const struct bench_result *b, double *out);
 
 /* The cost shown to a reader, computed once for the report, CSV, JSON,
  * dashboard and plots: the median and its 95% CI in ns (cycles without a

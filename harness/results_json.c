@@ -86,6 +86,9 @@ static json_object *stats_json(const struct run *r, const struct bench_result *b
 	json_object_object_add(o, "mad", jnum(s->mad));
 	json_object_object_add(o, "outliers", json_object_new_int64((int64_t)s->outliers));
 	json_object_object_add(o, "loop_cycles", jnum(b->loop_cycles));
+	json_object_object_add(o, "baseline", jstr(bench_is_loop(b->name) ? "none" : b->paired ? "paired" : "loop"));
+	json_object_object_add(o, "empty_cv", jnum(b->empty_cv));
+	json_object_object_add(o, "empty_outliers", json_object_new_int64((int64_t)b->empty_outliers));
 	json_object_object_add(o, "total_iters", json_object_new_int64((int64_t)b->total_iters));
 	/* The cost as every output shows it (bench_cost): a median and CI in
 	 * ns when significantly above the empty loop, else only a bound. */
@@ -124,6 +127,8 @@ static json_object *bench_json(const struct run *r, const struct bench_result *b
 		json_object *s = json_object_new_object();
 		json_object_object_add(s, "iters", json_object_new_int64((int64_t)b->iters[i]));
 		json_object_object_add(s, "cycles", json_object_new_int64((int64_t)b->cycles[i]));
+		if (bench_is_paired(b))
+			json_object_object_add(s, "empty", json_object_new_int64((int64_t)b->empty[i]));
 		json_object_object_add(s, "outlier",
 			json_object_new_boolean(b->outlier && i < b->n ? b->outlier[i] : 0));
 		json_object_array_add(samples, s);
@@ -304,6 +309,12 @@ static void load_stats(struct reader *rd, json_object *s, struct bench_result *b
 	b->st.mad = get_num(rd, s, "mad", w);
 	b->st.outliers = (size_t)get_int(rd, s, "outliers", w);
 	b->loop_cycles = get_num(rd, s, "loop_cycles", w);
+	json_object *bl;             /* optional: files before pairing lack both */
+	b->paired = json_object_object_get_ex(s, "baseline", &bl) && json_object_is_type(bl, json_type_string) &&
+		    !strcmp(json_object_get_string(bl), "paired");
+	b->empty_cv = json_object_object_get_ex(s, "empty_cv", &bl) && bl ? json_object_get_double(bl) : 0;
+	b->empty_outliers = json_object_object_get_ex(s, "empty_outliers", &bl) && bl
+			    ? (size_t)json_object_get_int64(bl) : 0;
 	b->total_iters = (uint64_t)get_int(rd, s, "total_iters", w);
 	if (ci && json_object_array_length(ci) == 2) {
 		b->st.ci_lo = json_object_get_double(json_object_array_get_idx(ci, 0));
@@ -369,7 +380,12 @@ static void load_bench(struct reader *rd, json_object *o, struct engine_result *
 		json_object *s = json_object_array_get_idx(samples, i);
 		uint64_t it = (uint64_t)get_int(rd, s, "iters", name);
 		uint64_t cy = (uint64_t)get_int(rd, s, "cycles", name);
-		bench_add_sample(b, it, cy);
+		json_object *em;
+		/* Optional: files from before the interleaved empty loop lack it. */
+		if (json_object_object_get_ex(s, "empty", &em) && json_object_is_type(em, json_type_int))
+			bench_add_paired_sample(b, it, cy, (uint64_t)json_object_get_int64(em));
+		else
+			bench_add_sample(b, it, cy);
 	}
 	json_object *st = field(rd, o, "stats", json_type_object, name);
 	if (st)

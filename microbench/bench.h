@@ -55,7 +55,11 @@ struct mb_config {
 
 /* Supplied by the platform. */
 uint64_t mb_platform_run(const struct bench *b, uint64_t (*fn)(uint64_t), uint64_t arg);
-void mb_platform_mark(unsigned seq, int is_end);
+/* The host-counter window around benchmark seq (docs/protocol.md): BEGIN
+ * and END bound it; PAUSE and RESUME leave the paired empty-loop
+ * repetitions out of it, so exits and instructions per op stay exact. */
+enum mb_mark { MB_MARK_BEGIN, MB_MARK_END, MB_MARK_PAUSE, MB_MARK_RESUME };
+void mb_platform_mark(unsigned seq, enum mb_mark what);
 void mb_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Run every selected benchmark of list; prints begin/sample/end lines.

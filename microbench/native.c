@@ -19,9 +19,9 @@ uint64_t mb_platform_run(const struct bench *b, uint64_t (*fn)(uint64_t), uint64
 	return fn(arg);
 }
 
-void mb_platform_mark(unsigned seq, int is_end)
+void mb_platform_mark(unsigned seq, enum mb_mark what)
 {
-	(void)seq, (void)is_end;
+	(void)seq, (void)what;
 }
 
 void mb_printf(const char *fmt, ...)

@@ -79,7 +79,7 @@ static void build(void)
 	END(HLT, h_hlt);
 	END(LGDT, h_lgdt); END(LIDT, h_lidt); ON(SGDT, h_sgdt); ON(SIDT, h_sidt);
 	ON(SMSW, h_smsw); END(LMSW, h_lmsw); ON(CLTS, h_clts);
-	END(LTR, h_ltr); END(LLDT, h_lldt); ON(STR, h_str); ON(SLDT, h_sldt);
+	END(LTR, h_ltr); END(LLDT, h_lldt); ON(STR, h_str); ON(SLDT, h_sldt); ON(VERR, h_verr); ON(VERW, h_verw);
 	END(INVLPG, h_invlpg); ON(WBINVD, h_wbinvd); ON(INVD, h_wbinvd);
 	ON(SWAPGS, h_swapgs); ON(CPUID, h_cpuid);
 	ON(RDPMC, h_rdpmc); ON(RDMSR, h_rdmsr); END(WRMSR, h_wrmsr); ON(RDTSC, h_rdtsc); ON(RDTSCP, h_rdtsc);

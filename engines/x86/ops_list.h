@@ -100,6 +100,8 @@ HANDLER(h_smsw);
 HANDLER(h_sti);
 HANDLER(h_stos);
 HANDLER(h_str);
+HANDLER(h_verr);
+HANDLER(h_verw);
 HANDLER(h_sub);
 HANDLER(h_swapgs);
 HANDLER(h_syscall);

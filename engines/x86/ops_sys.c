@@ -212,6 +212,34 @@ HANDLER(h_sldt)
 	return advance(cpu, in);
 }
 
+/* VERR/VERW (SDM vol. 2B): ZF says whether the segment the selector names
+ * could be read / written at the current privilege.  Not a code or data
+ * segment, null, or beyond the table: ZF=0.  A conforming code segment
+ * skips the privilege check; otherwise DPL >= max(CPL, RPL).  Linux runs
+ * VERW on every return to user space (the MDS buffer clear). */
+static int verify_segment(struct x86_cpu *cpu, const struct x86_inst *in, bool write)
+{
+	uint16_t sel;
+	uint64_t lo, hi;
+	bool ok = false;
+
+	if (!(cpu->cr0 & CR0_PE))
+		x86_ud(cpu);
+	sel = (uint16_t)op_read(cpu, in, &in->op[0]);
+	if ((sel & ~3u) && x86_read_desc(cpu, sel, &lo, &hi) && (lo >> 44 & 1)) {
+		unsigned type = (unsigned)(lo >> 40) & 15, dpl = (unsigned)(lo >> 45) & 3;
+		bool code = type & 8, conforming = code && (type & 4);
+		unsigned need = cpu->cpl > (sel & 3u) ? cpu->cpl : (sel & 3u);
+		bool priv = conforming || dpl >= need;
+		ok = priv && (write ? !code && (type & 2) : !code || (type & 2));
+	}
+	cpu->rflags = ok ? cpu->rflags | F_ZF : cpu->rflags & ~F_ZF;
+	return advance(cpu, in);
+}
+
+HANDLER(h_verr) { return verify_segment(cpu, in, false); }
+HANDLER(h_verw) { return verify_segment(cpu, in, true); }
+
 HANDLER(h_invlpg)
 {
 	need_cpl0(cpu);

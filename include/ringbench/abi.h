@@ -19,6 +19,7 @@
 #define RB_PORT_LEN         0x20
 #define RB_PORT_MARK_BEGIN  (RB_PORT_BASE + 0x00)
 #define RB_PORT_MARK_END    (RB_PORT_BASE + 0x04)
+#define RB_MARK_PAUSED      0x80000000u     /* in a marker value: pause (END) / resume (BEGIN) */
 #define RB_PORT_DOORBELL    (RB_PORT_BASE + 0x08)
 #define RB_PORT_NULL        (RB_PORT_BASE + 0x0c)
 #define RB_PORT_CNT_SELECT  (RB_PORT_BASE + 0x10)

@@ -32,10 +32,13 @@ rc=$?
 # Adaptive repetitions (microbench/harness.c): after reps= samples the
 # harness adds repetitions until the 95% CI of the median (order statistics,
 # ranks n/2 -+ 0.98 sqrt(n), as harness/stats.c) is within 2% of the median,
-# up to 4 x reps.  Checked here from the samples themselves.
+# up to 4 x reps.  The median of what: each repetition less the empty loop
+# run beside it (empty=), or the raw cycles of the empty loop itself.
+# Checked here from the samples themselves.
 timeout 60 build/microbench/native only=loop,alu,mem_rand budget_ms=1 reps=3 >"$tmp/a.log" 2>&1
 bad=$(awk '
-	/^RB1 sample / { split($3, s, "="); split($7, c, "="); n[s[2]]++; v[s[2], n[s[2]]] = c[2] + 0 }
+	/^RB1 sample / { split($3, s, "="); split($7, c, "="); e = 0; if ($8 ~ /^empty=/) e = substr($8, 7) + 0
+			 n[s[2]]++; v[s[2], n[s[2]]] = c[2] - e }
 	/^RB1 end / && / status=ok / {
 		split($3, s, "="); q = s[2]; k = n[q]; p = ""
 		for (i = 3; i <= NF; i++) if ($i ~ /^precision=/) p = substr($i, 11)
@@ -43,7 +46,7 @@ bad=$(awk '
 		for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
 		med = k % 2 ? a[(k + 1) / 2] : int((a[k / 2] + a[k / 2 + 1]) / 2)   # the guest rounds down
 		h = 0.98 * sqrt(k); lo = int(k / 2 - h); hi = 1 + k / 2 + h; hi = (hi == int(hi)) ? hi : int(hi) + 1
-		ok = (lo >= 1 && hi <= k && (a[hi] - a[lo]) * 100 <= 4 * med)
+		ok = (lo >= 1 && hi <= k && (a[hi] - a[lo]) * 100 <= 4 * (med < 0 ? -med : med))
 		if (k < 3 || k > 12) print $4 ": " k " samples, want 3..12"
 		else if (p == "met" && !ok) print $4 ": precision=met but the CI is wider than 2% (" k " samples)"
 		else if (p == "capped" && k != 12) print $4 ": capped after " k " samples, not 12"
@@ -56,3 +59,10 @@ bad=$(awk '
 timeout 60 build/microbench/native only=mem_rand budget_ms=1 reps=3 fixed_reps >"$tmp/x.log" 2>&1
 [ "$(grep -c '^RB1 sample ' "$tmp/x.log")" -eq 3 ] && echo "ok - native twins: fixed_reps keeps exactly reps= samples" ||
 	echo "not ok - native twins: fixed_reps gave $(grep -c '^RB1 sample ' "$tmp/x.log") samples"
+# The interleaved empty loop: every repetition of a benchmark carries the
+# empty loop run beside it (same iterations, same ring); loop itself none.
+awk '/^RB1 sample / && / bench=loop / && / empty=/ { bad = 1 }
+     /^RB1 sample / && !/ bench=loop / && !/ empty=[0-9]+$/ { bad = 1 }
+     END { exit bad }' "$tmp/n.log" &&
+	echo "ok - native twins: every sample but the empty loop's carries its paired empty loop (empty=)" ||
+	echo "not ok - native twins: sample lines and empty= disagree"

@@ -27,6 +27,10 @@ function problem(msg) { print "problem: " msg " (line " NR ": " $0 ")"; bad = 1 
 	if (!(kv["seq"] in begun) || begun[kv["seq"]] != kv["bench"]) problem("sample for a benchmark not begun")
 	if (!num(kv["rep"]) || !num(kv["iters"]) || !num(kv["cycles"]) || kv["iters"] == 0)
 		problem("sample with a bad rep, iters or cycles")
+	if ("empty" in kv && !num(kv["empty"])) problem("sample with a bad empty")
+	# The empty loop paired with every repetition, except loop and loop_k's own.
+	if (("empty" in kv) != (kv["bench"] != "loop" && kv["bench"] != "loop_k"))
+		problem("empty= on the empty loop's sample, or missing on a benchmark's")
 	samples[kv["seq"]]++
 }
 /^RB1 end / {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Every figure of a real run (kvm, interp, bt): drawn in PDF, PNG and SVG,
 # non-empty, the kvm engine labelled with the host's real flavour; and no
-# output (report, CSV, results.json costs, dashboard) holds a negative
-# cost or a NaN.
+# output (report, CSV, results.json costs, dashboard, Bencher file) holds
+# a negative cost or a NaN; costs come from the paired empty loops.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/e2e/helpers/harness_lib.sh
 have_bench || { skip "figures: $RB has no bench command"; exit 0; }
@@ -53,4 +53,14 @@ check "results.json: ns costs never negative or nan" sh -c "
 	! grep -A2 '\"ns_ci95\"' '$out/fig/results.json' | grep -Eq '^ *-[0-9]' && ! grep -qi 'nan' '$out/fig/results.json'"
 check "dashboard JSON: no negative value, no nan" sh -c "
 	! grep -E '\"value\": *-' '$out/fig/benchmark-action.json' && ! grep -qi 'nan' '$out/fig/benchmark-action.json'"
+check "Bencher JSON: no negative value, no nan" sh -c "
+	! grep -Eq '\"(value|lower_value|upper_value)\": *-' '$out/fig/bencher.json' && ! grep -qi 'nan' '$out/fig/bencher.json'"
+# The interleaved empty loop: every benchmark but loop/loop_k paired, and
+# the report says per engine whether the CV goal was met and why not.
+check "results.json: costs from the paired empty loops (baseline paired, empty per sample)" sh -c "
+	grep -q '\"baseline\":\"paired\"' '$out/fig/results.json' && ! grep -q '\"baseline\":\"loop\"' '$out/fig/results.json' &&
+	grep -q '\"empty\":[0-9]' '$out/fig/results.json'"
+check "report.md: a CV goal line per engine" sh -c "
+	grep -q '^## CV goal' '$out/fig/report.md' &&
+	for e in $(echo "$engines" | tr , ' '); do grep -Eq \"^- \\*\\*\$e[^*]*\\*\\*: (met|not met)\" '$out/fig/report.md' || exit 1; done"
 exit 0

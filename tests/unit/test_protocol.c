@@ -96,5 +96,36 @@ int main(void)
 	CHECK(in.bad_lines == 3, "three malformed lines counted (%u)", in.bad_lines);
 	CHECK(e->reps == 2, "hello recorded");
 	run_free(&r);
+
+	/* Paired samples (empty=, the empty loop run beside the repetition):
+	 * the cost is the per-repetition difference; lines without it, as
+	 * older guests print, keep the loop benchmark's median. */
+	run_init(&r);
+	e = run_engine(&r, "interp", 1);
+	ingest_init(&in, e, NULL);
+	const char *paired[] = {
+		"RB1 begin seq=0 bench=loop group=baseline class=unprivileged ring=3",
+		"RB1 sample seq=0 bench=loop rep=0 iters=100 cycles=300",
+		"RB1 sample seq=0 bench=loop rep=1 iters=100 cycles=300",
+		"RB1 end seq=0 bench=loop status=ok",
+		"RB1 begin seq=1 bench=alu group=baseline class=unprivileged ring=3",
+		"RB1 sample seq=1 bench=alu rep=0 iters=100 cycles=1500 empty=500",
+		"RB1 sample seq=1 bench=alu rep=1 iters=100 cycles=1700 empty=700",
+		"RB1 end seq=1 bench=alu status=ok ops=200",
+		"RB1 begin seq=2 bench=old group=baseline class=unprivileged ring=3",
+		"RB1 sample seq=2 bench=old rep=0 iters=100 cycles=1500",
+		"RB1 sample seq=2 bench=old rep=1 iters=100 cycles=1700",
+		"RB1 end seq=2 bench=old status=ok",
+	};
+	for (size_t i = 0; i < sizeof(paired) / sizeof(paired[0]); i++)
+		ingest_line(&in, paired[i]);
+	struct bench_result *alu = engine_bench(e, "alu", 0), *old = engine_bench(e, "old", 0);
+	CHECK(alu && alu->paired && alu->st.median == 10 && alu->st.min == 10 && alu->st.max == 10,
+	      "empty= pairs: (1500-500)/100 and (1700-700)/100, both 10 cycles (median %g)",
+	      alu ? alu->st.median : -1);
+	CHECK(old && !old->paired && old->st.median == 13, "without empty=: less the loop's 3 cycles (median %g)",
+	      old ? old->st.median : -1);
+	CHECK(in.bad_lines == 0, "no line rejected");
+	run_free(&r);
 	CHECK_EXIT();
 }
