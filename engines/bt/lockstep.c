@@ -36,6 +36,7 @@ struct bt_lockstep {
 	unsigned nlog;
 	bool overflow, open, valid;
 	uint64_t insns_before, sh_insns;
+	uint64_t io_before;             /* port I/O the real devices answered in place */
 	struct cpu_state sh_state;
 };
 
@@ -65,6 +66,10 @@ int bt_lockstep_init(struct engine *e, char *err, size_t len)
 	ls->svm = *e->vm;
 	memset(&ls->svm.mmio, 0, sizeof(ls->svm.mmio));
 	ls->svm.mmio.name = "mmio (lockstep shadow)";
+	/* No ports either: an OUT the real VM's devices answer in place
+	 * leaves the shadow (its block is not compared), never reaches them. */
+	memset(&ls->svm.pio, 0, sizeof(ls->svm.pio));
+	ls->svm.pio.name = "pio (lockstep shadow)";
 	x86_cpu_init(&ls->sh, &ls->svm, "bt");
 	ls->sh.code_pages = malloc((e->vm->ram_size >> 12) + 1);
 	if (!ls->sh.code_pages) {
@@ -149,6 +154,7 @@ void bt_lockstep_before(struct engine *e, const struct bt_block *b)
 	ls->overflow = false;
 	ls->sh_insns = 0;
 	ls->insns_before = e->cpu.cnt.insns;
+	ls->io_before = e->cpu.cnt.exits[VM_EXIT_IO];
 	if (!ls->valid)
 		return;
 	x86_get_state(&e->cpu, &st);
@@ -189,7 +195,10 @@ void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 	char what[160] = "";
 
 	ls->open = false;
-	if (!ls->valid || cpu->cnt.insns - ls->insns_before != ls->sh_insns || cpu->exit_ready) {
+	/* A device answered in place (the doorbell writes guest memory):
+	 * the shadow, which has none, cannot follow. */
+	if (!ls->valid || cpu->cnt.insns - ls->insns_before != ls->sh_insns || cpu->exit_ready ||
+	    cpu->cnt.exits[VM_EXIT_IO] != ls->io_before) {
 		e->c.lockstep_unchecked++;
 		return;
 	}

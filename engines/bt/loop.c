@@ -124,7 +124,12 @@ int bt_helper(struct engine *e)
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
 	flags_out(e);
-	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
+	/* An MMIO write stops the interpreter's block loop (pending) for an
+	 * interrupt check; here the check below does it: no need to leave. */
+	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale)
+		cpu->pending = false;
+	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered
+	 * in place ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
 	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&

@@ -9,6 +9,7 @@
 #define FW_CFG_PORT      0x510  /* selector; data at 0x511 */
 #define RBDEV_PORT_BASE  0x600
 #define RBDEV_PORT_LEN   0x20
+#define RBDEV_MARKER_LEN 0x08   /* BEGIN and END at the base: the harness reads counters */
 #define RBDEV_NULL_PAGE  0xFEB00000ull
 #define LAPIC_BASE       0xFEE00000ull
 

@@ -218,6 +218,11 @@ void x86_exits_resume(struct x86_cpu *cpu, struct x86_exits *x, const struct vm_
 int x86_exits_leave(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit);
 int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
 			 enum vm_exit_reason r);
+/* Hand cpu->exit to the VM core's dispatcher right here when a device
+ * answers it at once (vm_exit_answers_now): counted and timed there as
+ * any exit, without leaving the engine's loop.  True: done, go on (an
+ * interrupt check follows: the device may have raised one). */
+bool x86_exit_in_place(struct x86_cpu *cpu);
 /* A software engine's run(): the engine's loop (run_blocks) runs guest
  * code until it stops for a fault (delivered here, by the IDT), a halt,
  * the stop request or an exit, which goes to the VM core. */
