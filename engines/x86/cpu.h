@@ -158,6 +158,10 @@ struct x86_cpu {
 	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
 	uint64_t amd_perf[8];
 	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
+	/* The last MMIO page a walk translated (the TLB holds RAM pages only):
+	 * valid while code_gen, which every TLB flush bumps, is gen; writable
+	 * once a write walk set its D bit.  Spares MMIO a page walk each. */
+	struct { uint64_t gen, page, pa; bool user, w; } mmio_tlb;
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
 	bool nmi_blocked;       /* from NMI delivery to the next IRET */
 	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no

@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -966,6 +966,31 @@ __asm__(
 	"	cli\n"
 	"	mov %rsi, DATA+8*172\n"
 	"	jmp finish\n"
+	"t_mmio_remap:\n"                               /* the MMIO translation goes with a flush */
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	mov (%rbx), %rax\n"                      /* 0: MMIO, its translation kept */
+	"	mov %rax, DATA+8*173\n"
+	"	movl $5, 8(%rbx)\n"
+	"	mov 16(%rbx), %rax\n"
+	"	mov %rax, DATA+8*174\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_A again */
+	"	invlpg (%rbx)\n"
+	"	mov (%rbx), %rax\n"                      /* VAL_A */
+	"	mov %rax, DATA+8*175\n"
+	"	mov $0xfeb00003, %eax\n"                 /* and back, by a CR3 reload */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	movl $6, 8(%rbx)\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	mov (%rbx), %rax\n"
+	"	mov %rax, DATA+8*176\n"
+	"	jmp finish\n"
 	".balign 4096\n"
 	"bt_blob_end:\n"
 	".popsection\n");
@@ -976,7 +1001,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1799,6 +1824,18 @@ static void test_in_place(void)
 		CHECK(p.bt->exits[VM_EXIT_IO].count == n + 1 && p.e->c.entries < n / 10,
 		      "timer in an OUT loop: every OUT counted (%llu), in place (%llu entries)",
 		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "MMIO translation and flushes", GA(t_mmio_remap), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 173, 0, "a page remapped to the null page reads 0");
+		check_slot(&p, 174, 0, "and again after a write to it");
+		check_slot(&p, 175, VAL_A, "INVLPG: the RAM page is seen again");
+		check_slot(&p, 176, VAL_A, "a CR3 reload: the null page took the write, not RAM");
+		CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 4 && p.in->rb_counters[RB_CNT_NULL_PAGE] == 4,
+		      "MMIO translation and flushes: 4 null-page accesses under both engines (%llu, %llu)",
+		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
+		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE]);
 	}
 	free_pair(&p);
 }
