@@ -187,6 +187,35 @@ static void print_state(const char *who, const struct cpu_state *s)
 			r % 4 == 3 ? "\n" : "");
 }
 
+/* Padding bytes of segments and descriptor-table registers zeroed: the
+ * states are compared whole, and the semantics build segments on the
+ * stack (compound literals, locals) with padding left as it was. */
+static void clear_padding(struct cpu_state *st)
+{
+	struct segment *segs[S_COUNT + 2];
+
+	for (int i = 0; i < S_COUNT; i++)
+		segs[i] = &st->seg[i];
+	segs[S_COUNT] = &st->tr;
+	segs[S_COUNT + 1] = &st->ldtr;
+	for (int i = 0; i < S_COUNT + 2; i++) {
+		struct segment t, *g = segs[i];
+		memset(&t, 0, sizeof(t));
+		t.base = g->base; t.limit = g->limit; t.selector = g->selector; t.type = g->type;
+		t.present = g->present; t.dpl = g->dpl; t.db = g->db; t.s = g->s; t.l = g->l; t.g = g->g;
+		t.avl = g->avl; t.unusable = g->unusable;
+		memcpy(g, &t, sizeof(t));
+	}
+	struct dtable *dts[2] = { &st->gdt, &st->idt };
+	for (int i = 0; i < 2; i++) {
+		struct dtable t;
+		memset(&t, 0, sizeof(t));
+		t.base = dts[i]->base;
+		t.limit = dts[i]->limit;
+		memcpy(dts[i], &t, sizeof(t));
+	}
+}
+
 void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 {
 	struct bt_lockstep *ls = e->ls;
@@ -211,6 +240,8 @@ void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 		snprintf(what, sizeof(what), "rip");
 	if (!*what && bt.rflags != ls->sh_state.rflags)
 		snprintf(what, sizeof(what), "rflags");
+	clear_padding(&bt);
+	clear_padding(&ls->sh_state);
 	if (!*what && memcmp(&bt, &ls->sh_state, sizeof(bt)))
 		snprintf(what, sizeof(what), "system state (segments, control registers, MSRs)");
 	for (unsigned i = 0; i < ls->nlog && !*what; i++)

@@ -92,6 +92,21 @@ static void flags_out(struct engine *e)
 	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
 }
 
+/* Does linear next_rip, on block b's page, still map to b's physical
+ * page (executable, at the current privilege)? */
+static bool code_page_kept(struct engine *e, const struct bt_block *b, uint64_t next_rip)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	const struct x86_tlb_entry *t = x86_tlb(cpu, next_rip);
+	uint64_t page = next_rip & ~0xfffull;
+
+	if (page != (b->rip & ~0xfffull) || (cpu->cpl == 3) != b->user)
+		return false;
+	if (t->tag_x != page && !x86_tlb_fill_quiet(cpu, next_rip, 1, ACC_X))
+		return false;
+	return t->tag_x == page && t->pa == (b->pa & ~0xfffull);
+}
+
 int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
@@ -146,6 +161,17 @@ int bt_helper(struct engine *e)
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
 	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
 		e->seen_gen = gen = cpu->code_gen;
+	/* A full flush (MOV CR3, a CR0/CR4 write) that leaves this block's
+	 * code page mapped where it was: links within pages and this block
+	 * hold; links across pages and the jump cache go, as the dispatcher
+	 * would do; go on in place (one walk for the code page, which the
+	 * next fetch would need anyway). */
+	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen == cpu->code_gen &&
+	    cpu->mode == 64 && code_page_kept(e, b, s->next_rip)) {
+		bt_unlink_cross(e);
+		bt_jc_clear(e);
+		e->seen_gen = gen = cpu->code_gen;
+	}
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||

@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -991,6 +991,16 @@ __asm__(
 	"	mov (%rbx), %rax\n"
 	"	mov %rax, DATA+8*176\n"
 	"	jmp finish\n"
+	"t_cr3_code:\n"                                 /* MOV CR3 in place, and when it remaps the code */
+	"	mov $0x1f8100, %edx\n"
+	"	call *%rdx\n"                           /* PC1+0x100 remaps VCODE to PC2 by CR3: 2 */
+	"	mov %rax, DATA+8*177\n"
+	"	mov $200, %ecx\n"
+	"1:	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	jmp finish\n"
 	".balign 4096\n"
 	"bt_blob_end:\n"
 	".popsection\n");
@@ -1001,7 +1011,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1071,6 +1081,14 @@ static void build_image(uint8_t *ram)
 	static const uint8_t ret1[] = { 0xb8, 1, 0, 0, 0, 0xc3 }, ret2[] = { 0xb8, 2, 0, 0, 0, 0xc3 };
 	memcpy(ram + PC1, ret1, sizeof(ret1));
 	memcpy(ram + PC2, ret2, sizeof(ret2));
+	/* At 0x100 in both: point VCODE at PC2, reload CR3, return 1 (PC1) or 2 (PC2). */
+	static const uint8_t remap[] = { 0xb8, 0x03, 0xa0, 0x1f, 0x00,                 /* mov eax, 0x1fa003 */
+		0x48, 0x89, 0x04, 0x25, 0xc0, 0x7f, 0x00, 0x00,                        /* mov [0x7fc0], rax */
+		0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8 };                                  /* mov rax, cr3; mov cr3, rax */
+	memcpy(ram + PC1 + 0x100, remap, sizeof(remap));
+	memcpy(ram + PC1 + 0x100 + sizeof(remap), ret1, sizeof(ret1));
+	memcpy(ram + PC2 + 0x100, remap, sizeof(remap));
+	memcpy(ram + PC2 + 0x100 + sizeof(remap), ret2, sizeof(ret2));
 	put64(ram, LARGE1 + 0x1000, VAL_A);
 	put64(ram, LARGE2 + 0x1000, VAL_B);
 	memcpy(ram + LARGE1 + 0x2000, ret1, sizeof(ret1));
@@ -1836,6 +1854,15 @@ static void test_in_place(void)
 		      "MMIO translation and flushes: 4 null-page accesses under both engines (%llu, %llu)",
 		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
 		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "MOV CR3 in place", GA(t_cr3_code), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 177, 2, "a CR3 reload that remaps the running code page: the new page runs");
+		CHECK(p.e->helper_by_id[X86_INS_MOV] == 201 && p.e->c.entries < 60,
+		      "MOV CR3 in place: 200 CR3 reloads keep the code page and go on in translated code "
+		      "(%llu calls, %llu entries)", (unsigned long long)p.e->helper_by_id[X86_INS_MOV],
+		      (unsigned long long)p.e->c.entries);
 	}
 	free_pair(&p);
 }
