@@ -129,6 +129,7 @@ int bt_helper(struct engine *e)
 			e->c.fallbacks++;
 	}
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
+	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
 	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER) {
 		/* For the inline lookup (translate.c): a function of leaf and
@@ -161,13 +162,13 @@ int bt_helper(struct engine *e)
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
 	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
 		e->seen_gen = gen = cpu->code_gen;
-	/* A full flush (MOV CR3, a CR0/CR4 write) that leaves this block's
-	 * code page mapped where it was: links within pages and this block
-	 * hold; links across pages and the jump cache go, as the dispatcher
-	 * would do; go on in place (one walk for the code page, which the
-	 * next fetch would need anyway). */
+	/* A full flush by a CR3 write (CR0 and CR4 unchanged) that leaves
+	 * this block's code page mapped where it was: links within pages and
+	 * this block hold; links across pages and the jump cache go, as the
+	 * dispatcher would do; go on in place (one walk for the code page,
+	 * which the next fetch would need anyway). */
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen == cpu->code_gen &&
-	    cpu->mode == 64 && code_page_kept(e, b, s->next_rip)) {
+	    cpu->cr0 == cr0 && cpu->cr4 == cr4 && cpu->mode == 64 && code_page_kept(e, b, s->next_rip)) {
 		bt_unlink_cross(e);
 		bt_jc_clear(e);
 		e->seen_gen = gen = cpu->code_gen;
