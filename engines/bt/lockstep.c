@@ -36,6 +36,7 @@ struct bt_lockstep {
 	unsigned nlog;
 	bool overflow, open, valid;
 	uint64_t insns_before, sh_insns;
+	uint64_t io_before;             /* port I/O the real devices answered in place */
 	struct cpu_state sh_state;
 };
 
@@ -65,6 +66,10 @@ int bt_lockstep_init(struct engine *e, char *err, size_t len)
 	ls->svm = *e->vm;
 	memset(&ls->svm.mmio, 0, sizeof(ls->svm.mmio));
 	ls->svm.mmio.name = "mmio (lockstep shadow)";
+	/* No ports either: an OUT the real VM's devices answer in place
+	 * leaves the shadow (its block is not compared), never reaches them. */
+	memset(&ls->svm.pio, 0, sizeof(ls->svm.pio));
+	ls->svm.pio.name = "pio (lockstep shadow)";
 	x86_cpu_init(&ls->sh, &ls->svm, "bt");
 	ls->sh.code_pages = malloc((e->vm->ram_size >> 12) + 1);
 	if (!ls->sh.code_pages) {
@@ -149,6 +154,7 @@ void bt_lockstep_before(struct engine *e, const struct bt_block *b)
 	ls->overflow = false;
 	ls->sh_insns = 0;
 	ls->insns_before = e->cpu.cnt.insns;
+	ls->io_before = e->cpu.cnt.exits[VM_EXIT_IO];
 	if (!ls->valid)
 		return;
 	x86_get_state(&e->cpu, &st);
@@ -181,6 +187,35 @@ static void print_state(const char *who, const struct cpu_state *s)
 			r % 4 == 3 ? "\n" : "");
 }
 
+/* Padding bytes of segments and descriptor-table registers zeroed: the
+ * states are compared whole, and the semantics build segments on the
+ * stack (compound literals, locals) with padding left as it was. */
+static void clear_padding(struct cpu_state *st)
+{
+	struct segment *segs[S_COUNT + 2];
+
+	for (int i = 0; i < S_COUNT; i++)
+		segs[i] = &st->seg[i];
+	segs[S_COUNT] = &st->tr;
+	segs[S_COUNT + 1] = &st->ldtr;
+	for (int i = 0; i < S_COUNT + 2; i++) {
+		struct segment t, *g = segs[i];
+		memset(&t, 0, sizeof(t));
+		t.base = g->base; t.limit = g->limit; t.selector = g->selector; t.type = g->type;
+		t.present = g->present; t.dpl = g->dpl; t.db = g->db; t.s = g->s; t.l = g->l; t.g = g->g;
+		t.avl = g->avl; t.unusable = g->unusable;
+		memcpy(g, &t, sizeof(t));
+	}
+	struct dtable *dts[2] = { &st->gdt, &st->idt };
+	for (int i = 0; i < 2; i++) {
+		struct dtable t;
+		memset(&t, 0, sizeof(t));
+		t.base = dts[i]->base;
+		t.limit = dts[i]->limit;
+		memcpy(dts[i], &t, sizeof(t));
+	}
+}
+
 void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 {
 	struct bt_lockstep *ls = e->ls;
@@ -189,7 +224,10 @@ void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 	char what[160] = "";
 
 	ls->open = false;
-	if (!ls->valid || cpu->cnt.insns - ls->insns_before != ls->sh_insns || cpu->exit_ready) {
+	/* A device answered in place (the doorbell writes guest memory):
+	 * the shadow, which has none, cannot follow. */
+	if (!ls->valid || cpu->cnt.insns - ls->insns_before != ls->sh_insns || cpu->exit_ready ||
+	    cpu->cnt.exits[VM_EXIT_IO] != ls->io_before) {
 		e->c.lockstep_unchecked++;
 		return;
 	}
@@ -202,6 +240,8 @@ void bt_lockstep_after(struct engine *e, const struct bt_block *b)
 		snprintf(what, sizeof(what), "rip");
 	if (!*what && bt.rflags != ls->sh_state.rflags)
 		snprintf(what, sizeof(what), "rflags");
+	clear_padding(&bt);
+	clear_padding(&ls->sh_state);
 	for (int r = 0; r < 16 && !*what; r++)
 		if (memcmp(bt.xmm[r], ls->sh_state.xmm[r], 16))
 			snprintf(what, sizeof(what), "xmm%d", r);

@@ -92,6 +92,21 @@ static void flags_out(struct engine *e)
 	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
 }
 
+/* Does linear next_rip, on block b's page, still map to b's physical
+ * page (executable, at the current privilege)? */
+static bool code_page_kept(struct engine *e, const struct bt_block *b, uint64_t next_rip)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	const struct x86_tlb_entry *t = x86_tlb(cpu, next_rip);
+	uint64_t page = next_rip & ~0xfffull;
+
+	if (page != (b->rip & ~0xfffull) || (cpu->cpl == 3) != b->user)
+		return false;
+	if (t->tag_x != page && !x86_tlb_fill_quiet(cpu, next_rip, 1, ACC_X))
+		return false;
+	return t->tag_x == page && t->pa == (b->pa & ~0xfffull);
+}
+
 int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
@@ -114,6 +129,7 @@ int bt_helper(struct engine *e)
 			e->c.fallbacks++;
 	}
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
+	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
 	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1) {
 		/* For the inline lookup (translate.c): a function of leaf and
@@ -124,7 +140,12 @@ int bt_helper(struct engine *e)
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
 	flags_out(e);
-	/* STI, POPF, IRET, CR8 writes, MMIO ask for an interrupt check; with
+	/* An MMIO write stops the interpreter's block loop (pending) for an
+	 * interrupt check; here the check below does it: no need to leave. */
+	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale)
+		cpu->pending = false;
+	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered
+	 * in place ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
 	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
 	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&
@@ -142,6 +163,17 @@ int bt_helper(struct engine *e)
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
 	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
 		e->seen_gen = gen = cpu->code_gen;
+	/* A full flush by a CR3 write (CR0 and CR4 unchanged) that leaves
+	 * this block's code page mapped where it was: links within pages and
+	 * this block hold; links across pages and the jump cache go, as the
+	 * dispatcher would do; go on in place (one walk for the code page,
+	 * which the next fetch would need anyway). */
+	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen == cpu->code_gen &&
+	    cpu->cr0 == cr0 && cpu->cr4 == cr4 && cpu->mode == 64 && code_page_kept(e, b, s->next_rip)) {
+		bt_unlink_cross(e);
+		bt_jc_clear(e);
+		e->seen_gen = gen = cpu->code_gen;
+	}
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||

@@ -129,6 +129,12 @@ void vm_finish(struct vm *vm, int status, const char *fmt, ...)
 /* Handle one exit: route I/O and MMIO to the buses, HLT, hypercalls,
  * shutdown and errors.  The one place exits are handled for all engines. */
 void vm_dispatch_exit(struct vm *vm, struct vm_exit *exit);
+/* Would the exit be answered at once by an in-process device, with
+ * nothing for the run loop to do after it (not the debug exit, not a
+ * benchmark marker, not a port nobody claims, not a hypercall the VM core
+ * does not serve)?  Then an engine may hand it to vm_dispatch_exit()
+ * from inside its run() and go on. */
+bool vm_exit_answers_now(const struct vm *vm, const struct vm_exit *exit);
 
 /* Attach an engine, set the entry state, and run until vm->finished.
  * timeout_s 0 means none. Returns vm->exit_status. */

@@ -159,6 +159,10 @@ struct x86_cpu {
 	 * (MSRs 0xC0010000-7), kept as written (they count nothing). */
 	uint64_t amd_perf[8];
 	uint64_t pte_rsvd;      /* x86_pte_rsvd's answer, once asked */
+	/* The last MMIO page a walk translated (the TLB holds RAM pages only):
+	 * valid while code_gen, which every TLB flush bumps, is gen; writable
+	 * once a write walk set its D bit.  Spares MMIO a page walk each. */
+	struct { uint64_t gen, page, pa; bool user, w; } mmio_tlb;
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
 	bool nmi_blocked;       /* from NMI delivery to the next IRET */
 	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
@@ -219,6 +223,11 @@ void x86_exits_resume(struct x86_cpu *cpu, struct x86_exits *x, const struct vm_
 int x86_exits_leave(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit);
 int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
 			 enum vm_exit_reason r);
+/* Hand cpu->exit to the VM core's dispatcher right here when a device
+ * answers it at once (vm_exit_answers_now): counted and timed there as
+ * any exit, without leaving the engine's loop.  True: done, go on (an
+ * interrupt check follows: the device may have raised one). */
+bool x86_exit_in_place(struct x86_cpu *cpu);
 /* A software engine's run(): the engine's loop (run_blocks) runs guest
  * code until it stops for a fault (delivered here, by the IDT), a halt,
  * the stop request or an exit, which goes to the VM core. */

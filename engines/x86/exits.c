@@ -32,6 +32,18 @@ void x86_exits_resume(struct x86_cpu *cpu, struct x86_exits *x, const struct vm_
 	cpu->pending = false;
 }
 
+bool x86_exit_in_place(struct x86_cpu *cpu)
+{
+	if (!cpu->vm || !vm_exit_answers_now(cpu->vm, &cpu->exit))
+		return false;
+	cpu->cnt.exits[cpu->exit.reason]++;   /* "this step reached a device" (lockstep) */
+	vm_dispatch_exit(cpu->vm, &cpu->exit);
+	cpu->irq_check = true;
+	if (cpu->vm->finished)
+		cpu->pending = true;    /* the device ended the VM (a reset port) */
+	return true;
+}
+
 int x86_exits_leave(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit)
 {
 	*exit = cpu->exit;

@@ -250,8 +250,22 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		x86_internal_error(cpu, "paging without long mode (32-bit or PAE paging) is not implemented");
 		x86_exit_now(cpu);
 	}
+	uint64_t page = lin & ~0xfffull;
+	if (cpu->mmio_tlb.gen == cpu->code_gen && cpu->mmio_tlb.page == page && cpu->mmio_tlb.user == user &&
+	    (acc == ACC_R || (acc == ACC_W && cpu->mmio_tlb.w)))
+		return cpu->mmio_tlb.pa | (lin & 0xfff);
 	cpu->cnt.tlb_misses++;
 	pa = walk(cpu, lin, acc, user, e, false);
+	if (!e->host && acc != ACC_X) {
+		bool same = cpu->mmio_tlb.gen == cpu->code_gen && cpu->mmio_tlb.page == page &&
+			    cpu->mmio_tlb.user == user;
+		bool w = acc == ACC_W || (same && cpu->mmio_tlb.w);
+		cpu->mmio_tlb.gen = cpu->code_gen;
+		cpu->mmio_tlb.page = page;
+		cpu->mmio_tlb.pa = pa & ~0xfffull;
+		cpu->mmio_tlb.user = user;
+		cpu->mmio_tlb.w = w;
+	}
 	return pa;
 }
 

@@ -327,7 +327,8 @@ HANDLER(h_rdtsc)
 	return advance(cpu, in);
 }
 
-/* VMCALL/VMMCALL: KVM's hypercall ABI, handed to the VM core. */
+/* VMCALL/VMMCALL: KVM's hypercall ABI, handed to the VM core (in place
+ * for the ones it answers at once). */
 HANDLER(h_vmcall)
 {
 	if (cpu->cpl) {
@@ -341,6 +342,10 @@ HANDLER(h_vmcall)
 	cpu->exit.hypercall.args[1] = cpu->gpr[R_RCX];
 	cpu->exit.hypercall.args[2] = cpu->gpr[R_RDX];
 	cpu->exit.hypercall.args[3] = cpu->gpr[R_RSI];
+	if (x86_exit_in_place(cpu)) {
+		cpu->gpr[R_RAX] = cpu->exit.hypercall.ret;
+		return advance(cpu, in);
+	}
 	cpu->exit_ready = true;
 	cpu->pending = true;
 	advance(cpu, in);

@@ -81,6 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -913,6 +914,93 @@ __asm__(
 	"fn44:\n"
 	"	mov $0x44, %eax\n"
 	"	ret\n"
+
+	/* ---- j. exits devices answer in place (slots 170..179) ---- */
+	"t_io:\n"                                       /* null port, counter read, VMCALL, null page */
+	"	mov $100, %ecx\n"
+	"	xor %esi, %esi\n"
+	"	xor %r8d, %r8d\n"
+	"	mov $0xfeb00000, %ebx\n"
+	"0:	mov $0x60c, %edx\n"                     /* the null port */
+	"	out %eax, %dx\n"
+	"	mov $0x610, %edx\n"                     /* counter select: the null port's */
+	"	xor %eax, %eax\n"
+	"	out %eax, %dx\n"
+	"	mov $0x614, %edx\n"
+	"	in %dx, %eax\n"                         /* 1, 2, ... 100 */
+	"	add %rax, %rsi\n"
+	"	mov $1, %eax\n"                         /* the null hypercall: 0 */
+	"	vmcall\n"
+	"	add %rax, %r8\n"
+	"	mov (%rbx), %eax\n"                     /* the null page reads 0 */
+	"	add %rax, %r8\n"
+	"	movl $1, (%rbx)\n"
+	"	dec %ecx\n"
+	"	jnz 0b\n"
+	"	mov %rsi, DATA+8*170\n"
+	"	mov %r8, DATA+8*171\n"
+	"	jmp finish\n"
+	"t_ipi:\n"                                      /* a self-IPI by an MMIO write in a block */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	sti\n"
+	"	movl $0x40040, 0x300(%rbx)\n"           /* ICR: self, fixed, vector 0x40 */
+	"ipi_after:\n"
+	"	nop\n"
+	"	nop\n"
+	"	cli\n"
+	"	jmp finish\n"
+	"t_io_timer:\n"                                 /* the timer in a loop of in-place OUTs */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000000, 0x380(%rbx)\n"          /* 1 ms */
+	"	mov $0x60c, %edx\n"
+	"	xor %esi, %esi\n"
+	"	sti\n"
+	"0:	out %eax, %dx\n"
+	"	inc %esi\n"
+	"	cmpq $0, DATA+8*90\n"
+	"	je 0b\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*172\n"
+	"	jmp finish\n"
+	"t_mmio_remap:\n"                               /* the MMIO translation goes with a flush */
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	mov (%rbx), %rax\n"                      /* 0: MMIO, its translation kept */
+	"	mov %rax, DATA+8*173\n"
+	"	movl $5, 8(%rbx)\n"
+	"	mov 16(%rbx), %rax\n"
+	"	mov %rax, DATA+8*174\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_A again */
+	"	invlpg (%rbx)\n"
+	"	mov (%rbx), %rax\n"                      /* VAL_A */
+	"	mov %rax, DATA+8*175\n"
+	"	mov $0xfeb00003, %eax\n"                 /* and back, by a CR3 reload */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	movl $6, 8(%rbx)\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	mov (%rbx), %rax\n"
+	"	mov %rax, DATA+8*176\n"
+	"	jmp finish\n"
+	"t_cr3_code:\n"                                 /* MOV CR3 in place, and when it remaps the code */
+	"	mov $0x1f8100, %edx\n"
+	"	call *%rdx\n"                           /* PC1+0x100 remaps VCODE to PC2 by CR3: 2 */
+	"	mov %rax, DATA+8*177\n"
+	"	mov $200, %ecx\n"
+	"1:	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	jmp finish\n"
 	".balign 4096\n"
 	"bt_blob_end:\n"
 	".popsection\n");
@@ -923,7 +1011,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -993,6 +1081,14 @@ static void build_image(uint8_t *ram)
 	static const uint8_t ret1[] = { 0xb8, 1, 0, 0, 0, 0xc3 }, ret2[] = { 0xb8, 2, 0, 0, 0, 0xc3 };
 	memcpy(ram + PC1, ret1, sizeof(ret1));
 	memcpy(ram + PC2, ret2, sizeof(ret2));
+	/* At 0x100 in both: point VCODE at PC2, reload CR3, return 1 (PC1) or 2 (PC2). */
+	static const uint8_t remap[] = { 0xb8, 0x03, 0xa0, 0x1f, 0x00,                 /* mov eax, 0x1fa003 */
+		0x48, 0x89, 0x04, 0x25, 0xc0, 0x7f, 0x00, 0x00,                        /* mov [0x7fc0], rax */
+		0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8 };                                  /* mov rax, cr3; mov cr3, rax */
+	memcpy(ram + PC1 + 0x100, remap, sizeof(remap));
+	memcpy(ram + PC1 + 0x100 + sizeof(remap), ret1, sizeof(ret1));
+	memcpy(ram + PC2 + 0x100, remap, sizeof(remap));
+	memcpy(ram + PC2 + 0x100 + sizeof(remap), ret2, sizeof(ret2));
 	put64(ram, LARGE1 + 0x1000, VAL_A);
 	put64(ram, LARGE2 + 0x1000, VAL_B);
 	memcpy(ram + LARGE1 + 0x2000, ret1, sizeof(ret1));
@@ -1701,6 +1797,76 @@ static void test_inline_sys(void)
 	free_pair(&p);
 }
 
+/* ---- j ---- */
+/* Port I/O, hypercalls and MMIO that a device answers at once go to the
+ * VM core's dispatcher from inside translated code: counted there exactly
+ * as under interp, with no trip to the outer loop; interrupts they make
+ * deliverable are taken right after the instruction. */
+static void test_in_place(void)
+{
+	struct pair p;
+
+	if (run_pair(&p, "in-place exits", GA(t_io), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 170, 5050, "IN reads the null port's counter after each OUT");
+		check_slot(&p, 171, 0, "the null hypercall and the null page give 0");
+		const struct vm_exit_stat *xb = p.bt->exits, *xi = p.in->exits;
+		CHECK(xb[VM_EXIT_IO].count == 301 && xi[VM_EXIT_IO].count == 301 &&
+		      xb[VM_EXIT_HYPERCALL].count == 100 && xi[VM_EXIT_HYPERCALL].count == 100 &&
+		      xb[VM_EXIT_MMIO].count == 200 && xi[VM_EXIT_MMIO].count == 200,
+		      "in-place exits: each counted once by the VM core, as under interp (io %llu/%llu, "
+		      "hypercall %llu/%llu, mmio %llu/%llu)",
+		      (unsigned long long)xb[VM_EXIT_IO].count, (unsigned long long)xi[VM_EXIT_IO].count,
+		      (unsigned long long)xb[VM_EXIT_HYPERCALL].count, (unsigned long long)xi[VM_EXIT_HYPERCALL].count,
+		      (unsigned long long)xb[VM_EXIT_MMIO].count, (unsigned long long)xi[VM_EXIT_MMIO].count);
+		CHECK(p.bt->rb_counters[RB_CNT_NULL_PORT] == 100 && p.bt->rb_counters[RB_CNT_VMCALL] == 100 &&
+		      p.bt->rb_counters[RB_CNT_NULL_PAGE] == 200,
+		      "in-place exits: the devices saw every access once");
+		CHECK(p.e->c.entries < 30,
+		      "in-place exits: translated code is not left for them (%llu entries for 500 exits)",
+		      (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "self-IPI by an MMIO write", GA(t_ipi), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(ipi_after), "taken right after the ICR write");
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in an OUT loop", GA(t_io_timer), 5, NULL, NULL)) {
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 172);
+		CHECK(p.s_bt == DONE && p.s_in == DONE && p.e->cpu.cnt.interrupts == 1 &&
+		      get64(p.bt->ram, DATA + 8 * 90) == 1 && get64(p.in->ram, DATA + 8 * 90) == 1,
+		      "timer in an OUT loop: the interrupt comes, under both engines (%llu OUTs under bt)",
+		      (unsigned long long)n);
+		CHECK(p.bt->exits[VM_EXIT_IO].count == n + 1 && p.e->c.entries < n / 10,
+		      "timer in an OUT loop: every OUT counted (%llu), in place (%llu entries)",
+		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "MMIO translation and flushes", GA(t_mmio_remap), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 173, 0, "a page remapped to the null page reads 0");
+		check_slot(&p, 174, 0, "and again after a write to it");
+		check_slot(&p, 175, VAL_A, "INVLPG: the RAM page is seen again");
+		check_slot(&p, 176, VAL_A, "a CR3 reload: the null page took the write, not RAM");
+		CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 4 && p.in->rb_counters[RB_CNT_NULL_PAGE] == 4,
+		      "MMIO translation and flushes: 4 null-page accesses under both engines (%llu, %llu)",
+		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
+		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "MOV CR3 in place", GA(t_cr3_code), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 177, 2, "a CR3 reload that remaps the running code page: the new page runs");
+		CHECK(p.e->helper_by_id[X86_INS_MOV] == 201 && p.e->c.entries < 60,
+		      "MOV CR3 in place: 200 CR3 reloads keep the code page and go on in translated code "
+		      "(%llu calls, %llu entries)", (unsigned long long)p.e->helper_by_id[X86_INS_MOV],
+		      (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+}
+
 /* ---- h ---- */
 static void test_flush(void)
 {
@@ -1863,6 +2029,7 @@ int main(void)
 	test_smc();
 	test_interrupts();
 	test_inline_sys();
+	test_in_place();
 	test_flush();
 	test_wx();
 	test_lockstep();
