@@ -38,14 +38,28 @@ else
 	want=""
 fi
 
-for e in interp bt; do
-	./ringbench run --engine $e --timeout 100 --initrd "$I" "$K" -- $CMD >"$tmp/$e.log" 2>"$tmp/$e.err"
+# interp and bt: the TSC's rate on the command line (tsc_early_khz, the
+# host's, which the guest's TSC runs at). Linux calibrates it against the
+# PIT in a loop that gives up when one pass takes ten times another; a
+# translator's first pass through the loop (or a host tick) does that now
+# and then, and with no HPET or ACPI PM timer to fall back on the kernel
+# then waits for good (docs/linux.md). The kernel's halt after poweroff -f
+# prints nothing here and ends as "halted for good" (status 10), also in
+# docs/linux.md: the checks are the init's output, not the last status.
+khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
+for e in bt interp; do
+	limit=100
+	[ $e = interp ] && limit=60      # about 100 s to the init on a quiet host: as far as CI waits
+	./ringbench run --engine $e --timeout $limit --initrd "$I" "$K" -- $CMD ${khz:+tsc_early_khz=$khz} \
+		>"$tmp/$e.log" 2>"$tmp/$e.err"
 	rc=$?
 	if grep -q 'RINGBENCH-INIT-READY' "$tmp/$e.log"; then
 		out=$(sed -n 's/.*RBL1 sha256 .* out=\([0-9a-f]*\).*/\1/p' "$tmp/$e.log")
-		[ $rc -eq 0 ] && check_boot $e "$tmp/$e.log" && { [ -z "$want" ] || [ "$out" = "$want" ]; } &&
-			echo "ok - Linux under $e: init marker, results as under qemu tcg, power-off (status 0), no kernel warning" ||
+		{ [ $rc -eq 0 ] || [ $rc -eq 10 ]; } && check_boot $e "$tmp/$e.log" && { [ -z "$want" ] || [ "$out" = "$want" ]; } &&
+			echo "ok - Linux under $e: init marker, forkwait and sha256 results as under qemu tcg, no kernel warning (ended with status $rc)" ||
 			{ echo "not ok - Linux under $e reached init, then status $rc"; tail -n 5 "$tmp/$e.err" | sed 's/^/# /'; }
+	elif [ $e = bt ]; then
+		echo "not ok - Linux under bt: no init marker (status $rc)"; tail -n 5 "$tmp/$e.err" | sed 's/^/# /'
 	else
 		why=$(grep -m 1 '^ringbench run: ' "$tmp/$e.err")
 		case $rc in
