@@ -37,21 +37,20 @@ struct load_ctx {
 	uint64_t end;             /* highest loaded byte + 1 */
 };
 
-static int fail(struct load_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(struct load_ctx *c, const char *fmt, ...)
+int loader_error(char *err, size_t len, const char *name, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(c->err, c->len, "%s: ", c->name);
+	int n = snprintf(err, len, "%s: ", name);
 
-	if (n < 0 || (size_t)n >= c->len)
+	if (n < 0 || (size_t)n >= len)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->len - (size_t)n, fmt, ap);
+	vsnprintf(err + n, len - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
 }
+
+#define fail(c, ...) loader_error((c)->err, (c)->len, (c)->name, __VA_ARGS__)
 
 /* Copy filesz bytes from the image and zero the rest of memsz, at paddr. */
 static int place(struct load_ctx *c, const char *what, uint64_t paddr, uint64_t off,

@@ -48,4 +48,9 @@ struct mb_spec {
  * entry state. */
 int loader_multiboot(struct vm *vm, const void *ctx, struct cpu_state *entry, char *err, size_t len);
 
+/* Fill err with "NAME: message" (one line) and return -1: the loaders'
+ * one way to refuse an image. */
+int loader_error(char *err, size_t len, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

@@ -3,6 +3,7 @@
  * names the file and the problem: a bad image or an initrd that does not
  * fit ends in one line, never a crash. */
 #include "engines/core/loader_linux.h"
+#include "engines/core/loader.h"
 #include "engines/core/devices.h"
 #include "engines/core/userfile.h"
 
@@ -52,20 +53,7 @@ struct linux_ctx {
 	size_t len;
 };
 
-static int fail(struct linux_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(struct linux_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(c->err, c->len, "%s: ", c->name);
-
-	if (n < 0 || (size_t)n >= c->len)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->len - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail(c, ...) loader_error((c)->err, (c)->len, (c)->name, __VA_ARGS__)
 
 static uint64_t get(const uint8_t *img, size_t off, unsigned bytes)
 {

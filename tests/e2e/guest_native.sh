@@ -62,7 +62,7 @@ timeout 60 build/microbench/native only=mem_rand budget_ms=1 reps=3 fixed_reps >
 # The interleaved empty loop: every repetition of a benchmark carries the
 # empty loop run beside it (same iterations, same ring); loop itself none.
 awk '/^RB1 sample / && / bench=loop / && / empty=/ { bad = 1 }
-     /^RB1 sample / && !/ bench=loop / && !/ empty=[0-9]+$/ { bad = 1 }
+     /^RB1 sample / && !/ bench=loop / && !/ empty=[0-9]+( cpu=[0-9]+)?$/ { bad = 1 }
      END { exit bad }' "$tmp/n.log" &&
 	echo "ok - native twins: every sample but the empty loop's carries its paired empty loop (empty=)" ||
 	echo "not ok - native twins: sample lines and empty= disagree"

@@ -24,6 +24,7 @@
 
 #include "engines/bt/bt.h"
 #include "engines/core/lapic.h"
+#include "engines/core/platform.h"
 #include "engines/core/vm.h"
 #include "tests/check.h"
 #include "tests/unit/long_mode.h"
@@ -565,6 +566,14 @@ int main(int argc, char **argv)
 	 * device's state would carry over from program to program, and
 	 * differ after a retried run).  The in-place path is
 	 * test_bt_translate's. */
+	/* The core's interrupt controllers first (the engines would add them
+	 * at their first create), so that freeing the port bus takes the PIC
+	 * and the PIT with it: a timer a program armed would fire into later
+	 * programs at wall-clock times that differ between the engines. */
+	if (platform_add_irqchip(vi) < 0 || platform_add_irqchip(vb) < 0) {
+		CHECK(0, "the interrupt controllers");
+		CHECK_EXIT();
+	}
 	bus_free(&vi->pio);
 	bus_free(&vb->pio);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
