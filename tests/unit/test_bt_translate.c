@@ -1325,6 +1325,26 @@ static void check_slot(struct pair *p, unsigned n, uint64_t want, const char *wh
 	      (unsigned long long)b, (unsigned long long)i, (unsigned long long)want);
 }
 
+/* A timer firing into a loop that masks and unmasks it (POPF, CR8): one
+ * interrupt under both engines, taken at the loop top or right after the
+ * unmasking instruction (slot 91), and that instruction translated inline
+ * (helper calls of id fewer than a tenth of the iterations in slot
+ * count_slot). */
+static void check_timer_loop(struct pair *p, const char *what, const char *when, unsigned count_slot,
+			     uint64_t top, uint64_t after, unsigned id, const char *insn)
+{
+	uint64_t rb = get64(p->bt->ram, DATA + 8 * 91), ri = get64(p->in->ram, DATA + 8 * 91);
+	uint64_t n = get64(p->bt->ram, DATA + 8 * count_slot);
+	bool ok_b = rb == top || rb == after || rb == after + 2;
+	bool ok_i = ri == top || ri == after || ri == after + 2;
+
+	CHECK(p->s_bt == DONE && p->s_in == DONE && ok_b && ok_i && p->e->cpu.cnt.interrupts == 1,
+	      "%s: one interrupt, %s (bt at %#llx, interp at %#llx)", what, when,
+	      (unsigned long long)rb, (unsigned long long)ri);
+	CHECK(n > 100 && p->e->helper_by_id[id] * 10 < n, "%s: %s inline (%llu calls in %llu iterations)",
+	      what, insn, (unsigned long long)p->e->helper_by_id[id], (unsigned long long)n);
+}
+
 static void check_mem(struct pair *p, uint64_t pa, unsigned size, uint64_t want, const char *what)
 {
 	uint64_t b = 0, i = 0;
@@ -1744,18 +1764,9 @@ static void test_inline_sys(void)
 		check_slot(&p, 139, 1, "at the first POPF of the loop setting IF");
 	}
 	free_pair(&p);
-	if (run_pair(&p, "timer in a POPF loop", GA(t_popf_loop), 5, NULL, NULL)) {
-		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
-		uint64_t n = get64(p.bt->ram, DATA + 8 * 139), top = GA(popf_loop_top), after = GA(popf_irq_after);
-		bool ok_b = rb == top || rb == after || rb == after + 2;
-		bool ok_i = ri == top || ri == after || ri == after + 2;
-		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
-		      "timer in a POPF loop: one interrupt, only while IF is set (bt at %#llx, interp at %#llx)",
-		      (unsigned long long)rb, (unsigned long long)ri);
-		CHECK(n > 100 && p.e->helper_by_id[X86_INS_POPFQ] * 10 < n,
-		      "timer in a POPF loop: POPFQ inline (%llu calls in %llu iterations)",
-		      (unsigned long long)p.e->helper_by_id[X86_INS_POPFQ], (unsigned long long)n);
-	}
+	if (run_pair(&p, "timer in a POPF loop", GA(t_popf_loop), 5, NULL, NULL))
+		check_timer_loop(&p, "timer in a POPF loop", "only while IF is set", 139, GA(popf_loop_top),
+				 GA(popf_irq_after), X86_INS_POPFQ, "POPFQ");
 	free_pair(&p);
 	if (run_pair(&p, "CR8 write unmasking an interrupt", GA(t_cr8_irq), 5, NULL, NULL)) {
 		check_agree(&p, false);
@@ -1765,18 +1776,9 @@ static void test_inline_sys(void)
 		check_slot(&p, 154, 1, "at the first CR8 write of the loop lowering the TPR");
 	}
 	free_pair(&p);
-	if (run_pair(&p, "timer in a CR8 loop", GA(t_cr8_loop), 5, NULL, NULL)) {
-		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
-		uint64_t n = get64(p.bt->ram, DATA + 8 * 154), top = GA(cr8_loop_top), after = GA(cr8_after);
-		bool ok_b = rb == top || rb == after || rb == after + 2;
-		bool ok_i = ri == top || ri == after || ri == after + 2;
-		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
-		      "timer in a CR8 loop: one interrupt, only while the TPR is 0 (bt at %#llx, interp at %#llx)",
-		      (unsigned long long)rb, (unsigned long long)ri);
-		CHECK(n > 100 && p.e->helper_by_id[X86_INS_MOV] * 10 < n,
-		      "timer in a CR8 loop: MOV CR8 inline (%llu calls in %llu iterations)",
-		      (unsigned long long)p.e->helper_by_id[X86_INS_MOV], (unsigned long long)n);
-	}
+	if (run_pair(&p, "timer in a CR8 loop", GA(t_cr8_loop), 5, NULL, NULL))
+		check_timer_loop(&p, "timer in a CR8 loop", "only while the TPR is 0", 154, GA(cr8_loop_top),
+				 GA(cr8_after), X86_INS_MOV, "MOV CR8");
 	free_pair(&p);
 	if (run_pair(&p, "timer in a CLI/STI loop", GA(t_sti_loop), 5, NULL, NULL)) {
 		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
