@@ -82,9 +82,10 @@ static bool near_branch(const uint8_t *o, unsigned n)
  * And a near branch with 0x66 in 64-bit mode: Intel CPUs ignore the 0x66
  * (rel32, 64-bit RIP), Capstone 4 decodes AMD's rel16, which truncates RIP;
  * on an Intel host (the vCPU is the host's vendor) the 0x66 becomes 0x3E,
- * a prefix with no effect there.  0x67 has none on a relative branch, but
- * Capstone 4 takes it for 0x66 beside REX.W (67 48 E8 rel32 comes out
- * two bytes short): it becomes 0x3E too. */
+ * a prefix with no effect there; on AMD too beside REX.W, which wins over
+ * it (Capstone 4 decodes 66 REX.W C2 iw two bytes too long).  0x67 has
+ * none on a relative branch, but Capstone 4 takes it for 0x66 beside
+ * REX.W (67 48 E8 rel32 comes out two bytes short): it becomes 0x3E too. */
 bool x86_canon_for_capstone(const uint8_t *b, unsigned n, int mode, const struct x86_pfx *p,
 			    uint8_t *out)
 {
@@ -123,7 +124,7 @@ bool x86_canon_for_capstone(const uint8_t *b, unsigned n, int mode, const struct
 	if (np < n && near_branch(b + np, n - np)) {
 		bool rel = b[np] != 0xff;
 		for (unsigned i = 0; i < last; i++)
-			if ((out[i] == 0x66 && mode == 64 && x86_vendor_intel()) ||
+			if ((out[i] == 0x66 && mode == 64 && (x86_vendor_intel() || (p->rex & 8))) ||
 			    (out[i] == 0x67 && rel)) {
 				out[i] = 0x3e;
 				changed = true;
@@ -323,7 +324,7 @@ static void fix_rel_target(const uint8_t *b, const struct x86_pfx *p, int mode, 
 	if (p->op == 0xeb || (p->op & 0xf0) == 0x70 || (p->op >= 0xe0 && p->op <= 0xe3))
 		k = 1;
 	else if (p->op == 0xe8 || p->op == 0xe9 || (p->op == 0x0f && (p->op2 & 0xf0) == 0x80))
-		k = mode == 64 ? (p->p66 && !x86_vendor_intel() ? 2 : 4) : (mode == 16) == p->p66 ? 4 : 2;
+		k = mode == 64 ? (p->p66 && !(p->rex & 8) && !x86_vendor_intel() ? 2 : 4) : (mode == 16) == p->p66 ? 4 : 2;
 	else
 		return;
 	if (in->len < p->n + k)

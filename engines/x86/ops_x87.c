@@ -51,10 +51,6 @@ __asm__(
 
 extern const char x86_x87_stubs[];
 
-/* FSW fields */
-#define FSW_ES 0x80u
-#define FSW_B 0x8000u
-
 static uint16_t fx16(const struct x86_cpu *cpu, unsigned off)
 {
 	uint16_t v;

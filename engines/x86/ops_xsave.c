@@ -4,7 +4,8 @@
  *
  * The 64-bit forms (REX.W) keep 64-bit FIP/FDP; the others store FIP/FDP
  * bits 31:0 and FCS/FDS as 0 (CPUID.7:EBX[13] says FCS/FDS are
- * deprecated).  Bytes 464-511 of the legacy region are never written.
+ * deprecated).  An AMD vCPU follows AMD's rules for the pointers and
+ * FSW.ES (x87_out, x87_in_amd).  Bytes 464-511 of the legacy region are never written.
  * XINUSE is computed from the state (a component not in its initial
  * configuration is in use), which the SDM allows. */
 #include <stdalign.h>
@@ -49,15 +50,50 @@ static unsigned xmm_bytes(const struct x86_cpu *cpu)
 }
 
 /* The x87 part of an image (bytes 0-23 and 32-159) from cpu->fx, FIP and
- * FDP in the 32-bit form unless w. */
+ * FDP in the 32-bit form unless w.  AMD (the APM's FXSAVE; measured on
+ * Zen 4) saves FOP, FIP and FDP only while FSW.ES says an unmasked
+ * exception is pending, zeros otherwise. */
 static void x87_out(const struct x86_cpu *cpu, uint8_t *img, bool w)
 {
+	uint16_t fsw;
+
 	memcpy(img, cpu->fx, 24);
 	memcpy(img + 32, cpu->fx + 32, 128);
+	memcpy(&fsw, img + 2, 2);
+	if (x86_vendor_amd() && !(fsw & FSW_ES))
+		memset(img + 6, 0, 18);
 	if (!w) {
 		memset(img + 12, 0, 4);         /* FCS, reserved */
 		memset(img + 20, 0, 4);         /* FDS, reserved */
 	}
+}
+
+/* AMD keeps FIP and FDP as bits 55:0 and one bit for "any of 62:56 set",
+ * which reads back as all ones in 63:56 (bit 63 is dropped), and derives
+ * FSW.ES and B from the exception flags and masks instead of loading
+ * them (measured on Zen 4; the APM is silent). */
+static uint64_t x87_pointer_amd(uint64_t p)
+{
+	return (p & 0x00ffffffffffffffull) | (p & 0x7f00000000000000ull ? 0xff00000000000000ull : 0);
+}
+
+static void x87_in_amd(struct x86_cpu *cpu)
+{
+	uint16_t fcw, fsw;
+	uint64_t fip, fdp;
+
+	memcpy(&fcw, cpu->fx, 2);
+	memcpy(&fsw, cpu->fx + 2, 2);
+	fsw &= (uint16_t)~(FSW_ES | FSW_B);
+	if (fsw & ~fcw & 0x3f)
+		fsw |= FSW_ES | FSW_B;
+	memcpy(cpu->fx + 2, &fsw, 2);
+	memcpy(&fip, cpu->fx + 8, 8);
+	memcpy(&fdp, cpu->fx + 16, 8);
+	fip = x87_pointer_amd(fip);
+	fdp = x87_pointer_amd(fdp);
+	memcpy(cpu->fx + 8, &fip, 8);
+	memcpy(cpu->fx + 16, &fdp, 8);
 }
 
 static void x87_in(struct x86_cpu *cpu, const uint8_t *img, bool w)
@@ -69,6 +105,8 @@ static void x87_in(struct x86_cpu *cpu, const uint8_t *img, bool w)
 		memset(cpu->fx + 12, 0, 4);
 		memset(cpu->fx + 20, 0, 4);
 	}
+	if (x86_vendor_amd())
+		x87_in_amd(cpu);
 	for (int i = 0; i < 8; i++) {
 		memcpy(cpu->fx + 32 + 16 * i, img + 32 + 16 * i, 10);
 		memset(cpu->fx + 42 + 16 * i, 0, 6);

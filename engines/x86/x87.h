@@ -23,5 +23,7 @@ void x86_probe_write(struct x86_cpu *cpu, uint64_t lin, unsigned n);
 /* XCR0 components implemented: x87 and SSE. */
 #define X86_XCR0_SUPPORTED 3ull
 #define X86_XSAVE_SIZE 576u     /* legacy region 512 + header 64 */
+#define FSW_ES 0x80u            /* FSW: exception summary */
+#define FSW_B 0x8000u           /* FSW: busy (a copy of ES) */
 
 #endif

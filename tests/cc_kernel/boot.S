@@ -6,13 +6,7 @@
  * CPL 3 with IOPL 3 (the console and debug-exit ports stay usable): the
  * tests run there, where KVM under PVM runs guest code natively instead
  * of emulating it. */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1BADB002, 0, -0x1BADB002
-
-	.text
-	.code32
-	.globl _start
+#include "tests/guests/multiboot.inc"
 _start:
 	cli
 	movl $stack_top, %esp

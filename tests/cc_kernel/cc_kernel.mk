@@ -11,7 +11,7 @@ CCK_KFLAGS := $(CCK_CFLAGS) -ffreestanding -nostdlib -mno-red-zone -fno-pic -fno
 CCK_SSE2   := -msse2
 CCK_X87    := -mno-sse -mno-sse2 -mno-mmx -mfpmath=387 -DCC_X87_ONLY
 CCK_DEPS   := $(CCK_SRCS) tests/cc_kernel/cc.h tests/cc_kernel/kmain.c tests/cc_kernel/boot.S \
-              tests/cc_kernel/kernel.ld tests/cc_kernel/host.c
+              tests/cc_kernel/kernel.ld tests/cc_kernel/host.c tests/guests/multiboot.inc
 CC_KERNELS := $(CCK_DIR)/kernel-sse2.elf $(CCK_DIR)/kernel-x87.elf $(CCK_DIR)/host-sse2 $(CCK_DIR)/host-x87
 
 .PHONY: cc-kernel

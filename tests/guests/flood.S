@@ -1,12 +1,7 @@
 /* Floods COM1 with lines for ever: the harness's timeout must still stop
  * it, its console log must stay capped, and QEMU must not outlive the
  * harness (issue 11, item 3). */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1BADB002, 0, -0x1BADB002
-	.text
-	.code32
-	.globl _start
+#include "multiboot.inc"
 _start:
 	movw $0x3f8, %dx
 1:	movl $msg, %esi

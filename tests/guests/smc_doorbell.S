@@ -3,13 +3,7 @@
  * decoded it and bt translated it).  The next call must run the new code:
  * exit 0x21 (status 67) on every engine; 0x7e (status 253) when the old
  * code ran again, 0x7d when the hypercall failed.  (issue 11, item 9) */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1BADB002, 0, -0x1BADB002
-
-	.text
-	.code32
-	.globl _start
+#include "multiboot.inc"
 _start:
 	movl $stack_top, %esp
 	call target

@@ -1,11 +1,6 @@
 /* Loads an empty IDT and divides by zero: #DE cannot be delivered, which
  * ends in a triple fault (shutdown). */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1BADB002, 0, -0x1BADB002
-	.text
-	.code32
-	.globl _start
+#include "multiboot.inc"
 _start:
 	lidt idtr
 	xorl %ecx, %ecx

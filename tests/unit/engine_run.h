@@ -77,6 +77,29 @@ static void er_state(struct cpu_state *s, int cpl)
 	s->rflags = 2;
 }
 
+/* Code builders for the snippets (inline: not every test uses each). */
+
+/* mov reg, imm64 */
+static inline size_t er_movabs(uint8_t *c, int reg, uint64_t v)
+{
+	c[0] = (uint8_t)(0x48 | (reg >= 8 ? 1 : 0));
+	c[1] = (uint8_t)(0xb8 + (reg & 7));
+	memcpy(c + 2, &v, 8);
+	return 10;
+}
+
+/* mov [disp32], rax */
+static inline size_t er_store_rax(uint8_t *c, uint32_t addr)
+{
+	c[0] = 0x48; c[1] = 0x89; c[2] = 0x04; c[3] = 0x25;
+	memcpy(c + 4, &addr, 4);
+	return 8;
+}
+
+/* An er_run adjust function: a GDT limit that takes descriptors at 0x38
+ * and 0x40 (a 16-byte system descriptor). */
+static inline void er_gdt_wide(struct cpu_state *s) { s->gdt.limit = 0x47; }
+
 /* Runs code (n bytes, a HLT appended) under ops in vm; adjust, when not
  * NULL, changes the initial state.  Returns 0, or -1 with r->msg. */
 static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const uint8_t *code, size_t n,

@@ -12,29 +12,13 @@
 
 extern const struct engine_ops interp_engine_ops;
 
-static size_t movabs_rax(uint8_t *c, uint64_t v)
-{
-	c[0] = 0x48; c[1] = 0xb8;
-	memcpy(c + 2, &v, 8);
-	return 10;
-}
-
-static size_t store_rax(uint8_t *c, uint32_t addr)
-{
-	c[0] = 0x48; c[1] = 0x89; c[2] = 0x04; c[3] = 0x25;
-	memcpy(c + 4, &addr, 4);
-	return 8;
-}
-
-static void gdt_wide(struct cpu_state *s) { s->gdt.limit = 0x47; }
-
 /* Descriptor at GDT 0x38 (low quadword lo, high hi), then LTR or LLDT 0x38. */
 static size_t load_code(uint8_t *c, uint64_t lo, uint64_t hi, int ldt, size_t *at)
 {
-	size_t k = movabs_rax(c, lo);
-	k += store_rax(c + k, LM_GDT + 0x38);
-	k += movabs_rax(c + k, hi);
-	k += store_rax(c + k, LM_GDT + 0x40);
+	size_t k = er_movabs(c, R_RAX, lo);
+	k += er_store_rax(c + k, LM_GDT + 0x38);
+	k += er_movabs(c + k, R_RAX, hi);
+	k += er_store_rax(c + k, LM_GDT + 0x40);
 	*at = k;
 	c[k++] = 0x66; c[k++] = 0xb8; c[k++] = 0x38; c[k++] = 0;      /* mov ax, 0x38 */
 	c[k++] = 0x0f; c[k++] = 0x00; c[k++] = ldt ? 0xd0 : 0xd8;      /* lldt ax / ltr ax */
@@ -65,14 +49,14 @@ int main(void)
 			uint64_t type = ldt ? 0x82 : 0x89;          /* present LDT / available 64-bit TSS */
 			uint64_t lo = 0x67 | ((high & 0xffffff) << 16) | (type << 40) | (((high >> 24) & 0xff) << 56);
 			size_t n = load_code(c, lo, high >> 32, ldt, &at);
-			int rc = er_run(ops, vm, 0, c, n, gdt_wide, &r);
+			int rc = er_run(ops, vm, 0, c, n, er_gdt_wide, &r);
 			const struct segment *s = ldt ? &r.st.ldtr : &r.st.tr;
 			CHECK(rc == 0 && r.vector == ER_NONE && s->selector == 0x38 && s->base == high,
 			      "%s: %s of a descriptor based at %#llx (base bits 40-44 set) loads it "
 			      "(vector %#x, base %#llx%s%s)", eng, what, (unsigned long long)high, r.vector,
 			      (unsigned long long)s->base, r.msg[0] ? ": " : "", r.msg);
 			n = load_code(c, lo, (high >> 32) | (9ull << 40), ldt, &at);
-			rc = er_run(ops, vm, 0, c, n, gdt_wide, &r);
+			rc = er_run(ops, vm, 0, c, n, er_gdt_wide, &r);
 			CHECK(rc == 0 && r.vector == 13 && r.err == 0x38 && r.fault_rip == ER_CODE0 + at + 4,
 			      "%s: %s with a nonzero type in the upper half is #GP(0x38) (vector %#x error %#x)",
 			      eng, what, r.vector, r.err);
