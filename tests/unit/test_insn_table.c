@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "engines/bt/bt.h"
+#include "engines/bt/form.h"
 #include "engines/x86/insn_info.h"
 #include "tests/check.h"
 #include "tests/unit/engine_run.h"
@@ -152,6 +153,50 @@ static void check_columns(void)
 	CHECK(x86_insn_info(X86_INS_ENDING + 5)->name == NULL, "an id beyond the table looks up as no row");
 }
 
+/* The decoder and the translator follow the table: over random byte
+ * sequences (64-bit), an instruction decoded to its row's handler ends a
+ * block where the row says so, and bt's class is one the row's bt column
+ * allows; a sensitive row is never translated natively. */
+static void check_readers(void)
+{
+	unsigned seed = 12345, decoded = 0, bad_end = 0, bad_bt = 0, bad_sens = 0;
+
+	for (unsigned n = 0; n < 100000; n++) {
+		uint8_t b[15];
+		struct x86_inst in;
+		struct bt_form f;
+		for (unsigned k = 0; k < sizeof(b); k++) {
+			seed = seed * 1103515245u + 12345u;
+			b[k] = (uint8_t)(seed >> 16);
+		}
+		if (!x86_decode(b, sizeof(b), 64, &in))
+			continue;
+		decoded++;
+		const struct x86_insn_info *r = x86_insn_info(in.id);
+		if (r->fn && in.fn == r->fn && r->end && !(in.flags & IF_BLOCK_END) && bad_end++ < 3)
+			printf("# %s: decoded without the block end its row has\n", r->name);
+		bt_classify(&in, &f);
+		bool ok;
+		switch (f.cls) {
+		case TC_COPY: case TC_MEM: case TC_RSP: case TC_LEA:
+			ok = r->bt == X86_BT_NATIVE || in.id == X86_INS_NOP;
+			break;
+		case TC_DF: ok = r->bt == X86_BT_DF; break;
+		case TC_DROP: ok = r->bt == X86_BT_DROP; break;
+		case TC_HELPER: ok = true; break;       /* any row may fall back per form */
+		default: ok = r->bt == X86_BT_FLOW; break;
+		}
+		if (!ok && bad_bt++ < 3)
+			printf("# %s: bt class %u, the row says %s\n", r->name ? r->name : "?", f.cls, x86_bt_name(r->bt));
+		if (r->sens != X86_SENS_NO && (!f.sensitive || f.cls != TC_HELPER) && bad_sens++ < 3)
+			printf("# %s: sensitive row, bt class %u sensitive %d\n", r->name, f.cls, f.sensitive);
+	}
+	CHECK(decoded > 50000 && !bad_end, "decoder: rows that end a block end it (%u of %u decoded, %u wrong)",
+	      decoded, 100000u, bad_end);
+	CHECK(!bad_bt, "bt: each instruction's class is one its row's bt column allows (%u wrong)", bad_bt);
+	CHECK(!bad_sens, "bt: sensitive rows are helper calls marked sensitive (%u wrong)", bad_sens);
+}
+
 /* One instruction at CPL 3.  Before it: RAX = a user-writable address
  * (memory operands), ECX = 0 (MSR, XCR), EDX = 0 (port). */
 struct sample {
@@ -228,6 +273,18 @@ static bool expect_gp(const struct sample *s)
 	return r->priv != X86_PRIV_ANY;
 }
 
+/* The sample's name and bytes, for messages. */
+static const char *sample_text(const struct sample *s)
+{
+	static char text[64];
+	int k = snprintf(text, sizeof(text), "%s (", s->name);
+
+	for (unsigned i = 0; i < s->len; i++)
+		k += snprintf(text + k, sizeof(text) - (size_t)k, i ? " %02x" : "%02x", s->bytes[i]);
+	snprintf(text + k, sizeof(text) - (size_t)k, ")");
+	return text;
+}
+
 static uint64_t adjust_cr4;
 static void with_cr4(struct cpu_state *st) { st->cr4 |= adjust_cr4; }
 
@@ -246,10 +303,11 @@ static void check_guest(struct vm *vm)
 				uint64_t at = ER_CODE3 + sizeof(guest_prefix);
 				CHECK(rc == 0 && r.vector == 13 && r.err == 0 && r.fault_rip == at,
 				      "%s: %s at CPL 3 raises #GP(0) at the instruction (vector %d err %#x rip %#llx) %s",
-				      engines[k].name, s->name, r.vector, r.err, (unsigned long long)r.fault_rip, r.msg);
+				      engines[k].name, sample_text(s), r.vector, r.err, (unsigned long long)r.fault_rip,
+				      r.msg);
 			} else {
 				CHECK(rc == 0 && r.vector == ER_NONE,
-				      "%s: %s at CPL 3 runs without a fault (vector %d) %s", engines[k].name, s->name,
+				      "%s: %s at CPL 3 runs without a fault (vector %d) %s", engines[k].name, sample_text(s),
 				      r.vector, r.msg);
 			}
 		}
@@ -302,9 +360,9 @@ static void check_host(void)
 			continue;
 		int sig = host_run(s, page, buf);
 		if (expect_gp(s))
-			CHECK(sig == SIGSEGV, "host CPU: %s at CPL 3 faults (#GP: SIGSEGV), got %d", s->name, sig);
+			CHECK(sig == SIGSEGV, "host CPU: %s at CPL 3 faults (#GP: SIGSEGV), got %d", sample_text(s), sig);
 		else
-			CHECK(sig == 0, "host CPU: %s at CPL 3 runs, got signal %d", s->name, sig);
+			CHECK(sig == 0, "host CPU: %s at CPL 3 runs, got signal %d", sample_text(s), sig);
 	}
 	munmap(page, 4096);
 }
@@ -323,6 +381,7 @@ int main(void)
 	      "every X86_INS_ id the decoder, the handlers, the translator and lockstep name has a row (%d uses in %d files)",
 	      n, files);
 	check_columns();
+	check_readers();
 
 	/* Every privileged row with a handler of its own has a sample. */
 	for (unsigned i = 0; i < x86_insn_row_count; i++) {
