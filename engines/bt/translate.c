@@ -1156,7 +1156,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 	const struct x86_op *o0 = &in->op[0], *o1 = &in->op[1];
 	struct x86_cpu *cpu = t->cpu;
 
-	/* The plain form the dispatch table knows (not a #UD the decoder
+	/* The plain form the instruction table knows (not a #UD the decoder
 	 * found), in a kernel block. */
 	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
 	    in->fn != x86_insn_info(in->id)->fn)
