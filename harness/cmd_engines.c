@@ -4,6 +4,7 @@
 
 #include "engines/core/status.h"
 #include "engines/engine.h"
+#include "engines/x86/insn_info.h"
 #include "harness/bench.h"
 #include "harness/commands.h"
 
@@ -13,10 +14,16 @@ int cmd_engines(int argc, char **argv)
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			printf("usage: ringbench engines\n"
+			printf("usage: ringbench engines [--instructions]\n"
 			       "Lists each engine `ringbench bench` can run, built-in and reference,\n"
 			       "with 'available' or 'unavailable' and the reason; for kvm, what the\n"
-			       "host's KVM really is (VT-x, AMD-V or PVM).\n");
+			       "host's KVM really is (VT-x, AMD-V or PVM).\n"
+			       "--instructions prints the software engines' instruction table as\n"
+			       "Markdown (docs/instructions.md).\n");
+			return 0;
+		}
+		if (!strcmp(argv[1], "--instructions") && argc == 2) {
+			x86_insn_table_markdown(stdout);
 			return 0;
 		}
 		fprintf(stderr, "ringbench engines: unknown option '%s'\n", argv[1]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engines/x86/cpu.h"
+#include "engines/x86/insn_info.h"
 
 int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);
 
@@ -103,33 +104,6 @@ static bool parse_layout(const struct x86_inst *in, struct bt_form *f)
 	return true;
 }
 
-enum { FL_NEUTRAL, FL_KILL, FL_READ, FL_INCDEC, FL_CARRY };
-
-static int flag_effect(unsigned id)
-{
-	switch (id) {
-	case X86_INS_ADD: case X86_INS_OR: case X86_INS_AND: case X86_INS_SUB:
-	case X86_INS_XOR: case X86_INS_CMP: case X86_INS_TEST: case X86_INS_NEG:
-	case X86_INS_XADD: case X86_INS_CMPXCHG:
-		return FL_KILL;
-	case X86_INS_INC: case X86_INS_DEC:
-		return FL_INCDEC;
-	case X86_INS_ADC: case X86_INS_SBB:
-		return FL_CARRY;
-	case X86_INS_MOV: case X86_INS_MOVABS: case X86_INS_MOVZX: case X86_INS_MOVSX:
-	case X86_INS_MOVSXD: case X86_INS_LEA: case X86_INS_XCHG: case X86_INS_BSWAP:
-	case X86_INS_CBW: case X86_INS_CWDE: case X86_INS_CDQE: case X86_INS_CWD:
-	case X86_INS_CDQ: case X86_INS_CQO: case X86_INS_NOT: case X86_INS_NOP:
-	case X86_INS_PAUSE: case X86_INS_LFENCE: case X86_INS_MFENCE: case X86_INS_SFENCE:
-	case X86_INS_PREFETCH: case X86_INS_PREFETCHW: case X86_INS_PREFETCHT0:
-	case X86_INS_PREFETCHT1: case X86_INS_PREFETCHT2: case X86_INS_PREFETCHNTA:
-	case X86_INS_PUSH: case X86_INS_POP: case X86_INS_CALL: case X86_INS_RET:
-	case X86_INS_JMP: case X86_INS_LEAVE: case X86_INS_CLD: case X86_INS_STD:
-		return FL_NEUTRAL;
-	}
-	return FL_READ;         /* reads, keeps some, or leaves some undefined */
-}
-
 /* Registers used implicitly by the instructions translated natively. */
 static uint16_t implicit_regs(const struct x86_inst *in)
 {
@@ -151,30 +125,6 @@ static uint16_t implicit_regs(const struct x86_inst *in)
 	return 0;
 }
 
-/* Unprivileged instructions the host executes for the guest. */
-static bool native_ok(unsigned id)
-{
-	switch (id) {
-	case X86_INS_ADD: case X86_INS_OR: case X86_INS_ADC: case X86_INS_SBB:
-	case X86_INS_AND: case X86_INS_SUB: case X86_INS_XOR: case X86_INS_CMP:
-	case X86_INS_TEST: case X86_INS_INC: case X86_INS_DEC: case X86_INS_NEG:
-	case X86_INS_NOT: case X86_INS_ROL: case X86_INS_ROR: case X86_INS_RCL:
-	case X86_INS_RCR: case X86_INS_SHL: case X86_INS_SAL: case X86_INS_SHR:
-	case X86_INS_SAR: case X86_INS_SHLD: case X86_INS_SHRD: case X86_INS_MUL:
-	case X86_INS_IMUL: case X86_INS_BT: case X86_INS_BTS: case X86_INS_BTR:
-	case X86_INS_BTC: case X86_INS_BSF: case X86_INS_BSR: case X86_INS_XADD:
-	case X86_INS_CMPXCHG: case X86_INS_MOV: case X86_INS_MOVABS: case X86_INS_MOVZX:
-	case X86_INS_MOVSX: case X86_INS_MOVSXD: case X86_INS_LEA: case X86_INS_XCHG:
-	case X86_INS_BSWAP: case X86_INS_CBW: case X86_INS_CWDE: case X86_INS_CDQE:
-	case X86_INS_CWD: case X86_INS_CDQ: case X86_INS_CQO: case X86_INS_CLC:
-	case X86_INS_STC: case X86_INS_CMC: case X86_INS_LAHF: case X86_INS_SAHF:
-	case X86_INS_NOP: case X86_INS_PAUSE: case X86_INS_LFENCE: case X86_INS_MFENCE:
-	case X86_INS_SFENCE:
-		return true;
-	}
-	return false;
-}
-
 /* The flags a condition code tests: B/AE and BE/A read CF. */
 static uint8_t cc_reads(unsigned cc)
 {
@@ -185,60 +135,15 @@ static uint8_t cc_reads(unsigned cc)
 	}
 }
 
-static bool id_in(const unsigned *ids, size_t n, unsigned id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
-static bool is_cmov_setcc(unsigned id)
-{
-	static const unsigned ids[] = { X86_INS_CMOVO, X86_INS_CMOVNO, X86_INS_CMOVB,
-		X86_INS_CMOVAE, X86_INS_CMOVE, X86_INS_CMOVNE, X86_INS_CMOVBE, X86_INS_CMOVA,
-		X86_INS_CMOVS, X86_INS_CMOVNS, X86_INS_CMOVP, X86_INS_CMOVNP, X86_INS_CMOVL,
-		X86_INS_CMOVGE, X86_INS_CMOVLE, X86_INS_CMOVG, X86_INS_SETO, X86_INS_SETNO,
-		X86_INS_SETB, X86_INS_SETAE, X86_INS_SETE, X86_INS_SETNE, X86_INS_SETBE,
-		X86_INS_SETA, X86_INS_SETS, X86_INS_SETNS, X86_INS_SETP, X86_INS_SETNP,
-		X86_INS_SETL, X86_INS_SETGE, X86_INS_SETLE, X86_INS_SETG };
-
-	return id_in(ids, sizeof(ids) / sizeof(ids[0]), id);
-}
-
-static bool is_jcc(unsigned id)
-{
-	static const unsigned ids[] = { X86_INS_JO, X86_INS_JNO, X86_INS_JB, X86_INS_JAE,
-		X86_INS_JE, X86_INS_JNE, X86_INS_JBE, X86_INS_JA, X86_INS_JS, X86_INS_JNS,
-		X86_INS_JP, X86_INS_JNP, X86_INS_JL, X86_INS_JGE, X86_INS_JLE, X86_INS_JG };
-
-	return id_in(ids, sizeof(ids) / sizeof(ids[0]), id);
-}
-
-/* Privileged or sensitive: these are helper calls by design, not
- * fallbacks (Popek & Goldberg's sensitive set on x86, plus I/O). */
-static bool sensitive(const struct x86_inst *in)
+/* Privileged or sensitive (the table's sensitivity column, and any form
+ * naming a segment, control or debug register): these are helper calls by
+ * design, not fallbacks (Popek & Goldberg's sensitive set on x86, plus I/O). */
+static bool sensitive(const struct x86_inst *in, const struct x86_insn_info *r)
 {
 	for (unsigned k = 0; k < in->nops; k++)
 		if (in->op[k].kind == OP_SREG || in->op[k].kind == OP_CR || in->op[k].kind == OP_DR)
 			return true;
-	switch (in->id) {
-	case X86_INS_CLI: case X86_INS_STI: case X86_INS_PUSHF: case X86_INS_PUSHFD:
-	case X86_INS_PUSHFQ: case X86_INS_POPF: case X86_INS_POPFD: case X86_INS_POPFQ:
-	case X86_INS_IN: case X86_INS_OUT: case X86_INS_INSB: case X86_INS_INSW:
-	case X86_INS_INSD: case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
-	case X86_INS_HLT: case X86_INS_LGDT: case X86_INS_LIDT: case X86_INS_SGDT:
-	case X86_INS_SIDT: case X86_INS_SMSW: case X86_INS_LMSW: case X86_INS_CLTS:
-	case X86_INS_LTR: case X86_INS_LLDT: case X86_INS_STR: case X86_INS_SLDT:
-	case X86_INS_INVLPG: case X86_INS_WBINVD: case X86_INS_INVD: case X86_INS_SWAPGS:
-	case X86_INS_CPUID: case X86_INS_RDMSR: case X86_INS_WRMSR: case X86_INS_RDTSC:
-	case X86_INS_RDTSCP: case X86_INS_VMCALL: case X86_INS_VMMCALL: case X86_INS_INT:
-	case X86_INS_INT3: case X86_INS_INT1: case X86_INS_IRET: case X86_INS_IRETD:
-	case X86_INS_IRETQ: case X86_INS_SYSCALL: case X86_INS_SYSRET: case X86_INS_LJMP:
-	case X86_INS_RETF: case X86_INS_RETFQ: case X86_INS_SYSENTER: case X86_INS_SYSEXIT:
-		return true;
-	}
-	return false;
+	return r->sens != X86_SENS_NO;
 }
 
 static uint16_t op_regs(const struct x86_op *o)
@@ -265,7 +170,7 @@ static bool names_rsp(const struct x86_inst *in)
 }
 
 /* Control transfers and stack operations translated natively. */
-static int control_class(const struct x86_inst *in)
+static int control_class(const struct x86_inst *in, const struct x86_insn_info *r)
 {
 	const struct x86_op *o = &in->op[0];
 	bool p66 = in->opsize == 2;
@@ -294,7 +199,7 @@ static int control_class(const struct x86_inst *in)
 	case X86_INS_LEAVE:
 		return p66 ? TC_HELPER : TC_LEAVE;
 	}
-	if (is_jcc(in->id) && in->nops == 1 && o->kind == OP_IMM)
+	if (r->flags == X86_FL_CC && r->bt == X86_BT_FLOW && in->nops == 1 && o->kind == OP_IMM)
 		return TC_JCC;
 	return -1;
 }
@@ -304,16 +209,14 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	memset(f, 0, sizeof(*f));
 	f->mem = 0xff;
 	f->modrm_off = f->rex_off = 0xff;
-	int fe = flag_effect(in->id);
-	static const uint8_t reads[] = { [FL_NEUTRAL] = 0, [FL_KILL] = 0, [FL_READ] = FL_ALL,
-					 [FL_INCDEC] = 0, [FL_CARRY] = FL_CF };
-	static const uint8_t kills[] = { [FL_NEUTRAL] = 0, [FL_KILL] = FL_ALL, [FL_READ] = 0,
-					 [FL_INCDEC] = FL_OSZAP, [FL_CARRY] = FL_ALL };
-	f->flags_read = reads[fe];
-	f->flags_kill = kills[fe];
-	if (is_cmov_setcc(in->id) || is_jcc(in->id))
-		f->flags_read = cc_reads(in->cc);
-	f->sensitive = sensitive(in);
+	const struct x86_insn_info *r = x86_insn_info(in->id);
+	static const uint8_t reads[] = { [X86_FL_NEUTRAL] = 0, [X86_FL_KILL] = 0, [X86_FL_READ] = FL_ALL,
+					 [X86_FL_INCDEC] = 0, [X86_FL_CARRY] = FL_CF, [X86_FL_CC] = 0 };
+	static const uint8_t kills[] = { [X86_FL_NEUTRAL] = 0, [X86_FL_KILL] = FL_ALL, [X86_FL_READ] = 0,
+					 [X86_FL_INCDEC] = FL_OSZAP, [X86_FL_CARRY] = FL_ALL, [X86_FL_CC] = 0 };
+	f->flags_read = r->flags == X86_FL_CC ? cc_reads(in->cc) : reads[r->flags];
+	f->flags_kill = kills[r->flags];
+	f->sensitive = sensitive(in, r);
 	f->cls = TC_HELPER;
 	/* Registers and the memory operand: for the sensitive instructions
 	 * too, which the translator may inline (translate.c, emit_sys). */
@@ -331,20 +234,20 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	if (!parse_layout(in, f))
 		return;
 
-	if ((in->id == X86_INS_CLD || in->id == X86_INS_STD) && !in->rep) {
+	if (r->bt == X86_BT_DF && !in->rep) {
 		f->cls = TC_DF;
 		return;
 	}
-	int cc = control_class(in);
+	int cc = control_class(in, r);
 	if (cc >= 0) {
 		f->cls = (uint8_t)cc;
 		return;
 	}
-	if (!native_ok(in->id) && !is_cmov_setcc(in->id)) {
+	/* NOP goes on as a native instruction: its REP and odd forms are
+	 * the helper's (below). */
+	if (r->bt != X86_BT_NATIVE && in->id != X86_INS_NOP) {
 		/* NOP-like forms with a memory operand never touch it. */
-		if (in->id == X86_INS_NOP || (in->id >= X86_INS_PREFETCH && in->id <= X86_INS_PREFETCHW) ||
-		    in->id == X86_INS_PREFETCHNTA || in->id == X86_INS_PREFETCHT0 ||
-		    in->id == X86_INS_PREFETCHT1 || in->id == X86_INS_PREFETCHT2)
+		if (r->bt == X86_BT_DROP)
 			f->cls = TC_DROP;
 		return;
 	}

@@ -20,6 +20,7 @@
 #include "engines/bt/bt.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
+#include "engines/x86/insn_info.h"
 
 #define LOG_MAX 4096
 
@@ -93,7 +94,8 @@ void bt_lockstep_free(struct engine *e)
 	}
 }
 
-/* Instructions whose result the shadow cannot reproduce. */
+/* Instructions whose result the shadow cannot reproduce: the table's
+ * "world" sensitivity (insn_table.h). */
 static bool outside_world(const struct bt_block *b, const uint8_t *code)
 {
 	unsigned off = 0;
@@ -101,11 +103,8 @@ static bool outside_world(const struct bt_block *b, const uint8_t *code)
 	for (unsigned i = 0; i < b->n; i++) {
 		struct x86_inst in;
 		unsigned len = x86_decode(code + off, b->bytes - off, 64, &in);
-		switch (in.id) {
-		case X86_INS_RDTSC: case X86_INS_RDTSCP: case X86_INS_RDMSR: case X86_INS_IN:
-		case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
+		if (x86_insn_info(in.id)->sens == X86_SENS_WORLD)
 			return true;
-		}
 		off += len ? len : 1;
 	}
 	return false;

@@ -26,6 +26,7 @@
 #include "engines/bt/form.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
+#include "engines/x86/insn_info.h"
 
 #define SLOW_MAX (BT_MAX_INSNS + 4)
 #define STUB_MAX (2 * BT_MAX_INSNS + 4)
@@ -1154,19 +1155,16 @@ static bool emit_sys(struct tr *t, unsigned i)
 	const struct x86_inst *in = &t->in[i];
 	const struct x86_op *o0 = &in->op[0], *o1 = &in->op[1];
 	struct x86_cpu *cpu = t->cpu;
-	int fl;
 
-	/* The plain form the dispatch table knows (not a #UD the decoder
+	/* The plain form the instruction table knows (not a #UD the decoder
 	 * found), in a kernel block. */
 	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
-	    in->fn != x86_handler_for(in->id, &fl))
+	    in->fn != x86_insn_info(in->id)->fn)
 		return false;
 	/* In CPL 3 blocks: what the handlers do alike at every CPL (no UMIP:
 	 * the interpreter has none), POPFQ with its CPL 3 mask, RDTSC with
-	 * the CR4.TSD check. */
-	if (t->user && in->id != X86_INS_SMSW && in->id != X86_INS_CPUID && in->id != X86_INS_STR && in->id != X86_INS_SLDT &&
-	    in->id != X86_INS_SGDT && in->id != X86_INS_SIDT && in->id != X86_INS_PUSHFQ &&
-	    in->id != X86_INS_POPFQ && in->id != X86_INS_RDTSC && in->id != X86_INS_RDTSCP)
+	 * the CR4.TSD check: the table's "inline" rows, not "inline CPL 0". */
+	if (t->user && x86_insn_info(in->id)->bt != X86_BT_INLINE)
 		return false;
 	bool p66 = false;
 	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)

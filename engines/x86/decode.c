@@ -7,6 +7,7 @@
 #include "engines/x86/cpu.h"
 #include "engines/x86/decode_fix.h"
 #include "engines/x86/insn.h"
+#include "engines/x86/insn_info.h"
 #include "engines/x86/sse.h"
 
 struct regmap {
@@ -119,20 +120,15 @@ static void fill_op(struct x86_op *o, const cs_x86_op *c)
 	}
 }
 
-/* LOCK is allowed only on these, with a memory destination; else #UD. */
+/* LOCK is allowed only on the table's LOCK rows, with a memory
+ * destination (XCHG: either operand); else #UD. */
 static bool lock_ok(const struct x86_inst *in)
 {
-	switch (in->id) {
-	case X86_INS_ADD: case X86_INS_ADC: case X86_INS_AND: case X86_INS_BTC:
-	case X86_INS_BTR: case X86_INS_BTS: case X86_INS_CMPXCHG: case X86_INS_CMPXCHG8B:
-	case X86_INS_CMPXCHG16B: case X86_INS_DEC: case X86_INS_INC: case X86_INS_NEG:
-	case X86_INS_NOT: case X86_INS_OR: case X86_INS_SBB: case X86_INS_SUB:
-	case X86_INS_XOR: case X86_INS_XADD:
-		return in->nops >= 1 && in->op[0].kind == OP_MEM;
-	case X86_INS_XCHG:
+	if (!x86_insn_info(in->id)->lock)
+		return false;
+	if (in->id == X86_INS_XCHG)
 		return in->nops == 2 && (in->op[0].kind == OP_MEM || in->op[1].kind == OP_MEM);
-	}
-	return false;
+	return in->nops >= 1 && in->op[0].kind == OP_MEM;
 }
 
 extern int x86_op_ud(struct x86_cpu *cpu, const struct x86_inst *in);

@@ -5,8 +5,10 @@
  * and "implemented" cannot drift apart: CPUID advertises exactly what is
  * implemented, and everything else here is #UD. */
 #include <capstone/capstone.h>
+#include <stdio.h>
 
 #include "engines/x86/features.h"
+#include "engines/x86/insn_info.h"
 #include "engines/x86/ops.h"
 
 #define F(l, r, b) ((struct x86_feature){ (l), (r), (b), false })
@@ -55,33 +57,51 @@ static bool by_group(uint8_t g, struct x86_feature *f)
 	return false;
 }
 
-/* By instruction, for those Capstone 4 puts in no feature group. */
+/* The instruction table's feature column (insn_table.h): the CPUID bit
+ * of each feature, for the instructions Capstone 4 puts in no group. */
+static const struct {
+	struct x86_feature f;
+	const char *name;
+} feats[X86_FEAT_COUNT] = {
+	[X86_FEAT_SEP] = { L1_EDX(11), "SEP" },
+	[X86_FEAT_FXSR] = { L1_EDX(24), "FXSR" },
+	[X86_FEAT_SSE] = { L1_EDX(25), "SSE" },
+	[X86_FEAT_MONITOR] = { L1_ECX(3), "MONITOR" },
+	[X86_FEAT_CX16] = { L1_ECX(13), "CX16" },
+	[X86_FEAT_MOVBE] = { L1_ECX(22), "MOVBE" },
+	[X86_FEAT_POPCNT] = { L1_ECX(23), "POPCNT" },
+	[X86_FEAT_XSAVE] = { L1_ECX(26), "XSAVE" },
+	[X86_FEAT_RDRAND] = { L1_ECX(30), "RDRAND" },
+	[X86_FEAT_FSGSBASE] = { L7_EBX(0), "FSGSBASE" },
+	[X86_FEAT_BMI1] = { L7_EBX(3), "BMI1" },
+	[X86_FEAT_INVPCID] = { L7_EBX(10), "INVPCID" },
+	[X86_FEAT_RDSEED] = { L7_EBX(18), "RDSEED" },
+	[X86_FEAT_CLFLUSHOPT] = { L7_EBX(23), "CLFLUSHOPT" },
+	[X86_FEAT_CLWB] = { L7_EBX(24), "CLWB" },
+	[X86_FEAT_LZCNT] = { E1_ECX(5), "LZCNT" },
+};
+
 static bool by_id(unsigned id, struct x86_feature *f)
 {
-	switch (id) {
-	case X86_INS_MONITOR: case X86_INS_MWAIT: *f = L1_ECX(3); return true;
-	case X86_INS_CMPXCHG16B: *f = L1_ECX(13); return true;
-	case X86_INS_MOVBE: *f = L1_ECX(22); return true;
-	case X86_INS_POPCNT: *f = L1_ECX(23); return true;
-	case X86_INS_XSAVE: case X86_INS_XRSTOR: case X86_INS_XSAVE64: case X86_INS_XRSTOR64:
-	case X86_INS_XGETBV: case X86_INS_XSETBV: case X86_INS_XSAVEOPT: case X86_INS_XSAVEOPT64:
-	case X86_INS_XSAVEC: case X86_INS_XSAVEC64: case X86_INS_XSAVES: case X86_INS_XSAVES64:
-	case X86_INS_XRSTORS: case X86_INS_XRSTORS64:
-		*f = L1_ECX(26); return true;
-	case X86_INS_RDRAND: *f = L1_ECX(30); return true;
-	case X86_INS_FXSAVE: case X86_INS_FXRSTOR: case X86_INS_FXSAVE64: case X86_INS_FXRSTOR64:
-		*f = L1_EDX(24); return true;
-	case X86_INS_LDMXCSR: case X86_INS_STMXCSR: *f = L1_EDX(25); return true;
-	case X86_INS_RDFSBASE: case X86_INS_RDGSBASE: case X86_INS_WRFSBASE: case X86_INS_WRGSBASE:
-		*f = L7_EBX(0); return true;
-	case X86_INS_TZCNT: case X86_INS_ANDN: *f = L7_EBX(3); return true;
-	case X86_INS_INVPCID: *f = L7_EBX(10); return true;
-	case X86_INS_RDSEED: *f = L7_EBX(18); return true;
-	case X86_INS_CLFLUSHOPT: *f = L7_EBX(23); return true;
-	case X86_INS_CLWB: *f = L7_EBX(24); return true;
-	case X86_INS_LZCNT: *f = E1_ECX(5); return true;
-	}
-	return false;
+	unsigned k = x86_insn_info(id)->feat;
+
+	if (k == X86_FEAT_NONE || k >= X86_FEAT_COUNT)
+		return false;
+	*f = feats[k].f;
+	return true;
+}
+
+const char *x86_feat_name(unsigned feat)
+{
+	static char text[X86_FEAT_COUNT][48];
+	static const char *const reg[] = { "EAX", "EBX", "ECX", "EDX" };
+
+	if (feat == X86_FEAT_NONE || feat >= X86_FEAT_COUNT)
+		return "";
+	if (!text[feat][0])
+		snprintf(text[feat], sizeof(text[feat]), "%s (CPUID.%XH:%s[%u])", feats[feat].name,
+			 feats[feat].f.leaf, reg[feats[feat].f.reg], feats[feat].f.bit);
+	return text[feat];
 }
 
 bool x86_feature_advertised(struct x86_cpu *cpu, const struct x86_feature *f)

@@ -66,7 +66,8 @@ unsigned x86_insn_groups(const uint8_t *bytes, unsigned n, int mode, uint8_t *g,
 /* Capstone's text for an instruction, for error messages. */
 void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t len);
 
-/* The dispatch table (dispatch.c): handler for a Capstone id, or NULL. */
+/* The instruction table (insn_table.h): handler for a Capstone id, or NULL;
+ * *flags gets IF_BLOCK_END when the row ends a block. */
 x86_handler x86_handler_for(unsigned id, int *flags);
 /* A faster handler for this particular form (ops_fast.c), or NULL. */
 x86_handler x86_specialize(const struct x86_inst *in);

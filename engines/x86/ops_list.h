@@ -1,5 +1,5 @@
-/* Declarations of the instruction handlers, for the dispatch table
- * (dispatch.c) and for handlers that defer to one another.  One line per
+/* Declarations of the instruction handlers, for the instruction table
+ * (insn_table.h, insn_info.c) and for handlers that defer to one another.  One line per
  * HANDLER(h_...) in ops_*.c, sorted; regenerate with
  *   grep -ho "^HANDLER(h_[a-z0-9_]*)" engines/x86/ops_*.c | sort -u */
 #ifndef RINGBENCH_X86_OPS_LIST_H
