@@ -57,6 +57,7 @@ struct options {
 	const char *crash;            /* test only: fault on purpose (main.c) */
 	int fixed_reps;               /* no repetitions added for precision */
 	unsigned stress;              /* stress=N: the SMP stress test first (smp_stress.c) */
+	unsigned fpu;                 /* fpu=N: x87/SSE state per vCPU, N rounds (smp_fpu.c) */
 };
 extern struct options opt;
 void cmdline_parse(const char *line);

@@ -55,6 +55,10 @@ void smp_crash_ap(void);
  * and PTE; prints the count of illegal observations, debug-exit 1 on any. */
 void smp_stress(unsigned n);
 
+/* fpu=N (smp_fpu.c): N rounds of every CPU holding its own x87, MXCSR
+ * and XMM values across vCPU switches; debug-exit 1 on any change. */
+void smp_fpu_check(unsigned n);
+
 /* Busy-wait about ms milliseconds by the TSC. */
 void smp_delay_us(uint64_t us);
 

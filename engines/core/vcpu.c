@@ -122,6 +122,7 @@ static void sipi_state(struct cpu_state *st, unsigned id, int vec)
 	st->pat = 0x0007040600070406ull;
 	st->apic_base = 0xFEE00000ull | 0x800 | (id == 0 ? 0x100 : 0);
 	st->gpr[R_RDX] = 0x600;
+	st->mxcsr = 0x1f80;
 	(void)id;
 }
 

@@ -120,6 +120,33 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	stress "qemu tcg -smp 2" $st "$tmp/st.log"
 fi
 
+# fpu=N: each vCPU keeps its own x87 control word and stack, MXCSR and
+# XMM0-15 across the multiplexer's switches (and on kvm and QEMU).
+fpu() {
+	ok $([ "$2" = 1 ] && grep -q 'guest: fpu: 300 rounds on 2 CPUs: 0 rounds saw' "$3"; echo $?) \
+		"smp: $1: fpu=300: every vCPU's x87/SSE state its own across switches ($2: $(grep -a 'guest: fpu' "$3" | tr '\n' ' '))"
+}
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	if [ $e = kvm ] && [ -d /sys/module/kvm_pvm ]; then
+		echo "skip - smp: kvm fpu=300: PVM emulates guest CPL0 and its emulator has no x87/FXSAVE (docs/platform.md)"
+		continue
+	fi
+	timeout 300 $rb run --engine $e --cpus 2 --stats --timeout 250 -- fpu=300 only=none >"$tmp/fpu.log" 2>"$tmp/fpu.err"
+	fpu $e $? "$tmp/fpu.log"
+	[ $e = kvm ] && continue
+	v=$(awk '$1 == "vcpu.switch.pause" { print $2 }' "$tmp/fpu.err")
+	ok $([ "${v:-0}" -ge 300 ]; echo $?) "smp: $e: fpu=300 switched vCPUs at PAUSE loops (${v:-absent} >= 300)"
+done
+if command -v qemu-system-x86_64 >/dev/null; then
+	timeout 200 qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 2 -kernel build/guests/kernel32.elf \
+		-append "fpu=300 only=none" -serial stdio -display none -monitor none -no-reboot -m 64 \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 >"$tmp/fpu.raw" 2>/dev/null
+	st=$?
+	tr -d '\r' <"$tmp/fpu.raw" >"$tmp/fpu.log"
+	fpu "qemu tcg -smp 2" $st "$tmp/fpu.log"
+fi
+
 # A VM whose vCPUs can never run again: interp and bt see it (status 10);
 # under kvm the --timeout ends it (124), never a hang.
 for e in interp bt kvm; do
