@@ -122,6 +122,9 @@ int lapic_init(void);
 void lapic_eoi(void);
 void lapic_timer_oneshot(uint32_t count);
 void lapic_self_ipi(uint8_t vector);
+void lapic_timer_periodic(uint8_t vector, uint32_t count);
+void lapic_timer_restore(void);
+uint32_t lapic_timer_current(void);
 
 /* --- freestanding library (lib.c) --- */
 void *memset(void *d, int c, unsigned long n);

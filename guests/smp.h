@@ -13,6 +13,7 @@
 #define VEC_SMP_PING  0x23            /* answered with VEC_SMP_PONG to the BSP */
 #define VEC_SMP_PONG  0x24
 #define VEC_SMP_FLUSH 0x25            /* INVLPG smp_flush_addr, then acknowledge */
+#define VEC_SMP_TICK  0x26            /* timer_jitter's periodic LAPIC timer: smp_tick() */
 
 extern unsigned smp_ncpus;            /* CPUs online (the BSP is CPU 0) */
 extern unsigned smp_described;        /* CPUs the platform tables describe */
@@ -43,6 +44,9 @@ int smp_wait(unsigned timeout_ms);
 /* Counters the IPI handlers keep, for the smp benchmarks' checks. */
 extern volatile uint64_t smp_pings[SMP_MAX], smp_pongs, smp_flush_acks;
 extern volatile uint64_t smp_flush_addr;
+
+/* Called for VEC_SMP_TICK on the CPU it reached (set by timer_jitter). */
+extern void (*volatile smp_tick)(unsigned cpu);
 
 /* trap() hands these vectors here. */
 void smp_interrupt(unsigned vector);

@@ -9,6 +9,7 @@
 
 #include "engines/core/lapic.h"
 #include "engines/core/status.h"
+#include "engines/core/steal_time.h"
 #include "engines/core/platform.h"
 #include "engines/core/timer.h"
 #include "engines/core/vm.h"
@@ -173,6 +174,7 @@ static void save(struct vm *vm, unsigned i)
 
 	vm->ops->get_state(vm->engine, &s->st[i]);
 	s->tpr[i] = lapic_get_tpr(vm->lapics[i]);
+	steal_time_switch_out(vm, i, s->run[i] == VS_RUN);
 }
 
 static void load(struct vm *vm, unsigned i)
@@ -183,6 +185,7 @@ static void load(struct vm *vm, unsigned i)
 	vm->lapic = vm->lapics[i];
 	vm->ops->set_state(vm->engine, &s->st[i]);
 	lapic_set_tpr(vm->lapic, s->tpr[i]);
+	steal_time_switch_in(vm, i);
 }
 
 /* Nothing runnable: sleep to the earliest timer of a vCPU that can wake
@@ -288,7 +291,7 @@ size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max
 	engine_counter_put(out, max, &n, "vcpu.switch.ipi", s->n_ipi);
 	engine_counter_put(out, max, &n, "vcpu.switch.pause", s->n_pause);
 	engine_counter_put(out, max, &n, "vcpu.idle_us", s->n_idle_ns / 1000);
-	return n;
+	return n + steal_time_counters(vm, out + n, max > n ? max - n : 0);
 }
 
 void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x)
