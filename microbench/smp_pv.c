@@ -2,15 +2,15 @@
  * (group smp, beside smp.c; docs/platform.md, "Steal time"): found by
  * KVM's CPUID signature "KVMKVMKVM" at any 0x40000x00 base.
  *   steal_time        every vCPU registers its struct kvm_steal_time
- *                     (MSR_KVM_STEAL_TIME) and stays busy for a window of
+ *                     (RB_MSR_KVM_STEAL_TIME) and stays busy for a window of
  *                     STEAL_WINDOW_US, noting every gap of more than
  *                     STEAL_GAP_US between two TSC reads (time it did not
  *                     run); one op is one window.  The end line gives the
  *                     steal share of the window, all vCPUs' mean and each
  *                     vCPU's, and the gaps' share, in thousandths.
- *   tlb_shootdown_pv  tlb_shootdown with KVM_FEATURE_PV_TLB_FLUSH: a vCPU
+ *   tlb_shootdown_pv  tlb_shootdown with RB_KVM_FEATURE_PV_TLB_FLUSH: a vCPU
  *                     whose steal-time struct says it is preempted gets
- *                     KVM_VCPU_FLUSH_TLB set there instead of an IPI (the
+ *                     RB_KVM_VCPU_FLUSH_TLB set there instead of an IPI (the
  *                     host flushes its TLB before it runs again); a running
  *                     one still gets the IPI.  The others spin reading the
  *                     page; one op ends when every vCPU read the new frame.
@@ -26,14 +26,9 @@
 #include "microbench/lat_hist.h"
 #include "microbench/smp_bench.h"
 
-#define MSR_KVM_STEAL_TIME 0x4b564d03u
-#define KVM_FEATURE_STEAL_TIME 5
-#define KVM_FEATURE_PV_TLB_FLUSH 9
-#define KVM_VCPU_PREEMPTED 1u
-#define KVM_VCPU_FLUSH_TLB 2u
 #define MAX_POLLS 10000000
 
-/* <asm/kvm_para.h> */
+/* <asm/kvm_para.h>; the offsets are abi.h's RB_STEAL_OFF_* */
 struct kvm_steal_time {
 	uint64_t steal;
 	uint32_t version, flags;
@@ -63,7 +58,7 @@ static uint32_t kvm_features(void)
 
 static void st_enable(unsigned cpu, uint64_t on)
 {
-	wrmsr(MSR_KVM_STEAL_TIME, on ? (uint64_t)&st_area[cpu] | 1 : 0);
+	wrmsr(RB_MSR_KVM_STEAL_TIME, on ? (uint64_t)&st_area[cpu] | 1 : 0);
 }
 
 /* Register (on) or drop every CPU's steal-time struct. */
@@ -72,7 +67,7 @@ static int st_all(uint64_t on, char *why)
 	smp_post(st_enable, on);
 	st_enable(0, on);
 	if (smp_wait(1000) < 0) {
-		mb_strlcpy(why, "an AP did not write MSR_KVM_STEAL_TIME", WHY_LEN);
+		mb_strlcpy(why, "an AP did not write RB_MSR_KVM_STEAL_TIME", WHY_LEN);
 		return 1;
 	}
 	return 0;
@@ -207,7 +202,7 @@ static void steal_window(unsigned cpu, uint64_t arg)
 
 static int steal_start(char *why)
 {
-	if (need_pv(1u << KVM_FEATURE_STEAL_TIME, why))
+	if (need_pv(1u << RB_KVM_FEATURE_STEAL_TIME, why))
 		return 1;
 	for (unsigned k = 0; k < SMP_MAX; k++)
 		sw_wall[k] = sw_gap[k] = sw_steal[k] = 0;
@@ -244,7 +239,7 @@ static int steal_check(uint64_t expected, char *why)
 	for (unsigned k = 0; k < smp_ncpus; k++)
 		written &= st_area[k].version != 0;
 	if (!written) {
-		mb_strlcpy(why, "MSR_KVM_STEAL_TIME accepted, but the host never wrote the struct", WHY_LEN);
+		mb_strlcpy(why, "RB_MSR_KVM_STEAL_TIME accepted, but the host never wrote the struct", WHY_LEN);
 		return CHECK_UNSUPPORTED;
 	}
 	if (sw_backwards) {
@@ -318,7 +313,7 @@ static uint64_t pv_frame(unsigned t)
 
 static int tlb_pv_start(char *why)
 {
-	if (need_pv(1u << KVM_FEATURE_STEAL_TIME | 1u << KVM_FEATURE_PV_TLB_FLUSH, why))
+	if (need_pv(1u << RB_KVM_FEATURE_STEAL_TIME | 1u << RB_KVM_FEATURE_PV_TLB_FLUSH, why))
 		return 1;
 	if (st_all(1, why))
 		return 1;
@@ -342,8 +337,8 @@ static void flush_other(unsigned k)
 	uint8_t was = __atomic_load_n(pre, __ATOMIC_SEQ_CST);
 
 	pv_targets++;
-	if ((was & KVM_VCPU_PREEMPTED) &&
-	    __atomic_compare_exchange_n(pre, &was, (uint8_t)(was | KVM_VCPU_FLUSH_TLB), 0,
+	if ((was & RB_KVM_VCPU_PREEMPTED) &&
+	    __atomic_compare_exchange_n(pre, &was, (uint8_t)(was | RB_KVM_VCPU_FLUSH_TLB), 0,
 					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return;
 	pv_ipis++;

@@ -11,10 +11,6 @@
 
 #include "engines/core/vm.h"
 
-/* struct kvm_steal_time's fields we use (64 bytes, 64-byte aligned). */
-#define ST_STEAL 0
-#define ST_VERSION 8
-#define ST_PREEMPTED 16
 #define ST_SIZE 64
 #define MSR_RESERVED 0x3eull            /* bits 1-5; bit 0 enables */
 
@@ -58,12 +54,12 @@ static uint64_t run_delay(struct steal_time *t)
 int steal_time_cpuid(uint32_t leaf, uint32_t out[4])
 {
 	switch (leaf) {
-	case KVM_CPUID_BASE_RB:
-		out[0] = KVM_CPUID_BASE_RB + 1;
+	case RB_KVM_CPUID_BASE:
+		out[0] = RB_KVM_CPUID_BASE + 1;
 		memcpy(&out[1], "KVMKVMKVM\0\0\0", 12);
 		return 1;
-	case KVM_CPUID_BASE_RB + 1:
-		out[0] = 1u << KVM_FEATURE_STEAL_TIME | 1u << KVM_FEATURE_PV_TLB_FLUSH;
+	case RB_KVM_CPUID_BASE + 1:
+		out[0] = 1u << RB_KVM_FEATURE_STEAL_TIME | 1u << RB_KVM_FEATURE_PV_TLB_FLUSH;
 		out[1] = out[2] = out[3] = 0;
 		return 1;
 	default:
@@ -89,15 +85,15 @@ static void publish(struct vm *vm, struct steal_time *t, unsigned i)
 	uint64_t gpa = t->msr[i] & ~63ull;
 	uint32_t v = ++t->version[i];
 
-	vm_write(vm, gpa + ST_VERSION, &v, 4);
-	vm_write(vm, gpa + ST_STEAL, &t->steal_ns[i], 8);
+	vm_write(vm, gpa + RB_STEAL_OFF_VERSION, &v, 4);
+	vm_write(vm, gpa + RB_STEAL_OFF_STEAL, &t->steal_ns[i], 8);
 	v = ++t->version[i];
-	vm_write(vm, gpa + ST_VERSION, &v, 4);
+	vm_write(vm, gpa + RB_STEAL_OFF_VERSION, &v, 4);
 }
 
 bool steal_time_rdmsr(struct vm *vm, uint32_t msr, uint64_t *v)
 {
-	if (msr != MSR_KVM_STEAL_TIME)
+	if (msr != RB_MSR_KVM_STEAL_TIME)
 		return false;
 	*v = vm->steal ? vm->steal->msr[vm->cur_cpu] : 0;
 	return true;
@@ -109,7 +105,7 @@ bool steal_time_wrmsr(struct vm *vm, uint32_t msr, uint64_t v)
 	unsigned i = vm->cur_cpu;
 	uint8_t zero = 0;
 
-	if (msr != MSR_KVM_STEAL_TIME || (v & MSR_RESERVED) || !(t = state(vm)))
+	if (msr != RB_MSR_KVM_STEAL_TIME || (v & MSR_RESERVED) || !(t = state(vm)))
 		return false;
 	if ((v & 1) && !vm_gpa(vm, v & ~63ull, ST_SIZE))
 		return false;
@@ -119,14 +115,14 @@ bool steal_time_wrmsr(struct vm *vm, uint32_t msr, uint64_t v)
 	t->delay_in[i] = run_delay(t);
 	t->version[i] &= ~1u;
 	publish(vm, t, i);
-	vm_write(vm, (v & ~63ull) + ST_PREEMPTED, &zero, 1);
+	vm_write(vm, (v & ~63ull) + RB_STEAL_OFF_PREEMPTED, &zero, 1);
 	return true;
 }
 
 void steal_time_switch_out(struct vm *vm, unsigned i, bool runnable)
 {
 	struct steal_time *t = vm->steal;
-	uint8_t flag = KVM_VCPU_PREEMPTED;
+	uint8_t flag = RB_KVM_VCPU_PREEMPTED;
 	uint64_t d;
 
 	if (!t || !(t->msr[i] & 1))
@@ -136,7 +132,7 @@ void steal_time_switch_out(struct vm *vm, unsigned i, bool runnable)
 	t->run_delay_ns += d;
 	t->out_ns[i] = now_ns();
 	t->runnable_out[i] = runnable;
-	vm_write(vm, (t->msr[i] & ~63ull) + ST_PREEMPTED, &flag, 1);
+	vm_write(vm, (t->msr[i] & ~63ull) + RB_STEAL_OFF_PREEMPTED, &flag, 1);
 }
 
 void steal_time_switch_in(struct vm *vm, unsigned i)
@@ -154,9 +150,9 @@ void steal_time_switch_in(struct vm *vm, unsigned i)
 	t->delay_in[i] = run_delay(t);
 	/* The engine's set_state has just emptied the TLB: a requested
 	 * flush is done; count it and clear the flags, as KVM does. */
-	if (vm_read(vm, gpa + ST_PREEMPTED, &flags, 1) == 0 && (flags & KVM_VCPU_FLUSH_TLB))
+	if (vm_read(vm, gpa + RB_STEAL_OFF_PREEMPTED, &flags, 1) == 0 && (flags & RB_KVM_VCPU_FLUSH_TLB))
 		t->pv_flushes++;
-	vm_write(vm, gpa + ST_PREEMPTED, &zero, 1);
+	vm_write(vm, gpa + RB_STEAL_OFF_PREEMPTED, &zero, 1);
 	publish(vm, t, i);
 }
 

@@ -1,4 +1,4 @@
-/* KVM's paravirtual steal time (MSR_KVM_STEAL_TIME, struct kvm_steal_time
+/* KVM's paravirtual steal time (RB_MSR_KVM_STEAL_TIME, struct kvm_steal_time
  * of <asm/kvm_para.h>) for the vCPUs the VM core multiplexes (interp, bt;
  * kvm's own KVM provides it): advertised in KVM's CPUID leaves at
  * 0x40000100 beside ringbench's at 0x40000000 (docs/platform.md, "Steal
@@ -7,7 +7,7 @@
  * host thread's own run delay (/proc/thread-self/schedstat, field 2) while
  * it was switched in.  A halted vCPU's time is idle, not steal.
  * Every vCPU not on the host thread is marked preempted, so a guest may
- * leave its TLB flush to the host (KVM_FEATURE_PV_TLB_FLUSH): a vCPU's
+ * leave its TLB flush to the host (RB_KVM_FEATURE_PV_TLB_FLUSH): a vCPU's
  * switch-in reloads its whole state and empties the software TLB. */
 #ifndef RINGBENCH_STEAL_TIME_H
 #define RINGBENCH_STEAL_TIME_H
@@ -16,20 +16,15 @@
 #include <stdint.h>
 
 #include "engines/engine.h"
+#include "include/ringbench/abi.h"
 
 struct vm;
 
-#define MSR_KVM_STEAL_TIME      0x4b564d03u
-#define KVM_CPUID_BASE_RB       0x40000100u   /* "KVMKVMKVM\0\0\0"; +1: features */
-#define KVM_FEATURE_STEAL_TIME  5
-#define KVM_FEATURE_PV_TLB_FLUSH 9
-#define KVM_VCPU_PREEMPTED      1u
-#define KVM_VCPU_FLUSH_TLB      2u
 
 /* The KVM leaves for interp and bt; 1 and out filled, or 0. */
 int steal_time_cpuid(uint32_t leaf, uint32_t out[4]);
 
-/* RDMSR/WRMSR of MSR_KVM_STEAL_TIME by the running vCPU: true, or false
+/* RDMSR/WRMSR of RB_MSR_KVM_STEAL_TIME by the running vCPU: true, or false
  * (#GP) for another MSR or reserved bits. */
 bool steal_time_rdmsr(struct vm *vm, uint32_t msr, uint64_t *v);
 bool steal_time_wrmsr(struct vm *vm, uint32_t msr, uint64_t v);

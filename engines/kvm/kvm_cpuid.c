@@ -26,7 +26,7 @@ unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned ma
 	 * guest uses, where this KVM has them. */
 	for (unsigned i = 0; i < n; i++) {
 		if (e[i].function == 0x40000001)
-			kvm_feat = e[i].eax & (1u << KVM_FEATURE_STEAL_TIME | 1u << KVM_FEATURE_PV_TLB_FLUSH);
+			kvm_feat = e[i].eax & (1u << RB_KVM_FEATURE_STEAL_TIME | 1u << RB_KVM_FEATURE_PV_TLB_FLUSH);
 		if ((e[i].function & 0xffff0000) == 0x40000000)
 			continue;
 		if (e[i].function == 1)
@@ -44,10 +44,10 @@ unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned ma
 		e[out].eax = r[0]; e[out].ebx = r[1]; e[out].ecx = r[2]; e[out].edx = r[3];
 		out++;
 	}
-	for (uint32_t leaf = KVM_CPUID_BASE_RB; kvm_feat && leaf <= KVM_CPUID_BASE_RB + 1 && out < max; leaf++) {
+	for (uint32_t leaf = RB_KVM_CPUID_BASE; kvm_feat && leaf <= RB_KVM_CPUID_BASE + 1 && out < max; leaf++) {
 		uint32_t r[4];
 		steal_time_cpuid(leaf, r);
-		if (leaf == KVM_CPUID_BASE_RB + 1)
+		if (leaf == RB_KVM_CPUID_BASE + 1)
 			r[0] = kvm_feat;
 		memset(&e[out], 0, sizeof(e[out]));
 		e[out].function = leaf;
