@@ -181,18 +181,37 @@ static void jit_window(unsigned cpu, uint64_t arg)
 	__atomic_add_fetch(&jit_missed_all, jit_missed[cpu], __ATOMIC_SEQ_CST);
 }
 
+/* The LAPIC timer's current count and the TSC at the same moment: the
+ * tightest of 16 TSC reads around a count read (a vCPU switched out or a
+ * host preemption in between would skew the ratio). */
+static uint32_t count_at(uint64_t *tsc)
+{
+	uint64_t best = ~0ull, ta, tb;
+	uint32_t c, out = 0;
+
+	for (int i = 0; i < 16; i++) {
+		ta = smp_rdtsc();
+		c = lapic_timer_current();
+		tb = smp_rdtsc();
+		if (tb - ta < best) {
+			best = tb - ta;
+			out = c;
+			*tsc = ta + (tb - ta) / 2;
+		}
+	}
+	return out;
+}
+
 /* LAPIC timer ticks per TSC cycle from its current count over JIT_CAL_US. */
 static int jit_calibrate(char *why)
 {
-	uint64_t t0, t1, ticks;
+	uint64_t t0 = 0, t1 = 0, ticks;
 	uint32_t c0, c1;
 
 	lapic_timer_periodic(VEC_SMP_TICK, 0xffffffffu);
-	t0 = smp_rdtsc();
-	c0 = lapic_timer_current();
+	c0 = count_at(&t0);
 	smp_delay_us(JIT_CAL_US);
-	c1 = lapic_timer_current();
-	t1 = smp_rdtsc();
+	c1 = count_at(&t1);
 	lapic_timer_restore();
 	ticks = (uint64_t)(c0 - c1);
 	if (c1 >= c0 || !ticks) {
