@@ -47,6 +47,16 @@ uint64_t smp_tsc_us(uint64_t us)
 	return us * (host.tsc_khz ? host.tsc_khz : 1000000) / 1000;
 }
 
+void smp_window(void (*fn)(unsigned cpu, uint64_t arg), unsigned window_us,
+		volatile uint64_t *start, volatile uint64_t *end)
+{
+	*start = smp_rdtsc() + smp_tsc_us(window_us) / 10;
+	*end = *start + smp_tsc_us(window_us);
+	smp_post(fn, 0);
+	fn(0, 0);
+	smp_wait(1000 + window_us / 1000);
+}
+
 static inline void wait_change(const volatile uint64_t *counter, uint64_t before)
 {
 	for (unsigned p = 0; *counter == before && p < MAX_POLLS; p++)
@@ -256,23 +266,15 @@ static int ring_check(uint64_t expected, char *why)
 static volatile uint64_t fair_start, fair_end, fair_count[SMP_MAX];
 static uint64_t fair_total[SMP_MAX];
 
-static inline uint64_t rdtsc_now(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* Count until the window ends; start counting only once it has begun. */
 static void fair_spin(unsigned cpu, uint64_t arg)
 {
 	uint64_t n = 0, t;
 
 	(void)arg;
-	while ((t = rdtsc_now()) < fair_start)
+	while ((t = smp_rdtsc()) < fair_start)
 		__asm__ volatile("" ::: "memory");
-	while (rdtsc_now() < fair_end)
+	while (smp_rdtsc() < fair_end)
 		n++;
 	fair_count[cpu] = n;
 	(void)t;
@@ -289,15 +291,11 @@ static int fair_start_b(char *why)
 
 static uint64_t fair_body(uint64_t n)
 {
-	uint64_t window = FAIR_WINDOW_US * (host.tsc_khz ? host.tsc_khz : 1000000) / 1000, c;
+	uint64_t c;
 
 	sti();
 	c = TIMED_LOOP(n, {
-		fair_start = rdtsc_now() + window / 10;
-		fair_end = fair_start + window;
-		smp_post(fair_spin, 0);
-		fair_spin(0, 0);
-		smp_wait(1000 + FAIR_WINDOW_US / 1000);
+		smp_window(fair_spin, FAIR_WINDOW_US, &fair_start, &fair_end);
 		for (unsigned k = 0; k < smp_ncpus; k++)
 			fair_total[k] += fair_count[k];
 	});

@@ -21,6 +21,12 @@ static inline uint64_t smp_rdtsc(void)
 /* TSC cycles in us microseconds, by the guest's TSC frequency. */
 uint64_t smp_tsc_us(uint64_t us);
 
+/* One window on every CPU: fn(cpu, 0) on each (the BSP's own call
+ * included), *start a tenth of the window from now (the APs' wake-up),
+ * *end window_us later; returns when all APs are done. */
+void smp_window(void (*fn)(unsigned cpu, uint64_t arg), unsigned window_us,
+		volatile uint64_t *start, volatile uint64_t *end);
+
 extern const struct bench spinlock_b, timer_jitter_b;   /* smp_contend.c */
 extern const struct bench steal_b, tlb_pv_b;            /* smp_pv.c */
 

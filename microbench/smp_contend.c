@@ -250,13 +250,7 @@ static uint64_t jit_body(uint64_t n)
 	uint64_t c;
 
 	sti();
-	c = TIMED_LOOP(n, {
-		jit_start = smp_rdtsc() + smp_tsc_us(JIT_WINDOW_US) / 10;
-		jit_end = jit_start + smp_tsc_us(JIT_WINDOW_US);
-		smp_post(jit_window, 0);
-		jit_window(0, 0);
-		smp_wait(1000 + JIT_WINDOW_US / 1000);
-	});
+	c = TIMED_LOOP(n, smp_window(jit_window, JIT_WINDOW_US, &jit_start, &jit_end));
 	cli();
 	jit_ops += n;
 	return c;

@@ -33,22 +33,38 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The host thread's time waiting on a run queue, ns (0 without schedstat). */
-static uint64_t run_delay(struct steal_time *t)
+/* Field 2 of a schedstat file: time spent waiting on a run queue, ns (0
+ * without schedstat). */
+static uint64_t schedstat_run_delay(int fd)
 {
 	char buf[96];
 	ssize_t n;
 	uint64_t run, wait;
 
-	if (t->schedstat_fd < 0)
+	if (fd < 0)
 		return 0;
-	n = pread(t->schedstat_fd, buf, sizeof(buf) - 1, 0);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
 	if (sscanf(buf, "%" SCNu64 " %" SCNu64, &run, &wait) != 2)
 		return 0;
 	return wait;
+}
+
+static uint64_t run_delay(struct steal_time *t)
+{
+	return schedstat_run_delay(t->schedstat_fd);
+}
+
+uint64_t host_thread_run_delay_ns(void)
+{
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	uint64_t d = schedstat_run_delay(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return d;
 }
 
 int steal_time_cpuid(uint32_t leaf, uint32_t out[4])

@@ -34,6 +34,10 @@ bool steal_time_wrmsr(struct vm *vm, uint32_t msr, uint64_t v);
 void steal_time_switch_out(struct vm *vm, unsigned i, bool runnable);
 void steal_time_switch_in(struct vm *vm, unsigned i);
 
+/* The calling thread's run delay so far, ns (/proc/thread-self/schedstat
+ * field 2; 0 without it): the kvm engine's vCPU threads report theirs. */
+uint64_t host_thread_run_delay_ns(void);
+
 /* steal.us (all vCPUs), steal.run_delay_us (the host thread's, while a
  * vCPU with steal time was on it), steal.pv_tlb_flushes (flush requests a
  * switch-in found), for --stats and the markers. */

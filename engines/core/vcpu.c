@@ -12,6 +12,7 @@
 #include "engines/core/steal_time.h"
 #include "engines/core/platform.h"
 #include "engines/core/timer.h"
+#include "engines/core/vcpu_threads.h"
 #include "engines/core/vm.h"
 
 enum vcpu_run { VS_RUN, VS_HALT, VS_SIPI };
@@ -285,7 +286,7 @@ size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max
 	size_t n = 0;
 
 	if (!s)
-		return 0;
+		return vcpu_threads_counters(vm, out, max);
 	engine_counter_put(out, max, &n, "vcpu.switch.slice", s->n_slice);
 	engine_counter_put(out, max, &n, "vcpu.switch.halt", s->n_halt);
 	engine_counter_put(out, max, &n, "vcpu.switch.ipi", s->n_ipi);
