@@ -47,6 +47,13 @@ struct cpu_state {
 	uint64_t tsc_aux, pat, apic_base;
 	uint8_t xmm[16][16];            /* SSE: XMM0-15 and MXCSR (0x1F80 at reset) */
 	uint32_t mxcsr;
+	/* x87/MMX as FXSAVE bytes 0-159 (FCW, FSW, abridged FTW, FOP, FIP,
+	 * FDP, ST0-7; the MXCSR bytes unused) and XCR0.  xcr0 0 (never valid:
+	 * bit 0 is always set) says the state carries none: set_state gives
+	 * the power-up x87 state.  The software engines' vCPU switches carry
+	 * it; kvm keeps each vCPU's in the kernel and ignores it. */
+	uint8_t x87[160];
+	uint64_t xcr0;
 };
 
 enum vm_exit_reason {

@@ -49,6 +49,8 @@ void cmdline_parse(const char *line)
 			opt.budget_ms = parse_uint(w + 10);
 		else if (has_prefix(w, "stress="))
 			opt.stress = parse_uint(w + 7);
+		else if (has_prefix(w, "fpu="))
+			opt.fpu = parse_uint(w + 4);
 		else if (has_prefix(w, "reps="))
 			opt.reps = parse_uint(w + 5);
 		else if (has_prefix(w, "warmup="))

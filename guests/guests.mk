@@ -5,7 +5,7 @@
 GUEST_DIR    := $(BUILD)/guests
 GUEST_ELF    := $(GUEST_DIR)/kernel.elf
 GUEST_ELF32  := $(GUEST_DIR)/kernel32.elf
-GUEST_MB     := harness groups baseline entry priv io irq pv smp
+GUEST_MB     := harness groups baseline entry priv io irq pv smp lat_hist smp_contend smp_pv
 GUEST_OBJS   := $(patsubst guests/%.S,$(GUEST_DIR)/%.o,$(sort $(wildcard guests/*.S))) \
                 $(patsubst guests/%.c,$(GUEST_DIR)/%.o,$(sort $(wildcard guests/*.c))) \
                 $(GUEST_MB:%=$(GUEST_DIR)/mb/%.o)

@@ -57,6 +57,7 @@ struct options {
 	const char *crash;            /* test only: fault on purpose (main.c) */
 	int fixed_reps;               /* no repetitions added for precision */
 	unsigned stress;              /* stress=N: the SMP stress test first (smp_stress.c) */
+	unsigned fpu;                 /* fpu=N: x87/SSE state per vCPU, N rounds (smp_fpu.c) */
 };
 extern struct options opt;
 void cmdline_parse(const char *line);
@@ -121,6 +122,9 @@ int lapic_init(void);
 void lapic_eoi(void);
 void lapic_timer_oneshot(uint32_t count);
 void lapic_self_ipi(uint8_t vector);
+void lapic_timer_periodic(uint8_t vector, uint32_t count);
+void lapic_timer_restore(void);
+uint32_t lapic_timer_current(void);
 
 /* --- freestanding library (lib.c) --- */
 void *memset(void *d, int c, unsigned long n);

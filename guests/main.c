@@ -99,6 +99,8 @@ void kmain(uint32_t magic, uint32_t info_addr)
 		crash_test(opt.crash);
 	if (opt.stress)
 		smp_stress(opt.stress);
+	if (opt.fpu)
+		smp_fpu_check(opt.fpu);
 	kprintf("RB1 hello version=1 host=%s engine=%s budget_ms=%u reps=%u warmup=%u "
 		"tsc_khz=%lu vendor=%s cpus=%u\n", host.kind, host.engine, opt.budget_ms,
 		opt.reps, opt.warmup, host.tsc_khz, host.vendor, smp_ncpus);

@@ -20,6 +20,8 @@ const char *smp_source = "none";
 uint8_t smp_apic_id[SMP_MAX];
 volatile uint64_t smp_pings[SMP_MAX], smp_pongs, smp_flush_acks, smp_flush_addr;
 
+void (*volatile smp_tick)(unsigned cpu);
+
 uint64_t ap_boot_stack;               /* read by smp_boot.S */
 static volatile unsigned ap_booting;
 static volatile uint32_t online_mask = 1;
@@ -248,6 +250,10 @@ void smp_interrupt(unsigned vector)
 	case VEC_SMP_FLUSH:
 		__asm__ volatile("invlpg (%0)" :: "r"(smp_flush_addr) : "memory");
 		__atomic_add_fetch(&smp_flush_acks, 1, __ATOMIC_SEQ_CST);
+		break;
+	case VEC_SMP_TICK:
+		if (smp_tick)
+			smp_tick(smp_cpu());
 		break;
 	default:
 		break;          /* VEC_SMP_CALL: the wake-up is all */

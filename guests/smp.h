@@ -13,6 +13,7 @@
 #define VEC_SMP_PING  0x23            /* answered with VEC_SMP_PONG to the BSP */
 #define VEC_SMP_PONG  0x24
 #define VEC_SMP_FLUSH 0x25            /* INVLPG smp_flush_addr, then acknowledge */
+#define VEC_SMP_TICK  0x26            /* timer_jitter's periodic LAPIC timer: smp_tick() */
 
 extern unsigned smp_ncpus;            /* CPUs online (the BSP is CPU 0) */
 extern unsigned smp_described;        /* CPUs the platform tables describe */
@@ -44,6 +45,9 @@ int smp_wait(unsigned timeout_ms);
 extern volatile uint64_t smp_pings[SMP_MAX], smp_pongs, smp_flush_acks;
 extern volatile uint64_t smp_flush_addr;
 
+/* Called for VEC_SMP_TICK on the CPU it reached (set by timer_jitter). */
+extern void (*volatile smp_tick)(unsigned cpu);
+
 /* trap() hands these vectors here. */
 void smp_interrupt(unsigned vector);
 
@@ -54,6 +58,10 @@ void smp_crash_ap(void);
 /* stress=N (smp_stress.c): N rounds of every CPU rewriting another's code
  * and PTE; prints the count of illegal observations, debug-exit 1 on any. */
 void smp_stress(unsigned n);
+
+/* fpu=N (smp_fpu.c): N rounds of every CPU holding its own x87, MXCSR
+ * and XMM values across vCPU switches; debug-exit 1 on any change. */
+void smp_fpu_check(unsigned n);
 
 /* Busy-wait about ms milliseconds by the TSC. */
 void smp_delay_us(uint64_t us);

@@ -71,6 +71,7 @@ void trap(struct trapframe *tf)
 	case VEC_SMP_PING:
 	case VEC_SMP_PONG:
 	case VEC_SMP_FLUSH:
+	case VEC_SMP_TICK:
 		smp_interrupt((unsigned)tf->vector);
 		return;
 	case VEC_SPURIOUS:

@@ -151,6 +151,8 @@ enum ingest_event ingest_line(struct ingest *in, const char *line)
 			b->lat[k] = rbline_u64(&l, lat_keys[k], &v) ? 0 : v;
 		b->jain_milli = rbline_u64(&l, "jain_milli", &v) ? 0 : v;
 		b->min_share_milli = rbline_u64(&l, "min_share_milli", &v) ? 0 : v;
+		b->steal_milli = rbline_u64(&l, "steal_milli", &v) ? 0 : v;
+		b->gap_milli = rbline_u64(&l, "gap_milli", &v) ? 0 : v;
 		if (!strcmp(b->status, "ok") && !b->n) {
 			copy(b->status, sizeof(b->status), "fail");
 			copy(b->reason, sizeof(b->reason), "ended ok without samples");

@@ -788,7 +788,8 @@ static void body(const struct run *r, FILE *f, int md)
 			"the repetitions' means with the empty loop subtracted, then percentiles of single "
 			"operations (the guest times each one; a 1/8-octave histogram, so within 9%, loop not "
 			"subtracted); for fairness, Jain's index over the vCPUs' counts in equal windows (1: "
-			"equal shares, 1/N: one vCPU had it all) and the smallest share of the mean", &t);
+			"equal shares, 1/N: one vCPU had it all) and the smallest share of the mean; for steal_time, "
+			"the vCPUs' mean share of the window they were runnable but not running (KVM steal time)", &t);
 	else
 		table_free(&t);
 	if (twin_table(r, &t))

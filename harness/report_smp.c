@@ -1,6 +1,6 @@
 /* The report's CPU-sharing table: the smp benchmarks' latency
  * distributions, which the guest sends on their end lines (p50=, p99=,
- * p999=, docs/protocol.md). */
+ * p999=, docs/protocol.md), fairness's index and steal_time's share. */
 #include <string.h>
 
 #include "harness/report.h"
@@ -17,11 +17,11 @@ static void cell_ns(struct table *t, size_t row, size_t col, double cycles, doub
 size_t report_smp_latency(const struct run *r, struct table *t)
 {
 	static const char *const head[] = { "benchmark", "engine", "cpus", "median", "p50", "p99", "p99.9",
-					     "Jain", "min share" };
+					     "Jain", "min share", "steal" };
 	size_t rows = 0;
 
-	table_init(t, 9);
-	for (size_t c = 0; c < 9; c++)
+	table_init(t, 10);
+	for (size_t c = 0; c < 10; c++)
 		table_set(t, 0, c, "%s", head[c]);
 	for (size_t i = 0; i < r->ne; i++) {
 		const struct engine_result *e = &r->e[i];
@@ -47,6 +47,10 @@ size_t report_smp_latency(const struct run *r, struct table *t)
 				table_set(t, row, 7, "-");
 				table_set(t, row, 8, "-");
 			}
+			if (b->steal_milli || b->gap_milli)
+				table_set(t, row, 9, "%.3f", b->steal_milli / 1000.0);
+			else
+				table_set(t, row, 9, "-");
 			rows++;
 		}
 	}

@@ -48,6 +48,10 @@ struct bench_result {
 	 * vCPUs' shares and the smallest share (of the mean), thousandths;
 	 * 0: not given. */
 	uint64_t jain_milli, min_share_milli;
+	/* From steal_time's steal_milli=, gap_milli=: the vCPUs' mean steal
+	 * share of the window and the share they saw as gaps, thousandths;
+	 * 0: not given. */
+	uint64_t steal_milli, gap_milli;
 	int paired;                     /* costs from the interleaved pairs */
 	double loop_cycles;             /* empty-loop cost per op: the median
 					   of the paired empties, else the

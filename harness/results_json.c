@@ -149,6 +149,12 @@ static json_object *bench_json(const struct run *r, const struct bench_result *b
 		json_object_object_add(fair, "min_share", json_object_new_double(b->min_share_milli / 1000.0));
 		json_object_object_add(o, "fairness", fair);
 	}
+	if (b->steal_milli || b->gap_milli) {
+		json_object *st = json_object_new_object();
+		json_object_object_add(st, "share", json_object_new_double(b->steal_milli / 1000.0));
+		json_object_object_add(st, "gap_share", json_object_new_double(b->gap_milli / 1000.0));
+		json_object_object_add(o, "steal", st);
+	}
 	json_object_object_add(o, "stats", b->st.n ? stats_json(r, b) : NULL);
 	for (size_t i = 0; i < b->nctr; i++) {
 		json_object_object_add(ctr, b->ctr[i].name, jnum(b->ctr[i].value));
@@ -374,6 +380,14 @@ static void load_bench(struct reader *rd, json_object *o, struct engine_result *
 			b->jain_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
 		if (json_object_object_get_ex(fair, "min_share", &v))
 			b->min_share_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
+	}
+	json_object *steal;             /* optional: the steal_time benchmark only */
+	if (json_object_object_get_ex(o, "steal", &steal) && json_object_is_type(steal, json_type_object)) {
+		json_object *v;
+		if (json_object_object_get_ex(steal, "share", &v))
+			b->steal_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
+		if (json_object_object_get_ex(steal, "gap_share", &v))
+			b->gap_milli = (uint64_t)(json_object_get_double(v) * 1000 + 0.5);
 	}
 	json_object *samples = field(rd, o, "samples", json_type_array, name);
 	for (size_t i = 0; samples && !rd->bad && i < json_object_array_length(samples); i++) {

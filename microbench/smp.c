@@ -21,6 +21,8 @@
 #include "guests/smp.h"
 #include "guests/x86.h"
 #include "microbench/bench.h"
+#include "microbench/lat_hist.h"
+#include "microbench/smp_bench.h"
 
 /* A lost IPI must not hang the guest: give up after this many polls and
  * let the check report the shortfall. */
@@ -29,77 +31,30 @@
 static uint64_t done0, ops_run;
 static volatile int stop;
 
-/* --- the latency histogram: bucket = 8 * log2(c) + the next 3 bits --- */
-#define BUCKETS (64 * 8)
-static uint32_t hist[BUCKETS];
-static uint64_t hist_n;
-
-static unsigned bucket(uint64_t c)
-{
-	unsigned lg;
-
-	if (c < 8)
-		return (unsigned)c;
-	lg = 63 - (unsigned)__builtin_clzll(c);
-	return lg * 8 + (unsigned)((c >> (lg - 3)) & 7);
-}
-
-/* The middle of a bucket, in cycles. */
-static uint64_t bucket_mid(unsigned b)
-{
-	unsigned lg = b / 8;
-
-	if (b < 8)
-		return b;
-	return ((8ull + (b & 7)) << (lg - 3)) + (1ull << (lg - 3)) / 2;
-}
-
-static uint64_t percentile(unsigned per_mille10)
-{
-	uint64_t want = (hist_n * per_mille10 + 9999) / 10000, seen = 0;
-
-	for (unsigned b = 0; b < BUCKETS; b++)
-		if ((seen += hist[b]) >= want && want)
-			return bucket_mid(b);
-	return 0;
-}
-
-static void hist_note(char *why)
-{
-	char buf[WHY_LEN];
-	unsigned n = 0;
-	uint64_t p[3] = { percentile(5000), percentile(9900), percentile(9990) };
-	const char *key[3] = { "p50=", "p99=", "p999=" };
-
-	for (int i = 0; i < 3; i++) {
-		char digits[24];
-		int d = 0;
-		uint64_t v = p[i];
-		for (const char *k = key[i]; *k && n < sizeof(buf) - 1; k++)
-			buf[n++] = *k;
-		do
-			digits[d++] = (char)('0' + v % 10);
-		while ((v /= 10) && d < 23);
-		while (d && n < sizeof(buf) - 2)
-			buf[n++] = digits[--d];
-		if (i < 2)
-			buf[n++] = ' ';
-	}
-	buf[n] = 0;
-	mb_strlcpy(why, buf, WHY_LEN);
-}
-
-static int need_two(char *why)
+int smp_need_two(char *why)
 {
 	if (smp_ncpus < 2) {
 		mb_strlcpy(why, "needs >= 2 CPUs (run with --cpus N, or QEMU -smp N)", WHY_LEN);
 		return 1;
 	}
-	for (unsigned b = 0; b < BUCKETS; b++)
-		hist[b] = 0;
-	hist_n = 0;
+	lat_reset();
 	ops_run = 0;
 	return 0;
+}
+
+uint64_t smp_tsc_us(uint64_t us)
+{
+	return us * (host.tsc_khz ? host.tsc_khz : 1000000) / 1000;
+}
+
+void smp_window(void (*fn)(unsigned cpu, uint64_t arg), unsigned window_us,
+		volatile uint64_t *start, volatile uint64_t *end)
+{
+	*start = smp_rdtsc() + smp_tsc_us(window_us) / 10;
+	*end = *start + smp_tsc_us(window_us);
+	smp_post(fn, 0);
+	fn(0, 0);
+	smp_wait(1000 + window_us / 1000);
 }
 
 static inline void wait_change(const volatile uint64_t *counter, uint64_t before)
@@ -120,7 +75,7 @@ static void ap_spin(unsigned cpu, uint64_t arg)
 
 static int pingpong_start(char *why)
 {
-	if (need_two(why))
+	if (smp_need_two(why))
 		return 1;
 	done0 = smp_pongs;
 	stop = 0;
@@ -130,7 +85,7 @@ static int pingpong_start(char *why)
 
 static int wake_start(char *why)
 {
-	if (need_two(why))
+	if (smp_need_two(why))
 		return 1;
 	done0 = smp_pongs;
 	return 0;
@@ -145,10 +100,9 @@ static uint64_t ipi_body(uint64_t n)
 		uint64_t before = smp_pongs, t = tsc_begin();
 		smp_send_ipi(smp_apic_id[1], ICR_FIXED | VEC_SMP_PING);
 		wait_change(&smp_pongs, before);
-		hist[bucket(tsc_end() - t)]++;
+		lat_add(tsc_end() - t);
 	});
 	cli();
-	hist_n += n;
 	ops_run += n;
 	return c;
 }
@@ -161,7 +115,7 @@ static int ipi_check(uint64_t expected, char *why)
 		return mb_count_check(why, "IPI answers", got, ops_run);
 	if (ops_run != expected)
 		return mb_count_check(why, "IPI round trips", ops_run, expected);
-	hist_note(why);
+	lat_note(why);
 	return CHECK_OK;
 }
 
@@ -181,7 +135,7 @@ static volatile uint64_t flush_wrong;
 
 static int tlb_start(char *why)
 {
-	if (need_two(why))
+	if (smp_need_two(why))
 		return 1;
 	done0 = smp_flush_acks;
 	flush_wrong = 0;
@@ -219,11 +173,10 @@ static uint64_t tlb_body(uint64_t n)
 		smp_send_ipi(0, ICR_ALL_BUT_SELF | ICR_FIXED | VEC_SMP_FLUSH);
 		for (unsigned p = 0; smp_flush_acks - acks < others && p < MAX_POLLS; p++)
 			__asm__ volatile("pause");
-		hist[bucket(tsc_end() - t0)]++;
+		lat_add(tsc_end() - t0);
 	});
 	cli();
 	flush_expect = (uint8_t)t;
-	hist_n += n;
 	ops_run += n;
 	return c;
 }
@@ -245,7 +198,7 @@ static int tlb_check(uint64_t expected, char *why)
 		return mb_count_check(why, "INVLPG acknowledgements", got, ops_run * others);
 	if (ops_run != expected)
 		return mb_count_check(why, "shootdowns", ops_run, expected);
-	hist_note(why);
+	lat_note(why);
 	return CHECK_OK;
 }
 
@@ -269,7 +222,7 @@ static void ap_ring(unsigned cpu, uint64_t arg)
 
 static int ring_start(char *why)
 {
-	if (need_two(why))
+	if (smp_need_two(why))
 		return 1;
 	stop = 0;
 	token = 0;
@@ -313,23 +266,15 @@ static int ring_check(uint64_t expected, char *why)
 static volatile uint64_t fair_start, fair_end, fair_count[SMP_MAX];
 static uint64_t fair_total[SMP_MAX];
 
-static inline uint64_t rdtsc_now(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* Count until the window ends; start counting only once it has begun. */
 static void fair_spin(unsigned cpu, uint64_t arg)
 {
 	uint64_t n = 0, t;
 
 	(void)arg;
-	while ((t = rdtsc_now()) < fair_start)
+	while ((t = smp_rdtsc()) < fair_start)
 		__asm__ volatile("" ::: "memory");
-	while (rdtsc_now() < fair_end)
+	while (smp_rdtsc() < fair_end)
 		n++;
 	fair_count[cpu] = n;
 	(void)t;
@@ -337,7 +282,7 @@ static void fair_spin(unsigned cpu, uint64_t arg)
 
 static int fair_start_b(char *why)
 {
-	if (need_two(why))
+	if (smp_need_two(why))
 		return 1;
 	for (unsigned k = 0; k < SMP_MAX; k++)
 		fair_total[k] = 0;
@@ -346,15 +291,11 @@ static int fair_start_b(char *why)
 
 static uint64_t fair_body(uint64_t n)
 {
-	uint64_t window = FAIR_WINDOW_US * (host.tsc_khz ? host.tsc_khz : 1000000) / 1000, c;
+	uint64_t c;
 
 	sti();
 	c = TIMED_LOOP(n, {
-		fair_start = rdtsc_now() + window / 10;
-		fair_end = fair_start + window;
-		smp_post(fair_spin, 0);
-		fair_spin(0, 0);
-		smp_wait(1000 + FAIR_WINDOW_US / 1000);
+		smp_window(fair_spin, FAIR_WINDOW_US, &fair_start, &fair_end);
 		for (unsigned k = 0; k < smp_ncpus; k++)
 			fair_total[k] += fair_count[k];
 	});
@@ -393,22 +334,10 @@ static int fair_check(uint64_t expected, char *why)
 	}
 	uint64_t jain = sum * sum * 1000 / (sq * n);
 	uint64_t min_share = min * n * 1000 / sum;
-	/* "jain_milli=<n> min_share_milli=<n>" without printf in the kernel */
 	unsigned p = 0;
-	const char *k1 = "jain_milli=", *k2 = " min_share_milli=";
-	uint64_t v[2] = { jain, min_share };
-	for (int i = 0; i < 2; i++) {
-		char d[24];
-		int nd = 0;
-		for (const char *s = i ? k2 : k1; *s; s++)
-			buf[p++] = *s;
-		do
-			d[nd++] = (char)('0' + v[i] % 10);
-		while ((v[i] /= 10) && nd < 23);
-		while (nd)
-			buf[p++] = d[--nd];
-	}
-	buf[p] = 0;
+
+	note_u64(buf, sizeof(buf), &p, "jain_milli", jain);
+	note_u64(buf, sizeof(buf), &p, "min_share_milli", min_share);
 	mb_strlcpy(why, buf, WHY_LEN);
 	return CHECK_OK;
 }
@@ -430,5 +359,6 @@ static const struct bench fair_b = { .name = "fairness", .group = "smp",
 	.class = "unprivileged", .ring = 0, .start = fair_start_b, .body = fair_body,
 	.check = fair_check };
 
-const struct bench *const smp_benches[] = { &pingpong_b, &wake_b, &tlb_b, &ring_b, &fair_b };
+const struct bench *const smp_benches[] = { &pingpong_b, &wake_b, &tlb_b, &ring_b, &fair_b,
+	&spinlock_b, &timer_jitter_b, &steal_b, &tlb_pv_b };
 const unsigned smp_count = sizeof(smp_benches) / sizeof(smp_benches[0]);

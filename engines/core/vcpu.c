@@ -9,8 +9,10 @@
 
 #include "engines/core/lapic.h"
 #include "engines/core/status.h"
+#include "engines/core/steal_time.h"
 #include "engines/core/platform.h"
 #include "engines/core/timer.h"
+#include "engines/core/vcpu_threads.h"
 #include "engines/core/vm.h"
 
 enum vcpu_run { VS_RUN, VS_HALT, VS_SIPI };
@@ -122,6 +124,7 @@ static void sipi_state(struct cpu_state *st, unsigned id, int vec)
 	st->pat = 0x0007040600070406ull;
 	st->apic_base = 0xFEE00000ull | 0x800 | (id == 0 ? 0x100 : 0);
 	st->gpr[R_RDX] = 0x600;
+	st->mxcsr = 0x1f80;
 	(void)id;
 }
 
@@ -172,6 +175,7 @@ static void save(struct vm *vm, unsigned i)
 
 	vm->ops->get_state(vm->engine, &s->st[i]);
 	s->tpr[i] = lapic_get_tpr(vm->lapics[i]);
+	steal_time_switch_out(vm, i, s->run[i] == VS_RUN);
 }
 
 static void load(struct vm *vm, unsigned i)
@@ -182,6 +186,7 @@ static void load(struct vm *vm, unsigned i)
 	vm->lapic = vm->lapics[i];
 	vm->ops->set_state(vm->engine, &s->st[i]);
 	lapic_set_tpr(vm->lapic, s->tpr[i]);
+	steal_time_switch_in(vm, i);
 }
 
 /* Nothing runnable: sleep to the earliest timer of a vCPU that can wake
@@ -281,13 +286,13 @@ size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max
 	size_t n = 0;
 
 	if (!s)
-		return 0;
+		return vcpu_threads_counters(vm, out, max);
 	engine_counter_put(out, max, &n, "vcpu.switch.slice", s->n_slice);
 	engine_counter_put(out, max, &n, "vcpu.switch.halt", s->n_halt);
 	engine_counter_put(out, max, &n, "vcpu.switch.ipi", s->n_ipi);
 	engine_counter_put(out, max, &n, "vcpu.switch.pause", s->n_pause);
 	engine_counter_put(out, max, &n, "vcpu.idle_us", s->n_idle_ns / 1000);
-	return n;
+	return n + steal_time_counters(vm, out + n, max > n ? max - n : 0);
 }
 
 void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x)

@@ -48,7 +48,8 @@ void vcpu_sched_ipi(struct vm *vm, unsigned target);
  * message (" on vCPU 1"). */
 void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x);
 
-/* Switches done, by cause, for --stats. */
+/* Switches done, by cause, and steal time, for --stats; with vCPU threads
+ * (kvm) instead, their run delay (vcpu_threads_counters). */
 size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max);
 
 #endif

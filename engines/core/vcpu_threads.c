@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engines/core/status.h"
+#include "engines/core/steal_time.h"
 #include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 
@@ -19,6 +20,8 @@ static pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t threads[VM_MAX_CPUS], main_thread;
 static volatile int running[VM_MAX_CPUS];
 static unsigned n_threads;
+static uint64_t delay_ns[VM_MAX_CPUS];  /* each AP thread's run delay, at its end */
+static unsigned n_ended;                /* threads whose delay_ns is in */
 
 static void on_kick(int sig) { (void)sig; }
 
@@ -70,6 +73,7 @@ static void *ap_thread(void *p)
 			continue;
 		vcpu_threads_dispatch(vm, a->id, &x);
 	}
+	delay_ns[a->id] = host_thread_run_delay_ns();
 	running[a->id] = 0;
 	return NULL;
 }
@@ -111,6 +115,7 @@ void vcpu_threads_stop(struct vm *vm)
 		}
 		pthread_join(threads[i], NULL);
 	}
+	n_ended = n_threads;
 	n_threads = 0;
 }
 
@@ -138,4 +143,17 @@ int vcpu_threads_pin(unsigned m, char *err, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+size_t vcpu_threads_counters(struct vm *vm, struct engine_counter *out, size_t max)
+{
+	uint64_t all = host_thread_run_delay_ns();      /* vCPU 0's: this thread */
+	size_t n = 0;
+
+	if (vm->n_cpus < 2 || !n_ended)
+		return 0;
+	for (unsigned i = 1; i <= n_ended; i++)
+		all += delay_ns[i];
+	engine_counter_put(out, max, &n, "vcpu.run_delay_us", all / 1000);
+	return n;
 }

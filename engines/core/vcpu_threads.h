@@ -23,4 +23,9 @@ void vcpu_threads_dispatch(struct vm *vm, unsigned id, struct vm_exit *x);
  * 0, or -1 and err. */
 int vcpu_threads_pin(unsigned m, char *err, size_t len);
 
+/* After the threads ended, from vCPU 0's thread: vcpu.run_delay_us, the
+ * time every vCPU thread waited on a host run queue (what KVM's steal
+ * time adds up), for --stats. */
+size_t vcpu_threads_counters(struct vm *vm, struct engine_counter *out, size_t max);
+
 #endif

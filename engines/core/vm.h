@@ -18,6 +18,7 @@ struct pic;
 struct pit;
 struct ioapic;
 struct vcpu_sched;
+struct steal_time;
 
 /* vCPUs a VM may have: the MP table's processor entries and the LAPIC IDs
  * (0..N-1) the platform hands out (docs/platform.md, "SMP"). */
@@ -51,6 +52,7 @@ struct vm {
 	volatile unsigned cur_cpu;    /* the vCPU the software engine runs now */
 	struct vcpu_sched *sched;     /* the software engines' vCPU multiplexer
 				       * (engines/core/vcpu.c); NULL with one vCPU */
+	struct steal_time *steal;     /* paravirtual steal time (steal_time.c); NULL until enabled */
 	struct pic *pic;
 	struct ioapic *ioapic;
 	struct pit *pit;

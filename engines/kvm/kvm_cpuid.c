@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "engines/core/steal_time.h"
 #include "engines/core/vm.h"
 #include "engines/kvm/kvm.h"
 
@@ -18,9 +19,14 @@
 unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned max, int pvm)
 {
 	unsigned out = 0;
+	uint32_t kvm_feat = 0;
 
-	/* Drop KVM's hypervisor leaves; ringbench's take their place. */
+	/* Drop KVM's hypervisor leaves; ringbench's take their place, and
+	 * KVM's move to 0x40000100 (steal_time.h) with the features the
+	 * guest uses, where this KVM has them. */
 	for (unsigned i = 0; i < n; i++) {
+		if (e[i].function == 0x40000001)
+			kvm_feat = e[i].eax & (1u << RB_KVM_FEATURE_STEAL_TIME | 1u << RB_KVM_FEATURE_PV_TLB_FLUSH);
 		if ((e[i].function & 0xffff0000) == 0x40000000)
 			continue;
 		if (e[i].function == 1)
@@ -33,6 +39,16 @@ unsigned kvm_cpuid_for_guest(struct kvm_cpuid_entry2 *e, unsigned n, unsigned ma
 		/* A VMCALL hangs the vCPU under PVM: do not offer it there. */
 		if (leaf == 0x40000001 && pvm)
 			r[0] &= ~RB_FEAT_VMCALL;
+		memset(&e[out], 0, sizeof(e[out]));
+		e[out].function = leaf;
+		e[out].eax = r[0]; e[out].ebx = r[1]; e[out].ecx = r[2]; e[out].edx = r[3];
+		out++;
+	}
+	for (uint32_t leaf = RB_KVM_CPUID_BASE; kvm_feat && leaf <= RB_KVM_CPUID_BASE + 1 && out < max; leaf++) {
+		uint32_t r[4];
+		steal_time_cpuid(leaf, r);
+		if (leaf == RB_KVM_CPUID_BASE + 1)
+			r[0] = kvm_feat;
 		memset(&e[out], 0, sizeof(e[out]));
 		e[out].function = leaf;
 		e[out].eax = r[0]; e[out].ebx = r[1]; e[out].ecx = r[2]; e[out].edx = r[3];

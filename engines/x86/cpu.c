@@ -74,6 +74,8 @@ void x86_get_state(const struct x86_cpu *cpu, struct cpu_state *s)
 	s->apic_base = cpu->apic_base;
 	memcpy(s->xmm, cpu->fx + FX_XMM, sizeof(s->xmm));
 	s->mxcsr = x86_mxcsr(cpu);
+	memcpy(s->x87, cpu->fx, sizeof(s->x87));
+	s->xcr0 = cpu->xcr0;
 }
 
 void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
@@ -110,6 +112,13 @@ void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
 	cpu->irq_check = true;          /* a vCPU switched in may have one waiting */
 	x86_update_mode(cpu);
 	x86_tlb_flush(cpu, false);
+	if (s->xcr0) {
+		memcpy(cpu->fx, s->x87, 24);            /* up to MXCSR */
+		memcpy(cpu->fx + 32, s->x87 + 32, sizeof(s->x87) - 32);
+		cpu->xcr0 = s->xcr0;
+	} else {
+		x86_x87_reset(cpu);
+	}
 	memcpy(cpu->fx + FX_XMM, s->xmm, sizeof(s->xmm));
 	x86_set_mxcsr(cpu, s->mxcsr & x86_mxcsr_mask());
 }

@@ -5,6 +5,7 @@
 #include <cpuid.h>
 
 #include "engines/core/vm.h"
+#include "engines/core/steal_time.h"
 #include "engines/x86/ops.h"
 #include "engines/x86/x87.h"
 
@@ -117,7 +118,8 @@ void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]
 
 	memset(out, 0, 4 * sizeof(uint32_t));
 	if (leaf >= 0x40000000u && leaf < 0x80000000u) {
-		vm_hypervisor_cpuid(leaf, cpu->engine_name ? cpu->engine_name : "interp", out);
+		if (!vm_hypervisor_cpuid(leaf, cpu->engine_name ? cpu->engine_name : "interp", out))
+			steal_time_cpuid(leaf, out);
 		return;
 	}
 	if (leaf >= 0x80000000u) {

@@ -2,6 +2,7 @@
  * on hardware for an MSR that does not exist. */
 #include <x86intrin.h>
 
+#include "engines/core/steal_time.h"
 #include "engines/x86/ops.h"
 
 enum {
@@ -64,7 +65,7 @@ bool x86_rdmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t *v)
 	case MSR_GS_BASE: *v = cpu->seg[S_GS].base; return true;
 	case MSR_KERNEL_GS_BASE: *v = cpu->kernel_gs_base; return true;
 	case MSR_TSC_AUX: *v = cpu->tsc_aux; return true;
-	default: return false;
+	default: return cpu->vm && steal_time_rdmsr(cpu->vm, msr, v);
 	}
 }
 
@@ -119,6 +120,6 @@ bool x86_wrmsr(struct x86_cpu *cpu, uint32_t msr, uint64_t v)
 		return true;
 	case MSR_KERNEL_GS_BASE: if (!x86_canonical(v)) return false; cpu->kernel_gs_base = v; return true;
 	case MSR_TSC_AUX: cpu->tsc_aux = v & 0xffffffff; return true;
-	default: return false;
+	default: return cpu->vm && steal_time_wrmsr(cpu->vm, msr, v);
 	}
 }

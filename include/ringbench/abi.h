@@ -53,4 +53,18 @@ enum { RB_HC_NULL = 0, RB_HC_PTE_BATCH = 1 };
 enum { RB_FEAT_DEVICE = 1, RB_FEAT_VMCALL = 2, RB_FEAT_DOORBELL = 4, RB_FEAT_PTE_BATCH = 8 };
 enum { RB_ENGINE_ID_KVM = 1, RB_ENGINE_ID_INTERP = 2, RB_ENGINE_ID_BT = 3 };
 
+/* --- KVM's paravirtual steal time and TLB flush (<asm/kvm_para.h>),
+ * offered by every engine: KVM's CPUID leaves at RB_KVM_CPUID_BASE
+ * ("KVMKVMKVM\0\0\0"; + 1: feature bits in EAX) --- */
+#define RB_KVM_CPUID_BASE           0x40000100u
+#define RB_KVM_FEATURE_STEAL_TIME   5
+#define RB_KVM_FEATURE_PV_TLB_FLUSH 9
+#define RB_MSR_KVM_STEAL_TIME       0x4b564d03u     /* GPA of the struct | 1 (enable) */
+/* struct kvm_steal_time: 64 bytes, 64-byte aligned */
+#define RB_STEAL_OFF_STEAL          0               /* u64 ns */
+#define RB_STEAL_OFF_VERSION        8               /* u32, odd while the host writes */
+#define RB_STEAL_OFF_PREEMPTED      16              /* u8 */
+#define RB_KVM_VCPU_PREEMPTED       1u
+#define RB_KVM_VCPU_FLUSH_TLB       2u
+
 #endif

@@ -1,0 +1,286 @@
+/* CPU sharing under contention (group smp, beside smp.c):
+ *   spinlock_handoff  every vCPU takes and releases one ticket spinlock
+ *                     (PAUSE in the wait) as fast as it can; one op is one
+ *                     acquisition by the BSP.  The end line gives the
+ *                     hand-off latency (release by one vCPU to acquisition
+ *                     by a waiting one) as p50/p99/p99.9 in TSC cycles and
+ *                     the acquisitions per ms of all vCPUs together.
+ *   timer_jitter      every vCPU runs a periodic LAPIC timer of
+ *                     JIT_PERIOD_US while busy; one op is a window of
+ *                     JIT_WINDOW_US.  Lateness = TSC at the handler minus
+ *                     the expiry it delivers (arming time + k periods, the
+ *                     LAPIC-to-TSC ratio measured at the start); p50/p99/
+ *                     p99.9 on the end line, with the expiries that
+ *                     coalesced into a late one (missed=).
+ * Each checks its work: the lock's critical sections never overlapped and
+ * their count equals the acquisitions; every vCPU's ticks received plus
+ * coalesced equal the expiries in its window within one (the last one's
+ * delivery races the window's end; the arming time is known to within
+ * the three LAPIC writes that arm it). */
+#include "guests/kernel.h"
+#include "guests/smp.h"
+#include "guests/x86.h"
+#include "microbench/lat_hist.h"
+#include "microbench/smp_bench.h"
+
+/* --- spinlock hand-off --- */
+static volatile uint32_t tk_next, tk_owner;
+static volatile uint64_t tk_released, tk_inside, tk_overlaps, tk_sections;
+static volatile uint64_t tk_acq[SMP_MAX];
+static volatile int tk_stop;
+static uint64_t tk_ops, tk_t0;
+
+/* Take the lock, run the critical section, release; a waiter that had to
+ * spin records the hand-off from the release it saw. */
+static void lock_round(unsigned cpu)
+{
+	uint32_t me = __atomic_fetch_add(&tk_next, 1, __ATOMIC_SEQ_CST);
+	int waited = 0;
+
+	while (__atomic_load_n(&tk_owner, __ATOMIC_ACQUIRE) != me) {
+		waited = 1;
+		__asm__ volatile("pause");
+	}
+	if (waited)
+		lat_add_shared(smp_rdtsc() - tk_released);
+	if (tk_inside++)
+		tk_overlaps++;
+	tk_sections++;
+	tk_acq[cpu]++;
+	tk_inside--;
+	tk_released = smp_rdtsc();
+	__atomic_store_n(&tk_owner, me + 1, __ATOMIC_RELEASE);
+}
+
+static void ap_lock(unsigned cpu, uint64_t arg)
+{
+	(void)arg;
+	while (!tk_stop)
+		lock_round(cpu);
+}
+
+static int lock_start(char *why)
+{
+	if (smp_need_two(why))
+		return 1;
+	tk_next = tk_owner = 0;
+	tk_inside = tk_overlaps = tk_sections = 0;
+	for (unsigned k = 0; k < SMP_MAX; k++)
+		tk_acq[k] = 0;
+	tk_ops = 0;
+	tk_stop = 0;
+	tk_released = smp_rdtsc();
+	tk_t0 = tk_released;
+	smp_post(ap_lock, 0);
+	return 0;
+}
+
+static uint64_t lock_body(uint64_t n)
+{
+	uint64_t c;
+
+	sti();
+	c = TIMED_LOOP(n, lock_round(0));
+	cli();
+	tk_ops += n;
+	return c;
+}
+
+static int lock_check(uint64_t expected, char *why)
+{
+	uint64_t all = 0, ms;
+	char buf[WHY_LEN];
+	unsigned p;
+
+	tk_stop = 1;
+	if (smp_wait(10000) < 0) {
+		mb_strlcpy(why, "an AP did not leave the lock loop", WHY_LEN);
+		return CHECK_FAIL;
+	}
+	ms = (smp_rdtsc() - tk_t0) / smp_tsc_us(1000);
+	for (unsigned k = 0; k < smp_ncpus; k++)
+		all += tk_acq[k];
+	if (tk_overlaps) {
+		mb_strlcpy(why, "two vCPUs were inside the critical section at once", WHY_LEN);
+		return CHECK_FAIL;
+	}
+	if (tk_next != tk_owner)
+		return mb_count_check(why, "tickets served", tk_owner, tk_next);
+	if (tk_sections != all)
+		return mb_count_check(why, "critical sections", tk_sections, all);
+	if (tk_acq[0] != tk_ops || tk_ops != expected)
+		return mb_count_check(why, "BSP acquisitions", tk_acq[0], expected);
+	lat_note(buf);
+	p = 0;
+	while (buf[p])
+		p++;
+	note_u64(buf, sizeof(buf), &p, "acq_per_ms", all / (ms ? ms : 1));
+	mb_strlcpy(why, buf, WHY_LEN);
+	return CHECK_OK;
+}
+
+const struct bench spinlock_b = { .name = "spinlock_handoff", .group = "smp",
+	.class = "unprivileged", .ring = 0, .start = lock_start, .body = lock_body,
+	.check = lock_check };
+
+/* --- timer jitter --- */
+#define JIT_PERIOD_US 500
+#define JIT_WINDOW_US 10000
+#define JIT_CAL_US 10000
+
+static uint32_t jit_count;                     /* LAPIC ticks per period */
+static uint64_t jit_period;                    /* TSC cycles per period */
+static volatile uint64_t jit_start, jit_end;
+static volatile uint64_t jit_arm[SMP_MAX], jit_k[SMP_MAX], jit_on[SMP_MAX];
+static volatile uint64_t jit_got[SMP_MAX], jit_missed[SMP_MAX], jit_off[SMP_MAX], jit_off_seen[SMP_MAX], jit_off_want[SMP_MAX];
+static uint64_t jit_ops, jit_missed_all;
+
+static void jit_tick(unsigned cpu)
+{
+	uint64_t t = smp_rdtsc(), due, late, more;
+
+	if (!jit_on[cpu])
+		return;
+	due = jit_arm[cpu] + jit_k[cpu] * jit_period;
+	/* the ratio's error may put an on-time tick a little early: 0 */
+	late = t > due ? t - due : 0;
+	more = late / jit_period;               /* expiries coalesced into it */
+	lat_add_shared(late);
+	jit_missed[cpu] += more;
+	jit_k[cpu] += 1 + more;
+	jit_got[cpu]++;
+}
+
+/* One window on this CPU: arm, stay busy, disarm, count. */
+static void jit_window(unsigned cpu, uint64_t arg)
+{
+	uint64_t before, expected, seen;
+
+	(void)arg;
+	while (smp_rdtsc() < jit_start)
+		__asm__ volatile("" ::: "memory");
+	jit_got[cpu] = jit_missed[cpu] = 0;
+	jit_k[cpu] = 1;
+	jit_on[cpu] = 1;
+	before = smp_rdtsc();
+	lapic_timer_periodic(VEC_SMP_TICK, jit_count);
+	jit_arm[cpu] = before + (smp_rdtsc() - before) / 2;
+	while (smp_rdtsc() < jit_end)
+		__asm__ volatile("" ::: "memory");
+	cli();
+	jit_on[cpu] = 0;
+	expected = (smp_rdtsc() - jit_arm[cpu]) / jit_period;
+	lapic_timer_restore();
+	sti();
+	seen = jit_got[cpu] + jit_missed[cpu];
+	if (seen + 1 < expected || seen > expected + 1) {
+		jit_off[cpu]++;
+		jit_off_seen[cpu] = seen;
+		jit_off_want[cpu] = expected;
+	}
+	__atomic_add_fetch(&jit_missed_all, jit_missed[cpu], __ATOMIC_SEQ_CST);
+}
+
+/* The LAPIC timer's current count and the TSC at the same moment: the
+ * tightest of 16 TSC reads around a count read (a vCPU switched out or a
+ * host preemption in between would skew the ratio). */
+static uint32_t count_at(uint64_t *tsc)
+{
+	uint64_t best = ~0ull, ta, tb;
+	uint32_t c, out = 0;
+
+	for (int i = 0; i < 16; i++) {
+		ta = smp_rdtsc();
+		c = lapic_timer_current();
+		tb = smp_rdtsc();
+		if (tb - ta < best) {
+			best = tb - ta;
+			out = c;
+			*tsc = ta + (tb - ta) / 2;
+		}
+	}
+	return out;
+}
+
+/* LAPIC timer ticks per TSC cycle from its current count over JIT_CAL_US. */
+static int jit_calibrate(char *why)
+{
+	uint64_t t0 = 0, t1 = 0, ticks;
+	uint32_t c0, c1;
+
+	lapic_timer_periodic(VEC_SMP_TICK, 0xffffffffu);
+	c0 = count_at(&t0);
+	smp_delay_us(JIT_CAL_US);
+	c1 = count_at(&t1);
+	lapic_timer_restore();
+	ticks = (uint64_t)(c0 - c1);
+	if (c1 >= c0 || !ticks) {
+		mb_strlcpy(why, "the LAPIC timer's current count did not move", WHY_LEN);
+		return 1;
+	}
+	/* ticks per period, and the period in TSC cycles it really is */
+	jit_count = (uint32_t)(ticks * JIT_PERIOD_US / JIT_CAL_US);
+	jit_period = (t1 - t0) * jit_count / ticks;
+	if (!jit_count || !jit_period) {
+		mb_strlcpy(why, "the LAPIC timer is too slow for a 500 us period", WHY_LEN);
+		return 1;
+	}
+	return 0;
+}
+
+static int jit_start_b(char *why)
+{
+	if (smp_need_two(why))
+		return 1;
+	if (!host.has_lapic) {
+		mb_strlcpy(why, "no local APIC", WHY_LEN);
+		return 1;
+	}
+	if (jit_calibrate(why))
+		return 1;
+	for (unsigned k = 0; k < SMP_MAX; k++)
+		jit_off[k] = jit_on[k] = 0;
+	jit_ops = jit_missed_all = 0;
+	smp_tick = jit_tick;
+	return 0;
+}
+
+static uint64_t jit_body(uint64_t n)
+{
+	uint64_t c;
+
+	sti();
+	c = TIMED_LOOP(n, smp_window(jit_window, JIT_WINDOW_US, &jit_start, &jit_end));
+	cli();
+	jit_ops += n;
+	return c;
+}
+
+static int jit_check(uint64_t expected, char *why)
+{
+	char buf[WHY_LEN];
+	unsigned p = 0;
+
+	smp_tick = 0;
+	for (unsigned k = 0; k < smp_ncpus; k++)
+		if (jit_off[k]) {
+			note_u64(buf, sizeof(buf), &p, "ticks (received + coalesced) differ from the expiries: cpu", k);
+			note_u64(buf, sizeof(buf), &p, "windows", jit_off[k]);
+			note_u64(buf, sizeof(buf), &p, "last_ticks", jit_off_seen[k]);
+			note_u64(buf, sizeof(buf), &p, "expiries", jit_off_want[k]);
+			mb_strlcpy(why, buf, WHY_LEN);
+			return CHECK_FAIL;
+		}
+	if (jit_ops != expected)
+		return mb_count_check(why, "windows", jit_ops, expected);
+	lat_note(buf);
+	while (buf[p])
+		p++;
+	note_u64(buf, sizeof(buf), &p, "missed", jit_missed_all);
+	mb_strlcpy(why, buf, WHY_LEN);
+	return CHECK_OK;
+}
+
+const struct bench timer_jitter_b = { .name = "timer_jitter", .group = "smp",
+	.class = "interrupt", .ring = 0, .start = jit_start_b, .body = jit_body,
+	.check = jit_check };
