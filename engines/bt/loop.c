@@ -144,6 +144,15 @@ int bt_helper(struct engine *e)
 	 * interrupt check; here the check below does it: no need to leave. */
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale)
 		cpu->pending = false;
+	if (cpu->irq_check && !(cpu->rflags & F_IF) && !cpu->pending &&
+	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&
+	    (cpu->nmi_blocked || !lapic_nmi_pending(e->vm->lapic))) {
+		/* Interrupts off and no NMI: nothing deliverable, as
+		 * x86_check_irq finds first (port I/O and MMIO in a CLI
+		 * section); irq_hint stays set, so the next STI asks. */
+		cpu->irq_check = false;
+		rearm_tick(e);
+	}
 	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered
 	 * in place ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
