@@ -1140,6 +1140,34 @@ static bool emit_cr8_write(struct tr *t, unsigned i, int src)
 	return true;
 }
 
+/* MOV DR7, reg at CPL 0 with no breakpoint enabled (L0-3, G0-3 clear)
+ * and the upper 32 bits clear, tested flag-free (MOVZX of the low byte,
+ * BSWAP then MOV r32 for the upper half): the store h_movcr does.  Else
+ * the handler: #GP, or breakpoints that need the interpreter's steps. */
+static void emit_dr7_write(struct tr *t, unsigned i, int src)
+{
+	struct emit *em = &t->em;
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+
+	em_store(em, home(t, H_RCX), H_RCX);
+	if (src != H_RCX)
+		em_mov_rr(em, H_RCX, src);
+	em_op_reg(em, false, 0xb60f, 2, H_RCX, H_RCX);             /* movzx ecx, cl */
+	call_if_rcx(t, c);
+	if (src == H_RCX)
+		em_load(em, H_RCX, home(t, H_RCX));
+	else
+		em_mov_rr(em, H_RCX, src);
+	em_u8(em, 0x48);
+	em_u8(em, 0x0f);
+	em_u8(em, 0xc9);                                            /* bswap rcx */
+	em_op_reg(em, false, 0x89, 1, H_RCX, H_RCX);               /* mov ecx, ecx */
+	call_if_rcx(t, c);
+	em_load(em, H_RCX, home(t, H_RCX));
+	em_store(em, hm_abs(&t->cpu->dr[7]), src);
+	c->resume = em_rx(em);
+}
+
 /* MOV reg, CR8: TPR[7:4], flag-free through a table. */
 static void emit_cr8_read(struct tr *t, int dst)
 {
@@ -1187,6 +1215,16 @@ static bool emit_sys(struct tr *t, unsigned i)
 		if (in->nops == 2 && o0->kind == OP_CR && o0->reg == 8 && o1->kind == OP_REG &&
 		    o1->reg != R_RSP && !o1->hi8)
 			return emit_cr8_write(t, i, o1->reg);
+		if (in->nops == 2 && o0->kind == OP_DR && o0->reg == 7 && o1->kind == OP_REG &&
+		    o1->reg != R_RSP && !o1->hi8 && o1->size == 8) {
+			emit_dr7_write(t, i, o1->reg);
+			return true;
+		}
+		if (in->nops == 2 && reg0 && o0->size == 8 && o1->kind == OP_DR &&
+		    (o1->reg <= 3 || o1->reg == 6 || o1->reg == 7)) {
+			em_load(&t->em, o0->reg, hm_abs(&cpu->dr[o1->reg]));
+			return true;
+		}
 		if (in->nops != 2 || !reg0 || o1->kind != OP_CR)
 			return false;
 		switch (o1->reg) {

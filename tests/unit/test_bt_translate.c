@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -688,6 +688,27 @@ __asm__(
 	"	xor %edx, %edx\n"
 	"	xor %eax, %eax\n"
 	"	jmp finish\n"
+	/* ---- i. MOV to and from DR7 (slots 180..181) ---- */
+	"t_dr7:\n"
+	"	mov $0x400, %ecx\n"
+	"	mov $0x400, %r9d\n"
+	"	mov $200, %esi\n"                       /* a chained loop: translated once */
+	"1:	mov %rcx, %dr7\n"                       /* no breakpoint enabled: inline */
+	"	mov %r9, %dr7\n"
+	"	mov %dr7, %rax\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %rax, DATA+8*180\n"
+	"	mov $0x402, %ecx\n"                     /* G0 (DR0 never reached): the handler */
+	"	mov %rcx, %dr7\n"
+	"	mov %dr7, %rdx\n"
+	"	mov $0x400, %ecx\n"
+	"	mov %rcx, %dr7\n"
+	"	mov %rdx, DATA+8*181\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %edx, %edx\n"
+	"	xor %eax, %eax\n"
+	"	jmp finish\n"
 	"t_sti_irq:\n"                                  /* an interrupt pending at STI */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -1011,7 +1032,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1748,6 +1769,15 @@ static void test_inline_sys(void)
 		      "inline sys: SMSW, MOV from CRn, STR, SLDT, SGDT, SIDT, CLI, PUSHFQ, RDTSC(P) "
 		      "inline, STI called a few times at most (%llu) in 200 iterations",
 		      (unsigned long long)h[X86_INS_STI]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "MOV DR7", GA(t_dr7), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 180, 0x400, "MOV DR7 inline, read back");
+		check_slot(&p, 181, 0x402, "MOV DR7 enabling a breakpoint, read back");
+		CHECK(p.e->helper_by_id[X86_INS_MOV] == 1,
+		      "MOV DR7: 400 writes without a breakpoint inline, the one enabling G0 the handler's "
+		      "(%llu calls)", (unsigned long long)p.e->helper_by_id[X86_INS_MOV]);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "STI with an interrupt pending", GA(t_sti_irq), 5, NULL, NULL)) {
