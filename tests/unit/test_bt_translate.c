@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -987,6 +987,24 @@ __asm__(
 	"	cli\n"
 	"	mov %rsi, DATA+8*172\n"
 	"	jmp finish\n"
+	"t_io_cli:\n"                                   /* the timer expires in OUTs with IF clear */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"             /* 1 us */
+	"	mov $0x60c, %edx\n"
+	"	mov $200000, %esi\n"
+	"0:	out %eax, %dx\n"
+	"	dec %esi\n"
+	"	jnz 0b\n"
+	"	mov DATA+8*90, %rax\n"
+	"	mov %rax, DATA+8*182\n"                 /* none taken with IF clear */
+	"	sti\n"
+	"	nop\n"                                   /* the STI shadow */
+	"io_cli_after:\n"
+	"	cli\n"
+	"	jmp finish\n"
 	"t_mmio_remap:\n"                               /* the MMIO translation goes with a flush */
 	"	mov $0x1f1000, %ebx\n"
 	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
@@ -1032,7 +1050,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1873,6 +1891,16 @@ static void test_in_place(void)
 		      (unsigned long long)n);
 		CHECK(p.bt->exits[VM_EXIT_IO].count == n + 1 && p.e->c.entries < n / 10,
 		      "timer in an OUT loop: every OUT counted (%llu), in place (%llu entries)",
+		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in an OUT loop with IF clear", GA(t_io_cli), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 182, 0, "no interrupt while IF is clear");
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(io_cli_after), "taken after the instruction STI shadows");
+		CHECK(p.bt->exits[VM_EXIT_IO].count == 200001 && p.e->c.entries < 1000,
+		      "timer in an OUT loop with IF clear: every OUT counted (%llu), in place (%llu entries)",
 		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
 	}
 	free_pair(&p);
