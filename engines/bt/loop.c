@@ -397,6 +397,8 @@ static void run_blocks(struct engine *e)
 				e->c.jc_misses++;
 				cpu->rip = s->rip;
 				s->in.fn(cpu, &s->in);
+				if (s->ic_chain && !e->ls)
+					bt_ic_train(e, s, cpu->rip);   /* a RET returned there */
 				break;
 			}
 		}

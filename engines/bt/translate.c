@@ -668,7 +668,27 @@ static void emit_ret(struct tr *t, unsigned i)
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
 	add_slow(t, j, i, &s, false);
 	em_load(&t->em, s.h, hm_base(s.h, 0));
+	/* The inline cache (ret_ic.c): cmp h, imm32; jne to the jump cache;
+	 * else RSP popped and a chain exit to the imm32's address (0 until
+	 * trained: a RET to 0 then goes there through the dispatcher). */
+	em_op_reg(&t->em, true, 0x81, 1, 7, s.h);
+	uint8_t *imm = t->em.w;
+	em_u32(&t->em, 0);
+	uint8_t *other = em_jcc(&t->em, 5, NULL);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
+	em_store(&t->em, home(t, R_RSP), s.a);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	emit_chain(t, i, 0, -1);
+	struct bt_site *chain = t->nexits ? t->exits[t->nexits - 1].site : NULL;
+	em_patch_rel32(other, t->em.delta, em_rx(&t->em));
 	emit_jc_lookup(t, i, &s, s.h);
+	struct bt_site *ind = t->nexits ? t->exits[t->nexits - 1].site : NULL;
+	if (chain && chain->kind == SITE_CHAIN && ind && ind->kind == SITE_IND) {
+		ind->ic_imm = imm;
+		ind->ic_chain = chain;
+	}
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
 	em_store(&t->em, home(t, R_RSP), s.a);

@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -709,6 +709,30 @@ __asm__(
 	"	xor %edx, %edx\n"
 	"	xor %eax, %eax\n"
 	"	jmp finish\n"
+	/* ---- b. RET's inline cache: one RET returning to two call sites, RET imm16 (slot 183) ---- */
+	"t_ret_ic:\n"
+	"	xor %r9d, %r9d\n"
+	"	mov $300, %esi\n"
+	"1:	call f_ic\n"                            /* the site the cache learns first */
+	"	add %rax, %r9\n"
+	"	test $1, %esi\n"
+	"	jz 2f\n"
+	"	call f_ic\n"                            /* another: through the jump cache */
+	"	add %rax, %r9\n"
+	"2:	push $5\n"
+	"	call f_ic8\n"
+	"	add %rax, %r9\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %r9, DATA+8*183\n"
+	"	xor %eax, %eax\n"
+	"	jmp finish\n"
+	"f_ic:\n"
+	"	mov $3, %eax\n"
+	"	ret\n"
+	"f_ic8:\n"
+	"	mov 8(%rsp), %rax\n"
+	"	ret $8\n"
 	"t_sti_irq:\n"                                  /* an interrupt pending at STI */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -1050,7 +1074,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1787,6 +1811,14 @@ static void test_inline_sys(void)
 		      "inline sys: SMSW, MOV from CRn, STR, SLDT, SGDT, SIDT, CLI, PUSHFQ, RDTSC(P) "
 		      "inline, STI called a few times at most (%llu) in 200 iterations",
 		      (unsigned long long)h[X86_INS_STI]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "RET inline cache", GA(t_ret_ic), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 183, 300 * 3 + 150 * 3 + 300 * 5, "RETs to two call sites and RET 8, summed");
+		CHECK(p.e->c.jc_misses <= 4 && p.e->c.entries < 20,
+		      "RET inline cache: 1050 RETs stay in translated code (%llu jump-cache misses, %llu entries)",
+		      (unsigned long long)p.e->c.jc_misses, (unsigned long long)p.e->c.entries);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "MOV DR7", GA(t_dr7), 5, NULL, NULL)) {
