@@ -148,9 +148,13 @@ int bt_helper(struct engine *e)
 	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&
 	    (cpu->nmi_blocked || !lapic_nmi_pending(e->vm->lapic))) {
 		/* Interrupts off and no NMI: nothing deliverable, as
-		 * x86_check_irq finds first (port I/O and MMIO in a CLI
-		 * section); irq_hint stays set, so the next STI asks. */
+		 * x86_check_irq finds first (port I/O, MMIO and CR8 writes
+		 * in a CLI section), without running the device timers: an
+		 * expired one sets exit_req.  irq_hint as below, so inline
+		 * STI, POPF and CR8 writes go on without asking. */
 		cpu->irq_check = false;
+		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0 ||
+				  lapic_extint_pending(e->vm->lapic);
 		rearm_tick(e);
 	}
 	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered

@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -733,6 +733,19 @@ __asm__(
 	"f_ic8:\n"
 	"	mov 8(%rsp), %rax\n"
 	"	ret $8\n"
+	/* ---- i. CR8 writes with IF clear stay inline (slot 184) ---- */
+	"t_cr8_cli:\n"
+	"	mov $300, %esi\n"
+	"1:	mov %rsi, %rax\n"
+	"	and $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %cr8, %rax\n"
+	"	mov %rax, DATA+8*184\n"
+	"	xor %eax, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	jmp finish\n"
 	"t_sti_irq:\n"                                  /* an interrupt pending at STI */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -1074,7 +1087,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1819,6 +1832,14 @@ static void test_inline_sys(void)
 		CHECK(p.e->c.jc_misses <= 4 && p.e->c.entries < 20,
 		      "RET inline cache: 1050 RETs stay in translated code (%llu jump-cache misses, %llu entries)",
 		      (unsigned long long)p.e->c.jc_misses, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "CR8 writes with IF clear", GA(t_cr8_cli), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 184, 1, "the last TPR written, read back");
+		CHECK(!(p.e->cpu.rflags & F_IF) && p.e->helper_by_id[X86_INS_MOV] <= 10,
+		      "CR8 writes with IF clear: inline once an interrupt check found the IRR empty (%llu of 301 called out)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_MOV]);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "MOV DR7", GA(t_dr7), 5, NULL, NULL)) {
