@@ -156,10 +156,10 @@ struct engine {
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
 
-	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF set, IF
-	 * cleared, IF alone; translated code changes IF without touching the
-	 * host flags, which hold the guest's. */
-	uint8_t if_set[256], if_clear[256], if_only[256];
+	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF cleared, IF
+	 * alone; translated code changes IF without touching the host flags,
+	 * which hold the guest's (STI sets it with LEA). */
+	uint8_t if_clear[256], if_only[256];
 	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
 	uint8_t hi_nibble[256];         /* TPR -> CR8 */
 	/* CPUID results by (leaf + 8 * subleaf) mod 256, filled by bt_helper

@@ -889,12 +889,20 @@ static void emit_sti(struct tr *t, unsigned i)
 	call_if_rcx(t, c);
 	rflags_byte1_via(t, t->e->if_only);
 	call_if_rcx(t, c);
-	rflags_byte1_via(t, t->e->if_set);
-	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	/* IF was clear: set by adding it (LEA, no flag touched), one load
+	 * and no table lookup in the chain from the last CLI's store. */
+	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, fl1);
+	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, F_IF >> 8));
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
 	em_op_mem(&t->em, 0, false, 0xc6, 1, 0, hm_abs(&t->cpu->sti_shadow));       /* mov byte, 1 */
 	em_u8(&t->em, 1);
-	em_mov_imm(&t->em, H_RCX, next);
-	em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
+	if ((uint64_t)(int64_t)(int32_t)next == next) {
+		em_store_imm32(&t->em, hm_abs(&t->cpu->sti_shadow_rip), (int32_t)next);
+	} else {
+		em_mov_imm(&t->em, H_RCX, next);
+		em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
+	}
 	em_load(&t->em, H_RCX, home(t, H_RCX));
 	c->resume = em_rx(&t->em);
 }
