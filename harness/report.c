@@ -500,11 +500,17 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 		table_set(t, row, 1, "%s", bc);
 		table_set(t, row, 5, "%s", b->klass);
 		/* Translated inline or called out, from bt's counters: helper
-		 * calls, and the TLB slow paths that run the shared handler (MMIO). */
+		 * calls, and what else runs the shared handler: TLB slow paths
+		 * (MMIO), instructions the dispatcher steps with the
+		 * interpreter, indirect branches the jump cache missed. */
+		static const char *const out[] = { "engine.bt.tlb_slow", "engine.bt.interp_steps",
+						   "engine.bt.jc_misses" };
 		double h = bench_counter_per_op(b, "engine.helper_calls");
-		double sl = bench_counter_per_op(b, "engine.bt.tlb_slow");
-		if (sl > 0)
-			h = (h > 0 ? h : 0) + sl;
+		for (size_t k = 0; k < sizeof(out) / sizeof(out[0]); k++) {
+			double v = bench_counter_per_op(b, out[k]);
+			if (v > 0)
+				h = (h > 0 ? h : 0) + v;
+		}
 		table_set(t, row, 6, h < 0 ? "-" : h < 0.5 ? "inline" : "call %.3g/op", h);
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
@@ -779,7 +785,8 @@ static void body(const struct run *r, FILE *f, int md)
 		section(f, md, "Binary translation, side by side",
 			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
 			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
-			"or called out to the shared handler (helper_calls + bt.tlb_slow per operation)", &t);
+			"or called out to the shared handler (helper_calls + bt.tlb_slow + bt.interp_steps + "
+			"bt.jc_misses per operation)", &t);
 	else
 		table_free(&t);
 	if (report_smp_latency(r, &t))

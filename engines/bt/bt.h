@@ -56,6 +56,11 @@ struct bt_site {
 	uint8_t kind;
 	bool linked, fallback;
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
+	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
+	 * CMP against the popped address and the chain exit taken on a
+	 * match (ret_ic.c). */
+	uint8_t *ic_imm;
+	struct bt_site *ic_chain;
 };
 
 struct bt_block {
@@ -151,10 +156,10 @@ struct engine {
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
 
-	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF set, IF
-	 * cleared, IF alone; translated code changes IF without touching the
-	 * host flags, which hold the guest's. */
-	uint8_t if_set[256], if_clear[256], if_only[256];
+	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF cleared, IF
+	 * alone; translated code changes IF without touching the host flags,
+	 * which hold the guest's (STI sets it with LEA). */
+	uint8_t if_clear[256], if_only[256];
 	uint8_t tsd_only[256];          /* byte 0 of CR4: TSD alone */
 	uint8_t hi_nibble[256];         /* TPR -> CR8 */
 	/* CPUID results by (leaf + 8 * subleaf) mod 256, filled by bt_helper
@@ -191,6 +196,8 @@ void bt_flush(struct engine *e);
 void bt_invalidate(struct engine *e, uint64_t pa, unsigned size);
 void bt_link(struct engine *e, struct bt_site *s, struct bt_block *to);
 void bt_unlink_cross(struct engine *e);
+void bt_unlink_site(struct engine *e, struct bt_site *s);
+void bt_ic_train(struct engine *e, struct bt_site *ind, uint64_t target);
 void bt_jc_clear(struct engine *e);
 void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
 /* Might translations depend on the mapping of linear page lin? */

@@ -65,7 +65,6 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->map_size = size;
 	e->vm = vm;
 	for (unsigned b = 0; b < 256; b++) {
-		e->if_set[b] = (uint8_t)(b | (F_IF >> 8));
 		e->if_clear[b] = (uint8_t)(b & ~(F_IF >> 8));
 		e->if_only[b] = (uint8_t)(b & (F_IF >> 8));
 		e->tsd_only[b] = (uint8_t)(b & 4);     /* CR4.TSD */

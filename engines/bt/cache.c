@@ -190,6 +190,13 @@ static void incoming_remove(struct bt_site *s)
 	s->to = NULL;
 }
 
+/* Undo one link (a RET's inline cache retrained to another target). */
+void bt_unlink_site(struct engine *e, struct bt_site *s)
+{
+	unpatch(e, s);
+	incoming_remove(s);
+}
+
 /* Undo every link across pages: the page tables may have changed. */
 void bt_unlink_cross(struct engine *e)
 {

@@ -144,6 +144,19 @@ int bt_helper(struct engine *e)
 	 * interrupt check; here the check below does it: no need to leave. */
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale)
 		cpu->pending = false;
+	if (cpu->irq_check && !(cpu->rflags & F_IF) && !cpu->pending &&
+	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&
+	    (cpu->nmi_blocked || !lapic_nmi_pending(e->vm->lapic))) {
+		/* Interrupts off and no NMI: nothing deliverable, as
+		 * x86_check_irq finds first (port I/O, MMIO and CR8 writes
+		 * in a CLI section), without running the device timers: an
+		 * expired one sets exit_req.  irq_hint as below, so inline
+		 * STI, POPF and CR8 writes go on without asking. */
+		cpu->irq_check = false;
+		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0 ||
+				  lapic_extint_pending(e->vm->lapic);
+		rearm_tick(e);
+	}
 	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered
 	 * in place ask for an interrupt check; with
 	 * nothing pending it is done here, without leaving translated code. */
@@ -388,6 +401,8 @@ static void run_blocks(struct engine *e)
 				e->c.jc_misses++;
 				cpu->rip = s->rip;
 				s->in.fn(cpu, &s->in);
+				if (s->ic_chain && !e->ls)
+					bt_ic_train(e, s, cpu->rip);   /* a RET returned there */
 				break;
 			}
 		}

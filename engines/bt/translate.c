@@ -669,7 +669,27 @@ static void emit_ret(struct tr *t, unsigned i)
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
 	add_slow(t, j, i, &s, false);
 	em_load(&t->em, s.h, hm_base(s.h, 0));
+	/* The inline cache (ret_ic.c): cmp h, imm32; jne to the jump cache;
+	 * else RSP popped and a chain exit to the imm32's address (0 until
+	 * trained: a RET to 0 then goes there through the dispatcher). */
+	em_op_reg(&t->em, true, 0x81, 1, 7, s.h);
+	uint8_t *imm = t->em.w;
+	em_u32(&t->em, 0);
+	uint8_t *other = em_jcc(&t->em, 5, NULL);
+	em_load(&t->em, s.a, home(t, R_RSP));
+	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
+	em_store(&t->em, home(t, R_RSP), s.a);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+	emit_chain(t, i, 0, -1);
+	struct bt_site *chain = t->nexits ? t->exits[t->nexits - 1].site : NULL;
+	em_patch_rel32(other, t->em.delta, em_rx(&t->em));
 	emit_jc_lookup(t, i, &s, s.h);
+	struct bt_site *ind = t->nexits ? t->exits[t->nexits - 1].site : NULL;
+	if (chain && chain->kind == SITE_CHAIN && ind && ind->kind == SITE_IND) {
+		ind->ic_imm = imm;
+		ind->ic_chain = chain;
+	}
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
 	em_store(&t->em, home(t, R_RSP), s.a);
@@ -870,12 +890,20 @@ static void emit_sti(struct tr *t, unsigned i)
 	call_if_rcx(t, c);
 	rflags_byte1_via(t, t->e->if_only);
 	call_if_rcx(t, c);
-	rflags_byte1_via(t, t->e->if_set);
-	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	/* IF was clear: set by adding it (LEA, no flag touched), one load
+	 * and no table lookup in the chain from the last CLI's store. */
+	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, fl1);
+	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, F_IF >> 8));
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
 	em_op_mem(&t->em, 0, false, 0xc6, 1, 0, hm_abs(&t->cpu->sti_shadow));       /* mov byte, 1 */
 	em_u8(&t->em, 1);
-	em_mov_imm(&t->em, H_RCX, next);
-	em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
+	if ((uint64_t)(int64_t)(int32_t)next == next) {
+		em_store_imm32(&t->em, hm_abs(&t->cpu->sti_shadow_rip), (int32_t)next);
+	} else {
+		em_mov_imm(&t->em, H_RCX, next);
+		em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
+	}
 	em_load(&t->em, H_RCX, home(t, H_RCX));
 	c->resume = em_rx(&t->em);
 }
@@ -1141,6 +1169,34 @@ static bool emit_cr8_write(struct tr *t, unsigned i, int src)
 	return true;
 }
 
+/* MOV DR7, reg at CPL 0 with no breakpoint enabled (L0-3, G0-3 clear)
+ * and the upper 32 bits clear, tested flag-free (MOVZX of the low byte,
+ * BSWAP then MOV r32 for the upper half): the store h_movcr does.  Else
+ * the handler: #GP, or breakpoints that need the interpreter's steps. */
+static void emit_dr7_write(struct tr *t, unsigned i, int src)
+{
+	struct emit *em = &t->em;
+	struct call_path *c = add_call(t, i, 1u << H_RCX);
+
+	em_store(em, home(t, H_RCX), H_RCX);
+	if (src != H_RCX)
+		em_mov_rr(em, H_RCX, src);
+	em_op_reg(em, false, 0xb60f, 2, H_RCX, H_RCX);             /* movzx ecx, cl */
+	call_if_rcx(t, c);
+	if (src == H_RCX)
+		em_load(em, H_RCX, home(t, H_RCX));
+	else
+		em_mov_rr(em, H_RCX, src);
+	em_u8(em, 0x48);
+	em_u8(em, 0x0f);
+	em_u8(em, 0xc9);                                            /* bswap rcx */
+	em_op_reg(em, false, 0x89, 1, H_RCX, H_RCX);               /* mov ecx, ecx */
+	call_if_rcx(t, c);
+	em_load(em, H_RCX, home(t, H_RCX));
+	em_store(em, hm_abs(&t->cpu->dr[7]), src);
+	c->resume = em_rx(em);
+}
+
 /* MOV reg, CR8: TPR[7:4], flag-free through a table. */
 static void emit_cr8_read(struct tr *t, int dst)
 {
@@ -1185,6 +1241,16 @@ static bool emit_sys(struct tr *t, unsigned i)
 		if (in->nops == 2 && o0->kind == OP_CR && o0->reg == 8 && o1->kind == OP_REG &&
 		    o1->reg != R_RSP && !o1->hi8)
 			return emit_cr8_write(t, i, o1->reg);
+		if (in->nops == 2 && o0->kind == OP_DR && o0->reg == 7 && o1->kind == OP_REG &&
+		    o1->reg != R_RSP && !o1->hi8 && o1->size == 8) {
+			emit_dr7_write(t, i, o1->reg);
+			return true;
+		}
+		if (in->nops == 2 && reg0 && o0->size == 8 && o1->kind == OP_DR &&
+		    (o1->reg <= 3 || o1->reg == 6 || o1->reg == 7)) {
+			em_load(&t->em, o0->reg, hm_abs(&cpu->dr[o1->reg]));
+			return true;
+		}
 		if (in->nops != 2 || !reg0 || o1->kind != OP_CR)
 			return false;
 		switch (o1->reg) {

@@ -49,10 +49,25 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr)
 	return NULL;
 }
 
+const struct bus_range *bus_lookup(struct bus *b, uint64_t addr)
+{
+	const struct bus_range *r;
+
+	if (b->last < b->count) {
+		r = &b->ranges[b->last];
+		if (addr - r->base < r->len)    /* ranges never overlap: the one */
+			return r;
+	}
+	r = bus_find(b, addr);
+	if (r)
+		b->last = (unsigned)(r - b->ranges);
+	return r;
+}
+
 bool bus_access(struct bus *b, uint64_t addr, uint8_t *data, unsigned size,
 		bool is_write)
 {
-	const struct bus_range *r = bus_find(b, addr);
+	const struct bus_range *r = bus_lookup(b, addr);
 
 	if (!r) {
 		if (is_write) {

@@ -61,7 +61,7 @@ static const char *halted_forever(struct vm *vm)
 	return NULL;
 }
 
-bool vm_exit_answers_now(const struct vm *vm, const struct vm_exit *x)
+bool vm_exit_answers_now(struct vm *vm, const struct vm_exit *x)
 {
 	switch (x->reason) {
 	case VM_EXIT_IO: {
@@ -69,7 +69,7 @@ bool vm_exit_answers_now(const struct vm *vm, const struct vm_exit *x)
 		if (x->io.count != 1 || p == RB_DEBUG_EXIT_PORT ||
 		    (p >= RB_PORT_MARK_BEGIN && p < RB_PORT_MARK_END + 4))
 			return false;
-		return bus_find(&vm->pio, p) != NULL;
+		return bus_lookup(&vm->pio, p) != NULL;
 	}
 	case VM_EXIT_HYPERCALL:
 		return x->hypercall.nr == RB_KVM_HC_VAPIC_POLL_IRQ;

@@ -136,7 +136,7 @@ void vm_dispatch_exit(struct vm *vm, struct vm_exit *exit);
  * benchmark marker, not a port nobody claims, not a hypercall the VM core
  * does not serve)?  Then an engine may hand it to vm_dispatch_exit()
  * from inside its run() and go on. */
-bool vm_exit_answers_now(const struct vm *vm, const struct vm_exit *exit);
+bool vm_exit_answers_now(struct vm *vm, const struct vm_exit *exit);
 
 /* Attach an engine, set the entry state, and run until vm->finished.
  * timeout_s 0 means none. Returns vm->exit_status. */

@@ -93,7 +93,7 @@ static unsigned gen_insn(uint8_t *c)
 	case 11:
 		/* the sensitive forms bt translates inline (not RDTSC: its
 		 * value differs between the runs) */
-		switch (rnd() % 9) {
+		switch (rnd() % 10) {
 		case 0: c[n++] = (uint8_t)(rnd() % 2 ? 0xfa : 0xfb); break;           /* cli, sti */
 		case 1: c[n++] = 0x9c; if (rnd() % 2) c[n++] = 0x9d; break;           /* pushf, popf */
 		case 2: c[n++] = 0x9d; break;
@@ -106,6 +106,17 @@ static unsigned gen_insn(uint8_t *c)
 			c[n++] = 0x0f; c[n++] = w8 ? 0x22 : 0x20; c[n++] = (uint8_t)(0xc0 | ((k & 7) << 3) | (rnd() % 8)); break; }
 		case 6: c[n++] = 0x9c; c[n++] = 0x58 + (uint8_t)(rnd() % 8); break;    /* pushf; pop reg */
 		case 7: c[n++] = 0x0f; c[n++] = 0xa2; break;                            /* cpuid */
+		case 8: {       /* mov r32, imm (mostly no breakpoint); mov dr7, reg; or mov reg, drN */
+			uint32_t v = rnd() % 4 ? 0x400u << (rnd() % 2) : (uint32_t)rnd();
+			uint8_t r = (uint8_t)(rnd() % 8);
+			if (r == 4)
+				r = 1;          /* not RSP */
+			n = 0;
+			c[n++] = (uint8_t)(0xb8 + r); memcpy(c + n, &v, 4); n += 4;
+			c[n++] = 0x0f; c[n++] = (uint8_t)(rnd() % 3 ? 0x23 : 0x21);
+			c[n++] = (uint8_t)(0xc0 | ((rnd() % 3 ? 7 : rnd() % 8) << 3) | r);
+			break;
+		}
 		default: {      /* wrmsr KERNEL_GS_BASE or STAR, canonical or not; rdmsr */
 			uint32_t m = rnd() % 2 ? 0xc0000102 : 0xc0000081, hi = rnd() % 2 ? 0xffff8000 : (uint32_t)rnd();
 			n = 0;

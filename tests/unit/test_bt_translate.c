@@ -81,7 +81,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -688,6 +688,64 @@ __asm__(
 	"	xor %edx, %edx\n"
 	"	xor %eax, %eax\n"
 	"	jmp finish\n"
+	/* ---- i. MOV to and from DR7 (slots 180..181) ---- */
+	"t_dr7:\n"
+	"	mov $0x400, %ecx\n"
+	"	mov $0x400, %r9d\n"
+	"	mov $200, %esi\n"                       /* a chained loop: translated once */
+	"1:	mov %rcx, %dr7\n"                       /* no breakpoint enabled: inline */
+	"	mov %r9, %dr7\n"
+	"	mov %dr7, %rax\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %rax, DATA+8*180\n"
+	"	mov $0x402, %ecx\n"                     /* G0 (DR0 never reached): the handler */
+	"	mov %rcx, %dr7\n"
+	"	mov %dr7, %rdx\n"
+	"	mov $0x400, %ecx\n"
+	"	mov %rcx, %dr7\n"
+	"	mov %rdx, DATA+8*181\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %edx, %edx\n"
+	"	xor %eax, %eax\n"
+	"	jmp finish\n"
+	/* ---- b. RET's inline cache: one RET returning to two call sites, RET imm16 (slot 183) ---- */
+	"t_ret_ic:\n"
+	"	xor %r9d, %r9d\n"
+	"	mov $300, %esi\n"
+	"1:	call f_ic\n"                            /* the site the cache learns first */
+	"	add %rax, %r9\n"
+	"	test $1, %esi\n"
+	"	jz 2f\n"
+	"	call f_ic\n"                            /* another: through the jump cache */
+	"	add %rax, %r9\n"
+	"2:	push $5\n"
+	"	call f_ic8\n"
+	"	add %rax, %r9\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %r9, DATA+8*183\n"
+	"	xor %eax, %eax\n"
+	"	jmp finish\n"
+	"f_ic:\n"
+	"	mov $3, %eax\n"
+	"	ret\n"
+	"f_ic8:\n"
+	"	mov 8(%rsp), %rax\n"
+	"	ret $8\n"
+	/* ---- i. CR8 writes with IF clear stay inline (slot 184) ---- */
+	"t_cr8_cli:\n"
+	"	mov $300, %esi\n"
+	"1:	mov %rsi, %rax\n"
+	"	and $15, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	mov %cr8, %rax\n"
+	"	mov %rax, DATA+8*184\n"
+	"	xor %eax, %eax\n"
+	"	mov %rax, %cr8\n"
+	"	jmp finish\n"
 	"t_sti_irq:\n"                                  /* an interrupt pending at STI */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -966,6 +1024,24 @@ __asm__(
 	"	cli\n"
 	"	mov %rsi, DATA+8*172\n"
 	"	jmp finish\n"
+	"t_io_cli:\n"                                   /* the timer expires in OUTs with IF clear */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"             /* 1 us */
+	"	mov $0x60c, %edx\n"
+	"	mov $200000, %esi\n"
+	"0:	out %eax, %dx\n"
+	"	dec %esi\n"
+	"	jnz 0b\n"
+	"	mov DATA+8*90, %rax\n"
+	"	mov %rax, DATA+8*182\n"                 /* none taken with IF clear */
+	"	sti\n"
+	"	nop\n"                                   /* the STI shadow */
+	"io_cli_after:\n"
+	"	cli\n"
+	"	jmp finish\n"
 	"t_mmio_remap:\n"                               /* the MMIO translation goes with a flush */
 	"	mov $0x1f1000, %ebx\n"
 	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
@@ -1011,7 +1087,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1750,6 +1826,31 @@ static void test_inline_sys(void)
 		      (unsigned long long)h[X86_INS_STI]);
 	}
 	free_pair(&p);
+	if (run_pair(&p, "RET inline cache", GA(t_ret_ic), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 183, 300 * 3 + 150 * 3 + 300 * 5, "RETs to two call sites and RET 8, summed");
+		CHECK(p.e->c.jc_misses <= 4 && p.e->c.entries < 20,
+		      "RET inline cache: 1050 RETs stay in translated code (%llu jump-cache misses, %llu entries)",
+		      (unsigned long long)p.e->c.jc_misses, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "CR8 writes with IF clear", GA(t_cr8_cli), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 184, 1, "the last TPR written, read back");
+		CHECK(!(p.e->cpu.rflags & F_IF) && p.e->helper_by_id[X86_INS_MOV] <= 10,
+		      "CR8 writes with IF clear: inline once an interrupt check found the IRR empty (%llu of 301 called out)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_MOV]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "MOV DR7", GA(t_dr7), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 180, 0x400, "MOV DR7 inline, read back");
+		check_slot(&p, 181, 0x402, "MOV DR7 enabling a breakpoint, read back");
+		CHECK(p.e->helper_by_id[X86_INS_MOV] == 1,
+		      "MOV DR7: 400 writes without a breakpoint inline, the one enabling G0 the handler's "
+		      "(%llu calls)", (unsigned long long)p.e->helper_by_id[X86_INS_MOV]);
+	}
+	free_pair(&p);
 	if (run_pair(&p, "STI with an interrupt pending", GA(t_sti_irq), 5, NULL, NULL)) {
 		check_agree(&p, false);
 		check_slot(&p, 90, 1, "one interrupt");
@@ -1843,6 +1944,16 @@ static void test_in_place(void)
 		      (unsigned long long)n);
 		CHECK(p.bt->exits[VM_EXIT_IO].count == n + 1 && p.e->c.entries < n / 10,
 		      "timer in an OUT loop: every OUT counted (%llu), in place (%llu entries)",
+		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in an OUT loop with IF clear", GA(t_io_cli), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 182, 0, "no interrupt while IF is clear");
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(io_cli_after), "taken after the instruction STI shadows");
+		CHECK(p.bt->exits[VM_EXIT_IO].count == 200001 && p.e->c.entries < 1000,
+		      "timer in an OUT loop with IF clear: every OUT counted (%llu), in place (%llu entries)",
 		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
 	}
 	free_pair(&p);
