@@ -70,5 +70,7 @@ void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t le
 x86_handler x86_handler_for(unsigned id, int *flags);
 /* A faster handler for this particular form (ops_fast.c), or NULL. */
 x86_handler x86_specialize(const struct x86_inst *in);
+/* The same for 64-bit mode only (ops_fast64.c), or NULL; asked first. */
+x86_handler x86_specialize64(const struct x86_inst *in);
 
 #endif
