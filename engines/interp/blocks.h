@@ -30,7 +30,7 @@ struct block {
 	uint16_t n;                     /* instructions */
 	uint8_t mode;                   /* 16, 32, 64 */
 	struct block *hnext, *pnext;    /* hash chain, same-page list */
-	struct x86_inst insn[];
+	struct x86_inst insn[];         /* n of them, then an end entry (fn NULL) */
 };
 
 struct block_cache {

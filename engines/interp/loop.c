@@ -112,12 +112,9 @@ static void run_blocks(struct engine *e)
 				e->links++;
 			}
 		}
-		const struct x86_inst *in = b->insn, *end = b->insn + b->n;
-		for (; in < end; in++) {
-			cpu->cnt.insns++;
-			if (in->fn(cpu, in) || cpu->pending)
-				break;
-		}
+		/* Threaded: each instruction counts itself and calls the next
+		 * until one branches, sets pending or the block ends. */
+		b->insn[0].tfn(cpu, b->insn);
 		if (cpu->pending)
 			return;
 		prev = b;

@@ -3,7 +3,11 @@
  * (no 32-bit wrap), ES/CS/SS/DS have base 0 and linear addresses are not
  * masked, so a [base + disp] operand is one add.  Chosen once at decode
  * time (x86_specialize asks x86_specialize64 first); same semantics as the
- * generic handlers (tests/unit/test_x86_fast64.c runs both, and the host). */
+ * generic handlers (tests/unit/test_x86_fast64.c runs both, and the host).
+ *
+ * Each form also comes threaded (x86_thread, insn.h) for the interpreter's
+ * blocks: it counts itself, runs, and jumps straight to the next
+ * instruction's threaded form unless it branched or must stop. */
 #include <capstone/capstone.h>
 
 #include "engines/x86/alu_asm.h"
@@ -27,106 +31,114 @@ static inline uint64_t lin_bd(const struct x86_cpu *cpu, const struct x86_op *o)
 
 #define M1(sz) x86_read(cpu, lin_bd(cpu, &in->op[1]), sz)
 
+/* A form: its handler and its threaded twin (both from name##_do). */
+struct fast_form {
+	x86_handler fn;
+	x86_thread tfn;
+};
+
+#define FAST(name) \
+static int name(struct x86_cpu *cpu, const struct x86_inst *in) { return name##_do(cpu, in); } \
+static void name##_t(struct x86_cpu *cpu, const struct x86_inst *in) \
+{ \
+	cpu->cnt.insns++; \
+	if (name##_do(cpu, in) || cpu->pending) \
+		return; \
+	in[1].tfn(cpu, in + 1); \
+} \
+static const struct fast_form name##_f = { name, name##_t };
+#define DO(name) static inline int name##_do(struct x86_cpu *cpu, const struct x86_inst *in)
+
 /* 32-bit results zero-extend into the register. */
 #define PUT(SZ, v) (R0 = (SZ) == 4 ? (uint32_t)(v) : (v))
 
 /* dst = dst OP src; fn is the flag-computing primitive (alu_asm.h). */
+#define ALU_FORM(op, SZ, form, fn, SRC, STORE) \
+DO(g_##op##SZ##_##form) \
+{ \
+	uint64_t fl = cpu->rflags, r = fn##SZ(R0, SRC, &fl); \
+	if (STORE) PUT(SZ, r); \
+	cpu->rflags = fl; \
+	return next64(cpu, in); \
+} \
+FAST(g_##op##SZ##_##form)
 #define ALU_FORMS(op, SZ, fn, STORE) \
-static int g_##op##SZ##_rr(struct x86_cpu *cpu, const struct x86_inst *in) \
-{ \
-	uint64_t fl = cpu->rflags, r = fn##SZ(R0, R1, &fl); \
-	if (STORE) PUT(SZ, r); \
-	cpu->rflags = fl; \
-	return next64(cpu, in); \
-} \
-static int g_##op##SZ##_ri(struct x86_cpu *cpu, const struct x86_inst *in) \
-{ \
-	uint64_t fl = cpu->rflags, r = fn##SZ(R0, I1, &fl); \
-	if (STORE) PUT(SZ, r); \
-	cpu->rflags = fl; \
-	return next64(cpu, in); \
-} \
-static int g_##op##SZ##_rm(struct x86_cpu *cpu, const struct x86_inst *in) \
-{ \
-	uint64_t fl = cpu->rflags, r = fn##SZ(R0, M1(SZ), &fl); \
-	if (STORE) PUT(SZ, r); \
-	cpu->rflags = fl; \
-	return next64(cpu, in); \
-}
+	ALU_FORM(op, SZ, rr, fn, R1, STORE) ALU_FORM(op, SZ, ri, fn, I1, STORE) \
+	ALU_FORM(op, SZ, rm, fn, M1(SZ), STORE)
 #define ALU_BOTH(op, fn, STORE) ALU_FORMS(op, 4, fn, STORE) ALU_FORMS(op, 8, fn, STORE)
 
 ALU_BOTH(add, add_out, 1) ALU_BOTH(sub, sub_out, 1) ALU_BOTH(cmp, cmp_out, 0)
 ALU_BOTH(or, or, 1) ALU_BOTH(adc, adc, 1) ALU_BOTH(sbb, sbb, 1)
 ALU_BOTH(and, and, 1) ALU_BOTH(xor, xor, 1) ALU_BOTH(test, test, 0)
 
-static int g_mov4_rr(struct x86_cpu *cpu, const struct x86_inst *in) { R0 = (uint32_t)R1; return next64(cpu, in); }
-static int g_mov8_rr(struct x86_cpu *cpu, const struct x86_inst *in) { R0 = R1; return next64(cpu, in); }
-static int g_mov4_ri(struct x86_cpu *cpu, const struct x86_inst *in) { R0 = (uint32_t)I1; return next64(cpu, in); }
-static int g_mov8_ri(struct x86_cpu *cpu, const struct x86_inst *in) { R0 = I1; return next64(cpu, in); }
-static int g_mov4_rm(struct x86_cpu *cpu, const struct x86_inst *in) { R0 = M1(4); return next64(cpu, in); }
-static int g_mov8_rm(struct x86_cpu *cpu, const struct x86_inst *in) { R0 = M1(8); return next64(cpu, in); }
+DO(g_mov4_rr) { R0 = (uint32_t)R1; return next64(cpu, in); } FAST(g_mov4_rr)
+DO(g_mov8_rr) { R0 = R1; return next64(cpu, in); } FAST(g_mov8_rr)
+DO(g_mov4_ri) { R0 = (uint32_t)I1; return next64(cpu, in); } FAST(g_mov4_ri)
+DO(g_mov8_ri) { R0 = I1; return next64(cpu, in); } FAST(g_mov8_ri)
+DO(g_mov4_rm) { R0 = M1(4); return next64(cpu, in); } FAST(g_mov4_rm)
+DO(g_mov8_rm) { R0 = M1(8); return next64(cpu, in); } FAST(g_mov8_rm)
 
-static int g_mov4_mr(struct x86_cpu *cpu, const struct x86_inst *in)
+DO(g_mov4_mr)
 {
 	x86_write(cpu, lin_bd(cpu, &in->op[0]), 4, R1);
 	return next64(cpu, in);
 }
+FAST(g_mov4_mr)
 
-static int g_mov8_mr(struct x86_cpu *cpu, const struct x86_inst *in)
+DO(g_mov8_mr)
 {
 	x86_write(cpu, lin_bd(cpu, &in->op[0]), 8, R1);
 	return next64(cpu, in);
 }
+FAST(g_mov8_mr)
 
 /* LEA r64, [base + index*scale + disp] (the index optional). */
-static int g_lea_bd(struct x86_cpu *cpu, const struct x86_inst *in)
+DO(g_lea_bd)
 {
 	R0 = lin_bd(cpu, &in->op[1]);
 	return next64(cpu, in);
 }
+FAST(g_lea_bd)
 
-static int g_lea_bisd(struct x86_cpu *cpu, const struct x86_inst *in)
+DO(g_lea_bisd)
 {
 	const struct x86_op *o = &in->op[1];
 
 	R0 = cpu->gpr[o->base] + cpu->gpr[o->index] * o->scale + (uint64_t)o->disp;
 	return next64(cpu, in);
 }
+FAST(g_lea_bisd)
 
 /* INC/DEC r32/r64: CF kept, the host instruction with the guest's flags. */
 #define UNARY(op, SZ) \
-static int g_##op##SZ##_r(struct x86_cpu *cpu, const struct x86_inst *in) \
+DO(g_##op##SZ##_r) \
 { \
 	uint64_t fl = cpu->rflags, r = op##SZ(R0, 0, &fl); \
 	PUT(SZ, r); \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
-}
+} \
+FAST(g_##op##SZ##_r)
 UNARY(inc, 4) UNARY(inc, 8) UNARY(dec, 4) UNARY(dec, 8)
 
 /* Shifts and rotates of a register by an immediate (C1 /r ib): the host's
  * immediate form, as the generic handler runs it (alu_imm.c). */
-#define SHIFT_RI(op, A) \
-static int g_##op##4_ri(struct x86_cpu *cpu, const struct x86_inst *in) \
+#define SHIFT_RI1(op, A, SZ) \
+DO(g_##op##SZ##_ri) \
 { \
 	uint64_t fl = cpu->rflags; \
-	R0 = (uint32_t)x86_shift_imm(A, 4, false, R0, (uint8_t)I1, &fl); \
+	PUT(SZ, x86_shift_imm(A, SZ, false, R0, (uint8_t)I1, &fl)); \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
 } \
-static int g_##op##8_ri(struct x86_cpu *cpu, const struct x86_inst *in) \
-{ \
-	uint64_t fl = cpu->rflags; \
-	R0 = x86_shift_imm(A, 8, false, R0, (uint8_t)I1, &fl); \
-	cpu->rflags = fl; \
-	return next64(cpu, in); \
-}
+FAST(g_##op##SZ##_ri)
+#define SHIFT_RI(op, A) SHIFT_RI1(op, A, 4) SHIFT_RI1(op, A, 8)
 SHIFT_RI(rol, A_ROL) SHIFT_RI(ror, A_ROR) SHIFT_RI(rcl, A_RCL) SHIFT_RI(rcr, A_RCR)
 SHIFT_RI(shl, A_SHL) SHIFT_RI(shr, A_SHR) SHIFT_RI(sar, A_SAR)
 
 /* Jcc rel: one handler per condition, so the test is a constant one. */
 #define JCC(cc) \
-static int g_jcc_##cc(struct x86_cpu *cpu, const struct x86_inst *in) \
+DO(g_jcc_##cc) \
 { \
 	if (x86_cond(cpu->rflags, cc)) { \
 		uint64_t t = cpu->rip + (uint64_t)in->op[0].disp; \
@@ -136,13 +148,15 @@ static int g_jcc_##cc(struct x86_cpu *cpu, const struct x86_inst *in) \
 		return 1; \
 	} \
 	return next64(cpu, in); \
-}
+} \
+FAST(g_jcc_##cc)
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
 
-static const x86_handler jcc_fast[16] = {
-	g_jcc_0, g_jcc_1, g_jcc_2, g_jcc_3, g_jcc_4, g_jcc_5, g_jcc_6, g_jcc_7,
-	g_jcc_8, g_jcc_9, g_jcc_10, g_jcc_11, g_jcc_12, g_jcc_13, g_jcc_14, g_jcc_15,
+static const struct fast_form *const jcc_fast[16] = {
+	&g_jcc_0_f, &g_jcc_1_f, &g_jcc_2_f, &g_jcc_3_f, &g_jcc_4_f, &g_jcc_5_f, &g_jcc_6_f,
+	&g_jcc_7_f, &g_jcc_8_f, &g_jcc_9_f, &g_jcc_10_f, &g_jcc_11_f, &g_jcc_12_f, &g_jcc_13_f,
+	&g_jcc_14_f, &g_jcc_15_f,
 };
 
 static bool is_jcc(unsigned id)
@@ -172,12 +186,12 @@ static bool mem_bd(const struct x86_inst *in, const struct x86_op *o, unsigned s
 }
 
 #define PICK(op) \
-	if (size == 4) return form == 0 ? g_##op##4_rr : form == 1 ? g_##op##4_ri : g_##op##4_rm; \
-	return form == 0 ? g_##op##8_rr : form == 1 ? g_##op##8_ri : g_##op##8_rm
-#define PICK_SH(op) return size == 4 ? g_##op##4_ri : g_##op##8_ri
-#define PICK_UN(op) return size == 4 ? g_##op##4_r : g_##op##8_r
+	if (size == 4) return form == 0 ? &g_##op##4_rr_f : form == 1 ? &g_##op##4_ri_f : &g_##op##4_rm_f; \
+	return form == 0 ? &g_##op##8_rr_f : form == 1 ? &g_##op##8_ri_f : &g_##op##8_rm_f
+#define PICK_SH(op) return size == 4 ? &g_##op##4_ri_f : &g_##op##8_ri_f
+#define PICK_UN(op) return size == 4 ? &g_##op##4_r_f : &g_##op##8_r_f
 
-x86_handler x86_specialize64(const struct x86_inst *in)
+static const struct fast_form *pick(const struct x86_inst *in)
 {
 	const struct x86_op *a = &in->op[0], *b = &in->op[1];
 	unsigned size = in->opsize;
@@ -187,10 +201,11 @@ x86_handler x86_specialize64(const struct x86_inst *in)
 		return NULL;
 	if (is_jcc(in->id))
 		return in->nops == 1 && a->kind == OP_IMM ? jcc_fast[in->cc & 15] : NULL;
-	if (in->id == X86_INS_MOV && in->nops == 2 && (size == 4 || size == 8) &&
-	    mem_bd(in, a, size) && gpr(b, size))
-		return size == 4 ? g_mov4_mr : g_mov8_mr;
-	if ((size != 4 && size != 8) || !gpr(a, size))
+	if (size != 4 && size != 8)
+		return NULL;
+	if (in->id == X86_INS_MOV && in->nops == 2 && mem_bd(in, a, size) && gpr(b, size))
+		return size == 4 ? &g_mov4_mr_f : &g_mov8_mr_f;
+	if (!gpr(a, size))
 		return NULL;
 	if (in->nops == 1) {
 		switch (in->id) {
@@ -216,12 +231,11 @@ x86_handler x86_specialize64(const struct x86_inst *in)
 		}
 	}
 	if (in->id == X86_INS_LEA) {
-		const struct x86_op *o = b;
-		if (size != 8 || o->kind != OP_MEM || in->addrsize != 8 || o->base >= 16)
+		if (size != 8 || b->kind != OP_MEM || in->addrsize != 8 || b->base >= 16)
 			return NULL;
-		if (o->index == OPR_NONE)
-			return g_lea_bd;
-		return o->index < 16 ? g_lea_bisd : NULL;
+		if (b->index == OPR_NONE)
+			return &g_lea_bd_f;
+		return b->index < 16 ? &g_lea_bisd_f : NULL;
 	}
 	if (gpr(b, size))
 		form = 0;
@@ -244,11 +258,43 @@ x86_handler x86_specialize64(const struct x86_inst *in)
 	case X86_INS_MOV:
 	case X86_INS_MOVABS:
 		if (form == 2)
-			return size == 4 ? g_mov4_rm : g_mov8_rm;
+			return size == 4 ? &g_mov4_rm_f : &g_mov8_rm_f;
 		if (size == 4)
-			return form == 0 ? g_mov4_rr : g_mov4_ri;
-		return form == 0 ? g_mov8_rr : g_mov8_ri;
+			return form == 0 ? &g_mov4_rr_f : &g_mov4_ri_f;
+		return form == 0 ? &g_mov8_rr_f : &g_mov8_ri_f;
 	default:
 		return NULL;
 	}
+}
+
+x86_handler x86_specialize64(const struct x86_inst *in)
+{
+	const struct fast_form *f = pick(in);
+
+	return f ? f->fn : NULL;
+}
+
+/* Any other handler, threaded: the same steps around an indirect call. */
+static void thread_generic(struct x86_cpu *cpu, const struct x86_inst *in)
+{
+	cpu->cnt.insns++;
+	if (in->fn(cpu, in) || cpu->pending)
+		return;
+	in[1].tfn(cpu, in + 1);
+}
+
+static void thread_end(struct x86_cpu *cpu, const struct x86_inst *in)
+{
+	(void)cpu;
+	(void)in;
+}
+
+x86_thread x86_thread_for(const struct x86_inst *in)
+{
+	const struct fast_form *f;
+
+	if (!in->fn)
+		return thread_end;
+	f = pick(in);
+	return f && f->fn == in->fn ? f->tfn : thread_generic;
 }
