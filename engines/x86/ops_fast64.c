@@ -11,6 +11,7 @@
 #include <capstone/capstone.h>
 
 #include "engines/x86/alu_asm.h"
+#include "engines/x86/alu_imm.h"
 #include "engines/x86/ops.h"
 
 #define R0 cpu->gpr[in->op[0].reg]
@@ -127,7 +128,7 @@ UNARY(inc, 4) UNARY(inc, 8) UNARY(dec, 4) UNARY(dec, 8)
 DO(g_##op##SZ##_ri) \
 { \
 	uint64_t fl = cpu->rflags; \
-	PUT(SZ, x86_shift_imm(A, SZ, false, R0, (uint8_t)I1, &fl)); \
+	PUT(SZ, x86_shift_imm_reg(A, SZ, R0, (uint8_t)I1, &fl)); \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
 } \
