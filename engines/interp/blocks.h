@@ -14,13 +14,13 @@
 
 #define BLOCK_MAX_INSNS 64
 
-/* A chain link: "after this block, if RIP is rip at CPL cpl and nothing
- * that changes translations or blocks happened since (cpu->code_gen), the
- * next block is to" — no TLB probe, no hash lookup. */
+/* A chain link: "after this block, if RIP is rip at CPL cpl in code size
+ * mode and nothing that changes translations or blocks happened since
+ * (cpu->code_gen), the next block is to" — no TLB probe, no hash lookup. */
 struct block_link {
 	uint64_t rip, gen;
 	struct block *to;
-	uint8_t cpl;
+	uint8_t cpl, mode;
 };
 
 struct block {

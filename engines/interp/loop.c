@@ -39,7 +39,7 @@ static inline struct block *follow_link(const struct block *prev, const struct x
 	for (int k = 0; k < 2; k++) {
 		const struct block_link *l = &prev->link[k];
 		if (l->rip == cpu->rip && l->gen == cpu->code_gen && l->cpl == cpu->cpl &&
-		    l->to->mode == cpu->mode)
+		    l->mode == cpu->mode)
 			return l->to;
 	}
 	return NULL;
@@ -111,7 +111,8 @@ static void run_blocks(struct engine *e)
 					k = 1;
 				else
 					k = e->link_rr ^= 1;
-				prev->link[k] = (struct block_link){ cpu->rip, cpu->code_gen, b, cpu->cpl };
+				prev->link[k] = (struct block_link){ cpu->rip, cpu->code_gen, b, cpu->cpl,
+									 cpu->mode };
 				e->links++;
 			}
 		}
