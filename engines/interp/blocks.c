@@ -67,7 +67,7 @@ void bc_free(struct block_cache *bc)
 struct block *bc_build(struct block_cache *bc, struct x86_cpu *cpu, uint64_t pa,
 		       const uint8_t *p, unsigned avail, uint8_t mode)
 {
-	struct x86_inst tmp[BLOCK_MAX_INSNS];
+	struct x86_inst tmp[BLOCK_MAX_INSNS + 1];
 	unsigned n = 0, off = 0;
 
 	if (bc->count >= bc->limit)
@@ -90,7 +90,11 @@ struct block *bc_build(struct block_cache *bc, struct x86_cpu *cpu, uint64_t pa,
 		if (tmp[n++].flags & IF_BLOCK_END)
 			break;
 	}
-	struct block *b = malloc(sizeof(*b) + n * sizeof(struct x86_inst));
+	/* Threaded: each entry calls the next; the one after the last ends. */
+	memset(&tmp[n], 0, sizeof(tmp[n]));
+	for (unsigned i = 0; i <= n; i++)
+		tmp[i].tfn = x86_thread_for(&tmp[i]);
+	struct block *b = malloc(sizeof(*b) + (n + 1) * sizeof(struct x86_inst));
 	if (!b)
 		return NULL;
 	memset(b->link, 0, sizeof(b->link));
@@ -98,7 +102,7 @@ struct block *bc_build(struct block_cache *bc, struct x86_cpu *cpu, uint64_t pa,
 	b->bytes = off ? off : 1;
 	b->n = (uint16_t)n;
 	b->mode = mode;
-	memcpy(b->insn, tmp, n * sizeof(struct x86_inst));
+	memcpy(b->insn, tmp, (n + 1) * sizeof(struct x86_inst));
 	unsigned h = (unsigned)((pa ^ (pa >> 15)) & bc->hash_mask);
 	b->hnext = bc->hash[h];
 	bc->hash[h] = b;

@@ -14,13 +14,13 @@
 
 #define BLOCK_MAX_INSNS 64
 
-/* A chain link: "after this block, if RIP is rip at CPL cpl and nothing
- * that changes translations or blocks happened since (cpu->code_gen), the
- * next block is to" — no TLB probe, no hash lookup. */
+/* A chain link: "after this block, if RIP is rip at CPL cpl in code size
+ * mode and nothing that changes translations or blocks happened since
+ * (cpu->code_gen), the next block is to" — no TLB probe, no hash lookup. */
 struct block_link {
 	uint64_t rip, gen;
 	struct block *to;
-	uint8_t cpl;
+	uint8_t cpl, mode;
 };
 
 struct block {
@@ -30,7 +30,7 @@ struct block {
 	uint16_t n;                     /* instructions */
 	uint8_t mode;                   /* 16, 32, 64 */
 	struct block *hnext, *pnext;    /* hash chain, same-page list */
-	struct x86_inst insn[];
+	struct x86_inst insn[];         /* n of them, then an end entry (fn NULL) */
 };
 
 struct block_cache {

@@ -33,6 +33,18 @@ static struct block *find_block(struct engine *e, struct x86_cpu *cpu)
 }
 
 
+/* The successor prev's chain links know for this RIP, CPL and mode. */
+static inline struct block *follow_link(const struct block *prev, const struct x86_cpu *cpu)
+{
+	for (int k = 0; k < 2; k++) {
+		const struct block_link *l = &prev->link[k];
+		if (l->rip == cpu->rip && l->gen == cpu->code_gen && l->cpl == cpu->cpl &&
+		    l->mode == cpu->mode)
+			return l->to;
+	}
+	return NULL;
+}
+
 /* Run blocks until something needs the outer loop: an exit, a halt, an
  * invalidated block, the stop flag.  A separate function so that prev
  * starts afresh after every longjmp. */
@@ -41,11 +53,12 @@ static void step_hook(void *cpu) { x86_step(cpu); }
 static void run_blocks(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
-	volatile sig_atomic_t *stop = e->vm ? &e->vm->stop_requested : NULL;
+	static const volatile sig_atomic_t no_stop;
+	const volatile sig_atomic_t *stop = e->vm ? &e->vm->stop_requested : &no_stop;
 	struct block *prev = NULL, *b;
 
 	for (;;) {
-		if (stop && *stop)
+		if (*stop)
 			return;
 		/* No interrupt before the IN that left for its data has
 		 * re-executed and taken it (cpu->replay). */
@@ -57,14 +70,14 @@ static void run_blocks(struct engine *e)
 		 * an interrupt waiting it runs alone and the check follows it,
 		 * not the end of its block. */
 		/* TF or a DR0-DR3 breakpoint: one instruction at a time. */
-		if (x86_debug_active(cpu)) {
+		if (__builtin_expect(x86_debug_active(cpu), 0)) {
 			x86_debug_step(cpu, step_hook, cpu);
 			prev = NULL;
 			if (cpu->pending)
 				return;
 			continue;
 		}
-		if (cpu->sti_shadow && cpu->rip == cpu->sti_shadow_rip) {
+		if (__builtin_expect(cpu->sti_shadow, 0) && cpu->rip == cpu->sti_shadow_rip) {
 			cpu->sti_shadow = false;
 			if (x86_irq_waiting(cpu)) {
 				x86_step(cpu);
@@ -75,18 +88,8 @@ static void run_blocks(struct engine *e)
 				continue;
 			}
 		}
-		b = NULL;
-		if (prev) {
-			for (int k = 0; k < 2; k++) {
-				const struct block_link *l = &prev->link[k];
-				if (l->rip == cpu->rip && l->gen == cpu->code_gen && l->cpl == cpu->cpl &&
-				    l->to->mode == cpu->mode) {
-					b = l->to;
-					break;
-				}
-			}
-		}
-		if (!b) {
+		b = prev ? follow_link(prev, cpu) : NULL;
+		if (__builtin_expect(!b, 0)) {
 			uint64_t flushes = e->bc.flushes;
 			b = find_block(e, cpu);
 			if (e->bc.flushes != flushes)
@@ -108,16 +111,14 @@ static void run_blocks(struct engine *e)
 					k = 1;
 				else
 					k = e->link_rr ^= 1;
-				prev->link[k] = (struct block_link){ cpu->rip, cpu->code_gen, b, cpu->cpl };
+				prev->link[k] = (struct block_link){ cpu->rip, cpu->code_gen, b, cpu->cpl,
+									 cpu->mode };
 				e->links++;
 			}
 		}
-		const struct x86_inst *in = b->insn, *end = b->insn + b->n;
-		for (; in < end; in++) {
-			cpu->cnt.insns++;
-			if (in->fn(cpu, in) || cpu->pending)
-				break;
-		}
+		/* Threaded: each instruction counts itself and calls the next
+		 * until one branches, sets pending or the block ends. */
+		b->insn[0].tfn(cpu, b->insn);
 		if (cpu->pending)
 			return;
 		prev = b;

@@ -30,6 +30,20 @@ static inline uint64_t name(uint64_t a64, uint64_t b64, uint64_t *fl) \
 	*fl = fl_merge(*fl, ax, of); \
 	return a; \
 }
+/* dst = dst OP src for ADD, SUB and CMP, whose six arithmetic flags all
+ * come from the operands (SDM: "set according to the result"): the guest's
+ * flags need not be loaded first, only read back. */
+#define BIN_OUT(name, insn, T) \
+static inline uint64_t name(uint64_t a64, uint64_t b64, uint64_t *fl) \
+{ \
+	T a = (T)a64, b = (T)b64; \
+	uint32_t ax; \
+	uint8_t of; \
+	__asm__(insn " %[b], %[a]" FL_OUT \
+		: [a] "+r"(a), [of] "=r"(of), "=a"(ax) : [b] "r"(b) : "cc"); \
+	*fl = fl_merge(*fl, ax, of); \
+	return a; \
+}
 /* dst = OP dst */
 #define UN(name, insn, T) \
 static inline uint64_t name(uint64_t a64, uint64_t b64, uint64_t *fl) \
@@ -75,6 +89,9 @@ SH4(shl, "shl") SH4(shr, "shr") SH4(sar, "sar")
 BIN3(bt, "bt") BIN3(bts, "bts") BIN3(btr, "btr") BIN3(btc, "btc")
 BIN3(bsf, "bsf") BIN3(bsr, "bsr") BIN3(imul, "imul")
 UN4(inc, "inc") UN4(dec, "dec") UN4(neg, "neg")
+BIN_OUT(add_out4, "addl", uint32_t) BIN_OUT(add_out8, "addq", uint64_t)
+BIN_OUT(sub_out4, "subl", uint32_t) BIN_OUT(sub_out8, "subq", uint64_t)
+BIN_OUT(cmp_out4, "cmpl", uint32_t) BIN_OUT(cmp_out8, "cmpq", uint64_t)
 
 
 #endif

@@ -16,9 +16,9 @@
  * CALL: it would write below RSP, in the calling C code's red zone. */
 #include "engines/x86/alu.h"
 
-#include "engines/x86/alu_asm.h"
+#include "engines/x86/alu_imm.h"
 
-#define STUB 8          /* bytes per stub (at most 5 + 3), aligned */
+#define STUB X86_IMM_STUB
 
 __asm__(
 	".pushsection .text\n"
@@ -67,7 +67,7 @@ __asm__(
 	".purgem RB_IMM_SHXD\n"
 	".popsection\n");
 
-extern const char x86_shift_imm_stubs[], x86_shxd_imm_stubs[];
+extern const char x86_shxd_imm_stubs[];
 
 /* The stub runs with the guest's flags loaded; for the memory form rDX
  * points at a copy of the operand. */
@@ -86,9 +86,7 @@ extern const char x86_shift_imm_stubs[], x86_shxd_imm_stubs[];
 
 uint64_t x86_shift_imm(int op, unsigned size, bool mem, uint64_t a, uint8_t count, uint64_t *fl)
 {
-	unsigned row = (mem ? 7u : 0u) + (unsigned)(op - A_ROL);
-	const char *stub = x86_shift_imm_stubs +
-		((row * 4 + x86_size_index(size)) * 64 + (count & 63)) * STUB;
+	const char *stub = x86_shift_imm_stub(op, size, mem, count);
 	FL_VARS(fl);
 
 	RUN_STUB(stub, )

@@ -14,6 +14,11 @@ struct x86_inst;
  * nonzero when control flow or machine state changed so that the rest of
  * a pre-decoded block must not run (taken branch, mode change, ...). */
 typedef int (*x86_handler)(struct x86_cpu *cpu, const struct x86_inst *in);
+/* The threaded form an interpreter block runs (x86_thread_for): count,
+ * execute, then call the next instruction's (in[1].tfn) unless the handler
+ * returned nonzero or cpu->pending is set; a block ends with an entry whose
+ * fn is NULL (its tfn returns). */
+typedef void (*x86_thread)(struct x86_cpu *cpu, const struct x86_inst *in);
 
 enum { OP_NONE, OP_REG, OP_MEM, OP_IMM, OP_SREG, OP_CR, OP_DR, OP_XMM };
 #define OPR_NONE 0xff
@@ -35,6 +40,7 @@ struct x86_op {
 
 struct x86_inst {
 	x86_handler fn;
+	x86_thread tfn;         /* set by the interpreter's decode cache only */
 	uint8_t len;
 	uint8_t opsize;         /* operand size in bytes */
 	uint8_t addrsize;       /* address size in bytes */
@@ -71,5 +77,10 @@ void x86_disasm(const uint8_t *bytes, unsigned n, int mode, char *out, size_t le
 x86_handler x86_handler_for(unsigned id, int *flags);
 /* A faster handler for this particular form (ops_fast.c), or NULL. */
 x86_handler x86_specialize(const struct x86_inst *in);
+/* The same for 64-bit mode only (ops_fast64.c), or NULL; asked first. */
+x86_handler x86_specialize64(const struct x86_inst *in);
+/* The threaded form of in (its fast form's, else one calling in->fn; for
+ * an entry with no fn, the block's end). */
+x86_thread x86_thread_for(const struct x86_inst *in);
 
 #endif

@@ -103,8 +103,11 @@ x86_handler x86_specialize(const struct x86_inst *in)
 {
 	const struct x86_op *a = &in->op[0], *b = &in->op[1];
 	unsigned size = in->opsize;
+	x86_handler fast = x86_specialize64(in);
 	int form;
 
+	if (fast)
+		return fast;
 	if (in->mode == 64 && in->nops == 1 && a->kind == OP_REG && a->size == 8 && a->reg < 16) {
 		if (in->id == X86_INS_PUSH)
 			return f_push64;

@@ -1,0 +1,301 @@
+/* Specialised handlers for 64-bit mode, where the commonest forms need
+ * less than ops_fast.c's any-mode ones: RIP advances by the length alone
+ * (no 32-bit wrap), ES/CS/SS/DS have base 0 and linear addresses are not
+ * masked, so a [base + disp] operand is one add.  Chosen once at decode
+ * time (x86_specialize asks x86_specialize64 first); same semantics as the
+ * generic handlers (tests/unit/test_x86_fast64.c runs both, and the host).
+ *
+ * Each form also comes threaded (x86_thread, insn.h) for the interpreter's
+ * blocks: it counts itself, runs, and jumps straight to the next
+ * instruction's threaded form unless it branched or must stop. */
+#include <capstone/capstone.h>
+
+#include "engines/x86/alu_asm.h"
+#include "engines/x86/alu_imm.h"
+#include "engines/x86/ops.h"
+
+#define R0 cpu->gpr[in->op[0].reg]
+#define R1 cpu->gpr[in->op[1].reg]
+#define I1 ((uint64_t)in->op[1].disp)
+
+static inline int next64(struct x86_cpu *cpu, const struct x86_inst *in)
+{
+	cpu->rip += in->len;
+	return 0;
+}
+
+/* [base + disp] with a base-0 segment and 64-bit addressing. */
+static inline uint64_t lin_bd(const struct x86_cpu *cpu, const struct x86_op *o)
+{
+	return cpu->gpr[o->base] + (uint64_t)o->disp;
+}
+
+#define M1(sz) x86_read(cpu, lin_bd(cpu, &in->op[1]), sz)
+
+/* A form: its handler and its threaded twin (both from name##_do). */
+struct fast_form {
+	x86_handler fn;
+	x86_thread tfn;
+};
+
+#define FAST(name) \
+static int name(struct x86_cpu *cpu, const struct x86_inst *in) { return name##_do(cpu, in); } \
+static void name##_t(struct x86_cpu *cpu, const struct x86_inst *in) \
+{ \
+	cpu->cnt.insns++; \
+	if (name##_do(cpu, in) || cpu->pending) \
+		return; \
+	in[1].tfn(cpu, in + 1); \
+} \
+static const struct fast_form name##_f = { name, name##_t };
+#define DO(name) static inline int name##_do(struct x86_cpu *cpu, const struct x86_inst *in)
+
+/* 32-bit results zero-extend into the register. */
+#define PUT(SZ, v) (R0 = (SZ) == 4 ? (uint32_t)(v) : (v))
+
+/* dst = dst OP src; fn is the flag-computing primitive (alu_asm.h). */
+#define ALU_FORM(op, SZ, form, fn, SRC, STORE) \
+DO(g_##op##SZ##_##form) \
+{ \
+	uint64_t fl = cpu->rflags, r = fn##SZ(R0, SRC, &fl); \
+	if (STORE) PUT(SZ, r); \
+	cpu->rflags = fl; \
+	return next64(cpu, in); \
+} \
+FAST(g_##op##SZ##_##form)
+#define ALU_FORMS(op, SZ, fn, STORE) \
+	ALU_FORM(op, SZ, rr, fn, R1, STORE) ALU_FORM(op, SZ, ri, fn, I1, STORE) \
+	ALU_FORM(op, SZ, rm, fn, M1(SZ), STORE)
+#define ALU_BOTH(op, fn, STORE) ALU_FORMS(op, 4, fn, STORE) ALU_FORMS(op, 8, fn, STORE)
+
+ALU_BOTH(add, add_out, 1) ALU_BOTH(sub, sub_out, 1) ALU_BOTH(cmp, cmp_out, 0)
+ALU_BOTH(or, or, 1) ALU_BOTH(adc, adc, 1) ALU_BOTH(sbb, sbb, 1)
+ALU_BOTH(and, and, 1) ALU_BOTH(xor, xor, 1) ALU_BOTH(test, test, 0)
+
+DO(g_mov4_rr) { R0 = (uint32_t)R1; return next64(cpu, in); } FAST(g_mov4_rr)
+DO(g_mov8_rr) { R0 = R1; return next64(cpu, in); } FAST(g_mov8_rr)
+DO(g_mov4_ri) { R0 = (uint32_t)I1; return next64(cpu, in); } FAST(g_mov4_ri)
+DO(g_mov8_ri) { R0 = I1; return next64(cpu, in); } FAST(g_mov8_ri)
+DO(g_mov4_rm) { R0 = M1(4); return next64(cpu, in); } FAST(g_mov4_rm)
+DO(g_mov8_rm) { R0 = M1(8); return next64(cpu, in); } FAST(g_mov8_rm)
+
+DO(g_mov4_mr)
+{
+	x86_write(cpu, lin_bd(cpu, &in->op[0]), 4, R1);
+	return next64(cpu, in);
+}
+FAST(g_mov4_mr)
+
+DO(g_mov8_mr)
+{
+	x86_write(cpu, lin_bd(cpu, &in->op[0]), 8, R1);
+	return next64(cpu, in);
+}
+FAST(g_mov8_mr)
+
+/* LEA r64, [base + index*scale + disp] (the index optional). */
+DO(g_lea_bd)
+{
+	R0 = lin_bd(cpu, &in->op[1]);
+	return next64(cpu, in);
+}
+FAST(g_lea_bd)
+
+DO(g_lea_bisd)
+{
+	const struct x86_op *o = &in->op[1];
+
+	R0 = cpu->gpr[o->base] + cpu->gpr[o->index] * o->scale + (uint64_t)o->disp;
+	return next64(cpu, in);
+}
+FAST(g_lea_bisd)
+
+/* INC/DEC r32/r64: CF kept, the host instruction with the guest's flags. */
+#define UNARY(op, SZ) \
+DO(g_##op##SZ##_r) \
+{ \
+	uint64_t fl = cpu->rflags, r = op##SZ(R0, 0, &fl); \
+	PUT(SZ, r); \
+	cpu->rflags = fl; \
+	return next64(cpu, in); \
+} \
+FAST(g_##op##SZ##_r)
+UNARY(inc, 4) UNARY(inc, 8) UNARY(dec, 4) UNARY(dec, 8)
+
+/* Shifts and rotates of a register by an immediate (C1 /r ib): the host's
+ * immediate form, as the generic handler runs it (alu_imm.c). */
+#define SHIFT_RI1(op, A, SZ) \
+DO(g_##op##SZ##_ri) \
+{ \
+	uint64_t fl = cpu->rflags; \
+	PUT(SZ, x86_shift_imm_reg(A, SZ, R0, (uint8_t)I1, &fl)); \
+	cpu->rflags = fl; \
+	return next64(cpu, in); \
+} \
+FAST(g_##op##SZ##_ri)
+#define SHIFT_RI(op, A) SHIFT_RI1(op, A, 4) SHIFT_RI1(op, A, 8)
+SHIFT_RI(rol, A_ROL) SHIFT_RI(ror, A_ROR) SHIFT_RI(rcl, A_RCL) SHIFT_RI(rcr, A_RCR)
+SHIFT_RI(shl, A_SHL) SHIFT_RI(shr, A_SHR) SHIFT_RI(sar, A_SAR)
+
+/* Jcc rel: one handler per condition, so the test is a constant one. */
+#define JCC(cc) \
+DO(g_jcc_##cc) \
+{ \
+	if (x86_cond(cpu->rflags, cc)) { \
+		uint64_t t = cpu->rip + (uint64_t)in->op[0].disp; \
+		if (!x86_canonical(t)) \
+			x86_gp(cpu, 0); \
+		cpu->rip = t; \
+		return 1; \
+	} \
+	return next64(cpu, in); \
+} \
+FAST(g_jcc_##cc)
+JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
+JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
+
+static const struct fast_form *const jcc_fast[16] = {
+	&g_jcc_0_f, &g_jcc_1_f, &g_jcc_2_f, &g_jcc_3_f, &g_jcc_4_f, &g_jcc_5_f, &g_jcc_6_f,
+	&g_jcc_7_f, &g_jcc_8_f, &g_jcc_9_f, &g_jcc_10_f, &g_jcc_11_f, &g_jcc_12_f, &g_jcc_13_f,
+	&g_jcc_14_f, &g_jcc_15_f,
+};
+
+static bool is_jcc(unsigned id)
+{
+	switch (id) {
+	case X86_INS_JO: case X86_INS_JNO: case X86_INS_JB: case X86_INS_JAE:
+	case X86_INS_JE: case X86_INS_JNE: case X86_INS_JBE: case X86_INS_JA:
+	case X86_INS_JS: case X86_INS_JNS: case X86_INS_JP: case X86_INS_JNP:
+	case X86_INS_JL: case X86_INS_JGE: case X86_INS_JLE: case X86_INS_JG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool gpr(const struct x86_op *o, unsigned size)
+{
+	return o->kind == OP_REG && o->reg < 16 && !o->hi8 && o->size == size;
+}
+
+/* A memory operand that is [base + disp]: a GPR base, no index, a
+ * segment whose base is 0 in 64-bit mode, 64-bit addressing. */
+static bool mem_bd(const struct x86_inst *in, const struct x86_op *o, unsigned size)
+{
+	return o->kind == OP_MEM && o->size == size && in->addrsize == 8 && o->seg < S_FS &&
+	       o->base < 16 && o->index == OPR_NONE;
+}
+
+#define PICK(op) \
+	if (size == 4) return form == 0 ? &g_##op##4_rr_f : form == 1 ? &g_##op##4_ri_f : &g_##op##4_rm_f; \
+	return form == 0 ? &g_##op##8_rr_f : form == 1 ? &g_##op##8_ri_f : &g_##op##8_rm_f
+#define PICK_SH(op) return size == 4 ? &g_##op##4_ri_f : &g_##op##8_ri_f
+#define PICK_UN(op) return size == 4 ? &g_##op##4_r_f : &g_##op##8_r_f
+
+static const struct fast_form *pick(const struct x86_inst *in)
+{
+	const struct x86_op *a = &in->op[0], *b = &in->op[1];
+	unsigned size = in->opsize;
+	int form;
+
+	if (in->mode != 64 || in->rep || (in->flags & IF_LOCK))
+		return NULL;
+	if (is_jcc(in->id))
+		return in->nops == 1 && a->kind == OP_IMM ? jcc_fast[in->cc & 15] : NULL;
+	if (size != 4 && size != 8)
+		return NULL;
+	if (in->id == X86_INS_MOV && in->nops == 2 && mem_bd(in, a, size) && gpr(b, size))
+		return size == 4 ? &g_mov4_mr_f : &g_mov8_mr_f;
+	if (!gpr(a, size))
+		return NULL;
+	if (in->nops == 1) {
+		switch (in->id) {
+		case X86_INS_INC: PICK_UN(inc);
+		case X86_INS_DEC: PICK_UN(dec);
+		default: return NULL;
+		}
+	}
+	if (in->nops != 2)
+		return NULL;
+	if (in->flags & IF_IMM_COUNT) {
+		if (b->kind != OP_IMM)
+			return NULL;
+		switch (in->id) {
+		case X86_INS_ROL: PICK_SH(rol);
+		case X86_INS_ROR: PICK_SH(ror);
+		case X86_INS_RCL: PICK_SH(rcl);
+		case X86_INS_RCR: PICK_SH(rcr);
+		case X86_INS_SHL: case X86_INS_SAL: PICK_SH(shl);
+		case X86_INS_SHR: PICK_SH(shr);
+		case X86_INS_SAR: PICK_SH(sar);
+		default: return NULL;
+		}
+	}
+	if (in->id == X86_INS_LEA) {
+		if (size != 8 || b->kind != OP_MEM || in->addrsize != 8 || b->base >= 16)
+			return NULL;
+		if (b->index == OPR_NONE)
+			return &g_lea_bd_f;
+		return b->index < 16 ? &g_lea_bisd_f : NULL;
+	}
+	if (gpr(b, size))
+		form = 0;
+	else if (b->kind == OP_IMM)
+		form = 1;
+	else if (mem_bd(in, b, size))
+		form = 2;
+	else
+		return NULL;
+	switch (in->id) {
+	case X86_INS_ADD: PICK(add);
+	case X86_INS_OR:  PICK(or);
+	case X86_INS_ADC: PICK(adc);
+	case X86_INS_SBB: PICK(sbb);
+	case X86_INS_AND: PICK(and);
+	case X86_INS_SUB: PICK(sub);
+	case X86_INS_XOR: PICK(xor);
+	case X86_INS_CMP: PICK(cmp);
+	case X86_INS_TEST: PICK(test);
+	case X86_INS_MOV:
+	case X86_INS_MOVABS:
+		if (form == 2)
+			return size == 4 ? &g_mov4_rm_f : &g_mov8_rm_f;
+		if (size == 4)
+			return form == 0 ? &g_mov4_rr_f : &g_mov4_ri_f;
+		return form == 0 ? &g_mov8_rr_f : &g_mov8_ri_f;
+	default:
+		return NULL;
+	}
+}
+
+x86_handler x86_specialize64(const struct x86_inst *in)
+{
+	const struct fast_form *f = pick(in);
+
+	return f ? f->fn : NULL;
+}
+
+/* Any other handler, threaded: the same steps around an indirect call. */
+static void thread_generic(struct x86_cpu *cpu, const struct x86_inst *in)
+{
+	cpu->cnt.insns++;
+	if (in->fn(cpu, in) || cpu->pending)
+		return;
+	in[1].tfn(cpu, in + 1);
+}
+
+static void thread_end(struct x86_cpu *cpu, const struct x86_inst *in)
+{
+	(void)cpu;
+	(void)in;
+}
+
+x86_thread x86_thread_for(const struct x86_inst *in)
+{
+	const struct fast_form *f;
+
+	if (!in->fn)
+		return thread_end;
+	f = pick(in);
+	return f && f->fn == in->fn ? f->tfn : thread_generic;
+}
