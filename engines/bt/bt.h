@@ -92,6 +92,10 @@ struct bt_ctx {
 	 * timer expiry sets exit_req), so an inline STI, POPF or CR8 write
 	 * need not ask it. */
 	uint8_t irq_hint;
+	/* SSE register forms run natively (translate_sse.c): 1 while none can
+	 * fault; the host's MXCSR to restore after them. */
+	uint8_t sse_ok;
+	uint32_t host_mxcsr;
 };
 _Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
 	       "irq_hint right after exit_req");
@@ -110,7 +114,7 @@ _Static_assert(sizeof(struct bt_jc_entry) == 1u << BT_JC_SHIFT, "jump-cache entr
 struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
-	uint64_t entries, polls, helper_jumps, fills;
+	uint64_t entries, polls, helper_jumps, fills, sse_native;
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 
@@ -209,6 +213,14 @@ int bt_emit_stubs(struct engine *e);
 
 /* translate.c: one guest block into host code */
 struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool user);
+
+/* translate_sse.c: the run of SSE/SSE2 register forms starting at in[i]
+ * (of n) as host code; how many (0: in[i] is not one).  bt_sse_gate sets
+ * ctx.sse_ok and ctx.host_mxcsr before translated code runs. */
+struct emit;
+unsigned bt_translate_sse(struct engine *e, struct emit *em, struct bt_block *b,
+			  const struct x86_inst *in, const uint64_t *rip, unsigned i, unsigned n);
+void bt_sse_gate(struct engine *e);
 
 /* loop.c */
 int bt_tick_init(struct engine *e);     /* the host timer behind LAPIC deadlines */

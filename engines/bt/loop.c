@@ -140,6 +140,7 @@ int bt_helper(struct engine *e)
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
 	flags_out(e);
+	bt_sse_gate(e);
 	/* An MMIO write stops the interpreter's block loop (pending) for an
 	 * interrupt check; here the check below does it: no need to leave. */
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale)
@@ -370,6 +371,7 @@ static void run_blocks(struct engine *e)
 		e->ctx.site = 0;
 		e->ctx.irq_hint = 1;    /* anything may have happened out here */
 		flags_out(e);
+		bt_sse_gate(e);
 		e->c.entries++;
 		e->enter();
 		merge_flags(e);

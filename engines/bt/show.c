@@ -7,6 +7,7 @@
 
 #include "engines/bt/bt.h"
 #include "engines/bt/form.h"
+#include "engines/x86/sse.h"
 
 static const char *const class_names[] = {
 	[TC_HELPER] = "helper call", [TC_COPY] = "copied", [TC_DROP] = "dropped",
@@ -59,7 +60,10 @@ void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 		} else {
 			snprintf(text, sizeof(text), "(bad)");
 		}
-		fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + off, text, class_names[f.cls]);
+		struct x86_sse_regs rf;
+		const char *cls = f.cls == TC_HELPER && x86_sse_reg_form(&in, &rf) ?
+				  "SSE native, else helper calls (translate_sse.c)" : class_names[f.cls];
+		fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + off, text, cls);
 		host_range(cs, b->host + b->ioff[i], b->ioff[i + 1] - b->ioff[i], out);
 		off += len;
 	}

@@ -1522,8 +1522,10 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_RET: emit_ret(t, i); ended = true; break;
 		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
 		default:
-			if (!emit_sys(t, i))
+			fused = bt_translate_sse(t->e, &t->em, t->b, t->in, t->rip, i, t->n);
+			if (!fused && !emit_sys(t, i))
 				emit_helper(t, i);
+			fused += !fused;
 			break;
 		}
 		/* The rest of a fused run: its code is the first one's. */

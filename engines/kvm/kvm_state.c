@@ -1,9 +1,18 @@
-/* Architectural state <-> KVM's regs, sregs, MSRs and debug registers. */
+/* Architectural state <-> KVM's regs, sregs, MSRs, debug registers and
+ * XSAVE image (XMM registers and MXCSR).  Not KVM_GET_FPU/KVM_SET_FPU:
+ * they read and write the legacy area as it lies, without XSTATE_BV, so
+ * on an XSAVE host a value set there never reaches the guest (the SSE
+ * component stays in its init state) and MXCSR reads 0 until the guest
+ * saved it once. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "engines/kvm/kvm.h"
+#include "engines/x86/sse.h"             /* the FXSAVE layout; the host's MXCSR_MASK */
+
+#define XSTATE_BV 512                   /* in the standard-format XSAVE image */
+#define XSTATE_SSE 2ull
 
 #define MSR_EFER           0xc0000080
 #define MSR_STAR           0xc0000081
@@ -80,6 +89,11 @@ int kvm_get_state(struct engine *e, struct cpu_state *s)
 		s->dr[6] = dr.dr6;
 		s->dr[7] = dr.dr7;
 	}
+	struct kvm_xsave xs;
+	if (ioctl(k->vcpu_fd, KVM_GET_XSAVE, &xs) < 0)
+		return -1;
+	memcpy(s->xmm, (uint8_t *)xs.region + FX_XMM, sizeof(s->xmm));
+	memcpy(&s->mxcsr, (uint8_t *)xs.region + FX_MXCSR, 4);
 #define SET_INDEX(idx, f) m.e[i++].index = idx;
 	STATE_MSRS(SET_INDEX)
 	/* Hosts that lack an MSR return fewer entries; keep what came back. */
@@ -123,6 +137,23 @@ int kvm_set_state(struct engine *e, const struct cpu_state *s)
 	dr.dr6 = s->dr[6];
 	dr.dr7 = s->dr[7];
 	ioctl(k->vcpu_fd, KVM_SET_DEBUGREGS, &dr);      /* best effort: not every host has it */
+	/* XMM and MXCSR (the SSE component marked present); the rest, x87
+	 * among it (not in struct cpu_state), as it was.  KVM refuses an
+	 * MXCSR with bits outside the host's MXCSR_MASK: they are dropped,
+	 * as x86_set_state does. */
+	struct kvm_xsave xs;
+	uint8_t *img = (uint8_t *)xs.region;
+	uint32_t mxcsr = s->mxcsr & x86_mxcsr_mask();
+	uint64_t bv;
+	if (ioctl(k->vcpu_fd, KVM_GET_XSAVE, &xs) < 0)
+		return -1;
+	memcpy(img + FX_XMM, s->xmm, sizeof(s->xmm));
+	memcpy(img + FX_MXCSR, &mxcsr, 4);
+	memcpy(&bv, img + XSTATE_BV, 8);
+	bv |= XSTATE_SSE;
+	memcpy(img + XSTATE_BV, &bv, 8);
+	if (ioctl(k->vcpu_fd, KVM_SET_XSAVE, &xs) < 0)
+		return -1;
 #define PUT_MSR(idx, f) m.e[i].index = idx; m.e[i].data = s->f; i++;
 	STATE_MSRS(PUT_MSR)
 	/* Only MSRs with a value to set: zero is their reset value anyway. */

@@ -265,6 +265,17 @@ unsigned x86_insn_groups(const uint8_t *bytes, unsigned n, int mode, uint8_t *g,
 		return 0;
 	for (; k < c->detail->groups_count && k < max; k++)
 		g[k] = c->detail->groups[k];
+	/* An MMX register needs MMX, also in the SSE/SSE2 forms Capstone
+	 * files under those (CVTPI2PS, MOVQ2DQ, ...). */
+	bool mmx = false;
+	for (unsigned i = 0; i < c->detail->x86.op_count; i++) {
+		const cs_x86_op *o = &c->detail->x86.operands[i];
+		mmx |= o->type == X86_OP_REG && o->reg >= X86_REG_MM0 && o->reg <= X86_REG_MM7;
+	}
+	for (unsigned i = 0; i < k; i++)
+		mmx &= g[i] != X86_GRP_MMX;
+	if (mmx && k < max)
+		g[k++] = X86_GRP_MMX;
 	cs_free(c, 1);
 	return k;
 }

@@ -118,6 +118,10 @@ bool x86_insn_feature(const struct x86_inst *in, struct x86_feature *f)
 	unsigned n = x86_insn_groups(in->bytes, in->len ? in->len : 15, in->mode, groups, 8);
 	bool found = false;
 
+	/* MMX first: CVTPI2PS is SSE and MMX, and needs both. */
+	for (unsigned i = 0; i < n && !found; i++)
+		if (groups[i] == X86_GRP_MMX)
+			found = by_group(groups[i], f);
 	for (unsigned i = 0; i < n && !found; i++)
 		found = by_group(groups[i], f);
 	if (!found && !by_id(in->id, f))

@@ -66,7 +66,8 @@ static inline int x86_legacy_prefix(uint8_t c)
  * or 64).  Fills *in (with the handler); returns the length, or 0 when the
  * bytes are not an instruction (in->fn raises #UD then). */
 unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst *in);
-/* Capstone's feature groups (X86_GRP_*) of the instruction at bytes: up to
+/* Capstone's feature groups (X86_GRP_*) of the instruction at bytes, and
+ * X86_GRP_MMX when it names an MMX register: up to
  * max into g; returns how many (0 when Capstone cannot decode it). */
 unsigned x86_insn_groups(const uint8_t *bytes, unsigned n, int mode, uint8_t *g, unsigned max);
 /* Capstone's text for an instruction, for error messages. */

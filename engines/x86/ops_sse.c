@@ -474,6 +474,58 @@ unsigned x86_sse_mem_bytes(const struct x86_pfx *p)
 	return (r->flags & R_WSIZE) && (p->rex & 8) ? 8 : r->mem;
 }
 
+/* ---- for bt's native translation (engines/bt/translate_sse.c) ---- */
+
+/* Prefixes a native copy may carry: at most one of 66/F2/F3, then an
+ * optional REX right before 0F (no order for the decoder to settle). */
+static bool plain_prefixes(const struct x86_inst *in, const struct x86_pfx *p)
+{
+	unsigned legacy = p->n - (p->rex ? 1 : 0);
+
+	if (legacy > 1 || (p->rex && in->bytes[p->n - 1] != p->rex))
+		return false;
+	return !legacy || in->bytes[0] == 0x66 || in->bytes[0] == 0xf2 || in->bytes[0] == 0xf3;
+}
+
+bool x86_sse_reg_form(const struct x86_inst *in, struct x86_sse_regs *r)
+{
+	struct x86_pfx p;
+
+	if (in->mode != 64 || !in->len)
+		return false;
+	x86_scan_prefixes(in->bytes, in->len, in->mode, &p);
+	const struct row *row = row_of(&p);
+	if (!row || (p.modrm >> 6) != 3 || (row->flags & R_MEMONLY) || !plain_prefixes(in, &p) ||
+	    in->fn != x86_sse_handler(&p, in->mode))
+		return false;
+	unsigned reg = ((p.modrm >> 3) & 7) | (p.rex & 4 ? 8 : 0);
+	unsigned rm = (p.modrm & 7) | (p.rex & 1 ? 8 : 0);
+	uint16_t xr = (uint16_t)(1u << reg), xm = (uint16_t)(1u << rm);
+	*r = (struct x86_sse_regs){ 0, 0, -1 };
+	switch (row->kind) {
+	case K_HOST: r->xmm_in = xr | xm; r->xmm_out = xr; break;
+	case K_HOST_FL: r->xmm_in = xr | xm; break;
+	case K_HOST_SHI: r->xmm_in = xm; r->xmm_out = xm; break;
+	case K_HOST_GX: r->xmm_in = xm; r->gpr = (int8_t)reg; break;
+	case K_HOST_XG: case K_MOVD_IN: r->xmm_in = xr; r->xmm_out = xr; r->gpr = (int8_t)rm; break;
+	case K_MOVD_OUT: r->xmm_in = xr; r->gpr = (int8_t)rm; break;
+	case K_LOAD: case K_MOVQ_IN: r->xmm_in = xr | xm; r->xmm_out = xr; break;
+	case K_STORE: case K_MOVQ_OUT: r->xmm_in = xr | xm; r->xmm_out = xm; break;
+	case K_MOVS: case K_LOWHI:
+		r->xmm_in = xr | xm;
+		r->xmm_out = p.op2 == 0x11 ? xm : xr;
+		break;
+	default: return false;          /* MASKMOVDQU, LDMXCSR/STMXCSR, MOVNTI */
+	}
+	return r->gpr != R_RSP;         /* the guest's RSP is not the host's */
+}
+
+bool x86_sse_exceptionless(const struct x86_cpu *cpu)
+{
+	return !(cpu->cr0 & (CR0_EM | CR0_TS)) && (cpu->cr4 & X86_CR4_OSFXSR) &&
+	       (x86_mxcsr(cpu) & MXCSR_MASKS) == MXCSR_MASKS;
+}
+
 /* ---- MXCSR ---- */
 
 uint32_t x86_mxcsr_mask(void)

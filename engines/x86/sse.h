@@ -42,6 +42,19 @@ x86_handler x86_sse_handler(const struct x86_pfx *p, int mode);
 /* The bytes its memory operand has (0: none), for the decoder's oracle test. */
 unsigned x86_sse_mem_bytes(const struct x86_pfx *p);
 
+/* For bt's native translation: the XMM registers (a bit each) a
+ * register-only SSE/SSE2 form reads and writes and the GPR it names (-1:
+ * none), when the host may run its bytes as they are (plain prefixes,
+ * not RSP); false otherwise. */
+struct x86_sse_regs {
+	uint16_t xmm_in, xmm_out;
+	int8_t gpr;
+};
+bool x86_sse_reg_form(const struct x86_inst *in, struct x86_sse_regs *r);
+/* No SSE instruction on registers can fault now: CR0.EM/TS clear,
+ * CR4.OSFXSR set, every MXCSR exception masked. */
+bool x86_sse_exceptionless(const struct x86_cpu *cpu);
+
 /* ---- the host side (sse_host.c) ---- */
 /* What a host stub works on: xmm0 = a, xmm1 = b, rax, rcx, MXCSR; out:
  * the same plus RFLAGS, and trapped when the host raised #XM (an unmasked

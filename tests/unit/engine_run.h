@@ -34,6 +34,7 @@ struct er_result {
 	uint64_t fault_rflags;  /* the RFLAGS in the exception frame */
 	struct cpu_state st;
 	int reason;             /* the last exit */
+	uint64_t helper_calls;  /* the engine's helper_calls counter at the end */
 	char msg[300];
 };
 
@@ -150,6 +151,11 @@ static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const ui
 	if (x.reason == VM_EXIT_INTERNAL_ERROR || x.reason == VM_EXIT_SHUTDOWN)
 		snprintf(r->msg, sizeof(r->msg), "%s", x.error.msg);
 	ops->get_state(e, &r->st);
+	if (ops->stats) {
+		struct engine_stats es;
+		ops->stats(e, &es);
+		r->helper_calls = es.helper_calls;
+	}
 	ops->destroy(e);
 	vm->engine = NULL;
 	r->vector = (int)(r->st.gpr[R_R15] & 0xffff);
