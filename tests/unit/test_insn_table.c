@@ -7,8 +7,9 @@
  * - the columns agree with one another (a privileged row is sensitive, a
  *   sensitive row is no native translation, ...);
  * - the privilege column is what the engines do: every row that is not
- *   "any" raises #GP(0) at CPL 3 under interp and bt, and a few that are
- *   "any" (the sensitive-but-unprivileged ones) do not; the host CPU, run
+ *   "any" raises #GP(0) at CPL 3 under interp and bt (an IOPL row does
+ *   not with IOPL 3), and a few that are "any" (the sensitive-but-
+ *   unprivileged ones) do not; the host CPU, run
  *   at CPL 3 in a child process, agrees (SIGSEGV for a #GP) for the
  *   privileged ones, and runs the unprivileged ones it can (the host has
  *   UMIP, which the vCPU does not advertise: SGDT, SIDT, SMSW, STR, SLDT
@@ -285,8 +286,12 @@ static const char *sample_text(const struct sample *s)
 	return text;
 }
 
-static uint64_t adjust_cr4;
-static void with_cr4(struct cpu_state *st) { st->cr4 |= adjust_cr4; }
+static uint64_t adjust_cr4, adjust_rflags;
+static void with_cr4(struct cpu_state *st)
+{
+	st->cr4 |= adjust_cr4;
+	st->rflags |= adjust_rflags;
+}
 
 static void check_guest(struct vm *vm)
 {
@@ -310,6 +315,16 @@ static void check_guest(struct vm *vm)
 				      "%s: %s at CPL 3 runs without a fault (vector %d) %s", engines[k].name, sample_text(s),
 				      r.vector, r.msg);
 			}
+			/* IOPL rows: with IOPL 3, CPL 3 passes the check (what
+			 * follows may fault otherwise: INS/OUTS touch [RDI]/[RSI]). */
+			const struct x86_insn_info *row = row_named(s->name);
+			if (!row || row->priv != X86_PRIV_IOPL)
+				continue;
+			adjust_rflags = 3u << 12;
+			rc = er_run(engines[k].ops, vm, 3, code, sizeof(guest_prefix) + s->len, with_cr4, &r);
+			adjust_rflags = 0;
+			CHECK(rc == 0 && r.vector != 13, "%s: %s at CPL 3 with IOPL 3: no #GP (vector %d) %s",
+			      engines[k].name, sample_text(s), r.vector, r.msg);
 		}
 }
 
