@@ -123,8 +123,9 @@ static void bt_stats(struct engine *e, struct engine_stats *s)
 	x86_stats(&e->cpu, s);
 	s->helper_calls = e->c.helpers;
 	/* The interpreter's semantics ran these: helper calls (one guest
-	 * instruction each), fallbacks and steps outside translated code. */
-	s->emulated_insns = e->c.helpers + e->c.fallbacks + e->c.steps;
+	 * instruction each; fallbacks are among them) and steps outside
+	 * translated code. */
+	s->emulated_insns = e->c.helpers + e->c.steps;
 }
 
 static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t max)

@@ -34,4 +34,9 @@ for e in $engines; do
 done
 check "interp: every instruction is an emulated one (insns = emulated_insns)" \
 	sh -c "test \"\$(awk '\$1 == \"insns\" { print \$2 }' '$tmp/interp.err')\" = \"\$(awk '\$1 == \"emulated_insns\" { print \$2 }' '$tmp/interp.err')\""
+# A fallback (an instruction bt has no translation for) is a helper call:
+# counted once among the emulated instructions, not twice.
+check "bt: emulated_insns counts a fallback once (emulated_insns - helper_calls < bt.fallbacks)" \
+	awk '$1 == "emulated_insns" { e = $2 } $1 == "helper_calls" { h = $2 } $1 == "bt.fallbacks" { f = $2 }
+		END { exit !(f > 0 && e - h < f) }' "$tmp/bt.err"
 exit 0
