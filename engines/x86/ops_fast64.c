@@ -186,6 +186,7 @@ static bool mem_bd(const struct x86_inst *in, const struct x86_op *o, unsigned s
 	       o->base < 16 && o->index == OPR_NONE;
 }
 
+#define PICK_CASE(id, op) case X86_INS_##id: PICK(op);
 #define PICK(op) \
 	if (size == 4) return form == 0 ? &g_##op##4_rr_f : form == 1 ? &g_##op##4_ri_f : &g_##op##4_rm_f; \
 	return form == 0 ? &g_##op##8_rr_f : form == 1 ? &g_##op##8_ri_f : &g_##op##8_rm_f
@@ -200,8 +201,9 @@ static const struct fast_form *pick(const struct x86_inst *in)
 
 	if (in->mode != 64 || in->rep || (in->flags & IF_LOCK))
 		return NULL;
+	/* Jcc rel; with 0x66 (vendor-dependent in 64-bit mode) the generic one. */
 	if (is_jcc(in->id))
-		return in->nops == 1 && a->kind == OP_IMM ? jcc_fast[in->cc & 15] : NULL;
+		return in->nops == 1 && a->kind == OP_IMM && size != 2 ? jcc_fast[in->cc & 15] : NULL;
 	if (size != 4 && size != 8)
 		return NULL;
 	if (in->id == X86_INS_MOV && in->nops == 2 && mem_bd(in, a, size) && gpr(b, size))
@@ -247,22 +249,7 @@ static const struct fast_form *pick(const struct x86_inst *in)
 	else
 		return NULL;
 	switch (in->id) {
-	case X86_INS_ADD: PICK(add);
-	case X86_INS_OR:  PICK(or);
-	case X86_INS_ADC: PICK(adc);
-	case X86_INS_SBB: PICK(sbb);
-	case X86_INS_AND: PICK(and);
-	case X86_INS_SUB: PICK(sub);
-	case X86_INS_XOR: PICK(xor);
-	case X86_INS_CMP: PICK(cmp);
-	case X86_INS_TEST: PICK(test);
-	case X86_INS_MOV:
-	case X86_INS_MOVABS:
-		if (form == 2)
-			return size == 4 ? &g_mov4_rm_f : &g_mov8_rm_f;
-		if (size == 4)
-			return form == 0 ? &g_mov4_rr_f : &g_mov4_ri_f;
-		return form == 0 ? &g_mov8_rr_f : &g_mov8_ri_f;
+	X86_FAST_BINARY(PICK_CASE)
 	default:
 		return NULL;
 	}
