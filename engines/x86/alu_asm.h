@@ -92,6 +92,12 @@ UN4(inc, "inc") UN4(dec, "dec") UN4(neg, "neg")
 BIN_OUT(add_out4, "addl", uint32_t) BIN_OUT(add_out8, "addq", uint64_t)
 BIN_OUT(sub_out4, "subl", uint32_t) BIN_OUT(sub_out8, "subq", uint64_t)
 BIN_OUT(cmp_out4, "cmpl", uint32_t) BIN_OUT(cmp_out8, "cmpq", uint64_t)
+/* The logic ops leave AF undefined: these are exact only on a host whose
+ * AF after them does not depend on the flags before (ops_fast64.c checks). */
+BIN_OUT(and_out4, "andl", uint32_t) BIN_OUT(and_out8, "andq", uint64_t)
+BIN_OUT(or_out4, "orl", uint32_t) BIN_OUT(or_out8, "orq", uint64_t)
+BIN_OUT(xor_out4, "xorl", uint32_t) BIN_OUT(xor_out8, "xorq", uint64_t)
+BIN_OUT(test_out4, "testl", uint32_t) BIN_OUT(test_out8, "testq", uint64_t)
 
 
 #endif

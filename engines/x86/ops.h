@@ -140,6 +140,12 @@ static inline void set_flags(struct x86_cpu *cpu, uint64_t fl)
 	cpu->rflags = fl | 2;
 }
 
+/* The two-operand instructions with register, immediate and memory source
+ * fast forms, X(Capstone id, form name): the one list of the fast-form
+ * pickers (ops_fast.c, ops_fast64.c). */
+#define X86_FAST_BINARY(X) X(ADD, add) X(OR, or) X(ADC, adc) X(SBB, sbb) X(AND, and) \
+	X(SUB, sub) X(XOR, xor) X(CMP, cmp) X(TEST, test) X(MOV, mov) X(MOVABS, mov)
+
 /* Handlers shared across files. */
 HANDLER(x86_op_ud);
 HANDLER(x86_op_unimpl);

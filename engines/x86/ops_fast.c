@@ -95,6 +95,7 @@ static int f_pop64(struct x86_cpu *cpu, const struct x86_inst *in)
 	return advance(cpu, in);
 }
 
+#define PICK_CASE(id, op) case X86_INS_##id: PICK(op);
 #define PICK(op) \
 	if (size == 4) return form == 0 ? f_##op##4_rr : form == 1 ? f_##op##4_ri : f_##op##4_rm; \
 	return form == 0 ? f_##op##8_rr : form == 1 ? f_##op##8_ri : f_##op##8_rm
@@ -132,22 +133,7 @@ x86_handler x86_specialize(const struct x86_inst *in)
 		return NULL;
 	}
 	switch (in->id) {
-	case X86_INS_ADD: PICK(add);
-	case X86_INS_OR:  PICK(or);
-	case X86_INS_ADC: PICK(adc);
-	case X86_INS_SBB: PICK(sbb);
-	case X86_INS_AND: PICK(and);
-	case X86_INS_SUB: PICK(sub);
-	case X86_INS_XOR: PICK(xor);
-	case X86_INS_CMP: PICK(cmp);
-	case X86_INS_TEST: PICK(test);
-	case X86_INS_MOV:
-	case X86_INS_MOVABS:
-		if (form == 2)
-			return size == 4 ? f_mov4_rm : f_mov8_rm;
-		if (size == 4)
-			return form == 0 ? f_mov4_rr : f_mov4_ri;
-		return form == 0 ? f_mov8_rr : f_mov8_ri;
+	X86_FAST_BINARY(PICK_CASE)
 	case X86_INS_LEA:
 		return size == 8 && form == 2 ? f_lea8 : NULL;
 	default:

@@ -1,7 +1,8 @@
 /* Specialised handlers for 64-bit mode, where the commonest forms need
  * less than ops_fast.c's any-mode ones: RIP advances by the length alone
  * (no 32-bit wrap), ES/CS/SS/DS have base 0 and linear addresses are not
- * masked, so a [base + disp] operand is one add.  Chosen once at decode
+ * masked, so a [base + disp] operand is one add; ADD, SUB, CMP (and the
+ * logic ops, on a host where that is exact) only read the flags back.  Chosen once at decode
  * time (x86_specialize asks x86_specialize64 first); same semantics as the
  * generic handlers (tests/unit/test_x86_fast64.c runs both, and the host).
  *
@@ -71,6 +72,43 @@ FAST(g_##op##SZ##_##form)
 ALU_BOTH(add, add_out, 1) ALU_BOTH(sub, sub_out, 1) ALU_BOTH(cmp, cmp_out, 0)
 ALU_BOTH(or, or, 1) ALU_BOTH(adc, adc, 1) ALU_BOTH(sbb, sbb, 1)
 ALU_BOTH(and, and, 1) ALU_BOTH(xor, xor, 1) ALU_BOTH(test, test, 0)
+ALU_BOTH(or_o, or_out, 1) ALU_BOTH(and_o, and_out, 1) ALU_BOTH(xor_o, xor_out, 1)
+ALU_BOTH(test_o, test_out, 0)
+
+/* AND, OR, XOR and TEST set OF, CF, SF, ZF and PF from the result alone
+ * but leave AF undefined, i.e. as the host leaves it: the forms that do
+ * not load the guest's flags first serve only if the host's flags after
+ * them do not depend on the flags before, which this checks once over
+ * edge operands and every input flag. */
+static bool logic_flags_from_operands(void)
+{
+	static const uint64_t v[] = { 0, 1, 0xf, 0x10, 0xff, 0x80000000, 0xffffffff,
+				      0x8000000000000000ull, ~0ull, 0x123456789abcdef0ull };
+	static const uint64_t fin[] = { 0, F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_ARITH };
+	typedef uint64_t (*fn)(uint64_t, uint64_t, uint64_t *);
+	static const fn load[] = { and4, and8, or4, or8, xor4, xor8, test4, test8 };
+	static const fn out[] = { and_out4, and_out8, or_out4, or_out8, xor_out4, xor_out8,
+				  test_out4, test_out8 };
+
+	for (unsigned k = 0; k < sizeof(load) / sizeof(load[0]); k++)
+		for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+			for (unsigned j = 0; j < sizeof(v) / sizeof(v[0]); j++) {
+				uint64_t ref = 2, r = out[k](v[i], v[j], &ref);
+				for (unsigned f = 0; f < sizeof(fin) / sizeof(fin[0]); f++) {
+					uint64_t a = fin[f] | 2;
+					if (load[k](v[i], v[j], &a) != r || (a & F_ARITH) != (ref & F_ARITH))
+						return false;
+				}
+			}
+	return true;
+}
+
+static bool logic_out;
+
+__attribute__((constructor)) static void check_logic_flags(void)
+{
+	logic_out = logic_flags_from_operands();
+}
 
 DO(g_mov4_rr) { R0 = (uint32_t)R1; return next64(cpu, in); } FAST(g_mov4_rr)
 DO(g_mov8_rr) { R0 = R1; return next64(cpu, in); } FAST(g_mov8_rr)
@@ -186,6 +224,7 @@ static bool mem_bd(const struct x86_inst *in, const struct x86_op *o, unsigned s
 	       o->base < 16 && o->index == OPR_NONE;
 }
 
+#define PICK_CASE(id, op) case X86_INS_##id: PICK(op);
 #define PICK(op) \
 	if (size == 4) return form == 0 ? &g_##op##4_rr_f : form == 1 ? &g_##op##4_ri_f : &g_##op##4_rm_f; \
 	return form == 0 ? &g_##op##8_rr_f : form == 1 ? &g_##op##8_ri_f : &g_##op##8_rm_f
@@ -200,8 +239,9 @@ static const struct fast_form *pick(const struct x86_inst *in)
 
 	if (in->mode != 64 || in->rep || (in->flags & IF_LOCK))
 		return NULL;
+	/* Jcc rel; with 0x66 (vendor-dependent in 64-bit mode) the generic one. */
 	if (is_jcc(in->id))
-		return in->nops == 1 && a->kind == OP_IMM ? jcc_fast[in->cc & 15] : NULL;
+		return in->nops == 1 && a->kind == OP_IMM && size != 2 ? jcc_fast[in->cc & 15] : NULL;
 	if (size != 4 && size != 8)
 		return NULL;
 	if (in->id == X86_INS_MOV && in->nops == 2 && mem_bd(in, a, size) && gpr(b, size))
@@ -246,23 +286,17 @@ static const struct fast_form *pick(const struct x86_inst *in)
 		form = 2;
 	else
 		return NULL;
+	if (logic_out) {
+		switch (in->id) {
+		case X86_INS_AND: PICK(and_o);
+		case X86_INS_OR: PICK(or_o);
+		case X86_INS_XOR: PICK(xor_o);
+		case X86_INS_TEST: PICK(test_o);
+		default: break;
+		}
+	}
 	switch (in->id) {
-	case X86_INS_ADD: PICK(add);
-	case X86_INS_OR:  PICK(or);
-	case X86_INS_ADC: PICK(adc);
-	case X86_INS_SBB: PICK(sbb);
-	case X86_INS_AND: PICK(and);
-	case X86_INS_SUB: PICK(sub);
-	case X86_INS_XOR: PICK(xor);
-	case X86_INS_CMP: PICK(cmp);
-	case X86_INS_TEST: PICK(test);
-	case X86_INS_MOV:
-	case X86_INS_MOVABS:
-		if (form == 2)
-			return size == 4 ? &g_mov4_rm_f : &g_mov8_rm_f;
-		if (size == 4)
-			return form == 0 ? &g_mov4_rr_f : &g_mov4_ri_f;
-		return form == 0 ? &g_mov8_rr_f : &g_mov8_ri_f;
+	X86_FAST_BINARY(PICK_CASE)
 	default:
 		return NULL;
 	}

@@ -33,11 +33,7 @@ static void run_layer(int how, const struct diff_enc *e, const struct diff_state
 	if (how == RUN_GENERIC)
 		blk[0].fn = x86_handler_for(blk[0].id, &fl);
 	memcpy(diff_ram + DIFF_BUF_ADDR, buf0, DIFF_BUF_SIZE);
-	memcpy(c->gpr, in->gpr, sizeof(in->gpr));
-	c->gpr[R_RSP] = 0x3000;
-	c->rflags = in->flags | 2;
-	c->rip = DIFF_CODE_GPA;
-	c->fault_depth = 0;
+	diff_cpu_load(in);
 	c->pending = false;
 	uint64_t n0 = c->cnt.insns;
 	out->vec = -1;

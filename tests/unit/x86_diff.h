@@ -210,6 +210,19 @@ static void diff_cpu_reset(void)
 	x86_update_mode(c);
 }
 
+/* The layer's CPU at the case's start: st's registers and flags, RIP at
+ * the code. */
+static void diff_cpu_load(const struct diff_state *st)
+{
+	struct x86_cpu *c = &diff_cpu;
+
+	memcpy(c->gpr, st->gpr, sizeof(st->gpr));
+	c->gpr[R_RSP] = 0x3000;
+	c->rflags = st->flags | 2;
+	c->rip = DIFF_CODE_GPA;
+	c->fault_depth = 0;
+}
+
 /* Run insn in the semantics layer from st; returns the exception vector
  * or -1. */
 static int diff_emulate(const uint8_t *insn, unsigned len, struct diff_state *st)
@@ -217,11 +230,7 @@ static int diff_emulate(const uint8_t *insn, unsigned len, struct diff_state *st
 	struct x86_cpu *c = &diff_cpu;
 
 	memcpy(diff_ram + DIFF_CODE_GPA, insn, len);
-	memcpy(c->gpr, st->gpr, sizeof(st->gpr));
-	c->gpr[R_RSP] = 0x3000;
-	c->rflags = st->flags | 2;
-	c->rip = DIFF_CODE_GPA;
-	c->fault_depth = 0;
+	diff_cpu_load(st);
 	if (setjmp(c->jb))
 		return c->fault_vec;
 	x86_step(c);
