@@ -111,6 +111,16 @@ struct bt_counters {
 
 struct bt_lockstep;
 
+/* An instruction cut by the page end (cut.c): no block for it at lin
+ * (physical pa, privilege user) when known, and its last decoding. */
+#define BT_CUT_SLOTS 16
+struct bt_cut {
+	uint64_t lin, pa;
+	bool user, known;
+	uint8_t mode, n, buf[15];       /* n = 0: not decoded */
+	struct x86_inst in;
+};
+
 struct engine {
 	struct x86_cpu cpu;
 	struct bt_ctx ctx;
@@ -175,6 +185,8 @@ struct engine {
 	 * one page walk fewer per MMIO access. */
 	uint64_t nofill_key, nofill_gen;
 
+	struct bt_cut cut[BT_CUT_SLOTS];
+
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];
 	struct bt_lockstep *ls;
@@ -196,6 +208,11 @@ void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);
 bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size);
+
+/* cut.c: instructions cut by the page end, run by the interpreter */
+bool bt_cut_known(struct engine *e, uint64_t lin, uint64_t pa, bool user);
+void bt_cut_note(struct engine *e, uint64_t lin, uint64_t pa, bool user);
+void bt_cut_step(struct engine *e);
 
 /* stubs.c: enter, exit and helper stubs at the start of the code cache */
 int bt_emit_stubs(struct engine *e);

@@ -248,7 +248,12 @@ struct bt_block *bt_find_block(struct engine *e)
 		e->c.hits++;
 		return b;
 	}
-	return bt_translate(e, lin, pa, user);
+	if (bt_cut_known(e, lin, pa, user))
+		return NULL;
+	b = bt_translate(e, lin, pa, user);
+	if (!b)
+		bt_cut_note(e, lin, pa, user);
+	return b;
 }
 
 
@@ -337,7 +342,10 @@ static void run_blocks(struct engine *e)
 		 * by the page end, or the STI-shadowed one an interrupt waits
 		 * behind (the check follows it). */
 		if (!b) {
-			step(e);
+			if (shadow_step || cpu->mode != 64 || (cpu->cpl != 0 && cpu->cpl != 3))
+				step(e);
+			else
+				bt_cut_step(e);
 			cpu->irq_check |= shadow_step;
 			from = NULL;
 			if (cpu->pending)
