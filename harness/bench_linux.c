@@ -245,18 +245,19 @@ static int boot_engine(struct lb_run *r, const char *self, const char *img, cons
 		return -1;
 	}
 	read_stats(r, log);
-	char why[512], desc[100], far[160];
+	char why[512], desc[100], far[160], st[sizeof(r->status)];
 	last_run_reason(log, why, sizeof(why));
 	child_describe(&res, desc, sizeof(desc));
 	progress(r, far, sizeof(far));
 	if (r->warnings)
-		snprintf(r->status, sizeof(r->status), "failed: kernel warning: %.300s", r->first_warning);
+		snprintf(st, sizeof(st), "failed: kernel warning: %.300s", r->first_warning);
 	else if (r->done)
-		snprintf(r->status, sizeof(r->status), "ok");
+		snprintf(st, sizeof(st), "ok");
 	else
-		snprintf(r->status, sizeof(r->status), "unsupported: %.200s%s; %s in %.0f s; last console line: %.200s",
+		snprintf(st, sizeof(st), "unsupported: %.200s%s; %s in %.0f s; last console line: %.200s",
 			 why[0] ? why : desc, res.timed_out ? " (out of its budget)" : "", far, r->elapsed_s,
 			 r->last_line[0] ? r->last_line : "(none)");
+	memcpy(r->status, st, sizeof(st));
 	return 0;
 }
 
