@@ -39,6 +39,28 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The engine process's CPU time so far (user + system, all its threads;
+ * clock ticks, 10 ms), a time the other processes on the host change
+ * less than the wall clock's; -1 when /proc cannot say. */
+static double child_cpu_s(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)child_running_pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name's ')': state is field 3, utime 14, stime 15. */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static struct lb_bench *bench_named(struct lb_run *r, const char *name)
 {
 	for (unsigned i = 0; i < r->n_bench; i++)
@@ -66,6 +88,8 @@ static void on_result(struct lb_run *r, const char *p, double t)
 	if (!b || b->n_rep == LB_MAX_REPS)
 		return;
 	x.host_ms = (t - r->t_begin) * 1e3;
+	double cpu = child_cpu_s();
+	x.cpu_ms = cpu >= 0 && r->cpu_begin >= 0 ? (cpu - r->cpu_begin) * 1e3 : -1;
 	snprintf(b->out, sizeof(b->out), "%s", out);
 	if (!b->failed[0] && (!k || x.asked != k->per_rbn * (unsigned long)r->rbn))
 		snprintf(b->failed, sizeof(b->failed), "failed: asked for %lu operations, not %lu", x.asked,
@@ -131,14 +155,18 @@ static void on_line(const char *line, void *ctx)
 	}
 	if (linux_line_is_warning(line) && r->warnings++ == 0)
 		snprintf(r->first_warning, sizeof(r->first_warning), "%s", line);
-	if (strstr(line, "RINGBENCH-INIT-READY") && !r->t_init)
+	if (strstr(line, "RINGBENCH-INIT-READY") && !r->t_init) {
 		r->t_init = t;
+		r->cpu_init = child_cpu_s();
+	}
 	if (!(p = strstr(line, "RBL1 ")))
 		return;
 	if (!strncmp(p, "RBL1 done", 9))
 		r->done = 1;
-	else if (!strncmp(p, "RBL1 begin ", 11))
+	else if (!strncmp(p, "RBL1 begin ", 11)) {
 		r->t_begin = t;
+		r->cpu_begin = child_cpu_s();
+	}
 	else
 		on_result(r, p, t);
 }

@@ -60,8 +60,9 @@ static const struct lb_bench *find_bench(const struct lb_run *r, const char *nam
 	return NULL;
 }
 
-/* Host microseconds per unit over b's runs; 0 when it has none to give. */
-static int time_per_unit(const struct lb_bench *b, struct stats *st)
+/* Microseconds per unit over b's runs, wall clock or (cpu) the engine
+ * process's CPU time; 0 when it has none to give. */
+static int time_per_unit(const struct lb_bench *b, int cpu, struct stats *st)
 {
 	double x[LB_MAX_REPS];
 	size_t n = 0;
@@ -70,8 +71,9 @@ static int time_per_unit(const struct lb_bench *b, struct stats *st)
 		return 0;
 	for (unsigned i = 0; i < b->n_rep; i++) {
 		double units = b->rep[i].ops * lb_units_per_op(b, &b->rep[i]);
-		if (units > 0)
-			x[n++] = b->rep[i].host_ms * 1e3 / units;
+		double ms = cpu ? b->rep[i].cpu_ms : b->rep[i].host_ms;
+		if (units > 0 && ms >= 0)
+			x[n++] = ms * 1e3 / units;
 	}
 	if (!n)
 		return 0;
@@ -122,12 +124,27 @@ static size_t bench_names(const struct lb_run *runs, unsigned n, const char **ou
 	return k;
 }
 
-static void write_time_table(FILE *f, const struct lb_run *runs, unsigned n, const char **names, size_t nn)
+/* Boot to init in seconds, wall clock or CPU time; 0 when none. */
+static double boot_s(const struct lb_run *r, int cpu)
 {
-	fprintf(f, "## Time (host wall clock)\n\nBoot to init: seconds from the process start to the init's "
-		   "first line. Benchmarks: microseconds per unit of work, from the arrival of a run's begin line "
-		   "to its result line; the median of the init's runs in one boot, [95%% CI of the median].\n\n"
-		   "| benchmark | unit |");
+	if (!r->t_init)
+		return 0;
+	return cpu ? (r->cpu_init >= 0 ? r->cpu_init : 0) : r->t_init;
+}
+
+static void write_time_table(FILE *f, const struct lb_run *runs, unsigned n, const char **names, size_t nn,
+			     int cpu)
+{
+	if (cpu)
+		fprintf(f, "## CPU time (the engine process's user + system time, all its threads)\n\n"
+			   "From /proc at the arrival of the same lines (10 ms ticks): less changed than the wall "
+			   "clock by the other processes on the host.\n\n");
+	else
+		fprintf(f, "## Time (host wall clock)\n\nBoot to init: seconds from the process start to the "
+			   "init's first line. Benchmarks: microseconds per unit of work, from the arrival of a run's "
+			   "begin line to its result line; the median of the init's runs in one boot, [95%% CI of "
+			   "the median].\n\n");
+	fprintf(f, "| benchmark | unit |");
 	for (unsigned i = 0; i < n; i++)
 		fprintf(f, " %s |", runs[i].engine);
 	fprintf(f, "\n|---|---|");
@@ -135,13 +152,13 @@ static void write_time_table(FILE *f, const struct lb_run *runs, unsigned n, con
 		fprintf(f, "---|");
 	fprintf(f, "\n| boot to init | s |");
 	for (unsigned i = 0; i < n; i++)
-		runs[i].t_init ? fprintf(f, " %.2f |", runs[i].t_init) : fprintf(f, " - |");
+		boot_s(&runs[i], cpu) > 0 ? fprintf(f, " %.2f |", boot_s(&runs[i], cpu)) : fprintf(f, " - |");
 	for (size_t k = 0; k < nn; k++) {
 		fprintf(f, "\n| %s | µs per %s |", names[k], lb_kind(names[k])->unit);
 		for (unsigned i = 0; i < n; i++) {
 			const struct lb_bench *b = find_bench(&runs[i], names[k]);
 			struct stats st;
-			if (time_per_unit(b, &st))
+			if (time_per_unit(b, cpu, &st))
 				fprintf(f, " %.4g [%.4g, %.4g] (n=%zu) |", st.median, st.ci_lo, st.ci_hi, st.n);
 			else
 				fprintf(f, " %s |", b && b->failed[0] ? "failed" : "-");
@@ -205,7 +222,8 @@ void lb_write_tables(FILE *f, const struct lb_run *runs, unsigned n)
 	const char *names[N_KINDS];
 	size_t nn = bench_names(runs, n, names);
 
-	write_time_table(f, runs, n, names, nn);
+	write_time_table(f, runs, n, names, nn, 0);
+	write_time_table(f, runs, n, names, nn, 1);
 	write_counts_table(f, runs, n, names, nn);
 	fprintf(f, "## Engines\n\n");
 	for (unsigned i = 0; i < n; i++) {
@@ -224,17 +242,18 @@ int lb_write_csv(const char *path, const struct lb_run *runs, unsigned n)
 
 	if (!f)
 		return -1;
-	fprintf(f, "engine,benchmark,run,ops,asked,units,host_ms,guest_ms,exits,insns,emulated_insns,"
+	fprintf(f, "engine,benchmark,run,ops,asked,units,host_ms,guest_ms,cpu_ms,exits,insns,emulated_insns,"
 		   "helper_calls,blocks\n");
 	for (unsigned i = 0; i < n; i++) {
 		if (runs[i].t_init)
-			fprintf(f, "%s,boot_to_init,1,1,1,1,%.1f,,,,,,\n", runs[i].engine, runs[i].t_init * 1e3);
+			fprintf(f, "%s,boot_to_init,1,1,1,1,%.1f,,%.0f,,,,,\n", runs[i].engine, runs[i].t_init * 1e3,
+				runs[i].cpu_init * 1e3);
 		for (unsigned k = 0; k < runs[i].n_bench; k++) {
 			const struct lb_bench *b = &runs[i].bench[k];
 			for (unsigned j = 0; j < b->n_rep; j++) {
 				const struct lb_rep *r = &b->rep[j];
-				fprintf(f, "%s,%s,%u,%lu,%lu,%.6g,%.1f,%.0f", runs[i].engine, b->name, j + 1, r->ops,
-					r->asked, r->ops * lb_units_per_op(b, r), r->host_ms, r->guest_ms);
+				fprintf(f, "%s,%s,%u,%lu,%lu,%.6g,%.1f,%.0f,%.0f", runs[i].engine, b->name, j + 1, r->ops,
+					r->asked, r->ops * lb_units_per_op(b, r), r->host_ms, r->guest_ms, r->cpu_ms);
 				if (r->has_counts)
 					fprintf(f, ",%.0f,%.0f,%.0f,%.0f,%.0f\n", r->c.exits, r->c.insns, r->c.emulated,
 						r->c.helpers, r->c.blocks);
@@ -246,10 +265,19 @@ int lb_write_csv(const char *path, const struct lb_run *runs, unsigned n)
 	return fclose(f);
 }
 
+static const char *script_path(const char *sdir)
+{
+	static char path[700];
+
+	snprintf(path, sizeof(path), "%s/linux.gp", sdir);
+	return path;
+}
+
 /* linux.dat: per benchmark (boot to init first), per engine the median
  * time over the fastest engine's and its CI likewise; NaN where none.
  * Only engines with at least one number are columns.  Returns how many. */
-static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned n, char *labels, size_t len)
+static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned n, int cpu, char *labels,
+			  size_t len)
 {
 	const char *names[N_KINDS];
 	size_t nn = bench_names(runs, n, names);
@@ -258,10 +286,10 @@ static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned 
 
 	labels[0] = '\0';
 	for (unsigned i = 0; i < n && nc < 8; i++) {
-		int any = runs[i].t_init > 0;
+		int any = boot_s(&runs[i], cpu) > 0;
 		for (size_t k = 0; k < nn && !any; k++) {
 			struct stats st;
-			any = time_per_unit(find_bench(&runs[i], names[k]), &st);
+			any = time_per_unit(find_bench(&runs[i], names[k]), cpu, &st);
 		}
 		if (any) {
 			cols[nc++] = i;
@@ -278,9 +306,9 @@ static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned 
 			const struct lb_run *r = &runs[cols[c]];
 			struct stats st;
 			med[c] = lo[c] = hi[c] = 0;
-			if (k == 0 && r->t_init)
-				med[c] = lo[c] = hi[c] = r->t_init;
-			else if (k > 0 && time_per_unit(find_bench(r, names[k - 1]), &st)) {
+			if (k == 0)
+				med[c] = lo[c] = hi[c] = boot_s(r, cpu);
+			else if (time_per_unit(find_bench(r, names[k - 1]), cpu, &st)) {
 				med[c] = st.median;
 				lo[c] = st.ci_lo;
 				hi[c] = st.ci_hi;
@@ -303,14 +331,32 @@ static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned 
 	return nc;
 }
 
-void lb_draw_figure(const char *out_dir, const struct lb_run *runs, unsigned n, char *note, size_t len)
+/* linux[-cpu].dat and the figure drawn from it; 1 when both formats were. */
+static int draw(const char *gp, const char *sdir, const char *out_dir, const struct lb_run *runs, unsigned n,
+		int cpu, const char *log)
 {
-	char dat[700], gp[600], script[700], vars[1600], log[700], labels[200], sdir[600];
-	unsigned nc;
+	char dat[700], vars[1800], labels[200];
+	static const char *const fmts[] = { "png", "pdf" };
+	const char *name = cpu ? "linux-cpu" : "linux";
 	int drawn = 0;
 
-	snprintf(dat, sizeof(dat), "%s/linux.dat", out_dir);
-	if (!(nc = write_dat(dat, runs, n, labels, sizeof(labels)))) {
+	snprintf(dat, sizeof(dat), "%s/%s.dat", out_dir, name);
+	if (!write_dat(dat, runs, n, cpu, labels, sizeof(labels)))
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(vars, sizeof(vars), "dir='%s'; data='%s'; out='%s/%s'; fmt='%s'; engines='%s'; what='%s'",
+			 sdir, dat, out_dir, name, fmts[i], labels, cpu ? "CPU time" : "time");
+		drawn += plots_run_gnuplot(gp, script_path(sdir), vars, log) == 0;
+	}
+	return drawn == 2;
+}
+
+void lb_draw_figure(const char *out_dir, const struct lb_run *runs, unsigned n, char *note, size_t len)
+{
+	char gp[600], log[700], sdir[600], labels[200], probe[700];
+
+	snprintf(probe, sizeof(probe), "%s/linux.dat", out_dir);
+	if (!write_dat(probe, runs, n, 0, labels, sizeof(labels))) {
 		snprintf(note, len, "Figure: none (no engine has a number).");
 		return;
 	}
@@ -321,15 +367,10 @@ void lb_draw_figure(const char *out_dir, const struct lb_run *runs, unsigned n, 
 	}
 	self_dir(sdir, sizeof(sdir) - 8);
 	strcat(sdir, "/plots");
-	snprintf(script, sizeof(script), "%s/linux.gp", sdir);
 	snprintf(log, sizeof(log), "%s/gnuplot.log", out_dir);
-	static const char *const fmts[] = { "png", "pdf" };
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(vars, sizeof(vars), "dir='%s'; data='%s'; out='%s/linux'; fmt='%s'; engines='%s'",
-			 sdir, dat, out_dir, fmts[i], labels);
-		drawn += plots_run_gnuplot(gp, script, vars, log) == 0;
-	}
-	snprintf(note, len, drawn == 2 ? "Figure: linux.png, linux.pdf (time per unit over the fastest engine's, "
-		 "per benchmark; whiskers: the CI)." : "Figure: gnuplot failed, see gnuplot.log; its data is in "
-		 "linux.dat.");
+	int wall = draw(gp, sdir, out_dir, runs, n, 0, log), cpu = draw(gp, sdir, out_dir, runs, n, 1, log);
+	snprintf(note, len, "Figures: %s%s (per benchmark each engine's median time per unit over the fastest "
+		 "engine's, whiskers the CI)%s.", wall ? "linux.png, linux.pdf (wall clock)" : "none",
+		 cpu ? "; linux-cpu.png, linux-cpu.pdf (CPU time)" : "",
+		 wall && cpu ? "" : "; gnuplot failed for some, see gnuplot.log");
 }

@@ -21,6 +21,7 @@ struct lb_rep {
 	unsigned long ops, asked;       /* done (each checked by the init) and asked for */
 	double bytes;                   /* the data one operation handles, 0 for none */
 	double guest_ms, host_ms;       /* guest clock; arrival, begin line to result line */
+	double cpu_ms;                  /* the engine process's CPU time in that span, -1 unknown */
 	int has_counts;
 	struct lb_counts c;
 };
@@ -36,6 +37,7 @@ struct lb_run {
 	const char *engine;
 	double timeout_s;               /* the share of the budget it got */
 	double t0, t_first, t_init, t_begin;   /* host seconds since t0 */
+	double cpu_init, cpu_begin;     /* the engine process's CPU seconds then, -1 unknown */
 	double elapsed_s;
 	struct lb_bench bench[LB_MAX_BENCH];
 	unsigned n_bench, n_lines;

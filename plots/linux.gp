@@ -2,10 +2,12 @@
 # time per unit of work over the fastest engine's (1 = the fastest), log
 # scale, whiskers the 95% CI of the median over the init's runs.
 # Input (data): benchmark label, then per engine: ratio, CI low, CI high.
-# Variables: dir, data, out, fmt, engines (labels, '_' for spaces).
+# Variables: dir, data, out, fmt, engines (labels, '_' for spaces), what
+# (the y label's quantity: time or CPU time).
 height = 3.0
 load dir."/common.gp"
-set ylabel "time / fastest engine's (log scale)"
+if (!exists("what")) what = "time"
+set ylabel what." / fastest engine's (log scale)"
 set logscale y
 set yrange [0.8:*]
 set style data histogram
