@@ -64,6 +64,7 @@ struct bt_block {
 	uint16_t n;                     /* guest instructions */
 	uint8_t user;                   /* translated for CPL 3 (TLB array) */
 	bool dead;
+	bool global;                    /* its page's mapping was global (G) then */
 	uint8_t *host;                  /* entry, RX view */
 	uint32_t host_len;
 	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
@@ -204,6 +205,10 @@ void bt_invalidate(struct engine *e, uint64_t pa, unsigned size);
 void bt_link(struct engine *e, struct bt_site *s, struct bt_block *to);
 void bt_unlink_cross(struct engine *e);
 void bt_jc_clear(struct engine *e);
+/* After a flush that kept the global pages: the same for every link and
+ * jump-cache entry but those between blocks on global pages. */
+void bt_unlink_cross_nonglobal(struct engine *e);
+void bt_jc_clear_nonglobal(struct engine *e);
 void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);
