@@ -135,7 +135,7 @@ static void on_counters(struct lb_run *r, const char *line)
 	b->rep[b->n_rep - 1].has_counts = 1;
 }
 
-static void on_line(const char *line, void *ctx)
+void lb_on_line(const char *line, void *ctx)
 {
 	struct lb_run *r = ctx;
 	double t = now_s() - r->t0;
@@ -264,7 +264,7 @@ static int boot_engine(struct lb_run *r, const char *self, const char *img, cons
 	}
 	r->t0 = now_s();
 	/* QEMU's bound is ours alone: it has no --timeout. */
-	int rc = child_run(argv, fd, r->timeout_s, NULL, on_line, NULL, r, &res, err, sizeof(err));
+	int rc = child_run(argv, fd, r->timeout_s, NULL, lb_on_line, NULL, r, &res, err, sizeof(err));
 	r->elapsed_s = now_s() - r->t0;
 	close(fd);
 	fclose(r->console);

@@ -51,6 +51,11 @@ struct lb_run {
 	char status[700];
 };
 
+/* One line of the engine's stdout (ctx: its struct lb_run, with console
+ * open and rbn set): the console file, the init's markers and results,
+ * the span counters (RBH1 counters), the kernel's warnings. */
+void lb_on_line(const char *line, void *ctx);
+
 /* A macrobenchmark's unit and its count per rbn (docs/linux.md). */
 struct lb_kind {
 	const char *name, *unit;
