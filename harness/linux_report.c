@@ -277,7 +277,7 @@ static const char *script_path(const char *sdir)
  * time over the fastest engine's and its CI likewise; NaN where none.
  * Only engines with at least one number are columns.  Returns how many. */
 static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned n, int cpu, char *labels,
-			  size_t len)
+			  size_t len, double *top)
 {
 	const char *names[N_KINDS];
 	size_t nn = bench_names(runs, n, names);
@@ -285,6 +285,7 @@ static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned 
 	FILE *f;
 
 	labels[0] = '\0';
+	*top = 1;
 	for (unsigned i = 0; i < n && nc < 8; i++) {
 		int any = boot_s(&runs[i], cpu) > 0;
 		for (size_t k = 0; k < nn && !any; k++) {
@@ -321,6 +322,9 @@ static unsigned write_dat(const char *path, const struct lb_run *runs, unsigned 
 		else
 			fprintf(f, "\"%s\\n(per %s)\"", names[k - 1], lb_kind(names[k - 1])->unit);
 		for (unsigned c = 0; c < nc; c++)
+			if (med[c] > 0 && hi[c] / best > *top)
+				*top = hi[c] / best;
+		for (unsigned c = 0; c < nc; c++)
 			if (med[c] > 0)
 				fprintf(f, " %.5g %.5g %.5g", med[c] / best, lo[c] / best, hi[c] / best);
 			else
@@ -339,13 +343,16 @@ static int draw(const char *gp, const char *sdir, const char *out_dir, const str
 	static const char *const fmts[] = { "png", "pdf" };
 	const char *name = cpu ? "linux-cpu" : "linux";
 	int drawn = 0;
+	double top;
 
 	snprintf(dat, sizeof(dat), "%s/%s.dat", out_dir, name);
-	if (!write_dat(dat, runs, n, cpu, labels, sizeof(labels)))
+	if (!write_dat(dat, runs, n, cpu, labels, sizeof(labels), &top))
 		return 0;
+	/* Room above the tallest whisker for its label (log scale). */
+	double ymax = top * 1.25 > 1.5 ? top * 1.25 : 1.5;
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(vars, sizeof(vars), "dir='%s'; data='%s'; out='%s/%s'; fmt='%s'; engines='%s'; what='%s'",
-			 sdir, dat, out_dir, name, fmts[i], labels, cpu ? "CPU time" : "time");
+		snprintf(vars, sizeof(vars), "dir='%s'; data='%s'; out='%s/%s'; fmt='%s'; engines='%s'; what='%s'; "
+			 "ymax=%.4g", sdir, dat, out_dir, name, fmts[i], labels, cpu ? "CPU time" : "time", ymax);
 		drawn += plots_run_gnuplot(gp, script_path(sdir), vars, log) == 0;
 	}
 	return drawn == 2;
@@ -354,9 +361,10 @@ static int draw(const char *gp, const char *sdir, const char *out_dir, const str
 void lb_draw_figure(const char *out_dir, const struct lb_run *runs, unsigned n, char *note, size_t len)
 {
 	char gp[600], log[700], sdir[600], labels[200], probe[700];
+	double top;
 
 	snprintf(probe, sizeof(probe), "%s/linux.dat", out_dir);
-	if (!write_dat(probe, runs, n, 0, labels, sizeof(labels))) {
+	if (!write_dat(probe, runs, n, 0, labels, sizeof(labels), &top)) {
 		snprintf(note, len, "Figure: none (no engine has a number).");
 		return;
 	}

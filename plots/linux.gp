@@ -3,13 +3,17 @@
 # scale, whiskers the 95% CI of the median over the init's runs.
 # Input (data): benchmark label, then per engine: ratio, CI low, CI high.
 # Variables: dir, data, out, fmt, engines (labels, '_' for spaces), what
-# (the y label's quantity: time or CPU time).
+# (the y label's quantity: time or CPU time), ymax (the y axis' top).
 height = 3.0
 load dir."/common.gp"
 if (!exists("what")) what = "time"
 set ylabel what." / fastest engine's (log scale)"
 set logscale y
-set yrange [0.8:*]
+# ymax (the harness's: a little over the tallest whisker) keeps the
+# axis from running on to the next power of ten.
+if (exists("ymax")) { set yrange [0.8:ymax] } else { set yrange [0.8:*] }
+set ytics (0.8, 1, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 10000)
+set mytics 10
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set boxwidth 0.9
