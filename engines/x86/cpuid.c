@@ -130,11 +130,14 @@ void x86_cpuid(struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]
 		case 0x80000000u: out[0] = max; break;
 		case 0x80000001u: out[1] = 0; out[2] &= E1_ECX; out[3] &= E1_EDX; break;
 		case 0x80000007u: out[0] = out[1] = out[2] = 0; out[3] &= 1u << 8; break;
-		/* EBX[2] XSAVEERPTR as the host's, whose FXSAVE64 takes the
-		 * guest's x87 state (ops_x87.c): without it Linux on an AMD
-		 * vCPU works around the FXSAVE pointer leak with EMMS, an MMX
-		 * instruction this vCPU does not have. */
-		case 0x80000008u: out[0] &= 0xffff; out[1] &= 1u << 2; out[2] = out[3] = 0; break;
+		case 0x80000008u:
+			/* EBX[2] (XSaveErPtr): FXRSTOR/XRSTOR always load FIP,
+			 * FDP and FOP (ops_xsave.c, as Zen does); without it
+			 * Linux works around the K7/K8 pointer leak with EMMS. */
+			out[0] &= 0xffff;
+			out[1] = x86_vendor_amd() ? 1u << 2 : 0;
+			out[2] = out[3] = 0;
+			break;
 		default: break;       /* brand string, cache descriptions */
 		}
 		return;
