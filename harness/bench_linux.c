@@ -1,9 +1,11 @@
 /* `ringbench bench --linux`: one process per engine boots the Linux image,
- * whose init prints RINGBENCH-INIT-READY and one RBL1 line per
- * macrobenchmark (harness/images/init-linux).  Each line is timed as it
- * arrives; the kernel's warnings fail the engine; an engine that does not
- * reach the end is reported with why (its last console line and the
- * VM's own reason), never with a number. */
+ * whose init prints RINGBENCH-INIT-READY and two RBL1 lines around each
+ * run of a macrobenchmark (harness/images/init-linux).  Each line is timed
+ * as it arrives, and ringbench's own engines print the counters of each
+ * run's span (`run --records`).  The kernel's warnings fail the engine; an
+ * engine that does not reach the end is reported with why (its last
+ * console line and the VM's own reason) and how far it got: only the runs
+ * it finished have numbers. */
 #include "harness/bench_linux.h"
 
 #include <getopt.h>
@@ -17,33 +19,18 @@
 
 #include "engines/core/linux_guest.h"
 #include "harness/hostinfo.h"
+#include "harness/linux_results.h"
 #include "harness/options.h"
 #include "harness/self.h"
 #include "harness/spawn.h"
 
-#define LB_MAX_BENCH   8
-#define LB_ENGINES_ALL "qemu-tcg,qemu-kvm,interp,bt,kvm"
-/* Five engines in under five minutes, as `make bench` promises. */
-#define LB_DEFAULT_TIMEOUT_S 55
-
-struct lb_bench {
-	char name[32], out[32];
-	unsigned long ops;
-	double guest_ms, host_ms;
-};
-
-struct lb_run {
-	const char *engine;
-	double t0, t_init, t_last;          /* host seconds */
-	struct lb_bench bench[LB_MAX_BENCH];
-	unsigned n_bench;
-	int done;
-	unsigned warnings;
-	char first_warning[LINUX_LINE_MAX], last_line[LINUX_LINE_MAX];
-	FILE *console;
-	struct { unsigned long long exits, insns, emulated, helpers, blocks; } stats;
-	char status[600];
-};
+/* The order runs the engines likely to finish first, so the budget left
+ * over by one goes to the next (bench_linux). */
+#define LB_ENGINES_ALL "qemu-tcg,bt,qemu-kvm,interp,kvm"
+/* All engines' boots in under five minutes, as `make bench` promises
+ * (docs/linux.md, "Budget"); the image check and the figure come on top. */
+#define LB_DEFAULT_BUDGET_S 280
+#define LB_DEFAULT_REPS 3
 
 static double now_s(void)
 {
@@ -52,32 +39,136 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void on_line(const char *line, void *ctx)
+/* The engine process's CPU time so far (user + system, all its threads;
+ * clock ticks, 10 ms), a time the other processes on the host change
+ * less than the wall clock's; -1 when /proc cannot say. */
+static double child_cpu_s(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)child_running_pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name's ')': state is field 3, utime 14, stime 15. */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static struct lb_bench *bench_named(struct lb_run *r, const char *name)
+{
+	for (unsigned i = 0; i < r->n_bench; i++)
+		if (!strcmp(r->bench[i].name, name))
+			return &r->bench[i];
+	if (r->n_bench == LB_MAX_BENCH)
+		return NULL;
+	struct lb_bench *b = &r->bench[r->n_bench++];
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	return b;
+}
+
+/* "RBL1 NAME ops=.. guest_ms=.. out=.. asked=.. bytes=..": one run, checked
+ * against what the command line asked for (rbn) and what the init did. */
+static void on_result(struct lb_run *r, const char *p, double t)
+{
+	char name[32], out[32];
+	struct lb_rep x = { 0 };
+
+	if (sscanf(p, "RBL1 %31s ops=%lu guest_ms=%lf out=%31s asked=%lu bytes=%lf", name, &x.ops, &x.guest_ms,
+		   out, &x.asked, &x.bytes) != 6)
+		return;
+	struct lb_bench *b = bench_named(r, name);
+	const struct lb_kind *k = lb_kind(name);
+	if (!b || b->n_rep == LB_MAX_REPS)
+		return;
+	x.host_ms = (t - r->t_begin) * 1e3;
+	double cpu = child_cpu_s();
+	x.cpu_ms = cpu >= 0 && r->cpu_begin >= 0 ? (cpu - r->cpu_begin) * 1e3 : -1;
+	snprintf(b->out, sizeof(b->out), "%s", out);
+	if (!b->failed[0] && (!k || x.asked != k->per_rbn * (unsigned long)r->rbn))
+		snprintf(b->failed, sizeof(b->failed), "failed: asked for %lu operations, not %lu", x.asked,
+			 k ? k->per_rbn * (unsigned long)r->rbn : 0);
+	else if (!b->failed[0] && x.ops != x.asked)
+		snprintf(b->failed, sizeof(b->failed), "failed: %lu of %lu operations done in run %u", x.ops,
+			 x.asked, b->n_rep + 1);
+	b->rep[b->n_rep++] = x;
+	r->last = b;
+}
+
+/* "RBH1 counters seq=N engine.X=V vm.exits.Y=V ...": the span that just
+ * ended, i.e. the last result's (its line comes right after). */
+static void on_counters(struct lb_run *r, const char *line)
+{
+	char buf[4096], *save = NULL;
+	struct lb_counts c = { 0 };
+	struct lb_bench *b = r->last;
+
+	if (!b || !b->n_rep || b->rep[b->n_rep - 1].has_counts)
+		return;
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		double v = strtod(eq + 1, NULL);
+		/* Exits: those reaching the VM core by reason, and under kvm those
+		 * KVM handled in the kernel. */
+		if (!strncmp(tok, "vm.exits.", 9) || !strcmp(tok, "engine.exits_in_kernel"))
+			c.exits += v;
+		else if (!strcmp(tok, "engine.insns"))
+			c.insns = v;
+		else if (!strcmp(tok, "engine.emulated_insns"))
+			c.emulated = v;
+		else if (!strcmp(tok, "engine.helper_calls"))
+			c.helpers = v;
+		else if (!strcmp(tok, "engine.bt.blocks"))
+			c.blocks = v;
+	}
+	b->rep[b->n_rep - 1].c = c;
+	b->rep[b->n_rep - 1].has_counts = 1;
+}
+
+void lb_on_line(const char *line, void *ctx)
 {
 	struct lb_run *r = ctx;
 	double t = now_s() - r->t0;
 	const char *p;
 
 	fprintf(r->console, "%.3f %s\n", t, line);
-	if (*line)
+	if (!strncmp(line, "RBH1 counters ", 14)) {
+		on_counters(r, line);
+		return;
+	}
+	if (!strncmp(line, "RBH1 ", 5))
+		return;
+	if (*line) {
 		snprintf(r->last_line, sizeof(r->last_line), "%s", line);
+		if (!r->n_lines++)
+			r->t_first = t;
+	}
 	if (linux_line_is_warning(line) && r->warnings++ == 0)
 		snprintf(r->first_warning, sizeof(r->first_warning), "%s", line);
-	if (strstr(line, "RINGBENCH-INIT-READY") && !r->t_init)
-		r->t_init = r->t_last = t;
+	if (strstr(line, "RINGBENCH-INIT-READY") && !r->t_init) {
+		r->t_init = t;
+		r->cpu_init = child_cpu_s();
+	}
 	if (!(p = strstr(line, "RBL1 ")))
 		return;
-	if (!strncmp(p, "RBL1 done", 9)) {
+	if (!strncmp(p, "RBL1 done", 9))
 		r->done = 1;
-		return;
+	else if (!strncmp(p, "RBL1 begin ", 11)) {
+		r->t_begin = t;
+		r->cpu_begin = child_cpu_s();
 	}
-	struct lb_bench *b = &r->bench[r->n_bench];
-	if (r->n_bench < LB_MAX_BENCH &&
-	    sscanf(p, "RBL1 %31s ops=%lu guest_ms=%lf out=%31s", b->name, &b->ops, &b->guest_ms, b->out) == 4) {
-		b->host_ms = (t - r->t_last) * 1e3;
-		r->n_bench++;
-	}
-	r->t_last = t;
+	else
+		on_result(r, p, t);
 }
 
 /* The whole run's counters from `run --stats` (boot and benchmarks). */
@@ -90,16 +181,34 @@ static void read_stats(struct lb_run *r, const char *log)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "total %llu", &v) == 1)
-			r->stats.exits = v;
-		else if (sscanf(line, "%127s %llu", name, &v) == 2) {
-			if (!strcmp(name, "insns")) r->stats.insns = v;
-			else if (!strcmp(name, "emulated_insns")) r->stats.emulated = v;
-			else if (!strcmp(name, "helper_calls")) r->stats.helpers = v;
-			else if (!strcmp(name, "bt.blocks")) r->stats.blocks = v;
+		if (sscanf(line, "total %llu", &v) == 1) {
+			r->whole.exits += v;
+			r->has_whole = 1;
+		} else if (sscanf(line, "%127s %llu", name, &v) == 2) {
+			if (!strcmp(name, "insns")) r->whole.insns = v;
+			else if (!strcmp(name, "emulated_insns")) r->whole.emulated = v;
+			else if (!strcmp(name, "helper_calls")) r->whole.helpers = v;
+			else if (!strcmp(name, "bt.blocks")) r->whole.blocks = v;
+			else if (!strcmp(name, "exits_in_kernel")) r->whole.exits += v;
 		}
 	}
 	fclose(f);
+}
+
+/* How far an engine that did not finish got. */
+static void progress(const struct lb_run *r, char *out, size_t len)
+{
+	unsigned runs = 0;
+
+	for (unsigned i = 0; i < r->n_bench; i++)
+		runs += r->bench[i].n_rep;
+	if (r->t_init)
+		snprintf(out, len, "got to the init at %.1f s and %u benchmark run%s after it", r->t_init, runs,
+			 runs == 1 ? "" : "s");
+	else if (r->n_lines)
+		snprintf(out, len, "got to the kernel's console (first line at %.1f s), not to the init", r->t_first);
+	else
+		snprintf(out, len, "no console line at all");
 }
 
 /* The VM's own last word ("ringbench run: ..." on stderr), if any. */
@@ -121,7 +230,7 @@ static void last_run_reason(const char *log, char *out, size_t len)
 }
 
 static int boot_engine(struct lb_run *r, const char *self, const char *img, const char *qemu,
-		      double timeout_s, const char *cmdline, const char *out_dir)
+		      const char *cmdline, const char *out_dir)
 {
 	char kernel[600], initrd[600], log[700], con[700], err[300], timeout[32];
 	char *argv[40];
@@ -131,126 +240,113 @@ static int boot_engine(struct lb_run *r, const char *self, const char *img, cons
 	snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio.gz", img);
 	snprintf(log, sizeof(log), "%s/%s.log", out_dir, r->engine);
 	snprintf(con, sizeof(con), "%s/%s.console", out_dir, r->engine);
-	snprintf(timeout, sizeof(timeout), "%g", timeout_s);
+	/* run's own bound a little inside ours, so it still prints its counters. */
+	snprintf(timeout, sizeof(timeout), "%g", r->timeout_s > 4 ? r->timeout_s - 2 : r->timeout_s);
 	if (!strncmp(r->engine, "qemu-", 5)) {
 		char *q[] = { (char *)qemu, "-accel", !strcmp(r->engine, "qemu-kvm") ? "kvm" : "tcg", "-m", "256",
 			      "-smp", "1", "-display", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
 			      "-serial", "stdio", "-kernel", kernel, "-initrd", initrd, "-append", (char *)cmdline, NULL };
 		memcpy(argv, q, sizeof(q));
 	} else {
-		char *q[] = { (char *)self, "run", "--engine", (char *)r->engine, "--stats", "--timeout", timeout,
-			      "--initrd", initrd, kernel, "--", (char *)cmdline, NULL };
+		char *q[] = { (char *)self, "run", "--engine", (char *)r->engine, "--stats", "--records",
+			      "--timeout", timeout, "--initrd", initrd, kernel, "--", (char *)cmdline, NULL };
 		memcpy(argv, q, sizeof(q));
 	}
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	r->console = fopen(con, "w");
 	if (fd < 0 || !r->console) {
 		snprintf(r->status, sizeof(r->status), "failed: cannot write %.400s", out_dir);
+		if (fd >= 0)
+			close(fd);
+		if (r->console)
+			fclose(r->console);
 		return -1;
 	}
 	r->t0 = now_s();
-	/* QEMU's own bound is ours: it has no --timeout. */
-	if (child_run(argv, fd, timeout_s + 5, NULL, on_line, NULL, r, &res, err, sizeof(err)) < 0) {
-		snprintf(r->status, sizeof(r->status), "unsupported: %s", err);
-		close(fd);
-		fclose(r->console);
-		return -1;
-	}
+	/* QEMU's bound is ours alone: it has no --timeout. */
+	int rc = child_run(argv, fd, r->timeout_s, NULL, lb_on_line, NULL, r, &res, err, sizeof(err));
+	r->elapsed_s = now_s() - r->t0;
 	close(fd);
 	fclose(r->console);
+	if (rc < 0) {
+		snprintf(r->status, sizeof(r->status), "unsupported: %s", err);
+		return -1;
+	}
 	read_stats(r, log);
-	char why[512], desc[100];
+	char why[512], desc[100], far[160], st[sizeof(r->status)];
 	last_run_reason(log, why, sizeof(why));
 	child_describe(&res, desc, sizeof(desc));
+	progress(r, far, sizeof(far));
 	if (r->warnings)
-		snprintf(r->status, sizeof(r->status), "failed: kernel warning: %.300s", r->first_warning);
+		snprintf(st, sizeof(st), "failed: kernel warning: %.300s", r->first_warning);
 	else if (r->done)
-		snprintf(r->status, sizeof(r->status), "ok");
+		snprintf(st, sizeof(st), "ok");
 	else
-		snprintf(r->status, sizeof(r->status), "unsupported: %s%s; did not reach %s; last console line: %.200s",
-			 why[0] ? why : desc, res.timed_out ? " (timeout)" : "",
-			 r->t_init ? "the end" : "the init", r->last_line[0] ? r->last_line : "(none)");
+		snprintf(st, sizeof(st), "unsupported: %.200s%s; %s in %.0f s; last console line: %.200s",
+			 why[0] ? why : desc, res.timed_out ? " (out of its budget)" : "", far, r->elapsed_s,
+			 r->last_line[0] ? r->last_line : "(none)");
+	memcpy(r->status, st, sizeof(st));
 	return 0;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringbench bench --linux [--engines LIST] [--timeout S] [--quick] [--out DIR]\n"
+		"usage: ringbench bench --linux [--engines LIST] [--budget S] [--timeout S] [--reps R]\n"
+		"                               [--quick] [--out DIR]\n"
 		"Boots Debian's kernel with the busybox initramfs (build/linux, made by\n"
 		"harness/images/linux.sh) under each engine and times boot-to-init and the\n"
 		"macrobenchmarks (docs/linux.md).\n"
-		"  --engines LIST  of %s (default all)\n"
-		"  --timeout S     per engine (default %d)\n"
-		"  --quick         the smallest counts (rbn=1; default rbn=2)\n"
-		"  --out DIR       where the consoles, logs and linux.md go (default results/linux-<time>)\n",
-		LB_ENGINES_ALL, LB_DEFAULT_TIMEOUT_S);
+		"  --engines LIST  of %s (default all, in that order)\n"
+		"  --budget S      for all engines together (default %d): each gets an equal\n"
+		"                  share of what the ones before it left\n"
+		"  --timeout S     at most this per engine\n"
+		"  --reps R        runs of each benchmark in one boot (default %d, at most %d)\n"
+		"  --quick         one run of each (--reps 1)\n"
+		"  --out DIR       where the consoles, logs, linux.md, linux.csv and the figure go\n"
+		"                  (default results/linux-<time>)\n",
+		LB_ENGINES_ALL, LB_DEFAULT_BUDGET_S, LB_DEFAULT_REPS, LB_MAX_REPS);
 }
 
-static void write_table(FILE *f, struct lb_run *runs, unsigned n)
+/* interp and bt: the guest's TSC is the host's, its rate given so the
+ * kernel skips its PIT calibration (docs/linux.md: a pass of its loop ten
+ * times slower than another makes it give up). */
+static void engine_cmdline(const char *engine, const char *cmdline, char *out, size_t len)
 {
-	const char *names[LB_MAX_BENCH];
-	unsigned n_names = 0;
+	const char *src;
+	double khz = hostinfo_tsc_khz(&src);
 
-	for (unsigned i = 0; i < n; i++)
-		for (unsigned b = 0; b < runs[i].n_bench; b++) {
-			unsigned k;
-			for (k = 0; k < n_names && strcmp(names[k], runs[i].bench[b].name); k++)
-				;
-			if (k == n_names && n_names < LB_MAX_BENCH)
-				names[n_names++] = runs[i].bench[b].name;
-		}
-	fprintf(f, "| engine | boot to init (s) |");
-	for (unsigned k = 0; k < n_names; k++)
-		fprintf(f, " %s ms/op (guest; host) |", names[k]);
-	fprintf(f, " exits | emulated insns | helper calls | blocks |\n|---|---|");
-	for (unsigned k = 0; k < n_names + 4; k++)
-		fprintf(f, "---|");
-	fprintf(f, "\n");
-	for (unsigned i = 0; i < n; i++) {
-		struct lb_run *r = &runs[i];
-		if (r->t_init)
-			fprintf(f, "| %s | %.2f |", r->engine, r->t_init);
-		else
-			fprintf(f, "| %s | - |", r->engine);
-		for (unsigned k = 0; k < n_names; k++) {
-			unsigned b;
-			for (b = 0; b < r->n_bench && strcmp(r->bench[b].name, names[k]); b++)
-				;
-			if (b < r->n_bench && r->bench[b].ops)
-				fprintf(f, " %.3g; %.3g |", r->bench[b].guest_ms / r->bench[b].ops,
-					r->bench[b].host_ms / r->bench[b].ops);
-			else
-				fprintf(f, " - |");
-		}
-		if (!strncmp(r->engine, "qemu-", 5))
-			fprintf(f, " - | - | - | - |\n");
-		else
-			fprintf(f, " %llu | %llu | %llu | %llu |\n", r->stats.exits, r->stats.emulated,
-				r->stats.helpers, r->stats.blocks);
-	}
-	fprintf(f, "\nCounters are the whole run's (boot and benchmarks), from `run --stats`.\n\n");
-	for (unsigned i = 0; i < n; i++)
-		fprintf(f, "- %s: %s\n", runs[i].engine, runs[i].status);
-	for (unsigned i = 0; i < n; i++)
-		for (unsigned b = 0; b < runs[i].n_bench; b++)
-			if (strcmp(runs[i].bench[b].out, "-"))
-				fprintf(f, "- %s %s output: %s\n", runs[i].engine, runs[i].bench[b].name, runs[i].bench[b].out);
+	if ((!strcmp(engine, "interp") || !strcmp(engine, "bt")) && khz > 0)
+		snprintf(out, len, "%s tsc_early_khz=%.0f", cmdline, khz);
+	else
+		snprintf(out, len, "%s", cmdline);
+}
+
+static void write_report(FILE *f, const char *cmdline, const struct lb_run *runs, unsigned n, double budget_s,
+			 double took_s, const char *figure)
+{
+	fprintf(f, "# Linux guest: boot to init and macrobenchmarks\n\nKernel command line: `%s` "
+		   "(interp, bt: with `tsc_early_khz=` the host's TSC rate). All engines took %.0f s of a %.0f s "
+		   "budget.\n\n", cmdline, took_s, budget_s);
+	lb_write_tables(f, runs, n);
+	fprintf(f, "\n%s\n", figure);
 }
 
 int bench_linux(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "linux", no_argument, NULL, 'l' }, { "engines", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' }, { "quick", no_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 't' }, { "budget", required_argument, NULL, 'b' },
+		{ "reps", required_argument, NULL, 'r' }, { "quick", no_argument, NULL, 'q' },
 		{ "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *engines = LB_ENGINES_ALL, *out = NULL;
-	double timeout_s = LB_DEFAULT_TIMEOUT_S;
-	int quick = 0, c;
+	double cap_s = 0, budget_s = LB_DEFAULT_BUDGET_S;
+	unsigned long long reps = LB_DEFAULT_REPS;
+	int c;
 	char dir[512], self[600], img[560], cmd[2048], out_buf[600], list[256], cmdline[200];
-	struct lb_run runs[8];
-	unsigned n = 0;
+	static struct lb_run runs[8];
+	unsigned n = 0, n_eng = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -259,10 +355,18 @@ int bench_linux(int argc, char **argv)
 		case 'l': break;
 		case 'e': engines = optarg; break;
 		case 't':
-			if (opt_seconds("bench --linux", "--timeout", optarg, &timeout_s) < 0)
+			if (opt_seconds("bench --linux", "--timeout", optarg, &cap_s) < 0)
 				return 2;
 			break;
-		case 'q': quick = 1; break;
+		case 'b':
+			if (opt_seconds("bench --linux", "--budget", optarg, &budget_s) < 0)
+				return 2;
+			break;
+		case 'r':
+			if (opt_uint("bench --linux", "--reps", optarg, 1, LB_MAX_REPS, &reps) < 0)
+				return 2;
+			break;
+		case 'q': reps = 1; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: opt_complain("bench --linux", c, argv); return 2;
@@ -271,6 +375,17 @@ int bench_linux(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "ringbench bench --linux: unexpected argument '%s'\n", argv[optind]);
 		return 2;
+	}
+	snprintf(list, sizeof(list), "%s", engines);
+	for (char *save = NULL, *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+		char key[64];
+		snprintf(key, sizeof(key), ",%.60s,", e);
+		if (!strstr("," LB_ENGINES_ALL ",", key) || n_eng == 8) {
+			fprintf(stderr, "ringbench bench --linux: %s '%s' (of %s)\n",
+				n_eng == 8 ? "too many engines at" : "unknown engine", e, LB_ENGINES_ALL);
+			return 2;
+		}
+		n_eng++;
 	}
 	self_dir(dir, sizeof(dir));
 	snprintf(self, sizeof(self), "%s/ringbench", dir);
@@ -291,42 +406,45 @@ int bench_linux(int argc, char **argv)
 		fprintf(stderr, "ringbench bench --linux: cannot create %s\n", out);
 		return 2;
 	}
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 rbbench=all rbn=%d", quick ? 1 : 2);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 panic=-1 rbbench=all rbn=1 rbrep=%llu", reps);
+	double start = now_s();
 	snprintf(list, sizeof(list), "%s", engines);
-	for (char *save = NULL, *e = strtok_r(list, ",", &save); e && n < 8; e = strtok_r(NULL, ",", &save)) {
-		char key[64];
-		snprintf(key, sizeof(key), ",%.60s,", e);
-		if (!strstr("," LB_ENGINES_ALL ",", key)) {
-			fprintf(stderr, "ringbench bench --linux: unknown engine '%s' (of %s)\n", e, LB_ENGINES_ALL);
-			return 2;
-		}
-		memset(&runs[n], 0, sizeof(runs[n]));
-		runs[n].engine = e;
-		fprintf(stderr, "linux: %s (at most %g s) ...\n", e, timeout_s);
-		/* interp and bt: the guest's TSC is the host's, its rate given so
-		 * the kernel skips its PIT calibration (docs/linux.md: a pass of
-		 * its loop ten times slower than another makes it give up). */
+	for (char *save = NULL, *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+		struct lb_run *r = &runs[n];
 		char cmdline_e[sizeof(cmdline) + 40];
-		const char *src;
-		double khz = hostinfo_tsc_khz(&src);
-		if ((!strcmp(e, "interp") || !strcmp(e, "bt")) && khz > 0)
-			snprintf(cmdline_e, sizeof(cmdline_e), "%s tsc_early_khz=%.0f", cmdline, khz);
-		else
-			snprintf(cmdline_e, sizeof(cmdline_e), "%s", cmdline);
-		boot_engine(&runs[n], self, img, "qemu-system-x86_64", timeout_s, cmdline_e, out);
-		fprintf(stderr, "linux: %s: %s\n", e, runs[n].status);
+		double left = budget_s - (now_s() - start);
+
+		memset(r, 0, sizeof(*r));
+		r->engine = e;
+		r->rbn = 1;
+		r->timeout_s = left / (n_eng - n);
+		if (cap_s > 0 && r->timeout_s > cap_s)
+			r->timeout_s = cap_s;
 		n++;
+		if (r->timeout_s < 1) {
+			snprintf(r->status, sizeof(r->status), "unsupported: not run, the budget (%g s) was spent",
+				 budget_s);
+			continue;
+		}
+		fprintf(stderr, "linux: %s (at most %.0f s) ...\n", e, r->timeout_s);
+		engine_cmdline(e, cmdline, cmdline_e, sizeof(cmdline_e));
+		boot_engine(r, self, img, "qemu-system-x86_64", cmdline_e, out);
+		fprintf(stderr, "linux: %s: %s\n", e, r->status);
 	}
-	char md[700];
-	snprintf(md, sizeof(md), "%s/linux.md", out);
-	FILE *f = fopen(md, "w");
+	double took = now_s() - start;
+	char path[700], figure[400];
+	snprintf(path, sizeof(path), "%s/linux.csv", out);
+	if (lb_write_csv(path, runs, n) < 0)
+		fprintf(stderr, "ringbench bench --linux: cannot write %s\n", path);
+	lb_draw_figure(out, runs, n, figure, sizeof(figure));
+	snprintf(path, sizeof(path), "%s/linux.md", out);
+	FILE *f = fopen(path, "w");
 	if (f) {
-		fprintf(f, "# Linux guest: boot to init and macrobenchmarks\n\nKernel command line: `%s` "
-			   "(interp, bt: with `tsc_early_khz=` the host's TSC rate)\n\n", cmdline);
-		write_table(f, runs, n);
+		write_report(f, cmdline, runs, n, budget_s, took, figure);
 		fclose(f);
-	}
-	write_table(stdout, runs, n);
-	printf("\n(%s)\n", md);
+	} else
+		fprintf(stderr, "ringbench bench --linux: cannot write %s\n", path);
+	write_report(stdout, cmdline, runs, n, budget_s, took, figure);
+	printf("\n(%s)\n", path);
 	return 0;
 }

@@ -75,6 +75,8 @@ static ssize_t copy_stderr(int from, int log_fd, size_t *logged)
 }
 
 /* Stop at the timeout or on *stop: the whole process group, at once. */
+pid_t child_running_pid;
+
 static void check_limits(pid_t pid, double t0, double timeout_s, volatile sig_atomic_t *stop,
 			 struct child_result *res, int *killed)
 {
@@ -163,6 +165,7 @@ int child_run(char *const argv[], int log_fd, double timeout_s,
 	}
 	if (pid == 0)
 		child_exec(argv, out[1], errp[1], parent);
+	child_running_pid = pid;
 	setpgid(pid, pid);
 	close(out[1]);
 	close(errp[1]);

@@ -30,6 +30,9 @@ int child_run(char *const argv[], int log_fd, double timeout_s,
 	      volatile sig_atomic_t *stop, child_line_fn on_line, child_tick_fn on_tick,
 	      void *ctx, struct child_result *res, char *err, size_t len);
 
+/* The process child_run started last (for on_line: its CPU time in /proc). */
+extern pid_t child_running_pid;
+
 /* Human-readable outcome ("exit status 3", "killed by SIGSEGV", ...). */
 void child_describe(const struct child_result *res, char *out, size_t len);
 

@@ -69,6 +69,7 @@ struct bt_block {
 	uint16_t n;                     /* guest instructions */
 	uint8_t user;                   /* translated for CPL 3 (TLB array) */
 	bool dead;
+	bool global;                    /* its page's mapping was global (G) then */
 	uint8_t *host;                  /* entry, RX view */
 	uint32_t host_len;
 	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
@@ -119,6 +120,16 @@ struct bt_counters {
 };
 
 struct bt_lockstep;
+
+/* An instruction cut by the page end (cut.c): no block for it at lin
+ * (physical pa, privilege user) when known, and its last decoding. */
+#define BT_CUT_SLOTS 16
+struct bt_cut {
+	uint64_t lin, pa;
+	bool user, known;
+	uint8_t mode, n, buf[15];       /* n = 0: not decoded */
+	struct x86_inst in;
+};
 
 struct engine {
 	struct x86_cpu cpu;
@@ -184,6 +195,8 @@ struct engine {
 	 * one page walk fewer per MMIO access. */
 	uint64_t nofill_key, nofill_gen;
 
+	struct bt_cut cut[BT_CUT_SLOTS];
+
 	struct bt_counters c;
 	uint64_t helper_by_id[X86_INS_ENDING];
 	struct bt_lockstep *ls;
@@ -203,10 +216,19 @@ void bt_unlink_cross(struct engine *e);
 void bt_unlink_site(struct engine *e, struct bt_site *s);
 void bt_ic_train(struct engine *e, struct bt_site *ind, uint64_t target);
 void bt_jc_clear(struct engine *e);
+/* After a flush that kept the global pages: the same for every link and
+ * jump-cache entry but those between blocks on global pages. */
+void bt_unlink_cross_nonglobal(struct engine *e);
+void bt_jc_clear_nonglobal(struct engine *e);
 void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);
 bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size);
+
+/* cut.c: instructions cut by the page end, run by the interpreter */
+bool bt_cut_known(struct engine *e, uint64_t lin, uint64_t pa, bool user);
+void bt_cut_note(struct engine *e, uint64_t lin, uint64_t pa, bool user);
+void bt_cut_step(struct engine *e);
 
 /* stubs.c: enter, exit and helper stubs at the start of the code cache */
 int bt_emit_stubs(struct engine *e);

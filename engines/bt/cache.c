@@ -209,6 +209,34 @@ void bt_unlink_cross(struct engine *e)
 	e->ncross = 0;
 }
 
+void bt_unlink_cross_nonglobal(struct engine *e)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < e->ncross; i++) {
+		struct bt_site *s = e->cross[i];
+		if (s->linked && s->to && s->block->global && s->to->global && !s->block->dead && !s->to->dead) {
+			e->cross[kept++] = s;
+			continue;
+		}
+		if (s->linked)
+			e->c.unlinks++;
+		unpatch(e, s);
+		incoming_remove(s);
+	}
+	e->ncross = kept;
+}
+
+void bt_jc_clear_nonglobal(struct engine *e)
+{
+	for (unsigned u = 0; u < 2; u++)
+		for (unsigned i = 0; i < BT_JC_SIZE; i++) {
+			struct bt_jc_entry *j = &e->jc[u][i];
+			if (j->epoch == e->ctx.jc_epoch && (!j->block || !j->block->global || j->block->dead))
+				j->rip = BT_JC_EMPTY;
+		}
+}
+
 static void unlink_hash(struct engine *e, struct bt_block *b)
 {
 	struct bt_block **pp = &e->hash[hash_of(b->rip, b->pa)];

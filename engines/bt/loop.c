@@ -107,6 +107,24 @@ static bool code_page_kept(struct engine *e, const struct bt_block *b, uint64_t 
 	return t->tag_x == page && t->pa == (b->pa & ~0xfffull);
 }
 
+/* After one full TLB flush: the links across pages and the jump cache go,
+ * but for a flush that kept the global pages (MOV CR3 with CR4.PGE) those
+ * between blocks on global pages stay, as the TLB's entries for those
+ * pages do: Linux's kernel text is global, so a context switch no longer
+ * sends every kernel block back through the dispatcher. */
+static void forget_links(struct engine *e)
+{
+	const struct x86_cpu *cpu = &e->cpu;
+
+	if (cpu->flush_global_gen != cpu->code_gen) {
+		bt_unlink_cross_nonglobal(e);
+		bt_jc_clear_nonglobal(e);
+	} else {
+		bt_unlink_cross(e);
+		bt_jc_clear(e);
+	}
+}
+
 int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
@@ -184,8 +202,7 @@ int bt_helper(struct engine *e)
 	 * which the next fetch would need anyway). */
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen == cpu->code_gen &&
 	    cpu->cr0 == cr0 && cpu->cr4 == cr4 && cpu->mode == 64 && code_page_kept(e, b, s->next_rip)) {
-		bt_unlink_cross(e);
-		bt_jc_clear(e);
+		forget_links(e);
 		e->seen_gen = gen = cpu->code_gen;
 	}
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
@@ -262,7 +279,14 @@ struct bt_block *bt_find_block(struct engine *e)
 		e->c.hits++;
 		return b;
 	}
-	return bt_translate(e, lin, pa, user);
+	if (bt_cut_known(e, lin, pa, user))
+		return NULL;
+	b = bt_translate(e, lin, pa, user);
+	if (!b)
+		bt_cut_note(e, lin, pa, user);
+	else
+		b->global = (t = x86_tlb(cpu, lin))->tag_x == (lin & ~0xfffull) && t->global;
+	return b;
 }
 
 
@@ -311,7 +335,10 @@ static void run_blocks(struct engine *e)
 			 * their mapping: a flush of one page holding none leaves
 			 * links and the jump cache alone. */
 			bool all = cpu->flush_all_gen > e->seen_gen || cpu->code_gen - e->seen_gen > 1;
-			if (all || bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
+			if (cpu->code_gen - e->seen_gen == 1 && cpu->flush_all_gen == cpu->code_gen) {
+				forget_links(e);
+				from = NULL;
+			} else if (all || bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
 				bt_unlink_cross(e);
 				bt_jc_clear(e);
 				from = NULL;
@@ -351,7 +378,10 @@ static void run_blocks(struct engine *e)
 		 * by the page end, or the STI-shadowed one an interrupt waits
 		 * behind (the check follows it). */
 		if (!b) {
-			step(e);
+			if (shadow_step || cpu->mode != 64 || (cpu->cpl != 0 && cpu->cpl != 3))
+				step(e);
+			else
+				bt_cut_step(e);
 			cpu->irq_check |= shadow_step;
 			from = NULL;
 			if (cpu->pending)

@@ -39,6 +39,23 @@ int linux_line_is_warning(const char *line)
 	return strstr(line, "clocksource") && strstr(line, "unstable");
 }
 
+/* The init's lines around each macrobenchmark run, "RBL1 begin NAME" and
+ * then "RBL1 NAME ops=...", are the markers of a span, as the ringbench
+ * device's MARK_BEGIN/END ports are for the microbenchmarks: `run
+ * --records` prints the span's counters (harness/records.c). */
+static void mark_span(struct linux_guest *g, const char *line)
+{
+	struct vm *vm = g->vm;
+	const char *p = strstr(line, "RBL1 ");
+
+	if (!p || !vm->on_marker)
+		return;
+	if (!strncmp(p + 5, "begin ", 6))
+		vm->on_marker(vm, ++g->spans, 0, vm->marker_ctx);
+	else if (strstr(p, " ops="))
+		vm->on_marker(vm, g->spans, 1, vm->marker_ctx);
+}
+
 static void on_console_line(struct console *c, const char *line, void *ctx)
 {
 	struct linux_guest *g = ctx;
@@ -47,6 +64,7 @@ static void on_console_line(struct console *c, const char *line, void *ctx)
 	snprintf(g->tail[g->n_lines++ % LINUX_TAIL_LINES], LINUX_LINE_MAX, "%s", line);
 	if (strstr(line, "RINGBENCH-INIT-READY"))
 		g->init_ready = 1;
+	mark_span(g, line);
 	if (linux_line_is_warning(line) && g->warnings++ == 0)
 		snprintf(g->first_warning, LINUX_LINE_MAX, "%s", line);
 	if (strstr(line, "Kernel panic - not syncing"))

@@ -5,6 +5,7 @@
 #ifndef RINGBENCH_LINUX_GUEST_H
 #define RINGBENCH_LINUX_GUEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engines/core/vm.h"
@@ -19,6 +20,7 @@ struct linux_guest {
 	unsigned warnings;
 	char first_warning[LINUX_LINE_MAX];
 	int panicked, init_ready;
+	uint32_t spans;         /* macrobenchmark runs begun (RBL1 begin) */
 };
 
 /* Console lines that are the kernel's self-checks failing (WARN, BUG,

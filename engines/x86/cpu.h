@@ -111,6 +111,9 @@ struct x86_cpu {
 	 * and the linear page of the last single-page flush (INVLPG), so an
 	 * engine can keep what a flush of a data page does not touch. */
 	uint64_t flush_all_gen, flush_page, flush_size;
+	/* The code_gen of the last full flush that dropped the global pages
+	 * too (not MOV CR3 with CR4.PGE): the others keep them, as the TLB. */
+	uint64_t flush_global_gen;
 	/* The 2 MiB/1 GiB pages the TLB may hold slices of (linear base |
 	 * log2 size), for INVLPG; past TLB_LARGE_MAX, tlb_large_all. */
 #define TLB_LARGE_MAX 64

@@ -60,6 +60,8 @@ void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
 	cpu->cnt.tlb_flushes++;
 	cpu->code_gen++;
 	cpu->flush_all_gen = cpu->code_gen;
+	if (!keep_global)
+		cpu->flush_global_gen = cpu->code_gen;
 }
 
 void x86_tlb_flush_page(struct x86_cpu *cpu, uint64_t lin)

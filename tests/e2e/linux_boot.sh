@@ -50,9 +50,16 @@ khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
 for e in bt interp; do
 	limit=100
 	[ $e = interp ] && limit=60      # about 100 s to the init on a quiet host: as far as CI waits
-	./ringbench run --engine $e --timeout $limit --initrd "$I" "$K" -- $CMD ${khz:+tsc_early_khz=$khz} \
+	./ringbench run --engine $e --records --timeout $limit --initrd "$I" "$K" -- $CMD ${khz:+tsc_early_khz=$khz} \
 		>"$tmp/$e.log" 2>"$tmp/$e.err"
 	rc=$?
+	# Each benchmark's span (the init's RBL1 begin and result lines) has its counters.
+	if [ $e = bt ] && grep -q 'RBL1 done' "$tmp/$e.log"; then
+		spans=$(grep -c '^RBH1 counters seq=[12] .*engine\.insns=[1-9]' "$tmp/$e.log")
+		[ "$spans" -eq 2 ] && grep -A1 'RBL1 forkwait ops=200 ' "$tmp/$e.log" | grep -q '^RBH1 counters seq=1 ' &&
+			echo "ok - Linux under bt: run --records prints the counters of each benchmark's span, after its result line" ||
+			echo "not ok - Linux under bt: $spans RBH1 counters lines for the two benchmarks"
+	fi
 	if grep -q 'RINGBENCH-INIT-READY' "$tmp/$e.log"; then
 		out=$(sed -n 's/.*RBL1 sha256 .* out=\([0-9a-f]*\).*/\1/p' "$tmp/$e.log")
 		{ [ $rc -eq 0 ] || [ $rc -eq 10 ]; } && check_boot $e "$tmp/$e.log" && { [ -z "$want" ] || [ "$out" = "$want" ]; } &&
@@ -111,18 +118,23 @@ one_line ./ringbench run "$tmp/short" &&
 	echo "ok - a truncated bzImage: status 2, one line ($(cat "$tmp/bad.err"))" ||
 	echo "not ok - a truncated bzImage: status $rc ($(cat "$tmp/bad.err"))"
 
-# bench --linux: a table and a status per engine, never a number for an engine that stopped.
+# bench --linux: a table and a status per engine; one that stopped says how far it got.
 ./ringbench bench --linux --engines bt --quick --timeout 30 --out "$tmp/lb" >"$tmp/lb.out" 2>&1
 rc=$?
-st=$(sed -n 's/^- bt: //p' "$tmp/lb/linux.md" 2>/dev/null)
+st=$(sed -n 's/^- bt (at most [0-9]* s, took [0-9]* s): //p' "$tmp/lb/linux.md" 2>/dev/null)
 case "$st" in
-ok) grep -q '^| bt | [0-9.]* |' "$tmp/lb/linux.md" && echo "ok - bench --linux: bt ok with a boot time" ||
-	echo "not ok - bench --linux: bt ok without a boot time" ;;
-unsupported:*|failed:*) [ $rc -eq 0 ] && grep -q '^| bt | - |' "$tmp/lb/linux.md" &&
-	echo "ok - bench --linux: bt reported without numbers, with a reason (${st%%;*})" ||
-	echo "not ok - bench --linux: bt's stop shows numbers or status $rc" ;;
+ok) grep -q '^| boot to init | s | [0-9.]* |' "$tmp/lb/linux.md" &&
+	grep -q '^| forkwait | bt | [0-9.e+]* | [0-9.e+]* |' "$tmp/lb/linux.md" && grep -q '^bt,forkwait,1,200,200,' "$tmp/lb/linux.csv" &&
+	echo "ok - bench --linux: bt ok with a boot time, counters per fork+wait and linux.csv" ||
+	echo "not ok - bench --linux: bt ok without its numbers" ;;
+unsupported:*|failed:*) [ $rc -eq 0 ] && echo "$st" | grep -q -e 'got to the init at' -e "got to the kernel's console" -e 'no console line' -e 'kernel warning' &&
+	echo "ok - bench --linux: bt stopped, reported with a reason and how far it got (${st%%;*})" ||
+	echo "not ok - bench --linux: bt stopped without saying how far it got, or status $rc: $st" ;;
 *) echo "not ok - bench --linux: no status line for bt (status $rc)"; tail -n 3 "$tmp/lb.out" | sed 's/^/# /' ;;
 esac
 ./ringbench bench --linux --engines emu >/dev/null 2>"$tmp/bad.err"
 [ $? -eq 2 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ] && echo "ok - bench --linux: an unknown engine is refused in one line" ||
 	echo "not ok - bench --linux: an unknown engine"
+./ringbench bench --linux --reps 0 >/dev/null 2>"$tmp/bad.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ] && echo "ok - bench --linux: --reps 0 is refused in one line ($(cat "$tmp/bad.err"))" ||
+	echo "not ok - bench --linux: --reps 0"
