@@ -34,7 +34,7 @@ static void build(void)
 	ON(CBW, h_cbw); ON(CWDE, h_cbw); ON(CDQE, h_cbw);
 	ON(CWD, h_cwd); ON(CDQ, h_cwd); ON(CQO, h_cwd);
 	ON(BSWAP, h_bswap); ON(LEAVE, h_leave); ON(ENTER, h_enter); ON(XLATB, h_xlat);
-	ON(WAIT, h_fwait);
+	ON(WAIT, h_fwait); ON(EMMS, h_emms);
 	ON(CLC, h_flagop); ON(STC, h_flagop); ON(CMC, h_flagop);
 	ON(CLD, h_flagop); ON(STD, h_flagop); ON(LAHF, h_flagop); ON(SAHF, h_flagop);
 	ON(NOP, h_nop); ON(PAUSE, h_pause); ON(LFENCE, h_nop); ON(MFENCE, h_nop);

@@ -35,6 +35,7 @@ HANDLER(h_div);
 HANDLER(h_enter);
 HANDLER(h_flagop);
 HANDLER(h_fwait);
+HANDLER(h_emms);
 HANDLER(h_fxrstor);
 HANDLER(h_fxsave);
 HANDLER(h_hlt);

@@ -110,6 +110,20 @@ HANDLER(h_fwait)
 	return advance(cpu, in);
 }
 
+/* EMMS (SDM Vol. 2A): every x87 tag empty (the abridged tag byte of the
+ * image 0).  Its checks are x87's: #UD with CR0.EM, #NM with CR0.TS, #MF
+ * for a pending unmasked exception.  Linux runs it on AMD CPUs without
+ * XSAVEERPTR (FNCLEX; EMMS; FILD before restoring the FPU state). */
+HANDLER(h_emms)
+{
+	if (cpu->cr0 & CR0_EM)
+		x86_ud(cpu);
+	x86_x87_check_nm(cpu);
+	check_mf(cpu);
+	cpu->fx[4] = 0;
+	return advance(cpu, in);
+}
+
 /* The non-waiting forms: FNINIT, FNCLEX, FNSTCW, FNSTSW, FNSTENV, FNSAVE
  * and the 8087/287 leftovers FNENI, FNDISI, FNSETPM (DB E0, E1, E4). */
 static bool non_waiting(uint8_t op, uint8_t modrm)
