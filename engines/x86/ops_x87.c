@@ -110,16 +110,28 @@ HANDLER(h_fwait)
 	return advance(cpu, in);
 }
 
-/* EMMS (SDM Vol. 2A): every x87 tag empty (the abridged tag byte of the
- * image 0).  Its checks are x87's: #UD with CR0.EM, #NM with CR0.TS, #MF
- * for a pending unmasked exception.  Linux runs it on AMD CPUs without
- * XSAVEERPTR (FNCLEX; EMMS; FILD before restoring the FPU state). */
+/* EMMS (SDM Vol. 2A; Vol. 3A 12.2: as every MMX instruction, TOP becomes
+ * 0): every x87 tag empty (the abridged tag byte of the image 0).  The
+ * image keeps ST(i) in stack order: TOP's change rotates the slots so
+ * each physical register keeps its value.  Its checks are x87's: #UD with
+ * CR0.EM, #NM with CR0.TS, #MF for a pending unmasked exception.  Linux
+ * runs it on AMD CPUs without XSAVEERPTR (FNCLEX; EMMS; FILD before it
+ * restores a task's FPU state). */
 HANDLER(h_emms)
 {
+	uint8_t st[128];
+	uint16_t fsw = fx16(cpu, 2);
+	unsigned top = (fsw >> 11) & 7;
+
 	if (cpu->cr0 & CR0_EM)
 		x86_ud(cpu);
 	x86_x87_check_nm(cpu);
 	check_mf(cpu);
+	for (unsigned i = 0; i < 8; i++)        /* new ST(i) is physical i, old ST(i - top) */
+		memcpy(st + 16 * i, cpu->fx + 32 + 16 * ((i - top) & 7), 16);
+	memcpy(cpu->fx + 32, st, sizeof(st));
+	fsw &= (uint16_t)~(7u << 11);
+	memcpy(cpu->fx + 2, &fsw, 2);
 	cpu->fx[4] = 0;
 	return advance(cpu, in);
 }
