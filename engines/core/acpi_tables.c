@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engines/core/devices.h"
+#include "engines/core/fw_bytes.h"
 #include "engines/core/vm.h"
 
 enum {
@@ -22,18 +23,6 @@ enum {
 /* FADT flags: WBINVD works, C1 (HLT) on every CPU, no fixed power or
  * sleep button, a 32-bit PM timer. */
 #define FADT_FLAGS (1u << 0 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 8)
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-
-static uint8_t checksum(const uint8_t *p, unsigned n)
-{
-	uint8_t sum = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		sum = (uint8_t)(sum + p[i]);
-	return (uint8_t)-sum;
-}
 
 /* The common 36-byte header; the checksum goes in last (seal). */
 static void header(uint8_t *t, const char *sig, unsigned len)
