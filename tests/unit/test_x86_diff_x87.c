@@ -512,19 +512,28 @@ static void page_faults(void)
 }
 
 /* FWAIT: #MF exactly when an unmasked exception is pending. */
+/* One instruction from a random x87 state f: its vector (-1: none);
+ * *pending says whether an unmasked exception was pending. */
+static int emulate_random(const uint8_t *insn, unsigned len, struct fpu *f, bool *pending)
+{
+	struct diff_state st;
+
+	rnd_fpu(f);
+	*pending = (f->img[2] & ~f->img[0] & 0x3f) != 0;
+	memcpy(diff_cpu.fx, f->img, 512);
+	memset(&st, 0, sizeof(st));
+	return diff_emulate(insn, len, &st);
+}
+
 static void fwait_mf(void)
 {
 	static const uint8_t fwait[] = { 0x9b };
-	struct diff_state st;
 	int bad = 0, mf = 0;
 
 	for (int c = 0; c < 200; c++) {
 		struct fpu f;
-		rnd_fpu(&f);
-		bool pending = (f.img[2] & ~f.img[0] & 0x3f) != 0;
-		memcpy(diff_cpu.fx, f.img, 512);
-		memset(&st, 0, sizeof(st));
-		int v = diff_emulate(fwait, 1, &st);
+		bool pending;
+		int v = emulate_random(fwait, sizeof(fwait), &f, &pending);
 		bad += v != (pending ? X86_MF : -1);
 		mf += pending;
 	}
@@ -540,17 +549,13 @@ static void emms_host(void)
 {
 	static const uint8_t emms[] = { 0x0f, 0x77 };
 	alignas(16) uint8_t saved[512], host[512];
-	struct diff_state st;
 	int bad = 0, mf_bad = 0, n = 0;
 
 	__asm__ volatile("fxsave64 %0" : "=m"(saved));
 	for (int c = 0; c < 200; c++) {
 		struct fpu f;
-		rnd_fpu(&f);
-		bool pending = (f.img[2] & ~f.img[0] & 0x3f) != 0;
-		memcpy(diff_cpu.fx, f.img, 512);
-		memset(&st, 0, sizeof(st));
-		int v = diff_emulate(emms, sizeof(emms), &st);
+		bool pending;
+		int v = emulate_random(emms, sizeof(emms), &f, &pending);
 		if (pending) {
 			mf_bad += v != X86_MF;
 			continue;
