@@ -159,8 +159,11 @@ static void unpatch(struct engine *e, struct bt_site *s)
  * across pages is undone at the next change of translations. */
 void bt_link(struct engine *e, struct bt_site *s, struct bt_block *to)
 {
+	/* Only to the exit's own target: the dispatcher may have gone
+	 * elsewhere in between (an interrupt delivered at the boundary), and
+	 * a link to the handler would run it later without an interrupt. */
 	if (s->linked || s->kind != SITE_CHAIN || !s->patch || to->dead || s->block->dead ||
-	    to->user != s->block->user)
+	    to->user != s->block->user || to->rip != s->target)
 		return;
 	bool cross = (s->block->rip >> 12) != (to->rip >> 12);
 	if (cross) {

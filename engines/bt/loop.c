@@ -320,7 +320,10 @@ static void run_blocks(struct engine *e)
 			if (cpu->replay_pos == cpu->replay_n) {
 				e->poll = IRQ_POLL_ENTRIES;
 				e->c.polls++;
-				x86_check_irq(cpu);
+				/* A delivered interrupt moves RIP to its handler: the
+				 * exit just taken must not be linked to that block. */
+				if (x86_check_irq(cpu))
+					from = NULL;
 				rearm_tick(e);
 			} else {
 				/* A tick while an IN waits to take its data: look

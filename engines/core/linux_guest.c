@@ -1,5 +1,6 @@
 /* A Linux guest's ending and self-checks, seen from the VM core. */
 #include "engines/core/linux_guest.h"
+#include "engines/core/acpi.h"
 #include "engines/core/console.h"
 #include "engines/core/status.h"
 
@@ -86,7 +87,8 @@ struct linux_guest *linux_guest_attach(struct vm *vm)
 	if (!g)
 		return NULL;
 	g->vm = vm;
-	if (bus_register(&vm->pio, I8042_COMMAND_PORT, 1, i8042_reset_io, vm, "i8042-reset") < 0) {
+	if (bus_register(&vm->pio, I8042_COMMAND_PORT, 1, i8042_reset_io, vm, "i8042-reset") < 0 ||
+	    acpi_write_tables(vm) < 0 || acpi_pm_create(vm) < 0) {
 		free(g);
 		return NULL;
 	}

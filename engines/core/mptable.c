@@ -5,24 +5,12 @@
 #include <string.h>
 
 #include "engines/core/devices.h"
+#include "engines/core/fw_bytes.h"
 #include "engines/core/vm.h"
 
 #define MPC_HEADER 44
 #define MPC_CPU    20
 #define MPC_BUS    8
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-
-/* The byte that makes all bytes of [p, p+n) sum to zero. */
-static uint8_t checksum(const uint8_t *p, unsigned n)
-{
-	uint8_t sum = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		sum = (uint8_t)(sum + p[i]);
-	return (uint8_t)-sum;
-}
 
 int mptable_write(struct vm *vm, unsigned n_cpus)
 {

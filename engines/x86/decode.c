@@ -232,9 +232,11 @@ unsigned x86_decode(const uint8_t *bytes, unsigned n, int mode, struct x86_inst 
 		flags = 0;
 	}
 	/* 0F AE memory forms (FXSAVE ... CLFLUSH), XGETBV and XSETBV: with
-	 * 66, F2 or F3 they are other instructions, none the vCPU has. */
+	 * 66, F2 or F3 they are other instructions, none the vCPU has; nor
+	 * has NP 0F 77 (EMMS, MMX: not advertised) a form with them. */
 	if (p.op == 0x0f && (p.p66 || p.rep) &&
-	    ((p.op2 == 0xae && p.modrm < 0xc0) || (p.op2 == 0x01 && (p.modrm == 0xd0 || p.modrm == 0xd1))))
+	    ((p.op2 == 0xae && p.modrm < 0xc0) || (p.op2 == 0x01 && (p.modrm == 0xd0 || p.modrm == 0xd1)) ||
+	     p.op2 == 0x77))
 		fn = x86_op_ud;
 	in->fn = fn ? fn : x86_op_unimpl;
 	if (fn && !sse) {

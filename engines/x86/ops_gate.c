@@ -17,6 +17,15 @@ HANDLER(h_ljmp)
 		off = x86_read(cpu, lin, os);
 		sel = (uint16_t)x86_read(cpu, lin + os, 2);
 	}
+	/* Real mode: CS is the selector, its base selector * 16 (a Linux
+	 * AP's trampoline starts with one, to its own segment). */
+	if (!(cpu->cr0 & CR0_PE)) {
+		cpu->seg[S_CS].selector = sel;
+		cpu->seg[S_CS].base = (uint64_t)sel << 4;
+		x86_update_mode(cpu);
+		cpu->rip = off & (in->opsize == 2 ? 0xffff : 0xffffffff);
+		return 1;
+	}
 	uint64_t lo, hi;
 	struct segment s;
 	if (!(sel & ~3u) || !x86_read_desc(cpu, sel, &lo, &hi))

@@ -76,7 +76,7 @@ __asm__(
 	".balign 4096\n"
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
-	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, edge, t_large\n"
+	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
@@ -574,6 +574,31 @@ __asm__(
 	"	cli\n"
 	"	movl $0x10040, 0x320(%rbx)\n"          /* masked */
 	"	jmp finish\n"
+	/* A periodic timer due at almost every poll while a line of fresh
+	 * blocks runs once (each exit unlinked when taken), then the same
+	 * line with IF clear: no exit may have been linked to the handler. */
+	"t_irq4:\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x20040, 0x320(%rbx)\n"          /* periodic, vector 0x40 */
+	"	movl $50000, 0x380(%rbx)\n"            /* 50 us */
+	"	sti\n"
+	"	call irq4_line\n"
+	"	cli\n"
+	"	movl $0x10040, 0x320(%rbx)\n"          /* masked */
+	"	mov DATA+8*90, %rax\n"
+	"	mov %rax, DATA+8*92\n"
+	"	call irq4_line\n"
+	"	mov DATA+8*90, %rax\n"
+	"	mov %rax, DATA+8*93\n"
+	"	jmp finish\n"
+	"irq4_line:\n"
+	"	.rept 3000\n"
+	"	jmp 1f\n"
+	"1:\n"
+	"	.endr\n"
+	"	ret\n"
 	"irq_handler:\n"
 	"	incq DATA+8*90\n"
 	"	push %rbx\n"
@@ -1084,7 +1109,7 @@ __asm__(
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
@@ -1768,7 +1793,15 @@ static void test_interrupts(void)
 		      (unsigned long long)nb, (unsigned long long)ni, p.bt->finish_reason);
 	}
 	free_pair(&p);
-	CHECK(now() - t0 < 5, "interrupts: %.2f s", now() - t0);
+	if (run_pair(&p, "timer at fresh exits", GA(t_irq4), 5, NULL, NULL)) {
+		uint64_t n1 = get64(p.bt->ram, DATA + 8 * 92), n2 = get64(p.bt->ram, DATA + 8 * 93);
+		CHECK(p.s_bt == DONE && p.s_in == DONE && n1 > 0 && n2 == n1,
+		      "timer at fresh exits: %llu interrupts in the first pass over 3000 new blocks, none in the "
+		      "second with IF clear (%llu; a chain exit linked to the handler would run it) (%s)",
+		      (unsigned long long)n1, (unsigned long long)(n2 - n1), p.bt->finish_reason);
+	}
+	free_pair(&p);
+	CHECK(now() - t0 < 8, "interrupts: %.2f s", now() - t0);
 }
 
 /* The sensitive instructions bt translates inline in kernel blocks: the

@@ -528,19 +528,28 @@ static void page_faults(void)
 }
 
 /* FWAIT: #MF exactly when an unmasked exception is pending. */
+/* One instruction from a random x87 state f: its vector (-1: none);
+ * *pending says whether an unmasked exception was pending. */
+static int emulate_random(const uint8_t *insn, unsigned len, struct fpu *f, bool *pending)
+{
+	struct diff_state st;
+
+	rnd_fpu(f);
+	*pending = (f->img[2] & ~f->img[0] & 0x3f) != 0;
+	memcpy(diff_cpu.fx, f->img, 512);
+	memset(&st, 0, sizeof(st));
+	return diff_emulate(insn, len, &st);
+}
+
 static void fwait_mf(void)
 {
 	static const uint8_t fwait[] = { 0x9b };
-	struct diff_state st;
 	int bad = 0, mf = 0;
 
 	for (int c = 0; c < 200; c++) {
 		struct fpu f;
-		rnd_fpu(&f);
-		bool pending = (f.img[2] & ~f.img[0] & 0x3f) != 0;
-		memcpy(diff_cpu.fx, f.img, 512);
-		memset(&st, 0, sizeof(st));
-		int v = diff_emulate(fwait, 1, &st);
+		bool pending;
+		int v = emulate_random(fwait, sizeof(fwait), &f, &pending);
 		bad += v != (pending ? X86_MF : -1);
 		mf += pending;
 	}

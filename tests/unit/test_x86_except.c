@@ -130,6 +130,36 @@ static void test_protected32(void)
 	      (unsigned long long)cpu.gpr[R_RSP]);
 }
 
+/* Real mode: a far JMP loads CS with the selector and base selector * 16
+ * (SDM Vol. 2A JMP, "real-address mode"), as a Linux AP's trampoline
+ * does first; with 0x66, a 32-bit offset. */
+static void test_real_mode_ljmp(void)
+{
+	static const uint8_t jmp16[] = { 0xea, 0x34, 0x12, 0x00, 0x20 };               /* ljmpw $0x2000, $0x1234 */
+	static const uint8_t jmp32[] = { 0x66, 0xea, 0x00, 0x01, 0x00, 0x00, 0x00, 0x30 }; /* ljmpl $0x3000, $0x100 */
+
+	memset(ram, 0, RAM);
+	memcpy(ram + 0x98000, jmp16, sizeof(jmp16));
+	memcpy(ram + 0x21234, jmp32, sizeof(jmp32));
+	x86_cpu_init(&cpu, NULL, "test");
+	cpu.ram = ram;
+	cpu.ram_size = RAM;
+	cpu.cr0 = 0x10;
+	for (int i = 0; i < S_COUNT; i++)
+		cpu.seg[i] = (struct segment){ .selector = 0x9800, .base = 0x98000, .type = i == S_CS ? 0xb : 3,
+					       .s = 1, .present = 1, .limit = 0xffff };
+	cpu.rip = 0;
+	cpu.rflags = 2;
+	x86_update_mode(&cpu);
+	int r1 = step();
+	bool ok1 = !r1 && cpu.seg[S_CS].selector == 0x2000 && cpu.seg[S_CS].base == 0x20000 && cpu.rip == 0x1234;
+	int r2 = step();
+	CHECK(ok1 && !r2 && cpu.seg[S_CS].selector == 0x3000 && cpu.seg[S_CS].base == 0x30000 && cpu.rip == 0x100 &&
+	      cpu.mode == 16, "real-mode far JMP: CS 0x2000 base 0x20000 IP 0x1234, then with 0x66 CS 0x3000 EIP 0x100 "
+	      "(cs %#x base %#llx rip %#llx)", cpu.seg[S_CS].selector, (unsigned long long)cpu.seg[S_CS].base,
+	      (unsigned long long)cpu.rip);
+}
+
 /* Segment loads: -1 if it loads, else the vector * 0x10000 + error code. */
 static int load(int sreg, uint16_t sel)
 {
@@ -161,6 +191,7 @@ int main(void)
 {
 	ram = calloc(1, RAM);
 	test_protected32();
+	test_real_mode_ljmp();
 	test_segment_loads();
 
 	setup(3);
