@@ -49,9 +49,10 @@ struct cpu_state {
 	uint32_t mxcsr;
 	/* x87/MMX as FXSAVE bytes 0-159 (FCW, FSW, abridged FTW, FOP, FIP,
 	 * FDP, ST0-7; the MXCSR bytes unused) and XCR0.  xcr0 0 (never valid:
-	 * bit 0 is always set) says the state carries none: set_state gives
-	 * the power-up x87 state.  The software engines' vCPU switches carry
-	 * it; kvm keeps each vCPU's in the kernel and ignores it. */
+	 * bit 0 is always set) says the state carries none: set_state leaves
+	 * the engine's x87 state as it is.  The software engines' vCPU
+	 * switches carry it; kvm keeps each vCPU's in the kernel and ignores
+	 * it. */
 	uint8_t x87[160];
 	uint64_t xcr0;
 };

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 
 void records_start(struct records *rec, FILE *out, const char *engine, const char *note)
@@ -27,11 +28,16 @@ void records_stop(struct records *rec)
 	counters_close(&rec->host);
 }
 
+/* The engine's counters, then the vCPU multiplexer's (switches by cause,
+ * e.g. vcpu.switch.pause: PAUSE-loop yields; steal time). */
 static size_t engine_counters(struct vm *vm, struct engine_counter *out, size_t max)
 {
+	size_t n;
+
 	if (!vm->ops || !vm->engine)
 		return 0;
-	return engine_counters_all(vm->ops, vm->engine, out, max);
+	n = engine_counters_all(vm->ops, vm->engine, out, max);
+	return n + vcpu_sched_counters(vm, out + n, max - n);
 }
 
 /* The counter called name in list[0..n), or NULL. */

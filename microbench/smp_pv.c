@@ -14,7 +14,8 @@
  *                     RB_KVM_VCPU_FLUSH_TLB set there instead of an IPI (the
  *                     host flushes its TLB before it runs again); a running
  *                     one still gets the IPI.  The others spin reading the
- *                     page; one op ends when every vCPU read the new frame.
+ *                     page; one op ends when every IPI'd vCPU acknowledged
+ *                     its INVLPG and every vCPU read the new frame.
  *                     The end line adds ipi_milli=, IPIs per 1000 flushes.
  * Checks: steal never decreases, every read of it was consistent (even
  * version, unchanged around it), the host wrote it, and per vCPU
@@ -349,12 +350,15 @@ static uint64_t tlb_pv_body(uint64_t n)
 
 	sti();
 	c = TIMED_LOOP(n, {
-		uint64_t t0 = tsc_begin();
+		uint64_t t0 = tsc_begin(), acks = smp_flush_acks, ipis = pv_ipis;
 		t ^= 1;
 		pt_kpte[0] = pv_frame(t);
 		invlpg((const void *)KPTE_BASE);
 		for (unsigned k = 1; k < smp_ncpus; k++)
 			flush_other(k);
+		/* the IPI'd CPUs' INVLPGs, as tlb_shootdown waits for them */
+		for (unsigned p = 0; smp_flush_acks - acks < pv_ipis - ipis && p < MAX_POLLS; p++)
+			__asm__ volatile("pause");
 		for (unsigned k = 1; k < smp_ncpus; k++) {
 			unsigned p = 0;
 			while (pv_seen[k] != t && p++ < MAX_POLLS)

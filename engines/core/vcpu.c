@@ -125,6 +125,11 @@ static void sipi_state(struct cpu_state *st, unsigned id, int vec)
 	st->apic_base = 0xFEE00000ull | 0x800 | (id == 0 ? 0x100 : 0);
 	st->gpr[R_RDX] = 0x600;
 	st->mxcsr = 0x1f80;
+	/* x87 power-up state (SDM vol. 3A table 9-1): FCW 0040H, every
+	 * register tagged valid (abridged FTW FFH), XCR0 1 */
+	st->x87[0] = 0x40;
+	st->x87[4] = 0xff;
+	st->xcr0 = 1;
 	(void)id;
 }
 

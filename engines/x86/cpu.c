@@ -112,12 +112,10 @@ void x86_set_state(struct x86_cpu *cpu, const struct cpu_state *s)
 	cpu->irq_check = true;          /* a vCPU switched in may have one waiting */
 	x86_update_mode(cpu);
 	x86_tlb_flush(cpu, false);
-	if (s->xcr0) {
+	if (s->xcr0) {                          /* else the state has no x87 part */
 		memcpy(cpu->fx, s->x87, 24);            /* up to MXCSR */
 		memcpy(cpu->fx + 32, s->x87 + 32, sizeof(s->x87) - 32);
 		cpu->xcr0 = s->xcr0;
-	} else {
-		x86_x87_reset(cpu);
 	}
 	memcpy(cpu->fx + FX_XMM, s->xmm, sizeof(s->xmm));
 	x86_set_mxcsr(cpu, s->mxcsr & x86_mxcsr_mask());

@@ -36,7 +36,7 @@ bad=$(grep '^RB1 end ' "$tmp/all.log" | grep -v -E 'status=(ok|unsupported)')
 # Under QEMU only the ringbench device's and hypercall services are missing.
 unsup=$(grep '^RB1 end .*status=unsupported' "$tmp/all.log" | sed 's/.* bench=\([^ ]*\) .*/\1/' | sort | tr '\n' ' ')
 # ... and the smp group at one CPU (tests/e2e/guest_smp.sh runs it with -smp 2).
-[ "$unsup" = "fairness hc_doorbell hc_vmcall ipi_pingpong ipi_wake mmio_read mmio_write pte_batch tlb_shootdown token_ring vif " ] &&
+[ "$unsup" = "fairness hc_doorbell hc_vmcall ipi_pingpong ipi_wake mmio_read mmio_write pte_batch spinlock_handoff steal_time timer_jitter tlb_shootdown tlb_shootdown_pv token_ring vif " ] &&
 	echo "ok - guest under qemu tcg: unsupported exactly where QEMU lacks the service (and smp at one CPU)" ||
 	echo "not ok - guest under qemu tcg: unexpected unsupported set: $unsup"
 grep -q '^RB1 hello version=1 host=tcg ' "$tmp/all.log" &&

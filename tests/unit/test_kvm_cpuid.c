@@ -48,7 +48,17 @@ int main(void)
 	unsigned hv = 0;
 	for (unsigned i = 0; i < n; i++)
 		hv += (e[i].function & 0xffff0000) == 0x40000000;
-	CHECK(hv == 2 && n == 5, "KVM's own hypervisor leaves are replaced, not kept beside (%u of %u)", hv, n);
+	CHECK(hv == 4 && n == 7, "KVM's own hypervisor leaves move to 0x40000100, not kept beside ours (%u of %u)",
+	      hv, n);
+	const struct kvm_cpuid_entry2 *k0 = find(e, n, RB_KVM_CPUID_BASE), *k1 = find(e, n, RB_KVM_CPUID_BASE + 1);
+	memset(sig, 0, sizeof(sig));
+	if (k0)
+		memcpy(sig, &k0->ebx, 12);
+	CHECK(k0 && !memcmp(sig, "KVMKVMKVM\0\0\0", 12) && k0->eax == RB_KVM_CPUID_BASE + 1,
+	      "leaf 0x40000100 says KVMKVMKVM, max leaf 0x40000101");
+	CHECK(k1 && k1->eax == (1u << RB_KVM_FEATURE_STEAL_TIME | 1u << RB_KVM_FEATURE_PV_TLB_FLUSH),
+	      "leaf 0x40000101: KVM's steal time and PV TLB flush (both in KVM's 0x%x), nothing else (0x%x)",
+	      0x01007afb, k1 ? k1->eax : 0);
 	CHECK(find(e, n, 0x80000001) && find(e, n, 0x80000001)->ecx == 4, "other leaves pass unchanged");
 
 	n = kvm_cpuid_for_guest(e, kvm_amd_table(e), 8, 1);

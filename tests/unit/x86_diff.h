@@ -288,6 +288,7 @@ static void diff_bt_run(const uint8_t *insn, unsigned len, const struct diff_sta
 	s.gpr[R_RSP] = 0x3000;          /* as diff_emulate */
 	s.rip = DIFF_CODE_GPA;
 	s.rflags = in->flags | 2;
+	s.xcr0 = 0;     /* the x87 state: the case set bt's own (cpu.fx) */
 	ops->set_state(diff_bt, &s);
 	/* set_state empties the TLB, so a memory operand would always take
 	 * the slow path (the layer's handler); warm: the buffer's page is in
