@@ -49,6 +49,11 @@ static void script_dir(char *out, size_t len)
 		snprintf(out, len, "plots");
 }
 
+void plots_script_dir(char *out, size_t len)
+{
+	script_dir(out, len);
+}
+
 int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath)
 {
 	pid_t pid = fork();

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "engines/core/vcpu.h"
 #include "engines/core/vm.h"
 
 void records_start(struct records *rec, FILE *out, const char *engine, const char *note)
@@ -29,9 +30,14 @@ void records_stop(struct records *rec)
 
 static size_t engine_counters(struct vm *vm, struct engine_counter *out, size_t max)
 {
+	size_t n;
+
 	if (!vm->ops || !vm->engine)
 		return 0;
-	return engine_counters_all(vm->ops, vm->engine, out, max);
+	n = engine_counters_all(vm->ops, vm->engine, out, max);
+	/* The multiplexer's switches by cause (several vCPUs under interp
+	 * and bt): PAUSE-loop yields per operation in the overcommit sweep. */
+	return n + vcpu_sched_counters(vm, out + n, max - n);
 }
 
 /* The counter called name in list[0..n), or NULL. */
