@@ -3,6 +3,7 @@
 # Input (data): ratio, 1/vCPUs, then per engine Jain's index (NaN: none).
 # Variables: data, out, fmt, engines (labels, '_' for spaces).
 n = words(engines)
+size = "single"
 height = 2.6
 load dir."/common.gp"
 set xtics rotate by 0 center
@@ -10,7 +11,7 @@ set xlabel "overcommit (vCPUs per host CPU)"
 set ylabel "Jain's fairness index (1 = equal shares)"
 set yrange [0:1.05]
 set offsets 0.15, 0.15, 0, 0
-set key bottom left vertical samplen 2
+set key bottom left vertical samplen 2 font ",8"
 plot for [i = 1:n] data using 1:(column(i + 2)) with linespoints title undo(word(engines, i)) \
 	lc rgb colour(i) pt shape(i) ps 0.9 lw 1.5, \
      data using 1:2 with lines dt 2 lc rgb "gray50" title "1/N (one vCPU has it all)"

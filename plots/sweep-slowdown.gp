@@ -5,19 +5,19 @@
 # Variables: data, out, fmt, engines (labels, '_' for spaces), benches, base.
 n = words(engines)
 nb = words(benches)
-cols = nb < 3 ? nb : 3
+cols = nb <= 2 ? nb : nb == 4 ? 2 : 3
 rows = int((nb + cols - 1) / cols)
 size = cols == 1 ? "single" : "double"
-height = 2.3 * rows + 0.3
+height = 2.2 * rows + 0.5
 load dir."/common.gp"
 set xtics rotate by 0 center
 set xlabel sprintf("overcommit (vCPUs per host CPU)")
 set ylabel sprintf("slowdown vs %gx (x, log)", base)
 set logscale y
 set format y "%g"
-set key top left vertical samplen 2 font ",8"
+set key at screen 0.5, screen 0.005 center bottom horizontal maxrows 1 samplen 2 font ",9"
 set offsets 0.15, 0.15, 0, 0
-set multiplot layout rows, cols margins 0.08, 0.98, 0.12, 0.93 spacing 0.08, 0.16
+set multiplot layout rows, cols margins 0.08, 0.98, (0.55 / height), 0.95 spacing 0.08, 0.16
 do for [j = 1:nb] {
 	set title word(benches, j) font ",10"
 	if (j > 1) { unset key }
