@@ -106,6 +106,9 @@ int bench_sweep(const struct bench_opts *o)
 		one.cpus = cpus[k];
 		one.host_cpus = m;
 		one.only = o->only ? o->only : "smp";
+		/* Engines whose times describe their technique (not native,
+		 * which has no smp twins, nor the nested platform's). */
+		one.engines = o->engines ? o->engines : "kvm,interp,bt,qemu-tcg,qemu-kvm";
 		one.out_dir = dir;
 		snprintf(sub, sizeof(sub), "x%g", ratio[k]);
 		one.run_id = sub;
