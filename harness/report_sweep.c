@@ -330,9 +330,9 @@ static void fairness(const struct sweep *s, FILE *f)
 	}
 	if (rows)
 		section(f, "Fairness at each overcommit ratio",
-			"Jain's index over the vCPUs' counts in one shared window (1: equal shares; 1/N: one "
-			"vCPU had it all), the median over the repetitions; in brackets the smallest vCPU's "
-			"share of the mean", &t, &nt);
+			"Jain's index over each vCPU's count summed over every window of the benchmark (1: "
+			"equal shares; 1/N: one vCPU had it all; one value per run, so no CI); in brackets the "
+			"smallest vCPU's share of the mean", &t, &nt);
 	else
 		table_free(&t);
 }

@@ -81,6 +81,19 @@ for e in interp bt kvm; do
 		"smp: $e: an AP's triple fault ends the VM with status 6 naming vCPU 1 ($st: $(head -c 150 "$tmp/crash.err"))"
 done
 
+# A hung vCPU (the last AP spins with interrupts off, the BSP waits for
+# it): the timeout ends the VM (124) and its message says what each vCPU
+# was doing: interp and bt name vCPU 1 running with interrupts off; kvm
+# names vCPU 1 as having left KVM_RUN not once.
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	want='vCPU 1 running, interrupts off, RIP 0x'; [ $e = kvm ] && want='vCPU 1 no exit for [0-9.]* s'
+	timeout -s KILL 60 $rb run --engine $e --cpus 2 --timeout 4 -- crash=ap_hang only=none >/dev/null 2>"$tmp/h.err"
+	st=$?
+	ok $([ $st = 124 ] && [ "$(wc -l <"$tmp/h.err")" = 1 ] && grep -q "timeout: .*$want" "$tmp/h.err"; echo $?) \
+		"smp: $e --cpus 2 crash=ap_hang: status 124, one line naming the hung vCPU ($st: $(cat "$tmp/h.err"))"
+done
+
 # Bad counts: one line, status 2.
 for a in "--cpus 0" "--cpus 9" "--cpus x" "--cpus 99999999999" "--host-cpus 0" "--host-cpus 1000" \
 	 "--cpus 2 --lockstep --engine bt"; do
@@ -89,8 +102,14 @@ for a in "--cpus 0" "--cpus 9" "--cpus x" "--cpus 99999999999" "--host-cpus 0" "
 	ok $([ $st = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ] && [ ! -s "$tmp/o" ]; echo $?) \
 		"smp: run $a: one-line error, status 2 ($st: $(cat "$tmp/e"))"
 done
-$rb bench --cpus 0 >/dev/null 2>"$tmp/e"
-ok $([ $? = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ]; echo $?) "smp: bench --cpus 0: one-line error"
+for a in "--cpus 0" "--cpus 9" "--cpus 4294967297" "--host-cpus 0" "--overcommit 0" "--overcommit 5" \
+	 "--overcommit 1,1" "--overcommit x" "--overcommit ," "--overcommit 1 --cpus 2" \
+	 "--overcommit 1 --host-cpus 1" "--overcommit 1 --host-cpus 1000"; do
+	$rb bench $a --out "$tmp/never" >/dev/null 2>"$tmp/e"
+	st=$?
+	ok $([ $st = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ] && [ ! -e "$tmp/never" ]; echo $?) \
+		"smp: bench $a: one-line error, status 2, nothing written ($st: $(cat "$tmp/e"))"
+done
 
 # bench --cpus 2: the count recorded, the percentiles kept.
 $rb bench --quiet --no-plots --cpus 2 --engines interp --only loop,loop_k,smp --quick \
