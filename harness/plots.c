@@ -306,6 +306,13 @@ static int draw(const char *gp, const char *sdir, const char *script, const char
 	return ok == 3 ? 1 : 0;
 }
 
+int plots_draw_script(const char *gp, const char *sdir, const char *script, const char *pdir,
+		      const char *base, const char *extra)
+{
+	plot_size = NULL;
+	return draw(gp, sdir, script, pdir, base, extra);
+}
+
 void plots_engine_words(const struct engine_result *const *es, size_t ne, char *out, size_t len)
 {
 	out[0] = '\0';

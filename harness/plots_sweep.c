@@ -11,8 +11,6 @@
 
 #include "harness/plots.h"
 
-static const char *const formats[] = { "pdf", "png", "svg" };
-
 static void nan_or(FILE *f, double v, int have)
 {
 	if (have)
@@ -116,13 +114,7 @@ static int write_latency(const struct sweep *s, const char *path, char *benches,
 		return -1;
 	benches[0] = '\0';
 	for (size_t j = 0; j < s->nb; j++) {
-		int any = 0;
-		for (size_t k = 0; k < s->n && !any; k++)
-			for (size_t i = 0; i < s->ne && !any; i++) {
-				const struct bench_result *b = sweep_bench(s, k, s->engines[i], s->benches[j]);
-				any = b && b->lat[0];
-			}
-		if (!any)
+		if (!sweep_has_latency(s, s->benches[j]))
 			continue;
 		if (blocks++)
 			fputs("\n\n", f);
@@ -139,21 +131,6 @@ static int write_latency(const struct sweep *s, const char *path, char *benches,
 		}
 	}
 	return fclose(f) == 0 ? blocks : -1;
-}
-
-static int draw(const char *gp, const char *sdir, const char *pdir, const char *base, const char *extra)
-{
-	char vars[PATH_MAX * 2 + 4096], spath[PATH_MAX + 32], log[PATH_MAX + 32];
-	int ok = 0;
-
-	snprintf(spath, sizeof(spath), "%s/%s.gp", sdir, base);
-	snprintf(log, sizeof(log), "%s/gnuplot.log", pdir);
-	for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
-		snprintf(vars, sizeof(vars), "dir='%s'; data='%s/%s.dat'; out='%s/%s'; fmt='%s'; %s",
-			 sdir, pdir, base, pdir, base, formats[k], extra);
-		ok += plots_run_gnuplot(gp, spath, vars, log) == 0;
-	}
-	return ok == 3;
 }
 
 int plots_sweep_draw(const struct sweep *s, const char *dir, char *note, size_t len)
@@ -178,12 +155,12 @@ int plots_sweep_draw(const struct sweep *s, const char *dir, char *note, size_t 
 	if (write_slowdown(s, path, benches, sizeof(benches)) > 0) {
 		snprintf(extra, sizeof(extra), "engines='%s'; benches='%s'; base=%g", engines, benches,
 			 s->r[0]->overcommit);
-		draw(gp, sdir, pdir, "sweep-slowdown", extra) ? drawn++ : failed++;
+		plots_draw_script(gp, sdir, "sweep-slowdown", pdir, "sweep-slowdown", extra) ? drawn++ : failed++;
 	}
 	snprintf(path, sizeof(path), "%s/sweep-fairness.dat", pdir);
 	if (write_fairness(s, path) > 0) {
 		snprintf(extra, sizeof(extra), "engines='%s'", engines);
-		draw(gp, sdir, pdir, "sweep-fairness", extra) ? drawn++ : failed++;
+		plots_draw_script(gp, sdir, "sweep-fairness", pdir, "sweep-fairness", extra) ? drawn++ : failed++;
 	}
 	snprintf(path, sizeof(path), "%s/sweep-latency.dat", pdir);
 	if (write_latency(s, path, benches, sizeof(benches)) > 0) {
@@ -194,7 +171,7 @@ int plots_sweep_draw(const struct sweep *s, const char *dir, char *note, size_t 
 			add_word(ratios, sizeof(ratios), r);
 		}
 		snprintf(extra, sizeof(extra), "engines='%s'; benches='%s'; ratios='%s'", engines, benches, ratios);
-		draw(gp, sdir, pdir, "sweep-latency", extra) ? drawn++ : failed++;
+		plots_draw_script(gp, sdir, "sweep-latency", pdir, "sweep-latency", extra) ? drawn++ : failed++;
 	}
 	snprintf(note, len, "%d figure(s) in plots/ as PDF, PNG and SVG: sweep-slowdown, sweep-fairness, "
 		 "sweep-latency%s", drawn, failed ? "; some failed, see plots/gnuplot.log" : "");

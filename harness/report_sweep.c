@@ -228,6 +228,38 @@ static void label_of(const struct sweep *s, const char *engine, char *out, size_
 	snprintf(out, len, "%s", engine);
 }
 
+/* A table with a column per ratio after benchmark and engine. */
+static void table_by_ratio(struct table *t, const struct sweep *s)
+{
+	table_init(t, 2 + s->n);
+	table_set(t, 0, 0, "benchmark");
+	table_set(t, 0, 1, "engine");
+	ratio_header(t, s, 2, "%gx (%u vCPUs)");
+}
+
+/* A new row for bench on engine; its index. */
+static size_t row_for(struct table *t, const struct sweep *s, const char *bench, const char *engine)
+{
+	char label[160];
+	size_t row = table_add_row(t);
+
+	label_of(s, engine, label, sizeof(label));
+	table_set(t, row, 0, "%s", bench);
+	table_set(t, row, 1, "%s", label);
+	return row;
+}
+
+int sweep_has_latency(const struct sweep *s, const char *bench)
+{
+	for (size_t k = 0; k < s->n; k++)
+		for (size_t i = 0; i < s->ne; i++) {
+			const struct bench_result *b = sweep_bench(s, k, s->engines[i], bench);
+			if (b && b->lat[0])
+				return 1;
+		}
+	return 0;
+}
+
 static void section(FILE *f, const char *title, const char *note, struct table *t, const struct notes *nt)
 {
 	fprintf(f, "## %s\n\n%s\n\n", title, note);
@@ -243,25 +275,14 @@ static void cost_and_slowdown(const struct sweep *s, FILE *f)
 	struct table t, u;
 	struct notes nt = { .n = 0 }, nu = { .n = 0 };
 
-	table_init(&t, 2 + s->n);
-	table_init(&u, 2 + s->n);
-	table_set(&t, 0, 0, "benchmark");
-	table_set(&t, 0, 1, "engine");
-	table_set(&u, 0, 0, "benchmark");
-	table_set(&u, 0, 1, "engine");
-	ratio_header(&t, s, 2, "%gx (%u vCPUs)");
-	ratio_header(&u, s, 2, "%gx (%u vCPUs)");
+	table_by_ratio(&t, s);
+	table_by_ratio(&u, s);
 	for (size_t j = 0; j < s->nb; j++) {
 		if (sweep_is_fairness(s, s->benches[j]))
 			continue;
 		for (size_t i = 0; i < s->ne; i++) {
-			char label[160];
-			size_t row = table_add_row(&t), urow = table_add_row(&u);
-			label_of(s, s->engines[i], label, sizeof(label));
-			table_set(&t, row, 0, "%s", s->benches[j]);
-			table_set(&t, row, 1, "%s", label);
-			table_set(&u, urow, 0, "%s", s->benches[j]);
-			table_set(&u, urow, 1, "%s", label);
+			size_t row = row_for(&t, s, s->benches[j], s->engines[i]);
+			size_t urow = row_for(&u, s, s->benches[j], s->engines[i]);
 			for (size_t k = 0; k < s->n; k++) {
 				struct cost c;
 				double x, lo, hi;
@@ -298,91 +319,77 @@ static void cost_and_slowdown(const struct sweep *s, FILE *f)
 	section(f, "Slowdown versus the lowest ratio", note, &u, &nu);
 }
 
-static void fairness(const struct sweep *s, FILE *f)
+/* A cell of bench at run k: 0 when out holds a value, else -1. */
+typedef int (*cell_fn)(const struct sweep *s, size_t k, const struct bench_result *b, char *out, size_t len);
+
+/* A row per engine for each benchmark wanted, a cell per ratio (or why
+ * not); one section, when any row. */
+static void section_by_ratio(const struct sweep *s, FILE *f, int (*wanted)(const struct sweep *, const char *),
+			     cell_fn cell, const char *title, const char *note)
 {
 	struct table t;
 	struct notes nt = { .n = 0 };
 	size_t rows = 0;
 
-	table_init(&t, 2 + s->n);
-	table_set(&t, 0, 0, "benchmark");
-	table_set(&t, 0, 1, "engine");
-	ratio_header(&t, s, 2, "%gx (%u vCPUs)");
+	table_by_ratio(&t, s);
 	for (size_t j = 0; j < s->nb; j++) {
-		if (!sweep_is_fairness(s, s->benches[j]))
+		if (!wanted(s, s->benches[j]))
 			continue;
 		for (size_t i = 0; i < s->ne; i++) {
-			char label[160];
-			size_t row = table_add_row(&t);
+			size_t row = row_for(&t, s, s->benches[j], s->engines[i]);
 			rows++;
-			label_of(s, s->engines[i], label, sizeof(label));
-			table_set(&t, row, 0, "%s", s->benches[j]);
-			table_set(&t, row, 1, "%s", label);
 			for (size_t k = 0; k < s->n; k++) {
 				const struct bench_result *b = sweep_bench(s, k, s->engines[i], s->benches[j]);
-				if (b && b->jain_milli)
-					table_set(&t, row, 2 + k, "%.3f (min %.2f)", b->jain_milli / 1000.0,
-						  b->min_share_milli / 1000.0);
+				char text[96];
+				if (b && cell(s, k, b, text, sizeof(text)) == 0)
+					table_set(&t, row, 2 + k, "%s", text);
 				else
 					cell_why(&t, row, 2 + k, s, k, s->engines[i], s->benches[j], &nt);
 			}
 		}
 	}
 	if (rows)
-		section(f, "Fairness at each overcommit ratio",
-			"Jain's index over each vCPU's count summed over every window of the benchmark (1: "
-			"equal shares; 1/N: one vCPU had it all; one value per run, so no CI); in brackets the "
-			"smallest vCPU's share of the mean", &t, &nt);
+		section(f, title, note, &t, &nt);
 	else
 		table_free(&t);
 }
 
+static int jain_cell(const struct sweep *s, size_t k, const struct bench_result *b, char *out, size_t len)
+{
+	(void)s;
+	(void)k;
+	if (!b->jain_milli)
+		return -1;
+	snprintf(out, len, "%.3f (min %.2f)", b->jain_milli / 1000.0, b->min_share_milli / 1000.0);
+	return 0;
+}
+
+static int latency_cell(const struct sweep *s, size_t k, const struct bench_result *b, char *out, size_t len)
+{
+	double khz = s->r[k]->host.tsc_khz;
+	char p[3][24];
+
+	if (!b->lat[0] || khz <= 0)
+		return -1;
+	for (int q = 0; q < 3; q++)
+		sig3((double)b->lat[q] * 1e3 / khz, p[q], sizeof(p[q]));
+	snprintf(out, len, "%s / %s / %s", p[0], p[1], p[2]);
+	return 0;
+}
+
+static void fairness(const struct sweep *s, FILE *f)
+{
+	section_by_ratio(s, f, sweep_is_fairness, jain_cell, "Fairness at each overcommit ratio",
+			 "Jain's index over each vCPU's count summed over every window of the benchmark (1: "
+			 "equal shares; 1/N: one vCPU had it all; one value per run, so no CI); in brackets the "
+			 "smallest vCPU's share of the mean");
+}
+
 static void latency(const struct sweep *s, FILE *f)
 {
-	struct table t;
-	struct notes nt = { .n = 0 };
-	size_t rows = 0;
-
-	table_init(&t, 2 + s->n);
-	table_set(&t, 0, 0, "benchmark");
-	table_set(&t, 0, 1, "engine");
-	ratio_header(&t, s, 2, "%gx (%u vCPUs)");
-	for (size_t j = 0; j < s->nb; j++) {
-		int any = 0;
-		for (size_t k = 0; k < s->n && !any; k++)
-			for (size_t i = 0; i < s->ne && !any; i++) {
-				const struct bench_result *b = sweep_bench(s, k, s->engines[i], s->benches[j]);
-				any = b && b->lat[0];
-			}
-		if (!any)
-			continue;
-		for (size_t i = 0; i < s->ne; i++) {
-			char label[160];
-			size_t row = table_add_row(&t);
-			rows++;
-			label_of(s, s->engines[i], label, sizeof(label));
-			table_set(&t, row, 0, "%s", s->benches[j]);
-			table_set(&t, row, 1, "%s", label);
-			for (size_t k = 0; k < s->n; k++) {
-				const struct bench_result *b = sweep_bench(s, k, s->engines[i], s->benches[j]);
-				double khz = s->r[k]->host.tsc_khz;
-				char p[3][24];
-				if (!b || !b->lat[0] || khz <= 0) {
-					cell_why(&t, row, 2 + k, s, k, s->engines[i], s->benches[j], &nt);
-					continue;
-				}
-				for (int q = 0; q < 3; q++)
-					sig3((double)b->lat[q] * 1e6 / khz / 1000, p[q], sizeof(p[q]));
-				table_set(&t, row, 2 + k, "%s / %s / %s", p[0], p[1], p[2]);
-			}
-		}
-	}
-	if (rows)
-		section(f, "IPI latency at each overcommit ratio",
-			"p50 / p99 / p99.9 of single operations in µs (the guest times each; a 1/8-octave "
-			"histogram, so within 9%; empty loop not subtracted)", &t, &nt);
-	else
-		table_free(&t);
+	section_by_ratio(s, f, sweep_has_latency, latency_cell, "IPI latency at each overcommit ratio",
+			 "p50 / p99 / p99.9 of single operations in µs (the guest times each; a 1/8-octave "
+			 "histogram, so within 9%; empty loop not subtracted)");
 }
 
 static void pauses(const struct sweep *s, FILE *f)
@@ -391,10 +398,7 @@ static void pauses(const struct sweep *s, FILE *f)
 	char none[256] = "";
 	size_t rows = 0;
 
-	table_init(&t, 2 + s->n);
-	table_set(&t, 0, 0, "benchmark");
-	table_set(&t, 0, 1, "engine");
-	ratio_header(&t, s, 2, "%gx (%u vCPUs)");
+	table_by_ratio(&t, s);
 	for (size_t i = 0; i < s->ne; i++) {
 		int counted = 0;
 		for (size_t k = 0; k < s->n && !counted; k++)
@@ -408,12 +412,8 @@ static void pauses(const struct sweep *s, FILE *f)
 			continue;
 		}
 		for (size_t j = 0; j < s->nb; j++) {
-			char label[160];
-			size_t row = table_add_row(&t);
+			size_t row = row_for(&t, s, s->benches[j], s->engines[i]);
 			rows++;
-			label_of(s, s->engines[i], label, sizeof(label));
-			table_set(&t, row, 0, "%s", s->benches[j]);
-			table_set(&t, row, 1, "%s", label);
 			for (size_t k = 0; k < s->n; k++) {
 				const struct bench_result *b = sweep_bench(s, k, s->engines[i], s->benches[j]);
 				double v = b ? sweep_pause_per_op(b) : -1;

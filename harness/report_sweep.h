@@ -33,6 +33,8 @@ int sweep_slowdown(const struct sweep *s, size_t k, const char *engine, const ch
 /* The PAUSE-loop yields (or exits) per operation, and the counter they
  * come from; -1 when the engine counts none. */
 double sweep_pause_per_op(const struct bench_result *b);
+/* Some engine at some ratio sent bench's latency percentiles. */
+int sweep_has_latency(const struct sweep *s, const char *bench);
 /* A benchmark that measures fairness (Jain's index) rather than a cost. */
 int sweep_is_fairness(const struct sweep *s, const char *bench);
 

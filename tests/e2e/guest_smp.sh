@@ -1,7 +1,7 @@
 #!/bin/sh
 # SMP guests (--cpus N): the guest brings up every CPU by INIT-SIPI-SIPI
-# and runs the smp group (5 benchmarks) with every benchmark ok under interp, bt, kvm and
-# QEMU TCG (-smp 2), at 4 vCPUs on the 2-core host (2x overcommitted) too;
+# and runs the smp group (5 benchmarks) with every benchmark ok under interp, bt, kvm,
+# QEMU TCG and QEMU-KVM, at 2 and at 4 vCPUs on 2 host CPUs (2x overcommitted);
 # with one CPU the group says unsupported; an AP's triple fault ends the
 # VM naming its vCPU; bench --cpus records the count and the latency
 # percentiles; the stress test (two vCPUs rewriting each other's code and
@@ -63,6 +63,22 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	st=$?
 	tr -d '\r' <"$tmp/tcg.raw" >"$tmp/tcg.log"
 	check "qemu tcg -smp 2" "$tmp/tcg.log" $st 2
+	# 4 vCPUs on 2 host CPUs (as bench --host-cpus 2 pins QEMU), TCG and,
+	# where KVM runs the guest, QEMU-KVM.
+	for accel in tcg kvm; do
+		[ $accel = kvm ] && ! kvm_ok && { echo "skip - smp: qemu-kvm: the kvm engine cannot run here"; continue; }
+		for n in 2 4; do
+			[ $accel = tcg ] && [ $n = 2 ] && continue
+			[ "$(nproc)" -ge 2 ] || { echo "skip - smp: qemu $accel -smp $n: needs 2 host CPUs"; continue; }
+			timeout 200 taskset -c 0,1 qemu-system-x86_64 -accel $accel -cpu qemu64 -smp $n \
+				-kernel build/guests/kernel32.elf -append "$words" -serial stdio -display none \
+				-monitor none -no-reboot -m 64 -device isa-debug-exit,iobase=0xf4,iosize=4 \
+				>"$tmp/q.raw" 2>/dev/null
+			st=$?
+			tr -d '\r' <"$tmp/q.raw" >"$tmp/q.log"
+			check "qemu $accel -smp $n on 2 host CPUs" "$tmp/q.log" $st $n
+		done
+	done
 else
 	echo "skip - smp: qemu tcg: qemu-system-x86_64 not installed"
 fi
