@@ -30,6 +30,13 @@ for x in 1:2 2:4; do
 		check "x$r: $e: every smp benchmark ok ($n_ok)" test "$n_ok" -ge 5
 	done
 done
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	check "x2/results.json valid against docs/results.schema.json (host_cpus, overcommit)" \
+		python3 -c 'import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
+		"$d/x2/results.json" docs/results.schema.json
+else
+	skip "sweep: schema validation: python3 jsonschema not installed"
+fi
 if echo $engines | grep -q qemu-tcg; then
 	check "qemu-tcg pinned to 2 host CPUs (taskset -c in its command)" \
 		grep -q '"command": *"taskset -c [0-9]*,[0-9]* qemu-system-x86_64' "$d/x2/results.json"
