@@ -228,13 +228,13 @@ static void label_of(const struct sweep *s, const char *engine, char *out, size_
 	snprintf(out, len, "%s", engine);
 }
 
-/* A table with a column per ratio after benchmark and engine. */
+/* A table with a column per ratio after "benchmark, engine" (one column:
+ * a table too wide for a line is split, repeating the first column). */
 static void table_by_ratio(struct table *t, const struct sweep *s)
 {
-	table_init(t, 2 + s->n);
-	table_set(t, 0, 0, "benchmark");
-	table_set(t, 0, 1, "engine");
-	ratio_header(t, s, 2, "%gx (%u vCPUs)");
+	table_init(t, 1 + s->n);
+	table_set(t, 0, 0, "benchmark, engine");
+	ratio_header(t, s, 1, "%gx (%u vCPUs)");
 }
 
 /* A new row for bench on engine; its index. */
@@ -244,8 +244,7 @@ static size_t row_for(struct table *t, const struct sweep *s, const char *bench,
 	size_t row = table_add_row(t);
 
 	label_of(s, engine, label, sizeof(label));
-	table_set(t, row, 0, "%s", bench);
-	table_set(t, row, 1, "%s", label);
+	table_set(t, row, 0, "%s, %s", bench, label);
 	return row;
 }
 
@@ -289,18 +288,18 @@ static void cost_and_slowdown(const struct sweep *s, FILE *f)
 				char text[96];
 				if (sweep_cost(s, k, s->engines[i], s->benches[j], &c) == 0) {
 					cost_format(&c, 1, text, sizeof(text));
-					table_set(&t, row, 2 + k, "%s", text);
+					table_set(&t, row, 1 + k, "%s", text);
 				} else {
-					cell_why(&t, row, 2 + k, s, k, s->engines[i], s->benches[j], &nt);
+					cell_why(&t, row, 1 + k, s, k, s->engines[i], s->benches[j], &nt);
 				}
 				if (sweep_slowdown(s, k, s->engines[i], s->benches[j], &x, &lo, &hi) == 0) {
 					char a[24], b[24], m[24];
 					sig3(x, m, sizeof(m));
 					sig3(lo, a, sizeof(a));
 					sig3(hi, b, sizeof(b));
-					table_set(&u, urow, 2 + k, k ? "%s [%s, %s]" : "%s", m, a, b);
+					table_set(&u, urow, 1 + k, k ? "%s [%s, %s]" : "%s", m, a, b);
 				} else {
-					cell_why(&u, urow, 2 + k, s, k, s->engines[i], s->benches[j], &nu);
+					cell_why(&u, urow, 1 + k, s, k, s->engines[i], s->benches[j], &nu);
 				}
 			}
 		}
@@ -342,9 +341,9 @@ static void section_by_ratio(const struct sweep *s, FILE *f, int (*wanted)(const
 				const struct bench_result *b = sweep_bench(s, k, s->engines[i], s->benches[j]);
 				char text[96];
 				if (b && cell(s, k, b, text, sizeof(text)) == 0)
-					table_set(&t, row, 2 + k, "%s", text);
+					table_set(&t, row, 1 + k, "%s", text);
 				else
-					cell_why(&t, row, 2 + k, s, k, s->engines[i], s->benches[j], &nt);
+					cell_why(&t, row, 1 + k, s, k, s->engines[i], s->benches[j], &nt);
 			}
 		}
 	}
@@ -419,7 +418,7 @@ static void pauses(const struct sweep *s, FILE *f)
 				double v = b ? sweep_pause_per_op(b) : -1;
 				char text[24];
 				sig3(v, text, sizeof(text));
-				table_set(&t, row, 2 + k, "%s", v >= 0 ? text : "-");
+				table_set(&t, row, 1 + k, "%s", v >= 0 ? text : "-");
 			}
 		}
 	}
