@@ -23,7 +23,7 @@ set boxwidth bw * 0.8 absolute
 set xrange [-0.6:words(ratios) - 0.4]
 set xtics () 
 do for [k = 1:words(ratios)] { set xtics add (word(ratios, k) k - 1) }
-set key at screen 0.5, screen 0.005 center bottom horizontal maxrows 1 samplen 2 font ",9"
+set key at screen 0.5, screen 0.005 center bottom horizontal maxrows 1 maxcols 8 width 1 samplen 2 font ",9"
 set multiplot layout rows, cols margins 0.08, 0.98, (0.55 / height), 1 - (0.35 / height) spacing 0.08, 0.16
 do for [j = 1:nb] {
 	set title word(benches, j) font ",10"

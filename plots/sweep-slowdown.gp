@@ -15,7 +15,7 @@ set xlabel sprintf("overcommit (vCPUs per host CPU)")
 set ylabel sprintf("slowdown vs %gx (x, log)", base)
 set logscale y
 set format y "%g"
-set key at screen 0.5, screen 0.005 center bottom horizontal maxrows 1 samplen 2 font ",9"
+set key at screen 0.5, screen 0.005 center bottom horizontal maxrows 1 maxcols 8 width 1 samplen 2 font ",9"
 set offsets 0.15, 0.15, 0, 0
 set multiplot layout rows, cols margins 0.08, 0.98, (0.55 / height), 0.95 spacing 0.08, 0.16
 do for [j = 1:nb] {
