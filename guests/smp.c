@@ -339,6 +339,7 @@ void smp_hang_ap(void)
 	}
 	kprintf("guest: crash=ap_hang: CPU %u spins with interrupts off, CPU 0 waits for it\n", smp_ncpus - 1);
 	smp_post(hang, 0);
+	__asm__ volatile("sti");        /* the BSP waits as kernel code does, interruptible */
 	smp_wait(0xffffffffu);
 }
 

@@ -103,7 +103,8 @@ done
 # names vCPU 1 as having left KVM_RUN not once.
 for e in interp bt kvm; do
 	[ $e = kvm ] && ! kvm_ok && continue
-	want='vCPU 1 running, interrupts off, RIP 0x'; [ $e = kvm ] && want='vCPU 1 no exit for [0-9.]* s'
+	want='vCPU 0 running, interrupts on, RIP 0x[0-9a-f]*; vCPU 1 running, interrupts off, RIP 0x'
+	[ $e = kvm ] && want='vCPU 1 no exit for [0-9.]* s'
 	timeout -s KILL 60 $rb run --engine $e --cpus 2 --timeout 4 -- crash=ap_hang only=none >/dev/null 2>"$tmp/h.err"
 	st=$?
 	ok $([ $st = 124 ] && [ "$(wc -l <"$tmp/h.err")" = 1 ] && grep -q "timeout: .*$want" "$tmp/h.err"; echo $?) \
