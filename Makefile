@@ -60,9 +60,12 @@ BENCH_ARGS ?= $(if $(filter-out 0,$(QUICK)),--quick)
 # Then the Linux part (docs/linux.md), its own budget (under 5 minutes),
 # into the run's directory; an engine that cannot boot Linux is reported,
 # and the Linux part failing whole does not undo the run before it.
+# Last a small overcommit sweep (the smp group at 1x, 2x, 4x, quick: about
+# 2-3 minutes here) into results/latest/overcommit (docs/results.md).
 bench: deps ringbench guest native
 	./ringbench bench $(BENCH_ARGS)
 	-./ringbench bench --linux $(if $(filter-out 0,$(QUICK)),--quick) --out results/latest/linux
+	-./ringbench bench --quick --overcommit 1,2,4 --timeout 120 --out results/latest --run-id overcommit
 
 # The Linux guest image (docs/linux.md): Debian's kernel and a busybox
 # initramfs in build/linux/, the packages cached with the nested image's.

@@ -34,6 +34,7 @@ void mb_platform_mark(unsigned seq, enum mb_mark what)
 /* crash=pf|ud|user: the tests' way to see an unexpected exception
  * reported (vector, error code, RIP, CR2) and ending the VM non-zero.
  * crash=ap: the last AP triple-faults (the VM ends naming its vCPU).
+ * crash=ap_hang: the last AP hangs with interrupts off, the BSP waiting.
  * crash=hang: a 64-bit loop with interrupts off that never ends, for the
  * engines' timeouts. */
 static UCODE uint64_t user_crash(uint64_t arg)
@@ -54,6 +55,8 @@ static void crash_test(const char *how)
 		user_call(user_crash, unmapped);
 	else if (!strncmp(how, "ap", 3))
 		smp_crash_ap();
+	else if (!strncmp(how, "ap_hang", 8))
+		smp_hang_ap();
 	else if (!strncmp(how, "hang", 5)) {
 		__asm__ volatile("cli");
 		for (;;)

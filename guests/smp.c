@@ -327,6 +327,28 @@ static void triple_fault(unsigned cpu, uint64_t arg)
 	__asm__ volatile("lidt %0; ud2" :: "m"(none));
 }
 
+static void hang(unsigned cpu, uint64_t arg)
+{
+	(void)arg;
+	if (cpu != smp_ncpus - 1)
+		return;
+	__asm__ volatile("cli");
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+void smp_hang_ap(void)
+{
+	if (smp_ncpus < 2) {
+		kprintf("guest: crash=ap_hang: only one CPU\n");
+		return;
+	}
+	kprintf("guest: crash=ap_hang: CPU %u spins with interrupts off, CPU 0 waits for it\n", smp_ncpus - 1);
+	smp_post(hang, 0);
+	__asm__ volatile("sti");        /* the BSP waits as kernel code does, interruptible */
+	smp_wait(0xffffffffu);
+}
+
 void smp_crash_ap(void)
 {
 	if (smp_ncpus < 2) {

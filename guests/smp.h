@@ -54,6 +54,9 @@ void smp_interrupt(unsigned vector);
 /* crash=ap: the last AP loads an empty IDT and faults: a triple fault.
  * Returns (after a second) only when that did not end the VM. */
 void smp_crash_ap(void);
+/* crash=ap_hang: the last AP spins for ever with interrupts off while
+ * the BSP waits for it (a hung vCPU, for the engines' timeouts). */
+void smp_hang_ap(void);
 
 /* stress=N (smp_stress.c): N rounds of every CPU rewriting another's code
  * and PTE; prints the count of illegal observations, debug-exit 1 on any. */

@@ -25,6 +25,7 @@
 #include "harness/plots.h"
 #include "harness/report.h"
 #include "harness/report_multi.h"
+#include "harness/report_sweep.h"
 #include "harness/results.h"
 #include "harness/results_csv.h"
 #include "harness/results_json.h"
@@ -393,7 +394,10 @@ static void usage(FILE *f)
 		"  --only LIST       benchmarks or groups (guest only=)\n"
 		"  --quick           short budget and few repetitions (smoke test)\n"
 		"  --cpus N          guest vCPUs, 1 to 8 (default 1): run --cpus N, QEMU -smp N\n"
-		"  --host-cpus M     built-in engines: run --host-cpus M (N > M overcommits)\n"
+		"  --host-cpus M     built-in engines: run --host-cpus M, QEMU under taskset (N > M overcommits)\n"
+		"  --overcommit LIST the smp group at each ratio (vCPUs per host CPU), e.g. 1,1.5,2,3,4:\n"
+		"                    one run per ratio, vCPUs = ratio x M (--host-cpus, default every\n"
+		"                    usable host CPU), then slowdown, fairness and IPI figures (docs/results.md)\n"
 		"  --budget-ms N     time budget per repetition (default 10; quick 1)\n"
 		"  --reps N          least repetitions (default 30; quick 5); the guest adds up to 4x more\n"
 		"                    until the median's 95%% CI is within 2%% of it\n"
@@ -422,6 +426,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "qemu", required_argument, NULL, 'Q' }, { "no-plots", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 's' }, { "engine-cmd", required_argument, NULL, 'x' },
 		{ "cpus", required_argument, NULL, 'c' }, { "host-cpus", required_argument, NULL, 'H' },
+		{ "overcommit", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -472,6 +477,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'n': o->native = optarg; break;
 		case 'Q': o->qemu = optarg; break;
 		case 'P': o->no_plots = 1; break;
+		case 'v': o->overcommit = optarg; break;
 		case 's': o->quiet = 1; break;
 		case 'x':
 			if (o->n_engine_cmd == sizeof(o->engine_cmd) / sizeof(o->engine_cmd[0]) ||
@@ -508,16 +514,23 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o;
-	struct bench_plan plans[BENCH_MAX_PLANS];
-	struct bench_state s;
-	struct counters hc;
-	struct sigaction sa;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--linux"))
 			return bench_linux(argc, argv);
 	if (parse(argc, argv, &o) < 0)
 		return 2;
+	return o.overcommit ? bench_sweep(&o) : bench_run(&o);
+}
+
+int bench_run(const struct bench_opts *opts)
+{
+	struct bench_opts o = *opts;
+	struct bench_plan plans[BENCH_MAX_PLANS];
+	struct bench_state s;
+	struct counters hc;
+	struct sigaction sa;
+
 	size_t n = bench_plan_make(&o, plans, BENCH_MAX_PLANS);
 	if (unknown_engines(&o, plans, n)) {
 		bench_plan_free(plans, n);
@@ -543,6 +556,8 @@ int cmd_bench(int argc, char **argv)
 	r->warmup = o.warmup;
 	r->quick = o.quick;
 	r->cpus = o.cpus;
+	r->host_cpus = o.host_cpus;
+	r->overcommit = o.host_cpus ? (double)o.cpus / o.host_cpus : 0;
 	if (make_run_dir(&o, r, s.dir, sizeof(s.dir)) < 0) {
 		bench_plan_free(plans, n);
 		free(r);
@@ -593,11 +608,12 @@ int cmd_bench(int argc, char **argv)
 			s.logs_lost ? ", parts of the engine logs" : "");
 		rc = 1;
 	} else {
-		if (finish_outputs(r, s.dir, o.no_plots || interrupted, 1) < 0)
+		if (finish_outputs(r, s.dir, o.no_plots || interrupted, !o.in_sweep) < 0)
 			rc = interrupted ? 130 : 1;
 		/* Only a run that ended (complete or interrupted) becomes
 		 * latest: a killed run must not replace the last good one. */
-		point_latest(&o, r);
+		if (!o.in_sweep)
+			point_latest(&o, r);
 		if (s.logs_lost)
 			fprintf(stderr, "ringbench: some engine logs in %s could not be written whole\n", s.dir);
 		if (!interrupted && o.only && !count_results(r) && any_engine_ran(r)) {
@@ -664,6 +680,8 @@ int cmd_report(int argc, char **argv)
 	}
 	dir = nd ? dirs[0] : "results/latest";
 	free(dirs);
+	if (report_sweep_is(dir))
+		return report_sweep_write(dir, no_plots, !quiet) < 0 ? 1 : 0;
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r)
 		return 1;

@@ -11,6 +11,8 @@ struct bench_opts {
 	int quick;
 	unsigned cpus;           /* vCPUs of the guest (--cpus; QEMU -smp) */
 	unsigned host_cpus;      /* run --host-cpus for the built-in engines; 0: none */
+	const char *overcommit;  /* --overcommit LIST: the sweep (harness/bench_sweep.c) */
+	int in_sweep;            /* one ratio of a sweep: no results/latest, no summary */
 	double timeout_s;        /* per engine process; 0: by budget */
 	const char *out_dir;     /* results root (results/) */
 	const char *run_id;      /* NULL: UTC time stamp */
@@ -49,6 +51,12 @@ void bench_plan_estimate(const struct bench_opts *o, const struct bench_plan *p,
 void bench_plan_cmdline(const struct bench_plan *p, char *out, size_t len);
 
 int cmd_bench(int argc, char **argv);
+/* One bench run with parsed options (cmd_bench, or each ratio of a sweep):
+ * 0, 1 (results could not be written), 2 (--only matched nothing), 130
+ * (interrupted). */
+int bench_run(const struct bench_opts *o);
+/* --overcommit: the smp group at each ratio, then the sweep's report. */
+int bench_sweep(const struct bench_opts *o);
 /* `ringbench report RUN_DIR`: redraw report.md and plots from results.json. */
 int cmd_report(int argc, char **argv);
 

@@ -3,6 +3,7 @@
  * TCG / KVM running the same guest image when QEMU is installed. */
 #include "harness/bench.h"
 
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,8 +131,29 @@ static void plan_builtin(const struct bench_opts *o, struct bench_plan *p,
 	guest_words(o, p, 0);
 }
 
+/* "0,1" for the first m host CPUs this process may use (those run
+ * --host-cpus m pins to), for QEMU's taskset -c; -1 when fewer exist. */
+static int first_host_cpus(unsigned m, char *out, size_t len)
+{
+	cpu_set_t allowed;
+	unsigned have = 0;
+
+	out[0] = '\0';
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE && have < m; c++)
+		if (CPU_ISSET(c, &allowed)) {
+			size_t l = strlen(out);
+			snprintf(out + l, len - l, "%s%d", have ? "," : "", c);
+			have++;
+		}
+	return have == m ? 0 : -1;
+}
+
 static void plan_qemu(const struct bench_opts *o, struct bench_plan *p, const char *accel)
 {
+	char pin[256];
+
 	if (!have_program(o->qemu)) {
 		snprintf(p->note, sizeof(p->note), "%s not installed (apt-get install qemu-system-x86)", o->qemu);
 		return;
@@ -149,9 +171,22 @@ static void plan_qemu(const struct bench_opts *o, struct bench_plan *p, const ch
 		snprintf(p->note, sizeof(p->note), "KVM not usable: %.200s", kvm ? why : "no kvm engine");
 		return;
 	}
+	/* --host-cpus: QEMU's threads pinned as run --host-cpus pins the
+	 * built-in engines', so its overcommit ratio is the same. */
+	if (o->host_cpus && (!have_program("taskset") || first_host_cpus(o->host_cpus, pin, sizeof(pin)) < 0)) {
+		snprintf(p->note, sizeof(p->note), "--host-cpus %u: %s", o->host_cpus,
+			 have_program("taskset") ? "fewer host CPUs usable by this process"
+			 : "taskset not installed (util-linux)");
+		return;
+	}
 	p->available = 1;
 	qemu_version(o->qemu, p->version, sizeof(p->version));
 	snprintf(p->note, sizeof(p->note), "%s, -accel %s", p->version[0] ? p->version : o->qemu, accel);
+	if (o->host_cpus) {
+		push(p, "taskset");
+		push(p, "-c");
+		push(p, "%s", pin);
+	}
 	push(p, "%s", o->qemu);
 	push(p, "-accel");
 	push(p, "%s", accel);

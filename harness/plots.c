@@ -49,6 +49,11 @@ static void script_dir(char *out, size_t len)
 		snprintf(out, len, "plots");
 }
 
+void plots_script_dir(char *out, size_t len)
+{
+	script_dir(out, len);
+}
+
 int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath)
 {
 	pid_t pid = fork();
@@ -299,6 +304,13 @@ static int draw(const char *gp, const char *sdir, const char *script, const char
 		ok += plots_run_gnuplot(gp, spath, vars, log) == 0;
 	}
 	return ok == 3 ? 1 : 0;
+}
+
+int plots_draw_script(const char *gp, const char *sdir, const char *script, const char *pdir,
+		      const char *base, const char *extra)
+{
+	plot_size = NULL;
+	return draw(gp, sdir, script, pdir, base, extra);
 }
 
 void plots_engine_words(const struct engine_result *const *es, size_t ne, char *out, size_t len)

@@ -18,6 +18,12 @@ int plots_draw_sized(const struct run *r, const char *run_dir, const char *size,
 /* gnuplot on PATH, or $RINGBENCH_GNUPLOT (tests point it at nothing):
  * 0 and its path, or -1. */
 int plots_find_gnuplot(char *out, size_t len);
+/* The directory of the gnuplot scripts (plots/ beside the binary). */
+void plots_script_dir(char *out, size_t len);
+/* plots/<script>.gp drawn to pdir/<base>.{pdf,png,svg} from pdir/<base>.dat
+ * with the gnuplot assignments extra; 1 when all three were made. */
+int plots_draw_script(const char *gp, const char *sdir, const char *script, const char *pdir,
+		      const char *base, const char *extra);
 /* Run gnuplot on script (vars, when not NULL, with -e first), its output
  * appended to logpath; 0 when it exited 0. */
 int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath);

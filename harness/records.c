@@ -37,6 +37,8 @@ static size_t engine_counters(struct vm *vm, struct engine_counter *out, size_t 
 	if (!vm->ops || !vm->engine)
 		return 0;
 	n = engine_counters_all(vm->ops, vm->engine, out, max);
+	/* The multiplexer's switches by cause (several vCPUs under interp
+	 * and bt): PAUSE-loop yields per operation in the overcommit sweep. */
 	return n + vcpu_sched_counters(vm, out + n, max - n);
 }
 

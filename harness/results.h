@@ -102,6 +102,8 @@ struct run {
 	uint64_t budget_ms, reps, warmup;
 	int quick;
 	unsigned cpus;          /* the guest's vCPUs (bench --cpus); 1 in older runs */
+	unsigned host_cpus;     /* host CPUs the VM was pinned to (--host-cpus); 0: not pinned */
+	double overcommit;      /* cpus / host_cpus (the sweep's ratio); 0: not pinned */
 	struct host_info host;
 	struct engine_result e[RUN_MAX_ENGINES];
 	size_t ne;

@@ -30,7 +30,8 @@ int results_csv_print(const struct run *r, FILE *f)
 {
 	fputs("engine,benchmark,group,class,status,reason,n,median_cycles,ci95_lo_cycles,"
 	      "ci95_hi_cycles,mean_cycles,stddev_cycles,cv,min_cycles,max_cycles,outliers,"
-	      "loop_cycles,median_ns,exits_per_op,insns_per_op,resolved,below_ns\n", f);
+	      "loop_cycles,median_ns,exits_per_op,insns_per_op,resolved,below_ns,"
+	      "cpus,host_cpus,overcommit\n", f);
 	for (size_t i = 0; i < r->ne; i++)
 		for (size_t j = 0; j < r->e[i].nb; j++) {
 			const struct bench_result *b = &r->e[i].b[j];
@@ -60,6 +61,11 @@ int results_csv_print(const struct run *r, FILE *f)
 			num(f, ins, ins >= 0);
 			fprintf(f, ",%s", have ? (b->resolved ? "yes" : "no") : "");
 			num(f, c.bound, ns && !c.resolved);
+			fprintf(f, ",%u,", r->cpus ? r->cpus : 1);
+			if (r->host_cpus)
+				fprintf(f, "%u,%.6g", r->host_cpus, r->overcommit);
+			else
+				fputc(',', f);
 			fputc('\n', f);
 		}
 	return ferror(f) ? -1 : 0;

@@ -163,8 +163,16 @@ int vm_run(struct vm *vm, double timeout_s)
 			vcpu_sched_after_exit(vm, &exit, timed_out);
 		if (halt_probe_due)
 			probe_halt(vm, &halt_strikes);
-		if (vm->stop_requested && !vm->finished && (!vm->sched || timed_out))
-			vm_finish(vm, RB_STATUS_TIMEOUT, "guest still running after the %g s timeout", timeout_s);
+		if (vm->stop_requested && !vm->finished && (!vm->sched || timed_out)) {
+			/* With several vCPUs, say which did what: the hung one. */
+			char who[600] = "";
+			if (vm->sched)
+				vcpu_sched_describe(vm, who, sizeof(who));
+			else if (threaded)
+				vcpu_threads_describe(vm, who, sizeof(who));
+			vm_finish(vm, RB_STATUS_TIMEOUT, "guest still running after the %g s timeout%s%s", timeout_s,
+				  who[0] ? ": " : "", who);
+		}
 	}
 	if (threaded)
 		vcpu_threads_stop(vm);

@@ -309,3 +309,26 @@ void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x)
 	n = strlen(x->error.msg);
 	snprintf(x->error.msg + n, sizeof(x->error.msg) - n, "%son vCPU %u", n ? " " : "", id);
 }
+
+void vcpu_sched_describe(struct vm *vm, char *out, size_t len)
+{
+	static const char *const what[] = { "running", "halted", "waiting for SIPI" };
+	struct vcpu_sched *s = vm->sched;
+
+	out[0] = '\0';
+	if (!s)
+		return;
+	for (unsigned i = 0; i < vm->n_cpus; i++) {
+		struct cpu_state st;
+		size_t l = strlen(out);
+		if (i == vm->cur_cpu)
+			vm->ops->get_state(vm->engine, &st);
+		else
+			st = s->st[i];
+		if (s->run[i] == VS_SIPI)
+			snprintf(out + l, len - l, "%svCPU %u %s", i ? "; " : "", i, what[s->run[i]]);
+		else
+			snprintf(out + l, len - l, "%svCPU %u %s, interrupts %s, RIP 0x%llx", i ? "; " : "", i,
+				 what[s->run[i]], st.rflags & 0x200 ? "on" : "off", (unsigned long long)st.rip);
+	}
+}

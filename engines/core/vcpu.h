@@ -48,6 +48,10 @@ void vcpu_sched_ipi(struct vm *vm, unsigned target);
  * message (" on vCPU 1"). */
 void vcpu_name_exit(struct vm *vm, unsigned id, struct vm_exit *x);
 
+/* What each vCPU was doing ("vCPU 1 running with interrupts off at RIP
+ * 0x..."; halted; waiting for SIPI), for the timeout's message. */
+void vcpu_sched_describe(struct vm *vm, char *out, size_t len);
+
 /* Switches done, by cause, and steal time, for --stats; with vCPU threads
  * (kvm) instead, their run delay (vcpu_threads_counters). */
 size_t vcpu_sched_counters(struct vm *vm, struct engine_counter *out, size_t max);

@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +21,15 @@
 static pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t threads[VM_MAX_CPUS], main_thread;
 static volatile int running[VM_MAX_CPUS];
+static volatile uint64_t last_exit_ns[VM_MAX_CPUS];     /* CLOCK_MONOTONIC */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 static unsigned n_threads;
 static uint64_t delay_ns[VM_MAX_CPUS];  /* each AP thread's run delay, at its end */
 static unsigned n_ended;                /* threads whose delay_ns is in */
@@ -38,6 +49,8 @@ static void kick_all(struct vm *vm, unsigned except)
 
 void vcpu_threads_dispatch(struct vm *vm, unsigned id, struct vm_exit *x)
 {
+	if (id < VM_MAX_CPUS)
+		last_exit_ns[id] = mono_ns();
 	pthread_mutex_lock(&vm_lock);
 	vcpu_name_exit(vm, id, x);
 	vm_dispatch_exit(vm, x);
@@ -88,6 +101,8 @@ int vcpu_threads_start(struct vm *vm)
 	sigaction(KICK_SIGNAL, &sa, NULL);      /* no SA_RESTART: KVM_RUN sees EINTR */
 	main_thread = pthread_self();
 	n_threads = 0;
+	for (unsigned i = 0; i < VM_MAX_CPUS; i++)
+		last_exit_ns[i] = mono_ns();
 	for (unsigned i = 1; i < vm->n_cpus; i++) {
 		int rc;
 		args[i] = (struct ap_arg){ vm, i };
@@ -100,6 +115,21 @@ int vcpu_threads_start(struct vm *vm)
 		n_threads = i;
 	}
 	return 0;
+}
+
+void vcpu_threads_describe(struct vm *vm, char *out, size_t len)
+{
+	uint64_t now = mono_ns();
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < vm->n_cpus && i < VM_MAX_CPUS; i++) {
+		size_t l = strlen(out);
+		double s = (double)(now - last_exit_ns[i]) / 1e9;
+		snprintf(out + l, len - l, "%svCPU %u %s %.1f s", i ? "; " : "", i,
+			 s >= 1 ? "no exit for" : "last exit", s);
+		if (s < 1)
+			snprintf(out + strlen(out), len - strlen(out), " ago");
+	}
 }
 
 void vcpu_threads_stop(struct vm *vm)

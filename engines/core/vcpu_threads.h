@@ -12,6 +12,10 @@ struct vm;
 
 /* Start threads for vCPUs 1..n-1.  0, or -1 (VM finished with why). */
 int vcpu_threads_start(struct vm *vm);
+/* How long ago each vCPU's last exit was ("vCPU 1 no exit for 5.0 s"), for
+ * the timeout's message: a vCPU that never leaves KVM_RUN is spinning in
+ * the guest or halted in the kernel (asking it would block). */
+void vcpu_threads_describe(struct vm *vm, char *out, size_t len);
 /* Make every thread leave and join them. */
 void vcpu_threads_stop(struct vm *vm);
 /* vm_dispatch_exit() for a threaded VM: under the VM lock; vCPU id named

@@ -64,7 +64,7 @@ struct vm {
 	/* Set by a debug-exit write, a shutdown, an error or the timeout. */
 	int finished;
 	int exit_status;              /* process exit status */
-	char finish_reason[300];
+	char finish_reason[640];        /* room for every vCPU at a timeout */
 
 	volatile sig_atomic_t stop_requested;
 	struct vm_exit_stat exits[VM_EXIT_REASON_COUNT];

@@ -4,7 +4,8 @@
 # at 4 vCPUs on the 2-core host (2x overcommitted) too, and under QEMU TCG
 # (-smp 2) all but the two that need KVM's paravirtual leaves (unsupported
 # there, with the reason) and timer_jitter (QEMU's LAPIC timer and TSC
-# disagree: run on its own, its line printed);
+# disagree: run on its own, its line printed); QEMU TCG -smp 4 and QEMU-KVM
+# -smp 2 and 4 pinned to 2 host CPUs run the other six;
 # with one CPU the group says unsupported; an AP's triple fault ends the
 # VM naming its vCPU; bench --cpus records the count and the latency
 # percentiles; the stress test (two vCPUs rewriting each other's code and
@@ -109,6 +110,24 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	ok $([ "$n" = 2 ]; echo $?) "smp: qemu tcg: steal_time and tlb_shootdown_pv unsupported: no KVM leaves under TCG ($n)"
 	tcg "$words only=timer_jitter" "$tmp/tj.log"
 	grep -a '^RB1 end' "$tmp/tj.log" | sed 's/^/# qemu tcg: /'
+	# 4 vCPUs on 2 host CPUs (as bench --host-cpus 2 pins QEMU), TCG and,
+	# where KVM runs the guest, QEMU-KVM: the benchmarks that need no KVM
+	# paravirtual leaf and do not time the LAPIC against the TSC.
+	pinned_only=ipi_pingpong,ipi_wake,tlb_shootdown,token_ring,fairness,spinlock_handoff
+	for accel in tcg kvm; do
+		[ $accel = kvm ] && ! kvm_ok && { echo "skip - smp: qemu-kvm: the kvm engine cannot run here"; continue; }
+		for n in 2 4; do
+			[ $accel = tcg ] && [ $n = 2 ] && continue
+			[ "$(nproc)" -ge 2 ] || { echo "skip - smp: qemu $accel -smp $n: needs 2 host CPUs"; continue; }
+			timeout 200 taskset -c 0,1 qemu-system-x86_64 -accel $accel -cpu qemu64 -smp $n \
+				-kernel build/guests/kernel32.elf -append "$words only=$pinned_only" -serial stdio \
+				-display none -monitor none -no-reboot -m 64 -device isa-debug-exit,iobase=0xf4,iosize=4 \
+				>"$tmp/q.raw" 2>/dev/null
+			st=$?
+			tr -d '\r' <"$tmp/q.raw" >"$tmp/q.log"
+			check "qemu $accel -smp $n on 2 host CPUs" "$tmp/q.log" $st $n 6
+		done
+	done
 else
 	echo "skip - smp: qemu tcg: qemu-system-x86_64 not installed"
 fi
@@ -127,6 +146,20 @@ for e in interp bt kvm; do
 		"smp: $e: an AP's triple fault ends the VM with status 6 naming vCPU 1 ($st: $(head -c 150 "$tmp/crash.err"))"
 done
 
+# A hung vCPU (the last AP spins with interrupts off, the BSP waits for
+# it): the timeout ends the VM (124) and its message says what each vCPU
+# was doing: interp and bt name vCPU 1 running with interrupts off; kvm
+# names vCPU 1 as having left KVM_RUN not once.
+for e in interp bt kvm; do
+	[ $e = kvm ] && ! kvm_ok && continue
+	want='vCPU 0 running, interrupts on, RIP 0x[0-9a-f]*; vCPU 1 running, interrupts off, RIP 0x'
+	[ $e = kvm ] && want='vCPU 1 no exit for [0-9.]* s'
+	timeout -s KILL 60 $rb run --engine $e --cpus 2 --timeout 4 -- crash=ap_hang only=none >/dev/null 2>"$tmp/h.err"
+	st=$?
+	ok $([ $st = 124 ] && [ "$(wc -l <"$tmp/h.err")" = 1 ] && grep -q "timeout: .*$want" "$tmp/h.err"; echo $?) \
+		"smp: $e --cpus 2 crash=ap_hang: status 124, one line naming the hung vCPU ($st: $(cat "$tmp/h.err"))"
+done
+
 # Bad counts: one line, status 2.
 for a in "--cpus 0" "--cpus 9" "--cpus x" "--cpus 99999999999" "--host-cpus 0" "--host-cpus 1000" \
 	 "--cpus 2 --lockstep --engine bt"; do
@@ -135,8 +168,14 @@ for a in "--cpus 0" "--cpus 9" "--cpus x" "--cpus 99999999999" "--host-cpus 0" "
 	ok $([ $st = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ] && [ ! -s "$tmp/o" ]; echo $?) \
 		"smp: run $a: one-line error, status 2 ($st: $(cat "$tmp/e"))"
 done
-$rb bench --cpus 0 >/dev/null 2>"$tmp/e"
-ok $([ $? = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ]; echo $?) "smp: bench --cpus 0: one-line error"
+for a in "--cpus 0" "--cpus 9" "--cpus 4294967297" "--host-cpus 0" "--overcommit 0" "--overcommit 5" \
+	 "--overcommit 1,1" "--overcommit x" "--overcommit ," "--overcommit 1 --cpus 2" \
+	 "--overcommit 1 --host-cpus 1" "--overcommit 1 --host-cpus 1000"; do
+	$rb bench $a --out "$tmp/never" >/dev/null 2>"$tmp/e"
+	st=$?
+	ok $([ $st = 2 ] && [ "$(wc -l <"$tmp/e")" = 1 ] && [ ! -e "$tmp/never" ]; echo $?) \
+		"smp: bench $a: one-line error, status 2, nothing written ($st: $(cat "$tmp/e"))"
+done
 
 # bench --cpus 2: the count recorded, the percentiles kept.
 $rb bench --quiet --no-plots --cpus 2 --engines interp --only loop,loop_k,smp --quick \
