@@ -80,7 +80,9 @@ expect() {
 # span between the markers also holds the end-marker write and a few timer
 # ticks, hence upper bounds a little above 1.
 # - CPUID: init_vmcb sets INTERCEPT_CPUID (APM 15.9 instruction intercepts).
-expect cpuid engine.kvm.exits-engine.kvm.irq_exits 0.95 1.3 "CPUID is intercepted once per execution (host interrupts aside)"
+# (The span's marker writes are port exits: taken out, they weigh a lot
+# when a loaded host leaves the capped run only a few operations.)
+expect cpuid engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0.95 1.3 "CPUID is intercepted once per execution (host interrupts and marker writes aside)"
 # - IN/OUT: the I/O permission map intercepts every port (APM 15.10); the
 #   ringbench null port is served by the VM process, so each reaches user space.
 expect pio_in vm.exits.io 0.95 1.3 "every port read exits to user space"
