@@ -63,16 +63,22 @@ per_op() {
 				for (j = 2; j <= m; j++)
 					if (a[1] == cs[j]) v -= a[2]
 			}
-			if (ops > 0) printf "%.4f\n", v / ops; else print "none"
+			if (ops > 0) printf "%.4f %d %d\n", v / ops, v, ops; else print "none"
 		}' "$log"
 }
-# expect BENCH COUNTER LO HI WHY: LO <= counter per op <= HI.
+# expect BENCH COUNTER LO HI WHY [SLACK]: LO <= counter per op <= HI, or
+# at most SLACK counts over HI x ops: exits that come with time, not with
+# operations (the guest's own LAPIC timer writes, emulated by KVM), which
+# a loaded host's short capped run leaves few operations to spread over.
 expect() {
-	v=$(per_op "$1" "$2")
-	if [ "$v" != none ] && awk -v v="$v" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v >= lo && v <= hi) }'; then
-		ok "nested AMD-V: $1: $2 = $v per op, in [$3, $4]: $5"
+	set -- "$1" "$2" "$3" "$4" "$5" "${6:-0}" $(per_op "$1" "$2")
+	sl=""
+	[ "$6" != 0 ] && sl=" (or $6 counts over)"
+	if [ "$7" != none ] && awk -v v="$7" -v n="$8" -v ops="$9" -v lo="$3" -v hi="$4" -v slack="$6" \
+		'BEGIN { exit !(v >= lo && (v <= hi || n <= hi * ops + slack)) }'; then
+		ok "nested AMD-V: $1: $2 = $7 per op ($8 over $9), in [$3, $4]$sl: $5"
 	else
-		notok "nested AMD-V: $1: $2 = $v per op, want [$3, $4]: $5"
+		notok "nested AMD-V: $1: $2 = $7 per op ($8 over $9), want [$3, $4]$sl: $5"
 	fi
 }
 # Where each expectation comes from (AMD64 APM vol. 2, ch. 15 "Secure
@@ -93,12 +99,12 @@ expect hlt engine.kvm.halt_exits 0.9 1.3 "HLT exits to KVM once per halt"
 #   SYSCALL intercept and KVM sets none for arithmetic or branches.
 # The span's marker writes (begin, end, and the pause/resume around each
 # paired empty loop: a few port exits per repetition) are taken out too.
-expect syscall engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0 0.01 "SYSCALL/SYSRET run in guest mode (host interrupts and marker writes aside)"
+expect syscall engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0 0.01 "SYSCALL/SYSRET run in guest mode (host interrupts and marker writes aside)" 32
 # ALU work: no intercept, but a host interrupt (the L1 kernel's timer,
 # INTR intercept, APM 15.13) exits whatever runs; with QEMU's TCG as the
 # CPU a 1 ms guest budget is long in wall time, and the paired empty loops
 # make the span longer still, so those are taken out (kvm.irq_exits).
-expect alu engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0 0.001 "ALU work never exits but for host interrupts and marker writes"
+expect alu engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0 0.001 "ALU work never exits but for host interrupts and marker writes" 32
 expect loop engine.kvm.exits 0 0.001 "the empty loop never exits"
 # - VMMCALL: intercepted (INTERCEPT_VMMCALL) and answered by KVM itself.
 expect hc_vmcall engine.kvm.hypercalls 0.95 1.3 "VMMCALL is a hypercall KVM handles in the kernel"
