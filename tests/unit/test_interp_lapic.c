@@ -59,6 +59,7 @@ int main(void)
 	wr(0xf0, 0x1ff);
 	wr(0x3e0, 0xb);                 /* divide by 1 */
 	wr(0x320, 0x40);                /* one-shot, vector 0x40 */
+	double armed = now();
 	wr(0x380, 50 * 1000 * 1000);    /* 50 ms */
 	uint32_t c1 = rd(0x390);
 	sleep_us(2000);
@@ -68,9 +69,9 @@ int main(void)
 	double t0 = now();
 	while (lapic_pending(l) < 0 && now() - t0 < 1)
 		vm->hlt_wait(vm);
-	double waited = now() - t0;
-	CHECK(lapic_pending(l) == 0x40 && waited > 0.040 && waited < 0.5,
-	      "HLT sleeps until the one-shot timer fires (%.1f ms)", waited * 1e3);
+	double waited = now() - armed;  /* from the arming: the sleep above may have overslept */
+	CHECK(lapic_pending(l) == 0x40 && waited > 0.0499 && waited < 0.5,
+	      "HLT sleeps until the one-shot timer fires (%.1f ms after it was armed for 50)", waited * 1e3);
 	lapic_accept(l, 0x40);
 	CHECK(lapic_pending(l) == -1 && (rd(0x100 + 0x40 / 32 * 0x10) & (1u << (0x40 % 32))),
 	      "accepting moves the vector from IRR to ISR");
@@ -94,9 +95,13 @@ int main(void)
 
 	wr(0x320, 0x20041);             /* periodic, vector 0x41 */
 	wr(0x380, 1000 * 1000);         /* 1 ms */
+	/* Five firings, up to 1 s: a loaded host may deschedule this thread
+	 * for whole periods, which coalesce (as on hardware), so the test is
+	 * "again and again, never more often than every 1 ms", not a count
+	 * in a fixed time. */
 	int fired = 0;
 	t0 = now();
-	while (now() - t0 < 0.0105) {
+	while (fired < 5 && now() - t0 < 1) {
 		if (lapic_pending(l) == 0x41) {
 			lapic_accept(l, 0x41);
 			wr(0xb0, 0);
@@ -104,7 +109,9 @@ int main(void)
 		}
 		vm->hlt_wait(vm);
 	}
-	CHECK(fired >= 3 && fired <= 11, "the periodic timer fires every 1 ms (%d times in 10.5 ms)", fired);
+	double took = now() - t0;
+	CHECK(fired == 5 && took >= 0.0049 && took < 1,
+	      "the periodic timer fires again and again, at most every 1 ms (5 times in %.1f ms)", took * 1e3);
 	wr(0x320, 0x30041);             /* masked */
 	if (lapic_pending(l) == 0x41) { /* fired just before the mask */
 		lapic_accept(l, 0x41);
