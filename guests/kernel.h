@@ -125,6 +125,7 @@ void lapic_self_ipi(uint8_t vector);
 void lapic_timer_periodic(uint8_t vector, uint32_t count);
 void lapic_timer_restore(void);
 uint32_t lapic_timer_current(void);
+int lapic_irr_has(uint8_t vector);
 
 /* --- freestanding library (lib.c) --- */
 void *memset(void *d, int c, unsigned long n);
