@@ -58,6 +58,7 @@ struct options {
 	int fixed_reps;               /* no repetitions added for precision */
 	unsigned stress;              /* stress=N: the SMP stress test first (smp_stress.c) */
 	unsigned fpu;                 /* fpu=N: x87/SSE state per vCPU, N rounds (smp_fpu.c) */
+	const char *tick_fault;       /* test only: timer_jitter's ticks doubled or dropped */
 };
 extern struct options opt;
 void cmdline_parse(const char *line);

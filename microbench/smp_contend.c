@@ -136,6 +136,7 @@ static volatile uint64_t jit_arm[SMP_MAX], jit_on[SMP_MAX];
 static volatile uint64_t jit_n[SMP_MAX], jit_prev[SMP_MAX], jit_dup[SMP_MAX];
 static volatile uint64_t jit_off[SMP_MAX], jit_off_seen[SMP_MAX], jit_off_want[SMP_MAX], jit_off_tail[SMP_MAX];
 static uint64_t jit_ops, jit_missed_all, jit_grace;
+static char jit_fault;                         /* tick_fault=dup|drop: 'u', 'd', 0 */
 
 /* Expiries of this CPU's periodic timer due by TSC t. */
 static uint64_t jit_expiries(unsigned cpu, uint64_t t)
@@ -151,9 +152,11 @@ static void jit_tick(unsigned cpu)
 {
 	uint64_t t = smp_rdtsc(), n, first, due;
 
-	if (!jit_on[cpu])
+	if (!jit_on[cpu] || (jit_fault == 'd' && t > jit_start + (jit_end - jit_start) / 2))
 		return;
 	n = ++jit_n[cpu];
+	if (jit_fault == 'u')
+		n = ++jit_n[cpu];
 	if (n > jit_expiries(cpu, t) + 1)      /* +1: the ratio's error */
 		jit_dup[cpu]++;
 	/* late from the first expiry since the previous tick; in a burst
@@ -293,6 +296,10 @@ static int jit_start_b(char *why)
 		jit_off[k] = jit_on[k] = 0;
 	jit_ops = jit_missed_all = 0;
 	jit_grace = smp_tsc_us(JIT_GRACE_US);
+	/* tick_fault= (tests): every tick counted twice, or none in the
+	 * second half of each window: the check must see it */
+	jit_fault = !opt.tick_fault ? 0 : !strncmp(opt.tick_fault, "dup", 4) ? 'u' :
+		    !strncmp(opt.tick_fault, "drop", 5) ? 'd' : 0;
 	smp_tick = jit_tick;
 	return 0;
 }
