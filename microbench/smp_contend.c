@@ -200,7 +200,7 @@ static void jit_arm_timer(unsigned cpu)
 static void jit_window(unsigned cpu, uint64_t arg)
 {
 	uint64_t end, expected, last, tail, missed;
-	int pending;
+	int pending, dup;
 
 	(void)arg;
 	while (smp_rdtsc() < jit_start)
@@ -225,11 +225,12 @@ static void jit_window(unsigned cpu, uint64_t arg)
 	/* expiries after the last tick: held in a pending IRR bit, else
 	 * lost (one may still be on its way into the IRR) */
 	tail = expected - last;
-	if (jit_dup[cpu] || jit_n[cpu] > expected + 1 || (!pending && tail > 1)) {
+	dup = jit_dup[cpu] || jit_n[cpu] > expected + 1;
+	if (dup || (!pending && tail > 1)) {
 		jit_off[cpu]++;
 		jit_off_seen[cpu] = jit_n[cpu];
 		jit_off_want[cpu] = expected;
-		jit_off_tail[cpu] = jit_dup[cpu] || jit_n[cpu] > expected + 1 || pending ? 0 : tail;
+		jit_off_tail[cpu] = dup ? 0 : tail;
 	}
 	/* expiries without an interrupt of their own: coalesced into a later
 	 * one (or still to come in QEMU's burst when the window closed) */
