@@ -43,6 +43,8 @@ void cmdline_parse(const char *line)
 			opt.only = w + 5;
 		else if (has_prefix(w, "crash="))
 			opt.crash = w + 6;
+		else if (has_prefix(w, "tick_fault="))
+			opt.tick_fault = w + 11;
 		else if (has_prefix(w, "fail="))
 			opt.fail = w + 5;
 		else if (has_prefix(w, "budget_ms="))

@@ -58,6 +58,7 @@ struct options {
 	int fixed_reps;               /* no repetitions added for precision */
 	unsigned stress;              /* stress=N: the SMP stress test first (smp_stress.c) */
 	unsigned fpu;                 /* fpu=N: x87/SSE state per vCPU, N rounds (smp_fpu.c) */
+	const char *tick_fault;       /* test only: timer_jitter's ticks doubled or dropped */
 };
 extern struct options opt;
 void cmdline_parse(const char *line);
@@ -125,6 +126,7 @@ void lapic_self_ipi(uint8_t vector);
 void lapic_timer_periodic(uint8_t vector, uint32_t count);
 void lapic_timer_restore(void);
 uint32_t lapic_timer_current(void);
+int lapic_irr_has(uint8_t vector);
 
 /* --- freestanding library (lib.c) --- */
 void *memset(void *d, int c, unsigned long n);

@@ -4,7 +4,7 @@
 #include "guests/x86.h"
 
 enum {
-	LAPIC_TPR = 0x80, LAPIC_EOI = 0xB0, LAPIC_SVR = 0xF0,
+	LAPIC_TPR = 0x80, LAPIC_EOI = 0xB0, LAPIC_SVR = 0xF0, LAPIC_IRR = 0x200,
 	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
 	LAPIC_TIMER_INIT = 0x380, LAPIC_TIMER_CUR = 0x390, LAPIC_TIMER_DIV = 0x3E0,
 };
@@ -62,4 +62,12 @@ void lapic_timer_restore(void)
 uint32_t lapic_timer_current(void)
 {
 	return *(volatile uint32_t *)(RB_LAPIC_BASE + LAPIC_TIMER_CUR);
+}
+
+/* Whether vector waits in the IRR: requested, not yet delivered. */
+int lapic_irr_has(uint8_t vector)
+{
+	uint32_t w = *(volatile uint32_t *)(RB_LAPIC_BASE + LAPIC_IRR + (vector >> 5) * 0x10u);
+
+	return (w >> (vector & 31)) & 1;
 }
