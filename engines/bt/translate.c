@@ -53,6 +53,7 @@ struct slow_path {
 	uint16_t restore;
 	uint8_t fsave;
 	uint8_t count;                  /* instructions from site->idx on (a fused run) */
+	bool ff;                        /* after a flag-free probe: the flags untouched */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -165,15 +166,23 @@ struct scratch {
 	uint16_t saved;
 	int fsave;                      /* how the flags are kept across the probe */
 	bool live;                      /* ... and whether the hit path needs them back */
+	bool ff;                        /* a flag-free probe: RCX taken, no flags saved */
 };
 
-static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *s)
+static bool take_scratch_as(uint16_t used, bool live, bool want_r, bool ff, struct scratch *s)
 {
 	uint16_t avoid = (uint16_t)(used | (1u << H_RSP));
 
 	memset(s, 0, sizeof(*s));
 	s->live = live;
-	if (!(avoid & (1u << H_RAX))) {
+	s->ff = ff;
+	if (ff) {
+		if (avoid & (1u << H_RCX))
+			return false;
+		avoid |= 1u << H_RCX;
+		s->fsave = FS_NONE;
+		s->saved |= 1u << H_RCX;
+	} else if (!(avoid & (1u << H_RAX))) {
 		avoid |= 1u << H_RAX;
 		s->fsave = FS_AX;
 		s->saved |= 1u << H_RAX;
@@ -194,6 +203,22 @@ static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *
 	if (s->r >= 0)
 		s->saved |= (uint16_t)(1u << s->r);
 	return true;
+}
+
+static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *s)
+{
+	return take_scratch_as(used, live, want_r, false, s);
+}
+
+/* The flag-free probe's scratches where the host has BMI2 and the
+ * instruction leaves RCX free (JRCXZ), else those of the probe that saves
+ * the flags; false: none. */
+static bool take_scratch_probe(const struct tr *t, uint16_t used, bool live, bool want_r,
+			       struct scratch *s)
+{
+	if (t->e->ctx.flagfree && take_scratch_as(used, live, want_r, true, s))
+		return true;
+	return take_scratch(used, live, want_r, s);
 }
 
 /* Flags the hit path must give back after instructions i..i+k-1: what
@@ -291,6 +316,42 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 	return j;
 }
 
+/* The same probe without touching the host flags (BMI2, s->ff): PEXT
+ * for the index, the page and the offset, the tag's page number by RORX
+ * (TLB_NONE, 1, becomes bit 52: no page number), the difference with
+ * NOT + LEA and JRCXZ over the jump to the slow path.  Clobbers RCX. */
+static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size, bool write)
+{
+	struct emit *em = &t->em;
+	const struct bt_ctx *c = &t->e->ctx;
+	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
+	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
+								 : offsetof(struct x86_tlb_entry, tag_r));
+	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
+	_Static_assert(sizeof(struct x86_tlb_entry) == 48, "TLB entry of 6 * 8 bytes");
+
+	t->probe = (struct probe_info){ em_rx(em), a, size, write };
+	em_pext_mem(em, ent, a, hm_abs(&c->mask_index));
+	em_lea(em, false, ent, (struct hmem){ ent, ent, 2, 0 });         /* index * 6 ... */
+	em_lea(em, false, ent, (struct hmem){ ent, ent, 1, 0 });         /* ... then * 8 below */
+	/* The page of the last byte against the first byte's slot. */
+	int last = a;
+	if (size > 1) {
+		em_lea(em, false, h, hm_base(a, (int32_t)size - 1));
+		last = h;
+	}
+	em_pext_mem(em, h, last, hm_abs(&c->mask_page));
+	em_rorx_mem(em, H_RCX, (struct hmem){ -1, ent, 8, tag }, 12);
+	em_not(em, H_RCX);
+	em_lea(em, false, H_RCX, (struct hmem){ H_RCX, h, 1, 1 });       /* page - tag page */
+	uint8_t *j;
+	em_jrcxz_over_jmp(em, &j);
+	em_pext_mem(em, h, a, hm_abs(&c->mask_offset));
+	em_load(em, H_RCX, (struct hmem){ -1, ent, 8, host });
+	em_lea(em, false, h, (struct hmem){ h, H_RCX, 1, 0 });
+	return j;
+}
+
 static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
 {
 	if (t->nslow >= SLOW_MAX) {
@@ -298,7 +359,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1 };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -371,14 +432,20 @@ static void emit_mem(struct tr *t, unsigned i)
 	const struct x86_op *m = &in->op[f->mem];
 	struct scratch s;
 
-	if (!take_scratch(f->regs, hit_live(t, i, 1), f->rsp, &s)) {
+	if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, m, s.a, true);
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, m->size ? m->size : in->opsize, f->mem_write);
+	emit_ea(t, i, m, s.a, !s.ff);
+	if (s.ff && (m->seg == S_FS || m->seg == S_GS)) {
+		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
+		em_lea(&t->em, false, s.a, (struct hmem){ s.a, H_RCX, 1, 0 });
+	}
+	unsigned size = m->size ? m->size : in->opsize;
+	uint8_t *j = s.ff ? emit_probe_ff(t, s.a, s.e, s.h, size, f->mem_write)
+			  : emit_probe(t, s.a, s.e, s.h, size, f->mem_write);
 	flags_hit(t, &s);
 	if (s.r >= 0)
 		em_load(&t->em, s.r, home(t, R_RSP));
@@ -1388,13 +1455,25 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct slow_path *p = &t->slow[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		/* First a refill: the flags are saved, the address is in its
-		 * register; if the access hits now, the probe runs again. */
+		 * register; if the access hits now, the probe runs again.  After
+		 * a flag-free probe the flags are saved here, and RCX (a scratch)
+		 * takes the result for JRCXZ. */
+		if (p->ff)
+			em_u8(&t->em, 0x9c);                    /* pushfq */
 		em_store(&t->em, ctxf(&t->e->ctx.fill_lin), p->probe.a);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.fill_arg),
 			       (int32_t)(p->probe.size | (p->probe.write ? 1u << 16 : 0)));
 		em_call(&t->em, t->e->fill_stub);
-		em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
-		em_jcc(&t->em, 5, p->probe.rx);                 /* jne: probe again */
+		if (p->ff) {
+			em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));
+			em_u8(&t->em, 0x9d);                    /* popfq */
+			uint8_t *again;
+			em_jrcxz_over_jmp(&t->em, &again);
+			em_patch_rel32(again, t->em.delta, p->probe.rx);
+		} else {
+			em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
+			em_jcc(&t->em, 5, p->probe.rx);         /* jne: probe again */
+		}
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
 		/* A fused run goes one instruction at a time: precise faults. */
