@@ -90,6 +90,11 @@ struct tr {
 	uint8_t live[BT_MAX_INSNS + 1]; /* flags (FL_*) live before instruction i */
 	struct slow_path slow[SLOW_MAX];
 	struct probe_info probe;        /* the last probe emitted */
+	struct scratch_run {            /* consecutive TC_MEM instructions sharing */
+		unsigned start, end;    /* flag-free scratches, spilled once: [start, end) */
+		int a, e, h;
+		uint16_t saved;
+	} run;
 	unsigned nslow;
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
@@ -425,6 +430,28 @@ static void emit_helper(struct tr *t, unsigned i)
 	em_call(&t->em, t->e->helper_stub);
 }
 
+/* From i on, the TC_MEM instructions (RSP not named) that can share one
+ * set of flag-free scratches, none of them using it: spilled before the
+ * first, reloaded after the last.  In between the scratches' homes hold
+ * the guest's values; a slow path reloads them all before its helper. */
+static void start_mem_run(struct tr *t, unsigned i)
+{
+	struct scratch s, ok = { 0 };
+	uint16_t used = 0;
+	unsigned j = i;
+
+	if (!t->e->ctx.flagfree)
+		return;
+	for (; j < t->n && t->f[j].cls == TC_MEM && !t->f[j].rsp; j++) {
+		if (!take_scratch_as((uint16_t)(used | t->f[j].regs), false, false, true, &s))
+			break;
+		used |= t->f[j].regs;
+		ok = s;
+	}
+	if (j - i >= 2)
+		t->run = (struct scratch_run){ i, j, ok.a, ok.e, ok.h, ok.saved };
+}
+
 static void emit_mem(struct tr *t, unsigned i)
 {
 	const struct x86_inst *in = &t->in[i];
@@ -432,11 +459,18 @@ static void emit_mem(struct tr *t, unsigned i)
 	const struct x86_op *m = &in->op[f->mem];
 	struct scratch s;
 
-	if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
+	if (i >= t->run.end)
+		start_mem_run(t, i);
+	bool in_run = i < t->run.end;
+	bool first = !in_run || i == t->run.start, last = !in_run || i + 1 == t->run.end;
+	if (in_run) {
+		s = (struct scratch){ t->run.a, t->run.e, t->run.h, -1, t->run.saved, FS_NONE, false, true };
+	} else if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
-	spill(t, s.saved);
+	if (first)
+		spill(t, s.saved);
 	flags_save(t, s.fsave);
 	emit_ea(t, i, m, s.a, !s.ff);
 	if (s.ff && (m->seg == S_FS || m->seg == S_GS)) {
@@ -452,7 +486,8 @@ static void emit_mem(struct tr *t, unsigned i)
 	emit_rewritten(t, i, s.h, s.r);
 	if (s.r >= 0)
 		em_store(&t->em, home(t, R_RSP), s.r);
-	reload(t, s.saved);
+	if (last)
+		reload(t, s.saved);
 	add_slow(t, j, i, &s, true);
 }
 
@@ -1563,6 +1598,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		return NULL;
 	t->b->n = (uint16_t)t->n;
 	liveness(t);
+	t->run = (struct scratch_run){ 0 };
 
 	t->em = (struct emit){ e->code_rw + e->code_used, e->code_rw + e->code_size,
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
