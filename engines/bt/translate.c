@@ -172,6 +172,7 @@ struct scratch {
 	int fsave;                      /* how the flags are kept across the probe */
 	bool live;                      /* ... and whether the hit path needs them back */
 	bool ff;                        /* a flag-free probe: RCX taken, no flags saved */
+	bool rcx_back;                  /* ... RCX the instruction's: back from its home first */
 };
 
 static bool take_scratch_as(uint16_t used, bool live, bool want_r, bool ff, struct scratch *s)
@@ -182,8 +183,7 @@ static bool take_scratch_as(uint16_t used, bool live, bool want_r, bool ff, stru
 	s->live = live;
 	s->ff = ff;
 	if (ff) {
-		if (avoid & (1u << H_RCX))
-			return false;
+		s->rcx_back = avoid & (1u << H_RCX);
 		avoid |= 1u << H_RCX;
 		s->fsave = FS_NONE;
 		s->saved |= 1u << H_RCX;
@@ -215,9 +215,9 @@ static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *
 	return take_scratch_as(used, live, want_r, false, s);
 }
 
-/* The flag-free probe's scratches where the host has BMI2 and the
- * instruction leaves RCX free (JRCXZ), else those of the probe that saves
- * the flags; false: none. */
+/* The flag-free probe's scratches where the host has BMI2 (RCX among
+ * them for JRCXZ, given back before an instruction that uses it), else
+ * those of the probe that saves the flags; false: none. */
 static bool take_scratch_probe(const struct tr *t, uint16_t used, bool live, bool want_r,
 			       struct scratch *s)
 {
@@ -442,7 +442,7 @@ static void start_mem_run(struct tr *t, unsigned i)
 
 	if (!t->e->ctx.flagfree)
 		return;
-	for (; j < t->n && t->f[j].cls == TC_MEM && !t->f[j].rsp; j++) {
+	for (; j < t->n && t->f[j].cls == TC_MEM && !t->f[j].rsp && !(t->f[j].regs & (1u << H_RCX)); j++) {
 		if (!take_scratch_as((uint16_t)(used | t->f[j].regs), false, false, true, &s))
 			break;
 		used |= t->f[j].regs;
@@ -464,7 +464,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	bool in_run = i < t->run.end;
 	bool first = !in_run || i == t->run.start, last = !in_run || i + 1 == t->run.end;
 	if (in_run) {
-		s = (struct scratch){ t->run.a, t->run.e, t->run.h, -1, t->run.saved, FS_NONE, false, true };
+		s = (struct scratch){ t->run.a, t->run.e, t->run.h, -1, t->run.saved, FS_NONE, false, true, false };
 	} else if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
@@ -481,13 +481,15 @@ static void emit_mem(struct tr *t, unsigned i)
 	uint8_t *j = s.ff ? emit_probe_ff(t, s.a, s.e, s.h, size, f->mem_write)
 			  : emit_probe(t, s.a, s.e, s.h, size, f->mem_write);
 	flags_hit(t, &s);
+	if (s.rcx_back)
+		em_load(&t->em, H_RCX, home(t, R_RCX));
 	if (s.r >= 0)
 		em_load(&t->em, s.r, home(t, R_RSP));
 	emit_rewritten(t, i, s.h, s.r);
 	if (s.r >= 0)
 		em_store(&t->em, home(t, R_RSP), s.r);
 	if (last)
-		reload(t, s.saved);
+		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
 	add_slow(t, j, i, &s, true);
 }
 
