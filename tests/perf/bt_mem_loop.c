@@ -6,10 +6,8 @@
  * command line and the numbers are in engines/bt/README.md.
  *   bt_mem_loop N  ->  "insns I helper_calls H ns T" */
 #include <stdlib.h>
-#include <time.h>
 
-#include "engines/bt/bt.h"
-#include "tests/unit/engine_run.h"
+#include "tests/perf/bt_loop.h"
 
 #define DATA 0x100000u
 
@@ -34,38 +32,23 @@ static void setup(struct cpu_state *s)
 
 int main(int argc, char **argv)
 {
-	char err[200];
-	uint8_t code[64];
-	size_t n = 0;
 	struct er_result r;
-	struct timespec t0, t1;
+	long long ns;
 
 	iters = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
-	memcpy(code, body, sizeof(body));
-	n = sizeof(body);
-	int32_t back = -(int32_t)(n + 6);
-	code[n++] = 0x0f;
-	code[n++] = 0x85;                       /* jnz body */
-	memcpy(code + n, &back, 4);
-	n += 4;
-	struct vm *vm = vm_create(ER_RAM, NULL, err, sizeof(err));
-	if (!vm) {
-		fprintf(stderr, "bt_mem_loop: %s\n", err);
+	struct vm *vm = bt_loop_run("bt_mem_loop", body, sizeof(body), setup, &r, &ns);
+	if (!vm)
 		return 1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = er_run(&bt_engine_ops, vm, 0, code, n, setup, &r);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* RAM starts filled with 0xf4: [rbx+8] gained [rbx] once per iteration. */
 	uint64_t q = 0xf4f4f4f4f4f4f4f4ull, sum;
 	memcpy(&sum, vm->ram + DATA + 8, 8);
-	if (rc < 0 || r.vector != ER_NONE || r.st.gpr[R_RCX] != 0 || sum != q + (uint64_t)iters * q) {
-		fprintf(stderr, "bt_mem_loop: the loop did not run to its end: %s\n", r.msg);
+	if (sum != q + (uint64_t)iters * q) {
+		fprintf(stderr, "bt_mem_loop: the sum in guest memory is %#llx, not %#llx\n",
+			(unsigned long long)sum, (unsigned long long)(q + (uint64_t)iters * q));
 		return 1;
 	}
 	printf("insns %llu helper_calls %llu ns %lld\n", (unsigned long long)iters * 8 + 1,
-	       (unsigned long long)r.helper_calls,
-	       (long long)((t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec)));
+	       (unsigned long long)r.helper_calls, ns);
 	vm_destroy(vm);
 	return 0;
 }
