@@ -64,6 +64,10 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	}
 	e->map_size = size;
 	e->vm = vm;
+	e->ctx.flagfree = __builtin_cpu_supports("bmi2");
+	e->ctx.mask_index = (uint64_t)(TLB_SIZE - 1) << 12;
+	e->ctx.mask_page = ~0xfffull;
+	e->ctx.mask_offset = 0xfff;
 	for (unsigned b = 0; b < 256; b++) {
 		e->if_clear[b] = (uint8_t)(b & ~(F_IF >> 8));
 		e->if_only[b] = (uint8_t)(b & (F_IF >> 8));
@@ -198,6 +202,20 @@ static int bt_option(struct engine *e, const char *name, const char *value, char
 		}
 		bt_flush(e);
 		e->code_size = size;
+		return 0;
+	}
+	if (!strcmp(name, "flagfree-probe")) {
+		/* 0: the probe that saves the flags, also where the host has BMI2. */
+		if (!value || (strcmp(value, "0") && strcmp(value, "1"))) {
+			snprintf(err, len, "flagfree-probe wants 0 or 1, not '%s'", value ? value : "");
+			return -1;
+		}
+		if (*value == '1' && !__builtin_cpu_supports("bmi2")) {
+			snprintf(err, len, "flagfree-probe needs BMI2, which this host lacks");
+			return -1;
+		}
+		bt_flush(e);
+		e->ctx.flagfree = *value == '1';
 		return 0;
 	}
 	snprintf(err, len, "engine bt has no option '%s'", name);

@@ -72,6 +72,43 @@ void em_op_mem(struct emit *e, uint8_t pfx, bool w, uint32_t opc, unsigned oplen
 	em_modrm_mem(e, reg, m);
 }
 
+/* A three-byte VEX form (W1, L0) with a memory operand: map 2 (0F38) or
+ * 3 (0F3A), pp the implied prefix, vvvv a register (-1: none). */
+static void em_vex_mem(struct emit *e, unsigned map, unsigned pp, uint8_t opc, int reg, int vvvv,
+		       struct hmem m)
+{
+	int x = m.index < 0 ? 0 : m.index, b = m.base < 0 ? 0 : m.base;
+
+	em_u8(e, 0xc4);
+	em_u8(e, (uint8_t)((reg > 7 ? 0 : 0x80) | (x > 7 ? 0 : 0x40) | (b > 7 ? 0 : 0x20) | map));
+	em_u8(e, (uint8_t)(0x80 | ((~(unsigned)(vvvv < 0 ? 0 : vvvv) & 15) << 3) | pp));
+	em_u8(e, opc);
+	em_modrm_mem(e, reg, m);
+}
+
+void em_pext_mem(struct emit *e, int dst, int src, struct hmem mask)
+{
+	em_vex_mem(e, 2, 2, 0xf5, dst, src, mask);                /* VEX.LZ.F3.0F38.W1 F5 */
+}
+
+void em_rorx_mem(struct emit *e, int dst, struct hmem m, uint8_t n)
+{
+	em_vex_mem(e, 3, 3, 0xf0, dst, -1, m);                    /* VEX.LZ.F2.0F3A.W1 F0 ib */
+	em_u8(e, n);
+}
+
+void em_not(struct emit *e, int reg)
+{
+	em_op_reg(e, true, 0xf7, 1, 2, reg);                       /* not r64: F7 /2 */
+}
+
+void em_jrcxz_over_jmp(struct emit *e, uint8_t **jmp_pos)
+{
+	em_u8(e, 0xe3);                                            /* jrcxz past the jmp */
+	em_u8(e, 5);
+	*jmp_pos = em_jmp(e, NULL);
+}
+
 void em_op_reg(struct emit *e, bool w, uint32_t opc, unsigned oplen, int reg, int rm)
 {
 	em_rex(e, w, reg, 0, rm);

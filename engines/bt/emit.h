@@ -68,6 +68,13 @@ void em_pop_reg(struct emit *e, int reg);
 void em_pop_mem(struct emit *e, struct hmem m);
 void em_jmp_mem(struct emit *e, struct hmem m);
 /* Flags of the guest into AX and back (LAHF/SETO, ADD/SAHF). */
+/* Flag-free forms (BMI2 where named) for the flag-free TLB probe. */
+void em_pext_mem(struct emit *e, int dst, int src, struct hmem mask);  /* BMI2 pext */
+void em_rorx_mem(struct emit *e, int dst, struct hmem m, uint8_t n);    /* BMI2 rorx */
+void em_not(struct emit *e, int reg);
+/* jrcxz over a following jmp rel32 (its rel32 in *jmp_pos, to patch). */
+void em_jrcxz_over_jmp(struct emit *e, uint8_t **jmp_pos);
+
 void em_flags_to_ax(struct emit *e);
 void em_flags_from_ax(struct emit *e);
 /* Relative branches: return the RW address of the rel32 for patching. */

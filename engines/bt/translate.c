@@ -53,6 +53,7 @@ struct slow_path {
 	uint16_t restore;
 	uint8_t fsave;
 	uint8_t count;                  /* instructions from site->idx on (a fused run) */
+	bool ff;                        /* after a flag-free probe: the flags untouched */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -89,6 +90,11 @@ struct tr {
 	uint8_t live[BT_MAX_INSNS + 1]; /* flags (FL_*) live before instruction i */
 	struct slow_path slow[SLOW_MAX];
 	struct probe_info probe;        /* the last probe emitted */
+	struct scratch_run {            /* consecutive TC_MEM instructions sharing */
+		unsigned start, end;    /* flag-free scratches, spilled once: [start, end) */
+		int a, e, h;
+		uint16_t saved;
+	} run;
 	unsigned nslow;
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
@@ -165,15 +171,23 @@ struct scratch {
 	uint16_t saved;
 	int fsave;                      /* how the flags are kept across the probe */
 	bool live;                      /* ... and whether the hit path needs them back */
+	bool ff;                        /* a flag-free probe: RCX taken, no flags saved */
+	bool rcx_back;                  /* ... RCX the instruction's: back from its home first */
 };
 
-static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *s)
+static bool take_scratch_as(uint16_t used, bool live, bool want_r, bool ff, struct scratch *s)
 {
 	uint16_t avoid = (uint16_t)(used | (1u << H_RSP));
 
 	memset(s, 0, sizeof(*s));
 	s->live = live;
-	if (!(avoid & (1u << H_RAX))) {
+	s->ff = ff;
+	if (ff) {
+		s->rcx_back = avoid & (1u << H_RCX);
+		avoid |= 1u << H_RCX;
+		s->fsave = FS_NONE;
+		s->saved |= 1u << H_RCX;
+	} else if (!(avoid & (1u << H_RAX))) {
 		avoid |= 1u << H_RAX;
 		s->fsave = FS_AX;
 		s->saved |= 1u << H_RAX;
@@ -194,6 +208,22 @@ static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *
 	if (s->r >= 0)
 		s->saved |= (uint16_t)(1u << s->r);
 	return true;
+}
+
+static bool take_scratch(uint16_t used, bool live, bool want_r, struct scratch *s)
+{
+	return take_scratch_as(used, live, want_r, false, s);
+}
+
+/* The flag-free probe's scratches where the host has BMI2 (RCX among
+ * them for JRCXZ, given back before an instruction that uses it), else
+ * those of the probe that saves the flags; false: none. */
+static bool take_scratch_probe(const struct tr *t, uint16_t used, bool live, bool want_r,
+			       struct scratch *s)
+{
+	if (t->e->ctx.flagfree && take_scratch_as(used, live, want_r, true, s))
+		return true;
+	return take_scratch(used, live, want_r, s);
 }
 
 /* Flags the hit path must give back after instructions i..i+k-1: what
@@ -291,6 +321,42 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 	return j;
 }
 
+/* The same probe without touching the host flags (BMI2, s->ff): PEXT
+ * for the index, the page and the offset, the tag's page number by RORX
+ * (TLB_NONE, 1, becomes bit 52: no page number), the difference with
+ * NOT + LEA and JRCXZ over the jump to the slow path.  Clobbers RCX. */
+static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size, bool write)
+{
+	struct emit *em = &t->em;
+	const struct bt_ctx *c = &t->e->ctx;
+	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
+	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
+								 : offsetof(struct x86_tlb_entry, tag_r));
+	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
+	_Static_assert(sizeof(struct x86_tlb_entry) == 48, "TLB entry of 6 * 8 bytes");
+
+	t->probe = (struct probe_info){ em_rx(em), a, size, write };
+	em_pext_mem(em, ent, a, hm_abs(&c->mask_index));
+	em_lea(em, false, ent, (struct hmem){ ent, ent, 2, 0 });         /* index * 6 ... */
+	em_lea(em, false, ent, (struct hmem){ ent, ent, 1, 0 });         /* ... then * 8 below */
+	/* The page of the last byte against the first byte's slot. */
+	int last = a;
+	if (size > 1) {
+		em_lea(em, false, h, hm_base(a, (int32_t)size - 1));
+		last = h;
+	}
+	em_pext_mem(em, h, last, hm_abs(&c->mask_page));
+	em_rorx_mem(em, H_RCX, (struct hmem){ -1, ent, 8, tag }, 12);
+	em_not(em, H_RCX);
+	em_lea(em, false, H_RCX, (struct hmem){ H_RCX, h, 1, 1 });       /* page - tag page */
+	uint8_t *j;
+	em_jrcxz_over_jmp(em, &j);
+	em_pext_mem(em, h, a, hm_abs(&c->mask_offset));
+	em_load(em, H_RCX, (struct hmem){ -1, ent, 8, host });
+	em_lea(em, false, h, (struct hmem){ h, H_RCX, 1, 0 });
+	return j;
+}
+
 static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
 {
 	if (t->nslow >= SLOW_MAX) {
@@ -298,7 +364,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1 };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -364,6 +430,28 @@ static void emit_helper(struct tr *t, unsigned i)
 	em_call(&t->em, t->e->helper_stub);
 }
 
+/* From i on, the TC_MEM instructions (RSP not named) that can share one
+ * set of flag-free scratches, none of them using it: spilled before the
+ * first, reloaded after the last.  In between the scratches' homes hold
+ * the guest's values; a slow path reloads them all before its helper. */
+static void start_mem_run(struct tr *t, unsigned i)
+{
+	struct scratch s, ok = { 0 };
+	uint16_t used = 0;
+	unsigned j = i;
+
+	if (!t->e->ctx.flagfree)
+		return;
+	for (; j < t->n && t->f[j].cls == TC_MEM && !t->f[j].rsp && !(t->f[j].regs & (1u << H_RCX)); j++) {
+		if (!take_scratch_as((uint16_t)(used | t->f[j].regs), false, false, true, &s))
+			break;
+		used |= t->f[j].regs;
+		ok = s;
+	}
+	if (j - i >= 2)
+		t->run = (struct scratch_run){ i, j, ok.a, ok.e, ok.h, ok.saved };
+}
+
 static void emit_mem(struct tr *t, unsigned i)
 {
 	const struct x86_inst *in = &t->in[i];
@@ -371,21 +459,37 @@ static void emit_mem(struct tr *t, unsigned i)
 	const struct x86_op *m = &in->op[f->mem];
 	struct scratch s;
 
-	if (!take_scratch(f->regs, hit_live(t, i, 1), f->rsp, &s)) {
+	if (i >= t->run.end)
+		start_mem_run(t, i);
+	bool in_run = i < t->run.end;
+	bool first = !in_run || i == t->run.start, last = !in_run || i + 1 == t->run.end;
+	if (in_run) {
+		s = (struct scratch){ t->run.a, t->run.e, t->run.h, -1, t->run.saved, FS_NONE, false, true, false };
+	} else if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
-	spill(t, s.saved);
+	if (first)
+		spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, m, s.a, true);
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, m->size ? m->size : in->opsize, f->mem_write);
+	emit_ea(t, i, m, s.a, !s.ff);
+	if (s.ff && (m->seg == S_FS || m->seg == S_GS)) {
+		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
+		em_lea(&t->em, false, s.a, (struct hmem){ s.a, H_RCX, 1, 0 });
+	}
+	unsigned size = m->size ? m->size : in->opsize;
+	uint8_t *j = s.ff ? emit_probe_ff(t, s.a, s.e, s.h, size, f->mem_write)
+			  : emit_probe(t, s.a, s.e, s.h, size, f->mem_write);
 	flags_hit(t, &s);
+	if (s.rcx_back)
+		em_load(&t->em, H_RCX, home(t, R_RCX));
 	if (s.r >= 0)
 		em_load(&t->em, s.r, home(t, R_RSP));
 	emit_rewritten(t, i, s.h, s.r);
 	if (s.r >= 0)
 		em_store(&t->em, home(t, R_RSP), s.r);
-	reload(t, s.saved);
+	if (last)
+		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
 	add_slow(t, j, i, &s, true);
 }
 
@@ -1388,13 +1492,25 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct slow_path *p = &t->slow[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		/* First a refill: the flags are saved, the address is in its
-		 * register; if the access hits now, the probe runs again. */
+		 * register; if the access hits now, the probe runs again.  After
+		 * a flag-free probe the flags are saved here, and RCX (a scratch)
+		 * takes the result for JRCXZ. */
+		if (p->ff)
+			em_u8(&t->em, 0x9c);                    /* pushfq */
 		em_store(&t->em, ctxf(&t->e->ctx.fill_lin), p->probe.a);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.fill_arg),
 			       (int32_t)(p->probe.size | (p->probe.write ? 1u << 16 : 0)));
 		em_call(&t->em, t->e->fill_stub);
-		em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
-		em_jcc(&t->em, 5, p->probe.rx);                 /* jne: probe again */
+		if (p->ff) {
+			em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));
+			em_u8(&t->em, 0x9d);                    /* popfq */
+			uint8_t *again;
+			em_jrcxz_over_jmp(&t->em, &again);
+			em_patch_rel32(again, t->em.delta, p->probe.rx);
+		} else {
+			em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
+			em_jcc(&t->em, 5, p->probe.rx);         /* jne: probe again */
+		}
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
 		/* A fused run goes one instruction at a time: precise faults. */
@@ -1484,6 +1600,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		return NULL;
 	t->b->n = (uint16_t)t->n;
 	liveness(t);
+	t->run = (struct scratch_run){ 0 };
 
 	t->em = (struct emit){ e->code_rw + e->code_used, e->code_rw + e->code_size,
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };

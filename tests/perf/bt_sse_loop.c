@@ -7,11 +7,9 @@
  *   cc -O2 -I. tests/perf/bt_sse_loop.c <the build's library objects> -lcapstone -ljson-c -lpfm -lm -lrt
  *   bt_sse_loop N  ->  "insns I helper_calls H ns T" */
 #include <stdlib.h>
-#include <time.h>
 
-#include "engines/bt/bt.h"
 #include "engines/x86/sse.h"
-#include "tests/unit/engine_run.h"
+#include "tests/perf/bt_loop.h"
 
 static const uint8_t body[] = {
 	0x0f, 0x58, 0xc1,                       /* addps xmm0, xmm1 */
@@ -35,36 +33,16 @@ static void setup(struct cpu_state *s)
 
 int main(int argc, char **argv)
 {
-	char err[200];
-	uint8_t code[64];
-	size_t n = 0;
 	struct er_result r;
-	struct timespec t0, t1;
+	long long ns;
 
 	iters = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
-	memcpy(code, body, sizeof(body));
-	n = sizeof(body);
-	int32_t back = -(int32_t)(n + 6);
-	code[n++] = 0x0f;
-	code[n++] = 0x85;                       /* jnz body */
-	memcpy(code + n, &back, 4);
-	n += 4;
-	struct vm *vm = vm_create(ER_RAM, NULL, err, sizeof(err));
-	if (!vm) {
-		fprintf(stderr, "bt_sse_loop: %s\n", err);
+	struct vm *vm = bt_loop_run("bt_sse_loop", body, sizeof(body), setup, &r, &ns);
+	if (!vm)
 		return 1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = er_run(&bt_engine_ops, vm, 0, code, n, setup, &r);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc < 0 || r.vector != ER_NONE || r.st.gpr[R_RCX] != 0) {
-		fprintf(stderr, "bt_sse_loop: the loop did not run to its end: %s\n", r.msg);
-		return 1;
-	}
 	/* The loop's instructions: 9 per iteration (+ the final OUT). */
 	printf("insns %llu helper_calls %llu ns %lld\n", (unsigned long long)iters * 9 + 1,
-	       (unsigned long long)r.helper_calls,
-	       (long long)((t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec)));
+	       (unsigned long long)r.helper_calls, ns);
 	vm_destroy(vm);
 	return 0;
 }

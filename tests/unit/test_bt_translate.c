@@ -77,7 +77,7 @@ __asm__(
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
-	".globl t_pf3, pf3_insn, t_user, user_code, user_fault\n"
+	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
@@ -494,6 +494,31 @@ __asm__(
 	"	movzwl %cx, %ecx\n"
 	"	mov %rcx, DATA+8*68\n"
 	"	mov %rdx, DATA+8*67\n"
+	"	jmp finish\n"
+
+	/* A run of memory operands sharing their scratches (flag-free probe)
+	 * with a crossing fault in the middle and flags live across it
+	 * (slots 190..193; the handler's 66..79). */
+	"t_pf4:\n"
+	"	mov $0x1f4ffc, %esi\n"
+	"	mov $DATA+8*190, %ebx\n"
+	"	mov $0x77, %edi\n"
+	"	xor %eax, %eax\n"
+	"	cmp $1, %eax\n"                         /* CF SF AF PF: live across the fault */
+	"	mov %rdi, (%rbx)\n"
+	"pf4_insn:\n"
+	"	mov (%rsi), %rdx\n"
+	"	mov %rdx, 8(%rbx)\n"
+	"	add 8(%rbx), %rdx\n"                   /* no flag read: CF/SF from the CMP lost */
+	"	setb %cl\n"
+	"	mov %rcx, 16(%rbx)\n"
+	"	cmp $1, %eax\n"
+	"	mov (%rbx), %r8\n"
+	"	mov %r8, 24(%rbx)\n"
+	"	setb %cl\n"
+	"	sets %ch\n"
+	"	movzwl %cx, %ecx\n"
+	"	mov %rcx, 16(%rbx)\n"
 	"	jmp finish\n"
 
 	/* ---- f. self-modifying code (slots 80..87) ---- */
@@ -1109,7 +1134,7 @@ __asm__(
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
@@ -1692,6 +1717,27 @@ static void test_page_fault(void)
 	check_slot(&p, 66, UNMAPPED2, "REP STOSB: RDI at the fault is the faulting byte");
 	check_slot(&p, 65, UNMAPPED2 + 0x10, "REP STOSB completes after the retry");
 	check_mem(&p, UNMAPPED2 - 8, 8, 0x5a5a5a5a5a5a5a5aull, "REP STOSB: the bytes before the fault are stored");
+	free_pair(&p);
+
+	/* With the probe that saves the flags and with the flag-free one
+	 * (BMI2 hosts), whose consecutive memory operands share scratches. */
+	for (int ff = 0; ff <= 1; ff++) {
+		if (ff && !__builtin_cpu_supports("bmi2")) {
+			SKIP("fault in a memory run, flag-free probe: the host lacks BMI2");
+			break;
+		}
+		const char *name = ff ? "fault in a memory run (flag-free probe)" : "fault in a memory run";
+		if (!run_pair(&p, name, GA(t_pf4), 5, "flagfree-probe", ff ? "1" : "0"))
+			goto out;
+		check_agree(&p, true);
+		check_slot(&p, 75, GA(pf4_insn), "the frame's RIP is the faulting load");
+		check_slot(&p, 69, F_RF | F_CF | F_PF | F_AF | F_SF | 2, "the frame's RFLAGS are the live flags");
+		check_slot(&p, 190, 0x77, "the store before the fault");
+		check_slot(&p, 191, 0x6666555544443333ull, "the store after the retried load");
+		check_slot(&p, 193, 0x77, "a load and store after the run's reload");
+		check_slot(&p, 192, 0x0101, "the live flags after the run");
+		free_pair(&p);
+	}
 out:
 	free_pair(&p);
 }
