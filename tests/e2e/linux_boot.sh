@@ -51,6 +51,16 @@ for e in bt bt2 interp; do
 	./ringbench run --engine ${e%2} --cpus $cpus --records --timeout $limit --initrd "$I" "$K" -- $CMD \
 		>"$tmp/$e.log" 2>"$tmp/$e.err"
 	rc=$?
+	# The known open one (docs/linux.md): merged LAPIC timer periods let
+	# jiffies fall behind and the refined-jiffies watchdog call the TSC
+	# unstable. Only that warning, and only once: boot again, saying so.
+	if [ $rc -eq 18 ] && grep -q "'refined-jiffies'" "$tmp/$e.log" &&
+	   ! grep -E "$WARN" "$tmp/$e.log" | grep -v -q 'timekeeping watchdog'; then
+		echo "# Linux under $e: the known jiffies-watchdog warning ($(grep -m 1 -o "Marking clocksource '[a-z-]*' as unstable" "$tmp/$e.log")); booting once more"
+		./ringbench run --engine ${e%2} --cpus $cpus --records --timeout $limit --initrd "$I" "$K" -- $CMD \
+			>"$tmp/$e.log" 2>"$tmp/$e.err"
+		rc=$?
+	fi
 	# Each benchmark's span (the init's RBL1 begin and result lines) has its counters.
 	if [ $e = bt ] && grep -q 'RBL1 done' "$tmp/$e.log"; then
 		spans=$(grep -c '^RBH1 counters seq=[12] .*engine\.insns=[1-9]' "$tmp/$e.log")
