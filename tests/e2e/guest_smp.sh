@@ -18,16 +18,19 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ok() { if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi; }
 words="only=smp budget_ms=1 reps=3"
-# tcg CMDLINE LOG: the guest under QEMU TCG -smp 2, its console (CRs
+# qemu ACCEL N CMDLINE LOG [PIN]: the guest under QEMU -accel ACCEL -smp N
+# (under PIN, e.g. "taskset -c 0,1", when given), its console (CRs
 # dropped) in LOG; QEMU's status
-tcg() {
-	timeout 200 qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 2 -kernel build/guests/kernel32.elf \
-		-append "$1" -serial stdio -display none -monitor none -no-reboot -m 64 \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 >"$2.raw" 2>/dev/null
+qemu() {
+	timeout 200 ${5:-} qemu-system-x86_64 -accel "$1" -cpu qemu64 -smp "$2" -kernel build/guests/kernel32.elf \
+		-append "$3" -serial stdio -display none -monitor none -no-reboot -m 64 \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 >"$4.raw" 2>/dev/null
 	st=$?
-	tr -d '\r' <"$2.raw" >"$2"
+	tr -d '\r' <"$4.raw" >"$4"
 	return $st
 }
+# tcg CMDLINE LOG: QEMU TCG -smp 2
+tcg() { qemu tcg 2 "$1" "$2"; }
 
 # check NAME LOG STATUS CPUS [OK]: debug-exit 0, RB1 parses, N CPUs online,
 # OK (default 9) smp benchmarks ok, the new ones' end-line notes
@@ -107,13 +110,8 @@ if command -v qemu-system-x86_64 >/dev/null; then
 		for n in 2 4; do
 			[ $accel = tcg ] && [ $n = 2 ] && continue
 			[ "$(nproc)" -ge 2 ] || { echo "skip - smp: qemu $accel -smp $n: needs 2 host CPUs"; continue; }
-			timeout 200 taskset -c 0,1 qemu-system-x86_64 -accel $accel -cpu qemu64 -smp $n \
-				-kernel build/guests/kernel32.elf -append "$words only=$pinned_only" -serial stdio \
-				-display none -monitor none -no-reboot -m 64 -device isa-debug-exit,iobase=0xf4,iosize=4 \
-				>"$tmp/q.raw" 2>/dev/null
-			st=$?
-			tr -d '\r' <"$tmp/q.raw" >"$tmp/q.log"
-			check "qemu $accel -smp $n on 2 host CPUs" "$tmp/q.log" $st $n 7
+			qemu $accel $n "$words only=$pinned_only" "$tmp/q.log" "taskset -c 0,1"
+			check "qemu $accel -smp $n on 2 host CPUs" "$tmp/q.log" $? $n 7
 		done
 	done
 else
