@@ -160,8 +160,9 @@ int bt_helper(struct engine *e)
 	flags_out(e);
 	bt_sse_gate(e);
 	/* An MMIO write stops the interpreter's block loop (pending) for an
-	 * interrupt check; here the check below does it: no need to leave. */
-	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale)
+	 * interrupt check; here the check below does it: no need to leave.
+	 * A device that ended the VM (power-off, reset) also sets it: leave. */
+	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale && !(e->vm && e->vm->finished))
 		cpu->pending = false;
 	if (cpu->irq_check && !(cpu->rflags & F_IF) && !cpu->pending &&
 	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&

@@ -85,7 +85,9 @@ int x86_run(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
 	if (cpu->exit_ready)
 		return x86_exits_leave(cpu, x, exit);
 	for (;;) {
-		if (vm && vm->stop_requested)
+		/* A device answered in place may have ended the VM (power-off
+		 * port, reset): the guest must not run on behind it. */
+		if (vm && (vm->stop_requested || vm->finished))
 			return x86_exits_leave_with(cpu, x, exit, VM_EXIT_INTERRUPTED);
 		if (cpu->halted) {
 			if (h->before_halt_check)
