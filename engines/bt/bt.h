@@ -242,7 +242,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 
 /* translate_sse.c: the run of SSE/SSE2 register forms starting at in[i]
  * (of n) as host code; how many (0: in[i] is not one).  bt_sse_gate sets
- * ctx.sse_ok and ctx.host_mxcsr before translated code runs. */
+ * ctx.sse_ok before translated code runs. */
 struct emit;
 unsigned bt_translate_sse(struct engine *e, struct emit *em, struct bt_block *b,
 			  const struct x86_inst *in, const uint64_t *rip, unsigned i, unsigned n);

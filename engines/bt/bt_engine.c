@@ -65,6 +65,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->map_size = size;
 	e->vm = vm;
 	e->ctx.flagfree = __builtin_cpu_supports("bmi2");
+	e->ctx.host_mxcsr = __builtin_ia32_stmxcsr();
 	e->ctx.mask_index = (uint64_t)(TLB_SIZE - 1) << 12;
 	e->ctx.mask_page = ~0xfffull;
 	e->ctx.mask_offset = 0xfff;
