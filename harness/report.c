@@ -464,6 +464,17 @@ static void speedup_cell(const struct bench_result *bt, const struct bench_resul
 	snprintf(out, len, "%sx", q);
 }
 
+/* An engine cannot run an operation faster than the host CPU does: a cost
+ * clearly below native's (its CI entirely under native's) means the
+ * operation overlapped that engine's slower empty loop, which the
+ * subtraction then removed with it (QEMU's alu chain under its TB
+ * overhead).  Such a ratio says nothing about the operation. */
+static int below_native(const struct bench_result *b, const struct bench_result *native)
+{
+	return bench_has_value(b) && bench_has_value(native) && b->resolved && native->resolved &&
+	       b->st.ci_hi < native->st.ci_lo;
+}
+
 /* The translator against the engines it is measured against: QEMU's TCG
  * (the other translator), the interpreter, and hardware assistance.
  * Returns rows (0 when bt did not run). */
@@ -472,8 +483,9 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 	static const char *const refs[] = { "qemu-tcg", "interp", "kvm" };
 	const struct engine_result *bt = run_engine((struct run *)r, "bt", 0);
 	const struct engine_result *ref[3];
-	double logsum[3] = { 0 };
-	size_t nlog[3] = { 0 };
+	const struct engine_result *native = run_engine((struct run *)r, "native", 0);
+	double logsum[3] = { 0 }, clean_logsum[3] = { 0 };
+	size_t nlog[3] = { 0 }, clean_nlog[3] = { 0 }, marked = 0;
 	char buf[64];
 
 	table_init(t, 7);
@@ -497,7 +509,8 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 		struct cost c;
 		bench_cost(r, b, 1, &c);
 		cost_format(&c, 0, bc, sizeof(bc));
-		table_set(t, row, 1, "%s", bc);
+		const struct bench_result *nb = native ? find(native, names[j]) : NULL;
+		table_set(t, row, 1, "%s%s", bc, below_native(b, nb) ? " (below native)" : "");
 		table_set(t, row, 5, "%s", b->klass);
 		/* Translated inline or called out, from bt's counters: helper
 		 * calls, and what else runs the shared handler: TLB slow paths
@@ -515,10 +528,16 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
 			speedup_cell(b, rb, buf, sizeof(buf));
-			table_set(t, row, 2 + k, "%s", buf);
+			int mark = buf[strlen(buf) - 1] == 'x' && below_native(rb, nb);
+			table_set(t, row, 2 + k, "%s%s", buf, mark ? " (below native)" : "");
+			marked += mark;
 			if (!strcmp(b->klass, "unprivileged") && buf[strlen(buf) - 1] == 'x' && !bench_is_loop(names[j])) {
 				logsum[k] += log(rb->st.median / b->st.median);
 				nlog[k]++;
+				if (!mark && !below_native(b, nb)) {
+					clean_logsum[k] += log(rb->st.median / b->st.median);
+					clean_nlog[k]++;
+				}
 			}
 		}
 	}
@@ -529,6 +548,16 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 	table_set(t, row, 6, "-");
 	for (int k = 0; k < 3; k++)
 		table_set(t, row, 2 + k, nlog[k] ? "%.2fx (%zu)" : "-", exp(logsum[k] / (nlog[k] ? nlog[k] : 1)), nlog[k]);
+	if (marked) {
+		row = table_add_row(t);
+		table_set(t, row, 0, "... without rows below native");
+		table_set(t, row, 1, "-");
+		table_set(t, row, 5, "unprivileged");
+		table_set(t, row, 6, "-");
+		for (int k = 0; k < 3; k++)
+			table_set(t, row, 2 + k, clean_nlog[k] ? "%.2fx (%zu)" : "-",
+				  exp(clean_logsum[k] / (clean_nlog[k] ? clean_nlog[k] : 1)), clean_nlog[k]);
+	}
 	return t->nrows;
 }
 
@@ -786,7 +815,9 @@ static void body(const struct run *r, FILE *f, int md)
 			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
 			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
 			"or called out to the shared handler (helper_calls + bt.tlb_slow + bt.interp_steps + "
-			"bt.jc_misses per operation)", &t);
+			"bt.jc_misses per operation); \"below native\": that engine's cost is under the host CPU's "
+			"own (95% CIs apart), so the operation hid in its slower empty loop and the ratio says "
+			"nothing about it (the second geometric mean leaves such rows out, either side)", &t);
 	else
 		table_free(&t);
 	if (report_smp_latency(r, &t))
