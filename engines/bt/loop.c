@@ -96,15 +96,9 @@ static void flags_out(struct engine *e)
  * page (executable, at the current privilege)? */
 static bool code_page_kept(struct engine *e, const struct bt_block *b, uint64_t next_rip)
 {
-	struct x86_cpu *cpu = &e->cpu;
-	const struct x86_tlb_entry *t = x86_tlb(cpu, next_rip);
-	uint64_t page = next_rip & ~0xfffull;
-
-	if (page != (b->rip & ~0xfffull) || (cpu->cpl == 3) != b->user)
+	if ((next_rip & ~0xfffull) != (b->rip & ~0xfffull) || (e->cpu.cpl == 3) != b->user)
 		return false;
-	if (t->tag_x != page && !x86_tlb_fill_quiet(cpu, next_rip, 1, ACC_X))
-		return false;
-	return t->tag_x == page && t->pa == (b->pa & ~0xfffull);
+	return bt_code_page_maps(e, next_rip, b->pa, b->user);
 }
 
 /* After one full TLB flush: the links across pages and the jump cache go,

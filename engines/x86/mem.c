@@ -105,7 +105,9 @@ void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pa)
 {
 	uint64_t page = pa & ~0xfffull;
 
-	if (!cpu->code_pages || page >= cpu->ram_size)
+	/* Already marked: every TLB entry filled since has no write tag for
+	 * it (walk), and those before lost theirs then. */
+	if (!cpu->code_pages || page >= cpu->ram_size || cpu->code_pages[page >> 12])
 		return;
 	cpu->code_pages[page >> 12] = 1;
 	/* Writes to the page must now take the slow path. */
@@ -273,7 +275,11 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 
 bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc)
 {
-	bool user = cpu->cpl == 3;
+	return x86_tlb_fill_quiet_as(cpu, lin, size, acc, cpu->cpl == 3);
+}
+
+bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user)
+{
 	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t page = lin & ~0xfffull;
 
