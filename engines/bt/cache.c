@@ -94,6 +94,19 @@ void bt_insert(struct engine *e, struct bt_block *b)
 void bt_jc_clear(struct engine *e)
 {
 	e->ctx.jc_epoch++;
+	memset(e->jc_ng_on, 0, sizeof(e->jc_ng_on));
+	e->jc_nng = 0;
+}
+
+void bt_jc_set(struct engine *e, struct bt_block *b)
+{
+	unsigned i = (unsigned)(b->rip & (BT_JC_SIZE - 1));
+
+	e->jc[b->user][i] = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, b };
+	if (!b->global && !e->jc_ng_on[b->user][i]) {
+		e->jc_ng_on[b->user][i] = true;
+		e->jc_ng[e->jc_nng++] = (uint16_t)(b->user * BT_JC_SIZE + i);
+	}
 }
 
 static unsigned vpage_slot(uint64_t key)
@@ -293,14 +306,61 @@ void bt_unlink_cross_nonglobal(struct engine *e)
 void bt_jc_clear_nonglobal(struct engine *e)
 {
 	struct map_memo m = { { 0 }, { 0 } };
+	unsigned kept = 0;
 
+	for (unsigned k = 0; k < e->jc_nng; k++) {
+		unsigned u = e->jc_ng[k] / BT_JC_SIZE, i = e->jc_ng[k] % BT_JC_SIZE;
+		struct bt_jc_entry *j = &e->jc[u][i];
+		const struct bt_block *b = j->block;
+		bool live = j->epoch == e->ctx.jc_epoch && j->rip != BT_JC_EMPTY && b && !b->dead;
+		if (live && (b->global || block_page_maps(e, &m, b))) {
+			if (!b->global)
+				e->jc_ng[kept++] = e->jc_ng[k];
+			else
+				e->jc_ng_on[u][i] = false;
+			continue;
+		}
+		j->rip = BT_JC_EMPTY;
+		e->jc_ng_on[u][i] = false;
+	}
+	e->jc_nng = kept;
+}
+
+/* After INVLPG of [lin, lin + size), a range holding translations: the
+ * links into blocks there and their jump-cache entries go; the rest hold,
+ * as the TLB's other entries do (Linux's exec and munmap flush a few user
+ * pages one by one: each emptied the whole jump cache, and the kernel's
+ * every return, one RET behind the SRSO return thunk, missed it again). */
+static unsigned keep_outside(struct engine *e, struct bt_site **list, unsigned n, bool g,
+			     uint64_t lin, uint64_t size)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct bt_site *s = list[i];
+		if (s->linked && s->to && s->to->rip - lin >= size) {
+			list[kept++] = s;
+			continue;
+		}
+		unlink_counted(e, s);
+		if (g)
+			s->listed_g = false;
+		else
+			s->listed = false;
+	}
+	return kept;
+}
+
+void bt_forget_range(struct engine *e, uint64_t lin, uint64_t size)
+{
+	e->ncross = keep_outside(e, e->cross, e->ncross, false, lin, size);
+	e->ncross_g = keep_outside(e, e->cross_g, e->ncross_g, true, lin, size);
+	/* Only the slots the range's addresses index. */
+	uint64_t n = size < BT_JC_SIZE ? size : BT_JC_SIZE;
 	for (unsigned u = 0; u < 2; u++)
-		for (unsigned i = 0; i < BT_JC_SIZE; i++) {
-			struct bt_jc_entry *j = &e->jc[u][i];
-			const struct bt_block *b = j->block;
-			if (j->epoch != e->ctx.jc_epoch || (b && !b->dead && b->global))
-				continue;
-			if (!b || b->dead || !block_page_maps(e, &m, b))
+		for (uint64_t k = 0; k < n; k++) {
+			struct bt_jc_entry *j = &e->jc[u][(lin + k) & (BT_JC_SIZE - 1)];
+			if (j->rip - lin < size)
 				j->rip = BT_JC_EMPTY;
 		}
 }

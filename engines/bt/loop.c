@@ -186,10 +186,15 @@ int bt_helper(struct engine *e)
 	}
 	/* A flush of one page holding no translation (INVLPG of a data page)
 	 * leaves links, the jump cache and this block as they are: go on in
-	 * place, as the dispatcher would after it. */
+	 * place, as the dispatcher would after it.  One holding translations
+	 * but not this block's page: the links into it and its jump-cache
+	 * entries go, and this block goes on. */
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
-	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
+	    (b->rip & ~0xfffull) - cpu->flush_page >= cpu->flush_size) {
+		if (bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
+			bt_forget_range(e, cpu->flush_page, cpu->flush_size);
 		e->seen_gen = gen = cpu->code_gen;
+	}
 	/* A full flush by a CR3 write (CR0 and CR4 unchanged) that leaves
 	 * this block's code page mapped where it was: links within pages and
 	 * this block hold; links across pages and the jump cache go, as the
@@ -336,9 +341,12 @@ static void run_blocks(struct engine *e)
 			if (cpu->code_gen - e->seen_gen == 1 && cpu->flush_all_gen == cpu->code_gen) {
 				forget_links(e);
 				from = NULL;
-			} else if (all || bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
+			} else if (all) {
 				bt_unlink_cross(e);
 				bt_jc_clear(e);
+				from = NULL;
+			} else if (bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
+				bt_forget_range(e, cpu->flush_page, cpu->flush_size);
 				from = NULL;
 			}
 			e->seen_gen = cpu->code_gen;
@@ -390,8 +398,7 @@ static void run_blocks(struct engine *e)
 			bt_link(e, from, b);
 		from = NULL;
 		if (!e->ls) {
-			struct bt_jc_entry *j = &e->jc[b->user][b->rip & (BT_JC_SIZE - 1)];
-			*j = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, b };
+			bt_jc_set(e, b);
 		} else {
 			bt_lockstep_before(e, b);
 		}
