@@ -274,13 +274,15 @@ struct bt_block *bt_find_block(struct engine *e)
 			x86_exit_now(cpu);
 		}
 	}
+	/* A known cut instruction first: it has no block (none is made while
+	 * it is known), and the decompressor's loop asks millions of times. */
+	if (bt_cut_known(e, lin, pa, user))
+		return NULL;
 	b = bt_lookup(e, lin, pa, user);
 	if (b) {
 		e->c.hits++;
 		return b;
 	}
-	if (bt_cut_known(e, lin, pa, user))
-		return NULL;
 	b = bt_translate(e, lin, pa, user);
 	if (!b)
 		bt_cut_note(e, lin, pa, user);
