@@ -119,6 +119,7 @@ struct x86_cpu {
 #define TLB_LARGE_MAX 64
 	uint64_t tlb_large[TLB_LARGE_MAX];
 	unsigned tlb_nlarge;
+	unsigned tlb_large_last;        /* index of the last one noted: looked at first */
 	bool tlb_large_all;
 
 	/* Guest memory and the VM core. */

@@ -27,13 +27,22 @@ static void tlb_note_used(struct x86_cpu *cpu, int k, struct x86_tlb_entry *e)
 
 static void note_large(struct x86_cpu *cpu, uint64_t key)
 {
+	/* Refills mostly come from the page the last one did (Linux's
+	 * direct map: 1 GiB pages): that one first, not a scan of them all
+	 * (17% of a walk's time in the pagefault benchmark). */
+	if (cpu->tlb_large_last < cpu->tlb_nlarge && cpu->tlb_large[cpu->tlb_large_last] == key)
+		return;
 	for (unsigned i = 0; i < cpu->tlb_nlarge; i++)
-		if (cpu->tlb_large[i] == key)
+		if (cpu->tlb_large[i] == key) {
+			cpu->tlb_large_last = i;
 			return;
-	if (cpu->tlb_nlarge < TLB_LARGE_MAX)
+		}
+	if (cpu->tlb_nlarge < TLB_LARGE_MAX) {
+		cpu->tlb_large_last = cpu->tlb_nlarge;
 		cpu->tlb_large[cpu->tlb_nlarge++] = key;
-	else
+	} else {
 		cpu->tlb_large_all = true;
+	}
 }
 
 void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
