@@ -26,10 +26,11 @@
 #define BT_CODE_SIZE (32u << 20)
 #define BT_ARENA_SIZE (32u << 20)
 #define BT_HASH_BITS 16
-#define BT_JC_BITS 10
+#define BT_JC_BITS 14                   /* the kernel's returns in exec: 1024 thrashed */
 #define BT_JC_SIZE (1u << BT_JC_BITS)
 #define BT_JC_EMPTY (~0ull)             /* never a RIP: not canonical */
 #define BT_CROSS_MAX 4096
+#define BT_CROSS_G_MAX 16384
 #define BT_VPAGES 4096
 
 struct bt_block;
@@ -55,6 +56,7 @@ struct bt_site {
 	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */
 	uint8_t kind;
 	bool linked, fallback;
+	bool listed, listed_g;          /* SITE_CHAIN: in e->cross, in e->cross_g */
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
 	 * CMP against the popped address and the chain exit taken on a
@@ -115,6 +117,7 @@ struct bt_jc_entry {
 };
 #define BT_JC_SHIFT 5                   /* log2(sizeof(struct bt_jc_entry)) */
 _Static_assert(sizeof(struct bt_jc_entry) == 1u << BT_JC_SHIFT, "jump-cache entry size");
+_Static_assert(2 * BT_JC_SIZE <= 65536, "jump-cache slots fit engine.jc_ng");
 
 struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
@@ -139,6 +142,11 @@ struct engine {
 	struct x86_cpu cpu;
 	struct bt_ctx ctx;
 	struct bt_jc_entry jc[2][BT_JC_SIZE];
+	/* The jump-cache slots that may hold a block on a non-global page,
+	 * the only ones a context switch looks at (bt_jc_clear_nonglobal). */
+	uint16_t jc_ng[2 * BT_JC_SIZE];
+	unsigned jc_nng;
+	bool jc_ng_on[2][BT_JC_SIZE];
 	struct vm *vm;
 
 	/* Code cache: memfd mapped twice. */
@@ -158,8 +166,11 @@ struct engine {
 	struct bt_block **hash;
 	struct bt_block **page;         /* per RAM page: its blocks */
 	uint64_t npages;
-	struct bt_site *cross[BT_CROSS_MAX];   /* linked chains across pages */
-	unsigned ncross;
+	/* Linked chains across pages: between blocks on global pages (kept
+	 * by a flush that keeps the TLB's global entries), and the others. */
+	struct bt_site *cross[BT_CROSS_MAX];
+	struct bt_site *cross_g[BT_CROSS_G_MAX];
+	unsigned ncross, ncross_g;
 	uint64_t seen_gen;              /* cpu.code_gen when links were valid */
 	bool stale;                     /* a translation died: leave translated code */
 	/* Linear pages holding translations (| 1 for CPL 3), open addressing;
@@ -220,10 +231,20 @@ void bt_unlink_cross(struct engine *e);
 void bt_unlink_site(struct engine *e, struct bt_site *s);
 void bt_ic_train(struct engine *e, struct bt_site *ind, uint64_t target);
 void bt_jc_clear(struct engine *e);
-/* After a flush that kept the global pages: the same for every link and
- * jump-cache entry but those between blocks on global pages. */
+/* Fill the jump-cache entry for block b (from the dispatcher). */
+void bt_jc_set(struct engine *e, struct bt_block *b);
+/* After a flush that kept the global pages (a context switch): the same
+ * for the links and jump-cache entries that may depend on the other
+ * pages, but those whose target's code page the new tables map where it
+ * was stay. */
 void bt_unlink_cross_nonglobal(struct engine *e);
 void bt_jc_clear_nonglobal(struct engine *e);
+/* After INVLPG of a linear range holding translations: the links into
+ * its blocks and their jump-cache entries. */
+void bt_forget_range(struct engine *e, uint64_t lin, uint64_t size);
+/* Does linear page lin (CPL 3 if user) map, executable, to the physical
+ * page of pa now?  Fills the TLB entry, as the next fetch would. */
+bool bt_code_page_maps(struct engine *e, uint64_t lin, uint64_t pa, bool user);
 void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);

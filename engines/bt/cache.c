@@ -94,6 +94,19 @@ void bt_insert(struct engine *e, struct bt_block *b)
 void bt_jc_clear(struct engine *e)
 {
 	e->ctx.jc_epoch++;
+	memset(e->jc_ng_on, 0, sizeof(e->jc_ng_on));
+	e->jc_nng = 0;
+}
+
+void bt_jc_set(struct engine *e, struct bt_block *b)
+{
+	unsigned i = (unsigned)(b->rip & (BT_JC_SIZE - 1));
+
+	e->jc[b->user][i] = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, b };
+	if (!b->global && !e->jc_ng_on[b->user][i]) {
+		e->jc_ng_on[b->user][i] = true;
+		e->jc_ng[e->jc_nng++] = (uint16_t)(b->user * BT_JC_SIZE + i);
+	}
 }
 
 static unsigned vpage_slot(uint64_t key)
@@ -154,6 +167,11 @@ static void unpatch(struct engine *e, struct bt_site *s)
 	s->linked = false;
 }
 
+static bool global_pair(const struct bt_site *s, const struct bt_block *to)
+{
+	return s->block->global && to->global;
+}
+
 /* Make the exit at s jump straight to block to.  A link within one guest
  * page holds whatever the page tables do (both ends move together); a link
  * across pages is undone at the next change of translations. */
@@ -166,10 +184,16 @@ void bt_link(struct engine *e, struct bt_site *s, struct bt_block *to)
 	    to->user != s->block->user || to->rip != s->target)
 		return;
 	bool cross = (s->block->rip >> 12) != (to->rip >> 12);
-	if (cross) {
+	if (cross && global_pair(s, to) && !s->listed_g) {
+		if (e->ncross_g >= BT_CROSS_G_MAX)
+			bt_unlink_cross(e);
+		e->cross_g[e->ncross_g++] = s;
+		s->listed_g = true;
+	} else if (cross && !global_pair(s, to) && !s->listed) {
 		if (e->ncross >= BT_CROSS_MAX)
 			bt_unlink_cross(e);
 		e->cross[e->ncross++] = s;
+		s->listed = true;
 	}
 	em_patch_rel32(s->patch, code_delta(e), to->host);
 	s->linked = true;
@@ -200,42 +224,143 @@ void bt_unlink_site(struct engine *e, struct bt_site *s)
 	incoming_remove(s);
 }
 
+static void unlink_counted(struct engine *e, struct bt_site *s)
+{
+	if (s->linked)
+		e->c.unlinks++;
+	unpatch(e, s);
+	incoming_remove(s);
+}
+
 /* Undo every link across pages: the page tables may have changed. */
 void bt_unlink_cross(struct engine *e)
 {
 	for (unsigned i = 0; i < e->ncross; i++) {
-		if (e->cross[i]->linked)
-			e->c.unlinks++;
-		unpatch(e, e->cross[i]);
-		incoming_remove(e->cross[i]);
+		unlink_counted(e, e->cross[i]);
+		e->cross[i]->listed = false;
 	}
-	e->ncross = 0;
+	for (unsigned i = 0; i < e->ncross_g; i++) {
+		unlink_counted(e, e->cross_g[i]);
+		e->cross_g[i]->listed_g = false;
+	}
+	e->ncross = e->ncross_g = 0;
 }
 
+bool bt_code_page_maps(struct engine *e, uint64_t lin, uint64_t pa, bool user)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	const struct x86_tlb_entry *t = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+	uint64_t page = lin & ~0xfffull;
+
+	if (t->tag_x != page)
+		x86_tlb_fill_quiet_as(cpu, lin, 1, ACC_X, user);
+	return t->tag_x == page && t->pa == (pa & ~0xfffull);
+}
+
+/* Where each code page maps now, for one pass over the links or the jump
+ * cache: a page no longer mapped (the process that left) would otherwise
+ * cost a failed walk per link into it. */
+#define MAP_MEMO 64
+struct map_memo {
+	uint64_t key[MAP_MEMO];         /* linear page | user | 2; 0: free */
+	uint64_t pa[MAP_MEMO];          /* its physical page, ~0: not executable */
+};
+
+static bool block_page_maps(struct engine *e, struct map_memo *m, const struct bt_block *b)
+{
+	uint64_t key = (b->rip & ~0xfffull) | b->user | 2;
+	unsigned i = (unsigned)(b->rip >> 12) & (MAP_MEMO - 1);
+
+	if (m->key[i] != key) {
+		const struct x86_tlb_entry *t = &e->cpu.tlb[b->user][(b->rip >> 12) & (TLB_SIZE - 1)];
+		m->key[i] = key;
+		m->pa[i] = bt_code_page_maps(e, b->rip, b->pa, b->user) ? t->pa : ~0ull;
+	}
+	return m->pa[i] == (b->pa & ~0xfffull);
+}
+
+/* The links between global pages are not even looked at (their own list);
+ * a link to a block whose code page still maps to the same physical page
+ * stays: the other process of a pipe or a fork runs the same code, and a
+ * context switch no longer sends each of its branches across pages back
+ * through the dispatcher.  The source block needs no check: it runs only
+ * when reached by its own mapping. */
 void bt_unlink_cross_nonglobal(struct engine *e)
 {
+	struct map_memo m = { { 0 }, { 0 } };
 	unsigned kept = 0;
 
 	for (unsigned i = 0; i < e->ncross; i++) {
 		struct bt_site *s = e->cross[i];
-		if (s->linked && s->to && s->block->global && s->to->global && !s->block->dead && !s->to->dead) {
+		struct bt_block *to = s->to;
+		if (s->linked && to && !s->block->dead && !to->dead && block_page_maps(e, &m, to)) {
 			e->cross[kept++] = s;
 			continue;
 		}
-		if (s->linked)
-			e->c.unlinks++;
-		unpatch(e, s);
-		incoming_remove(s);
+		unlink_counted(e, s);
+		s->listed = false;
 	}
 	e->ncross = kept;
 }
 
 void bt_jc_clear_nonglobal(struct engine *e)
 {
+	struct map_memo m = { { 0 }, { 0 } };
+	unsigned kept = 0;
+
+	for (unsigned k = 0; k < e->jc_nng; k++) {
+		unsigned u = e->jc_ng[k] / BT_JC_SIZE, i = e->jc_ng[k] % BT_JC_SIZE;
+		struct bt_jc_entry *j = &e->jc[u][i];
+		const struct bt_block *b = j->block;
+		bool live = j->epoch == e->ctx.jc_epoch && j->rip != BT_JC_EMPTY && b && !b->dead;
+		if (live && (b->global || block_page_maps(e, &m, b))) {
+			if (!b->global)
+				e->jc_ng[kept++] = e->jc_ng[k];
+			else
+				e->jc_ng_on[u][i] = false;
+			continue;
+		}
+		j->rip = BT_JC_EMPTY;
+		e->jc_ng_on[u][i] = false;
+	}
+	e->jc_nng = kept;
+}
+
+/* After INVLPG of [lin, lin + size), a range holding translations: the
+ * links into blocks there and their jump-cache entries go; the rest hold,
+ * as the TLB's other entries do (Linux's exec and munmap flush a few user
+ * pages one by one: each emptied the whole jump cache, and the kernel's
+ * every return, one RET behind the SRSO return thunk, missed it again). */
+static unsigned keep_outside(struct engine *e, struct bt_site **list, unsigned n, bool g,
+			     uint64_t lin, uint64_t size)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct bt_site *s = list[i];
+		if (s->linked && s->to && s->to->rip - lin >= size) {
+			list[kept++] = s;
+			continue;
+		}
+		unlink_counted(e, s);
+		if (g)
+			s->listed_g = false;
+		else
+			s->listed = false;
+	}
+	return kept;
+}
+
+void bt_forget_range(struct engine *e, uint64_t lin, uint64_t size)
+{
+	e->ncross = keep_outside(e, e->cross, e->ncross, false, lin, size);
+	e->ncross_g = keep_outside(e, e->cross_g, e->ncross_g, true, lin, size);
+	/* Only the slots the range's addresses index. */
+	uint64_t n = size < BT_JC_SIZE ? size : BT_JC_SIZE;
 	for (unsigned u = 0; u < 2; u++)
-		for (unsigned i = 0; i < BT_JC_SIZE; i++) {
-			struct bt_jc_entry *j = &e->jc[u][i];
-			if (j->epoch == e->ctx.jc_epoch && (!j->block || !j->block->global || j->block->dead))
+		for (uint64_t k = 0; k < n; k++) {
+			struct bt_jc_entry *j = &e->jc[u][(lin + k) & (BT_JC_SIZE - 1)];
+			if (j->rip - lin < size)
 				j->rip = BT_JC_EMPTY;
 		}
 }
@@ -294,7 +419,7 @@ void bt_flush(struct engine *e)
 	memset(e->cpu.code_pages, 0, e->npages);
 	e->code_used = e->stubs_end;
 	e->arena_used = 0;
-	e->ncross = 0;
+	e->ncross = e->ncross_g = 0;
 	memset(e->vpages, 0, sizeof(e->vpages));
 	e->nvpages = 0;
 	bt_jc_clear(e);

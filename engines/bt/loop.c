@@ -96,15 +96,9 @@ static void flags_out(struct engine *e)
  * page (executable, at the current privilege)? */
 static bool code_page_kept(struct engine *e, const struct bt_block *b, uint64_t next_rip)
 {
-	struct x86_cpu *cpu = &e->cpu;
-	const struct x86_tlb_entry *t = x86_tlb(cpu, next_rip);
-	uint64_t page = next_rip & ~0xfffull;
-
-	if (page != (b->rip & ~0xfffull) || (cpu->cpl == 3) != b->user)
+	if ((next_rip & ~0xfffull) != (b->rip & ~0xfffull) || (e->cpu.cpl == 3) != b->user)
 		return false;
-	if (t->tag_x != page && !x86_tlb_fill_quiet(cpu, next_rip, 1, ACC_X))
-		return false;
-	return t->tag_x == page && t->pa == (b->pa & ~0xfffull);
+	return bt_code_page_maps(e, next_rip, b->pa, b->user);
 }
 
 /* After one full TLB flush: the links across pages and the jump cache go,
@@ -192,10 +186,15 @@ int bt_helper(struct engine *e)
 	}
 	/* A flush of one page holding no translation (INVLPG of a data page)
 	 * leaves links, the jump cache and this block as they are: go on in
-	 * place, as the dispatcher would after it. */
+	 * place, as the dispatcher would after it.  One holding translations
+	 * but not this block's page: the links into it and its jump-cache
+	 * entries go, and this block goes on. */
 	if (cpu->code_gen == gen + 1 && e->seen_gen == gen && cpu->flush_all_gen <= gen &&
-	    !bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
+	    (b->rip & ~0xfffull) - cpu->flush_page >= cpu->flush_size) {
+		if (bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size))
+			bt_forget_range(e, cpu->flush_page, cpu->flush_size);
 		e->seen_gen = gen = cpu->code_gen;
+	}
 	/* A full flush by a CR3 write (CR0 and CR4 unchanged) that leaves
 	 * this block's code page mapped where it was: links within pages and
 	 * this block hold; links across pages and the jump cache go, as the
@@ -275,13 +274,15 @@ struct bt_block *bt_find_block(struct engine *e)
 			x86_exit_now(cpu);
 		}
 	}
+	/* A known cut instruction first: it has no block (none is made while
+	 * it is known), and the decompressor's loop asks millions of times. */
+	if (bt_cut_known(e, lin, pa, user))
+		return NULL;
 	b = bt_lookup(e, lin, pa, user);
 	if (b) {
 		e->c.hits++;
 		return b;
 	}
-	if (bt_cut_known(e, lin, pa, user))
-		return NULL;
 	b = bt_translate(e, lin, pa, user);
 	if (!b)
 		bt_cut_note(e, lin, pa, user);
@@ -342,9 +343,12 @@ static void run_blocks(struct engine *e)
 			if (cpu->code_gen - e->seen_gen == 1 && cpu->flush_all_gen == cpu->code_gen) {
 				forget_links(e);
 				from = NULL;
-			} else if (all || bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
+			} else if (all) {
 				bt_unlink_cross(e);
 				bt_jc_clear(e);
+				from = NULL;
+			} else if (bt_vpage_has_range(e, cpu->flush_page, cpu->flush_size)) {
+				bt_forget_range(e, cpu->flush_page, cpu->flush_size);
 				from = NULL;
 			}
 			e->seen_gen = cpu->code_gen;
@@ -396,8 +400,7 @@ static void run_blocks(struct engine *e)
 			bt_link(e, from, b);
 		from = NULL;
 		if (!e->ls) {
-			struct bt_jc_entry *j = &e->jc[b->user][b->rip & (BT_JC_SIZE - 1)];
-			*j = (struct bt_jc_entry){ b->rip, b->host, e->ctx.jc_epoch, b };
+			bt_jc_set(e, b);
 		} else {
 			bt_lockstep_before(e, b);
 		}

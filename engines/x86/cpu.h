@@ -119,6 +119,7 @@ struct x86_cpu {
 #define TLB_LARGE_MAX 64
 	uint64_t tlb_large[TLB_LARGE_MAX];
 	unsigned tlb_nlarge;
+	unsigned tlb_large_last;        /* index of the last one noted: looked at first */
 	bool tlb_large_all;
 
 	/* Guest memory and the VM core. */
@@ -292,6 +293,9 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user);
  * the access now hits the TLB (false: a fault, MMIO, a code page written,
  * a page crossing — the instruction then goes to its handler). */
 bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc);
+/* The same for a user (CPL 3) or supervisor access whatever the CPL
+ * (bt checks at a context switch where user code pages now map). */
+bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user);
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
 /* Supervisor-implicit accesses (descriptor tables, TSS, IDT). */

@@ -27,13 +27,22 @@ static void tlb_note_used(struct x86_cpu *cpu, int k, struct x86_tlb_entry *e)
 
 static void note_large(struct x86_cpu *cpu, uint64_t key)
 {
+	/* Refills mostly come from the page the last one did (Linux's
+	 * direct map: 1 GiB pages): that one first, not a scan of them all
+	 * (17% of a walk's time in the pagefault benchmark). */
+	if (cpu->tlb_large_last < cpu->tlb_nlarge && cpu->tlb_large[cpu->tlb_large_last] == key)
+		return;
 	for (unsigned i = 0; i < cpu->tlb_nlarge; i++)
-		if (cpu->tlb_large[i] == key)
+		if (cpu->tlb_large[i] == key) {
+			cpu->tlb_large_last = i;
 			return;
-	if (cpu->tlb_nlarge < TLB_LARGE_MAX)
+		}
+	if (cpu->tlb_nlarge < TLB_LARGE_MAX) {
+		cpu->tlb_large_last = cpu->tlb_nlarge;
 		cpu->tlb_large[cpu->tlb_nlarge++] = key;
-	else
+	} else {
 		cpu->tlb_large_all = true;
+	}
 }
 
 void x86_tlb_flush(struct x86_cpu *cpu, bool keep_global)
@@ -105,7 +114,9 @@ void x86_mark_code_page(struct x86_cpu *cpu, uint64_t pa)
 {
 	uint64_t page = pa & ~0xfffull;
 
-	if (!cpu->code_pages || page >= cpu->ram_size)
+	/* Already marked: every TLB entry filled since has no write tag for
+	 * it (walk), and those before lost theirs then. */
+	if (!cpu->code_pages || page >= cpu->ram_size || cpu->code_pages[page >> 12])
 		return;
 	cpu->code_pages[page >> 12] = 1;
 	/* Writes to the page must now take the slow path. */
@@ -273,7 +284,11 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 
 bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc)
 {
-	bool user = cpu->cpl == 3;
+	return x86_tlb_fill_quiet_as(cpu, lin, size, acc, cpu->cpl == 3);
+}
+
+bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user)
+{
 	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t page = lin & ~0xfffull;
 

@@ -29,6 +29,27 @@ static inline void bump(struct x86_cpu *cpu, int reg, unsigned as, int64_t step)
 	set_reg(cpu, reg, as, 0, cpu->gpr[reg] + (uint64_t)step);
 }
 
+/* n elements of size bytes of v at d: one memset when every byte is the
+ * same (clear_page's zeros), else stores of a constant size (a memcpy
+ * call per element cost more than the data). */
+static void store_run(uint8_t *d, uint64_t v, unsigned size, uint64_t n)
+{
+	uint64_t mask = x86_size_mask(size);
+
+	if ((v & mask) == ((v & 0xff) * 0x0101010101010101ull & mask)) {
+		memset(d, (int)(v & 0xff), n * size);
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		if (size == 2)
+			memcpy(d + i * 2, &v, 2);
+		else if (size == 4)
+			memcpy(d + i * 4, &v, 4);
+		else
+			memcpy(d + i * 8, &v, 8);
+	}
+}
+
 /* REP MOVS/STOS, forward, within one page on each side, both pages in the
  * TLB for the access: one memmove/memset instead of an element loop.
  * Returns the elements done (0: take the element loop). */
@@ -59,15 +80,22 @@ static uint64_t bulk(struct x86_cpu *cpu, const struct x86_inst *in, int kind, u
 			return 0;
 		memcpy(d, src, n * size);
 		cpu->gpr[R_RSI] = si + n * size;
-	} else if (size == 1) {
-		memset(d, (int)(cpu->gpr[R_RAX] & 0xff), n);
 	} else {
-		for (uint64_t i = 0; i < n; i++)
-			memcpy(d + i * size, &cpu->gpr[R_RAX], size);
+		store_run(d, cpu->gpr[R_RAX], size, n);
 	}
 	cpu->gpr[R_RDI] = di + n * size;
 	cpu->gpr[R_RCX] = count - n;
 	return n;
+}
+
+/* REP MOVS/STOS a page at a time while bulk() can, within the budget;
+ * true when RCX reached 0. */
+static bool bulk_run(struct x86_cpu *cpu, const struct x86_inst *in, int kind, unsigned size,
+		     unsigned *budget)
+{
+	while (cpu->gpr[R_RCX] && *budget && bulk(cpu, in, kind, size))
+		--*budget;
+	return !cpu->gpr[R_RCX];
 }
 
 static int string_op(struct x86_cpu *cpu, const struct x86_inst *in, int kind)
@@ -80,12 +108,9 @@ static int string_op(struct x86_cpu *cpu, const struct x86_inst *in, int kind)
 
 	if (rep && (cpu->gpr[R_RCX] & am) == 0)
 		return advance(cpu, in);
-	if (rep && (kind == S_MOVS || kind == S_STOS)) {
-		while (cpu->gpr[R_RCX] && bulk(cpu, in, kind, size) && budget-- > 0)
-			;
-		if (!cpu->gpr[R_RCX])
-			return advance(cpu, in);
-	}
+	bool bulky = rep && (kind == S_MOVS || kind == S_STOS);
+	if (bulky && bulk_run(cpu, in, kind, size, &budget))
+		return advance(cpu, in);
 	for (;;) {
 		uint64_t si = cpu->gpr[R_RSI] & am, di = cpu->gpr[R_RDI] & am, v, fl;
 
@@ -131,8 +156,13 @@ static int string_op(struct x86_cpu *cpu, const struct x86_inst *in, int kind)
 			if (in->rep == 0xf3 ? !zf : zf)
 				break;
 		}
-		if (--budget == 0 || cpu->pending)
+		if (budget == 0 || --budget == 0 || cpu->pending)
 			return 1;       /* same RIP: resumes after the boundary */
+		/* The element may have filled the TLB (a page's first access
+		 * walks: a fresh page's clear_page, a copy to a new user
+		 * page): the rest of the page at once, not element by element. */
+		if (bulky && bulk_run(cpu, in, kind, size, &budget))
+			break;
 	}
 	return advance(cpu, in);
 }
