@@ -58,8 +58,10 @@ struct bt_site {
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
 	 * CMP against the popped address and the chain exit taken on a
-	 * match (ret_ic.c). */
+	 * match (ret_ic.c); ic_neg: the imm32 is the displacement of
+	 * LEA RCX, [addr - imm32] (the flag-free form), the address negated. */
 	uint8_t *ic_imm;
+	bool ic_neg;
 	struct bt_site *ic_chain;
 };
 

@@ -357,6 +357,24 @@ static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size
 	return j;
 }
 
+/* The probe the scratches were taken for: flag-free (s->ff) or not. */
+static uint8_t *emit_probe_s(struct tr *t, const struct scratch *s, unsigned size, bool write)
+{
+	return s->ff ? emit_probe_ff(t, s->a, s->e, s->h, size, write)
+		     : emit_probe(t, s->a, s->e, s->h, size, write);
+}
+
+/* The linear address of memory operand m into s->a for the probe s took
+ * scratches for: a flag-free one adds an FS/GS base with LEA via RCX. */
+static void emit_ea_probe(struct tr *t, unsigned i, const struct x86_op *m, const struct scratch *s)
+{
+	emit_ea(t, i, m, s->a, !s->ff);
+	if (s->ff && (m->seg == S_FS || m->seg == S_GS)) {
+		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
+		em_lea(&t->em, false, s->a, (struct hmem){ s->a, H_RCX, 1, 0 });
+	}
+}
+
 static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
 {
 	if (t->nslow >= SLOW_MAX) {
@@ -472,14 +490,9 @@ static void emit_mem(struct tr *t, unsigned i)
 	if (first)
 		spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, m, s.a, !s.ff);
-	if (s.ff && (m->seg == S_FS || m->seg == S_GS)) {
-		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
-		em_lea(&t->em, false, s.a, (struct hmem){ s.a, H_RCX, 1, 0 });
-	}
+	emit_ea_probe(t, i, m, &s);
 	unsigned size = m->size ? m->size : in->opsize;
-	uint8_t *j = s.ff ? emit_probe_ff(t, s.a, s.e, s.h, size, f->mem_write)
-			  : emit_probe(t, s.a, s.e, s.h, size, f->mem_write);
+	uint8_t *j = emit_probe_s(t, &s, size, f->mem_write);
 	flags_hit(t, &s);
 	if (s.rcx_back)
 		em_load(&t->em, H_RCX, home(t, R_RCX));
@@ -540,7 +553,7 @@ static void emit_push_return(struct tr *t, unsigned i, const struct scratch *s)
 
 	em_load(&t->em, s->a, home(t, R_RSP));
 	em_lea(&t->em, false, s->a, hm_base(s->a, -8));
-	uint8_t *j = emit_probe(t, s->a, s->e, s->h, 8, true);
+	uint8_t *j = emit_probe_s(t, s, 8, true);
 	if (next == (uint64_t)(int64_t)(int32_t)next) {
 		em_store_imm32(&t->em, hm_base(s->h, 0), (int32_t)next);
 	} else {
@@ -559,19 +572,19 @@ static void emit_push_mem(struct tr *t, unsigned i)
 	const struct x86_inst *in = &t->in[i];
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), true, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs, hit_live(t, i, 1), true, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, &in->op[0], s.a, true);
-	uint8_t *j1 = emit_probe(t, s.a, s.e, s.h, 8, false);
+	emit_ea_probe(t, i, &in->op[0], &s);
+	uint8_t *j1 = emit_probe_s(t, &s, 8, false);
 	struct probe_info p1 = t->probe;
 	em_load(&t->em, s.r, hm_base(s.h, 0));
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
-	uint8_t *j2 = emit_probe(t, s.a, s.e, s.h, 8, true);
+	uint8_t *j2 = emit_probe_s(t, &s, 8, true);
 	em_store(&t->em, hm_base(s.h, 0), s.r);
 	em_store(&t->em, home(t, R_RSP), s.a);
 	flags_hit(t, &s);
@@ -598,14 +611,14 @@ static unsigned run_length(const struct tr *t, unsigned i, int cls)
 static uint8_t *stack_run_begin(struct tr *t, unsigned i, struct scratch *s, int32_t delta,
 				unsigned bytes, bool write)
 {
-	if (!take_scratch(0, hit_live(t, i, bytes / 8), false, s))
+	if (!take_scratch_probe(t, 0, hit_live(t, i, bytes / 8), false, s))
 		return NULL;
 	spill(t, s->saved);
 	flags_save(t, s->fsave);
 	em_load(&t->em, s->a, home(t, R_RSP));
 	if (delta < 0)
 		em_lea(&t->em, false, s->a, hm_base(s->a, delta));
-	return emit_probe(t, s->a, s->e, s->h, bytes, write);
+	return emit_probe_s(t, s, bytes, write);
 }
 
 /* ... and its end: state back, and a slow path that runs the k
@@ -681,14 +694,14 @@ static void emit_leave(struct tr *t, unsigned i)
 {
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << H_RBP), hit_live(t, i, 1), false, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs | (uint16_t)(1u << H_RBP), hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
 	em_mov_rr(&t->em, s.a, H_RBP);
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	uint8_t *j = emit_probe_s(t, &s, 8, false);
 	flags_hit(t, &s);
 	em_lea(&t->em, false, s.a, hm_base(s.a, 8));
 	em_store(&t->em, home(t, R_RSP), s.a);
@@ -763,23 +776,35 @@ static void emit_ret(struct tr *t, unsigned i)
 	int32_t pop = 8 + (in->nops == 1 && in->op[0].kind == OP_IMM ? (int32_t)(uint16_t)in->op[0].disp : 0);
 	struct scratch s;
 
-	if (!take_scratch(0, true, false, &s)) {
+	if (!take_scratch_probe(t, 0, true, false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	uint8_t *j = emit_probe_s(t, &s, 8, false);
 	add_slow(t, j, i, &s, false);
 	em_load(&t->em, s.h, hm_base(s.h, 0));
 	/* The inline cache (ret_ic.c): cmp h, imm32; jne to the jump cache;
 	 * else RSP popped and a chain exit to the imm32's address (0 until
-	 * trained: a RET to 0 then goes there through the dispatcher). */
-	em_op_reg(&t->em, true, 0x81, 1, 7, s.h);
-	uint8_t *imm = t->em.w;
-	em_u32(&t->em, 0);
-	uint8_t *other = em_jcc(&t->em, 5, NULL);
+	 * trained: a RET to 0 then goes there through the dispatcher).
+	 * After a flag-free probe: lea rcx, [h - imm32]; jrcxz over the jump
+	 * to the jump cache, whose lookup then keeps the flags on the host
+	 * stack (PUSHFQ). */
+	uint8_t *imm, *other;
+	if (s.ff) {
+		em_lea(&t->em, false, H_RCX, hm_base(s.h, 0x7fffffff));   /* disp32 form */
+		imm = t->em.w - 4;
+		if (!t->em.full)
+			memset(imm, 0, 4);
+		em_jrcxz_over_jmp(&t->em, &other);
+	} else {
+		em_op_reg(&t->em, true, 0x81, 1, 7, s.h);
+		imm = t->em.w;
+		em_u32(&t->em, 0);
+		other = em_jcc(&t->em, 5, NULL);
+	}
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
 	em_store(&t->em, home(t, R_RSP), s.a);
@@ -788,10 +813,15 @@ static void emit_ret(struct tr *t, unsigned i)
 	emit_chain(t, i, 0, -1);
 	struct bt_site *chain = t->nexits ? t->exits[t->nexits - 1].site : NULL;
 	em_patch_rel32(other, t->em.delta, em_rx(&t->em));
+	if (s.ff) {
+		s.fsave = FS_STACK;
+		flags_save(t, s.fsave);
+	}
 	emit_jc_lookup(t, i, &s, s.h);
 	struct bt_site *ind = t->nexits ? t->exits[t->nexits - 1].site : NULL;
 	if (chain && chain->kind == SITE_CHAIN && ind && ind->kind == SITE_IND) {
 		ind->ic_imm = imm;
+		ind->ic_neg = s.ff;
 		ind->ic_chain = chain;
 	}
 	em_load(&t->em, s.a, home(t, R_RSP));
@@ -805,9 +835,12 @@ static void emit_ret(struct tr *t, unsigned i)
 static void emit_call(struct tr *t, unsigned i, bool indirect)
 {
 	const struct x86_inst *in = &t->in[i];
+	bool live = hit_live(t, i, 1);
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), false, &s)) {
+	/* The jump-cache lookup of CALL reg clobbers the flags: saved. */
+	if (indirect ? !take_scratch(t->f[i].regs, live, false, &s)
+		     : !take_scratch_probe(t, t->f[i].regs, live, false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
