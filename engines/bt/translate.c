@@ -302,13 +302,13 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
 	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
 								 : offsetof(struct x86_tlb_entry, tag_r));
-	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
+	int32_t addend = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, addend);
 
 	t->probe = (struct probe_info){ em_rx(em), a, size, write };
 	em_mov_rr(em, ent, a);
 	em_shr_imm(em, ent, 12);
 	em_and_imm(em, ent, TLB_SIZE - 1);
-	em_imul_imm(em, ent, (int32_t)sizeof(struct x86_tlb_entry));
+	em_shl_imm(em, ent, 6);                 /* 64-byte entries */
 	/* The page of the last byte against the tag of the first byte's slot:
 	 * an access crossing a page misses. */
 	em_lea(em, false, h, hm_base(a, (int32_t)size - 1));
@@ -316,15 +316,15 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 	em_cmp_mem(em, h, hm_base(ent, tag));
 	uint8_t *j = em_jcc(em, 5, NULL);       /* jne slow */
 	em_mov_rr(em, h, a);
-	em_and_imm(em, h, 0xfff);
-	em_add_mem(em, h, hm_base(ent, host));
+	em_add_mem(em, h, hm_base(ent, addend));
 	return j;
 }
 
 /* The same probe without touching the host flags (BMI2, s->ff): PEXT
- * for the index, the page and the offset, the tag's page number by RORX
- * (TLB_NONE, 1, becomes bit 52: no page number), the difference with
- * NOT + LEA and JRCXZ over the jump to the slow path.  Clobbers RCX. */
+ * for the index (times 64 by LEA) and the page, the tag's page number by
+ * RORX (TLB_NONE, 1, becomes bit 52: no page number), the difference
+ * with NOT + LEA and JRCXZ over the jump to the slow path; then the
+ * host address is a + the slot's addend.  Clobbers RCX. */
 static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size, bool write)
 {
 	struct emit *em = &t->em;
@@ -332,13 +332,12 @@ static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size
 	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
 	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
 								 : offsetof(struct x86_tlb_entry, tag_r));
-	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
-	_Static_assert(sizeof(struct x86_tlb_entry) == 48, "TLB entry of 6 * 8 bytes");
+	int32_t addend = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, addend);
+	_Static_assert(sizeof(struct x86_tlb_entry) == 64, "TLB entry of one cache line");
 
 	t->probe = (struct probe_info){ em_rx(em), a, size, write };
 	em_pext_mem(em, ent, a, hm_abs(&c->mask_index));
-	em_lea(em, false, ent, (struct hmem){ ent, ent, 2, 0 });         /* index * 6 ... */
-	em_lea(em, false, ent, (struct hmem){ ent, ent, 1, 0 });         /* ... then * 8 below */
+	em_lea(em, false, ent, (struct hmem){ -1, ent, 8, 0 });          /* index * 8, then * 8 below */
 	/* The page of the last byte against the first byte's slot. */
 	int last = a;
 	if (size > 1) {
@@ -351,9 +350,8 @@ static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size
 	em_lea(em, false, H_RCX, (struct hmem){ H_RCX, h, 1, 1 });       /* page - tag page */
 	uint8_t *j;
 	em_jrcxz_over_jmp(em, &j);
-	em_pext_mem(em, h, a, hm_abs(&c->mask_offset));
-	em_load(em, H_RCX, (struct hmem){ -1, ent, 8, host });
-	em_lea(em, false, h, (struct hmem){ h, H_RCX, 1, 0 });
+	em_load(em, h, (struct hmem){ -1, ent, 8, addend });
+	em_lea(em, false, h, (struct hmem){ h, a, 1, 0 });
 	return j;
 }
 
