@@ -1489,20 +1489,32 @@ static unsigned quiet_prefix(const struct tr *t)
 /* The block entry: count its instructions in the host-stack slot (the CPU
  * renames RSP-relative memory: no store-to-load wait in loops) and leave
  * if an interrupt, a timer or a stop wants the dispatcher (ctx.exit_req).
- * Interrupt frames need the guest's flags exact: they are kept in AX
- * around the entry unless a quiet prefix follows, which the dispatcher
- * steps with the interpreter after a poll exit before taking anything. */
+ * Interrupt frames need the guest's flags exact: unless a quiet prefix
+ * follows (which the dispatcher steps with the interpreter after a poll
+ * exit before taking anything), the entry leaves them untouched: exit_req
+ * tested by MOVZX into RCX and JRCXZ, the count added by LEA, RCX kept in
+ * its home (7 instructions against 9 for keeping the flags in AX around
+ * ADD and CMP). */
 static void emit_entry(struct tr *t, uint8_t **poll_j, bool keep_flags)
 {
-	if (keep_flags)
-		ax_keep_flags(t);
-	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), (int32_t)t->n);     /* the count slot */
-	em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
-	*poll_j = em_jcc(&t->em, 5, NULL);
-	if (keep_flags)
-		ax_give_flags(t);
+	struct hmem slot = hm_base(H_RSP, 0);
+
+	if (!keep_flags) {
+		em_add_mem_imm(&t->em, slot, (int32_t)t->n);
+		em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
+		*poll_j = em_jcc(&t->em, 5, NULL);
+		return;
+	}
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));   /* movzx ecx, byte */
+	em_jrcxz_over_jmp(&t->em, poll_j);
+	em_load(&t->em, H_RCX, slot);
+	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, (int32_t)t->n));
+	em_store(&t->em, slot, H_RCX);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
 }
 
+/* The poll exit: the entry undone (the count, or RCX), to the dispatcher. */
 static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsigned quiet)
 {
 	struct bt_site *s = new_site(t, 0, SITE_ENTRY);
@@ -1510,9 +1522,10 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsig
 	s->target = t->b->rip;
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
-	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
 	if (keep_flags)
-		ax_give_flags(t);
+		em_load(&t->em, H_RCX, home(t, H_RCX));
+	else
+		em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_jmp(&t->em, t->e->exit_stub);
 }
