@@ -100,9 +100,10 @@ struct bt_ctx {
 	uint8_t sse_ok;
 	uint32_t host_mxcsr;
 	/* The flag-free TLB probe (host BMI2, option flagfree-probe): PEXT
-	 * masks for the TLB index and the page number. */
+	 * masks for the TLB index and the page number, and for the
+	 * jump-cache index its lookup after such a probe uses. */
 	bool flagfree;
-	uint64_t mask_index, mask_page;
+	uint64_t mask_index, mask_page, mask_jc;
 };
 _Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
 	       "irq_hint right after exit_req");

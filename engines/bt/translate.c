@@ -744,16 +744,41 @@ static void emit_jc_lookup(struct tr *t, unsigned i, const struct scratch *s, in
 {
 	struct emit *em = &t->em;
 	int32_t jc = (int32_t)(intptr_t)&t->e->jc[t->user][0];
+	uint8_t *miss, *stale;
+	struct hmem ent = hm_base(s->e, jc);
 
-	em_mov_rr(em, s->e, tg);
-	em_and_imm(em, s->e, BT_JC_SIZE - 1);
-	em_shl_imm(em, s->e, BT_JC_SHIFT);
-	em_cmp_mem(em, tg, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, rip)));
-	uint8_t *miss = em_jcc(em, 5, NULL);
-	em_load(em, s->a, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, epoch)));
-	em_cmp_mem(em, s->a, ctxf(&t->e->ctx.jc_epoch));
-	uint8_t *stale = em_jcc(em, 5, NULL);
-	em_load(em, s->e, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, host)));
+	if (s->ff) {
+		/* Scratches of the flag-free probe: the flags untouched, each
+		 * difference by NOT + LEA into RCX and JRCXZ. */
+		_Static_assert(BT_JC_SHIFT == 5, "index * 4 * 8");
+		em_pext_mem(em, s->e, tg, hm_abs(&t->e->ctx.mask_jc));
+		em_lea(em, false, s->e, (struct hmem){ -1, s->e, 4, 0 });
+		ent = (struct hmem){ -1, s->e, 8, jc };
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, rip);
+		em_load(em, H_RCX, ent);
+		em_not(em, H_RCX);
+		em_lea(em, false, H_RCX, (struct hmem){ H_RCX, tg, 1, 1 });
+		em_jrcxz_over_jmp(em, &miss);
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, epoch);
+		em_load(em, H_RCX, ent);
+		em_not(em, H_RCX);
+		em_load(em, s->a, ctxf(&t->e->ctx.jc_epoch));
+		em_lea(em, false, H_RCX, (struct hmem){ H_RCX, s->a, 1, 1 });
+		em_jrcxz_over_jmp(em, &stale);
+	} else {
+		em_mov_rr(em, s->e, tg);
+		em_and_imm(em, s->e, BT_JC_SIZE - 1);
+		em_shl_imm(em, s->e, BT_JC_SHIFT);
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, rip);
+		em_cmp_mem(em, tg, ent);
+		miss = em_jcc(em, 5, NULL);
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, epoch);
+		em_load(em, s->a, ent);
+		em_cmp_mem(em, s->a, ctxf(&t->e->ctx.jc_epoch));
+		stale = em_jcc(em, 5, NULL);
+	}
+	ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, host);
+	em_load(em, s->e, ent);
 	em_store(em, ctxf(&t->e->ctx.jt), s->e);
 	struct bt_site *site = add_exit(t, miss, i, SITE_IND, 0, s->saved, s->fsave);
 	if (t->nexits < STUB_MAX)
@@ -788,8 +813,7 @@ static void emit_ret(struct tr *t, unsigned i)
 	 * else RSP popped and a chain exit to the imm32's address (0 until
 	 * trained: a RET to 0 then goes there through the dispatcher).
 	 * After a flag-free probe: lea rcx, [h - imm32]; jrcxz over the jump
-	 * to the jump cache, whose lookup then keeps the flags on the host
-	 * stack (PUSHFQ). */
+	 * to the jump cache, looked up flag-free too. */
 	uint8_t *imm, *other;
 	if (s.ff) {
 		em_lea(&t->em, false, H_RCX, hm_base(s.h, 0x7fffffff));   /* disp32 form */
@@ -811,10 +835,6 @@ static void emit_ret(struct tr *t, unsigned i)
 	emit_chain(t, i, 0, -1);
 	struct bt_site *chain = t->nexits ? t->exits[t->nexits - 1].site : NULL;
 	em_patch_rel32(other, t->em.delta, em_rx(&t->em));
-	if (s.ff) {
-		s.fsave = FS_STACK;
-		flags_save(t, s.fsave);
-	}
 	emit_jc_lookup(t, i, &s, s.h);
 	struct bt_site *ind = t->nexits ? t->exits[t->nexits - 1].site : NULL;
 	if (chain && chain->kind == SITE_CHAIN && ind && ind->kind == SITE_IND) {
@@ -833,12 +853,9 @@ static void emit_ret(struct tr *t, unsigned i)
 static void emit_call(struct tr *t, unsigned i, bool indirect)
 {
 	const struct x86_inst *in = &t->in[i];
-	bool live = hit_live(t, i, 1);
 	struct scratch s;
 
-	/* The jump-cache lookup of CALL reg clobbers the flags: saved. */
-	if (indirect ? !take_scratch(t->f[i].regs, live, false, &s)
-		     : !take_scratch_probe(t, t->f[i].regs, live, false, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs, hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -861,7 +878,7 @@ static void emit_jmp_ind(struct tr *t, unsigned i)
 {
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, true, false, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs, true, false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
