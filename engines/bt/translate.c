@@ -980,12 +980,13 @@ static bool emit_popf(struct tr *t, unsigned i)
 	em_op_reg(em, true, 0x83, 1, 1, s.e);                  /* or e, 2 */
 	em_u8(em, 2);
 	em_store(em, hm_abs(&t->cpu->rflags), s.e);
-	em_mov_rr(em, H_RAX, s.r);                             /* AX: LAHF/SETO's image of them */
-	em_and_imm(em, H_RAX, 0xd5);
-	em_shl_imm(em, H_RAX, 8);
-	em_shr_imm(em, s.r, 11);
-	em_and_imm(em, s.r, 1);
-	em_op_reg(em, true, 0x09, 1, s.r, H_RAX);
+	/* AX as em_flags_from_ax wants it: AH the low byte (SAHF takes SF
+	 * ZF AF PF CF from it), AL nonzero and below 0x80 for OF alone. */
+	em_mov_rr(em, H_RAX, s.r);
+	em_u8(em, 0x86);                                       /* xchg al, ah */
+	em_u8(em, 0xe0);
+	em_u8(em, 0x24);                                       /* and al, OF >> 8 */
+	em_u8(em, F_OF >> 8);
 	em_flags_from_ax(em);
 	em_lea(em, false, s.a, hm_base(s.a, 8));
 	em_store(em, home(t, R_RSP), s.a);
@@ -1082,14 +1083,12 @@ static bool emit_pushf(struct tr *t, unsigned i)
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
+	/* The guest's arithmetic flags, still the host's: PUSHFQ (fewer
+	 * instructions than taking LAHF/SETO's AX apart). */
+	em_u8(&t->em, 0x9c);                           /* pushfq */
+	em_pop_reg(&t->em, s.r);
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
-	em_mov_rr(&t->em, s.r, H_RAX);
-	em_shr_imm(&t->em, s.r, 8);
-	em_and_imm(&t->em, s.r, 0xd5);                 /* SF ZF AF PF CF */
-	em_mov_rr(&t->em, s.e, H_RAX);
-	em_and_imm(&t->em, s.e, 1);
-	em_shl_imm(&t->em, s.e, 11);                   /* OF */
-	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);    /* or r, e */
+	em_and_imm(&t->em, s.r, F_ARITH);
 	em_load(&t->em, s.e, hm_abs(&t->cpu->rflags));
 	em_and_imm(&t->em, s.e, (int32_t)~(F_ARITH | F_VM | F_RF));
 	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);
