@@ -827,8 +827,7 @@ static void emit_ret(struct tr *t, unsigned i)
 		em_u32(&t->em, 0);
 		other = em_jcc(&t->em, 5, NULL);
 	}
-	em_load(&t->em, s.a, home(t, R_RSP));
-	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
+	em_lea(&t->em, false, s.a, hm_base(s.a, pop));          /* s.a: RSP still */
 	em_store(&t->em, home(t, R_RSP), s.a);
 	flags_hit(t, &s);
 	reload(t, s.saved);
