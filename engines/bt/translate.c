@@ -1018,30 +1018,59 @@ static void rflags_byte1_via(struct tr *t, const uint8_t *table)
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)table));
 }
 
+/* Instruction i a sensitive one emit_sys may translate inline: the plain
+ * form the instruction table knows (not a #UD the decoder found); in CPL
+ * 3 blocks only what the handlers do alike at every CPL (no UMIP: the
+ * interpreter has none), POPFQ with its CPL 3 mask, RDTSC with the
+ * CR4.TSD check: the table's "inline" rows, not "inline CPL 0". */
+static bool sys_inline_form(const struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+
+	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
+	    in->fn != x86_insn_info(in->id)->fn)
+		return false;
+	return !t->user || x86_insn_info(in->id)->bt == X86_BT_INLINE;
+}
+
+/* CLI then STI, both inline (CPL 0): the STI knows IF clear and finds
+ * RCX still in its home. */
+static bool cli_then_sti(const struct tr *t, unsigned i)
+{
+	return i + 1 < t->n && t->in[i].id == X86_INS_CLI && t->in[i + 1].id == X86_INS_STI &&
+	       sys_inline_form(t, i) && sys_inline_form(t, i + 1);
+}
+
 /* CLI at CPL 0: IF cleared in cpu.rflags, the host flags untouched. */
-static void emit_cli(struct tr *t)
+static void emit_cli(struct tr *t, unsigned i)
 {
 	em_store(&t->em, home(t, H_RCX), H_RCX);
 	rflags_byte1_via(t, t->e->if_clear);
 	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
-	em_load(&t->em, H_RCX, home(t, H_RCX));
+	if (!cli_then_sti(t, i))
+		em_load(&t->em, H_RCX, home(t, H_RCX));
 }
 
 /* STI at CPL 0 with IF clear and nothing deliverable (ctx.irq_hint and
  * exit_req both 0): IF set, the shadow over the next instruction, as
  * h_sti leaves them once bt_helper found nothing pending.  Otherwise the
  * handler: an interrupt waiting is taken after the shadowed instruction
- * (bt_helper leaves, the dispatcher steps that one, then delivers). */
+ * (bt_helper leaves, the dispatcher steps that one, then delivers).
+ * Right after an inline CLI, IF is known clear and RCX in its home. */
 static void emit_sti(struct tr *t, unsigned i)
 {
 	struct call_path *c = add_call(t, i, 1u << H_RCX);
 	uint64_t next = t->rip[i] + t->in[i].len;
+	bool after_cli = i > 0 && cli_then_sti(t, i - 1);
 
-	em_store(&t->em, home(t, H_RCX), H_RCX);
+	if (!after_cli)
+		em_store(&t->em, home(t, H_RCX), H_RCX);
 	em_op_mem(&t->em, 0, false, 0xb70f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));  /* + irq_hint */
 	call_if_rcx(t, c);
-	rflags_byte1_via(t, t->e->if_only);
-	call_if_rcx(t, c);
+	if (!after_cli) {
+		rflags_byte1_via(t, t->e->if_only);
+		call_if_rcx(t, c);
+	}
 	/* IF was clear: set by adding it (LEA, no flag touched), one load
 	 * and no table lookup in the chain from the last CLI's store. */
 	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
@@ -1362,15 +1391,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 	const struct x86_op *o0 = &in->op[0], *o1 = &in->op[1];
 	struct x86_cpu *cpu = t->cpu;
 
-	/* The plain form the instruction table knows (not a #UD the decoder
-	 * found), in a kernel block. */
-	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
-	    in->fn != x86_insn_info(in->id)->fn)
-		return false;
-	/* In CPL 3 blocks: what the handlers do alike at every CPL (no UMIP:
-	 * the interpreter has none), POPFQ with its CPL 3 mask, RDTSC with
-	 * the CR4.TSD check: the table's "inline" rows, not "inline CPL 0". */
-	if (t->user && x86_insn_info(in->id)->bt != X86_BT_INLINE)
+	if (!sys_inline_form(t, i))
 		return false;
 	bool p66 = false;
 	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
@@ -1378,7 +1399,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 	bool reg0 = in->nops >= 1 && o0->kind == OP_REG && o0->reg != R_RSP && !o0->hi8;
 	switch (in->id) {
 	case X86_INS_CLI:
-		emit_cli(t);
+		emit_cli(t, i);
 		return true;
 	case X86_INS_STI:
 		emit_sti(t, i);

@@ -77,6 +77,7 @@ __asm__(
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
+	".globl t_sti_loop2, sti2_top, sti2_after\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn, t_stk, stk_pop, stk_ret, stk_back\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
@@ -999,6 +1000,29 @@ __asm__(
 	"	xor %esi, %esi\n"
 	"	jmp finish\n"
 
+	/* The same with CLI and STI adjacent (slot 217): the STI after an
+	 * inline CLI skips its IF test and finds RCX in its home. */
+	"t_sti_loop2:\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"sti2_top:\n"
+	"	cli\n"
+	"	sti\n"
+	"	jmp sti2_after\n"
+	"sti2_after:\n"
+	"	inc %rsi\n"
+	"	test %ecx, %ecx\n"
+	"	jz sti2_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*217\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+
 	/* ---- h. many distinct blocks: the chain generated at 0x200000 (slot 95) ---- */
 	"t_chain:\n"
 	"	xor %eax, %eax\n"
@@ -1218,7 +1242,7 @@ __asm__(
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
@@ -2102,6 +2126,22 @@ static void test_inline_sys(void)
 		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
 		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
 		      "timer in a CLI/STI loop: STI inline (%llu calls in %llu iterations), CLI inline",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a loop of CLI; STI", GA(t_sti_loop2), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 217);
+		/* At the loop top or in the block after the JMP (INC, TEST,
+		 * JZ): never at STI (IF clear) nor at the JMP it shadows. */
+		uint64_t top = GA(sti2_top), after = GA(sti2_after);
+		bool ok_b = rb == top || rb == after || rb == after + 3 || rb == after + 5;
+		bool ok_i = ri == top || ri == after || ri == after + 3 || ri == after + 5;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a loop of CLI; STI: one interrupt, never while IF is clear or in the shadow "
+		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
+		      "timer in a loop of CLI; STI: both inline (%llu STI calls in %llu iterations)",
 		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
 	}
 	free_pair(&p);
