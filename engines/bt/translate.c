@@ -485,10 +485,22 @@ static void emit_mem(struct tr *t, unsigned i)
 		emit_helper(t, i);
 		return;
 	}
+	/* [base] alone, 64-bit addressing, no FS/GS base: the probe only
+	 * reads its address, so the guest's base register serves (not RCX
+	 * under the flag-free probe, whose scratch it is): no LEA, and the
+	 * address scratch is neither spilled nor reloaded. */
+	bool base_only = !in_run && m->base < 16 && m->base != R_RSP && m->index == OPR_NONE &&
+			 m->disp == 0 && in->addrsize == 8 && m->seg != S_FS && m->seg != S_GS &&
+			 !(s.ff && m->base == R_RCX);
+	if (base_only) {
+		s.saved &= (uint16_t)~(1u << s.a);
+		s.a = m->base;
+	}
 	if (first)
 		spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea_probe(t, i, m, &s);
+	if (!base_only)
+		emit_ea_probe(t, i, m, &s);
 	unsigned size = m->size ? m->size : in->opsize;
 	uint8_t *j = emit_probe_s(t, &s, size, f->mem_write);
 	flags_hit(t, &s);
