@@ -1537,20 +1537,36 @@ static unsigned quiet_prefix(const struct tr *t)
 /* The block entry: count its instructions in the host-stack slot (the CPU
  * renames RSP-relative memory: no store-to-load wait in loops) and leave
  * if an interrupt, a timer or a stop wants the dispatcher (ctx.exit_req).
- * Interrupt frames need the guest's flags exact: unless a quiet prefix
- * follows (which the dispatcher steps with the interpreter after a poll
- * exit before taking anything), the entry leaves them untouched: exit_req
- * tested by MOVZX into RCX and JRCXZ, the count added by LEA, RCX kept in
- * its home (7 instructions against 9 for keeping the flags in AX around
- * ADD and CMP). */
-static void emit_entry(struct tr *t, uint8_t **poll_j, bool keep_flags)
+ * Interrupt frames need the guest's flags exact.  Before a quiet prefix
+ * (which the dispatcher steps with the interpreter after a poll exit
+ * before taking anything) the entry may clobber them: ADD, CMP, JNE.
+ * Otherwise it keeps them with a register the probes do not take, so no
+ * register's value goes through its home and back twice in a row (a
+ * chain of store-to-load forwardings: the CALL/RET loop of
+ * tests/perf/bt_callret_loop.c took 8.9 ns per iteration with both on
+ * RCX against 6.0 apart): LAHF/SETO into AX around ADD and CMP beside
+ * the flag-free probe (RCX), else RCX to its home, exit_req by MOVZX and
+ * JRCXZ, the count added through RCX by LEA (flags untouched), beside the
+ * probe that saves the flags in AX. */
+enum { ENTRY_PLAIN, ENTRY_AX, ENTRY_RCX };
+
+static int entry_form(const struct tr *t, bool keep_flags)
+{
+	return !keep_flags ? ENTRY_PLAIN : t->e->ctx.flagfree ? ENTRY_AX : ENTRY_RCX;
+}
+
+static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
 {
 	struct hmem slot = hm_base(H_RSP, 0);
 
-	if (!keep_flags) {
+	if (form != ENTRY_RCX) {
+		if (form == ENTRY_AX)
+			ax_keep_flags(t);
 		em_add_mem_imm(&t->em, slot, (int32_t)t->n);
 		em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
 		*poll_j = em_jcc(&t->em, 5, NULL);
+		if (form == ENTRY_AX)
+			ax_give_flags(t);
 		return;
 	}
 	em_store(&t->em, home(t, H_RCX), H_RCX);
@@ -1562,18 +1578,21 @@ static void emit_entry(struct tr *t, uint8_t **poll_j, bool keep_flags)
 	em_load(&t->em, H_RCX, home(t, H_RCX));
 }
 
-/* The poll exit: the entry undone (the count, or RCX), to the dispatcher. */
-static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsigned quiet)
+/* The poll exit: the entry undone (the count, AX or RCX), to the dispatcher. */
+static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned quiet)
 {
 	struct bt_site *s = new_site(t, 0, SITE_ENTRY);
 
 	s->target = t->b->rip;
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
-	if (keep_flags)
+	if (form == ENTRY_RCX) {
 		em_load(&t->em, H_RCX, home(t, H_RCX));
-	else
+	} else {
 		em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
+		if (form == ENTRY_AX)
+			ax_give_flags(t);
+	}
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_jmp(&t->em, t->e->exit_stub);
 }
@@ -1699,7 +1718,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->host = em_rx(&t->em);
 	uint8_t *poll_j;
 	unsigned quiet = quiet_prefix(t);
-	emit_entry(t, &poll_j, quiet == 0);
+	emit_entry(t, &poll_j, entry_form(t, quiet == 0));
 	bool ended = false;
 	t->b->ioff = bt_arena_alloc(e, (t->n + 1) * sizeof(uint32_t));
 	if (!t->b->ioff)
@@ -1746,7 +1765,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->ioff[t->n] = (uint32_t)(fall_rx - t->b->host);
 	unsigned last = t->n - 1;
 	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
-	emit_poll_exit(t, poll_j, quiet == 0, quiet);
+	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
