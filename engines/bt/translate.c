@@ -1123,12 +1123,17 @@ static bool emit_pushf(struct tr *t, unsigned i)
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
-	/* The guest's arithmetic flags, still the host's: PUSHFQ (fewer
-	 * instructions than taking LAHF/SETO's AX apart). */
-	em_u8(&t->em, 0x9c);                           /* pushfq */
-	em_pop_reg(&t->em, s.r);
+	/* The arithmetic flags from LAHF/SETO's AX: a host PUSHFQ before the
+	 * probe, fewer instructions, took 0.4 TSC cycles more per PUSHF and
+	 * POPF (pushf_popf, 5 lowest of 27 samples). */
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
-	em_and_imm(&t->em, s.r, F_ARITH);
+	em_mov_rr(&t->em, s.r, H_RAX);
+	em_shr_imm(&t->em, s.r, 8);
+	em_and_imm(&t->em, s.r, 0xd5);                 /* SF ZF AF PF CF */
+	em_mov_rr(&t->em, s.e, H_RAX);
+	em_and_imm(&t->em, s.e, 1);
+	em_shl_imm(&t->em, s.e, 11);                   /* OF */
+	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);    /* or r, e */
 	em_load(&t->em, s.e, hm_abs(&t->cpu->rflags));
 	em_and_imm(&t->em, s.e, (int32_t)~(F_ARITH | F_VM | F_RF));
 	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);
