@@ -60,8 +60,10 @@ struct bt_site {
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
 	 * CMP against the popped address and the chain exit taken on a
-	 * match (ret_ic.c). */
+	 * match (ret_ic.c); ic_neg: the imm32 is the displacement of
+	 * LEA RCX, [addr - imm32] (the flag-free form), the address negated. */
 	uint8_t *ic_imm;
+	bool ic_neg;
 	struct bt_site *ic_chain;
 };
 
@@ -100,9 +102,10 @@ struct bt_ctx {
 	uint8_t sse_ok;
 	uint32_t host_mxcsr;
 	/* The flag-free TLB probe (host BMI2, option flagfree-probe): PEXT
-	 * masks for the TLB index, the page number and the page offset. */
+	 * masks for the TLB index and the page number, and for the
+	 * jump-cache index its lookup after such a probe uses. */
 	bool flagfree;
-	uint64_t mask_index, mask_page, mask_offset;
+	uint64_t mask_index, mask_page, mask_jc;
 };
 _Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
 	       "irq_hint right after exit_req");

@@ -68,7 +68,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->ctx.host_mxcsr = __builtin_ia32_stmxcsr();
 	e->ctx.mask_index = (uint64_t)(TLB_SIZE - 1) << 12;
 	e->ctx.mask_page = ~0xfffull;
-	e->ctx.mask_offset = 0xfff;
+	e->ctx.mask_jc = BT_JC_SIZE - 1;
 	for (unsigned b = 0; b < 256; b++) {
 		e->if_clear[b] = (uint8_t)(b & ~(F_IF >> 8));
 		e->if_only[b] = (uint8_t)(b & (F_IF >> 8));

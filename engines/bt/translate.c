@@ -302,13 +302,13 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
 	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
 								 : offsetof(struct x86_tlb_entry, tag_r));
-	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
+	int32_t addend = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, addend);
 
 	t->probe = (struct probe_info){ em_rx(em), a, size, write };
 	em_mov_rr(em, ent, a);
 	em_shr_imm(em, ent, 12);
 	em_and_imm(em, ent, TLB_SIZE - 1);
-	em_imul_imm(em, ent, (int32_t)sizeof(struct x86_tlb_entry));
+	em_shl_imm(em, ent, 6);                 /* 64-byte entries */
 	/* The page of the last byte against the tag of the first byte's slot:
 	 * an access crossing a page misses. */
 	em_lea(em, false, h, hm_base(a, (int32_t)size - 1));
@@ -316,15 +316,15 @@ static uint8_t *emit_probe(struct tr *t, int a, int ent, int h, unsigned size, b
 	em_cmp_mem(em, h, hm_base(ent, tag));
 	uint8_t *j = em_jcc(em, 5, NULL);       /* jne slow */
 	em_mov_rr(em, h, a);
-	em_and_imm(em, h, 0xfff);
-	em_add_mem(em, h, hm_base(ent, host));
+	em_add_mem(em, h, hm_base(ent, addend));
 	return j;
 }
 
 /* The same probe without touching the host flags (BMI2, s->ff): PEXT
- * for the index, the page and the offset, the tag's page number by RORX
- * (TLB_NONE, 1, becomes bit 52: no page number), the difference with
- * NOT + LEA and JRCXZ over the jump to the slow path.  Clobbers RCX. */
+ * for the index (times 64 by LEA) and the page, the tag's page number by
+ * RORX (TLB_NONE, 1, becomes bit 52: no page number), the difference
+ * with NOT + LEA and JRCXZ over the jump to the slow path; then the
+ * host address is a + the slot's addend.  Clobbers RCX. */
 static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size, bool write)
 {
 	struct emit *em = &t->em;
@@ -332,13 +332,12 @@ static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size
 	const struct x86_tlb_entry *tlb = &t->cpu->tlb[t->user][0];
 	int32_t tag = (int32_t)(intptr_t)tlb + (int32_t)(write ? offsetof(struct x86_tlb_entry, tag_w)
 								 : offsetof(struct x86_tlb_entry, tag_r));
-	int32_t host = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, host);
-	_Static_assert(sizeof(struct x86_tlb_entry) == 48, "TLB entry of 6 * 8 bytes");
+	int32_t addend = (int32_t)(intptr_t)tlb + (int32_t)offsetof(struct x86_tlb_entry, addend);
+	_Static_assert(sizeof(struct x86_tlb_entry) == 64, "TLB entry of one cache line");
 
 	t->probe = (struct probe_info){ em_rx(em), a, size, write };
 	em_pext_mem(em, ent, a, hm_abs(&c->mask_index));
-	em_lea(em, false, ent, (struct hmem){ ent, ent, 2, 0 });         /* index * 6 ... */
-	em_lea(em, false, ent, (struct hmem){ ent, ent, 1, 0 });         /* ... then * 8 below */
+	em_lea(em, false, ent, (struct hmem){ -1, ent, 8, 0 });          /* index * 8, then * 8 below */
 	/* The page of the last byte against the first byte's slot. */
 	int last = a;
 	if (size > 1) {
@@ -351,10 +350,27 @@ static uint8_t *emit_probe_ff(struct tr *t, int a, int ent, int h, unsigned size
 	em_lea(em, false, H_RCX, (struct hmem){ H_RCX, h, 1, 1 });       /* page - tag page */
 	uint8_t *j;
 	em_jrcxz_over_jmp(em, &j);
-	em_pext_mem(em, h, a, hm_abs(&c->mask_offset));
-	em_load(em, H_RCX, (struct hmem){ -1, ent, 8, host });
-	em_lea(em, false, h, (struct hmem){ h, H_RCX, 1, 0 });
+	em_load(em, h, (struct hmem){ -1, ent, 8, addend });
+	em_lea(em, false, h, (struct hmem){ h, a, 1, 0 });
 	return j;
+}
+
+/* The probe the scratches were taken for: flag-free (s->ff) or not. */
+static uint8_t *emit_probe_s(struct tr *t, const struct scratch *s, unsigned size, bool write)
+{
+	return s->ff ? emit_probe_ff(t, s->a, s->e, s->h, size, write)
+		     : emit_probe(t, s->a, s->e, s->h, size, write);
+}
+
+/* The linear address of memory operand m into s->a for the probe s took
+ * scratches for: a flag-free one adds an FS/GS base with LEA via RCX. */
+static void emit_ea_probe(struct tr *t, unsigned i, const struct x86_op *m, const struct scratch *s)
+{
+	emit_ea(t, i, m, s->a, !s->ff);
+	if (s->ff && (m->seg == S_FS || m->seg == S_GS)) {
+		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
+		em_lea(&t->em, false, s->a, (struct hmem){ s->a, H_RCX, 1, 0 });
+	}
 }
 
 static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
@@ -469,17 +485,24 @@ static void emit_mem(struct tr *t, unsigned i)
 		emit_helper(t, i);
 		return;
 	}
+	/* [base] alone, 64-bit addressing, no FS/GS base: the probe only
+	 * reads its address, so the guest's base register serves (not RCX
+	 * under the flag-free probe, whose scratch it is): no LEA, and the
+	 * address scratch is neither spilled nor reloaded. */
+	bool base_only = !in_run && m->base < 16 && m->base != R_RSP && m->index == OPR_NONE &&
+			 m->disp == 0 && in->addrsize == 8 && m->seg != S_FS && m->seg != S_GS &&
+			 !(s.ff && m->base == R_RCX);
+	if (base_only) {
+		s.saved &= (uint16_t)~(1u << s.a);
+		s.a = m->base;
+	}
 	if (first)
 		spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, m, s.a, !s.ff);
-	if (s.ff && (m->seg == S_FS || m->seg == S_GS)) {
-		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
-		em_lea(&t->em, false, s.a, (struct hmem){ s.a, H_RCX, 1, 0 });
-	}
+	if (!base_only)
+		emit_ea_probe(t, i, m, &s);
 	unsigned size = m->size ? m->size : in->opsize;
-	uint8_t *j = s.ff ? emit_probe_ff(t, s.a, s.e, s.h, size, f->mem_write)
-			  : emit_probe(t, s.a, s.e, s.h, size, f->mem_write);
+	uint8_t *j = emit_probe_s(t, &s, size, f->mem_write);
 	flags_hit(t, &s);
 	if (s.rcx_back)
 		em_load(&t->em, H_RCX, home(t, R_RCX));
@@ -540,7 +563,7 @@ static void emit_push_return(struct tr *t, unsigned i, const struct scratch *s)
 
 	em_load(&t->em, s->a, home(t, R_RSP));
 	em_lea(&t->em, false, s->a, hm_base(s->a, -8));
-	uint8_t *j = emit_probe(t, s->a, s->e, s->h, 8, true);
+	uint8_t *j = emit_probe_s(t, s, 8, true);
 	if (next == (uint64_t)(int64_t)(int32_t)next) {
 		em_store_imm32(&t->em, hm_base(s->h, 0), (int32_t)next);
 	} else {
@@ -559,19 +582,19 @@ static void emit_push_mem(struct tr *t, unsigned i)
 	const struct x86_inst *in = &t->in[i];
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), true, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs, hit_live(t, i, 1), true, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, &in->op[0], s.a, true);
-	uint8_t *j1 = emit_probe(t, s.a, s.e, s.h, 8, false);
+	emit_ea_probe(t, i, &in->op[0], &s);
+	uint8_t *j1 = emit_probe_s(t, &s, 8, false);
 	struct probe_info p1 = t->probe;
 	em_load(&t->em, s.r, hm_base(s.h, 0));
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
-	uint8_t *j2 = emit_probe(t, s.a, s.e, s.h, 8, true);
+	uint8_t *j2 = emit_probe_s(t, &s, 8, true);
 	em_store(&t->em, hm_base(s.h, 0), s.r);
 	em_store(&t->em, home(t, R_RSP), s.a);
 	flags_hit(t, &s);
@@ -598,14 +621,14 @@ static unsigned run_length(const struct tr *t, unsigned i, int cls)
 static uint8_t *stack_run_begin(struct tr *t, unsigned i, struct scratch *s, int32_t delta,
 				unsigned bytes, bool write)
 {
-	if (!take_scratch(0, hit_live(t, i, bytes / 8), false, s))
+	if (!take_scratch_probe(t, 0, hit_live(t, i, bytes / 8), false, s))
 		return NULL;
 	spill(t, s->saved);
 	flags_save(t, s->fsave);
 	em_load(&t->em, s->a, home(t, R_RSP));
 	if (delta < 0)
 		em_lea(&t->em, false, s->a, hm_base(s->a, delta));
-	return emit_probe(t, s->a, s->e, s->h, bytes, write);
+	return emit_probe_s(t, s, bytes, write);
 }
 
 /* ... and its end: state back, and a slow path that runs the k
@@ -681,14 +704,14 @@ static void emit_leave(struct tr *t, unsigned i)
 {
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs | (uint16_t)(1u << H_RBP), hit_live(t, i, 1), false, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs | (uint16_t)(1u << H_RBP), hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
 	em_mov_rr(&t->em, s.a, H_RBP);
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	uint8_t *j = emit_probe_s(t, &s, 8, false);
 	flags_hit(t, &s);
 	em_lea(&t->em, false, s.a, hm_base(s.a, 8));
 	em_store(&t->em, home(t, R_RSP), s.a);
@@ -733,16 +756,41 @@ static void emit_jc_lookup(struct tr *t, unsigned i, const struct scratch *s, in
 {
 	struct emit *em = &t->em;
 	int32_t jc = (int32_t)(intptr_t)&t->e->jc[t->user][0];
+	uint8_t *miss, *stale;
+	struct hmem ent = hm_base(s->e, jc);
 
-	em_mov_rr(em, s->e, tg);
-	em_and_imm(em, s->e, BT_JC_SIZE - 1);
-	em_shl_imm(em, s->e, BT_JC_SHIFT);
-	em_cmp_mem(em, tg, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, rip)));
-	uint8_t *miss = em_jcc(em, 5, NULL);
-	em_load(em, s->a, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, epoch)));
-	em_cmp_mem(em, s->a, ctxf(&t->e->ctx.jc_epoch));
-	uint8_t *stale = em_jcc(em, 5, NULL);
-	em_load(em, s->e, hm_base(s->e, jc + (int32_t)offsetof(struct bt_jc_entry, host)));
+	if (s->ff) {
+		/* Scratches of the flag-free probe: the flags untouched, each
+		 * difference by NOT + LEA into RCX and JRCXZ. */
+		_Static_assert(BT_JC_SHIFT == 5, "index * 4 * 8");
+		em_pext_mem(em, s->e, tg, hm_abs(&t->e->ctx.mask_jc));
+		em_lea(em, false, s->e, (struct hmem){ -1, s->e, 4, 0 });
+		ent = (struct hmem){ -1, s->e, 8, jc };
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, rip);
+		em_load(em, H_RCX, ent);
+		em_not(em, H_RCX);
+		em_lea(em, false, H_RCX, (struct hmem){ H_RCX, tg, 1, 1 });
+		em_jrcxz_over_jmp(em, &miss);
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, epoch);
+		em_load(em, H_RCX, ent);
+		em_not(em, H_RCX);
+		em_load(em, s->a, ctxf(&t->e->ctx.jc_epoch));
+		em_lea(em, false, H_RCX, (struct hmem){ H_RCX, s->a, 1, 1 });
+		em_jrcxz_over_jmp(em, &stale);
+	} else {
+		em_mov_rr(em, s->e, tg);
+		em_and_imm(em, s->e, BT_JC_SIZE - 1);
+		em_shl_imm(em, s->e, BT_JC_SHIFT);
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, rip);
+		em_cmp_mem(em, tg, ent);
+		miss = em_jcc(em, 5, NULL);
+		ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, epoch);
+		em_load(em, s->a, ent);
+		em_cmp_mem(em, s->a, ctxf(&t->e->ctx.jc_epoch));
+		stale = em_jcc(em, 5, NULL);
+	}
+	ent.disp = jc + (int32_t)offsetof(struct bt_jc_entry, host);
+	em_load(em, s->e, ent);
 	em_store(em, ctxf(&t->e->ctx.jt), s->e);
 	struct bt_site *site = add_exit(t, miss, i, SITE_IND, 0, s->saved, s->fsave);
 	if (t->nexits < STUB_MAX)
@@ -763,25 +811,35 @@ static void emit_ret(struct tr *t, unsigned i)
 	int32_t pop = 8 + (in->nops == 1 && in->op[0].kind == OP_IMM ? (int32_t)(uint16_t)in->op[0].disp : 0);
 	struct scratch s;
 
-	if (!take_scratch(0, true, false, &s)) {
+	if (!take_scratch_probe(t, 0, true, false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
+	uint8_t *j = emit_probe_s(t, &s, 8, false);
 	add_slow(t, j, i, &s, false);
 	em_load(&t->em, s.h, hm_base(s.h, 0));
 	/* The inline cache (ret_ic.c): cmp h, imm32; jne to the jump cache;
 	 * else RSP popped and a chain exit to the imm32's address (0 until
-	 * trained: a RET to 0 then goes there through the dispatcher). */
-	em_op_reg(&t->em, true, 0x81, 1, 7, s.h);
-	uint8_t *imm = t->em.w;
-	em_u32(&t->em, 0);
-	uint8_t *other = em_jcc(&t->em, 5, NULL);
-	em_load(&t->em, s.a, home(t, R_RSP));
-	em_lea(&t->em, false, s.a, hm_base(s.a, pop));
+	 * trained: a RET to 0 then goes there through the dispatcher).
+	 * After a flag-free probe: lea rcx, [h - imm32]; jrcxz over the jump
+	 * to the jump cache, looked up flag-free too. */
+	uint8_t *imm, *other;
+	if (s.ff) {
+		em_lea(&t->em, false, H_RCX, hm_base(s.h, 0x7fffffff));   /* disp32 form */
+		imm = t->em.w - 4;
+		if (!t->em.full)
+			memset(imm, 0, 4);
+		em_jrcxz_over_jmp(&t->em, &other);
+	} else {
+		em_op_reg(&t->em, true, 0x81, 1, 7, s.h);
+		imm = t->em.w;
+		em_u32(&t->em, 0);
+		other = em_jcc(&t->em, 5, NULL);
+	}
+	em_lea(&t->em, false, s.a, hm_base(s.a, pop));          /* s.a: RSP still */
 	em_store(&t->em, home(t, R_RSP), s.a);
 	flags_hit(t, &s);
 	reload(t, s.saved);
@@ -792,6 +850,7 @@ static void emit_ret(struct tr *t, unsigned i)
 	struct bt_site *ind = t->nexits ? t->exits[t->nexits - 1].site : NULL;
 	if (chain && chain->kind == SITE_CHAIN && ind && ind->kind == SITE_IND) {
 		ind->ic_imm = imm;
+		ind->ic_neg = s.ff;
 		ind->ic_chain = chain;
 	}
 	em_load(&t->em, s.a, home(t, R_RSP));
@@ -807,7 +866,7 @@ static void emit_call(struct tr *t, unsigned i, bool indirect)
 	const struct x86_inst *in = &t->in[i];
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, hit_live(t, i, 1), false, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs, hit_live(t, i, 1), false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -830,7 +889,7 @@ static void emit_jmp_ind(struct tr *t, unsigned i)
 {
 	struct scratch s;
 
-	if (!take_scratch(t->f[i].regs, true, false, &s)) {
+	if (!take_scratch_probe(t, t->f[i].regs, true, false, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -932,12 +991,13 @@ static bool emit_popf(struct tr *t, unsigned i)
 	em_op_reg(em, true, 0x83, 1, 1, s.e);                  /* or e, 2 */
 	em_u8(em, 2);
 	em_store(em, hm_abs(&t->cpu->rflags), s.e);
-	em_mov_rr(em, H_RAX, s.r);                             /* AX: LAHF/SETO's image of them */
-	em_and_imm(em, H_RAX, 0xd5);
-	em_shl_imm(em, H_RAX, 8);
-	em_shr_imm(em, s.r, 11);
-	em_and_imm(em, s.r, 1);
-	em_op_reg(em, true, 0x09, 1, s.r, H_RAX);
+	/* AX as em_flags_from_ax wants it: AH the low byte (SAHF takes SF
+	 * ZF AF PF CF from it), AL nonzero and below 0x80 for OF alone. */
+	em_mov_rr(em, H_RAX, s.r);
+	em_u8(em, 0x86);                                       /* xchg al, ah */
+	em_u8(em, 0xe0);
+	em_u8(em, 0x24);                                       /* and al, OF >> 8 */
+	em_u8(em, F_OF >> 8);
 	em_flags_from_ax(em);
 	em_lea(em, false, s.a, hm_base(s.a, 8));
 	em_store(em, home(t, R_RSP), s.a);
@@ -970,30 +1030,59 @@ static void rflags_byte1_via(struct tr *t, const uint8_t *table)
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)table));
 }
 
+/* Instruction i a sensitive one emit_sys may translate inline: the plain
+ * form the instruction table knows (not a #UD the decoder found); in CPL
+ * 3 blocks only what the handlers do alike at every CPL (no UMIP: the
+ * interpreter has none), POPFQ with its CPL 3 mask, RDTSC with the
+ * CR4.TSD check: the table's "inline" rows, not "inline CPL 0". */
+static bool sys_inline_form(const struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+
+	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
+	    in->fn != x86_insn_info(in->id)->fn)
+		return false;
+	return !t->user || x86_insn_info(in->id)->bt == X86_BT_INLINE;
+}
+
+/* CLI then STI, both inline (CPL 0): the STI knows IF clear and finds
+ * RCX still in its home. */
+static bool cli_then_sti(const struct tr *t, unsigned i)
+{
+	return i + 1 < t->n && t->in[i].id == X86_INS_CLI && t->in[i + 1].id == X86_INS_STI &&
+	       sys_inline_form(t, i) && sys_inline_form(t, i + 1);
+}
+
 /* CLI at CPL 0: IF cleared in cpu.rflags, the host flags untouched. */
-static void emit_cli(struct tr *t)
+static void emit_cli(struct tr *t, unsigned i)
 {
 	em_store(&t->em, home(t, H_RCX), H_RCX);
 	rflags_byte1_via(t, t->e->if_clear);
 	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
-	em_load(&t->em, H_RCX, home(t, H_RCX));
+	if (!cli_then_sti(t, i))
+		em_load(&t->em, H_RCX, home(t, H_RCX));
 }
 
 /* STI at CPL 0 with IF clear and nothing deliverable (ctx.irq_hint and
  * exit_req both 0): IF set, the shadow over the next instruction, as
  * h_sti leaves them once bt_helper found nothing pending.  Otherwise the
  * handler: an interrupt waiting is taken after the shadowed instruction
- * (bt_helper leaves, the dispatcher steps that one, then delivers). */
+ * (bt_helper leaves, the dispatcher steps that one, then delivers).
+ * Right after an inline CLI, IF is known clear and RCX in its home. */
 static void emit_sti(struct tr *t, unsigned i)
 {
 	struct call_path *c = add_call(t, i, 1u << H_RCX);
 	uint64_t next = t->rip[i] + t->in[i].len;
+	bool after_cli = i > 0 && cli_then_sti(t, i - 1);
 
-	em_store(&t->em, home(t, H_RCX), H_RCX);
+	if (!after_cli)
+		em_store(&t->em, home(t, H_RCX), H_RCX);
 	em_op_mem(&t->em, 0, false, 0xb70f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));  /* + irq_hint */
 	call_if_rcx(t, c);
-	rflags_byte1_via(t, t->e->if_only);
-	call_if_rcx(t, c);
+	if (!after_cli) {
+		rflags_byte1_via(t, t->e->if_only);
+		call_if_rcx(t, c);
+	}
 	/* IF was clear: set by adding it (LEA, no flag touched), one load
 	 * and no table lookup in the chain from the last CLI's store. */
 	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
@@ -1034,6 +1123,9 @@ static bool emit_pushf(struct tr *t, unsigned i)
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
 	em_lea(&t->em, false, s.a, hm_base(s.a, -8));
+	/* The arithmetic flags from LAHF/SETO's AX: a host PUSHFQ before the
+	 * probe, fewer instructions, took 0.4 TSC cycles more per PUSHF and
+	 * POPF (pushf_popf, 5 lowest of 27 samples). */
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, true);
 	em_mov_rr(&t->em, s.r, H_RAX);
 	em_shr_imm(&t->em, s.r, 8);
@@ -1316,15 +1408,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 	const struct x86_op *o0 = &in->op[0], *o1 = &in->op[1];
 	struct x86_cpu *cpu = t->cpu;
 
-	/* The plain form the instruction table knows (not a #UD the decoder
-	 * found), in a kernel block. */
-	if (!t->f[i].sensitive || in->mode != 64 || in->rep || !in->fn ||
-	    in->fn != x86_insn_info(in->id)->fn)
-		return false;
-	/* In CPL 3 blocks: what the handlers do alike at every CPL (no UMIP:
-	 * the interpreter has none), POPFQ with its CPL 3 mask, RDTSC with
-	 * the CR4.TSD check: the table's "inline" rows, not "inline CPL 0". */
-	if (t->user && x86_insn_info(in->id)->bt != X86_BT_INLINE)
+	if (!sys_inline_form(t, i))
 		return false;
 	bool p66 = false;
 	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
@@ -1332,7 +1416,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 	bool reg0 = in->nops >= 1 && o0->kind == OP_REG && o0->reg != R_RSP && !o0->hi8;
 	switch (in->id) {
 	case X86_INS_CLI:
-		emit_cli(t);
+		emit_cli(t, i);
 		return true;
 	case X86_INS_STI:
 		emit_sti(t, i);
@@ -1458,30 +1542,62 @@ static unsigned quiet_prefix(const struct tr *t)
 /* The block entry: count its instructions in the host-stack slot (the CPU
  * renames RSP-relative memory: no store-to-load wait in loops) and leave
  * if an interrupt, a timer or a stop wants the dispatcher (ctx.exit_req).
- * Interrupt frames need the guest's flags exact: they are kept in AX
- * around the entry unless a quiet prefix follows, which the dispatcher
- * steps with the interpreter after a poll exit before taking anything. */
-static void emit_entry(struct tr *t, uint8_t **poll_j, bool keep_flags)
+ * Interrupt frames need the guest's flags exact.  Before a quiet prefix
+ * (which the dispatcher steps with the interpreter after a poll exit
+ * before taking anything) the entry may clobber them: ADD, CMP, JNE.
+ * Otherwise it keeps them with a register the probes do not take, so no
+ * register's value goes through its home and back twice in a row (a
+ * chain of store-to-load forwardings: the CALL/RET loop of
+ * tests/perf/bt_callret_loop.c took 8.9 ns per iteration with both on
+ * RCX against 6.0 apart): LAHF/SETO into AX around ADD and CMP beside
+ * the flag-free probe (RCX), else RCX to its home, exit_req by MOVZX and
+ * JRCXZ, the count added through RCX by LEA (flags untouched), beside the
+ * probe that saves the flags in AX. */
+enum { ENTRY_PLAIN, ENTRY_AX, ENTRY_RCX };
+
+static int entry_form(const struct tr *t, bool keep_flags)
 {
-	if (keep_flags)
-		ax_keep_flags(t);
-	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), (int32_t)t->n);     /* the count slot */
-	em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
-	*poll_j = em_jcc(&t->em, 5, NULL);
-	if (keep_flags)
-		ax_give_flags(t);
+	return !keep_flags ? ENTRY_PLAIN : t->e->ctx.flagfree ? ENTRY_AX : ENTRY_RCX;
 }
 
-static void emit_poll_exit(struct tr *t, uint8_t *poll_j, bool keep_flags, unsigned quiet)
+static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
+{
+	struct hmem slot = hm_base(H_RSP, 0);
+
+	if (form != ENTRY_RCX) {
+		if (form == ENTRY_AX)
+			ax_keep_flags(t);
+		em_add_mem_imm(&t->em, slot, (int32_t)t->n);
+		em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
+		*poll_j = em_jcc(&t->em, 5, NULL);
+		if (form == ENTRY_AX)
+			ax_give_flags(t);
+		return;
+	}
+	em_store(&t->em, home(t, H_RCX), H_RCX);
+	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));   /* movzx ecx, byte */
+	em_jrcxz_over_jmp(&t->em, poll_j);
+	em_load(&t->em, H_RCX, slot);
+	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, (int32_t)t->n));
+	em_store(&t->em, slot, H_RCX);
+	em_load(&t->em, H_RCX, home(t, H_RCX));
+}
+
+/* The poll exit: the entry undone (the count, AX or RCX), to the dispatcher. */
+static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned quiet)
 {
 	struct bt_site *s = new_site(t, 0, SITE_ENTRY);
 
 	s->target = t->b->rip;
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
-	em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
-	if (keep_flags)
-		ax_give_flags(t);
+	if (form == ENTRY_RCX) {
+		em_load(&t->em, H_RCX, home(t, H_RCX));
+	} else {
+		em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
+		if (form == ENTRY_AX)
+			ax_give_flags(t);
+	}
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_jmp(&t->em, t->e->exit_stub);
 }
@@ -1607,7 +1723,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->host = em_rx(&t->em);
 	uint8_t *poll_j;
 	unsigned quiet = quiet_prefix(t);
-	emit_entry(t, &poll_j, quiet == 0);
+	emit_entry(t, &poll_j, entry_form(t, quiet == 0));
 	bool ended = false;
 	t->b->ioff = bt_arena_alloc(e, (t->n + 1) * sizeof(uint32_t));
 	if (!t->b->ioff)
@@ -1654,7 +1770,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->ioff[t->n] = (uint32_t)(fall_rx - t->b->host);
 	unsigned last = t->n - 1;
 	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
-	emit_poll_exit(t, poll_j, quiet == 0, quiet);
+	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */

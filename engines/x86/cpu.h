@@ -57,14 +57,18 @@ enum { X86_DE = 0, X86_DB = 1, X86_NMI = 2, X86_BP = 3, X86_UD = 6, X86_NM = 7, 
 
 /* Software TLB: direct-mapped, one array per privilege (CPL 3 or not), so
  * a hit needs no permission check.  A tag is the linear page address when
- * that kind of access is allowed without a walk, else TLB_NONE. */
+ * that kind of access is allowed without a walk, else TLB_NONE.  An entry
+ * is one 64-byte cache line: bt's inline probe scales the slot index by
+ * one shift and adds addend to the linear address. */
 #define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_NONE 1ull
 struct x86_tlb_entry {
-	uint64_t tag_r, tag_w, tag_x;
+	_Alignas(64) uint64_t tag_r;
+	uint64_t tag_w, tag_x;
 	uint8_t *host;          /* host address of the page (RAM only) */
 	uint64_t pa;            /* guest-physical page address */
+	uint64_t addend;        /* host minus the linear page (RAM only): lin + addend is lin's host address */
 	bool global;
 	bool used;              /* listed in tlb_used */
 	uint8_t shift;          /* log2 of the page it is a slice of: 12, 21 or 30 */

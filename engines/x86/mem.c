@@ -223,6 +223,7 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 
 	e->pa = ppage;
 	e->host = ram ? cpu->ram + ppage : NULL;
+	e->addend = ram ? (uint64_t)(uintptr_t)e->host - page : 0;
 	e->shift = level == 3 ? 30 : level == 2 ? 21 : 12;
 	if (e->shift > 12)                      /* INVLPG must find it again */
 		note_large(cpu, (lin & ~((1ull << e->shift) - 1)) | e->shift);
@@ -249,6 +250,7 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		bool code = ram && cpu->code_pages && cpu->code_pages[page >> 12];
 		e->pa = page;
 		e->host = ram ? cpu->ram + page : NULL;
+		e->addend = ram ? (uint64_t)(uintptr_t)e->host - page : 0;
 		e->shift = 12;
 		e->global = false;
 		e->tag_r = e->tag_x = ram ? page : TLB_NONE;

@@ -66,6 +66,10 @@ struct program {
 #include "tests/unit/bt_fuzz_gen.h"
 
 static bool structured;         /* generate whole instructions, addresses at page edges */
+/* bt with the probe that saves the flags (option flagfree-probe 0) where
+ * the host has BMI2: half of the structured programs, so both forms of
+ * every probe (memory operands, stack runs, CALL, RET, LEAVE) are run. */
+static bool probe_saving;
 
 static void make_program(struct program *p, int cpl)
 {
@@ -342,6 +346,11 @@ static int run_one(const struct engine_ops *ops, struct vm *vm, const struct pro
 		return -1;
 	vm->ops = ops;
 	vm->engine = e;
+	if (ops == &bt_engine_ops && probe_saving && ops->option(e, "flagfree-probe", "0", err, errlen) < 0) {
+		ops->destroy(e);
+		vm->engine = NULL;
+		return -1;
+	}
 	ops->set_state(e, &p->st);
 	memset(o, 0, sizeof(*o));
 	o->trace = 0xcbf29ce484222325ull;
@@ -596,6 +605,7 @@ int main(int argc, char **argv)
 		int k = t % 2 + (t >= PROGRAMS ? 2 : 0);
 
 		structured = t >= PROGRAMS;
+		probe_saving = structured && t / 2 % 2;
 		make_program(&prog, k % 2 ? 3 : 0);
 		if (only >= 0 && t != only)
 			continue;       /* generated all the same: the RNG stays in step */

@@ -77,7 +77,8 @@ __asm__(
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
-	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn\n"
+	".globl t_sti_loop2, sti2_top, sti2_after\n"
+	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn, t_stk, stk_pop, stk_ret, stk_back\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
@@ -521,6 +522,90 @@ __asm__(
 	"	mov %rcx, 16(%rbx)\n"
 	"	jmp finish\n"
 
+	/* Stack forms at page edges (slots 200..216; the handler's 66..79),
+	 * the flags of "cmp $1, 0" (CF SF AF PF) live across each: a PUSH
+	 * and a POP run crossing a page, CALL and RET with RSP at a page
+	 * boundary and misaligned across one, a POP run and a RET into the
+	 * unmapped page (#PF at that POP, at the RET; mapped and retried). */
+	"t_stk:\n"
+	"	mov %rsp, %r15\n"
+	"	mov $0x1f4010, %esp\n"
+	"	mov $0x11, %eax\n"
+	"	mov $0x22, %ebx\n"
+	"	mov $0x33, %ecx\n"
+	"	mov $0x44, %edx\n"
+	"	xor %esi, %esi\n"
+	"	cmp $1, %esi\n"
+	"	push %rax\n"                           /* 0x1f4008 down to 0x1f3ff0 */
+	"	push %rbx\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	pop %rsi\n"
+	"	pop %rdi\n"
+	"	pop %r8\n"
+	"	pop %r9\n"
+	"	call stk_flags\n"
+	"	mov %rax, DATA+8*200\n"
+	"	mov %rsi, DATA+8*201\n"
+	"	mov %rdi, DATA+8*202\n"
+	"	mov %r8, DATA+8*203\n"
+	"	mov %r9, DATA+8*204\n"
+	"	mov $0x1f4000, %esp\n"                 /* CALL's push just below a page */
+	"	xor %esi, %esi\n"
+	"	cmp $1, %esi\n"
+	"	call stk_f\n"
+	"	call stk_flags\n"
+	"	mov %rax, DATA+8*205\n"
+	"	mov %rsp, DATA+8*206\n"
+	"	mov $0x1f4004, %esp\n"                 /* misaligned: CALL and RET cross */
+	"	xor %esi, %esi\n"
+	"	cmp $1, %esi\n"
+	"	call stk_f\n"
+	"	call stk_flags\n"
+	"	mov %rax, DATA+8*207\n"
+	"	mov %rsp, DATA+8*208\n"
+	"	mov $0x1f4ff0, %esp\n"                 /* POPs into the unmapped page */
+	"	movq $0x55, 0x1f4ff0\n"
+	"	movq $0x66, 0x1f4ff8\n"
+	"	xor %esi, %esi\n"
+	"	cmp $1, %esi\n"
+	"	pop %rax\n"
+	"	pop %rbx\n"
+	"stk_pop:\n"
+	"	pop %rcx\n"                            /* #PF: RAX and RBX popped */
+	"	pop %rdx\n"
+	"	mov %rsp, DATA+8*211\n"
+	"	mov DATA+8*75, %rax\n"                 /* the #PF's RIP */
+	"	mov %rax, DATA+8*216\n"
+	"	mov $0x1f8000, %esp\n"
+	"	call stk_flags\n"
+	"	mov %rax, DATA+8*209\n"
+	"	mov %rbx, DATA+8*210\n"
+	"	mov %rcx, DATA+8*212\n"
+	"	mov %rdx, DATA+8*213\n"
+	"	movq $0, 0x7000+8*0x1f5\n"             /* unmapped again */
+	"	invlpg 0x1f5000\n"
+	"	mov $0x1f5008, %esp\n"
+	"	xor %esi, %esi\n"
+	"	cmp $1, %esi\n"
+	"stk_ret:\n"
+	"	ret\n"                                 /* #PF; retried, to [0x1f5008] */
+	"stk_back:\n"
+	"	mov %rsp, DATA+8*214\n"
+	"	mov $0x1f8000, %esp\n"
+	"	call stk_flags\n"
+	"	mov %rax, DATA+8*215\n"
+	"	mov %r15, %rsp\n"
+	"	jmp finish\n"
+	"stk_f:\n"
+	"	ret\n"
+	/* CF and SF of the caller's flags in AL and AH, RAX's upper bits 0. */
+	"stk_flags:\n"
+	"	mov $0, %eax\n"
+	"	setb %al\n"
+	"	sets %ah\n"
+	"	ret\n"
+
 	/* ---- f. self-modifying code (slots 80..87) ---- */
 	"t_smc1:\n"
 	"	movl $5, (smc1_mov + 1 - bt_blob + BASE)\n"   /* the immediate just ahead */
@@ -915,6 +1000,29 @@ __asm__(
 	"	xor %esi, %esi\n"
 	"	jmp finish\n"
 
+	/* The same with CLI and STI adjacent (slot 217): the STI after an
+	 * inline CLI skips its IF test and finds RCX in its home. */
+	"t_sti_loop2:\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"sti2_top:\n"
+	"	cli\n"
+	"	sti\n"
+	"	jmp sti2_after\n"
+	"sti2_after:\n"
+	"	inc %rsi\n"
+	"	test %ecx, %ecx\n"
+	"	jz sti2_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*217\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+
 	/* ---- h. many distinct blocks: the chain generated at 0x200000 (slot 95) ---- */
 	"t_chain:\n"
 	"	xor %eax, %eax\n"
@@ -1134,7 +1242,7 @@ __asm__(
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
@@ -1202,6 +1310,7 @@ static void build_image(uint8_t *ram)
 		ram[SRC - 8 + i] = src_byte(i);
 	put64(ram, UNMAPPED2 - 8, 0x4444333322221111ull);
 	put64(ram, UNMAPPED2, 0x8888777766665555ull);
+	put64(ram, UNMAPPED2 + 8, GA(stk_back));               /* t_stk's RET */
 	put64(ram, PA_A, VAL_A);
 	put64(ram, PA_B, VAL_B);
 	static const uint8_t ret1[] = { 0xb8, 1, 0, 0, 0, 0xc3 }, ret2[] = { 0xb8, 2, 0, 0, 0, 0xc3 };
@@ -1738,6 +1847,40 @@ static void test_page_fault(void)
 		check_slot(&p, 192, 0x0101, "the live flags after the run");
 		free_pair(&p);
 	}
+	for (int ff = 0; ff <= 1; ff++) {
+		if (ff && !__builtin_cpu_supports("bmi2")) {
+			SKIP("stack forms at page edges, flag-free probe: the host lacks BMI2");
+			break;
+		}
+		const char *name = ff ? "stack forms at page edges (flag-free probe)" : "stack forms at page edges";
+		if (!run_pair(&p, name, GA(t_stk), 5, "flagfree-probe", ff ? "1" : "0"))
+			goto out;
+		check_agree(&p, true);
+		check_slot(&p, 200, 0x0101, "the live flags after a PUSH and a POP run crossing a page");
+		check_slot(&p, 201, 0x44, "POP run: the last value pushed");
+		check_slot(&p, 202, 0x33, "POP run: RCX as pushed");
+		check_slot(&p, 203, 0x22, "POP run: the third value");
+		check_slot(&p, 204, 0x11, "POP run: the first value pushed, across the page");
+		check_slot(&p, 205, 0x0101, "the live flags after CALL and RET at a page boundary");
+		check_slot(&p, 206, 0x1f4000, "RSP back after CALL and RET at a page boundary");
+		check_slot(&p, 207, 0x0101, "the live flags after CALL and RET across a page");
+		check_slot(&p, 208, 0x1f4004, "RSP back after CALL and RET across a page");
+		check_slot(&p, 75, GA(stk_ret), "the last #PF's RIP is the RET");
+		check_slot(&p, 74, UNMAPPED2 + 8, "the last #PF's CR2 is the RET's stack slot");
+		check_slot(&p, 76, 0, "the last #PF's error code: supervisor read, not present");
+		check_slot(&p, 69, F_RF | F_CF | F_PF | F_AF | F_SF | 2, "the #PF frame holds the live flags");
+		check_slot(&p, 79, 2, "two #PF taken: at the POP, at the RET");
+		check_slot(&p, 216, GA(stk_pop), "the first #PF's RIP is the POP into the unmapped page");
+		check_slot(&p, 72, 0x66, "at the POP's #PF the two POPs before it are done");
+		check_slot(&p, 209, 0x0101, "the live flags after the POP run's #PF");
+		check_slot(&p, 210, 0x66, "POP run with #PF: the value popped before it");
+		check_slot(&p, 211, UNMAPPED2 + 16, "POP run with #PF: RSP after the retried POPs");
+		check_slot(&p, 212, 0x8888777766665555ull, "POP run with #PF: the retried POP read the mapped page");
+		check_slot(&p, 213, GA(stk_back), "POP run with #PF: the POP after it");
+		check_slot(&p, 214, UNMAPPED2 + 16, "RET with #PF: RSP after the retried RET");
+		check_slot(&p, 215, 0x0101, "the live flags after the RET's #PF");
+		free_pair(&p);
+	}
 out:
 	free_pair(&p);
 }
@@ -1905,14 +2048,23 @@ static void test_inline_sys(void)
 		      (unsigned long long)h[X86_INS_STI]);
 	}
 	free_pair(&p);
-	if (run_pair(&p, "RET inline cache", GA(t_ret_ic), 5, NULL, NULL)) {
-		check_agree(&p, true);
-		check_slot(&p, 183, 300 * 3 + 150 * 3 + 300 * 5, "RETs to two call sites and RET 8, summed");
-		CHECK(p.e->c.jc_misses <= 4 && p.e->c.entries < 20,
-		      "RET inline cache: 1050 RETs stay in translated code (%llu jump-cache misses, %llu entries)",
-		      (unsigned long long)p.e->c.jc_misses, (unsigned long long)p.e->c.entries);
+	/* The inline cache's compare and the jump-cache lookup after it, in
+	 * the form that saves the flags and in the flag-free one (BMI2). */
+	for (int ff = 0; ff <= 1; ff++) {
+		if (ff && !__builtin_cpu_supports("bmi2")) {
+			SKIP("RET inline cache, flag-free probe: the host lacks BMI2");
+			break;
+		}
+		const char *name = ff ? "RET inline cache (flag-free probe)" : "RET inline cache";
+		if (run_pair(&p, name, GA(t_ret_ic), 5, "flagfree-probe", ff ? "1" : "0")) {
+			check_agree(&p, true);
+			check_slot(&p, 183, 300 * 3 + 150 * 3 + 300 * 5, "RETs to two call sites and RET 8, summed");
+			CHECK(p.e->c.jc_misses <= 4 && p.e->c.entries < 20,
+			      "%s: 1050 RETs stay in translated code (%llu jump-cache misses, %llu entries)",
+			      name, (unsigned long long)p.e->c.jc_misses, (unsigned long long)p.e->c.entries);
+		}
+		free_pair(&p);
 	}
-	free_pair(&p);
 	if (run_pair(&p, "CR8 writes with IF clear", GA(t_cr8_cli), 5, NULL, NULL)) {
 		check_agree(&p, true);
 		check_slot(&p, 184, 1, "the last TPR written, read back");
@@ -1974,6 +2126,22 @@ static void test_inline_sys(void)
 		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
 		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
 		      "timer in a CLI/STI loop: STI inline (%llu calls in %llu iterations), CLI inline",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a loop of CLI; STI", GA(t_sti_loop2), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 217);
+		/* At the loop top or in the block after the JMP (INC, TEST,
+		 * JZ): never at STI (IF clear) nor at the JMP it shadows. */
+		uint64_t top = GA(sti2_top), after = GA(sti2_after);
+		bool ok_b = rb == top || rb == after || rb == after + 3 || rb == after + 5;
+		bool ok_i = ri == top || ri == after || ri == after + 3 || ri == after + 5;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a loop of CLI; STI: one interrupt, never while IF is clear or in the shadow "
+		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
+		      "timer in a loop of CLI; STI: both inline (%llu STI calls in %llu iterations)",
 		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
 	}
 	free_pair(&p);
