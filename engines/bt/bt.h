@@ -73,6 +73,7 @@ struct bt_block {
 	uint8_t *host;                  /* entry, RX view */
 	uint32_t host_len;
 	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
+	uint64_t group_members, group_starts;   /* memory groups (group.h): bit per instruction */
 	struct bt_block *hnext, *pnext;
 	struct bt_site *incoming;       /* chain links into this block */
 };
@@ -174,6 +175,7 @@ struct engine {
 	uint64_t armed_deadline;
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
+	bool mem_groups;                /* memory groups (translate.c, emit_group); option mem-groups */
 
 	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF cleared, IF
 	 * alone; translated code changes IF without touching the host flags,

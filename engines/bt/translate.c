@@ -24,6 +24,7 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 #include "engines/bt/form.h"
+#include "engines/bt/group.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/insn_info.h"
@@ -54,6 +55,7 @@ struct slow_path {
 	uint8_t fsave;
 	uint8_t count;                  /* instructions from site->idx on (a fused run) */
 	bool ff;                        /* after a flag-free probe: the flags untouched */
+	uint8_t group_end;              /* a memory group's: its span's plain translation up to here */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -96,6 +98,7 @@ struct tr {
 		uint16_t saved;
 	} run;
 	unsigned nslow;
+	unsigned limit;                 /* where a scratch run must end (t->n, or a group's span) */
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
 	struct call_path calls[CALL_MAX];
@@ -364,7 +367,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0 };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -381,9 +384,10 @@ static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kin
 	return site;
 }
 
-/* The guest instruction with its memory operand replaced by [h] (h >= 0)
- * and/or RSP replaced by r (r >= 0). */
-static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
+/* The guest instruction with its memory operand replaced by [h] (h >= 0;
+ * [h + disp] with has_disp, where h may be R8-R15: a REX added or its B
+ * bit set) and/or RSP replaced by r (r >= 0). */
+static void emit_rewritten_at(struct tr *t, unsigned i, int h, int r, bool has_disp, int32_t disp)
 {
 	const struct x86_inst *in = &t->in[i];
 	const struct bt_form *f = &t->f[i];
@@ -393,7 +397,7 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 	for (unsigned k = 0; k < f->op_off; k++) {
 		uint8_t c = b[k];
 		if (k == f->rex_off) {
-			em_u8(&t->em, h >= 0 ? (uint8_t)(c & ~3) : c);
+			em_u8(&t->em, h >= 0 ? (uint8_t)((c & ~3) | (h >> 3)) : c);
 			continue;
 		}
 		if (h >= 0 && (c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 ||
@@ -401,12 +405,21 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 			continue;       /* the probe applied segment base and address size */
 		em_u8(&t->em, c);
 	}
+	if (h >= 8 && f->rex_off == 0xff)
+		em_u8(&t->em, 0x41);            /* REX.B: the group finder checked no AH-BH */
 	em_bytes(&t->em, b + f->op_off, f->modrm_off - f->op_off);
 	uint8_t modrm = b[f->modrm_off];
 	unsigned reg = (modrm >> 3) & 7, rm = modrm & 7;
 	if (r >= 0 && !f->reg_ext && (((rex & 4) << 1) | reg) == R_RSP)
 		reg = (unsigned)r;
-	if (h >= 0) {
+	if (h >= 0 && has_disp) {
+		bool d8 = disp >= -128 && disp < 128;
+		em_u8(&t->em, (uint8_t)((d8 ? 0x40 : 0x80) | (reg << 3) | ((unsigned)h & 7)));
+		if (d8)
+			em_u8(&t->em, (uint8_t)disp);
+		else
+			em_u32(&t->em, (uint32_t)disp);
+	} else if (h >= 0) {
 		em_u8(&t->em, (uint8_t)((reg << 3) | (unsigned)h));
 	} else {
 		/* Without a REX an 8-bit rm of 4 is AH (movzx esp, ah), not SPL. */
@@ -419,6 +432,11 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 		em_u8(&t->em, (uint8_t)(0xc0 | (reg << 3) | rm));
 	}
 	em_bytes(&t->em, b + f->tail_off, in->len - f->tail_off);
+}
+
+static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
+{
+	emit_rewritten_at(t, i, h, r, false, 0);
 }
 
 static void emit_helper(struct tr *t, unsigned i)
@@ -442,7 +460,7 @@ static void start_mem_run(struct tr *t, unsigned i)
 
 	if (!t->e->ctx.flagfree)
 		return;
-	for (; j < t->n && t->f[j].cls == TC_MEM && !t->f[j].rsp && !(t->f[j].regs & (1u << H_RCX)); j++) {
+	for (; j < t->limit && t->f[j].cls == TC_MEM && !t->f[j].rsp && !(t->f[j].regs & (1u << H_RCX)); j++) {
 		if (!take_scratch_as((uint16_t)(used | t->f[j].regs), false, false, true, &s))
 			break;
 		used |= t->f[j].regs;
@@ -491,6 +509,65 @@ static void emit_mem(struct tr *t, unsigned i)
 	if (last)
 		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
 	add_slow(t, j, i, &s, true);
+}
+
+/* A memory group (group.c) from i: one flag-free probe of the whole range
+ * [B + min, B + min + size) at the first member leaves host(B + min) in G,
+ * a register no instruction of the span names (its guest value in its
+ * home meanwhile); each member runs with its operand as [G + disp - min].
+ * A miss that a refill does not cure runs the span's plain translation out
+ * of line (emit_tail) and comes back after the span, so a page crossing,
+ * MMIO, a page holding translations or a fault is handled per instruction,
+ * precisely.  A write probe suffices for reads: a TLB entry with a write
+ * tag has the read one (x86_translate, engines/x86/mem.c).  Returns the
+ * instructions translated, 0: no group here. */
+static unsigned emit_group(struct tr *t, unsigned i)
+{
+	struct bt_group g;
+
+	if (!t->e->ctx.flagfree || !t->e->mem_groups || i < t->run.end ||
+	    !bt_find_group(t->in, t->f, t->n, i, &g))
+		return 0;
+	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RCX) | (1u << g.g));
+	int a = pick(&avoid, pref_any, sizeof(pref_any)), e = pick(&avoid, pref_any, sizeof(pref_any));
+	struct scratch s = { .a = a, .e = e, .h = g.g, .r = -1, .fsave = FS_NONE, .ff = true,
+			     .saved = (uint16_t)((1u << H_RCX) | (1u << a) | (1u << e) | (1u << g.g)) };
+	struct x86_op m = t->in[i].op[t->f[i].mem];
+
+	spill(t, s.saved);
+	m.disp = g.min;
+	emit_ea(t, i, &m, a, false);
+	uint8_t *j = emit_probe_ff(t, a, e, g.g, g.size, g.write);
+	reload(t, (uint16_t)(s.saved & ~(1u << g.g)));
+	for (unsigned k = i; k < g.end; k++) {
+		t->b->ioff[k] = (uint32_t)(em_rx(&t->em) - t->b->host);
+		if (g.members >> k & 1)
+			emit_rewritten_at(t, k, g.g, -1, true,
+					  (int32_t)(t->in[k].op[t->f[k].mem].disp - g.min));
+		else if (t->f[k].cls == TC_COPY)
+			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
+	}
+	reload(t, (uint16_t)(1u << g.g));
+	add_slow(t, j, i, &s, true);
+	if (!t->overflow)
+		t->slow[t->nslow - 1].group_end = (uint8_t)g.end;
+	t->b->group_members |= g.members;
+	t->b->group_starts |= 1ull << i;
+	return g.end - i;
+}
+
+/* The plain translation of a group's span [i, end) (copied, dropped and
+ * memory instructions only), for its miss path. */
+static void emit_group_plain(struct tr *t, unsigned i, unsigned end)
+{
+	t->run = (struct scratch_run){ 0 };
+	t->limit = end;
+	for (unsigned k = i; k < end; k++)
+		if (t->f[k].cls == TC_MEM)
+			emit_mem(t, k);
+		else if (t->f[k].cls == TC_COPY)
+			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
+	t->limit = t->n;
 }
 
 static void emit_lea(struct tr *t, unsigned i)
@@ -1513,6 +1590,11 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
+		if (p->group_end) {
+			emit_group_plain(t, p->site->idx, p->group_end);
+			em_jmp(&t->em, p->resume);
+			continue;
+		}
 		/* A fused run goes one instruction at a time: precise faults. */
 		for (unsigned k = 0; k < p->count; k++) {
 			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
@@ -1601,6 +1683,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->n = (uint16_t)t->n;
 	liveness(t);
 	t->run = (struct scratch_run){ 0 };
+	t->limit = t->n;
 
 	t->em = (struct emit){ e->code_rw + e->code_used, e->code_rw + e->code_size,
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
@@ -1621,7 +1704,16 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_DROP: break;
 		case TC_DF: emit_df(t, i); break;
 		case TC_PUSH_MEM: emit_push_mem(t, i); break;
-		case TC_MEM: emit_mem(t, i); break;
+		case TC_MEM:
+			fused = emit_group(t, i);
+			if (fused > 1) {
+				i += fused - 1;         /* ioff set per instruction */
+				fused = 1;
+				break;
+			}
+			fused = 1;
+			emit_mem(t, i);
+			break;
 		case TC_LEA: emit_lea(t, i); break;
 		case TC_RSP: emit_rsp(t, i); break;
 		case TC_PUSH: fused = emit_push_run(t, i); break;
