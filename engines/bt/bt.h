@@ -121,6 +121,7 @@ struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
+	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 

@@ -553,6 +553,8 @@ static unsigned emit_group(struct tr *t, unsigned i)
 		t->slow[t->nslow - 1].group_end = (uint8_t)g.end;
 	t->b->group_members |= g.members;
 	t->b->group_starts |= 1ull << i;
+	t->e->c.mem_groups++;
+	t->e->c.group_members += g.count;
 	return g.end - i;
 }
 
