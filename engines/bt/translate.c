@@ -56,6 +56,7 @@ struct slow_path {
 	uint8_t count;                  /* instructions from site->idx on (a fused run) */
 	bool ff;                        /* after a flag-free probe: the flags untouched */
 	uint8_t group_end;              /* a memory group's: its span's plain translation up to here */
+	bool group_join;                /* ... the one the previous slow path emitted */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -99,6 +100,7 @@ struct tr {
 	} run;
 	unsigned nslow;
 	unsigned limit;                 /* where a scratch run must end (t->n, or a group's span) */
+	uint8_t *group_plain;           /* RX of the last group span's plain translation */
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
 	struct call_path calls[CALL_MAX];
@@ -367,7 +369,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0 };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -511,46 +513,70 @@ static void emit_mem(struct tr *t, unsigned i)
 	add_slow(t, j, i, &s, true);
 }
 
-/* A memory group (group.c) from i: one flag-free probe of the whole range
- * [B + min, B + min + size) at the first member leaves host(B + min) in G,
- * a register no instruction of the span names (its guest value in its
- * home meanwhile); each member runs with its operand as [G + disp - min].
- * A miss that a refill does not cure runs the span's plain translation out
- * of line (emit_tail) and comes back after the span, so a page crossing,
- * MMIO, a page holding translations or a fault is handled per instruction,
- * precisely.  A write probe suffices for reads: a TLB entry with a write
- * tag has the read one (x86_translate, engines/x86/mem.c).  Returns the
- * instructions translated, 0: no group here. */
+/* A memory group (group.c) from i: one flag-free probe per base B of the
+ * whole range [B + min, B + min + size) at the span's start leaves
+ * host(B + min) in that base's G, a register no instruction of the span
+ * names (its guest value in its home meanwhile); each member runs with
+ * its operand as [G + disp - min].  A miss that a refill does not cure
+ * runs the span's plain translation out of line (emit_tail) and comes
+ * back after the span, so a page crossing, MMIO, a page holding
+ * translations or a fault is handled per instruction, precisely.  A write
+ * probe suffices for reads: a TLB entry with a write tag has the read one
+ * (x86_translate, engines/x86/mem.c).  Returns the instructions
+ * translated, 0: no group here. */
 static unsigned emit_group(struct tr *t, unsigned i)
 {
 	struct bt_group g;
+	struct probe_info probes[BT_GROUP_BASES];
+	uint8_t *miss[BT_GROUP_BASES];
+	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RCX)), gs = 0;
 
 	if (!t->e->ctx.flagfree || !t->e->mem_groups || i < t->run.end ||
 	    !bt_find_group(t->in, t->f, t->n, i, &g))
 		return 0;
-	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RCX) | (1u << g.g));
+	for (unsigned k = 0; k < g.nbase; k++) {
+		avoid |= (uint16_t)((1u << g.b[k].reg) | (1u << g.b[k].g));
+		gs |= (uint16_t)(1u << g.b[k].g);
+	}
 	int a = pick(&avoid, pref_any, sizeof(pref_any)), e = pick(&avoid, pref_any, sizeof(pref_any));
-	struct scratch s = { .a = a, .e = e, .h = g.g, .r = -1, .fsave = FS_NONE, .ff = true,
-			     .saved = (uint16_t)((1u << H_RCX) | (1u << a) | (1u << e) | (1u << g.g)) };
-	struct x86_op m = t->in[i].op[t->f[i].mem];
+	if (a < 0 || e < 0)
+		return 0;
+	uint16_t scratch = (uint16_t)((1u << H_RCX) | (1u << a) | (1u << e));
+	struct scratch s = { .a = a, .e = e, .h = -1, .r = -1, .fsave = FS_NONE, .ff = true,
+			     .saved = (uint16_t)(scratch | gs) };
 
 	spill(t, s.saved);
-	m.disp = g.min;
-	emit_ea(t, i, &m, a, false);
-	uint8_t *j = emit_probe_ff(t, a, e, g.g, g.size, g.write);
-	reload(t, (uint16_t)(s.saved & ~(1u << g.g)));
+	for (unsigned k = 0; k < g.nbase; k++) {
+		struct x86_op m = t->in[i].op[t->f[i].mem];
+		m.base = (uint8_t)g.b[k].reg;
+		m.disp = g.b[k].min;
+		if (k && g.b[k].reg == H_RCX)
+			em_load(&t->em, H_RCX, home(t, R_RCX));         /* the last probe's scratch */
+		emit_ea(t, i, &m, a, false);
+		miss[k] = emit_probe_ff(t, a, e, g.b[k].g, g.b[k].size, g.b[k].write);
+		probes[k] = t->probe;
+	}
+	reload(t, scratch);
 	for (unsigned k = i; k < g.end; k++) {
 		t->b->ioff[k] = (uint32_t)(em_rx(&t->em) - t->b->host);
-		if (g.members >> k & 1)
-			emit_rewritten_at(t, k, g.g, -1, true,
-					  (int32_t)(t->in[k].op[t->f[k].mem].disp - g.min));
-		else if (t->f[k].cls == TC_COPY)
+		if (g.members >> k & 1) {
+			const struct bt_group_base *gb = &g.b[g.base_of[k]];
+			emit_rewritten_at(t, k, gb->g, -1, true,
+					  (int32_t)(t->in[k].op[t->f[k].mem].disp - gb->min));
+		} else if (t->f[k].cls == TC_COPY) {
 			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
+		}
 	}
-	reload(t, (uint16_t)(1u << g.g));
-	add_slow(t, j, i, &s, true);
-	if (!t->overflow)
-		t->slow[t->nslow - 1].group_end = (uint8_t)g.end;
+	reload(t, gs);
+	/* One slow path per probe; all but the first join its plain span. */
+	for (unsigned k = 0; k < g.nbase && !t->overflow; k++) {
+		t->probe = probes[k];
+		add_slow(t, miss[k], i, &s, true);
+		if (!t->overflow) {
+			t->slow[t->nslow - 1].group_end = (uint8_t)g.end;
+			t->slow[t->nslow - 1].group_join = k > 0;
+		}
+	}
 	t->b->group_members |= g.members;
 	t->b->group_starts |= 1ull << i;
 	t->e->c.mem_groups++;
@@ -1592,7 +1618,12 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
+		if (p->group_join) {
+			em_jmp(&t->em, t->group_plain);
+			continue;
+		}
 		if (p->group_end) {
+			t->group_plain = em_rx(&t->em);
 			emit_group_plain(t, p->site->idx, p->group_end);
 			em_jmp(&t->em, p->resume);
 			continue;

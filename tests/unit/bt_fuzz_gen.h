@@ -204,18 +204,21 @@ static int32_t gen_run_disp(void)
 
 /* 2-5 memory operands [B + disp] (loads, stores, read-modify-writes,
  * byte and zero-extending forms; the register sometimes B itself), B
- * first set near a page edge or not, register copies in between. */
+ * first set near a page edge or not, register copies in between; every
+ * other run through two bases, interleaved. */
 static unsigned gen_same_base_run(uint8_t *c)
 {
 	static const uint8_t ops[] = { 0x8b, 0x89, 0x01, 0x03, 0x39, 0x88, 0x8a, 0x31 };
-	unsigned n = 0, b = (unsigned)(rnd() % 16), k = 2 + (unsigned)(rnd() % 4);
+	unsigned n = 0, b1 = (unsigned)(rnd() % 16), b2 = rnd() % 2 ? (unsigned)(rnd() % 16) : b1;
+	unsigned k = 2 + (unsigned)(rnd() % 4);
 
 	if (rnd() % 2) {
 		uint64_t v = pick_addr();
-		c[n++] = (uint8_t)(0x48 | (b >> 3)); c[n++] = (uint8_t)(0xb8 + (b & 7));
+		c[n++] = (uint8_t)(0x48 | (b1 >> 3)); c[n++] = (uint8_t)(0xb8 + (b1 & 7));
 		memcpy(c + n, &v, 8); n += 8;
 	}
 	for (unsigned m = 0; m < k; m++) {
+		unsigned b = rnd() % 2 ? b1 : b2;
 		unsigned reg = (unsigned)(rnd() % 16);
 		if (rnd() % 4 == 0)
 			reg = b;

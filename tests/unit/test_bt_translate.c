@@ -83,6 +83,7 @@ __asm__(
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
 	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
+	".globl grp_two, t_grp_pf3, grp_pf3_insn\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1173,6 +1174,18 @@ __asm__(
 	"	mov %al, 2(%rcx)\n"
 	"	movzwl 1(%rcx), %r8d\n"
 	"	mov %r8, DATA+8*204\n"
+	"	jmp grp_two\n"
+	/* Two bases, RSP's first, RCX's second (RCX: the first probe's scratch). */
+	"grp_two:\n"
+	"	mov $0x81a00, %ecx\n"
+	"	mov $0x2222, %eax\n"
+	"	mov %rax, -0x100(%rsp)\n"
+	"	movq $0x1111, (%rcx)\n"
+	"	mov (%rcx), %rdx\n"
+	"	add -0x100(%rsp), %rdx\n"
+	"	mov %rdx, 8(%rcx)\n"
+	"	mov 8(%rcx), %r8\n"
+	"	mov %r8, DATA+8*210\n"
 	"	jmp finish\n"
 	/* A group whose range crosses into the next page: per instruction. */
 	"t_grp_cross:\n"
@@ -1215,6 +1228,21 @@ __asm__(
 	"	mov $2, %ebx\n"
 	"	mov %rdx, DATA+8*207\n"
 	"	jmp finish\n"
+	/* Two bases, the second's page unmapped: its first member faults. */
+	"t_grp_pf3:\n"
+	"	mov $0x1f5100, %edi\n"
+	"	mov $0x99, %ebx\n"
+	"	mov $100, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	cmp $1, %eax\n"
+	"	mov %rbx, -0x100(%rsp)\n"
+	"	lea 5(%rcx), %rcx\n"
+	"grp_pf3_insn:\n"
+	"	mov %rbx, (%rdi)\n"
+	"	mov -0x100(%rsp), %rdx\n"
+	"	mov 8(%rdi), %rdx\n"
+	"	mov %rdx, DATA+8*207\n"
+	"	jmp finish\n"
 	/* A group writing into an instruction ahead in its own block. */
 	"t_grp_smc:\n"
 	"	lea grp_smc_mov(%rip), %rbx\n"
@@ -1231,7 +1259,7 @@ __asm__(
 
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_grp[], grp_loop[], grp_hi8[], t_grp_cross[], grp_cross[], t_grp_pf[], grp_pf_insn[],
-	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[],
+	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
 	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_user[], user_code[], user_fault[], t_sys[],
@@ -1937,6 +1965,9 @@ static void test_mem_groups(void)
 		check_slot(&p, 202, (uint8_t)rdx, "a group in a loop: a member's load of another's store");
 		check_slot(&p, 203, r10, "a group in a loop: the flag a member's compare set");
 		check_slot(&p, 204, 0x3412, "a group with an AH member");
+		check_slot(&p, 210, 0x3333, "a group of two bases");
+		CHECK(group_members(&p, GA(grp_two)) == 0xfc, "memory groups: two bases, members 0xfc (%#llx)",
+		      (unsigned long long)group_members(&p, GA(grp_two)));
 		uint64_t m = group_members(&p, GA(grp_loop)), h = group_members(&p, GA(grp_hi8));
 		CHECK(m == 0x6dd && h == 0x640 && p.e->c.slow == 0,
 		      "memory groups: members 0x6dd of the loop and 0x640 of the AH block, no slow path "
@@ -1976,9 +2007,12 @@ static void test_mem_groups(void)
 	free_pair(&p);
 
 	static const char *const names[] = { "fault in a group's second member",
-					     "fault in a group's first member" };
-	const uint8_t *starts[] = { t_grp_pf, t_grp_pf2 }, *insns[] = { grp_pf_insn, grp_pf2_insn };
-	for (unsigned k = 0; k < 2; k++) {
+					     "fault in a group's first member",
+					     "fault at a group's second base" };
+	const uint8_t *starts[] = { t_grp_pf, t_grp_pf2, t_grp_pf3 };
+	const uint8_t *insns[] = { grp_pf_insn, grp_pf2_insn, grp_pf3_insn };
+	static const uint64_t masks[] = { 0xa0, 0xa0, 0x3a0 };
+	for (unsigned k = 0; k < 3; k++) {
 		if (run_pair(&p, names[k], GA(starts[k]), 5, NULL, NULL)) {
 			check_agree(&p, true);
 			check_slot(&p, 79, 1, "one #PF taken");
@@ -1986,12 +2020,12 @@ static void test_mem_groups(void)
 			check_slot(&p, 74, k ? 0x1f5100 : UNMAPPED2, "CR2");
 			check_slot(&p, 76, k ? 2 : 0, "error code: supervisor, not present, read or write");
 			check_slot(&p, 69, F_RF | F_CF | F_PF | F_AF | F_SF | 2, "the frame's RFLAGS are the live flags");
-			check_slot(&p, 73, k ? 100 : 105, "RCX at the fault: what ran before the member only");
+			check_slot(&p, 73, k == 1 ? 100 : 105, "RCX at the fault: what ran before the member only");
 			check_slot(&p, 72, 0x99, "RBX at the fault");
 			if (!k)
 				check_slot(&p, 207, 0x8888777766665555ull, "the member's load after the retry");
-			check_mem(&p, k ? 0x1f5100 : 0x1f4ff8, 8, 0x99, "the first member's store");
-			CHECK(group_members(&p, GA(starts[k])) == 0xa0, "%s: a group", names[k]);
+			check_mem(&p, k ? 0x1f5100 : 0x1f4ff8, 8, 0x99, "the faulting base's first store");
+			CHECK(group_members(&p, GA(starts[k])) == masks[k], "%s: a group", names[k]);
 		}
 		free_pair(&p);
 	}
