@@ -102,6 +102,9 @@ struct bt_ctx {
 	 * masks for the TLB index, the page number and the page offset. */
 	bool flagfree;
 	uint64_t mask_index, mask_page, mask_offset;
+	/* Memory groups: the host address in each G register, to take back
+	 * after a helper inside the span (translate.c, emit_group). */
+	uint64_t group_g[16];
 };
 _Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
 	       "irq_hint right after exit_req");

@@ -1,8 +1,10 @@
 /* Finding memory groups (group.h).  A span starts at a memory operand
  * [B + disp] and goes on over instructions that cannot change a base, RSP
  * or the TLB and cannot leave the block: copied and dropped ones that name
- * no base, and further members, through a base already taken or a new one
- * that nothing before it in the span names.  A member naming a base other
+ * no base, memory instructions of their own (other forms and bases, each
+ * with its own probe) and address computations naming no base, and
+ * further members, through a base already taken or a new one that nothing
+ * before it in the span names.  A member naming a base other
  * than as its address (it may write it) ends the span.  No helper may run
  * inside a span: it would store the host addresses in the G registers
  * into the guest's register file. */
@@ -43,16 +45,20 @@ static bool find_span(const struct x86_inst *in, const struct bt_form *f, unsign
 		      unsigned maxb, struct bt_group *g)
 {
 	int64_t lo[BT_GROUP_BASES], hi[BT_GROUP_BASES];
-	uint16_t bases = 0, named = 0;  /* named: registers the span so far may write */
+	uint16_t bases = 0, named = 0;  /* named: registers the span so far may write (a
+					 * memory operand's base and index are only read) */
 
 	memset(g, 0, sizeof(*g));
 	g->start = g->end = i;
 	for (unsigned j = i; j < n; j++) {
 		int b = member_base(&in[j], &f[j]);
 		if (b < 0) {
-			if ((f[j].cls != TC_COPY && f[j].cls != TC_DROP) || (f[j].regs & bases))
+			bool own = (f[j].cls == TC_MEM || f[j].cls == TC_LEA) && !f[j].rsp && j > i;
+			if ((f[j].cls != TC_COPY && f[j].cls != TC_DROP && !own) || (f[j].regs_nomem & bases))
 				break;
-			named |= f[j].regs;
+			if (own)
+				g->inner |= 1ull << j;
+			named |= f[j].regs_nomem;
 			continue;
 		}
 		unsigned k = 0;
@@ -85,6 +91,7 @@ static bool find_span(const struct x86_inst *in, const struct bt_form *f, unsign
 		if (f[j].regs_nomem & bases)
 			break;                  /* it may write a base: the last member */
 	}
+	g->inner &= g->end < 64 ? (1ull << g->end) - 1 : ~0ull;
 	/* Bases past the last member stay: each has a member before it. */
 	for (unsigned k = 0; k < g->nbase; k++) {
 		g->b[k].min = lo[k];

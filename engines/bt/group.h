@@ -26,6 +26,7 @@ struct bt_group_base {
 struct bt_group {
 	unsigned start, end;    /* the span: instructions [start, end) */
 	uint64_t members;       /* bit i: instruction i is a member */
+	uint64_t inner;         /* bit i: a memory operand or LEA of its own inside the span */
 	uint8_t base_of[64];    /* member i: its base's index in b[] */
 	unsigned count;         /* members */
 	unsigned nbase;

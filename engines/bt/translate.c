@@ -57,6 +57,7 @@ struct slow_path {
 	bool ff;                        /* after a flag-free probe: the flags untouched */
 	uint8_t group_end;              /* a memory group's: its span's plain translation up to here */
 	bool group_join;                /* ... the one the previous slow path emitted */
+	uint16_t regroup;               /* inside a group: G registers to take back after the helper */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -101,6 +102,7 @@ struct tr {
 	unsigned nslow;
 	unsigned limit;                 /* where a scratch run must end (t->n, or a group's span) */
 	uint8_t *group_plain;           /* RX of the last group span's plain translation */
+	uint16_t reserved;              /* registers a scratch must not be (a group's G) */
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
 	struct call_path calls[CALL_MAX];
@@ -369,7 +371,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0 };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -485,7 +487,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	bool first = !in_run || i == t->run.start, last = !in_run || i + 1 == t->run.end;
 	if (in_run) {
 		s = (struct scratch){ t->run.a, t->run.e, t->run.h, -1, t->run.saved, FS_NONE, false, true, false };
-	} else if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
+	} else if (!take_scratch_probe(t, f->regs | t->reserved, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -511,6 +513,31 @@ static void emit_mem(struct tr *t, unsigned i)
 	if (last)
 		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
 	add_slow(t, j, i, &s, true);
+}
+
+static void emit_mem(struct tr *t, unsigned i);
+static void emit_lea(struct tr *t, unsigned i);
+
+/* A memory instruction or LEA of its own inside a group's span: its
+ * scratches besides the Gs, no scratch run; a slow path gives the Gs
+ * their guest values for the helper and takes the host ones back from
+ * ctx.group_g after it. */
+static void emit_group_inner(struct tr *t, unsigned k, uint16_t gs)
+{
+	unsigned ns = t->nslow;
+
+	t->reserved = gs;
+	t->limit = k + 1;
+	if (t->f[k].cls == TC_MEM)
+		emit_mem(t, k);
+	else
+		emit_lea(t, k);
+	t->reserved = 0;
+	t->limit = t->n;
+	for (unsigned q = ns; q < t->nslow; q++) {
+		t->slow[q].restore |= gs;
+		t->slow[q].regroup = gs;
+	}
 }
 
 /* A memory group (group.c) from i: one flag-free probe per base B of the
@@ -541,6 +568,15 @@ static unsigned emit_group(struct tr *t, unsigned i)
 	int a = pick(&avoid, pref_any, sizeof(pref_any)), e = pick(&avoid, pref_any, sizeof(pref_any));
 	if (a < 0 || e < 0)
 		return 0;
+	/* An instruction with its own probe or LEA inside the span must find
+	 * its scratches besides the Gs: a helper call there would store them. */
+	for (unsigned k = i; k < g.end; k++) {
+		struct scratch tmp;
+		uint16_t used = (uint16_t)(t->f[k].regs | gs);
+		if ((g.inner >> k & 1) && !(t->f[k].cls == TC_MEM ? take_scratch_probe(t, used, false, false, &tmp)
+								  : take_scratch(used, false, false, &tmp)))
+			return 0;
+	}
 	uint16_t scratch = (uint16_t)((1u << H_RCX) | (1u << a) | (1u << e));
 	struct scratch s = { .a = a, .e = e, .h = -1, .r = -1, .fsave = FS_NONE, .ff = true,
 			     .saved = (uint16_t)(scratch | gs) };
@@ -555,14 +591,19 @@ static unsigned emit_group(struct tr *t, unsigned i)
 		emit_ea(t, i, &m, a, false);
 		miss[k] = emit_probe_ff(t, a, e, g.b[k].g, g.b[k].size, g.b[k].write);
 		probes[k] = t->probe;
+		if (g.inner)
+			em_store(&t->em, ctxf(&t->e->ctx.group_g[g.b[k].g]), g.b[k].g);
 	}
 	reload(t, scratch);
 	for (unsigned k = i; k < g.end; k++) {
-		t->b->ioff[k] = (uint32_t)(em_rx(&t->em) - t->b->host);
+		if (k > i)              /* the first member's code begins with the probes */
+			t->b->ioff[k] = (uint32_t)(em_rx(&t->em) - t->b->host);
 		if (g.members >> k & 1) {
 			const struct bt_group_base *gb = &g.b[g.base_of[k]];
 			emit_rewritten_at(t, k, gb->g, -1, true,
 					  (int32_t)(t->in[k].op[t->f[k].mem].disp - gb->min));
+		} else if (g.inner >> k & 1) {
+			emit_group_inner(t, k, gs);
 		} else if (t->f[k].cls == TC_COPY) {
 			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
 		}
@@ -605,7 +646,7 @@ static void emit_lea(struct tr *t, unsigned i)
 	bool rsp = f->rsp;
 	struct scratch s;
 
-	if (!take_scratch(f->regs, false, rsp, &s)) {
+	if (!take_scratch(f->regs | t->reserved, false, rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -1634,6 +1675,9 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 			em_call(&t->em, t->e->helper_stub);
 		}
+		for (int r = 0; r < 16; r++)
+			if (p->regroup >> r & 1)
+				em_load(&t->em, r, ctxf(&t->e->ctx.group_g[r]));
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 	}
 	for (unsigned k = 0; k < t->ncalls; k++) {

@@ -83,7 +83,7 @@ __asm__(
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
 	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
-	".globl grp_two, t_grp_pf3, grp_pf3_insn\n"
+	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1186,10 +1186,50 @@ __asm__(
 	"	mov %rdx, 8(%rcx)\n"
 	"	mov 8(%rcx), %r8\n"
 	"	mov %r8, DATA+8*210\n"
+	"	jmp grp_lzma\n"
+	/* Linux's LZMA copy loop: memory operands of their own (through
+	 * R8, indexed) inside the span of RAX's group. */
+	"grp_lzma:\n"
+	"	mov $0x81c00, %eax\n"
+	"	movq $0x81e00, (%rax)\n"
+	"	movq $0, 0x10(%rax)\n"
+	"	movq $0x20, 0x28(%rax)\n"
+	"	movabs $0x0706050403020100, %rdx\n"
+	"	mov %rdx, 0x81e00\n"
+	"	xor %edx, %edx\n"
+	"	mov $5, %ecx\n"
+	"	mov $0x40, %edi\n"
+	"	xor %r10d, %r10d\n"
+	"grp_inner:\n"
+	"	mov (%rax), %r8\n"
+	"	lea 1(%rdx), %r9\n"
+	"	lea 1(%rcx), %rsi\n"
+	"	mov %r9, 0x10(%rax)\n"
+	"	movzbl (%r8,%rcx), %ecx\n"
+	"	mov %cl, (%r8,%rdx)\n"
+	"	cmp 0x28(%rax), %rsi\n"
+	"	cmove %r10, %rsi\n"
+	"	mov 0x10(%rax), %rdx\n"
+	"	mov %rsi, %rcx\n"
+	"	sub $1, %edi\n"
+	"	jne grp_inner\n"
+	"	mov %rdx, DATA+8*211\n"
+	"	mov %rcx, DATA+8*212\n"
+	"	mov 0x81e00, %rax\n"
+	"	mov %rax, DATA+8*213\n"
 	"	jmp finish\n"
-	/* A group whose range crosses into the next page: per instruction. */
+	/* A load of its own crossing a page inside a group's span (the
+	 * helper, then the G back); a group whose range crosses into the
+	 * next page: per instruction. */
 	"t_grp_cross:\n"
+	"	mov $0x81800, %ebx\n"
 	"	mov $0x81ffc, %esi\n"
+	"	xor %edi, %edi\n"
+	"	mov %rsi, 0x20(%rbx)\n"
+	"	mov (%rsi,%rdi,1), %rdx\n"
+	"	mov %rdx, 0x28(%rbx)\n"
+	"	mov 0x28(%rbx), %r8\n"
+	"	mov %r8, DATA+8*214\n"
 	"	mov $2, %ecx\n"
 	"grp_cross:\n"
 	"	mov -4(%rsi), %eax\n"
@@ -1259,7 +1299,7 @@ __asm__(
 
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_grp[], grp_loop[], grp_hi8[], t_grp_cross[], grp_cross[], t_grp_pf[], grp_pf_insn[],
-	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[],
+	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
 	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_user[], user_code[], user_fault[], t_sys[],
@@ -1968,6 +2008,9 @@ static void test_mem_groups(void)
 		check_slot(&p, 210, 0x3333, "a group of two bases");
 		CHECK(group_members(&p, GA(grp_two)) == 0xfc, "memory groups: two bases, members 0xfc (%#llx)",
 		      (unsigned long long)group_members(&p, GA(grp_two)));
+		CHECK(group_members(&p, GA(grp_inner)) == 0x149,
+		      "memory groups: the LZMA loop, members 0x149 around two probes of their own (%#llx)",
+		      (unsigned long long)group_members(&p, GA(grp_inner)));
 		uint64_t m = group_members(&p, GA(grp_loop)), h = group_members(&p, GA(grp_hi8));
 		CHECK(m == 0x6dd && h == 0x640 && p.e->c.slow == 0,
 		      "memory groups: members 0x6dd of the loop and 0x640 of the AH block, no slow path "
@@ -2000,8 +2043,11 @@ static void test_mem_groups(void)
 		check_agree(&p, true);
 		check_slot(&p, 205, (uint32_t)src_qword(SRC - 8), "the member before the page end");
 		check_slot(&p, 206, src_qword(SRC - 4), "the member crossing the page end");
-		CHECK(group_members(&p, GA(grp_cross)) == 3 && p.e->c.slow >= 2,
-		      "group crossing a page: a group, run per instruction (%llu slow)",
+		check_slot(&p, 214, src_qword(SRC - 4), "a crossing load of its own inside a span, then members");
+		check_mem(&p, 0x81820, 8, 0x81ffc, "the member before it");
+		CHECK(group_members(&p, GA(grp_cross)) == 3 && group_members(&p, GA(t_grp_cross)) == 0x668 &&
+		      p.e->c.slow >= 3, "group crossing a page: groups, run per instruction (%#llx, %#llx, %llu slow)",
+		      (unsigned long long)group_members(&p, GA(grp_cross)), (unsigned long long)group_members(&p, GA(t_grp_cross)),
 		      (unsigned long long)p.e->c.slow);
 	}
 	free_pair(&p);
