@@ -625,8 +625,8 @@ static unsigned emit_group(struct tr *t, unsigned i)
 	return g.end - i;
 }
 
-/* The plain translation of a group's span [i, end) (copied, dropped and
- * memory instructions only), for its miss path. */
+/* The plain translation of a group's span [i, end) (copied, dropped,
+ * memory and LEA instructions only), for its miss path. */
 static void emit_group_plain(struct tr *t, unsigned i, unsigned end)
 {
 	t->run = (struct scratch_run){ 0 };
@@ -634,6 +634,8 @@ static void emit_group_plain(struct tr *t, unsigned i, unsigned end)
 	for (unsigned k = i; k < end; k++)
 		if (t->f[k].cls == TC_MEM)
 			emit_mem(t, k);
+		else if (t->f[k].cls == TC_LEA)
+			emit_lea(t, k);
 		else if (t->f[k].cls == TC_COPY)
 			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
 	t->limit = t->n;

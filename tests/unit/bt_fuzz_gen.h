@@ -204,8 +204,9 @@ static int32_t gen_run_disp(void)
 
 /* 2-5 memory operands [B + disp] (loads, stores, read-modify-writes,
  * byte and zero-extending forms; the register sometimes B itself), B
- * first set near a page edge or not, register copies and indexed loads
- * in between; every other run through two bases, interleaved. */
+ * first set near a page edge or not, register copies, indexed loads and
+ * RIP-relative LEAs in between; every other run through two bases,
+ * interleaved. */
 static unsigned gen_same_base_run(uint8_t *c)
 {
 	static const uint8_t ops[] = { 0x8b, 0x89, 0x01, 0x03, 0x39, 0x88, 0x8a, 0x31 };
@@ -244,6 +245,11 @@ static unsigned gen_same_base_run(uint8_t *c)
 		if (rnd() % 3 == 0) {                   /* add r32, r32: neither B, mostly */
 			unsigned x = (unsigned)(rnd() % 8), y = (unsigned)(rnd() % 8);
 			c[n++] = 0x01; c[n++] = (uint8_t)(0xc0 | x << 3 | y);
+		}
+		if (rnd() % 8 == 0) {                   /* an LEA of its own: RIP-relative */
+			int32_t d = (int32_t)(rnd() % 256) - 128;
+			c[n++] = 0x48; c[n++] = 0x8d; c[n++] = (uint8_t)(0x05 | (rnd() % 8) << 3);
+			memcpy(c + n, &d, 4); n += 4;
 		}
 		if (rnd() % 4 == 0) {                   /* a load of its own: [base + index + d8] */
 			unsigned x = (unsigned)(rnd() % 8), y = (unsigned)(rnd() % 8), ix = (unsigned)(rnd() % 8);

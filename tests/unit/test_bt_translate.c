@@ -1277,6 +1277,7 @@ __asm__(
 	"	cmp $1, %eax\n"
 	"	mov %rbx, -0x100(%rsp)\n"
 	"	lea 5(%rcx), %rcx\n"
+	"	lea t_grp_pf3(%rip), %rsi\n"             /* an LEA of its own in the span */
 	"grp_pf3_insn:\n"
 	"	mov %rbx, (%rdi)\n"
 	"	mov -0x100(%rsp), %rdx\n"
@@ -2057,7 +2058,7 @@ static void test_mem_groups(void)
 					     "fault at a group's second base" };
 	const uint8_t *starts[] = { t_grp_pf, t_grp_pf2, t_grp_pf3 };
 	const uint8_t *insns[] = { grp_pf_insn, grp_pf2_insn, grp_pf3_insn };
-	static const uint64_t masks[] = { 0xa0, 0xa0, 0x3a0 };
+	static const uint64_t masks[] = { 0xa0, 0xa0, 0x720 };
 	for (unsigned k = 0; k < 3; k++) {
 		if (run_pair(&p, names[k], GA(starts[k]), 5, NULL, NULL)) {
 			check_agree(&p, true);
@@ -2068,6 +2069,8 @@ static void test_mem_groups(void)
 			check_slot(&p, 69, F_RF | F_CF | F_PF | F_AF | F_SF | 2, "the frame's RFLAGS are the live flags");
 			check_slot(&p, 73, k == 1 ? 100 : 105, "RCX at the fault: what ran before the member only");
 			check_slot(&p, 72, 0x99, "RBX at the fault");
+			if (k == 2)
+				CHECK(p.st_bt.gpr[R_RSI] == GA(t_grp_pf3), "%s: the LEA before the fault ran", names[k]);
 			if (!k)
 				check_slot(&p, 207, 0x8888777766665555ull, "the member's load after the retry");
 			check_mem(&p, k ? 0x1f5100 : 0x1f4ff8, 8, 0x99, "the faulting base's first store");
