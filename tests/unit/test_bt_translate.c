@@ -2083,8 +2083,9 @@ static void test_mem_groups(void)
 		check_agree(&p, true);
 		check_slot(&p, 208, 5, "the instruction after the group runs as written");
 		check_slot(&p, 209, 5, "the member reading the written bytes");
-		CHECK(p.e->c.invalidations >= 1, "group writing its own block: %llu invalidations",
-		      (unsigned long long)p.e->c.invalidations);
+		CHECK(p.e->c.invalidations >= 1 && p.e->c.mem_groups >= 1,
+		      "group writing its own block: %llu invalidations, %llu groups translated",
+		      (unsigned long long)p.e->c.invalidations, (unsigned long long)p.e->c.mem_groups);
 	}
 	free_pair(&p);
 }
