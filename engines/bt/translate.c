@@ -29,7 +29,9 @@
 #include "engines/core/vm.h"
 #include "engines/x86/insn_info.h"
 
-#define SLOW_MAX (BT_MAX_INSNS + 4)
+/* Slow paths: at most two per instruction (PUSH [mem]; a group's member or
+ * inner instruction: one on its span's plain path, one for its probe). */
+#define SLOW_MAX (2 * BT_MAX_INSNS + 4)
 #define STUB_MAX (2 * BT_MAX_INSNS + 4)
 
 enum { FS_NONE, FS_AX, FS_STACK };
@@ -515,7 +517,6 @@ static void emit_mem(struct tr *t, unsigned i)
 	add_slow(t, j, i, &s, true);
 }
 
-static void emit_mem(struct tr *t, unsigned i);
 static void emit_lea(struct tr *t, unsigned i);
 
 /* A memory instruction or LEA of its own inside a group's span: its

@@ -83,7 +83,7 @@ __asm__(
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
 	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
-	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner\n"
+	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1284,6 +1284,21 @@ __asm__(
 	"	mov 8(%rdi), %rdx\n"
 	"	mov %rdx, DATA+8*207\n"
 	"	jmp finish\n"
+	/* 16 groups in one block, each around a load of its own (slow
+	 * paths: one per group, one per member and two per inner load). */
+	"t_grp_many:\n"
+	"	mov $0x81800, %eax\n"
+	"	xor %edi, %edi\n"
+	"	mov $8, %esi\n"
+	"	xor %ebx, %ebx\n"
+	".rept 16\n"
+	"	mov (%rax), %rdx\n"
+	"	mov (%rax,%rdi,1), %rcx\n"
+	"	add 8(%rax), %rdx\n"
+	"	add %rsi, %rax\n"
+	".endr\n"
+	"	mov %rdx, DATA+8*215\n"
+	"	jmp finish\n"
 	/* A group writing into an instruction ahead in its own block. */
 	"t_grp_smc:\n"
 	"	lea grp_smc_mov(%rip), %rbx\n"
@@ -1300,7 +1315,7 @@ __asm__(
 
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
 	t_grp[], grp_loop[], grp_hi8[], t_grp_cross[], grp_cross[], t_grp_pf[], grp_pf_insn[],
-	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[],
+	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[], t_grp_many[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
 	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_user[], user_code[], user_fault[], t_sys[],
@@ -2078,6 +2093,15 @@ static void test_mem_groups(void)
 		}
 		free_pair(&p);
 	}
+
+	if (run_pair(&p, "many groups in a block", GA(t_grp_many), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		const struct bt_block *b = bt_lookup(p.e, GA(t_grp_many), GA(t_grp_many), false);
+		CHECK(b && b->n == 64 && p.e->c.mem_groups >= 16 && p.e->c.steps == 0,
+		      "many groups in a block: translated (%u instructions, %llu groups, %llu interpreter steps)",
+		      b ? b->n : 0, (unsigned long long)p.e->c.mem_groups, (unsigned long long)p.e->c.steps);
+	}
+	free_pair(&p);
 
 	if (run_pair(&p, "group writing its own block", GA(t_grp_smc), 5, NULL, NULL)) {
 		check_agree(&p, true);
