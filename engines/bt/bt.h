@@ -77,6 +77,7 @@ struct bt_block {
 	uint8_t *host;                  /* entry, RX view */
 	uint32_t host_len;
 	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
+	uint64_t group_members, group_starts;   /* memory groups (group.h): bit per instruction */
 	struct bt_block *hnext, *pnext;
 	struct bt_site *incoming;       /* chain links into this block */
 };
@@ -106,6 +107,9 @@ struct bt_ctx {
 	 * jump-cache index its lookup after such a probe uses. */
 	bool flagfree;
 	uint64_t mask_index, mask_page, mask_jc;
+	/* Memory groups: the host address in each G register, to take back
+	 * after a helper inside the span (translate.c, emit_group). */
+	uint64_t group_g[16];
 };
 _Static_assert(offsetof(struct bt_ctx, irq_hint) == offsetof(struct bt_ctx, exit_req) + 1,
 	       "irq_hint right after exit_req");
@@ -126,6 +130,7 @@ struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
+	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 
@@ -188,6 +193,7 @@ struct engine {
 	uint64_t armed_deadline;
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
+	bool mem_groups;                /* memory groups (translate.c, emit_group); option mem-groups */
 
 	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF cleared, IF
 	 * alone; translated code changes IF without touching the host flags,

@@ -65,6 +65,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->map_size = size;
 	e->vm = vm;
 	e->ctx.flagfree = __builtin_cpu_supports("bmi2");
+	e->mem_groups = true;
 	e->ctx.host_mxcsr = __builtin_ia32_stmxcsr();
 	e->ctx.mask_index = (uint64_t)(TLB_SIZE - 1) << 12;
 	e->ctx.mask_page = ~0xfffull;
@@ -155,6 +156,8 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	engine_counter_put(out, max, &n, "bt.sse_native", t->sse_native);
 	engine_counter_put(out, max, &n, "bt.tlb_fills", t->fills);
 	engine_counter_put(out, max, &n, "bt.tlb_slow", t->slow);
+	engine_counter_put(out, max, &n, "bt.mem_groups", t->mem_groups);
+	engine_counter_put(out, max, &n, "bt.group_members", t->group_members);
 	engine_counter_put(out, max, &n, "bt.fallbacks", t->fallbacks);
 	engine_counter_put(out, max, &n, "bt.interp_steps", t->steps);
 	engine_counter_put(out, max, &n, "bt.polls", t->polls);
@@ -217,6 +220,16 @@ static int bt_option(struct engine *e, const char *name, const char *value, char
 		}
 		bt_flush(e);
 		e->ctx.flagfree = *value == '1';
+		return 0;
+	}
+	if (!strcmp(name, "mem-groups")) {
+		/* 0: a probe per memory operand (tests, A/B measurements). */
+		if (!value || (strcmp(value, "0") && strcmp(value, "1"))) {
+			snprintf(err, len, "mem-groups wants 0 or 1, not '%s'", value ? value : "");
+			return -1;
+		}
+		bt_flush(e);
+		e->mem_groups = *value == '1';
 		return 0;
 	}
 	snprintf(err, len, "engine bt has no option '%s'", name);

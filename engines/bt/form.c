@@ -224,7 +224,10 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 		f->regs |= op_regs(&in->op[k]);
 		if (in->op[k].kind == OP_MEM)
 			f->mem = (uint8_t)k;
+		else
+			f->regs_nomem |= op_regs(&in->op[k]);
 	}
+	f->regs_nomem |= implicit_regs(in);
 	f->regs |= implicit_regs(in);
 	/* What the decoder already knows raises #UD (a misplaced LOCK, UD2)
 	 * is the shared handler's to raise. */

@@ -41,6 +41,7 @@ struct bt_form {
 	bool sensitive;         /* privileged or sensitive: a helper by design */
 	bool rsp;               /* names RSP (or SPL) as a register operand */
 	uint16_t regs;          /* GPRs it names or uses implicitly (bit per reg) */
+	uint16_t regs_nomem;    /* ... apart from its memory operand's base and index */
 };
 
 /* Classify in (64-bit code only). */

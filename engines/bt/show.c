@@ -34,7 +34,7 @@ static void host_range(csh cs, const uint8_t *p, size_t n, FILE *out)
 void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 {
 	const uint8_t *g = e->cpu.ram + b->pa;
-	unsigned off = 0;
+	unsigned off = 0, group = 0;
 	csh cs;
 
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
@@ -63,7 +63,12 @@ void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 		struct x86_sse_regs rf;
 		const char *cls = f.cls == TC_HELPER && x86_sse_reg_form(&in, &rf) ?
 				  "SSE native, else helper calls (translate_sse.c)" : class_names[f.cls];
-		fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + off, text, cls);
+		group += b->group_starts >> i & 1;
+		if (b->group_members >> i & 1)
+			fprintf(out, "  %016" PRIx64 "  %-44s [memory operand, group %u]\n",
+				b->rip + off, text, group);
+		else
+			fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + off, text, cls);
 		host_range(cs, b->host + b->ioff[i], b->ioff[i + 1] - b->ioff[i], out);
 		off += len;
 	}

@@ -24,11 +24,14 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 #include "engines/bt/form.h"
+#include "engines/bt/group.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/insn_info.h"
 
-#define SLOW_MAX (BT_MAX_INSNS + 4)
+/* Slow paths: at most two per instruction (PUSH [mem]; a group's member or
+ * inner instruction: one on its span's plain path, one for its probe). */
+#define SLOW_MAX (2 * BT_MAX_INSNS + 4)
 #define STUB_MAX (2 * BT_MAX_INSNS + 4)
 
 enum { FS_NONE, FS_AX, FS_STACK };
@@ -54,6 +57,9 @@ struct slow_path {
 	uint8_t fsave;
 	uint8_t count;                  /* instructions from site->idx on (a fused run) */
 	bool ff;                        /* after a flag-free probe: the flags untouched */
+	uint8_t group_end;              /* a memory group's: its span's plain translation up to here */
+	bool group_join;                /* ... the one the previous slow path emitted */
+	uint16_t regroup;               /* inside a group: G registers to take back after the helper */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -96,6 +102,9 @@ struct tr {
 		uint16_t saved;
 	} run;
 	unsigned nslow;
+	unsigned limit;                 /* where a scratch run must end (t->n, or a group's span) */
+	uint8_t *group_plain;           /* RX of the last group span's plain translation */
+	uint16_t reserved;              /* registers a scratch must not be (a group's G) */
 	struct exit_path exits[STUB_MAX];
 	unsigned nexits;
 	struct call_path calls[CALL_MAX];
@@ -380,7 +389,7 @@ static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scrat
 		return;
 	}
 	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0 };
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -397,9 +406,10 @@ static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kin
 	return site;
 }
 
-/* The guest instruction with its memory operand replaced by [h] (h >= 0)
- * and/or RSP replaced by r (r >= 0). */
-static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
+/* The guest instruction with its memory operand replaced by [h] (h >= 0;
+ * [h + disp] with has_disp, where h may be R8-R15: a REX added or its B
+ * bit set) and/or RSP replaced by r (r >= 0). */
+static void emit_rewritten_at(struct tr *t, unsigned i, int h, int r, bool has_disp, int32_t disp)
 {
 	const struct x86_inst *in = &t->in[i];
 	const struct bt_form *f = &t->f[i];
@@ -409,7 +419,7 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 	for (unsigned k = 0; k < f->op_off; k++) {
 		uint8_t c = b[k];
 		if (k == f->rex_off) {
-			em_u8(&t->em, h >= 0 ? (uint8_t)(c & ~3) : c);
+			em_u8(&t->em, h >= 0 ? (uint8_t)((c & ~3) | (h >> 3)) : c);
 			continue;
 		}
 		if (h >= 0 && (c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x64 ||
@@ -417,12 +427,21 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 			continue;       /* the probe applied segment base and address size */
 		em_u8(&t->em, c);
 	}
+	if (h >= 8 && f->rex_off == 0xff)
+		em_u8(&t->em, 0x41);            /* REX.B: the group finder checked no AH-BH */
 	em_bytes(&t->em, b + f->op_off, f->modrm_off - f->op_off);
 	uint8_t modrm = b[f->modrm_off];
 	unsigned reg = (modrm >> 3) & 7, rm = modrm & 7;
 	if (r >= 0 && !f->reg_ext && (((rex & 4) << 1) | reg) == R_RSP)
 		reg = (unsigned)r;
-	if (h >= 0) {
+	if (h >= 0 && has_disp) {
+		bool d8 = disp >= -128 && disp < 128;
+		em_u8(&t->em, (uint8_t)((d8 ? 0x40 : 0x80) | (reg << 3) | ((unsigned)h & 7)));
+		if (d8)
+			em_u8(&t->em, (uint8_t)disp);
+		else
+			em_u32(&t->em, (uint32_t)disp);
+	} else if (h >= 0) {
 		em_u8(&t->em, (uint8_t)((reg << 3) | (unsigned)h));
 	} else {
 		/* Without a REX an 8-bit rm of 4 is AH (movzx esp, ah), not SPL. */
@@ -435,6 +454,11 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 		em_u8(&t->em, (uint8_t)(0xc0 | (reg << 3) | rm));
 	}
 	em_bytes(&t->em, b + f->tail_off, in->len - f->tail_off);
+}
+
+static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
+{
+	emit_rewritten_at(t, i, h, r, false, 0);
 }
 
 static void emit_helper(struct tr *t, unsigned i)
@@ -458,7 +482,7 @@ static void start_mem_run(struct tr *t, unsigned i)
 
 	if (!t->e->ctx.flagfree)
 		return;
-	for (; j < t->n && t->f[j].cls == TC_MEM && !t->f[j].rsp && !(t->f[j].regs & (1u << H_RCX)); j++) {
+	for (; j < t->limit && t->f[j].cls == TC_MEM && !t->f[j].rsp && !(t->f[j].regs & (1u << H_RCX)); j++) {
 		if (!take_scratch_as((uint16_t)(used | t->f[j].regs), false, false, true, &s))
 			break;
 		used |= t->f[j].regs;
@@ -481,7 +505,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	bool first = !in_run || i == t->run.start, last = !in_run || i + 1 == t->run.end;
 	if (in_run) {
 		s = (struct scratch){ t->run.a, t->run.e, t->run.h, -1, t->run.saved, FS_NONE, false, true, false };
-	} else if (!take_scratch_probe(t, f->regs, hit_live(t, i, 1), f->rsp, &s)) {
+	} else if (!take_scratch_probe(t, f->regs | t->reserved, hit_live(t, i, 1), f->rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -516,6 +540,131 @@ static void emit_mem(struct tr *t, unsigned i)
 	add_slow(t, j, i, &s, true);
 }
 
+static void emit_lea(struct tr *t, unsigned i);
+
+/* A memory instruction or LEA of its own inside a group's span: its
+ * scratches besides the Gs, no scratch run; a slow path gives the Gs
+ * their guest values for the helper and takes the host ones back from
+ * ctx.group_g after it. */
+static void emit_group_inner(struct tr *t, unsigned k, uint16_t gs)
+{
+	unsigned ns = t->nslow;
+
+	t->reserved = gs;
+	t->limit = k + 1;
+	if (t->f[k].cls == TC_MEM)
+		emit_mem(t, k);
+	else
+		emit_lea(t, k);
+	t->reserved = 0;
+	t->limit = t->n;
+	for (unsigned q = ns; q < t->nslow; q++) {
+		t->slow[q].restore |= gs;
+		t->slow[q].regroup = gs;
+	}
+}
+
+/* A memory group (group.c) from i: one flag-free probe per base B of the
+ * whole range [B + min, B + min + size) at the span's start leaves
+ * host(B + min) in that base's G, a register no instruction of the span
+ * names (its guest value in its home meanwhile); each member runs with
+ * its operand as [G + disp - min].  A miss that a refill does not cure
+ * runs the span's plain translation out of line (emit_tail) and comes
+ * back after the span, so a page crossing, MMIO, a page holding
+ * translations or a fault is handled per instruction, precisely.  A write
+ * probe suffices for reads: a TLB entry with a write tag has the read one
+ * (x86_translate, engines/x86/mem.c).  Returns the instructions
+ * translated, 0: no group here. */
+static unsigned emit_group(struct tr *t, unsigned i)
+{
+	struct bt_group g;
+	struct probe_info probes[BT_GROUP_BASES];
+	uint8_t *miss[BT_GROUP_BASES];
+	uint16_t avoid = (uint16_t)((1u << H_RSP) | (1u << H_RCX)), gs = 0;
+
+	if (!t->e->ctx.flagfree || !t->e->mem_groups || i < t->run.end ||
+	    !bt_find_group(t->in, t->f, t->n, i, &g))
+		return 0;
+	for (unsigned k = 0; k < g.nbase; k++) {
+		avoid |= (uint16_t)((1u << g.b[k].reg) | (1u << g.b[k].g));
+		gs |= (uint16_t)(1u << g.b[k].g);
+	}
+	int a = pick(&avoid, pref_any, sizeof(pref_any)), e = pick(&avoid, pref_any, sizeof(pref_any));
+	if (a < 0 || e < 0)
+		return 0;
+	/* An instruction with its own probe or LEA inside the span must find
+	 * its scratches besides the Gs: a helper call there would store them. */
+	for (unsigned k = i; k < g.end; k++) {
+		struct scratch tmp;
+		uint16_t used = (uint16_t)(t->f[k].regs | gs);
+		if ((g.inner >> k & 1) && !(t->f[k].cls == TC_MEM ? take_scratch_probe(t, used, false, false, &tmp)
+								  : take_scratch(used, false, false, &tmp)))
+			return 0;
+	}
+	uint16_t scratch = (uint16_t)((1u << H_RCX) | (1u << a) | (1u << e));
+	struct scratch s = { .a = a, .e = e, .h = -1, .r = -1, .fsave = FS_NONE, .ff = true,
+			     .saved = (uint16_t)(scratch | gs) };
+
+	spill(t, s.saved);
+	for (unsigned k = 0; k < g.nbase; k++) {
+		struct x86_op m = t->in[i].op[t->f[i].mem];
+		m.base = (uint8_t)g.b[k].reg;
+		m.disp = g.b[k].min;
+		if (k && g.b[k].reg == H_RCX)
+			em_load(&t->em, H_RCX, home(t, R_RCX));         /* the last probe's scratch */
+		emit_ea(t, i, &m, a, false);
+		miss[k] = emit_probe_ff(t, a, e, g.b[k].g, g.b[k].size, g.b[k].write);
+		probes[k] = t->probe;
+		if (g.inner)
+			em_store(&t->em, ctxf(&t->e->ctx.group_g[g.b[k].g]), g.b[k].g);
+	}
+	reload(t, scratch);
+	for (unsigned k = i; k < g.end; k++) {
+		if (k > i)              /* the first member's code begins with the probes */
+			t->b->ioff[k] = (uint32_t)(em_rx(&t->em) - t->b->host);
+		if (g.members >> k & 1) {
+			const struct bt_group_base *gb = &g.b[g.base_of[k]];
+			emit_rewritten_at(t, k, gb->g, -1, true,
+					  (int32_t)(t->in[k].op[t->f[k].mem].disp - gb->min));
+		} else if (g.inner >> k & 1) {
+			emit_group_inner(t, k, gs);
+		} else if (t->f[k].cls == TC_COPY) {
+			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
+		}
+	}
+	reload(t, gs);
+	/* One slow path per probe; all but the first join its plain span. */
+	for (unsigned k = 0; k < g.nbase && !t->overflow; k++) {
+		t->probe = probes[k];
+		add_slow(t, miss[k], i, &s, true);
+		if (!t->overflow) {
+			t->slow[t->nslow - 1].group_end = (uint8_t)g.end;
+			t->slow[t->nslow - 1].group_join = k > 0;
+		}
+	}
+	t->b->group_members |= g.members;
+	t->b->group_starts |= 1ull << i;
+	t->e->c.mem_groups++;
+	t->e->c.group_members += g.count;
+	return g.end - i;
+}
+
+/* The plain translation of a group's span [i, end) (copied, dropped,
+ * memory and LEA instructions only), for its miss path. */
+static void emit_group_plain(struct tr *t, unsigned i, unsigned end)
+{
+	t->run = (struct scratch_run){ 0 };
+	t->limit = end;
+	for (unsigned k = i; k < end; k++)
+		if (t->f[k].cls == TC_MEM)
+			emit_mem(t, k);
+		else if (t->f[k].cls == TC_LEA)
+			emit_lea(t, k);
+		else if (t->f[k].cls == TC_COPY)
+			em_bytes(&t->em, t->in[k].bytes, t->in[k].len);
+	t->limit = t->n;
+}
+
 static void emit_lea(struct tr *t, unsigned i)
 {
 	const struct x86_inst *in = &t->in[i];
@@ -523,7 +672,7 @@ static void emit_lea(struct tr *t, unsigned i)
 	bool rsp = f->rsp;
 	struct scratch s;
 
-	if (!take_scratch(f->regs, false, rsp, &s)) {
+	if (!take_scratch(f->regs | t->reserved, false, rsp, &s)) {
 		emit_helper(t, i);
 		return;
 	}
@@ -1629,12 +1778,25 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
+		if (p->group_join) {
+			em_jmp(&t->em, t->group_plain);
+			continue;
+		}
+		if (p->group_end) {
+			t->group_plain = em_rx(&t->em);
+			emit_group_plain(t, p->site->idx, p->group_end);
+			em_jmp(&t->em, p->resume);
+			continue;
+		}
 		/* A fused run goes one instruction at a time: precise faults. */
 		for (unsigned k = 0; k < p->count; k++) {
 			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 			em_call(&t->em, t->e->helper_stub);
 		}
+		for (int r = 0; r < 16; r++)
+			if (p->regroup >> r & 1)
+				em_load(&t->em, r, ctxf(&t->e->ctx.group_g[r]));
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 	}
 	for (unsigned k = 0; k < t->ncalls; k++) {
@@ -1717,6 +1879,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->n = (uint16_t)t->n;
 	liveness(t);
 	t->run = (struct scratch_run){ 0 };
+	t->limit = t->n;
 
 	t->em = (struct emit){ e->code_rw + e->code_used, e->code_rw + e->code_size,
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
@@ -1737,7 +1900,16 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_DROP: break;
 		case TC_DF: emit_df(t, i); break;
 		case TC_PUSH_MEM: emit_push_mem(t, i); break;
-		case TC_MEM: emit_mem(t, i); break;
+		case TC_MEM:
+			fused = emit_group(t, i);
+			if (fused > 1) {
+				i += fused - 1;         /* ioff set per instruction */
+				fused = 1;
+				break;
+			}
+			fused = 1;
+			emit_mem(t, i);
+			break;
 		case TC_LEA: emit_lea(t, i); break;
 		case TC_RSP: emit_rsp(t, i); break;
 		case TC_PUSH: fused = emit_push_run(t, i); break;

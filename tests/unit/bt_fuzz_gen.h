@@ -4,7 +4,10 @@
  * page edges, PUSH/POP runs, CALL/RET/LEAVE, indirect jumps, prefix
  * combinations with REX, FS/GS bases set by WRMSR, SWAPGS.  gen_mode 2
  * makes most instructions stack operations, 3 favours register forms and
- * RSP/AH encodings.  Included once, after rnd(), CODE and CODE_MAX. */
+ * RSP/AH encodings.  Runs of memory operands through one base register
+ * (bt's memory groups: one probe for the run) with displacements around
+ * page edges, copied instructions between them.  Included once, after
+ * rnd(), CODE and CODE_MAX. */
 #ifndef RINGBENCH_TEST_BT_FUZZ_GEN_H
 #define RINGBENCH_TEST_BT_FUZZ_GEN_H
 
@@ -187,13 +190,84 @@ static unsigned gen_insn(uint8_t *c)
 	return n;
 }
 
+/* A displacement for a same-base run: small, or near the base's page
+ * end (+-0x1000), or wide enough that the run's range passes 4 KiB. */
+static int32_t gen_run_disp(void)
+{
+	switch (rnd() % 4) {
+	case 0: return (int32_t)(rnd() % 64) - 32;
+	case 1: return 0x1000 - 16 + (int32_t)(rnd() % 32);
+	case 2: return -0x1000 - 16 + (int32_t)(rnd() % 32);
+	default: return (int32_t)(rnd() % 0x2000) - 0x1000;
+	}
+}
+
+/* 2-5 memory operands [B + disp] (loads, stores, read-modify-writes,
+ * byte and zero-extending forms; the register sometimes B itself), B
+ * first set near a page edge or not, register copies, indexed loads and
+ * RIP-relative LEAs in between; every other run through two bases,
+ * interleaved. */
+static unsigned gen_same_base_run(uint8_t *c)
+{
+	static const uint8_t ops[] = { 0x8b, 0x89, 0x01, 0x03, 0x39, 0x88, 0x8a, 0x31 };
+	unsigned n = 0, b1 = (unsigned)(rnd() % 16), b2 = rnd() % 2 ? (unsigned)(rnd() % 16) : b1;
+	unsigned k = 2 + (unsigned)(rnd() % 4);
+
+	if (rnd() % 2) {
+		uint64_t v = pick_addr();
+		c[n++] = (uint8_t)(0x48 | (b1 >> 3)); c[n++] = (uint8_t)(0xb8 + (b1 & 7));
+		memcpy(c + n, &v, 8); n += 8;
+	}
+	for (unsigned m = 0; m < k; m++) {
+		unsigned b = rnd() % 2 ? b1 : b2;
+		unsigned reg = (unsigned)(rnd() % 16);
+		if (rnd() % 4 == 0)
+			reg = b;
+		bool movzx = rnd() % 6 == 0;
+		uint8_t rex = (uint8_t)(0x40 | (rnd() % 2 ? 8 : 0) | (reg >> 3) << 2 | (b >> 3));
+		if (rex != 0x40 || rnd() % 2)
+			c[n++] = rex;
+		if (movzx) {
+			c[n++] = 0x0f; c[n++] = 0xb6;
+		} else {
+			c[n++] = ops[rnd() % sizeof(ops)];
+		}
+		int32_t d = gen_run_disp();
+		bool d8 = d >= -128 && d < 128;
+		c[n++] = (uint8_t)((d8 ? 0x40 : 0x80) | (reg & 7) << 3 | (b & 7));
+		if ((b & 7) == 4)
+			c[n++] = 0x24;                  /* SIB: base only */
+		if (d8) {
+			c[n++] = (uint8_t)d;
+		} else {
+			memcpy(c + n, &d, 4); n += 4;
+		}
+		if (rnd() % 3 == 0) {                   /* add r32, r32: neither B, mostly */
+			unsigned x = (unsigned)(rnd() % 8), y = (unsigned)(rnd() % 8);
+			c[n++] = 0x01; c[n++] = (uint8_t)(0xc0 | x << 3 | y);
+		}
+		if (rnd() % 8 == 0) {                   /* an LEA of its own: RIP-relative */
+			int32_t d = (int32_t)(rnd() % 256) - 128;
+			c[n++] = 0x48; c[n++] = 0x8d; c[n++] = (uint8_t)(0x05 | (rnd() % 8) << 3);
+			memcpy(c + n, &d, 4); n += 4;
+		}
+		if (rnd() % 4 == 0) {                   /* a load of its own: [base + index + d8] */
+			unsigned x = (unsigned)(rnd() % 8), y = (unsigned)(rnd() % 8), ix = (unsigned)(rnd() % 8);
+			c[n++] = 0x8b; c[n++] = (uint8_t)(0x44 | x << 3);
+			c[n++] = (uint8_t)((rnd() % 4) << 6 | (ix == 4 ? 1 : ix) << 3 | y);
+			c[n++] = (uint8_t)((rnd() % 64) - 32);
+		}
+	}
+	return n;
+}
+
 static void gen_structured(struct program *p)
 {
 	unsigned n = 0;
 	unsigned target = 16 + (unsigned)(rnd() % (CODE_MAX - 40));
 	while (n < target) {
-		uint8_t c[32];
-		unsigned k = gen_insn(c);
+		uint8_t c[96];
+		unsigned k = rnd() % 8 == 0 ? gen_same_base_run(c) : gen_insn(c);
 		if (n + k > CODE_MAX) break;
 		memcpy(p->code + n, c, k);
 		n += k;

@@ -300,7 +300,7 @@ struct outcome {
 	enum end end;
 	struct cpu_state st;
 	uint64_t insns;
-	uint64_t bt[4];                 /* bt: blocks, helper calls, slow paths, invalidations */
+	uint64_t bt[5];                 /* bt: blocks, helper calls, slow paths, invalidations, memory groups */
 	unsigned runs;                  /* run() calls */
 	uint64_t trace;                 /* hash of every exit's reason and data */
 	char msg[256];                  /* the last exit's message */
@@ -414,6 +414,7 @@ static int run_one(const struct engine_ops *ops, struct vm *vm, const struct pro
 		o->bt[1] = counter(ops, e, "helper_calls");
 		o->bt[2] = counter(ops, e, "bt.tlb_slow");
 		o->bt[3] = counter(ops, e, "bt.invalidations");
+		o->bt[4] = counter(ops, e, "bt.mem_groups");
 	}
 	ops->destroy(e);
 	vm->engine = NULL;
@@ -549,7 +550,7 @@ int main(int argc, char **argv)
 	unsigned runs[4] = { 0 }, agree[4] = { 0 }, ends[4][END_OTHER + 1] = { { 0 } };
 	unsigned shown = 0, retried = 0, unchecked = 0, insns_bad = 0, insns_first = 0;
 	unsigned crashes[4] = { 0 }, crash_first = 0;
-	uint64_t insns = 0, bt[4] = { 0 };
+	uint64_t insns = 0, bt[5] = { 0 };
 	struct timespec t0, t1;
 
 	memset(&sa, 0, sizeof(sa));
@@ -613,7 +614,7 @@ int main(int argc, char **argv)
 		bool comparable = run_both(&prog, vi, vb, &oi, &ob, &retried, err, sizeof(err));
 		ends[k][ob.end]++;
 		insns += oi.insns;
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			bt[i] += ob.bt[i];
 		if (oi.end == END_CRASH || ob.end == END_CRASH) {
 			if (crashes[0] + crashes[1] == 0)
@@ -667,6 +668,8 @@ int main(int argc, char **argv)
 		CHECK(0, "the instruction counts agree: they differ in %u programs, the first program %u", insns_bad, insns_first);
 	else
 		CHECK(1, "the instruction counts agree (%llu instructions under interp)", (unsigned long long)insns);
+	if (only < 0 && __builtin_cpu_supports("bmi2"))
+		CHECK(bt[4] > 0, "the programs make bt translate memory groups (%llu)", (unsigned long long)bt[4]);
 	printf("# bt: %llu blocks, %llu helper calls, %llu TLB slow paths, %llu invalidations; %u programs not compared (out of time, page tables rewritten), %u runs retried; %.1f s\n",
 	       (unsigned long long)bt[0], (unsigned long long)bt[1], (unsigned long long)bt[2],
 	       (unsigned long long)bt[3], unchecked, retried,

@@ -83,6 +83,8 @@ __asm__(
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
 	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
+	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
+	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1235,11 +1237,193 @@ __asm__(
 	"	dec %ecx\n"
 	"	jnz 1b\n"
 	"	jmp finish\n"
+	/* ---- memory groups (slots 200..209): one probe for several
+	 * [B + disp] operands.  A loop whose span names RBX, RSI, RDI and RBP
+	 * (G in R8-R15: a REX added to the members without one), then a span
+	 * with an AH member (G among the low eight). ---- */
+	"t_grp:\n"
+	"	mov $0x81800, %eax\n"
+	"	mov $0x11, %ebx\n"
+	"	mov $0x22, %ebp\n"
+	"	mov $0x33, %esi\n"
+	"	mov $0x44, %edi\n"
+	"	mov $8, %ecx\n"
+	"	movq $7, (%rax)\n"
+	"	movq $0x50, 0x7f8(%rax)\n"
+	"grp_loop:\n"
+	"	mov (%rax), %rdx\n"
+	"	lea 1(%rdx,%rbx), %r9\n"
+	"	mov %r9, 0x10(%rax)\n"
+	"	add 0x10(%rax), %rdx\n"
+	"	mov %edx, 0x18(%rax)\n"
+	"	add %esi, %edi\n"
+	"	movzbl 0x18(%rax), %ebp\n"
+	"	cmp %rbp, 0x7f8(%rax)\n"
+	"	sbb %r10, %r10\n"
+	"	mov %r10, -8(%rax)\n"
+	"	mov %rdx, (%rax)\n"
+	"	dec %ecx\n"
+	"	jnz grp_loop\n"
+	"	mov %rdx, DATA+8*200\n"
+	"	mov %rdi, DATA+8*201\n"
+	"	mov %rbp, DATA+8*202\n"
+	"	mov %r10, DATA+8*203\n"
+	"	jmp grp_hi8\n"
+	"grp_hi8:\n"
+	"	mov $0x81900, %ecx\n"
+	"	mov $0x1234, %eax\n"
+	"	mov $1, %ebx\n"
+	"	mov $2, %esi\n"
+	"	mov $3, %edi\n"
+	"	mov $4, %ebp\n"
+	"	mov %ah, 1(%rcx)\n"
+	"	add %ebx, %esi\n"
+	"	add %edi, %ebp\n"
+	"	mov %al, 2(%rcx)\n"
+	"	movzwl 1(%rcx), %r8d\n"
+	"	mov %r8, DATA+8*204\n"
+	"	jmp grp_two\n"
+	/* Two bases, RSP's first, RCX's second (RCX: the first probe's scratch). */
+	"grp_two:\n"
+	"	mov $0x81a00, %ecx\n"
+	"	mov $0x2222, %eax\n"
+	"	mov %rax, -0x100(%rsp)\n"
+	"	movq $0x1111, (%rcx)\n"
+	"	mov (%rcx), %rdx\n"
+	"	add -0x100(%rsp), %rdx\n"
+	"	mov %rdx, 8(%rcx)\n"
+	"	mov 8(%rcx), %r8\n"
+	"	mov %r8, DATA+8*210\n"
+	"	jmp grp_lzma\n"
+	/* Linux's LZMA copy loop: memory operands of their own (through
+	 * R8, indexed) inside the span of RAX's group. */
+	"grp_lzma:\n"
+	"	mov $0x81c00, %eax\n"
+	"	movq $0x81e00, (%rax)\n"
+	"	movq $0, 0x10(%rax)\n"
+	"	movq $0x20, 0x28(%rax)\n"
+	"	movabs $0x0706050403020100, %rdx\n"
+	"	mov %rdx, 0x81e00\n"
+	"	xor %edx, %edx\n"
+	"	mov $5, %ecx\n"
+	"	mov $0x40, %edi\n"
+	"	xor %r10d, %r10d\n"
+	"grp_inner:\n"
+	"	mov (%rax), %r8\n"
+	"	lea 1(%rdx), %r9\n"
+	"	lea 1(%rcx), %rsi\n"
+	"	mov %r9, 0x10(%rax)\n"
+	"	movzbl (%r8,%rcx), %ecx\n"
+	"	mov %cl, (%r8,%rdx)\n"
+	"	cmp 0x28(%rax), %rsi\n"
+	"	cmove %r10, %rsi\n"
+	"	mov 0x10(%rax), %rdx\n"
+	"	mov %rsi, %rcx\n"
+	"	sub $1, %edi\n"
+	"	jne grp_inner\n"
+	"	mov %rdx, DATA+8*211\n"
+	"	mov %rcx, DATA+8*212\n"
+	"	mov 0x81e00, %rax\n"
+	"	mov %rax, DATA+8*213\n"
+	"	jmp finish\n"
+	/* A load of its own crossing a page inside a group's span (the
+	 * helper, then the G back); a group whose range crosses into the
+	 * next page: per instruction. */
+	"t_grp_cross:\n"
+	"	mov $0x81800, %ebx\n"
+	"	mov $0x81ffc, %esi\n"
+	"	xor %edi, %edi\n"
+	"	mov %rsi, 0x20(%rbx)\n"
+	"	mov (%rsi,%rdi,1), %rdx\n"
+	"	mov %rdx, 0x28(%rbx)\n"
+	"	mov 0x28(%rbx), %r8\n"
+	"	mov %r8, DATA+8*214\n"
+	"	mov $2, %ecx\n"
+	"grp_cross:\n"
+	"	mov -4(%rsi), %eax\n"
+	"	mov (%rsi), %rdx\n"
+	"	dec %ecx\n"
+	"	jnz grp_cross\n"
+	"	mov %rax, DATA+8*205\n"
+	"	mov %rdx, DATA+8*206\n"
+	"	jmp finish\n"
+	/* A member faulting after another has stored (the range crosses into
+	 * an unmapped page), flags live across it; then a group wholly in
+	 * an unmapped page (its first member faults). */
+	"t_grp_pf:\n"
+	"	mov $0x1f4ff8, %edi\n"
+	"	mov $0x99, %ebx\n"
+	"	mov $100, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	cmp $1, %eax\n"
+	"	mov %rbx, (%rdi)\n"
+	"	lea 5(%rcx), %rcx\n"
+	"grp_pf_insn:\n"
+	"	mov 8(%rdi), %rdx\n"
+	"	mov $2, %ebx\n"
+	"	mov %rdx, DATA+8*207\n"
+	"	jmp finish\n"
+	"t_grp_pf2:\n"
+	"	mov $0x1f5100, %edi\n"
+	"	mov $0x99, %ebx\n"
+	"	mov $100, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	cmp $1, %eax\n"
+	"grp_pf2_insn:\n"
+	"	mov %rbx, (%rdi)\n"
+	"	lea 5(%rcx), %rcx\n"
+	"	mov 8(%rdi), %rdx\n"
+	"	mov $2, %ebx\n"
+	"	mov %rdx, DATA+8*207\n"
+	"	jmp finish\n"
+	/* Two bases, the second's page unmapped: its first member faults. */
+	"t_grp_pf3:\n"
+	"	mov $0x1f5100, %edi\n"
+	"	mov $0x99, %ebx\n"
+	"	mov $100, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	cmp $1, %eax\n"
+	"	mov %rbx, -0x100(%rsp)\n"
+	"	lea 5(%rcx), %rcx\n"
+	"	lea t_grp_pf3(%rip), %rsi\n"             /* an LEA of its own in the span */
+	"grp_pf3_insn:\n"
+	"	mov %rbx, (%rdi)\n"
+	"	mov -0x100(%rsp), %rdx\n"
+	"	mov 8(%rdi), %rdx\n"
+	"	mov %rdx, DATA+8*207\n"
+	"	jmp finish\n"
+	/* 16 groups in one block, each around a load of its own (slow
+	 * paths: one per group, one per member and two per inner load). */
+	"t_grp_many:\n"
+	"	mov $0x81800, %eax\n"
+	"	xor %edi, %edi\n"
+	"	mov $8, %esi\n"
+	"	xor %ebx, %ebx\n"
+	".rept 16\n"
+	"	mov (%rax), %rdx\n"
+	"	mov (%rax,%rdi,1), %rcx\n"
+	"	add 8(%rax), %rdx\n"
+	"	add %rsi, %rax\n"
+	".endr\n"
+	"	mov %rdx, DATA+8*215\n"
+	"	jmp finish\n"
+	/* A group writing into an instruction ahead in its own block. */
+	"t_grp_smc:\n"
+	"	lea grp_smc_mov(%rip), %rbx\n"
+	"	movl $5, 1(%rbx)\n"
+	"	mov 1(%rbx), %edx\n"
+	"grp_smc_mov:\n"
+	"	mov $1, %eax\n"
+	"	mov %rax, DATA+8*208\n"
+	"	mov %rdx, DATA+8*209\n"
+	"	jmp finish\n"
 	".balign 4096\n"
 	"bt_blob_end:\n"
 	".popsection\n");
 
 extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_priv[], t_remap[],
+	t_grp[], grp_loop[], grp_hi8[], t_grp_cross[], grp_cross[], t_grp_pf[], grp_pf_insn[],
+	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[], t_grp_many[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
 	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
@@ -1942,6 +2126,137 @@ static void test_smc(void)
 	free_pair(&p);
 }
 
+/* ---- memory groups ---- */
+/* The block at guest address a (identity-mapped): its group members. */
+static uint64_t group_members(struct pair *p, uint64_t a)
+{
+	const struct bt_block *b = bt_lookup(p->e, a, a, false);
+
+	return b ? b->group_members : 0;
+}
+
+/* t_grp's loop in C: RDX at the end, and R10 (-CF of the CMP). */
+static uint64_t grp_loop_rdx(unsigned n, uint64_t rbx, uint64_t *r10)
+{
+	uint64_t m0 = 7, rdx = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		rdx = m0 + (m0 + 1 + rbx);
+		*r10 = 0x50 < (uint8_t)rdx ? ~0ull : 0;
+		m0 = rdx;
+	}
+	return rdx;
+}
+
+static void test_mem_groups(void)
+{
+	struct pair p;
+	uint64_t r10 = 0, rdx = grp_loop_rdx(8, 0x11, &r10);
+
+	if (!__builtin_cpu_supports("bmi2")) {
+		SKIP("memory groups: the host lacks BMI2 (groups need the flag-free probe)");
+		return;
+	}
+	if (run_pair(&p, "memory groups", GA(t_grp), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 200, rdx, "a group in a loop: the sum");
+		check_slot(&p, 201, 0x44 + 8 * 0x33, "a group in a loop: the copied instructions between members");
+		check_slot(&p, 202, (uint8_t)rdx, "a group in a loop: a member's load of another's store");
+		check_slot(&p, 203, r10, "a group in a loop: the flag a member's compare set");
+		check_slot(&p, 204, 0x3412, "a group with an AH member");
+		check_slot(&p, 210, 0x3333, "a group of two bases");
+		CHECK(group_members(&p, GA(grp_two)) == 0xfc, "memory groups: two bases, members 0xfc (%#llx)",
+		      (unsigned long long)group_members(&p, GA(grp_two)));
+		CHECK(group_members(&p, GA(grp_inner)) == 0x149,
+		      "memory groups: the LZMA loop, members 0x149 around two probes of their own (%#llx)",
+		      (unsigned long long)group_members(&p, GA(grp_inner)));
+		uint64_t m = group_members(&p, GA(grp_loop)), h = group_members(&p, GA(grp_hi8));
+		CHECK(m == 0x6dd && h == 0x640 && p.e->c.slow == 0,
+		      "memory groups: members 0x6dd of the loop and 0x640 of the AH block, no slow path "
+		      "(%#llx, %#llx, %llu slow)", (unsigned long long)m, (unsigned long long)h,
+		      (unsigned long long)p.e->c.slow);
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		const struct bt_block *b = bt_lookup(p.e, GA(grp_loop), GA(grp_loop), false);
+		if (f && b)
+			bt_show_block(p.e, b, f);
+		if (f)
+			fclose(f);
+		CHECK(text && strstr(text, "[memory operand, group 1]") && !strstr(text, "group 2"),
+		      "--show-translation labels the members of group 1");
+		free(text);
+	}
+	free_pair(&p);
+	static const char *const off[][2] = { { "mem-groups", "0" }, { "flagfree-probe", "0" } };
+	for (unsigned k = 0; k < 2; k++) {
+		if (run_pair(&p, "memory groups off", GA(t_grp), 5, off[k][0], off[k][1])) {
+			check_agree(&p, true);
+			check_slot(&p, 200, rdx, "without groups: the sum");
+			CHECK(group_members(&p, GA(grp_loop)) == 0, "option %s %s: no group", off[k][0], off[k][1]);
+		}
+		free_pair(&p);
+	}
+
+	if (run_pair(&p, "group crossing a page", GA(t_grp_cross), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 205, (uint32_t)src_qword(SRC - 8), "the member before the page end");
+		check_slot(&p, 206, src_qword(SRC - 4), "the member crossing the page end");
+		check_slot(&p, 214, src_qword(SRC - 4), "a crossing load of its own inside a span, then members");
+		check_mem(&p, 0x81820, 8, 0x81ffc, "the member before it");
+		CHECK(group_members(&p, GA(grp_cross)) == 3 && group_members(&p, GA(t_grp_cross)) == 0x668 &&
+		      p.e->c.slow >= 3, "group crossing a page: groups, run per instruction (%#llx, %#llx, %llu slow)",
+		      (unsigned long long)group_members(&p, GA(grp_cross)), (unsigned long long)group_members(&p, GA(t_grp_cross)),
+		      (unsigned long long)p.e->c.slow);
+	}
+	free_pair(&p);
+
+	static const char *const names[] = { "fault in a group's second member",
+					     "fault in a group's first member",
+					     "fault at a group's second base" };
+	const uint8_t *starts[] = { t_grp_pf, t_grp_pf2, t_grp_pf3 };
+	const uint8_t *insns[] = { grp_pf_insn, grp_pf2_insn, grp_pf3_insn };
+	static const uint64_t masks[] = { 0xa0, 0xa0, 0x720 };
+	for (unsigned k = 0; k < 3; k++) {
+		if (run_pair(&p, names[k], GA(starts[k]), 5, NULL, NULL)) {
+			check_agree(&p, true);
+			check_slot(&p, 79, 1, "one #PF taken");
+			check_slot(&p, 75, GA(insns[k]), "the frame's RIP is the faulting member");
+			check_slot(&p, 74, k ? 0x1f5100 : UNMAPPED2, "CR2");
+			check_slot(&p, 76, k ? 2 : 0, "error code: supervisor, not present, read or write");
+			check_slot(&p, 69, F_RF | F_CF | F_PF | F_AF | F_SF | 2, "the frame's RFLAGS are the live flags");
+			check_slot(&p, 73, k == 1 ? 100 : 105, "RCX at the fault: what ran before the member only");
+			check_slot(&p, 72, 0x99, "RBX at the fault");
+			if (k == 2)
+				CHECK(p.st_bt.gpr[R_RSI] == GA(t_grp_pf3), "%s: the LEA before the fault ran", names[k]);
+			if (!k)
+				check_slot(&p, 207, 0x8888777766665555ull, "the member's load after the retry");
+			check_mem(&p, k ? 0x1f5100 : 0x1f4ff8, 8, 0x99, "the faulting base's first store");
+			CHECK(group_members(&p, GA(starts[k])) == masks[k], "%s: a group", names[k]);
+		}
+		free_pair(&p);
+	}
+
+	if (run_pair(&p, "many groups in a block", GA(t_grp_many), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		const struct bt_block *b = bt_lookup(p.e, GA(t_grp_many), GA(t_grp_many), false);
+		CHECK(b && b->n == 64 && p.e->c.mem_groups >= 16 && p.e->c.steps == 0,
+		      "many groups in a block: translated (%u instructions, %llu groups, %llu interpreter steps)",
+		      b ? b->n : 0, (unsigned long long)p.e->c.mem_groups, (unsigned long long)p.e->c.steps);
+	}
+	free_pair(&p);
+
+	if (run_pair(&p, "group writing its own block", GA(t_grp_smc), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 208, 5, "the instruction after the group runs as written");
+		check_slot(&p, 209, 5, "the member reading the written bytes");
+		CHECK(p.e->c.invalidations >= 1 && p.e->c.mem_groups >= 1,
+		      "group writing its own block: %llu invalidations, %llu groups translated",
+		      (unsigned long long)p.e->c.invalidations, (unsigned long long)p.e->c.mem_groups);
+	}
+	free_pair(&p);
+}
+
 /* ---- g ---- */
 static double now(void)
 {
@@ -2387,6 +2702,7 @@ int main(void)
 	test_page_fault();
 	test_user();
 	test_smc();
+	test_mem_groups();
 	test_interrupts();
 	test_inline_sys();
 	test_in_place();
