@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "engines/core/linux_guest.h"
-#include "harness/hostinfo.h"
 #include "harness/linux_results.h"
 #include "harness/options.h"
 #include "harness/self.h"
@@ -308,26 +307,11 @@ static void usage(FILE *f)
 		LB_ENGINES_ALL, LB_DEFAULT_BUDGET_S, LB_DEFAULT_REPS, LB_MAX_REPS);
 }
 
-/* interp and bt: the guest's TSC is the host's, its rate given so the
- * kernel skips its PIT calibration (docs/linux.md: a pass of its loop ten
- * times slower than another makes it give up). */
-static void engine_cmdline(const char *engine, const char *cmdline, char *out, size_t len)
-{
-	const char *src;
-	double khz = hostinfo_tsc_khz(&src);
-
-	if ((!strcmp(engine, "interp") || !strcmp(engine, "bt")) && khz > 0)
-		snprintf(out, len, "%s tsc_early_khz=%.0f", cmdline, khz);
-	else
-		snprintf(out, len, "%s", cmdline);
-}
-
 static void write_report(FILE *f, const char *cmdline, const struct lb_run *runs, unsigned n, double budget_s,
 			 double took_s, const char *figure)
 {
-	fprintf(f, "# Linux guest: boot to init and macrobenchmarks\n\nKernel command line: `%s` "
-		   "(interp, bt: with `tsc_early_khz=` the host's TSC rate). All engines took %.0f s of a %.0f s "
-		   "budget.\n\n", cmdline, took_s, budget_s);
+	fprintf(f, "# Linux guest: boot to init and macrobenchmarks\n\nKernel command line: `%s`, the same "
+		   "for every engine. All engines took %.0f s of a %.0f s budget.\n\n", cmdline, took_s, budget_s);
 	lb_write_tables(f, runs, n);
 	fprintf(f, "\n%s\n", figure);
 }
@@ -411,7 +395,6 @@ int bench_linux(int argc, char **argv)
 	snprintf(list, sizeof(list), "%s", engines);
 	for (char *save = NULL, *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
 		struct lb_run *r = &runs[n];
-		char cmdline_e[sizeof(cmdline) + 40];
 		double left = budget_s - (now_s() - start);
 
 		memset(r, 0, sizeof(*r));
@@ -427,8 +410,7 @@ int bench_linux(int argc, char **argv)
 			continue;
 		}
 		fprintf(stderr, "linux: %s (at most %.0f s) ...\n", e, r->timeout_s);
-		engine_cmdline(e, cmdline, cmdline_e, sizeof(cmdline_e));
-		boot_engine(r, self, img, "qemu-system-x86_64", cmdline_e, out);
+		boot_engine(r, self, img, "qemu-system-x86_64", cmdline, out);
 		fprintf(stderr, "linux: %s: %s\n", e, r->status);
 	}
 	double took = now_s() - start;
