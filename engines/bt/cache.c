@@ -94,7 +94,10 @@ void bt_insert(struct engine *e, struct bt_block *b)
 void bt_jc_clear(struct engine *e)
 {
 	e->ctx.jc_epoch++;
-	memset(e->jc_ng_on, 0, sizeof(e->jc_ng_on));
+	/* Only the listed slots are on: a memset of the 32 KiB map took 80%
+	 * of the mov_cr3 benchmark (353 ns per write, perf). */
+	for (unsigned k = 0; k < e->jc_nng; k++)
+		e->jc_ng_on[e->jc_ng[k] / BT_JC_SIZE][e->jc_ng[k] % BT_JC_SIZE] = false;
 	e->jc_nng = 0;
 }
 
