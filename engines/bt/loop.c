@@ -144,6 +144,7 @@ int bt_helper(struct engine *e)
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	uint32_t mxcsr, mxcsr_after;
+	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
 	memcpy(&mxcsr, cpu->fx + FX_MXCSR, 4);
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
 	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1) {
@@ -154,6 +155,8 @@ int bt_helper(struct engine *e)
 			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
+	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio)
+		bt_slow_skip_fill(e, s);
 	flags_out(e);
 	/* ctx.sse_ok is a function of CR0, CR4 and MXCSR alone. */
 	memcpy(&mxcsr_after, cpu->fx + FX_MXCSR, 4);
