@@ -48,8 +48,8 @@ struct bt_site {
 	struct bt_block *block;
 	uint64_t rip, next_rip;         /* the guest instruction, the one after */
 	uint64_t target;                /* SITE_CHAIN, SITE_ENTRY */
-	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view) */
-	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX) */
+	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view); SITE_SLOW: the probe's jump to it */
+	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX); SITE_SLOW: past the refill */
 	struct bt_block *to;            /* SITE_CHAIN: the block whose incoming list holds it */
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */
@@ -128,7 +128,7 @@ _Static_assert(2 * BT_JC_SIZE <= 65536, "jump-cache slots fit engine.jc_ng");
 
 struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
-	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses;
+	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses, mmio_sites;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
 	uint64_t lockstep_blocks, lockstep_unchecked;
@@ -288,6 +288,8 @@ enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
 int bt_helper(struct engine *e);
 /* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
 int bt_tlb_fill(struct engine *e);
+/* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill from now on. */
+void bt_slow_skip_fill(struct engine *e, struct bt_site *s);
 /* The block at the current RIP, translated if needed (may raise #PF).
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);

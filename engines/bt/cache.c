@@ -162,6 +162,16 @@ static intptr_t code_delta(const struct engine *e)
 	return (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw);
 }
 
+/* A slow path whose instruction reached MMIO: its probe's miss jumps
+ * past the refill from now on (which could not make MMIO hit), so such an
+ * access costs the probe and one helper call. */
+void bt_slow_skip_fill(struct engine *e, struct bt_site *s)
+{
+	em_patch_rel32(s->patch, code_delta(e), s->stub);
+	s->patch = NULL;
+	e->c.mmio_sites++;
+}
+
 static void unpatch(struct engine *e, struct bt_site *s)
 {
 	if (!s->linked)

@@ -15,6 +15,7 @@
 #include "engines/bt/bt.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
+#include "engines/x86/sse.h"
 
 #define IRQ_POLL_ENTRIES 64
 
@@ -142,6 +143,9 @@ int bt_helper(struct engine *e)
 	}
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
+	uint32_t mxcsr, mxcsr_after;
+	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
+	memcpy(&mxcsr, cpu->fx + FX_MXCSR, 4);
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
 	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1) {
 		/* For the inline lookup (translate.c): a function of leaf and
@@ -151,8 +155,13 @@ int bt_helper(struct engine *e)
 			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
+	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio)
+		bt_slow_skip_fill(e, s);
 	flags_out(e);
-	bt_sse_gate(e);
+	/* ctx.sse_ok is a function of CR0, CR4 and MXCSR alone. */
+	memcpy(&mxcsr_after, cpu->fx + FX_MXCSR, 4);
+	if (cpu->cr0 != cr0 || cpu->cr4 != cr4 || mxcsr_after != mxcsr)
+		bt_sse_gate(e);
 	/* An MMIO write stops the interpreter's block loop (pending) for an
 	 * interrupt check; here the check below does it: no need to leave.
 	 * A device that ended the VM (power-off, reset) also sets it: leave. */
@@ -167,8 +176,7 @@ int bt_helper(struct engine *e)
 		 * expired one sets exit_req.  irq_hint as below, so inline
 		 * STI, POPF and CR8 writes go on without asking. */
 		cpu->irq_check = false;
-		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0 ||
-				  lapic_extint_pending(e->vm->lapic);
+		e->ctx.irq_hint = lapic_irr_any(e->vm->lapic);
 		rearm_tick(e);
 	}
 	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered
@@ -180,8 +188,7 @@ int bt_helper(struct engine *e)
 		cpu->irq_check = false;
 		/* Nothing deliverable, nothing even masked: inline STI, POPF
 		 * and a CR8 write lowering the TPR need not ask again. */
-		e->ctx.irq_hint = lapic_irr_highest(e->vm->lapic) >= 0 ||
-				  lapic_extint_pending(e->vm->lapic);
+		e->ctx.irq_hint = lapic_irr_any(e->vm->lapic);
 		rearm_tick(e);
 	}
 	/* A flush of one page holding no translation (INVLPG of a data page)

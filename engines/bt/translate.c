@@ -1776,6 +1776,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
 			em_jcc(&t->em, 5, p->probe.rx);         /* jne: probe again */
 		}
+		uint8_t *no_fill = em_rx(&t->em);   /* the probe's miss, once MMIO was seen */
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
 		if (p->group_join) {
@@ -1791,6 +1792,8 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		/* A fused run goes one instruction at a time: precise faults. */
 		for (unsigned k = 0; k < p->count; k++) {
 			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
+			s->patch = p->jpos;
+			s->stub = no_fill;
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 			em_call(&t->em, t->e->helper_stub);
 		}

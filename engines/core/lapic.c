@@ -219,6 +219,14 @@ uint64_t lapic_next_deadline(const struct lapic *l) { return l->timer.deadline; 
 uint32_t *lapic_tpr_ref(struct lapic *l) { return &l->tpr; }
 int lapic_irr_highest(const struct lapic *l) { return highest(l->irr); }
 
+bool lapic_irr_any(const struct lapic *l)
+{
+	uint64_t w[4];
+
+	memcpy(w, l->irr, sizeof(w));
+	return (w[0] | w[1] | w[2] | w[3]) || lapic_extint_pending(l);
+}
+
 /* Deliver one IPI to target t by delivery mode: Fixed, Lowest Priority
  * and NMI as any interrupt message (a vector below 16 is illegal: the
  * sender's ESR bit 5, nothing delivered); INIT resets the vCPU into

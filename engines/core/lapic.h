@@ -48,6 +48,9 @@ void lapic_set_tpr(struct lapic *l, uint8_t tpr);
  * in the IRR (masked or not), or -1. */
 uint32_t *lapic_tpr_ref(struct lapic *l);
 int lapic_irr_highest(const struct lapic *l);
+/* Is any IRR bit set or an ExtINT waiting (bt's irq_hint): a few ORs,
+ * where lapic_irr_highest scans word by word. */
+bool lapic_irr_any(const struct lapic *l);
 
 /* Can the LAPIC itself wake a halted vCPU with interrupts enabled: a
  * deliverable interrupt, an NMI or ExtINT pending, or its timer running

@@ -82,7 +82,7 @@ __asm__(
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
 	".globl t_cr8_irq, t_cr8_loop, cr8_loop_top, cr8_after\n"
-	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli\n"
+	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli, t_mmio_site\n"
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	"bt_blob:\n"
@@ -1227,6 +1227,23 @@ __asm__(
 	"	mov (%rbx), %rax\n"
 	"	mov %rax, DATA+8*176\n"
 	"	jmp finish\n"
+	"t_mmio_site:\n"                               /* one load site: MMIO 51 times, then RAM */
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	xor %edi, %edi\n"
+	"	mov $100, %ecx\n"
+	"1:	mov (%rbx), %rax\n"
+	"	add %rax, %rdi\n"
+	"	cmp $50, %ecx\n"
+	"	jne 2f\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_A again */
+	"	invlpg (%rbx)\n"
+	"2:	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rdi, DATA+8*178\n"
+	"	jmp finish\n"
 	"t_cr3_code:\n"                                 /* MOV CR3 in place, and when it remaps the code */
 	"	mov $0x1f8100, %edx\n"
 	"	call *%rdx\n"                           /* PC1+0x100 remaps VCODE to PC2 by CR3: 2 */
@@ -1429,7 +1446,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -2529,6 +2546,19 @@ static void test_in_place(void)
 		      "MMIO translation and flushes: 4 null-page accesses under both engines (%llu, %llu)",
 		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
 		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE]);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "a load site that saw MMIO", GA(t_mmio_site), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 178, 49 * VAL_A, "a site past its refill after MMIO reads RAM once remapped");
+		CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 51 && p.in->rb_counters[RB_CNT_NULL_PAGE] == 51 &&
+		      p.e->c.mmio_sites >= 1 && p.e->c.mmio_sites <= 2,
+		      "a load site that saw MMIO: 51 null-page reads under both engines (%llu, %llu), "
+		      "its probe patched past the refill once per translation holding it (%llu: "
+		      "the block from the entry and the loop's)",
+		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
+		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE],
+		      (unsigned long long)p.e->c.mmio_sites);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "MOV CR3 in place", GA(t_cr3_code), 5, NULL, NULL)) {
