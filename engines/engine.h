@@ -195,6 +195,8 @@ const struct engine_ops *engine_find(const char *name);
  * names) then the engine's own; returns how many (at most max). */
 size_t engine_counters_all(const struct engine_ops *ops, struct engine *e,
 			   struct engine_counter *out, size_t max);
+/* One counter by name; 0 when the engine has none of that name. */
+uint64_t engine_counter_value(const struct engine_ops *ops, struct engine *e, const char *name);
 /* Append one counter to out (at most max), for the engines' counters(). */
 void engine_counter_put(struct engine_counter *out, size_t max, size_t *n, const char *name, uint64_t v);
 const struct engine_ops *const *engine_list(void);

@@ -53,3 +53,14 @@ size_t engine_counters_all(const struct engine_ops *ops, struct engine *e,
 		n += ops->counters(e, out + n, max - n);
 	return n > max ? max : n;
 }
+
+uint64_t engine_counter_value(const struct engine_ops *ops, struct engine *e, const char *name)
+{
+	struct engine_counter c[512];
+	size_t n = engine_counters_all(ops, e, c, sizeof(c) / sizeof(c[0]));
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(c[i].name, name))
+			return c[i].value;
+	return 0;
+}

@@ -1607,13 +1607,7 @@ static void free_vm(struct vm *vm)
 
 static uint64_t counter(struct vm *vm, const char *name)
 {
-	struct engine_counter c[256];
-	size_t n = engine_counters_all(vm->ops, vm->engine, c, 256);
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(c[i].name, name))
-			return c[i].value;
-	return 0;
+	return engine_counter_value(vm->ops, vm->engine, name);
 }
 
 /* vm_run's timeout is seen only when the engine gets back to its

@@ -237,13 +237,7 @@ static struct vm *boot(const uint8_t *code, size_t len, uint32_t entry)
 
 static uint64_t counter(struct vm *vm, const char *name)
 {
-	struct engine_counter c[64];
-	size_t n = engine_counters_all(vm->ops, vm->engine, c, 64);
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(c[i].name, name))
-			return c[i].value;
-	return 0;
+	return engine_counter_value(vm->ops, vm->engine, name);
 }
 
 static void test_long_mode_guest(void)

@@ -18,6 +18,7 @@
 #include "harness/results_csv.h"
 #include "harness/results_json.h"
 #include "tests/check.h"
+#include "tests/unit/slurp.h"
 
 #define ITERS 1000
 #define REPS 21
@@ -36,18 +37,6 @@ static struct bench_result *bench(struct engine_result *e, const char *name, int
 	strcpy(b->group, "baseline");
 	strcpy(b->klass, "unprivileged");
 	return b;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	static char buf[1 << 20];
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return buf;
 }
 
 static int has_nan(const char *s)

@@ -10,6 +10,7 @@
 #include "harness/report.h"
 #include "harness/results.h"
 #include "tests/check.h"
+#include "tests/unit/slurp.h"
 
 #define ITERS 1000
 #define REPS 21
@@ -36,18 +37,6 @@ static void bench(struct engine_result *e, const char *name, double cycles)
 	strcpy(b->klass, "unprivileged");
 	for (int k = 0; k < REPS; k++)
 		bench_add_sample(b, ITERS, (uint64_t)(cycles * ITERS) + (uint64_t)(k % 3));
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	static char buf[1 << 20];
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return buf;
 }
 
 /* The table row of benchmark `name` in the section after `title`. */

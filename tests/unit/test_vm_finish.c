@@ -16,13 +16,7 @@ extern const struct engine_ops interp_engine_ops, bt_engine_ops;
 
 static uint64_t counter(struct vm *vm, const char *name)
 {
-	struct engine_counter c[256];
-	size_t n = engine_counters_all(vm->ops, vm->engine, c, 256);
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(c[i].name, name))
-			return c[i].value;
-	return 0;
+	return engine_counter_value(vm->ops, vm->engine, name);
 }
 
 static void poweroff_stops(const struct engine_ops *ops, const char *guest)
