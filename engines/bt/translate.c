@@ -1301,12 +1301,18 @@ static bool emit_sdt(struct tr *t, unsigned i, const struct dtable *d)
 	const struct bt_form *f = &t->f[i];
 	struct scratch s;
 
-	if (f->mem != 0 || !take_scratch(f->regs, hit_live(t, i, 1), true, &s))
+	const struct x86_op *m = &t->in[i].op[0];
+
+	if (f->mem != 0 || !take_scratch_probe(t, f->regs, hit_live(t, i, 1), true, &s))
 		return false;
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
-	emit_ea(t, i, &t->in[i].op[0], s.a, true);
-	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 10, true);
+	emit_ea(t, i, m, s.a, !s.ff);
+	if (s.ff && (m->seg == S_FS || m->seg == S_GS)) {
+		em_load(&t->em, H_RCX, hm_abs(&t->cpu->seg_base[m->seg]));
+		em_lea(&t->em, false, s.a, (struct hmem){ s.a, H_RCX, 1, 0 });
+	}
+	uint8_t *j = s.ff ? emit_probe_ff(t, s.a, s.e, s.h, 10, true) : emit_probe(t, s.a, s.e, s.h, 10, true);
 	em_op_mem(&t->em, 0, false, 0xb70f, 2, s.r, hm_abs(&d->limit));
 	em_op_mem(&t->em, 0x66, false, 0x89, 1, s.r, hm_base(s.h, 0));
 	em_load(&t->em, s.r, hm_abs(&d->base));
