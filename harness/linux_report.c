@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "harness/plots.h"
-#include "harness/self.h"
 #include "harness/stats.h"
 
 /* What one unit is and how many operations rbn=1 asks for: the init's
@@ -373,8 +372,7 @@ void lb_draw_figure(const char *out_dir, const struct lb_run *runs, unsigned n, 
 			 "is in linux.dat.");
 		return;
 	}
-	self_dir(sdir, sizeof(sdir) - 8);
-	strcat(sdir, "/plots");
+	plots_script_dir(sdir, sizeof(sdir));
 	snprintf(log, sizeof(log), "%s/gnuplot.log", out_dir);
 	int wall = draw(gp, sdir, out_dir, runs, n, 0, log), cpu = draw(gp, sdir, out_dir, runs, n, 1, log);
 	snprintf(note, len, "Figures: %s%s (per benchmark each engine's median time per unit over the fastest "

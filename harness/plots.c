@@ -38,7 +38,7 @@ int plots_find_gnuplot(char *out, size_t len)
 }
 
 /* plots/ next to the ringbench binary (the repository root), else ./plots. */
-static void script_dir(char *out, size_t len)
+void plots_script_dir(char *out, size_t len)
 {
 	char dir[PATH_MAX - 64], probe[PATH_MAX + 16];
 
@@ -49,9 +49,21 @@ static void script_dir(char *out, size_t len)
 		snprintf(out, len, "plots");
 }
 
-void plots_script_dir(char *out, size_t len)
+int plots_prepare(const char *dir, char *gp, char *sdir, char *pdir, size_t size, char *note, size_t len)
 {
-	script_dir(out, len);
+	char log[PATH_MAX + 16];
+
+	if (plots_find_gnuplot(gp, size) < 0) {
+		snprintf(note, len, "Plots skipped: gnuplot not found. Install it (`apt-get install "
+			 "gnuplot-nox`) and redraw with `./ringbench report %s`.", dir);
+		return -1;
+	}
+	plots_script_dir(sdir, size);
+	snprintf(pdir, size, "%s/plots", dir);
+	mkdir(pdir, 0755);
+	snprintf(log, sizeof(log), "%s/gnuplot.log", pdir);
+	unlink(log);            /* a log of this drawing only */
+	return 0;
 }
 
 int plots_run_gnuplot(const char *gp, const char *script, const char *vars, const char *logpath)
@@ -340,16 +352,8 @@ int plots_draw_sized(const struct run *r, const char *run_dir, const char *size,
 	const char **names;
 	int drawn = 0, failed = 0;
 
-	if (plots_find_gnuplot(gp, sizeof(gp)) < 0) {
-		snprintf(note, len, "Plots skipped: gnuplot not found. Install it (`apt-get install "
-			 "gnuplot-nox`) and redraw with `./ringbench report %s`.", run_dir);
+	if (plots_prepare(run_dir, gp, sdir, pdir, PATH_MAX, note, len) < 0)
 		return -1;
-	}
-	script_dir(sdir, sizeof(sdir));
-	snprintf(pdir, sizeof(pdir), "%s/plots", run_dir);
-	mkdir(pdir, 0755);
-	snprintf(path, sizeof(path), "%s/gnuplot.log", pdir);
-	unlink(path);           /* a log of this drawing only */
 	const struct engine_result *es[RUN_MAX_ENGINES];
 	size_t ne = measured_engines(r, es);
 	char labels[1024];

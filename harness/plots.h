@@ -20,6 +20,10 @@ int plots_draw_sized(const struct run *r, const char *run_dir, const char *size,
 int plots_find_gnuplot(char *out, size_t len);
 /* The directory of the gnuplot scripts (plots/ beside the binary). */
 void plots_script_dir(char *out, size_t len);
+/* Before drawing into dir/plots: gnuplot's path into gp (else note says
+ * how to get it, and -1), the scripts' directory into sdir, dir/plots
+ * made into pdir (each buffer size bytes), its gnuplot.log removed. */
+int plots_prepare(const char *dir, char *gp, char *sdir, char *pdir, size_t size, char *note, size_t len);
 /* plots/<script>.gp drawn to pdir/<base>.{pdf,png,svg} from pdir/<base>.dat
  * with the gnuplot assignments extra; 1 when all three were made. */
 int plots_draw_script(const char *gp, const char *sdir, const char *script, const char *pdir,

@@ -6,8 +6,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "harness/plots.h"
 
@@ -38,6 +36,15 @@ static void add_word(char *list, size_t len, const char *w)
 	snprintf(list + l, len - l, "%s%s", l ? " " : "", w);
 }
 
+/* A gnuplot data block for benchmark name: blank lines before all but the
+ * first, its name added to the list the script labels the blocks with. */
+static void start_block(FILE *f, int *blocks, char *benches, size_t len, const char *name)
+{
+	if ((*blocks)++)
+		fputs("\n\n", f);
+	add_word(benches, len, name);
+}
+
 /* One block per slowdown benchmark: ratio, then per engine x lo hi. */
 static int write_slowdown(const struct sweep *s, const char *path, char *benches, size_t len)
 {
@@ -58,9 +65,7 @@ static int write_slowdown(const struct sweep *s, const char *path, char *benches
 			}
 		if (!any)
 			continue;
-		if (blocks++)
-			fputs("\n\n", f);
-		add_word(benches, len, s->benches[j]);
+		start_block(f, &blocks, benches, len, s->benches[j]);
 		for (size_t k = 0; k < s->n; k++) {
 			fprintf(f, "%.6g", s->r[k]->overcommit);
 			for (size_t i = 0; i < s->ne; i++) {
@@ -116,9 +121,7 @@ static int write_latency(const struct sweep *s, const char *path, char *benches,
 	for (size_t j = 0; j < s->nb; j++) {
 		if (!sweep_has_latency(s, s->benches[j]))
 			continue;
-		if (blocks++)
-			fputs("\n\n", f);
-		add_word(benches, len, s->benches[j]);
+		start_block(f, &blocks, benches, len, s->benches[j]);
 		for (size_t k = 0; k < s->n; k++) {
 			double khz = s->r[k]->host.tsc_khz;
 			fprintf(f, "%zu %.6g", k, s->r[k]->overcommit);
@@ -139,16 +142,8 @@ int plots_sweep_draw(const struct sweep *s, const char *dir, char *note, size_t 
 	char engines[1024], benches[1024], extra[3072];
 	int drawn = 0, failed = 0;
 
-	if (plots_find_gnuplot(gp, sizeof(gp)) < 0) {
-		snprintf(note, len, "Plots skipped: gnuplot not found. Install it (`apt-get install "
-			 "gnuplot-nox`) and redraw with `./ringbench report %s`.", dir);
+	if (plots_prepare(dir, gp, sdir, pdir, PATH_MAX, note, len) < 0)
 		return -1;
-	}
-	plots_script_dir(sdir, sizeof(sdir));
-	snprintf(pdir, sizeof(pdir), "%s/plots", dir);
-	mkdir(pdir, 0755);
-	snprintf(path, sizeof(path), "%s/gnuplot.log", pdir);
-	unlink(path);
 	engine_words(s, engines, sizeof(engines));
 
 	snprintf(path, sizeof(path), "%s/sweep-slowdown.dat", pdir);
