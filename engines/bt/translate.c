@@ -1202,12 +1202,32 @@ static bool cli_then_sti(const struct tr *t, unsigned i)
 	       sys_inline_form(t, i) && sys_inline_form(t, i + 1);
 }
 
-/* CLI at CPL 0: IF cleared in cpu.rflags, the host flags untouched. */
+/* CLI then STI whose flags are dead after the STI (its next instruction
+ * defines them all and cannot fault): the pair is one OR of IF into
+ * cpu.rflags once the STI's checks passed; the CLI's own store happens
+ * only on the way to the STI's handler.  One read-modify-write of the
+ * flags byte per pair instead of a chain of two through a table. */
+static bool cli_sti_fused(const struct tr *t, unsigned i)
+{
+	return cli_then_sti(t, i) && t->live[i + 2] == 0;
+}
+
+/* CLI at CPL 0: IF cleared in cpu.rflags, the host flags untouched
+ * (where they are dead after it, an AND on the byte). */
 static void emit_cli(struct tr *t, unsigned i)
 {
+	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
+
+	if (cli_sti_fused(t, i))
+		return;                 /* emit_sti does both */
+	if (t->live[i + 1] == 0) {
+		em_op_mem(&t->em, 0, false, 0x80, 1, 4, fl1);  /* and byte, ~IF */
+		em_u8(&t->em, (uint8_t)~(F_IF >> 8));
+		return;
+	}
 	em_store(&t->em, home(t, H_RCX), H_RCX);
 	rflags_byte1_via(t, t->e->if_clear);
-	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, hm_abs((uint8_t *)&t->cpu->rflags + 1));
+	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
 	if (!cli_then_sti(t, i))
 		em_load(&t->em, H_RCX, home(t, H_RCX));
 }
@@ -1224,20 +1244,37 @@ static void emit_sti(struct tr *t, unsigned i)
 	uint64_t next = t->rip[i] + t->in[i].len;
 	bool after_cli = i > 0 && cli_then_sti(t, i - 1);
 
-	if (!after_cli)
+	bool fused = i > 0 && cli_sti_fused(t, i - 1);
+	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
+
+	if (!after_cli || fused)
 		em_store(&t->em, home(t, H_RCX), H_RCX);
 	em_op_mem(&t->em, 0, false, 0xb70f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));  /* + irq_hint */
-	call_if_rcx(t, c);
-	if (!after_cli) {
-		rflags_byte1_via(t, t->e->if_only);
+	if (fused) {
+		/* To the handler with the CLI done: jrcxz over it. */
+		em_u8(&t->em, 0xe3);
+		uint8_t *skip = t->em.w;
+		em_u8(&t->em, 0);
+		rflags_byte1_via(t, t->e->if_clear);
+		em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
+		uint8_t *j = em_jmp(&t->em, NULL);
+		if (c->nj < 4)
+			c->jpos[c->nj++] = j;
+		*skip = (uint8_t)(t->em.w - skip - 1);
+		em_op_mem(&t->em, 0, false, 0x80, 1, 1, fl1);  /* or byte, IF */
+		em_u8(&t->em, F_IF >> 8);
+	} else {
 		call_if_rcx(t, c);
+		if (!after_cli) {
+			rflags_byte1_via(t, t->e->if_only);
+			call_if_rcx(t, c);
+		}
+		/* IF was clear: set by adding it (LEA, no flag touched), one load
+		 * and no table lookup in the chain from the last CLI's store. */
+		em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, fl1);
+		em_lea(&t->em, false, H_RCX, hm_base(H_RCX, F_IF >> 8));
+		em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
 	}
-	/* IF was clear: set by adding it (LEA, no flag touched), one load
-	 * and no table lookup in the chain from the last CLI's store. */
-	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
-	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, fl1);
-	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, F_IF >> 8));
-	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
 	em_op_mem(&t->em, 0, false, 0xc6, 1, 0, hm_abs(&t->cpu->sti_shadow));       /* mov byte, 1 */
 	em_u8(&t->em, 1);
 	if ((uint64_t)(int64_t)(int32_t)next == next) {
@@ -1856,7 +1893,11 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 			t->f[t->n].cls = TC_HELPER;
 		off += in->len;
 		t->n++;
-		if ((in->flags & IF_BLOCK_END) || !len)
+		/* An inline STI checks for a deliverable interrupt itself (and
+		 * calls the handler, which leaves, when there is one): the block
+		 * goes on past it. */
+		if (((in->flags & IF_BLOCK_END) && !(in->id == X86_INS_STI && sys_inline_form(t, t->n - 1))) ||
+		    !len)
 			break;
 	}
 	t->b->bytes = off;

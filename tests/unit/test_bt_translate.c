@@ -77,7 +77,7 @@ __asm__(
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
-	".globl t_sti_loop2, sti2_top, sti2_after\n"
+	".globl t_sti_loop2, sti2_top, sti2_after, t_sti_fused_irq, sti_fused_after, t_sti_loop3, sti3_top, sti3_after\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn, t_stk, stk_pop, stk_ret, stk_back\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
 	".globl t_popf_irq, t_popf_loop, popf_loop_top, popf_irq_after\n"
@@ -903,6 +903,27 @@ __asm__(
 	"	cli\n"
 	"	mov %rsi, DATA+8*148\n"
 	"	jmp finish\n"
+	/* The same with CLI; STI fused (the flags dead after the shadowed
+	 * ADD): the CLI's store happens on the way to the handler (slot 218). */
+	"t_sti_fused_irq:\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	"	xor %esi, %esi\n"
+	"1:	cli\n"
+	"	sti\n"
+	"	add $1, %esi\n"                        /* shadowed; defines every flag */
+	"sti_fused_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz 1b\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*218\n"
+	"	jmp finish\n"
 	"t_popf_irq:\n"                                 /* an interrupt pending at POPF setting IF */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -1022,6 +1043,27 @@ __asm__(
 	"	jz sti2_top\n"
 	"	cli\n"
 	"	mov %rsi, DATA+8*217\n"
+	"	xor %esi, %esi\n"
+	"	jmp finish\n"
+
+	/* CLI; STI fused, the timer firing (slot 219). */
+	"t_sti_loop3:\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	xor %ecx, %ecx\n"
+	"	xor %esi, %esi\n"
+	"sti3_top:\n"
+	"	cli\n"
+	"	sti\n"
+	"	add $1, %rsi\n"
+	"sti3_after:\n"
+	"	test %ecx, %ecx\n"
+	"	jz sti3_top\n"
+	"	cli\n"
+	"	mov %rsi, DATA+8*219\n"
 	"	xor %esi, %esi\n"
 	"	jmp finish\n"
 
@@ -1443,7 +1485,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[], t_grp_many[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_sti_fused_irq[], sti_fused_after[], t_sti_loop3[], sti3_top[], sti3_after[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[];
@@ -2415,6 +2457,13 @@ static void test_inline_sys(void)
 		check_slot(&p, 148, 1, "at the first STI of the loop");
 	}
 	free_pair(&p);
+	if (run_pair(&p, "fused CLI; STI with an interrupt pending", GA(t_sti_fused_irq), 5, NULL, NULL)) {
+		check_agree(&p, false);
+		check_slot(&p, 90, 1, "one interrupt");
+		check_slot(&p, 91, GA(sti_fused_after), "taken after the ADD the fused STI shadows");
+		check_slot(&p, 218, 1, "at the first STI of the loop");
+	}
+	free_pair(&p);
 	if (run_pair(&p, "POPF with an interrupt pending", GA(t_popf_irq), 5, NULL, NULL)) {
 		check_agree(&p, false);
 		check_slot(&p, 90, 1, "one interrupt");
@@ -2452,6 +2501,23 @@ static void test_inline_sys(void)
 		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
 		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
 		      "timer in a CLI/STI loop: STI inline (%llu calls in %llu iterations), CLI inline",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "timer in a fused CLI; STI loop", GA(t_sti_loop3), 5, NULL, NULL)) {
+		uint64_t rb = get64(p.bt->ram, DATA + 8 * 91), ri = get64(p.in->ram, DATA + 8 * 91);
+		uint64_t n = get64(p.bt->ram, DATA + 8 * 219);
+		/* IF is set from TEST to the next CLI: never at STI nor at the
+		 * ADD it shadows.  The loop is one block: bt polls at its top or
+		 * takes it after the ADD when the STI found it pending. */
+		uint64_t top = GA(sti3_top), after = GA(sti3_after);
+		bool ok_b = rb == top || rb == after || rb == after + 2;
+		bool ok_i = ri == top || ri == after || ri == after + 2;
+		CHECK(p.s_bt == DONE && p.s_in == DONE && ok_b && ok_i && p.e->cpu.cnt.interrupts == 1,
+		      "timer in a fused CLI; STI loop: one interrupt, never while IF is clear or in the shadow "
+		      "(bt at %#llx, interp at %#llx)", (unsigned long long)rb, (unsigned long long)ri);
+		CHECK(n > 100 && p.e->helper_by_id[X86_INS_STI] * 10 < n && p.e->helper_by_id[X86_INS_CLI] == 0,
+		      "timer in a fused CLI; STI loop: both inline (%llu STI calls in %llu iterations)",
 		      (unsigned long long)p.e->helper_by_id[X86_INS_STI], (unsigned long long)n);
 	}
 	free_pair(&p);
