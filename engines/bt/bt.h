@@ -82,6 +82,14 @@ struct bt_block {
 	struct bt_site *incoming;       /* chain links into this block */
 };
 
+/* Where translated code keeps the guest's RSP while it runs: on the host
+ * stack, just above the instruction-count slot ([host RSP] at a block
+ * boundary).  The CPU renames stack-relative memory, so a CALL, RET or
+ * PUSH does not wait on the previous one's store of RSP as it did with
+ * RSP in cpu.gpr; the stubs copy it to and from cpu.gpr[R_RSP], where
+ * every C reader finds it. */
+#define BT_RSP_SLOT 8
+
 /* What translated code reads and writes besides the CPU. */
 struct bt_ctx {
 	uint64_t hflags;                /* guest arithmetic flags as LAHF/SETO leave AX */

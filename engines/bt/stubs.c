@@ -6,11 +6,11 @@
  *   helper_stub  called from translated code: store the guest state, call
  *                bt_helper() (the shared handler for one instruction),
  *                reload and return, or leave if bt_helper says so.
- * Guest RSP always lives in cpu.gpr[R_RSP]; host RSP is the host stack,
- * whose top at every block boundary is the instruction-count slot: block
- * entries add to [rsp] (the CPU renames RSP-relative memory, so a tight
- * loop does not wait on a store), the exit and helper stubs fold it into
- * cpu.cnt.insns. */
+ * Host RSP is the host stack, whose top at every block boundary is the
+ * instruction-count slot: block entries add to [rsp] (the CPU renames
+ * RSP-relative memory, so a tight loop does not wait on a store), the exit
+ * and helper stubs fold it into cpu.cnt.insns.  Above it, the guest's RSP
+ * (BT_RSP_SLOT), which the stubs copy to and from cpu.gpr[R_RSP]. */
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 
@@ -33,6 +33,20 @@ static void fold_count(struct emit *em, struct engine *e, int32_t off)
 	em_store_imm32(em, hm_base(H_RSP, off), 0);
 }
 
+/* cpu.gpr[R_RSP] = [rsp + off], through RAX (stored already). */
+static void rsp_out(struct emit *em, struct engine *e, int32_t off)
+{
+	em_load(em, H_RAX, hm_base(H_RSP, off));
+	em_store(em, hm_abs(&e->cpu.gpr[R_RSP]), H_RAX);
+}
+
+/* [rsp + off] = cpu.gpr[R_RSP], through RAX (loaded after). */
+static void rsp_in(struct emit *em, struct engine *e, int32_t off)
+{
+	em_load(em, H_RAX, hm_abs(&e->cpu.gpr[R_RSP]));
+	em_store(em, hm_base(H_RSP, off), H_RAX);
+}
+
 static void load_gprs(struct emit *em, struct engine *e)
 {
 	em_load(em, H_RAX, hm_abs(&e->ctx.hflags));
@@ -51,6 +65,7 @@ int bt_emit_stubs(struct engine *e)
 
 	e->enter = (void (*)(void))(void *)em_rx(&em);
 	em_bytes(&em, save_host, sizeof(save_host));
+	em_push_mem(&em, hm_abs(&e->cpu.gpr[R_RSP]));          /* the guest RSP slot */
 	em_u8(&em, 0x6a);
 	em_u8(&em, 0);                                          /* push 0: the count slot */
 	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov [host_rsp], rsp */
@@ -59,17 +74,19 @@ int bt_emit_stubs(struct engine *e)
 
 	uint8_t *exit_return = em_rx(&em);
 	em_op_mem(&em, 0, true, 0x8b, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov rsp, [host_rsp] */
-	em_lea(&em, false, H_RSP, hm_base(H_RSP, 8));          /* drop the count slot */
+	em_lea(&em, false, H_RSP, hm_base(H_RSP, 16));         /* drop the count and RSP slots */
 	em_bytes(&em, restore_host, sizeof(restore_host));
 
 	e->exit_stub = em_rx(&em);
 	store_gprs(&em, e);
+	rsp_out(&em, e, BT_RSP_SLOT);
 	fold_count(&em, e, 0);
 	em_jmp(&em, exit_return);
 
 	e->helper_stub = em_rx(&em);
 	store_gprs(&em, e);
-	fold_count(&em, e, 8);                                  /* above the return address */
+	rsp_out(&em, e, 8 + BT_RSP_SLOT);                      /* above the return address */
+	fold_count(&em, e, 8);
 	em_mov_rr(&em, H_RBP, H_RSP);
 	em_and_imm(&em, H_RSP, -16);
 	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
@@ -80,10 +97,12 @@ int bt_emit_stubs(struct engine *e)
 	em_u8(&em, BT_HELPER_LEAVE);                            /* cmp eax, LEAVE */
 	em_jcc(&em, 4, exit_return);                            /* je: leave */
 	uint8_t *to_jump = em_jcc(&em, 7, NULL);                /* ja: JUMP */
+	rsp_in(&em, e, 8 + BT_RSP_SLOT);
 	load_gprs(&em, e);
 	em_u8(&em, 0xc3);                                       /* ret: CONTINUE */
 	em_patch_rel32(to_jump, em.delta, em_rx(&em));
 	em_lea(&em, false, H_RSP, hm_base(H_RSP, 8));          /* drop the return address */
+	rsp_in(&em, e, BT_RSP_SLOT);
 	load_gprs(&em, e);
 	em_jmp_mem(&em, hm_abs(&e->ctx.jt));
 

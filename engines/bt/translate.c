@@ -18,6 +18,7 @@
  * first (LAHF/SETO into AX, or PUSHFQ when the instruction uses RAX), so a
  * miss reaches the shared handler, and a fault its frame, with the exact
  * flags; the hit path restores them only where they are live. */
+#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -109,10 +110,18 @@ struct tr {
 	unsigned nexits;
 	struct call_path calls[CALL_MAX];
 	unsigned ncalls;
+	int hdepth;                     /* quadwords pushed on the host stack (PUSHFQ) */
 	bool overflow;
 };
 
-static struct hmem home(const struct tr *t, int r) { return hm_abs(&t->cpu->gpr[r]); }
+/* A guest register's home while the block runs: cpu.gpr, but RSP's is on
+ * the host stack (BT_RSP_SLOT), above what a PUSHFQ put there. */
+static struct hmem home(const struct tr *t, int r)
+{
+	if (r == R_RSP)
+		return hm_base(H_RSP, BT_RSP_SLOT + 8 * t->hdepth);
+	return hm_abs(&t->cpu->gpr[r]);
+}
 static struct hmem ctxf(const volatile void *p) { return hm_abs(p); }
 
 static void spill(struct tr *t, uint16_t set)
@@ -131,18 +140,22 @@ static void reload(struct tr *t, uint16_t set)
 
 static void flags_save(struct tr *t, int fsave)
 {
-	if (fsave == FS_AX)
+	if (fsave == FS_AX) {
 		em_flags_to_ax(&t->em);
-	else if (fsave == FS_STACK)
+	} else if (fsave == FS_STACK) {
 		em_u8(&t->em, 0x9c);            /* pushfq */
+		t->hdepth++;
+	}
 }
 
 static void flags_restore(struct tr *t, int fsave)
 {
-	if (fsave == FS_AX)
+	if (fsave == FS_AX) {
 		em_flags_from_ax(&t->em);
-	else if (fsave == FS_STACK)
+	} else if (fsave == FS_STACK) {
 		em_u8(&t->em, 0x9d);            /* popfq */
+		t->hdepth--;
+	}
 }
 
 /* The flags kept in AX (RAX to its home) around code that clobbers them. */
@@ -253,8 +266,10 @@ static void flags_hit(struct tr *t, const struct scratch *s)
 {
 	if (s->live)
 		flags_restore(t, s->fsave);
-	else if (s->fsave == FS_STACK)
+	else if (s->fsave == FS_STACK) {
 		em_lea(&t->em, false, H_RSP, hm_base(H_RSP, 8));
+		t->hdepth--;
+	}
 }
 
 static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
@@ -1799,6 +1814,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 	for (unsigned k = 0; k < t->nslow; k++) {
 		struct slow_path *p = &t->slow[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
+		t->hdepth = p->fsave == FS_STACK;      /* as the main path left the host stack */
 		/* First a refill: the flags are saved, the address is in its
 		 * register; if the access hits now, the probe runs again.  After
 		 * a flag-free probe the flags are saved here, and RCX (a scratch)
@@ -1849,6 +1865,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct call_path *p = &t->calls[k];
 		for (unsigned j = 0; j < p->nj; j++)
 			em_patch_rel32(p->jpos[j], t->em.delta, em_rx(&t->em));
+		t->hdepth = p->fsave == FS_STACK;
 		flags_restore(t, p->fsave);
 		reload(t, p->restore);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
@@ -1859,6 +1876,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct exit_path *p = &t->exits[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		if (p->site->kind == SITE_IND) {
+			t->hdepth = p->fsave == FS_STACK;
 			flags_restore(t, p->fsave);
 			reload(t, p->restore);
 		} else {
@@ -1914,6 +1932,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		bt_flush(e);
 	memset(t, 0, offsetof(struct tr, in));
 	t->nslow = t->nexits = t->ncalls = 0;
+	t->hdepth = 0;
 	t->overflow = false;
 	t->e = e;
 	t->cpu = &e->cpu;
@@ -1983,6 +2002,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 			fused += !fused;
 			break;
 		}
+		assert(t->hdepth == 0);        /* every PUSHFQ popped */
 		/* The rest of a fused run: its code is the first one's. */
 		for (; fused > 1; fused--)
 			t->b->ioff[++i] = (uint32_t)(em_rx(&t->em) - t->b->host);
@@ -1994,6 +2014,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
 	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
+	t->hdepth = 0;
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
 
