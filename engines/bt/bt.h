@@ -139,6 +139,7 @@ struct bt_counters {
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses, mmio_sites;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
+	uint64_t loops_hoisted;         /* loop blocks with their scratches spilled once (translate.c) */
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 
@@ -202,6 +203,7 @@ struct engine {
 	uint64_t show_addr;             /* --show-translation: print the block holding it */
 	bool show_pending;
 	bool mem_groups;                /* memory groups (translate.c, emit_group); option mem-groups */
+	bool hoist_loops;               /* loop blocks' spills hoisted (translate.c, hoist_set); option hoist */
 
 	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF cleared, IF
 	 * alone; translated code changes IF without touching the host flags,

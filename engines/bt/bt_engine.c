@@ -66,6 +66,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->vm = vm;
 	e->ctx.flagfree = __builtin_cpu_supports("bmi2");
 	e->mem_groups = true;
+	e->hoist_loops = true;
 	e->ctx.host_mxcsr = __builtin_ia32_stmxcsr();
 	e->ctx.mask_index = (uint64_t)(TLB_SIZE - 1) << 12;
 	e->ctx.mask_page = ~0xfffull;
@@ -159,6 +160,7 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	engine_counter_put(out, max, &n, "bt.mmio_sites", t->mmio_sites);
 	engine_counter_put(out, max, &n, "bt.mem_groups", t->mem_groups);
 	engine_counter_put(out, max, &n, "bt.group_members", t->group_members);
+	engine_counter_put(out, max, &n, "bt.loops_hoisted", t->loops_hoisted);
 	engine_counter_put(out, max, &n, "bt.fallbacks", t->fallbacks);
 	engine_counter_put(out, max, &n, "bt.interp_steps", t->steps);
 	engine_counter_put(out, max, &n, "bt.polls", t->polls);
@@ -231,6 +233,16 @@ static int bt_option(struct engine *e, const char *name, const char *value, char
 		}
 		bt_flush(e);
 		e->mem_groups = *value == '1';
+		return 0;
+	}
+	if (!strcmp(name, "hoist")) {
+		/* 0: loop blocks spill and reload around each instruction too. */
+		if (!value || (strcmp(value, "0") && strcmp(value, "1"))) {
+			snprintf(err, len, "hoist wants 0 or 1, not '%s'", value ? value : "");
+			return -1;
+		}
+		bt_flush(e);
+		e->hoist_loops = *value == '1';
 		return 0;
 	}
 	snprintf(err, len, "engine bt has no option '%s'", name);

@@ -111,6 +111,8 @@ struct tr {
 	struct call_path calls[CALL_MAX];
 	unsigned ncalls;
 	int hdepth;                     /* quadwords pushed on the host stack (PUSHFQ) */
+	uint16_t hoist;                 /* scratches spilled once for a loop block (hoist_set) */
+	uint8_t *loop_rx;               /* ... where its back edge goes: past that spill */
 	bool overflow;
 };
 
@@ -124,18 +126,27 @@ static struct hmem home(const struct tr *t, int r)
 }
 static struct hmem ctxf(const volatile void *p) { return hm_abs(p); }
 
+/* In a loop block the hoisted scratches (t->hoist) are spilled once
+ * before the loop and hold no guest value inside it: neither spilled nor
+ * reloaded around each instruction, but reloaded on every way out. */
 static void spill(struct tr *t, uint16_t set)
 {
+	set &= (uint16_t)~t->hoist;
 	for (int r = 0; r < 16; r++)
 		if (set & (1u << r))
 			em_store(&t->em, home(t, r), r);
 }
 
-static void reload(struct tr *t, uint16_t set)
+static void reload_all(struct tr *t, uint16_t set)
 {
 	for (int r = 0; r < 16; r++)
 		if (set & (1u << r))
 			em_load(&t->em, r, home(t, r));
+}
+
+static void reload(struct tr *t, uint16_t set)
+{
+	reload_all(t, (uint16_t)(set & ~t->hoist));
 }
 
 static void flags_save(struct tr *t, int fsave)
@@ -171,14 +182,20 @@ static void ax_give_flags(struct tr *t)
 	em_load(&t->em, H_RAX, home(t, H_RAX));
 }
 
-/* First register of pref not in *avoid; taken into *avoid. */
+/* The hoisted scratches of the block being translated (tr.hoist): the
+ * pickers take them first, as they cost nothing to use. */
+static uint16_t pick_first;
+
+/* First register of pref not in *avoid, one of pick_first if any is;
+ * taken into *avoid. */
 static int pick(uint16_t *avoid, const int8_t *pref, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (!(*avoid & (1u << pref[i]))) {
-			*avoid |= (uint16_t)(1u << pref[i]);
-			return pref[i];
-		}
+	for (int pass = pick_first ? 0 : 1; pass < 2; pass++)
+		for (unsigned i = 0; i < n; i++)
+			if (!(*avoid & (1u << pref[i])) && (pass || (pick_first >> pref[i] & 1))) {
+				*avoid |= (uint16_t)(1u << pref[i]);
+				return pref[i];
+			}
 	return -1;
 }
 
@@ -481,6 +498,7 @@ static void emit_helper(struct tr *t, unsigned i)
 	struct bt_site *s = new_site(t, i, SITE_HELPER);
 
 	s->fallback = !t->f[i].sensitive;
+	reload_all(t, t->hoist);        /* helper_stub stores every GPR */
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_call(&t->em, t->e->helper_stub);
 }
@@ -1798,6 +1816,7 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 	s->target = t->b->rip;
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
+	reload_all(t, t->hoist);
 	if (form == ENTRY_RCX) {
 		em_load(&t->em, H_RCX, home(t, H_RCX));
 	} else {
@@ -1837,7 +1856,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		uint8_t *no_fill = em_rx(&t->em);   /* the probe's miss, once MMIO was seen */
 		flags_restore(t, p->fsave);
-		reload(t, p->restore);
+		reload_all(t, p->restore | t->hoist);
 		if (p->group_join) {
 			em_jmp(&t->em, t->group_plain);
 			continue;
@@ -1867,7 +1886,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			em_patch_rel32(p->jpos[j], t->em.delta, em_rx(&t->em));
 		t->hdepth = p->fsave == FS_STACK;
 		flags_restore(t, p->fsave);
-		reload(t, p->restore);
+		reload_all(t, p->restore | t->hoist);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
 		em_call(&t->em, t->e->helper_stub);
 		em_jmp(&t->em, p->resume);
@@ -1878,7 +1897,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		if (p->site->kind == SITE_IND) {
 			t->hdepth = p->fsave == FS_STACK;
 			flags_restore(t, p->fsave);
-			reload(t, p->restore);
+			reload_all(t, p->restore | t->hoist);
 		} else {
 			p->site->patch = p->jpos;
 			p->site->stub = em_rx(&t->em);
@@ -1886,6 +1905,41 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
 		em_jmp(&t->em, t->e->exit_stub);
 	}
+}
+
+/* A loop block: its last instruction a JMP or Jcc back to its first.
+ * The registers none of its instructions names (nor RAX and RCX, which
+ * flag saves, entries and inline forms store to their homes themselves)
+ * are spilled once before the loop and then serve as scratches for free;
+ * every way out (the fall-through, the poll exit, helper calls and slow
+ * paths) reloads them first.  Only for blocks of the forms that take
+ * their scratches through spill() and reload(); not under lockstep, which
+ * compares one pass of a block at a time. */
+static uint16_t hoist_set(const struct tr *t)
+{
+	unsigned last = t->n - 1;
+	int cls = t->f[last].cls;
+	uint16_t named = 0;
+
+	if (t->e->ls || !t->e->hoist_loops || (cls != TC_JMP && cls != TC_JCC) ||
+	    t->rip[last] + (uint64_t)t->in[last].op[0].disp != t->b->rip)
+		return 0;
+	for (unsigned k = 0; k < t->n; k++) {
+		switch (t->f[k].cls) {
+		case TC_COPY: case TC_DROP: case TC_MEM: case TC_LEA: case TC_RSP:
+		case TC_PUSH: case TC_POP: case TC_PUSH_MEM: case TC_DF:
+			break;
+		case TC_JMP: case TC_JCC:
+			if (k != last)
+				return 0;
+			break;
+		default:
+			if (!sys_inline_form(t, k))
+				return 0;
+		}
+		named |= t->f[k].regs;
+	}
+	return (uint16_t)~(named | (1u << H_RSP) | (1u << H_RAX) | (1u << H_RCX));
 }
 
 /* Decode the block's instructions; false if the first one crosses the
@@ -1933,6 +1987,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	memset(t, 0, offsetof(struct tr, in));
 	t->nslow = t->nexits = t->ncalls = 0;
 	t->hdepth = 0;
+	t->hoist = pick_first = 0;
 	t->overflow = false;
 	t->e = e;
 	t->cpu = &e->cpu;
@@ -1953,6 +2008,12 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->em = (struct emit){ e->code_rw + e->code_used, e->code_rw + e->code_size,
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
 	t->b->host = em_rx(&t->em);
+	t->hoist = pick_first = hoist_set(t);
+	bool hoisted = t->hoist != 0;
+	for (int r = 0; r < 16; r++)            /* the loop's spill, once */
+		if (t->hoist >> r & 1)
+			em_store(&t->em, home(t, r), r);
+	t->loop_rx = em_rx(&t->em);
 	uint8_t *poll_j;
 	unsigned quiet = quiet_prefix(t);
 	emit_entry(t, &poll_j, entry_form(t, quiet == 0));
@@ -1985,11 +2046,17 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_POP: fused = emit_pop_run(t, i); break;
 		case TC_LEAVE: emit_leave(t, i); break;
 		case TC_JMP:
-			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
+			if (t->hoist)
+				em_jmp(&t->em, t->loop_rx);     /* the back edge (hoist_set) */
+			else
+				emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
 			ended = true;
 			break;
 		case TC_JCC:
-			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, in->cc);
+			if (t->hoist)
+				em_jcc(&t->em, in->cc, t->loop_rx);
+			else
+				emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, in->cc);
 			break;
 		case TC_CALL: emit_call(t, i, false); ended = true; break;
 		case TC_CALL_IND: emit_call(t, i, true); ended = true; break;
@@ -2011,10 +2078,12 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	uint8_t *fall_rx = em_rx(&t->em);
 	t->b->ioff[t->n] = (uint32_t)(fall_rx - t->b->host);
 	unsigned last = t->n - 1;
+	reload_all(t, t->hoist);
 	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
 	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
 	t->hdepth = 0;
+	t->hoist = pick_first = 0;
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
 
@@ -2022,6 +2091,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	e->code_used = (size_t)(t->em.w - e->code_rw);
 	e->code_used = (e->code_used + 15) & ~(size_t)15;
 	e->c.blocks++;
+	e->c.loops_hoisted += hoisted;
 	e->c.insns_translated += t->n;
 	e->c.host_bytes += t->b->host_len;
 	bt_insert(e, t->b);
