@@ -1947,6 +1947,7 @@ static uint16_t hoist_set(const struct tr *t)
 static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_t rip)
 {
 	unsigned off = 0, cut = 0, cut_off = 0;
+	bool rep = false;
 
 	t->n = 0;
 	while (t->n < BT_MAX_INSNS && off < avail) {
@@ -1963,10 +1964,12 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 		 * counts it for the pause-loop yield (engines/core/vcpu.h). */
 		if (in->id == X86_INS_PAUSE && t->e->vm && t->e->vm->n_cpus > 1)
 			t->f[t->n].cls = TC_HELPER;
-		/* Past an inline STI (below) the block ends where the
-		 * interpreter's does after all if a REP follows: where a REP
-		 * store into code stops depends on the block that holds it, and
-		 * the instruction count must be the interpreter's. */
+		/* Past an inline STI or POPFQ (below) the block ends where the
+		 * interpreter's does after all if it holds a REP, before or
+		 * after: where a REP store into code stops depends on the block
+		 * that holds it, and the instruction count must be the
+		 * interpreter's. */
+		rep |= in->rep != 0;
 		if (cut && in->rep) {
 			t->n = cut;
 			off = cut_off;
@@ -1974,11 +1977,11 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 		}
 		off += in->len;
 		t->n++;
-		/* An inline STI checks for a deliverable interrupt itself (and
-		 * calls the handler, which leaves, when there is one): the block
-		 * goes on past it.  (Not so POPFQ: tried, one fuzz program in
-		 * 6000 counted 9 instructions more than the interpreter.) */
-		bool goes_on = in->id == X86_INS_STI && sys_inline_form(t, t->n - 1);
+		/* An inline STI or POPFQ checks for a deliverable interrupt
+		 * itself (and calls the handler, which leaves, when there is
+		 * one, or when POPFQ sets TF): the block goes on past it. */
+		bool goes_on = (in->id == X86_INS_STI || in->id == X86_INS_POPFQ) && sys_inline_form(t, t->n - 1) &&
+			       !rep;
 		if (((in->flags & IF_BLOCK_END) && !goes_on) || !len)
 			break;
 		if (goes_on && !cut) {

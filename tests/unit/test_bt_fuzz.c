@@ -200,6 +200,8 @@ static const struct regression regressions[] = {
 	  { 0xfb, 0xf3, 0xaa, 0x90, 0x90, 0x90, 0x90, 0x90 }, 8, 0, { R_RDI, R_RCX }, { CODE + 3, 4 }, 0 },
 	{ "REP STOSB after an STI over its own code", { 0xfa, 0xfb, 0xf3, 0xaa, 0x90 }, 5, 0,
 	  { R_RDI, R_RCX }, { CODE, 16 }, 0 },
+	{ "REP STOSB over the code behind a POPF in its block (POPF no longer ends bt's block)",
+	  { 0xf3, 0xaa, 0x9d, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90 }, 9, 0, { R_RDI, R_RCX }, { CODE + 3, 4 }, 0 },
 	{ "STI-shadowed load that faults is counted", { 0xfb, 0x48, 0x8b, 0x03 }, 4, 0,
 	  { R_RBX, -1 }, { 0x8000000000000000ull }, 0 },
 	{ "MOVZX ESP, AH reads AH", { 0x0f, 0xb6, 0xe4 }, 3, 0, { R_RAX, -1 }, { 0x1234 }, 0 },
