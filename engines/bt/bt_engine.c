@@ -225,24 +225,17 @@ static int bt_option(struct engine *e, const char *name, const char *value, char
 		e->ctx.flagfree = *value == '1';
 		return 0;
 	}
-	if (!strcmp(name, "mem-groups")) {
-		/* 0: a probe per memory operand (tests, A/B measurements). */
+	/* Translation switches for tests and A/B measurements, 0 or 1: a
+	 * probe per memory operand (mem-groups 0); loop blocks that spill and
+	 * reload around each instruction too (hoist 0). */
+	bool *sw = !strcmp(name, "mem-groups") ? &e->mem_groups : !strcmp(name, "hoist") ? &e->hoist_loops : NULL;
+	if (sw) {
 		if (!value || (strcmp(value, "0") && strcmp(value, "1"))) {
-			snprintf(err, len, "mem-groups wants 0 or 1, not '%s'", value ? value : "");
+			snprintf(err, len, "%s wants 0 or 1, not '%s'", name, value ? value : "");
 			return -1;
 		}
 		bt_flush(e);
-		e->mem_groups = *value == '1';
-		return 0;
-	}
-	if (!strcmp(name, "hoist")) {
-		/* 0: loop blocks spill and reload around each instruction too. */
-		if (!value || (strcmp(value, "0") && strcmp(value, "1"))) {
-			snprintf(err, len, "hoist wants 0 or 1, not '%s'", value ? value : "");
-			return -1;
-		}
-		bt_flush(e);
-		e->hoist_loops = *value == '1';
+		*sw = *value == '1';
 		return 0;
 	}
 	snprintf(err, len, "engine bt has no option '%s'", name);
