@@ -34,8 +34,9 @@ tcg() { qemu tcg 2 "$1" "$2"; }
 
 # check NAME LOG STATUS CPUS [OK [CONVOY]]: debug-exit 0, RB1 parses, N CPUs
 # online, OK (default 9) smp benchmarks ok, the new ones' end-line notes.
-# CONVOY (QEMU pinned, no PAUSE-loop exit): spinlock_handoff may instead
-# stop its repetition at its bound and fail saying "lock convoy".
+# CONVOY (QEMU pinned, or on a busy host; no PAUSE-loop exit):
+# spinlock_handoff may instead stop its repetition at its bound and fail
+# saying "lock convoy".
 check() {
 	want=${5:-9} st_ok=1 convoy=""
 	if [ -n "${6:-}" ] && grep -q '^RB1 end .*bench=spinlock_handoff status=fail reason=lock convoy, repetition stopped: acquired=[0-9]* asked=[0-9]* ms=[0-9]' "$2"; then
@@ -104,8 +105,10 @@ else
 fi
 
 if command -v qemu-system-x86_64 >/dev/null; then
+	# Unpinned, but a host busy with other work preempts TCG's vCPU
+	# threads as pinning does: the convoy is accepted, said so, here too.
 	tcg "$words" "$tmp/tcg.log"
-	check "qemu tcg -smp 2" "$tmp/tcg.log" $? 2 7
+	check "qemu tcg -smp 2" "$tmp/tcg.log" $? 2 7 convoy
 	n=$(grep -c '^RB1 end .*bench=\(steal_time\|tlb_shootdown_pv\) status=unsupported reason=no KVM paravirtual CPUID leaves' "$tmp/tcg.log")
 	ok $([ "$n" = 2 ]; echo $?) "smp: qemu tcg: steal_time and tlb_shootdown_pv unsupported: no KVM leaves under TCG ($n)"
 	# 4 vCPUs on 2 host CPUs (as bench --host-cpus 2 pins QEMU), TCG and,
