@@ -1,4 +1,5 @@
-/* Native twins: the unprivileged benchmarks and a null system call, run as
+/* Native twins: the unprivileged benchmarks, a null system call, RDTSC and
+ * PUSHFQ;POPFQ, run as
  * an ordinary Linux process and reported in the guest's RB1 lines with
  * host=native engine=native (docs/guest.md).
  * Usage: native [budget_ms=N] [reps=N] [warmup=N] [only=LIST] [fail=BENCH] [fixed_reps] */
@@ -66,6 +67,55 @@ static const struct bench syscall_bench = {
 	.body = syscall_body, .check = syscall_check,
 };
 
+/* --- RDTSC and PUSHFQ;POPFQ as a user process runs them: the host's own
+ * cost of the two sensitive operations its CPU lets CPL 3 run, so the
+ * report can tell where an engine's cost after its empty loop is under
+ * what the instruction itself takes (docs/results.md, "below native"). */
+static uint64_t sens_done, sens_bad;
+
+static uint64_t rdtsc_body(uint64_t n)
+{
+	uint64_t first = tsc_begin(), last = 0;
+	uint32_t lo, hi;
+	uint64_t c = TIMED_LOOP(n, {
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		last = ((uint64_t)hi << 32) | lo;
+	});
+
+	sens_bad += last <= first;
+	sens_done += n;
+	return c;
+}
+
+static uint64_t pushf_popf_body(uint64_t n)
+{
+	uint64_t c = TIMED_LOOP(n, __asm__ volatile("pushfq; popfq" ::: "memory", "cc"));
+
+	sens_done += n;
+	return c;
+}
+
+static int sens_check(uint64_t expected, char *why)
+{
+	uint64_t done = sens_done, bad = sens_bad;
+
+	sens_done = sens_bad = 0;       /* each twin's check sees its own runs */
+	if (done == expected && !bad)
+		return CHECK_OK;
+	snprintf(why, WHY_LEN, "%llu iterations of %llu expected, %s", (unsigned long long)done,
+		 (unsigned long long)expected, bad ? "the TSC did not advance" : "none wrong");
+	return CHECK_FAIL;
+}
+
+static const struct bench rdtsc_bench = {
+	.name = "rdtsc", .group = "priv", .class = "behaviour-sensitive", .ring = 3,
+	.body = rdtsc_body, .check = sens_check,
+};
+static const struct bench pushf_popf_user_bench = {
+	.name = "pushf_popf_user", .group = "priv", .class = "sensitive-unprivileged", .ring = 3,
+	.body = pushf_popf_body, .check = sens_check,
+};
+
 /* The TSC against CLOCK_MONOTONIC over 20 ms. */
 static uint64_t tsc_khz(void)
 {
@@ -119,6 +169,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < baseline_count; i++)
 		list[n++] = baseline_benches[i];
 	list[n++] = &syscall_bench;
+	list[n++] = &rdtsc_bench;
+	list[n++] = &pushf_popf_user_bench;
 
 	printf("RB1 hello version=1 host=native engine=native budget_ms=%u reps=%u warmup=%u tsc_khz=%llu\n",
 	       cfg.budget_ms, cfg.reps, cfg.warmup, (unsigned long long)cfg.tsc_khz);

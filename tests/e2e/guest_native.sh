@@ -1,6 +1,6 @@
 #!/bin/sh
-# The native twins: the unprivileged benchmarks and a getppid system call
-# as a host process, reporting the guest's RB1 lines.
+# The native twins: the unprivileged benchmarks, a getppid system call,
+# RDTSC and PUSHFQ;POPFQ as a host process, reporting the guest's RB1 lines.
 cd "$(dirname "$0")/../.." || exit 2
 make -s native >/dev/null 2>&1 || { echo "not ok - make native"; exit 1; }
 tmp=$(mktemp -d)
@@ -14,10 +14,10 @@ if s=$(awk -f tests/e2e/guest_rb1.awk "$tmp/n.log"); then
 else
 	echo "not ok - native twins: RB1 lines parse"; echo "$s" | sed 's/^/# /' | head
 fi
-for b in loop alu callret mem_seq mem_rand branch syscall; do
+for b in loop alu callret mem_seq mem_rand branch syscall rdtsc pushf_popf_user; do
 	grep -q "^RB1 end seq=[0-9]* bench=$b status=ok" "$tmp/n.log" || missing="$missing $b"
 done
-[ -z "$missing" ] && echo "ok - native twins: baseline group and syscall report ok" ||
+[ -z "$missing" ] && echo "ok - native twins: baseline group, syscall, rdtsc and pushf_popf_user report ok" ||
 	echo "not ok - native twins: not ok:$missing"
 grep -q '^RB1 hello version=1 host=native engine=native ' "$tmp/n.log" &&
 	echo "ok - native twins: hello says host=native engine=native" ||
