@@ -88,7 +88,10 @@ expect() {
 # - CPUID: init_vmcb sets INTERCEPT_CPUID (APM 15.9 instruction intercepts).
 # (The span's marker writes are port exits: taken out, they weigh a lot
 # when a loaded host leaves the capped run only a few operations.)
-expect cpuid engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0.95 1.3 "CPUID is intercepted once per execution (host interrupts and marker writes aside)"
+# A loaded host's capped run (29 CPUIDs in one) leaves the exits that
+# come with time (the guest's LAPIC timer writes) weighing as much as the
+# CPUIDs: the same slack as below.
+expect cpuid engine.kvm.exits-engine.kvm.irq_exits-vm.exits.io 0.95 1.3 "CPUID is intercepted once per execution (host interrupts and marker writes aside)" 32
 # - IN/OUT: the I/O permission map intercepts every port (APM 15.10); the
 #   ringbench null port is served by the VM process, so each reaches user space.
 expect pio_in vm.exits.io 0.95 1.3 "every port read exits to user space"
