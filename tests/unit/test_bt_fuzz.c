@@ -126,7 +126,10 @@ static void make_program(struct program *p, int cpl)
 	memset(s, 0, sizeof(*s));
 	s->cr0 = CR0_PE | CR0_PG | CR0_WP | 0x10;
 	s->cr3 = LM_PML4;
-	s->cr4 = CR4_PAE;
+	/* CR4.TSD: an RDTSC that a program writes into its own code (the
+	 * filter above sees only the bytes it starts with) is a #GP at CPL 3,
+	 * not a time the two runs read differently. */
+	s->cr4 = CR4_PAE | 4;
 	s->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
 	s->gdt = (struct dtable){ GDT, 0x37 };
 	s->idt = (struct dtable){ IDT, 0xfff };
