@@ -146,8 +146,8 @@ int bt_helper(struct engine *e)
 	uint32_t mxcsr, mxcsr_after;
 	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
 	memcpy(&mxcsr, cpu->fx + FX_MXCSR, 4);
-	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
-	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1) {
+	bt_call_site(e, s);                     /* a fault: delivered here, or longjmp to bt_run */
+	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1 && cpu->rip == s->next_rip) {
 		/* For the inline lookup (translate.c): a function of leaf and
 		 * subleaf alone; not leaf 1, whose OSXSAVE bit is CR4's. */
 		struct bt_cpuid_entry *c = &e->cpuid[(uint8_t)(leaf + 8 * sub)];

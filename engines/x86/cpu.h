@@ -141,6 +141,9 @@ struct x86_cpu {
 
 	/* Fault and exit plumbing. */
 	jmp_buf jb;
+	/* While set, x86_raise goes there instead of jb, once (bt_helper
+	 * delivers the fault in place, engines/bt/deliver.c). */
+	jmp_buf *fault_catch;
 	bool pending;                 /* stop after this instruction */
 	bool halted;
 	bool irq_check;               /* poll the LAPIC at the next boundary */
@@ -149,6 +152,12 @@ struct x86_cpu {
 	int fault_depth;              /* exceptions being delivered, nested */
 	int fault_vec, fault_has_err, delivering_vec;
 	uint32_t fault_err;
+	/* The exceptions of the delivery under way (#PF -> #GP -> #DF ...),
+	 * as data: put into words (fault_chain) only at a triple fault, since
+	 * every exception starts a chain and few end in one. */
+#define X86_CHAIN_MAX 8
+	struct { int vec, has_err; uint32_t err; uint64_t cr2; } chain[X86_CHAIN_MAX];
+	unsigned nchain;
 	char fault_chain[160];
 	struct vm_exit exit;          /* the exit being built */
 	bool exit_ready;
@@ -281,6 +290,13 @@ void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err,
 		 bool soft, uint64_t next_rip);
 /* Called by the engine after a longjmp with X86_JMP_FAULT. */
 void x86_handle_fault(struct x86_cpu *cpu);
+/* The same with what x86_run does around it (exits.c): the raised fault
+ * (cpu->fault_vec...) delivered through the IDT.  A fault of the delivery
+ * itself longjmps to cpu->jb: #DF and triple fault the slow way. */
+void x86_take_fault(struct x86_cpu *cpu);
+/* Raise and take vec at once, for an engine that knows the instruction
+ * faults (bt: UD2), without a longjmp. */
+void x86_fault_now(struct x86_cpu *cpu, int vec, int has_err, uint32_t err);
 /* Leave run() with an exit; cpu->exit is filled. */
 _Noreturn void x86_exit_now(struct x86_cpu *cpu);
 void x86_internal_error(struct x86_cpu *cpu, const char *fmt, ...)

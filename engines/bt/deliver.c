@@ -1,0 +1,64 @@
+/* Exceptions raised by a helper's handler, delivered in place: through
+ * the IDT by the shared code (engines/x86/except.c), after which
+ * bt_helper goes on at the handler's translation through the jump cache,
+ * as after SYSCALL or INT n, instead of unwinding to x86_run and the
+ * dispatcher (longjmp, run_blocks, block lookup, enter stub).
+ *
+ * Catching costs a setjmp per call, so only sites that are likely to
+ * fault catch (bt_site_catches): probe misses (#PF), DIV/IDIV (#DE), every
+ * helper of a CPL 3 block (#GP of privileged instructions...).  UD2 and
+ * invalid opcodes always fault: #UD is taken without calling anything.
+ * A fault of the delivery itself (a bad IDT entry, an unmapped stack)
+ * goes to x86_run as before: #DF, triple fault. */
+#include <setjmp.h>
+
+#include "engines/bt/bt.h"
+#include "engines/x86/ops.h"
+
+bool bt_site_catches(const struct bt_site *s, bool user)
+{
+	if (s->kind == SITE_SLOW)
+		return true;
+	if (s->kind != SITE_HELPER)
+		return false;
+	return user || s->in.id == X86_INS_DIV || s->in.id == X86_INS_IDIV ||
+	       s->in.fn == x86_op_ud || s->in.fn == x86_op_unimpl;
+}
+
+/* A separate function: its frame holds the jmp_buf while the handler runs. */
+static void call_catching(struct engine *e, struct bt_site *s)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	jmp_buf jb;
+
+	if (setjmp(jb)) {
+		/* x86_raise cleared fault_catch: a fault while delivering
+		 * longjmps to x86_run. */
+		e->c.faults_in_place++;
+		x86_take_fault(cpu);
+		return;
+	}
+	cpu->fault_catch = &jb;
+	s->in.fn(cpu, &s->in);
+	cpu->fault_catch = NULL;
+}
+
+void bt_call_site(struct engine *e, struct bt_site *s)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	if (!s->catches) {
+		s->in.fn(cpu, &s->in);          /* faults longjmp to bt_run */
+		return;
+	}
+	if (s->in.fn == x86_op_ud) {
+		e->c.faults_in_place++;
+		x86_fault_now(cpu, X86_UD, 0, 0);
+	} else {
+		call_catching(e, s);
+	}
+	/* As x86_run after a fault: an exit the instruction readied before
+	 * it faulted is taken (bt_helper leaves on pending). */
+	if (cpu->exit_ready)
+		cpu->pending = true;
+}
