@@ -368,7 +368,8 @@ static inline void x86_write(struct x86_cpu *cpu, uint64_t lin, unsigned size, u
 /* ---- segments (seg.c) ---- */
 /* Load a segment register with the checks of MOV/POP Sreg. */
 void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel);
-/* Read a descriptor (8 bytes; 16 for system descriptors in long mode). */
+/* Read a descriptor (8 bytes; 16 for system descriptors in long mode;
+ * hi NULL: the upper 8 not read, as for a code or data segment). */
 bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi);
 void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s);
 /* Load CS for a far transfer to a code segment (no call gates). */

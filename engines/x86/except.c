@@ -164,9 +164,9 @@ static void deliver64(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		x86_raise(cpu, X86_NP, 1, gerr);
 	uint16_t sel = (uint16_t)(lo >> 16);
 	uint64_t target = (lo & 0xffff) | (((lo >> 48) & 0xffff) << 16) | ((hi & 0xffffffff) << 32);
-	uint64_t dlo, dhi;
+	uint64_t dlo;
 
-	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, &dhi))
+	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, NULL))
 		x86_gp(cpu, (sel & ~3u) + ext);
 	struct segment cs;
 	x86_desc_to_seg(dlo, sel, &cs);
@@ -229,9 +229,9 @@ static void deliver32(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		x86_raise(cpu, X86_NP, 1, gerr);
 	uint16_t sel = (uint16_t)(lo >> 16);
 	uint32_t target = (uint32_t)((lo & 0xffff) | (((lo >> 48) & 0xffff) << 16));
-	uint64_t dlo, dhi;
+	uint64_t dlo;
 
-	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, &dhi))
+	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, NULL))
 		x86_gp(cpu, (sel & ~3u) + ext);
 	struct segment cs;
 	x86_desc_to_seg(dlo, sel, &cs);
@@ -247,7 +247,7 @@ static void deliver32(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 	if (new_cpl < cpu->cpl) {
 		uint16_t nsel = (uint16_t)x86_read_sys(cpu, cpu->tr.base + 8 + new_cpl * 8, 2);
 		uint32_t nesp = (uint32_t)x86_read_sys(cpu, cpu->tr.base + 4 + new_cpl * 8, 4);
-		if (!(nsel & ~3) || !x86_read_desc(cpu, nsel, &dlo, &dhi))
+		if (!(nsel & ~3) || !x86_read_desc(cpu, nsel, &dlo, NULL))
 			x86_raise(cpu, X86_TS, 1, nsel & ~3u);
 		x86_desc_to_seg(dlo, nsel, &ss);
 		if (!ss.present)

@@ -428,7 +428,10 @@ uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size)
 	lin &= cpu->lin_mask;
 	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
-		memcpy(&v, e->host + (lin & 0xfff), size);
+		if (size == 8)          /* descriptors, gates, frames: no memcpy call */
+			memcpy(&v, e->host + (lin & 0xfff), 8);
+		else
+			memcpy(&v, e->host + (lin & 0xfff), size);
 		return v;
 	}
 	return read_as(cpu, lin, size, false);
@@ -441,7 +444,10 @@ void x86_write_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
 	lin &= cpu->lin_mask;
 	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag_w == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
-		memcpy(e->host + (lin & 0xfff), &v, size);
+		if (size == 8)
+			memcpy(e->host + (lin & 0xfff), &v, 8);
+		else
+			memcpy(e->host + (lin & 0xfff), &v, size);
 		return;
 	}
 	write_as(cpu, lin, size, v, false);

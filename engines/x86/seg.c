@@ -18,7 +18,8 @@ bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi
 	if (off + 7 > limit)
 		return false;
 	*lo = x86_read_sys(cpu, base + off, 8);
-	*hi = off + 15 <= limit ? x86_read_sys(cpu, base + off + 8, 8) : 0;
+	if (hi)         /* a code or data segment's descriptor is 8 bytes in every mode */
+		*hi = off + 15 <= limit ? x86_read_sys(cpu, base + off + 8, 8) : 0;
 	return true;
 }
 
@@ -51,7 +52,7 @@ static void set_accessed(struct x86_cpu *cpu, uint16_t sel, uint64_t lo)
 
 void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel)
 {
-	uint64_t lo, hi;
+	uint64_t lo;
 	unsigned rpl = sel & 3, cpl = cpu->cpl;
 	struct segment s;
 
@@ -71,7 +72,7 @@ void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel)
 		x86_update_mode(cpu);
 		return;
 	}
-	if (!x86_read_desc(cpu, sel, &lo, &hi))
+	if (!x86_read_desc(cpu, sel, &lo, NULL))
 		x86_gp(cpu, sel & ~3u);
 	x86_desc_to_seg(lo, sel, &s);
 	if (sreg == S_SS) {
@@ -96,10 +97,10 @@ void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel)
 
 void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, int new_cpl)
 {
-	uint64_t lo, hi;
+	uint64_t lo;
 	struct segment s;
 
-	if (!(sel & ~3u) || !x86_read_desc(cpu, sel, &lo, &hi))
+	if (!(sel & ~3u) || !x86_read_desc(cpu, sel, &lo, NULL))
 		x86_gp(cpu, sel & ~3u);
 	x86_desc_to_seg(lo, sel, &s);
 	if (!s.s || !(s.type & 8))
