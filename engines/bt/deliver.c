@@ -5,8 +5,9 @@
  * dispatcher (longjmp, run_blocks, block lookup, enter stub).
  *
  * Catching costs a setjmp per call, so only sites that are likely to
- * fault catch (bt_site_catches): probe misses (#PF), DIV/IDIV (#DE), every
- * helper of a CPL 3 block (#GP of privileged instructions...).  UD2 and
+ * fault catch (bt_site_catches): probe misses (#PF; not once one reached
+ * MMIO), DIV/IDIV (#DE), every helper of a CPL 3 block (#GP of privileged
+ * instructions...) but SYSCALL and INT n.  UD2 and
  * invalid opcodes always fault: #UD is taken without calling anything.
  * A fault of the delivery itself (a bad IDT entry, an unmapped stack)
  * goes to x86_run as before: #DF, triple fault. */
@@ -20,6 +21,11 @@ bool bt_site_catches(const struct bt_site *s, bool user)
 	if (s->kind == SITE_SLOW)
 		return true;
 	if (s->kind != SITE_HELPER)
+		return false;
+	/* SYSCALL, INT n, INT3 deliver by themselves: a fault of theirs is
+	 * rare (SYSCALL with EFER.SCE clear, a gate's DPL) and goes the slow way. */
+	if (s->in.id == X86_INS_SYSCALL || s->in.id == X86_INS_INT || s->in.id == X86_INS_INT3 ||
+	    s->in.id == X86_INS_INT1)
 		return false;
 	return user || s->in.id == X86_INS_DIV || s->in.id == X86_INS_IDIV ||
 	       s->in.fn == x86_op_ud || s->in.fn == x86_op_unimpl;

@@ -155,8 +155,10 @@ int bt_helper(struct engine *e)
 			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
-	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio)
+	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio) {
 		bt_slow_skip_fill(e, s);
+		s->catches = false;     /* an MMIO access: no setjmp per call (deliver.c) */
+	}
 	flags_out(e);
 	/* ctx.sse_ok is a function of CR0, CR4 and MXCSR alone. */
 	memcpy(&mxcsr_after, cpu->fx + FX_MXCSR, 4);
