@@ -300,6 +300,9 @@ struct bt_block *bt_find_block(struct engine *e);
  * CPL 3 block if user) catch them?  Run its handler. */
 bool bt_site_catches(const struct bt_site *s, bool user);
 void bt_call_site(struct engine *e, struct bt_site *s);
+/* Did the call at s reach no device that may raise an interrupt (the
+ * MMIO and port-I/O exit counts before it: mmio, io)? */
+bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io);
 
 /* show.c: the guest block's disassembly beside its host code */
 void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out);

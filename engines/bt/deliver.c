@@ -14,6 +14,8 @@
 #include <setjmp.h>
 
 #include "engines/bt/bt.h"
+#include "engines/core/lapic.h"
+#include "engines/core/vm.h"
 #include "engines/x86/ops.h"
 
 bool bt_site_catches(const struct bt_site *s, bool user)
@@ -67,4 +69,22 @@ void bt_call_site(struct engine *e, struct bt_site *s)
 	 * it faulted is taken (bt_helper leaves on pending). */
 	if (cpu->exit_ready)
 		cpu->pending = true;
+}
+
+/* Did the call leave the LAPIC and the PIC alone: a kernel entry or
+ * return, a delivered fault, a memory access to RAM, with no port or MMIO
+ * access on the way?  Then an IRR known empty before it (irq_hint 0)
+ * still is, and the interrupt check IRET and SYSRET ask for finds nothing
+ * unless an NMI waits: syscall, int80 and the exception round trips no
+ * longer scan the LAPIC per return (a timer expiry sets exit_req). */
+bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io)
+{
+	const struct x86_cpu *cpu = &e->cpu;
+	unsigned id = s->in.id;
+
+	if (cpu->cnt.exits[VM_EXIT_MMIO] != mmio || cpu->cnt.exits[VM_EXIT_IO] != io || !e->vm || !e->vm->lapic)
+		return false;
+	return s->kind == SITE_SLOW || id == X86_INS_IRETQ || id == X86_INS_IRETD || id == X86_INS_IRET ||
+	       id == X86_INS_SYSCALL || id == X86_INS_SYSRET || id == X86_INS_INT || id == X86_INS_INT3 ||
+	       id == X86_INS_INT1 || id == X86_INS_DIV || id == X86_INS_IDIV || s->in.fn == x86_op_ud;
 }

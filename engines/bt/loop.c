@@ -127,6 +127,8 @@ int bt_helper(struct engine *e)
 	const struct bt_block *b = s->block;
 	uint64_t gen = cpu->code_gen, rest = (uint64_t)(b->n - s->idx - 1);
 
+	uint8_t hint0 = e->ctx.irq_hint;
+
 	merge_flags(e);
 	cpu->rip = s->rip;
 	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
@@ -144,7 +146,7 @@ int bt_helper(struct engine *e)
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	uint32_t mxcsr, mxcsr_after;
-	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
+	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO], io = cpu->cnt.exits[VM_EXIT_IO];
 	memcpy(&mxcsr, cpu->fx + FX_MXCSR, 4);
 	bt_call_site(e, s);                     /* a fault: delivered here, or longjmp to bt_run */
 	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1 && cpu->rip == s->next_rip) {
@@ -169,6 +171,13 @@ int bt_helper(struct engine *e)
 	 * A device that ended the VM (power-off, reset) also sets it: leave. */
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale && !(e->vm && e->vm->finished))
 		cpu->pending = false;
+	/* The IRR empty before and untouched (deliver.c): still empty. */
+	if (hint0 == 0 && bt_lapic_kept(e, s, mmio, io)) {
+		e->ctx.irq_hint = 0;
+		if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
+		    !lapic_nmi_pending(e->vm->lapic))
+			cpu->irq_check = false;
+	}
 	if (cpu->irq_check && !(cpu->rflags & F_IF) && !cpu->pending &&
 	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&
 	    (cpu->nmi_blocked || !lapic_nmi_pending(e->vm->lapic))) {
