@@ -57,6 +57,7 @@ struct bt_site {
 	uint8_t kind;
 	bool linked, fallback;
 	bool catches;                   /* SITE_HELPER, SITE_SLOW: its faults are delivered in place (deliver.c) */
+	bool irq_neutral;               /* ... and it changes no interrupt state by itself (deliver.c) */
 	bool listed, listed_g;          /* SITE_CHAIN: in e->cross, in e->cross_g */
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
@@ -296,9 +297,10 @@ void bt_slow_skip_fill(struct engine *e, struct bt_site *s);
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);
 
-/* deliver.c: a helper's faults delivered in place.  Should site s (of a
- * CPL 3 block if user) catch them?  Run its handler. */
-bool bt_site_catches(const struct bt_site *s, bool user);
+/* deliver.c: a helper's faults delivered in place.  Set site s's
+ * catches and irq_neutral (a site of a CPL 3 block if user); run its
+ * handler. */
+void bt_site_classify(struct bt_site *s, bool user);
 void bt_call_site(struct engine *e, struct bt_site *s);
 /* Did the call at s reach no device that may raise an interrupt (the
  * MMIO and port-I/O exit counts before it: mmio, io)? */

@@ -273,7 +273,7 @@ static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
 	s->next_rip = t->rip[i] + t->in[i].len;
 	if (kind == SITE_HELPER || kind == SITE_SLOW || kind == SITE_IND)
 		s->in = t->in[i];
-	s->catches = bt_site_catches(s, t->b->user);
+	bt_site_classify(s, t->b->user);
 	return s;
 }
 
