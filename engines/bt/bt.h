@@ -133,6 +133,7 @@ struct bt_counters {
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses, mmio_sites;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
 	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
+	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };

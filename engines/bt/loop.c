@@ -225,8 +225,19 @@ int bt_helper(struct engine *e)
 	}
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
-	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req || x86_debug_active(cpu) || cpu->cpl == 1 || cpu->cpl == 2) {
+	bool leave = cpu->pending || cpu->halted || cpu->code_gen != gen || e->stale || cpu->mode != 64 ||
+		     e->ctx.exit_req || x86_debug_active(cpu) || cpu->cpl == 1 || cpu->cpl == 2;
+	/* An interrupt the checks above left deliverable (a self-IPI, an
+	 * EOI unmasking the next): delivered here, with the dispatcher's
+	 * x86_check_irq, and on through the jump cache below; not under
+	 * lockstep, whose shadow runs the block without it. */
+	if (cpu->irq_check && !leave && !e->ls && cpu->replay_pos == cpu->replay_n) {
+		if (x86_check_irq(cpu))
+			e->c.irqs_in_place++;
+		rearm_tick(e);
+		leave = cpu->cpl == 1 || cpu->cpl == 2;
+	}
+	if (leave || cpu->irq_check) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
