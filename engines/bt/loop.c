@@ -268,7 +268,9 @@ int bt_tlb_fill(struct engine *e)
 		return 0;
 	e->c.fills++;
 	int ok = x86_tlb_fill_quiet(&e->cpu, lin, size, (arg >> 16) ? ACC_W : ACC_R);
-	if (!ok && (lin & 0xfff) + size <= 0x1000) {
+	/* Not after a page fault: the guest's handler maps the page and the
+	 * instruction comes back (demand paging), when a refill does hit. */
+	if (!ok && (lin & 0xfff) + size <= 0x1000 && !e->cpu.quiet_fault) {
 		e->nofill_key = key;
 		e->nofill_gen = e->cpu.code_gen;
 	}

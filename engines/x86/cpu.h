@@ -181,6 +181,7 @@ struct x86_cpu {
 	 * once a write walk set its D bit.  Spares MMIO a page walk each. */
 	struct { uint64_t gen, page, pa; bool user, w; } mmio_tlb;
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
+	bool quiet_fault;       /* the last x86_tlb_fill_quiet's walk would have faulted (#PF) */
 	bool nmi_blocked;       /* from NMI delivery to the next IRET */
 	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
 	 * fast path and the slow path records each access here. */
@@ -311,7 +312,8 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user);
 /* The translator's refill: walk for [lin, lin+size) at the current
  * privilege with no side effect but the TLB entry and A/D bits; true if
  * the access now hits the TLB (false: a fault, MMIO, a code page written,
- * a page crossing — the instruction then goes to its handler). */
+ * a page crossing — the instruction then goes to its handler;
+ * cpu->quiet_fault says whether it was a page fault). */
 bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc);
 /* The same for a user (CPL 3) or supervisor access whatever the CPL
  * (bt checks at a context switch where user code pages now map). */

@@ -294,6 +294,7 @@ bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int
 	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t page = lin & ~0xfffull;
 
+	cpu->quiet_fault = false;
 	if ((lin & 0xfff) + size > 0x1000)
 		return false;
 	if (!cpu->paging) {
@@ -303,8 +304,10 @@ bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int
 			return false;
 		tlb_note_used(cpu, user, e);
 		cpu->cnt.tlb_misses++;
-		if (walk(cpu, lin, acc, user, e, true) == WALK_FAILED)
+		if (walk(cpu, lin, acc, user, e, true) == WALK_FAILED) {
+			cpu->quiet_fault = true;
 			return false;
+		}
 	}
 	return (acc == ACC_W ? e->tag_w : e->tag_r) == page;
 }

@@ -25,6 +25,8 @@ static struct vm *vm;
  * skip bytes (loops), an IST stack for #DF, TSS RSP0. */
 static int loop_vec = -1;
 static uint8_t loop_skip;
+static const uint8_t *loop_code;        /* instead of the skipping handler */
+static size_t loop_len;
 static bool df_ist;
 static uint64_t rsp0;
 
@@ -44,11 +46,15 @@ static void adjust(struct cpu_state *s)
 	if (loop_vec >= 0) {
 		bool err = loop_vec == 8 || (loop_vec >= 10 && loop_vec <= 14) || loop_vec == 17;
 		uint8_t *h = ram + HANDLER;
-		if (err) {
+		if (loop_code)
+			memcpy(h, loop_code, loop_len);
+		else if (err) {
 			*h++ = 0x48; *h++ = 0x83; *h++ = 0xc4; *h++ = 0x08;     /* add rsp, 8 */
 		}
-		*h++ = 0x48; *h++ = 0x83; *h++ = 0x04; *h++ = 0x24; *h++ = loop_skip; /* add qword [rsp], skip */
-		*h++ = 0x48; *h++ = 0xcf;                               /* iretq */
+		if (!loop_code) {
+			*h++ = 0x48; *h++ = 0x83; *h++ = 0x04; *h++ = 0x24; *h++ = loop_skip; /* add qword [rsp], skip */
+			*h++ = 0x48; *h++ = 0xcf;                               /* iretq */
+		}
 		lm_put64(ram, LM_IDT + (uint32_t)loop_vec * 16, (HANDLER & 0xffff) | (0x08ull << 16) |
 			 (0xeeull << 40) | ((uint64_t)(HANDLER >> 16) << 48));
 	}
@@ -232,6 +238,38 @@ static void test_loop(const char *name, int cpl, const uint8_t *insn, uint8_t le
 	      (unsigned long long)b->entries, LOOPS);
 }
 
+/* Demand paging: the #PF handler maps the page (a 2 MiB PDE for
+ * UNMAPPED, to the user half's RAM) and the load runs again; the refill
+ * then hits, so the shared handler takes only the faulting access. */
+static void test_demand_fault(void)
+{
+	static const uint8_t handler[] = {
+		0x48, 0x83, 0xc4, 0x08,                                 /* add rsp, 8 */
+		0x48, 0xb8, 0x87, 0x00, 0x20, 0, 0, 0, 0, 0,            /* mov rax, 0x200087 */
+		0x48, 0x89, 0x04, 0x25, (uint8_t)(LM_PD + 16), (uint8_t)(LM_PD >> 8), 0, 0,    /* mov [PD + 16], rax */
+		0x48, 0xcf,                                             /* iretq */
+	};
+	static const uint8_t code[] = { 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x50, 0x00 };     /* mov ebx, [UNMAPPED] */
+	struct outcome o[2];
+	char why[300];
+
+	loop_vec = X86_PF;
+	loop_code = handler;
+	loop_len = sizeof(handler);
+	run_both(3, code, sizeof(code), o);
+	loop_vec = -1;
+	loop_code = NULL;
+	const struct er_result *b = &o[1].r;
+	CHECK(o[0].rc == 0 && o[1].rc == 0 && agree(o, why, sizeof(why)) && b->vector == ER_NONE &&
+	      b->st.gpr[R_RBX] == 0xf4f4f4f4 && b->exceptions == 2 && b->st.cr2 == UNMAPPED,
+	      "demand fault: mapped by the handler, the load runs again (%s; rbx %#llx, exceptions %llu%s%s)",
+	      why, (unsigned long long)b->st.gpr[R_RBX], (unsigned long long)b->exceptions,
+	      b->msg[0] ? "; " : "", b->msg);
+	CHECK(b->tlb_slow == 1 && b->in_place == 2,
+	      "demand fault: after the handler the refill hits (bt.tlb_slow %llu, 1 wanted; in place %llu)",
+	      (unsigned long long)b->tlb_slow, (unsigned long long)b->in_place);
+}
+
 int main(void)
 {
 	/* Each case sets ZF PF CF first: xor eax, eax; stc. */
@@ -280,6 +318,7 @@ int main(void)
 		      "%s: vector %#x, frame RIP after it, RF clear, on RSP0; as under interp (%s)", t.name,
 		      t.vec, why);
 	}
+	test_demand_fault();
 	test_double_fault(0);
 	test_double_fault(3);
 	test_loop("UD2 loop at CPL 3", 3, ud2, 2, X86_UD, false);
