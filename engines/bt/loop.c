@@ -126,8 +126,7 @@ int bt_helper(struct engine *e)
 	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
 	const struct bt_block *b = s->block;
 	uint64_t gen = cpu->code_gen, rest = (uint64_t)(b->n - s->idx - 1);
-
-	uint8_t hint0 = e->ctx.irq_hint;
+	uint8_t hint0 = e->ctx.irq_hint;        /* 0: the IRR was known empty (bt_lapic_kept) */
 
 	merge_flags(e);
 	cpu->rip = s->rip;
