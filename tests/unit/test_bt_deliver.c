@@ -29,6 +29,7 @@ static const uint8_t *loop_code;        /* instead of the skipping handler */
 static size_t loop_len;
 static bool df_ist;
 static uint64_t rsp0;
+static int dpl0_vec = -1;               /* a gate CPL 3 may not use */
 
 static void adjust(struct cpu_state *s)
 {
@@ -37,6 +38,11 @@ static void adjust(struct cpu_state *s)
 	(void)s;
 	if (rsp0)
 		lm_put64(ram, LM_TSS + 4, rsp0);
+	if (dpl0_vec >= 0) {
+		uint64_t lo;
+		memcpy(&lo, ram + LM_IDT + (uint32_t)dpl0_vec * 16, 8);
+		lm_put64(ram, LM_IDT + (uint32_t)dpl0_vec * 16, lo & ~(3ull << 45));
+	}
 	if (df_ist) {
 		uint64_t lo;
 		memcpy(&lo, ram + LM_IDT + 8 * 16, 8);
@@ -317,6 +323,20 @@ int main(void)
 		      !(o[1].f.rflags & F_RF),
 		      "%s: vector %#x, frame RIP after it, RF clear, on RSP0; as under interp (%s)", t.name,
 		      t.vec, why);
+	}
+	/* INT n through a DPL 0 gate at CPL 3: #GP(vector * 8 + 2) raised
+	 * while delivering (INT does not catch: the slow way). */
+	{
+		static const uint8_t c[] = { FLAGS, 0xcd, 0x41 };
+		struct outcome o[2];
+		char why[300];
+		dpl0_vec = 0x41;
+		run_both(3, c, sizeof(c), o);
+		dpl0_vec = -1;
+		CHECK(o[0].rc == 0 && o[1].rc == 0 && agree(o, why, sizeof(why)) && o[1].r.vector == X86_GP &&
+		      o[1].r.err == 0x41 * 8 + 2 && o[1].f.rip == ER_CODE3 + 3,
+		      "INT 0x41 through a DPL 0 gate at CPL 3: #GP(%#x) at the INT, as under interp "
+		      "(%s; vector %d error %#x)", 0x41 * 8 + 2, why, o[1].r.vector, o[1].r.err);
 	}
 	test_demand_fault();
 	test_double_fault(0);
