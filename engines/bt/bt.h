@@ -56,6 +56,8 @@ struct bt_site {
 	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */
 	uint8_t kind;
 	bool linked, fallback;
+	bool catches;                   /* SITE_HELPER, SITE_SLOW: its faults are delivered in place (deliver.c) */
+	bool irq_neutral;               /* ... and it changes no interrupt state by itself (deliver.c) */
 	bool listed, listed_g;          /* SITE_CHAIN: in e->cross, in e->cross_g */
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
@@ -138,6 +140,8 @@ struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses, mmio_sites;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
+	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
+	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
 	uint64_t loops_hoisted;         /* loop blocks with their scratches spilled once (translate.c) */
 	uint64_t lockstep_blocks, lockstep_unchecked;
@@ -303,6 +307,15 @@ void bt_slow_skip_fill(struct engine *e, struct bt_site *s);
 /* The block at the current RIP, translated if needed (may raise #PF).
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);
+
+/* deliver.c: a helper's faults delivered in place.  Set site s's
+ * catches and irq_neutral (a site of a CPL 3 block if user); run its
+ * handler. */
+void bt_site_classify(struct bt_site *s, bool user);
+void bt_call_site(struct engine *e, struct bt_site *s);
+/* Did the call at s reach no device that may raise an interrupt (the
+ * MMIO and port-I/O exit counts before it: mmio, io)? */
+bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io);
 
 /* show.c: the guest block's disassembly beside its host code */
 void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out);

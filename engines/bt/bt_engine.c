@@ -154,6 +154,8 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	engine_counter_put(out, max, &n, "bt.invalidations", t->invalidations);
 	engine_counter_put(out, max, &n, "bt.flushes", t->flushes);
 	engine_counter_put(out, max, &n, "bt.helper_jumps", t->helper_jumps);
+	engine_counter_put(out, max, &n, "bt.faults_in_place", t->faults_in_place);
+	engine_counter_put(out, max, &n, "bt.irqs_in_place", t->irqs_in_place);
 	engine_counter_put(out, max, &n, "bt.sse_native", t->sse_native);
 	engine_counter_put(out, max, &n, "bt.tlb_fills", t->fills);
 	engine_counter_put(out, max, &n, "bt.tlb_slow", t->slow);

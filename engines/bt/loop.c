@@ -126,6 +126,7 @@ int bt_helper(struct engine *e)
 	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
 	const struct bt_block *b = s->block;
 	uint64_t gen = cpu->code_gen, rest = (uint64_t)(b->n - s->idx - 1);
+	uint8_t hint0 = e->ctx.irq_hint;        /* 0: the IRR was known empty (bt_lapic_kept) */
 
 	merge_flags(e);
 	cpu->rip = s->rip;
@@ -144,10 +145,10 @@ int bt_helper(struct engine *e)
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	uint32_t mxcsr, mxcsr_after;
-	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
+	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO], io = cpu->cnt.exits[VM_EXIT_IO];
 	memcpy(&mxcsr, cpu->fx + FX_MXCSR, 4);
-	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
-	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1) {
+	bt_call_site(e, s);                     /* a fault: delivered here, or longjmp to bt_run */
+	if (s->in.id == X86_INS_CPUID && s->kind == SITE_HELPER && leaf != 1 && cpu->rip == s->next_rip) {
 		/* For the inline lookup (translate.c): a function of leaf and
 		 * subleaf alone; not leaf 1, whose OSXSAVE bit is CR4's. */
 		struct bt_cpuid_entry *c = &e->cpuid[(uint8_t)(leaf + 8 * sub)];
@@ -155,8 +156,10 @@ int bt_helper(struct engine *e)
 			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
-	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio)
+	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio) {
 		bt_slow_skip_fill(e, s);
+		s->catches = false;     /* an MMIO access: no setjmp per call (deliver.c) */
+	}
 	flags_out(e);
 	/* ctx.sse_ok is a function of CR0, CR4 and MXCSR alone. */
 	memcpy(&mxcsr_after, cpu->fx + FX_MXCSR, 4);
@@ -167,6 +170,13 @@ int bt_helper(struct engine *e)
 	 * A device that ended the VM (power-off, reset) also sets it: leave. */
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale && !(e->vm && e->vm->finished))
 		cpu->pending = false;
+	/* The IRR empty before and untouched (deliver.c): still empty. */
+	if (hint0 == 0 && bt_lapic_kept(e, s, mmio, io)) {
+		e->ctx.irq_hint = 0;
+		if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
+		    !lapic_nmi_pending(e->vm->lapic))
+			cpu->irq_check = false;
+	}
 	if (cpu->irq_check && !(cpu->rflags & F_IF) && !cpu->pending &&
 	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&
 	    (cpu->nmi_blocked || !lapic_nmi_pending(e->vm->lapic))) {
@@ -214,8 +224,19 @@ int bt_helper(struct engine *e)
 	}
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
-	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||
-	    cpu->mode != 64 || e->ctx.exit_req || x86_debug_active(cpu) || cpu->cpl == 1 || cpu->cpl == 2) {
+	bool leave = cpu->pending || cpu->halted || cpu->code_gen != gen || e->stale || cpu->mode != 64 ||
+		     e->ctx.exit_req || x86_debug_active(cpu) || cpu->cpl == 1 || cpu->cpl == 2;
+	/* An interrupt the checks above left deliverable (a self-IPI, an
+	 * EOI unmasking the next): delivered here, with the dispatcher's
+	 * x86_check_irq, and on through the jump cache below; not under
+	 * lockstep, whose shadow runs the block without it. */
+	if (cpu->irq_check && !leave && !e->ls && cpu->replay_pos == cpu->replay_n) {
+		if (x86_check_irq(cpu))
+			e->c.irqs_in_place++;
+		rearm_tick(e);
+		leave = cpu->cpl == 1 || cpu->cpl == 2;
+	}
+	if (leave || cpu->irq_check) {
 		e->ctx.site = 0;                /* leave; continue at cpu->rip */
 		return BT_HELPER_LEAVE;
 	}
@@ -246,7 +267,9 @@ int bt_tlb_fill(struct engine *e)
 		return 0;
 	e->c.fills++;
 	int ok = x86_tlb_fill_quiet(&e->cpu, lin, size, (arg >> 16) ? ACC_W : ACC_R);
-	if (!ok && (lin & 0xfff) + size <= 0x1000) {
+	/* Not after a page fault: the guest's handler maps the page and the
+	 * instruction comes back (demand paging), when a refill does hit. */
+	if (!ok && (lin & 0xfff) + size <= 0x1000 && !e->cpu.quiet_fault) {
 		e->nofill_key = key;
 		e->nofill_gen = e->cpu.code_gen;
 	}

@@ -305,6 +305,7 @@ static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
 	s->next_rip = t->rip[i] + t->in[i].len;
 	if (kind == SITE_HELPER || kind == SITE_SLOW || kind == SITE_IND)
 		s->in = t->in[i];
+	bt_site_classify(s, t->b->user);
 	return s;
 }
 

@@ -141,6 +141,9 @@ struct x86_cpu {
 
 	/* Fault and exit plumbing. */
 	jmp_buf jb;
+	/* While set, x86_raise goes there instead of jb, once (bt_helper
+	 * delivers the fault in place, engines/bt/deliver.c). */
+	jmp_buf *fault_catch;
 	bool pending;                 /* stop after this instruction */
 	bool halted;
 	bool irq_check;               /* poll the LAPIC at the next boundary */
@@ -149,6 +152,12 @@ struct x86_cpu {
 	int fault_depth;              /* exceptions being delivered, nested */
 	int fault_vec, fault_has_err, delivering_vec;
 	uint32_t fault_err;
+	/* The exceptions of the delivery under way (#PF -> #GP -> #DF ...),
+	 * as data: put into words (fault_chain) only at a triple fault, since
+	 * every exception starts a chain and few end in one. */
+#define X86_CHAIN_MAX 8
+	struct { int vec, has_err; uint32_t err; uint64_t cr2; } chain[X86_CHAIN_MAX];
+	unsigned nchain;
 	char fault_chain[160];
 	struct vm_exit exit;          /* the exit being built */
 	bool exit_ready;
@@ -172,6 +181,7 @@ struct x86_cpu {
 	 * once a write walk set its D bit.  Spares MMIO a page walk each. */
 	struct { uint64_t gen, page, pa; bool user, w; } mmio_tlb;
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
+	bool quiet_fault;       /* the last x86_tlb_fill_quiet's walk would have faulted (#PF) */
 	bool nmi_blocked;       /* from NMI delivery to the next IRET */
 	/* Data breakpoints (debug.c): while watch is set, TLB fills allow no
 	 * fast path and the slow path records each access here. */
@@ -281,6 +291,13 @@ void x86_deliver(struct x86_cpu *cpu, int vec, int has_err, uint32_t err,
 		 bool soft, uint64_t next_rip);
 /* Called by the engine after a longjmp with X86_JMP_FAULT. */
 void x86_handle_fault(struct x86_cpu *cpu);
+/* The same with what x86_run does around it (exits.c): the raised fault
+ * (cpu->fault_vec...) delivered through the IDT.  A fault of the delivery
+ * itself longjmps to cpu->jb: #DF and triple fault the slow way. */
+void x86_take_fault(struct x86_cpu *cpu);
+/* Raise and take vec at once, for an engine that knows the instruction
+ * faults (bt: UD2), without a longjmp. */
+void x86_fault_now(struct x86_cpu *cpu, int vec, int has_err, uint32_t err);
 /* Leave run() with an exit; cpu->exit is filled. */
 _Noreturn void x86_exit_now(struct x86_cpu *cpu);
 void x86_internal_error(struct x86_cpu *cpu, const char *fmt, ...)
@@ -295,7 +312,8 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user);
 /* The translator's refill: walk for [lin, lin+size) at the current
  * privilege with no side effect but the TLB entry and A/D bits; true if
  * the access now hits the TLB (false: a fault, MMIO, a code page written,
- * a page crossing — the instruction then goes to its handler). */
+ * a page crossing — the instruction then goes to its handler;
+ * cpu->quiet_fault says whether it was a page fault). */
 bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc);
 /* The same for a user (CPL 3) or supervisor access whatever the CPL
  * (bt checks at a context switch where user code pages now map). */
@@ -352,7 +370,8 @@ static inline void x86_write(struct x86_cpu *cpu, uint64_t lin, unsigned size, u
 /* ---- segments (seg.c) ---- */
 /* Load a segment register with the checks of MOV/POP Sreg. */
 void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel);
-/* Read a descriptor (8 bytes; 16 for system descriptors in long mode). */
+/* Read a descriptor (8 bytes; 16 for system descriptors in long mode;
+ * hi NULL: the upper 8 not read, as for a code or data segment). */
 bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi);
 void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s);
 /* Load CS for a far transfer to a code segment (no call gates). */

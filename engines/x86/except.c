@@ -6,16 +6,34 @@
 
 #include "engines/x86/ops.h"
 
-_Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err)
+static void note_fault(struct x86_cpu *cpu, int vec, int has_err, uint32_t err)
 {
 	cpu->fault_vec = vec;
 	cpu->fault_has_err = has_err;
 	cpu->fault_err = err;
+}
+
+_Noreturn void x86_raise(struct x86_cpu *cpu, int vec, int has_err, uint32_t err)
+{
+	jmp_buf *to = cpu->fault_catch;
+
+	note_fault(cpu, vec, has_err, err);
+	if (to) {
+		cpu->fault_catch = NULL;
+		longjmp(*to, X86_JMP_FAULT);
+	}
 	longjmp(cpu->jb, X86_JMP_FAULT);
+}
+
+void x86_fault_now(struct x86_cpu *cpu, int vec, int has_err, uint32_t err)
+{
+	note_fault(cpu, vec, has_err, err);
+	x86_take_fault(cpu);
 }
 
 _Noreturn void x86_exit_now(struct x86_cpu *cpu)
 {
+	cpu->fault_catch = NULL;
 	longjmp(cpu->jb, X86_JMP_EXIT);
 }
 
@@ -41,17 +59,31 @@ static const char *vec_name(int v)
 
 static void chain_add(struct x86_cpu *cpu, int vec, int has_err, uint32_t err)
 {
-	size_t k = strlen(cpu->fault_chain);
-	char buf[64];
+	if (cpu->nchain < X86_CHAIN_MAX) {
+		cpu->chain[cpu->nchain].vec = vec;
+		cpu->chain[cpu->nchain].has_err = has_err;
+		cpu->chain[cpu->nchain].err = err;
+		cpu->chain[cpu->nchain].cr2 = cpu->cr2;
+		cpu->nchain++;
+	}
+}
 
-	if (has_err)
-		snprintf(buf, sizeof(buf), "%s%s(%#x)", k ? " -> " : "", vec_name(vec), err);
-	else
-		snprintf(buf, sizeof(buf), "%s%s", k ? " -> " : "", vec_name(vec));
-	if (vec == X86_PF)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " cr2=%#llx",
-			 (unsigned long long)cpu->cr2);
-	snprintf(cpu->fault_chain + k, sizeof(cpu->fault_chain) - k, "%s", buf);
+/* The chain in words, e.g. "#PF(0x2) cr2=0x1000 -> #GP(0) -> #DF(0)". */
+static void chain_text(struct x86_cpu *cpu)
+{
+	char *t = cpu->fault_chain;
+	size_t k = 0, len = sizeof(cpu->fault_chain);
+
+	t[0] = 0;
+	for (unsigned i = 0; i < cpu->nchain && k < len; i++) {
+		int vec = cpu->chain[i].vec;
+		k += (size_t)snprintf(t + k, len - k, "%s%s", i ? " -> " : "", vec_name(vec));
+		if (cpu->chain[i].has_err && k < len)
+			k += (size_t)snprintf(t + k, len - k, "(%#x)", cpu->chain[i].err);
+		if (vec == X86_PF && k < len)
+			k += (size_t)snprintf(t + k, len - k, " cr2=%#llx",
+					      (unsigned long long)cpu->chain[i].cr2);
+	}
 }
 
 static bool contributory(int v)
@@ -77,7 +109,7 @@ void x86_handle_fault(struct x86_cpu *cpu)
 	cpu->cnt.exceptions++;
 	cpu->watch = false;     /* a fault ends a data-breakpoint step (debug.c) */
 	if (cpu->fault_depth == 0) {
-		cpu->fault_chain[0] = 0;
+		cpu->nchain = 0;
 		chain_add(cpu, vec, has_err, err);
 		deliver_fault(cpu, vec, has_err, err);
 		return;
@@ -85,6 +117,7 @@ void x86_handle_fault(struct x86_cpu *cpu)
 	chain_add(cpu, vec, has_err, err);
 	int first = cpu->delivering_vec;
 	if (first == X86_DF) {
+		chain_text(cpu);
 		memset(&cpu->exit, 0, sizeof(cpu->exit));
 		cpu->exit.reason = VM_EXIT_SHUTDOWN;
 		snprintf(cpu->exit.error.msg, sizeof(cpu->exit.error.msg),
@@ -131,9 +164,9 @@ static void deliver64(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		x86_raise(cpu, X86_NP, 1, gerr);
 	uint16_t sel = (uint16_t)(lo >> 16);
 	uint64_t target = (lo & 0xffff) | (((lo >> 48) & 0xffff) << 16) | ((hi & 0xffffffff) << 32);
-	uint64_t dlo, dhi;
+	uint64_t dlo;
 
-	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, &dhi))
+	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, NULL))
 		x86_gp(cpu, (sel & ~3u) + ext);
 	struct segment cs;
 	x86_desc_to_seg(dlo, sel, &cs);
@@ -196,9 +229,9 @@ static void deliver32(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		x86_raise(cpu, X86_NP, 1, gerr);
 	uint16_t sel = (uint16_t)(lo >> 16);
 	uint32_t target = (uint32_t)((lo & 0xffff) | (((lo >> 48) & 0xffff) << 16));
-	uint64_t dlo, dhi;
+	uint64_t dlo;
 
-	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, &dhi))
+	if (!(sel & ~3) || !x86_read_desc(cpu, sel, &dlo, NULL))
 		x86_gp(cpu, (sel & ~3u) + ext);
 	struct segment cs;
 	x86_desc_to_seg(dlo, sel, &cs);
@@ -214,7 +247,7 @@ static void deliver32(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 	if (new_cpl < cpu->cpl) {
 		uint16_t nsel = (uint16_t)x86_read_sys(cpu, cpu->tr.base + 8 + new_cpl * 8, 2);
 		uint32_t nesp = (uint32_t)x86_read_sys(cpu, cpu->tr.base + 4 + new_cpl * 8, 4);
-		if (!(nsel & ~3) || !x86_read_desc(cpu, nsel, &dlo, &dhi))
+		if (!(nsel & ~3) || !x86_read_desc(cpu, nsel, &dlo, NULL))
 			x86_raise(cpu, X86_TS, 1, nsel & ~3u);
 		x86_desc_to_seg(dlo, nsel, &ss);
 		if (!ss.present)

@@ -65,6 +65,13 @@ int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exi
 	return x86_exits_leave(cpu, x, exit);
 }
 
+void x86_take_fault(struct x86_cpu *cpu)
+{
+	cpu->replay_n = cpu->replay_pos = 0;
+	cpu->pending = false;
+	x86_handle_fault(cpu);
+}
+
 int x86_run(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
 	    const struct x86_run_hooks *h, void *ctx)
 {
@@ -75,9 +82,7 @@ int x86_run(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exit *exit,
 	case 0:
 		break;
 	case X86_JMP_FAULT:
-		cpu->replay_n = cpu->replay_pos = 0;
-		cpu->pending = false;
-		x86_handle_fault(cpu);          /* may longjmp here again */
+		x86_take_fault(cpu);            /* may longjmp here again */
 		break;
 	default:                                /* X86_JMP_EXIT */
 		return x86_exits_leave(cpu, x, exit);

@@ -294,6 +294,7 @@ bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int
 	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t page = lin & ~0xfffull;
 
+	cpu->quiet_fault = false;
 	if ((lin & 0xfff) + size > 0x1000)
 		return false;
 	if (!cpu->paging) {
@@ -303,8 +304,10 @@ bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int
 			return false;
 		tlb_note_used(cpu, user, e);
 		cpu->cnt.tlb_misses++;
-		if (walk(cpu, lin, acc, user, e, true) == WALK_FAILED)
+		if (walk(cpu, lin, acc, user, e, true) == WALK_FAILED) {
+			cpu->quiet_fault = true;
 			return false;
+		}
 	}
 	return (acc == ACC_W ? e->tag_w : e->tag_r) == page;
 }
@@ -428,7 +431,10 @@ uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size)
 	lin &= cpu->lin_mask;
 	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
-		memcpy(&v, e->host + (lin & 0xfff), size);
+		if (size == 8)          /* descriptors, gates, frames: no memcpy call */
+			memcpy(&v, e->host + (lin & 0xfff), 8);
+		else
+			memcpy(&v, e->host + (lin & 0xfff), size);
 		return v;
 	}
 	return read_as(cpu, lin, size, false);
@@ -441,7 +447,10 @@ void x86_write_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
 	lin &= cpu->lin_mask;
 	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag_w == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
-		memcpy(e->host + (lin & 0xfff), &v, size);
+		if (size == 8)
+			memcpy(e->host + (lin & 0xfff), &v, 8);
+		else
+			memcpy(e->host + (lin & 0xfff), &v, size);
 		return;
 	}
 	write_as(cpu, lin, size, v, false);

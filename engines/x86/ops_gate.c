@@ -138,8 +138,7 @@ HANDLER(h_iret)
 	set_flags(cpu, (cpu->rflags & ~mask) | (rd[2] & mask));
 	cpu->rip = rd[0];
 	if (rpl > old_cpl)
-		drop_inaccessible(cpu);
-	x86_update_mode(cpu);
+		drop_inaccessible(cpu);         /* bases kept: seg_base as x86_load_seg left it */
 	cpu->nmi_blocked = false;       /* IRET ends NMI blocking */
 	cpu->irq_check = true;
 	return 1;

@@ -35,6 +35,10 @@ struct er_result {
 	struct cpu_state st;
 	int reason;             /* the last exit */
 	uint64_t helper_calls;  /* the engine's helper_calls counter at the end */
+	uint64_t insns, exceptions;     /* its insns and exceptions counters */
+	uint64_t in_place;      /* bt: faults delivered in place (bt.faults_in_place) */
+	uint64_t entries;       /* bt: entries into translated code from the dispatcher (bt.entries) */
+	uint64_t tlb_slow;      /* bt: probe misses the shared handler took (bt.tlb_slow) */
 	char msg[300];
 };
 
@@ -155,7 +159,12 @@ static int er_run(const struct engine_ops *ops, struct vm *vm, int cpl, const ui
 		struct engine_stats es;
 		ops->stats(e, &es);
 		r->helper_calls = es.helper_calls;
+		r->insns = es.insns;
+		r->exceptions = es.exceptions;
 	}
+	r->in_place = engine_counter_value(ops, e, "bt.faults_in_place");
+	r->entries = engine_counter_value(ops, e, "bt.entries");
+	r->tlb_slow = engine_counter_value(ops, e, "bt.tlb_slow");
 	ops->destroy(e);
 	vm->engine = NULL;
 	r->vector = (int)(r->st.gpr[R_R15] & 0xffff);
