@@ -165,6 +165,8 @@ struct engine {
 	void (*enter)(void);
 	uint8_t *exit_stub;             /* sync state out, back to the dispatcher */
 	uint8_t *helper_stub;           /* sync out, call bt_helper, sync in */
+	uint8_t *slow_stub;             /* the same with bt_helper_lean (TLB slow paths) */
+	uint8_t *lean_stub;             /* with bt_helper_lean, callee-saved registers not reloaded */
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */
@@ -286,10 +288,69 @@ int bt_run(struct engine *e, struct vm_exit *exit);
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
 int bt_helper(struct engine *e);
+/* After the handler: settle a pending interrupt check where nothing is
+ * deliverable; then how to go on (gen, cr0, cr4: before the handler). */
+void bt_settle_irq(struct engine *e);
+int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4);
+/* An MMIO write stops the interpreter's block loop (pending) for an
+ * interrupt check; bt_settle_irq does it here: clear it unless the
+ * instruction leaves for the VM core or a device ended the VM. */
+void bt_helper_clear_pending(struct engine *e);
+/* lean.c: the helper call of IN, OUT, VMCALL and TLB slow paths, which
+ * change no mode, control register or MXCSR; and which stub a site calls. */
+int bt_helper_lean(struct engine *e);
+const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s);
+
+/* ctx.hflags holds the arithmetic flags as LAHF (AH: SF ZF AF PF CF)
+ * and SETO (AL: OF) leave them. */
+static inline void merge_flags(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	uint64_t ax = e->ctx.hflags;
+
+	cpu->rflags = (cpu->rflags & ~F_ARITH) | ((ax >> 8) & 0xd5) | ((ax & 1) << 11);
+}
+
+static inline void flags_out(struct engine *e)
+{
+	uint64_t fl = e->cpu.rflags;
+
+	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
+}
+
+/* Before a helper's handler: the guest state as the interpreter has it
+ * at the instruction; rest: the block's instructions after it. */
+static inline void bt_helper_begin(struct engine *e, const struct bt_site *s, uint64_t rest)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	merge_flags(e);
+	cpu->rip = s->rip;
+	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
+	/* The block entry counted every instruction; until this one runs,
+	 * only those before it and it have (faults count, as the interpreter's). */
+	cpu->cnt.insns -= rest;
+	if (s->kind == SITE_SLOW) {
+		e->c.slow++;
+	} else {
+		e->c.helpers++;
+		e->helper_by_id[s->in.id < X86_INS_ENDING ? s->in.id : 0]++;
+		if (s->fallback)
+			e->c.fallbacks++;
+	}
+}
 /* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
 int bt_tlb_fill(struct engine *e);
 /* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill from now on. */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s);
+/* A slow path whose instruction reached MMIO (the exit count moved from
+ * mmio): its probe skips the refill from now on. */
+static inline void bt_slow_note_mmio(struct engine *e, struct bt_site *s, uint64_t mmio)
+{
+	if (s->kind == SITE_SLOW && s->patch && !s->block->dead && e->cpu.cnt.exits[VM_EXIT_MMIO] != mmio)
+		bt_slow_skip_fill(e, s);
+}
+
 /* The block at the current RIP, translated if needed (may raise #PF).
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);

@@ -5,7 +5,9 @@
  *                return to the dispatcher (ctx.site says why);
  *   helper_stub  called from translated code: store the guest state, call
  *                bt_helper() (the shared handler for one instruction),
- *                reload and return, or leave if bt_helper says so.
+ *                reload and return, or leave if bt_helper says so;
+ *   slow_stub, lean_stub  the same with bt_helper_lean() (lean.c), the
+ *                latter reloading only the caller-saved registers;
  * Guest RSP always lives in cpu.gpr[R_RSP]; host RSP is the host stack,
  * whose top at every block boundary is the instruction-count slot: block
  * entries add to [rsp] (the CPU renames RSP-relative memory, so a tight
@@ -33,13 +35,55 @@ static void fold_count(struct emit *em, struct engine *e, int32_t off)
 	em_store_imm32(em, hm_base(H_RSP, off), 0);
 }
 
-static void load_gprs(struct emit *em, struct engine *e)
+#define ALL_GPRS 0xffefu
+#define CALLER_SAVED 0x0fc7u    /* RAX RCX RDX RSI RDI R8-R11: what a C call may clobber */
+
+static void load_gprs(struct emit *em, struct engine *e, uint16_t regs)
 {
 	em_load(em, H_RAX, hm_abs(&e->ctx.hflags));
 	em_flags_from_ax(em);
 	for (int r = 0; r < 16; r++)
-		if (r != H_RSP)
+		if (r != H_RSP && (regs >> r & 1))
 			em_load(em, r, hm_abs(&e->cpu.gpr[r]));
+}
+
+/* A stub translated code calls with ctx.site set: the guest state out,
+ * fn, and back as fn says.  reload ALL_GPRS, or CALLER_SAVED where fn's
+ * handlers write none of the others (C keeps them); then the host stack
+ * is aligned statically: calls come with the count slot (16-aligned,
+ * enter) right above the return address. */
+static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *),
+			       uint16_t reload, const uint8_t *exit_return)
+{
+	uint8_t *start = em_rx(em);
+	bool all = reload == ALL_GPRS;
+
+	store_gprs(em, e);
+	fold_count(em, e, 8);                                  /* above the return address */
+	if (all) {
+		em_mov_rr(em, H_RBP, H_RSP);
+		em_and_imm(em, H_RSP, -16);
+	} else {
+		em_lea(em, false, H_RSP, hm_base(H_RSP, -8));
+	}
+	em_mov_imm(em, H_RDI, (uint64_t)(uintptr_t)e);
+	em_call_abs(em, (const void *)fn);
+	if (all)
+		em_mov_rr(em, H_RSP, H_RBP);
+	else
+		em_lea(em, false, H_RSP, hm_base(H_RSP, 8));
+	em_u8(em, 0x83);
+	em_u8(em, 0xf8);
+	em_u8(em, BT_HELPER_LEAVE);                             /* cmp eax, LEAVE */
+	em_jcc(em, 4, exit_return);                             /* je: leave */
+	uint8_t *to_jump = em_jcc(em, 7, NULL);                 /* ja: JUMP */
+	load_gprs(em, e, reload);
+	em_u8(em, 0xc3);                                        /* ret: CONTINUE */
+	em_patch_rel32(to_jump, em->delta, em_rx(em));
+	em_lea(em, false, H_RSP, hm_base(H_RSP, 8));           /* drop the return address */
+	load_gprs(em, e, reload);
+	em_jmp_mem(em, hm_abs(&e->ctx.jt));
+	return start;
 }
 
 int bt_emit_stubs(struct engine *e)
@@ -54,7 +98,7 @@ int bt_emit_stubs(struct engine *e)
 	em_u8(&em, 0x6a);
 	em_u8(&em, 0);                                          /* push 0: the count slot */
 	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov [host_rsp], rsp */
-	load_gprs(&em, e);
+	load_gprs(&em, e, ALL_GPRS);
 	em_jmp_mem(&em, hm_abs(&e->ctx.target));
 
 	uint8_t *exit_return = em_rx(&em);
@@ -67,25 +111,9 @@ int bt_emit_stubs(struct engine *e)
 	fold_count(&em, e, 0);
 	em_jmp(&em, exit_return);
 
-	e->helper_stub = em_rx(&em);
-	store_gprs(&em, e);
-	fold_count(&em, e, 8);                                  /* above the return address */
-	em_mov_rr(&em, H_RBP, H_RSP);
-	em_and_imm(&em, H_RSP, -16);
-	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
-	em_call_abs(&em, (const void *)bt_helper);
-	em_mov_rr(&em, H_RSP, H_RBP);
-	em_u8(&em, 0x83);
-	em_u8(&em, 0xf8);
-	em_u8(&em, BT_HELPER_LEAVE);                            /* cmp eax, LEAVE */
-	em_jcc(&em, 4, exit_return);                            /* je: leave */
-	uint8_t *to_jump = em_jcc(&em, 7, NULL);                /* ja: JUMP */
-	load_gprs(&em, e);
-	em_u8(&em, 0xc3);                                       /* ret: CONTINUE */
-	em_patch_rel32(to_jump, em.delta, em_rx(&em));
-	em_lea(&em, false, H_RSP, hm_base(H_RSP, 8));          /* drop the return address */
-	load_gprs(&em, e);
-	em_jmp_mem(&em, hm_abs(&e->ctx.jt));
+	e->helper_stub = emit_call_stub(&em, e, bt_helper, ALL_GPRS, exit_return);
+	e->slow_stub = emit_call_stub(&em, e, bt_helper_lean, ALL_GPRS, exit_return);
+	e->lean_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED, exit_return);
 
 	/* fill_stub: every register kept (it is called from the middle of a
 	 * translated instruction); flags are the caller's to have saved. */

@@ -467,7 +467,7 @@ static void emit_helper(struct tr *t, unsigned i)
 
 	s->fallback = !t->f[i].sensitive;
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
-	em_call(&t->em, t->e->helper_stub);
+	em_call(&t->em, bt_stub_for(t->e, s));
 }
 
 /* From i on, the TC_MEM instructions (RSP not named) that can share one
@@ -1801,7 +1801,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			s->patch = p->jpos;
 			s->stub = no_fill;
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
-			em_call(&t->em, t->e->helper_stub);
+			em_call(&t->em, bt_stub_for(t->e, s));
 		}
 		for (int r = 0; r < 16; r++)
 			if (p->regroup >> r & 1)

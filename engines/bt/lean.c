@@ -1,0 +1,53 @@
+/* The lean helper call: for the instructions whose shared handler changes
+ * no mode, privilege, control register, MXCSR or TLB — IN and OUT (not
+ * the string forms), VMCALL/VMMCALL, and the TLB slow paths (memory and
+ * stack forms, near CALL/RET, PUSHF/POPF, SGDT/SIDT: MMIO goes this way)
+ * — bt_helper's per-call checks of those are constant per site, so they
+ * are left out: no CPUID-cache capture, no CR0/CR4/MXCSR comparison for
+ * the SSE gate, no flush handling, no mode or privilege test.  What stays
+ * is what the handler may change: an interrupt check (port I/O, MMIO and
+ * hypercalls answered in place ask for one), a pending exit, a dead
+ * translation, TF (POPF).  Anything but the common case goes on through
+ * bt_helper_finish, the generic tail, so the outcome is bt_helper's.
+ *
+ * IN, OUT and VMCALL write RAX alone: their stub (lean_stub) reloads only
+ * the caller-saved registers, which the call into C clobbers. */
+#include "engines/bt/bt.h"
+#include "engines/core/vm.h"
+
+int bt_helper_lean(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
+	uint64_t gen = cpu->code_gen, rest = (uint64_t)(s->block->n - s->idx - 1);
+	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
+
+	bt_helper_begin(e, s, rest);
+	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
+	bt_slow_note_mmio(e, s, mmio);
+	flags_out(e);
+	if (cpu->pending)
+		bt_helper_clear_pending(e);
+	if (cpu->irq_check)
+		bt_settle_irq(e);
+	if (__builtin_expect(cpu->pending || cpu->irq_check || cpu->code_gen != gen || e->stale ||
+			     e->ctx.exit_req || cpu->rip != s->next_rip || x86_debug_active(cpu), 0))
+		return bt_helper_finish(e, s, gen, cpu->cr0, cpu->cr4);
+	cpu->cnt.insns += rest;
+	return BT_HELPER_CONTINUE;
+}
+
+const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s)
+{
+	if (s->kind == SITE_SLOW)
+		return e->slow_stub;
+	switch (s->in.id) {
+	case X86_INS_IN:
+	case X86_INS_OUT:
+	case X86_INS_VMCALL:
+	case X86_INS_VMMCALL:
+		return e->lean_stub;
+	default:
+		return e->helper_stub;
+	}
+}
