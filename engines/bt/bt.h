@@ -183,8 +183,9 @@ struct engine {
 	unsigned ncross, ncross_g;
 	uint64_t seen_gen;              /* cpu.code_gen when links were valid */
 	bool stale;                     /* a translation died: leave translated code */
-	/* Linear pages holding translations (| 1 for CPL 3), open addressing;
-	 * a flush of any other page leaves links and the jump cache alone. */
+	/* Linear pages holding translations (at either privilege: a flush
+	 * concerns both), open addressing; a flush of any other page leaves
+	 * links and the jump cache alone. */
 	uint64_t vpages[BT_VPAGES];
 	unsigned nvpages;
 
@@ -256,7 +257,7 @@ void bt_forget_range(struct engine *e, uint64_t lin, uint64_t size);
 /* Does linear page lin (CPL 3 if user) map, executable, to the physical
  * page of pa now?  Fills the TLB entry, as the next fetch would. */
 bool bt_code_page_maps(struct engine *e, uint64_t lin, uint64_t pa, bool user);
-void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
+void bt_vpage_add(struct engine *e, uint64_t rip);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);
 bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size);
@@ -290,8 +291,12 @@ enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
 int bt_helper(struct engine *e);
 /* After the handler: settle a pending interrupt check where nothing is
  * deliverable; then how to go on (gen, cr0, cr4: before the handler). */
-void bt_settle_irq(struct engine *e);
+void bt_settle_irq(struct engine *e, bool exact_hint);
 int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4);
+/* The handler flushed the TLB (cpu.code_gen moved from gen): what the
+ * dispatcher would do, done in place where the block can go on; the
+ * generation its links now hold for. */
+uint64_t bt_flush_in_place(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4);
 /* An MMIO write stops the interpreter's block loop (pending) for an
  * interrupt check; bt_settle_irq does it here: clear it unless the
  * instruction leaves for the VM core or a device ended the VM. */

@@ -1,8 +1,9 @@
 /* The lean helper call: for the instructions whose shared handler changes
  * no mode, privilege, control register, MXCSR or TLB — IN and OUT (not
- * the string forms), VMCALL/VMMCALL, and the TLB slow paths (memory and
- * stack forms, near CALL/RET, PUSHF/POPF, SGDT/SIDT: MMIO goes this way)
- * — bt_helper's per-call checks of those are constant per site, so they
+ * the string forms), VMCALL/VMMCALL, INVLPG and MOV to CR3 (their TLB
+ * flush is bt_helper_finish's), and the TLB slow paths (memory and stack
+ * forms, near CALL/RET, PUSHF/POPF, SGDT/SIDT: MMIO goes this way) —
+ * bt_helper's per-call checks of those are constant per site, so they
  * are left out: no CPUID-cache capture, no CR0/CR4/MXCSR comparison for
  * the SSE gate, no flush handling, no mode or privilege test.  What stays
  * is what the handler may change: an interrupt check (port I/O, MMIO and
@@ -10,8 +11,9 @@
  * translation, TF (POPF).  Anything but the common case goes on through
  * bt_helper_finish, the generic tail, so the outcome is bt_helper's.
  *
- * IN, OUT and VMCALL write RAX alone: their stub (lean_stub) reloads only
- * the caller-saved registers, which the call into C clobbers. */
+ * IN, OUT and VMCALL write RAX alone, INVLPG and MOV CR3 no register:
+ * their stub (lean_stub) reloads only the caller-saved registers, which
+ * the call into C clobbers. */
 #include "engines/bt/bt.h"
 #include "engines/core/vm.h"
 
@@ -25,11 +27,14 @@ int bt_helper_lean(struct engine *e)
 	bt_helper_begin(e, s, rest);
 	s->in.fn(cpu, &s->in);                  /* faults longjmp to bt_run */
 	bt_slow_note_mmio(e, s, mmio);
-	flags_out(e);
+	if (s->kind == SITE_SLOW)
+		flags_out(e);           /* the others leave the arithmetic flags alone */
 	if (cpu->pending)
 		bt_helper_clear_pending(e);
 	if (cpu->irq_check)
-		bt_settle_irq(e);
+		bt_settle_irq(e, false);
+	if (cpu->code_gen != gen)
+		gen = bt_flush_in_place(e, s, gen, cpu->cr0, cpu->cr4);   /* INVLPG, MOV CR3 */
 	if (__builtin_expect(cpu->pending || cpu->irq_check || cpu->code_gen != gen || e->stale ||
 			     e->ctx.exit_req || cpu->rip != s->next_rip || x86_debug_active(cpu), 0))
 		return bt_helper_finish(e, s, gen, cpu->cr0, cpu->cr4);
@@ -46,7 +51,10 @@ const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s)
 	case X86_INS_OUT:
 	case X86_INS_VMCALL:
 	case X86_INS_VMMCALL:
+	case X86_INS_INVLPG:
 		return e->lean_stub;
+	case X86_INS_MOV:               /* MOV CR3, reg: a flush (bt_helper_finish), no mode change */
+		return s->in.op[0].kind == OP_CR && s->in.op[0].reg == 3 ? e->lean_stub : e->helper_stub;
 	default:
 		return e->helper_stub;
 	}

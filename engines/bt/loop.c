@@ -149,30 +149,30 @@ void bt_helper_clear_pending(struct engine *e)
  * and CR8 writes in a CLI section), without running the device timers (an
  * expired one sets exit_req); else when nothing is pending at all.  Then
  * irq_hint says whether the IRR holds anything, so inline STI, POPF and
- * CR8 writes go on without asking. */
-void bt_settle_irq(struct engine *e)
+ * CR8 writes go on without asking; with interrupts off and !exact_hint
+ * it stays 1, as the helper call set it: the next of those asks once
+ * (the lean helpers: an IN or OUT spares the look at the IRR). */
+void bt_settle_irq(struct engine *e, bool exact_hint)
 {
 	struct x86_cpu *cpu = &e->cpu;
 	struct lapic *l;
 
 	if (!cpu->irq_check || cpu->pending || cpu->replay_pos != cpu->replay_n || !e->vm || !(l = e->vm->lapic))
 		return;
-	if ((!(cpu->rflags & F_IF) && (cpu->nmi_blocked || !lapic_nmi_pending(l))) ||
-	    (lapic_pending(l) < 0 && !lapic_nmi_pending(l) && !lapic_extint_pending(l))) {
+	bool off = !(cpu->rflags & F_IF) && (cpu->nmi_blocked || !lapic_nmi_pending(l));
+	if (off || (lapic_pending(l) < 0 && !lapic_nmi_pending(l) && !lapic_extint_pending(l))) {
 		cpu->irq_check = false;
-		e->ctx.irq_hint = lapic_irr_any(l);
+		if (exact_hint || !off)
+			e->ctx.irq_hint = lapic_irr_any(l);
 		rearm_tick(e);
 	}
 }
 
-int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4)
+uint64_t bt_flush_in_place(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4)
 {
 	struct x86_cpu *cpu = &e->cpu;
 	const struct bt_block *b = s->block;
-	uint64_t rest = (uint64_t)(b->n - s->idx - 1);
 
-	bt_helper_clear_pending(e);
-	bt_settle_irq(e);
 	/* A flush of one page holding no translation (INVLPG of a data page)
 	 * leaves links, the jump cache and this block as they are: go on in
 	 * place, as the dispatcher would after it.  One holding translations
@@ -194,6 +194,19 @@ int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, ui
 		forget_links(e);
 		e->seen_gen = gen = cpu->code_gen;
 	}
+	return gen;
+}
+
+int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	const struct bt_block *b = s->block;
+	uint64_t rest = (uint64_t)(b->n - s->idx - 1);
+
+	bt_helper_clear_pending(e);
+	bt_settle_irq(e, true);
+	if (cpu->code_gen != gen)
+		gen = bt_flush_in_place(e, s, gen, cr0, cr4);
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	if (cpu->pending || cpu->halted || cpu->irq_check || cpu->code_gen != gen || e->stale ||

@@ -1963,7 +1963,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	e->c.insns_translated += t->n;
 	e->c.host_bytes += t->b->host_len;
 	bt_insert(e, t->b);
-	bt_vpage_add(e, rip, user);
+	bt_vpage_add(e, rip);
 	x86_mark_code_page(&e->cpu, pa);
 	if (e->show_pending && e->show_addr >= rip && e->show_addr < rip + t->b->bytes) {
 		e->show_pending = false;
