@@ -15,7 +15,7 @@
  * their stub (lean_stub) reloads only the caller-saved registers, which
  * the call into C clobbers. */
 #include "engines/bt/bt.h"
-#include "engines/core/vm.h"
+#include "engines/bt/settle.h"
 
 int bt_helper_lean(struct engine *e)
 {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "engines/bt/bt.h"
+#include "engines/bt/settle.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/sse.h"
@@ -74,6 +75,11 @@ static void rearm_tick(struct engine *e)
 			its.it_value.tv_nsec = 1;
 	}
 	timer_settime(e->tick, TIMER_ABSTIME, &its, NULL);
+}
+
+void bt_rearm_tick(struct engine *e)
+{
+	rearm_tick(e);
 }
 
 /* Does linear next_rip, on block b's page, still map to b's physical
@@ -140,32 +146,6 @@ void bt_helper_clear_pending(struct engine *e)
 
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale && !(e->vm && e->vm->finished))
 		cpu->pending = false;
-}
-
-/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered in
- * place ask for an interrupt check (irq_check); where nothing is
- * deliverable it is done here, without leaving translated code: with
- * interrupts off and no NMI, as x86_check_irq finds first (port I/O, MMIO
- * and CR8 writes in a CLI section), without running the device timers (an
- * expired one sets exit_req); else when nothing is pending at all.  Then
- * irq_hint says whether the IRR holds anything, so inline STI, POPF and
- * CR8 writes go on without asking; with interrupts off and !exact_hint
- * it stays 1, as the helper call set it: the next of those asks once
- * (the lean helpers: an IN or OUT spares the look at the IRR). */
-void bt_settle_irq(struct engine *e, bool exact_hint)
-{
-	struct x86_cpu *cpu = &e->cpu;
-	struct lapic *l;
-
-	if (!cpu->irq_check || cpu->pending || cpu->replay_pos != cpu->replay_n || !e->vm || !(l = e->vm->lapic))
-		return;
-	bool off = !(cpu->rflags & F_IF) && (cpu->nmi_blocked || !lapic_nmi_pending(l));
-	if (off || (lapic_pending(l) < 0 && !lapic_nmi_pending(l) && !lapic_extint_pending(l))) {
-		cpu->irq_check = false;
-		if (exact_hint || !off)
-			e->ctx.irq_hint = lapic_irr_any(l);
-		rearm_tick(e);
-	}
 }
 
 uint64_t bt_flush_in_place(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4)
