@@ -50,6 +50,7 @@ struct bt_site {
 	uint64_t target;                /* SITE_CHAIN, SITE_ENTRY */
 	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view); SITE_SLOW: the probe's jump to it */
 	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX); SITE_SLOW: past the refill */
+	uint8_t *direct;                /* SITE_SLOW: its helper call (RX), where the instruction may jump once MMIO */
 	struct bt_block *to;            /* SITE_CHAIN: the block whose incoming list holds it */
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */

@@ -163,12 +163,21 @@ static intptr_t code_delta(const struct engine *e)
 
 /* A slow path whose instruction reached MMIO: its probe's miss jumps
  * past the refill from now on (which could not make MMIO hit), so such an
- * access costs the probe and one helper call. */
+ * access costs the probe and one helper call.  Where the instruction's
+ * code starts with every guest register in its host register (s->direct:
+ * not a group member, not inside a scratch run), its first bytes become a
+ * jump to the helper call: no spill, probe or reload either (the helper
+ * reads RAM as well, should the page become RAM again). */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s)
 {
 	em_patch_rel32(s->patch, code_delta(e), s->stub);
 	s->patch = NULL;
 	e->c.mmio_sites++;
+	if (s->direct) {
+		uint8_t *rw = s->block->host + s->block->ioff[s->idx] - code_delta(e);
+		rw[0] = 0xe9;                           /* jmp rel32 */
+		em_patch_rel32(rw + 1, code_delta(e), s->direct);
+	}
 }
 
 static void unpatch(struct engine *e, struct bt_site *s)

@@ -60,6 +60,7 @@ struct slow_path {
 	uint8_t group_end;              /* a memory group's: its span's plain translation up to here */
 	bool group_join;                /* ... the one the previous slow path emitted */
 	uint16_t regroup;               /* inside a group: G registers to take back after the helper */
+	bool direct;                    /* the instruction's code may jump straight to the helper call */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -382,14 +383,16 @@ static void emit_ea_probe(struct tr *t, unsigned i, const struct x86_op *m, cons
 	}
 }
 
-static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
+static struct slow_path *add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s,
+				  bool resume_here)
 {
 	if (t->nslow >= SLOW_MAX) {
 		t->overflow = true;
-		return;
+		return NULL;
 	}
-	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0 };
+	t->slow[t->nslow] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0, false };
+	return &t->slow[t->nslow++];
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -499,6 +502,11 @@ static void emit_mem(struct tr *t, unsigned i)
 	const struct x86_op *m = &in->op[f->mem];
 	struct scratch s;
 
+	/* Its code where the block's instruction i starts (not a group's
+	 * plain copy, not inside a span): there every guest register is in
+	 * its host register. */
+	bool at_start = (uint32_t)(em_rx(&t->em) - t->b->host) == t->b->ioff[i] && !t->reserved;
+
 	if (i >= t->run.end)
 		start_mem_run(t, i);
 	bool in_run = i < t->run.end;
@@ -537,7 +545,9 @@ static void emit_mem(struct tr *t, unsigned i)
 		em_store(&t->em, home(t, R_RSP), s.r);
 	if (last)
 		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
-	add_slow(t, j, i, &s, true);
+	struct slow_path *sp = add_slow(t, j, i, &s, true);
+	if (sp)
+		sp->direct = first && at_start;
 }
 
 static void emit_lea(struct tr *t, unsigned i);
@@ -1800,6 +1810,8 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
 			s->patch = p->jpos;
 			s->stub = no_fill;
+			if (p->direct && p->count == 1 && !p->regroup)
+				s->direct = em_rx(&t->em);
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 			em_call(&t->em, bt_stub_for(t->e, s));
 		}

@@ -85,7 +85,7 @@ __asm__(
 	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli, t_mmio_site\n"
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
-	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after\n"
+	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1304,6 +1304,29 @@ __asm__(
 	"	jnz 1b\n"
 	"	mov %rsi, DATA+8*230\n"
 	"	jmp finish\n"
+	"t_lean_mmio:\n"                               /* MMIO sites jumped to directly, then RAM again */
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	mov $0xfeb00000, %r9d\n"
+	"	mov $(DATA+8*232), %r8d\n"
+	"	movq $5, (%r8)\n"
+	"	xor %edi, %edi\n"
+	"	mov $60, %ecx\n"
+	"1:	mov (%r8), %rax\n"                       /* RAM: first of a scratch run, its probe hits */
+	"	add (%rbx), %rax\n"                      /* later members: MMIO, later RAM */
+	"	add 8(%rbx), %rax\n"                     /* its flags live below */
+	"	mov %eax, 24(%r9)\n"
+	"	adc %rax, %rdi\n"
+	"	cmp $30, %ecx\n"
+	"	jne 2f\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_A again */
+	"	invlpg (%rbx)\n"
+	"2:	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rdi, DATA+8*231\n"
+	"	jmp finish\n"
 	"t_lean_ipi:\n"                                /* self-IPIs by MMIO writes in a chained loop */
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
@@ -1508,7 +1531,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
-	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[];
+	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -2667,6 +2690,25 @@ static void test_lean(void)
 		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
 	}
 	free_pair(&p);
+	/* A site that saw MMIO jumps to its helper call from its first
+	 * byte: in a memory group (default), as the first and a later member
+	 * of a scratch run (groups off); the page then RAM again (31 rounds
+	 * of 2 reads and a write of the null page, 29 rounds of RAM). */
+	for (int groups = 1; groups >= 0; groups--) {
+		const char *name = groups ? "lean: MMIO sites, groups on" : "lean: MMIO sites, groups off";
+		if (run_pair(&p, name, GA(t_lean_mmio), 5, groups ? NULL : "mem-groups", groups ? NULL : "0")) {
+			uint64_t s1 = 5 + VAL_A, sum = s1 + get64(p.in->ram, PA_A + 8);
+			check_agree(&p, true);
+			check_slot(&p, 231, 31 * 5 + 29 * (sum + (sum < s1)),
+				   "31 rounds of MMIO (5 + 0 + 0), 29 of RAM (ADC of the sum)");
+			CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 122 && p.in->rb_counters[RB_CNT_NULL_PAGE] == 122 &&
+			      p.e->c.mmio_sites >= 1,
+			      "%s: 122 null-page accesses under both engines (%llu, %llu), %llu sites past the probe",
+			      name, (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
+			      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites);
+		}
+		free_pair(&p);
+	}
 	if (run_pair(&p, "lean: self-IPIs in a chained loop", GA(t_lean_ipi), 5, NULL, NULL)) {
 		check_agree(&p, true);
 		check_slot(&p, 90, 10, "ten interrupts");
