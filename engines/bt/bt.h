@@ -55,6 +55,7 @@ struct bt_site {
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */
 	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */
+	uint16_t rest;                  /* the block's instructions after this one */
 	uint8_t kind;
 	bool linked, fallback;
 	bool listed, listed_g;          /* SITE_CHAIN: in e->cross, in e->cross_g */

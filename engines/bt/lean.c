@@ -21,7 +21,7 @@ int bt_helper_lean(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
 	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
-	uint64_t gen = cpu->code_gen, rest = (uint64_t)(s->block->n - s->idx - 1);
+	uint64_t gen = cpu->code_gen, rest = s->rest;
 	uint64_t mmio = cpu->cnt.exits[VM_EXIT_MMIO];
 
 	bt_helper_begin(e, s, rest);

@@ -113,8 +113,7 @@ int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
 	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
-	const struct bt_block *b = s->block;
-	uint64_t gen = cpu->code_gen, rest = (uint64_t)(b->n - s->idx - 1);
+	uint64_t gen = cpu->code_gen, rest = s->rest;
 
 	bt_helper_begin(e, s, rest);
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
@@ -181,7 +180,7 @@ int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, ui
 {
 	struct x86_cpu *cpu = &e->cpu;
 	const struct bt_block *b = s->block;
-	uint64_t rest = (uint64_t)(b->n - s->idx - 1);
+	uint64_t rest = s->rest;
 
 	bt_helper_clear_pending(e);
 	bt_settle_irq(e, true);

@@ -269,6 +269,7 @@ static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
 	}
 	s->block = t->b;
 	s->idx = (uint16_t)i;
+	s->rest = (uint16_t)(t->b->n - i - 1);
 	s->kind = (uint8_t)kind;
 	s->rip = t->rip[i];
 	s->next_rip = t->rip[i] + t->in[i].len;
