@@ -169,6 +169,7 @@ struct engine {
 	uint8_t *helper_stub;           /* sync out, call bt_helper, sync in */
 	uint8_t *slow_stub;             /* the same with bt_helper_lean (TLB slow paths) */
 	uint8_t *lean_stub;             /* with bt_helper_lean, callee-saved registers not reloaded */
+	uint8_t *out_stub;              /* ... nor stored but RBX, unless leaving (OUT, VMCALL at CPL 0) */
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */

@@ -47,10 +47,15 @@ const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s)
 	if (s->kind == SITE_SLOW)
 		return e->slow_stub;
 	switch (s->in.id) {
-	case X86_INS_IN:
 	case X86_INS_OUT:
 	case X86_INS_VMCALL:
 	case X86_INS_VMMCALL:
+		/* At CPL 0 (a kernel block) neither can fault (OUT's IOPL
+		 * check passes) nor read RBP or R12-R15: out_stub stores
+		 * those only when leaving.  IN may leave by longjmp for its
+		 * data (x86_exit_now). */
+		return s->block && !s->block->user ? e->out_stub : e->lean_stub;
+	case X86_INS_IN:
 	case X86_INS_INVLPG:
 		return e->lean_stub;
 	case X86_INS_MOV:               /* MOV CR3, reg: a flush (bt_helper_finish), no mode change */

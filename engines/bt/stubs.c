@@ -16,13 +16,21 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 
+#define ALL_GPRS 0xffefu
+#define CALLER_SAVED 0x0fc7u    /* RAX RCX RDX RSI RDI R8-R11: what a C call may clobber */
+
 /* Flags travel as LAHF/SETO's AX image (ctx.hflags): a fraction of
  * PUSHFQ/POPFQ's cost. */
-static void store_gprs(struct emit *em, struct engine *e)
+static void store_regs(struct emit *em, struct engine *e, uint16_t regs)
 {
 	for (int r = 0; r < 16; r++)
-		if (r != H_RSP)
+		if (r != H_RSP && (regs >> r & 1))
 			em_store(em, hm_abs(&e->cpu.gpr[r]), r);
+}
+
+static void store_gprs(struct emit *em, struct engine *e, uint16_t regs)
+{
+	store_regs(em, e, regs);
 	em_flags_to_ax(em);
 	em_store(em, hm_abs(&e->ctx.hflags), H_RAX);
 }
@@ -35,8 +43,6 @@ static void fold_count(struct emit *em, struct engine *e, int32_t off)
 	em_store_imm32(em, hm_base(H_RSP, off), 0);
 }
 
-#define ALL_GPRS 0xffefu
-#define CALLER_SAVED 0x0fc7u    /* RAX RCX RDX RSI RDI R8-R11: what a C call may clobber */
 
 static void load_gprs(struct emit *em, struct engine *e, uint16_t regs)
 {
@@ -51,14 +57,17 @@ static void load_gprs(struct emit *em, struct engine *e, uint16_t regs)
  * fn, and back as fn says.  reload ALL_GPRS, or CALLER_SAVED where fn's
  * handlers write none of the others (C keeps them); then the host stack
  * is aligned statically: calls come with the count slot (16-aligned,
- * enter) right above the return address. */
+ * enter) right above the return address.  store: the registers in
+ * cpu.gpr before fn; the rest only when leaving (C kept them), for
+ * handlers that read none of them and cannot fault (a fault's longjmp
+ * would lose them). */
 static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *),
-			       uint16_t reload, const uint8_t *exit_return)
+			       uint16_t store, uint16_t reload, const uint8_t *exit_return)
 {
 	uint8_t *start = em_rx(em);
 	bool all = reload == ALL_GPRS;
 
-	store_gprs(em, e);
+	store_gprs(em, e, store);
 	fold_count(em, e, 8);                                  /* above the return address */
 	if (all) {
 		em_mov_rr(em, H_RBP, H_RSP);
@@ -75,7 +84,7 @@ static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(stru
 	em_u8(em, 0x83);
 	em_u8(em, 0xf8);
 	em_u8(em, BT_HELPER_LEAVE);                             /* cmp eax, LEAVE */
-	em_jcc(em, 4, exit_return);                             /* je: leave */
+	uint8_t *to_leave = em_jcc(em, 4, exit_return);         /* je: leave */
 	uint8_t *to_jump = em_jcc(em, 7, NULL);                 /* ja: JUMP */
 	load_gprs(em, e, reload);
 	em_u8(em, 0xc3);                                        /* ret: CONTINUE */
@@ -83,6 +92,11 @@ static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(stru
 	em_lea(em, false, H_RSP, hm_base(H_RSP, 8));           /* drop the return address */
 	load_gprs(em, e, reload);
 	em_jmp_mem(em, hm_abs(&e->ctx.jt));
+	if (store != ALL_GPRS) {
+		em_patch_rel32(to_leave, em->delta, em_rx(em));
+		store_regs(em, e, (uint16_t)(ALL_GPRS & ~store));
+		em_jmp(em, exit_return);
+	}
 	return start;
 }
 
@@ -107,13 +121,15 @@ int bt_emit_stubs(struct engine *e)
 	em_bytes(&em, restore_host, sizeof(restore_host));
 
 	e->exit_stub = em_rx(&em);
-	store_gprs(&em, e);
+	store_gprs(&em, e, ALL_GPRS);
 	fold_count(&em, e, 0);
 	em_jmp(&em, exit_return);
 
-	e->helper_stub = emit_call_stub(&em, e, bt_helper, ALL_GPRS, exit_return);
-	e->slow_stub = emit_call_stub(&em, e, bt_helper_lean, ALL_GPRS, exit_return);
-	e->lean_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED, exit_return);
+	e->helper_stub = emit_call_stub(&em, e, bt_helper, ALL_GPRS, ALL_GPRS, exit_return);
+	e->slow_stub = emit_call_stub(&em, e, bt_helper_lean, ALL_GPRS, ALL_GPRS, exit_return);
+	e->lean_stub = emit_call_stub(&em, e, bt_helper_lean, ALL_GPRS, CALLER_SAVED, exit_return);
+	e->out_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED | 1u << H_RBX, CALLER_SAVED,
+				     exit_return);
 
 	/* fill_stub: every register kept (it is called from the middle of a
 	 * translated instruction); flags are the caller's to have saved. */

@@ -1295,10 +1295,23 @@ __asm__(
 	"	mov $0x2f8, %edx\n"
 	"	mov $0x1234567890, %rax\n"
 	"	xor %esi, %esi\n"
+	"	mov $0xb0b0, %ebx\n"                    /* callee-saved on the host: an OUT that */
+	"	mov $0xb1b1, %ebp\n"                    /* leaves stores them only then */
+	"	mov $0xb2b2, %r12d\n"
+	"	mov $0xb3b3, %r13d\n"
+	"	mov $0xb4b4, %r14d\n"
+	"	mov $0xb5b5, %r15d\n"
 	"1:	in %dx, %al\n"                          /* merges into RAX */
 	"	add %rax, %rsi\n"
 	"	in %dx, %eax\n"                         /* zero-extends */
 	"	add %rax, %rsi\n"
+	"	add %ecx, %ebx\n"
+	"	add %ecx, %ebp\n"
+	"	add %ecx, %r12d\n"
+	"	add %ecx, %r13d\n"
+	"	add %ecx, %r14d\n"
+	"	add %ecx, %r15d\n"
+	"	out %eax, %dx\n"                        /* leaves too, right after they changed */
 	"	mov $0x1234567890, %rax\n"
 	"	dec %ecx\n"
 	"	jnz 1b\n"
@@ -2653,7 +2666,8 @@ static void test_in_place(void)
 
 /* The lean helper call (engines/bt/lean.c): IN and OUT at CPL 3 with
  * IOPL 3 in place and with IOPL 0 a #GP at the instruction; an IN no
- * device answers at once leaves translated code and is replayed; an
+ * device answers at once leaves translated code and is replayed, an OUT
+ * leaves with every register (out_stub stores RBP, R12-R15 then); an
  * interrupt an MMIO write makes deliverable in a chained loop is taken
  * right after it each time; instruction counts as interp's. */
 static void test_lean(void)
@@ -2685,8 +2699,11 @@ static void test_lean(void)
 	if (run_pair(&p, "lean: an IN that leaves", GA(t_lean_in_leave), 5, NULL, NULL)) {
 		check_agree(&p, true);
 		check_slot(&p, 230, 20 * (0x12345678ffull + 0xffffffffull), "unclaimed port: all ones, AL merged, EAX zero-extended");
-		CHECK(p.bt->exits[VM_EXIT_IO].count == 41 && p.in->exits[VM_EXIT_IO].count == 41 && p.e->c.entries >= 40,
-		      "lean: each IN of an unclaimed port left for the VM core (%llu IO exits, %llu entries)",
+		CHECK(p.st_bt.gpr[R_RBX] == 0xb0b0 + 210 && p.st_bt.gpr[R_R15] == 0xb5b5 + 210,
+		      "lean: RBX and R15 kept across OUTs that leave (%#llx, %#llx)",
+		      (unsigned long long)p.st_bt.gpr[R_RBX], (unsigned long long)p.st_bt.gpr[R_R15]);
+		CHECK(p.bt->exits[VM_EXIT_IO].count == 61 && p.in->exits[VM_EXIT_IO].count == 61 && p.e->c.entries >= 60,
+		      "lean: each IN and OUT of an unclaimed port left for the VM core (%llu IO exits, %llu entries)",
 		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
 	}
 	free_pair(&p);
