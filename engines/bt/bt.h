@@ -58,6 +58,7 @@ struct bt_site {
 	uint16_t rest;                  /* the block's instructions after this one */
 	uint8_t kind;
 	bool linked, fallback;
+	bool flags_kept;                /* its handler neither reads the arithmetic flags nor faults (out_stub) */
 	bool listed, listed_g;          /* SITE_CHAIN: in e->cross, in e->cross_g */
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
@@ -305,7 +306,7 @@ void bt_helper_clear_pending(struct engine *e);
 /* lean.c: the helper call of IN, OUT, VMCALL and TLB slow paths, which
  * change no mode, control register or MXCSR; and which stub a site calls. */
 int bt_helper_lean(struct engine *e);
-const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s);
+const uint8_t *bt_stub_for(const struct engine *e, struct bt_site *s);
 
 /* ctx.hflags holds the arithmetic flags as LAHF (AH: SF ZF AF PF CF)
  * and SETO (AL: OF) leave them. */
@@ -330,7 +331,8 @@ static inline void bt_helper_begin(struct engine *e, const struct bt_site *s, ui
 {
 	struct x86_cpu *cpu = &e->cpu;
 
-	merge_flags(e);
+	if (!s->flags_kept)
+		merge_flags(e);         /* else the dispatcher merges them should it come to that */
 	cpu->rip = s->rip;
 	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
 	/* The block entry counted every instruction; until this one runs,

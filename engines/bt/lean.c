@@ -42,7 +42,7 @@ int bt_helper_lean(struct engine *e)
 	return BT_HELPER_CONTINUE;
 }
 
-const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s)
+const uint8_t *bt_stub_for(const struct engine *e, struct bt_site *s)
 {
 	if (s->kind == SITE_SLOW)
 		return e->slow_stub;
@@ -51,10 +51,14 @@ const uint8_t *bt_stub_for(const struct engine *e, const struct bt_site *s)
 	case X86_INS_VMCALL:
 	case X86_INS_VMMCALL:
 		/* At CPL 0 (a kernel block) neither can fault (OUT's IOPL
-		 * check passes) nor read RBP or R12-R15: out_stub stores
-		 * those only when leaving.  IN may leave by longjmp for its
-		 * data (x86_exit_now). */
-		return s->block && !s->block->user ? e->out_stub : e->lean_stub;
+		 * check passes) nor read RBP, R12-R15 or the arithmetic
+		 * flags: out_stub stores those registers only when leaving,
+		 * and the flags stay in ctx.hflags.  IN may leave by longjmp
+		 * for its data (x86_exit_now). */
+		if (!s->block || s->block->user)
+			return e->lean_stub;
+		s->flags_kept = true;
+		return e->out_stub;
 	case X86_INS_IN:
 	case X86_INS_INVLPG:
 		return e->lean_stub;
