@@ -55,9 +55,8 @@ static void load_gprs(struct emit *em, struct engine *e, uint16_t regs)
 
 /* A stub translated code calls with ctx.site set: the guest state out,
  * fn, and back as fn says.  reload ALL_GPRS, or CALLER_SAVED where fn's
- * handlers write none of the others (C keeps them); then the host stack
- * is aligned statically: calls come with the count slot (16-aligned,
- * enter) right above the return address.  store: the registers in
+ * handlers write none of the others (C keeps them; RBP, which aligns the
+ * host stack, then kept on it).  store: the registers in
  * cpu.gpr before fn; the rest only when leaving (C kept them), for
  * handlers that read none of them and cannot fault (a fault's longjmp
  * would lose them). */
@@ -69,18 +68,15 @@ static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(stru
 
 	store_gprs(em, e, store);
 	fold_count(em, e, 8);                                  /* above the return address */
-	if (all) {
-		em_mov_rr(em, H_RBP, H_RSP);
-		em_and_imm(em, H_RSP, -16);
-	} else {
-		em_lea(em, false, H_RSP, hm_base(H_RSP, -8));
-	}
+	if (!all)
+		em_push_reg(em, H_RBP);                         /* the guest's, not reloaded */
+	em_mov_rr(em, H_RBP, H_RSP);
+	em_and_imm(em, H_RSP, -16);
 	em_mov_imm(em, H_RDI, (uint64_t)(uintptr_t)e);
 	em_call_abs(em, (const void *)fn);
-	if (all)
-		em_mov_rr(em, H_RSP, H_RBP);
-	else
-		em_lea(em, false, H_RSP, hm_base(H_RSP, 8));
+	em_mov_rr(em, H_RSP, H_RBP);
+	if (!all)
+		em_pop_reg(em, H_RBP);
 	em_u8(em, 0x83);
 	em_u8(em, 0xf8);
 	em_u8(em, BT_HELPER_LEAVE);                             /* cmp eax, LEAVE */
