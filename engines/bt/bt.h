@@ -50,14 +50,17 @@ struct bt_site {
 	uint64_t target;                /* SITE_CHAIN, SITE_ENTRY */
 	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view); SITE_SLOW: the probe's jump to it */
 	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX); SITE_SLOW: past the refill */
+	uint8_t *direct;                /* SITE_SLOW: its helper call (RX), where the instruction may jump once MMIO */
 	struct bt_block *to;            /* SITE_CHAIN: the block whose incoming list holds it */
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */
 	uint16_t quiet;                 /* SITE_ENTRY: instructions to step before an interrupt */
+	uint16_t rest;                  /* the block's instructions after this one */
 	uint8_t kind;
 	bool linked, fallback;
 	bool catches;                   /* SITE_HELPER, SITE_SLOW: its faults are delivered in place (deliver.c) */
 	bool irq_neutral;               /* ... and it changes no interrupt state by itself (deliver.c) */
+	bool flags_kept;                /* its handler neither reads the arithmetic flags nor faults (out_stub) */
 	bool listed, listed_g;          /* SITE_CHAIN: in e->cross, in e->cross_g */
 	struct x86_inst in;             /* SITE_HELPER, SITE_SLOW, SITE_IND */
 	/* SITE_IND of a RET: its inline cache, the imm32 (RW view) of the
@@ -178,6 +181,9 @@ struct engine {
 	void (*enter)(void);
 	uint8_t *exit_stub;             /* sync state out, back to the dispatcher */
 	uint8_t *helper_stub;           /* sync out, call bt_helper, sync in */
+	uint8_t *slow_stub;             /* the same with bt_helper_lean (TLB slow paths) */
+	uint8_t *lean_stub;             /* with bt_helper_lean, callee-saved registers not reloaded */
+	uint8_t *out_stub;              /* ... nor stored but RBX, unless leaving (OUT, VMCALL at CPL 0) */
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */
@@ -194,8 +200,9 @@ struct engine {
 	unsigned ncross, ncross_g;
 	uint64_t seen_gen;              /* cpu.code_gen when links were valid */
 	bool stale;                     /* a translation died: leave translated code */
-	/* Linear pages holding translations (| 1 for CPL 3), open addressing;
-	 * a flush of any other page leaves links and the jump cache alone. */
+	/* Linear pages holding translations (at either privilege: a flush
+	 * concerns both), open addressing; a flush of any other page leaves
+	 * links and the jump cache alone. */
 	uint64_t vpages[BT_VPAGES];
 	unsigned nvpages;
 
@@ -268,7 +275,7 @@ void bt_forget_range(struct engine *e, uint64_t lin, uint64_t size);
 /* Does linear page lin (CPL 3 if user) map, executable, to the physical
  * page of pa now?  Fills the TLB entry, as the next fetch would. */
 bool bt_code_page_maps(struct engine *e, uint64_t lin, uint64_t pa, bool user);
-void bt_vpage_add(struct engine *e, uint64_t rip, bool user);
+void bt_vpage_add(struct engine *e, uint64_t rip);
 /* Might translations depend on the mapping of linear page lin? */
 bool bt_vpage_has(const struct engine *e, uint64_t lin);
 bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size);
@@ -300,10 +307,74 @@ int bt_run(struct engine *e, struct vm_exit *exit);
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
 int bt_helper(struct engine *e);
+/* After the handler: how to go on (gen, cr0, cr4: before the handler). */
+int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4);
+/* The handler flushed the TLB (cpu.code_gen moved from gen): what the
+ * dispatcher would do, done in place where the block can go on; the
+ * generation its links now hold for. */
+uint64_t bt_flush_in_place(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4);
+/* An MMIO write stops the interpreter's block loop (pending) for an
+ * interrupt check; bt_settle_irq does it here: clear it unless the
+ * instruction leaves for the VM core or a device ended the VM. */
+void bt_helper_clear_pending(struct engine *e);
+/* lean.c: the helper call of IN, OUT, VMCALL and TLB slow paths, which
+ * change no mode, control register or MXCSR; and which stub a site calls. */
+int bt_helper_lean(struct engine *e);
+const uint8_t *bt_stub_for(const struct engine *e, struct bt_site *s);
+
+/* ctx.hflags holds the arithmetic flags as LAHF (AH: SF ZF AF PF CF)
+ * and SETO (AL: OF) leave them. */
+static inline void merge_flags(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	uint64_t ax = e->ctx.hflags;
+
+	cpu->rflags = (cpu->rflags & ~F_ARITH) | ((ax >> 8) & 0xd5) | ((ax & 1) << 11);
+}
+
+static inline void flags_out(struct engine *e)
+{
+	uint64_t fl = e->cpu.rflags;
+
+	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
+}
+
+/* Before a helper's handler: the guest state as the interpreter has it
+ * at the instruction; rest: the block's instructions after it. */
+static inline void bt_helper_begin(struct engine *e, const struct bt_site *s, uint64_t rest)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	if (!s->flags_kept)
+		merge_flags(e);         /* else the dispatcher merges them should it come to that */
+	cpu->rip = s->rip;
+	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
+	/* The block entry counted every instruction; until this one runs,
+	 * only those before it and it have (faults count, as the interpreter's). */
+	cpu->cnt.insns -= rest;
+	if (s->kind == SITE_SLOW) {
+		e->c.slow++;
+	} else {
+		e->c.helpers++;
+		e->helper_by_id[s->in.id < X86_INS_ENDING ? s->in.id : 0]++;
+		if (s->fallback)
+			e->c.fallbacks++;
+	}
+}
 /* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
 int bt_tlb_fill(struct engine *e);
 /* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill from now on. */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s);
+/* A slow path whose instruction reached MMIO (the exit count moved from
+ * mmio): its probe skips the refill from now on. */
+static inline void bt_slow_note_mmio(struct engine *e, struct bt_site *s, uint64_t mmio)
+{
+	if (s->kind == SITE_SLOW && s->patch && !s->block->dead && e->cpu.cnt.exits[VM_EXIT_MMIO] != mmio) {
+		bt_slow_skip_fill(e, s);
+		s->catches = false;     /* an MMIO access: no setjmp per call (deliver.c) */
+	}
+}
+
 /* The block at the current RIP, translated if needed (may raise #PF).
  * NULL: its first instruction crosses the page end. */
 struct bt_block *bt_find_block(struct engine *e);
@@ -316,6 +387,10 @@ void bt_call_site(struct engine *e, struct bt_site *s);
 /* Did the call at s reach no device that may raise an interrupt (the
  * MMIO and port-I/O exit counts before it: mmio, io)? */
 bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io);
+/* After the call at s, with irq_hint hint0 before it: an IRR known empty
+ * and untouched (bt_lapic_kept) is still empty, irq_hint 0 again, and the
+ * interrupt check it asked for is done unless an NMI waits. */
+void bt_irr_still_empty(struct engine *e, const struct bt_site *s, uint8_t hint0, uint64_t mmio, uint64_t io);
 
 /* show.c: the guest block's disassembly beside its host code */
 void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out);

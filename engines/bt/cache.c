@@ -117,9 +117,9 @@ static unsigned vpage_slot(uint64_t key)
 	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 52) & (BT_VPAGES - 1);
 }
 
-void bt_vpage_add(struct engine *e, uint64_t rip, bool user)
+void bt_vpage_add(struct engine *e, uint64_t rip)
 {
-	uint64_t key = (rip & ~0xfffull) | user | 2;    /* never 0: 0 marks a free slot */
+	uint64_t key = (rip & ~0xfffull) | 2;           /* never 0: 0 marks a free slot */
 
 	if (e->nvpages >= BT_VPAGES / 2)
 		return;                                 /* full: bt_vpage_has says yes */
@@ -146,14 +146,13 @@ bool bt_vpage_has_range(const struct engine *e, uint64_t lin, uint64_t size)
 
 bool bt_vpage_has(const struct engine *e, uint64_t lin)
 {
+	uint64_t key = (lin & ~0xfffull) | 2;
+
 	if (e->nvpages >= BT_VPAGES / 2)
 		return true;
-	for (uint64_t user = 0; user < 2; user++) {
-		uint64_t key = (lin & ~0xfffull) | user | 2;
-		for (unsigned i = vpage_slot(key); e->vpages[i]; i = (i + 1) & (BT_VPAGES - 1))
-			if (e->vpages[i] == key)
-				return true;
-	}
+	for (unsigned i = vpage_slot(key); e->vpages[i]; i = (i + 1) & (BT_VPAGES - 1))
+		if (e->vpages[i] == key)
+			return true;
 	return false;
 }
 
@@ -164,12 +163,21 @@ static intptr_t code_delta(const struct engine *e)
 
 /* A slow path whose instruction reached MMIO: its probe's miss jumps
  * past the refill from now on (which could not make MMIO hit), so such an
- * access costs the probe and one helper call. */
+ * access costs the probe and one helper call.  Where the instruction's
+ * code starts with every guest register in its host register (s->direct:
+ * not a group member, not inside a scratch run), its first bytes become a
+ * jump to the helper call: no spill, probe or reload either (the helper
+ * reads RAM as well, should the page become RAM again). */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s)
 {
 	em_patch_rel32(s->patch, code_delta(e), s->stub);
 	s->patch = NULL;
 	e->c.mmio_sites++;
+	if (s->direct) {
+		uint8_t *rw = s->block->host + s->block->ioff[s->idx] - code_delta(e);
+		rw[0] = 0xe9;                           /* jmp rel32 */
+		em_patch_rel32(rw + 1, code_delta(e), s->direct);
+	}
 }
 
 static void unpatch(struct engine *e, struct bt_site *s)

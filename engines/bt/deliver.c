@@ -14,6 +14,7 @@
 #include <setjmp.h>
 
 #include "engines/bt/bt.h"
+#include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
 
@@ -101,4 +102,15 @@ bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uin
 
 	return s->irq_neutral && cpu->cnt.exits[VM_EXIT_MMIO] == mmio && cpu->cnt.exits[VM_EXIT_IO] == io &&
 	       e->vm && e->vm->lapic;
+}
+
+void bt_irr_still_empty(struct engine *e, const struct bt_site *s, uint8_t hint0, uint64_t mmio, uint64_t io)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
+	if (hint0 != 0 || !bt_lapic_kept(e, s, mmio, io))
+		return;
+	e->ctx.irq_hint = 0;
+	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n && !lapic_nmi_pending(e->vm->lapic))
+		cpu->irq_check = false;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "engines/bt/bt.h"
+#include "engines/bt/settle.h"
 #include "engines/core/lapic.h"
 #include "engines/core/vm.h"
 #include "engines/x86/sse.h"
@@ -76,21 +77,9 @@ static void rearm_tick(struct engine *e)
 	timer_settime(e->tick, TIMER_ABSTIME, &its, NULL);
 }
 
-/* ctx.hflags holds the arithmetic flags as LAHF (AH: SF ZF AF PF CF)
- * and SETO (AL: OF) leave them. */
-static void merge_flags(struct engine *e)
+void bt_rearm_tick(struct engine *e)
 {
-	struct x86_cpu *cpu = &e->cpu;
-	uint64_t ax = e->ctx.hflags;
-
-	cpu->rflags = (cpu->rflags & ~F_ARITH) | ((ax >> 8) & 0xd5) | ((ax & 1) << 11);
-}
-
-static void flags_out(struct engine *e)
-{
-	uint64_t fl = e->cpu.rflags;
-
-	e->ctx.hflags = ((fl & 0xd5) << 8) | ((fl >> 11) & 1);
+	rearm_tick(e);
 }
 
 /* Does linear next_rip, on block b's page, still map to b's physical
@@ -124,24 +113,10 @@ int bt_helper(struct engine *e)
 {
 	struct x86_cpu *cpu = &e->cpu;
 	struct bt_site *s = (struct bt_site *)(uintptr_t)e->ctx.site;
-	const struct bt_block *b = s->block;
-	uint64_t gen = cpu->code_gen, rest = (uint64_t)(b->n - s->idx - 1);
+	uint64_t gen = cpu->code_gen, rest = s->rest;
 	uint8_t hint0 = e->ctx.irq_hint;        /* 0: the IRR was known empty (bt_lapic_kept) */
 
-	merge_flags(e);
-	cpu->rip = s->rip;
-	e->ctx.irq_hint = 1;            /* the handler may change the LAPIC */
-	/* The block entry counted every instruction; until this one runs,
-	 * only those before it and it have (faults count, as the interpreter's). */
-	cpu->cnt.insns -= rest;
-	if (s->kind == SITE_SLOW) {
-		e->c.slow++;
-	} else {
-		e->c.helpers++;
-		e->helper_by_id[s->in.id < X86_INS_ENDING ? s->in.id : 0]++;
-		if (s->fallback)
-			e->c.fallbacks++;
-	}
+	bt_helper_begin(e, s, rest);
 	uint32_t leaf = (uint32_t)cpu->gpr[R_RAX], sub = (uint32_t)cpu->gpr[R_RCX];
 	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	uint32_t mxcsr, mxcsr_after;
@@ -156,51 +131,30 @@ int bt_helper(struct engine *e)
 			{ (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RBX], (uint32_t)cpu->gpr[R_RCX],
 			  (uint32_t)cpu->gpr[R_RDX] }, 0 };
 	}
-	if (s->kind == SITE_SLOW && s->patch && !b->dead && cpu->cnt.exits[VM_EXIT_MMIO] != mmio) {
-		bt_slow_skip_fill(e, s);
-		s->catches = false;     /* an MMIO access: no setjmp per call (deliver.c) */
-	}
+	bt_slow_note_mmio(e, s, mmio);
 	flags_out(e);
 	/* ctx.sse_ok is a function of CR0, CR4 and MXCSR alone. */
 	memcpy(&mxcsr_after, cpu->fx + FX_MXCSR, 4);
 	if (cpu->cr0 != cr0 || cpu->cr4 != cr4 || mxcsr_after != mxcsr)
 		bt_sse_gate(e);
-	/* An MMIO write stops the interpreter's block loop (pending) for an
-	 * interrupt check; here the check below does it: no need to leave.
-	 * A device that ended the VM (power-off, reset) also sets it: leave. */
+	bt_helper_clear_pending(e);
+	bt_irr_still_empty(e, s, hint0, mmio, io);
+	return bt_helper_finish(e, s, gen, cr0, cr4);
+}
+
+void bt_helper_clear_pending(struct engine *e)
+{
+	struct x86_cpu *cpu = &e->cpu;
+
 	if (cpu->pending && !cpu->exit_ready && !cpu->halted && !e->stale && !(e->vm && e->vm->finished))
 		cpu->pending = false;
-	/* The IRR empty before and untouched (deliver.c): still empty. */
-	if (hint0 == 0 && bt_lapic_kept(e, s, mmio, io)) {
-		e->ctx.irq_hint = 0;
-		if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
-		    !lapic_nmi_pending(e->vm->lapic))
-			cpu->irq_check = false;
-	}
-	if (cpu->irq_check && !(cpu->rflags & F_IF) && !cpu->pending &&
-	    cpu->replay_pos == cpu->replay_n && e->vm && e->vm->lapic &&
-	    (cpu->nmi_blocked || !lapic_nmi_pending(e->vm->lapic))) {
-		/* Interrupts off and no NMI: nothing deliverable, as
-		 * x86_check_irq finds first (port I/O, MMIO and CR8 writes
-		 * in a CLI section), without running the device timers: an
-		 * expired one sets exit_req.  irq_hint as below, so inline
-		 * STI, POPF and CR8 writes go on without asking. */
-		cpu->irq_check = false;
-		e->ctx.irq_hint = lapic_irr_any(e->vm->lapic);
-		rearm_tick(e);
-	}
-	/* STI, POPF, IRET, CR8 writes, MMIO, port I/O and hypercalls answered
-	 * in place ask for an interrupt check; with
-	 * nothing pending it is done here, without leaving translated code. */
-	if (cpu->irq_check && !cpu->pending && cpu->replay_pos == cpu->replay_n &&
-	    e->vm && e->vm->lapic && lapic_pending(e->vm->lapic) < 0 &&
-	    !lapic_nmi_pending(e->vm->lapic) && !lapic_extint_pending(e->vm->lapic)) {
-		cpu->irq_check = false;
-		/* Nothing deliverable, nothing even masked: inline STI, POPF
-		 * and a CR8 write lowering the TPR need not ask again. */
-		e->ctx.irq_hint = lapic_irr_any(e->vm->lapic);
-		rearm_tick(e);
-	}
+}
+
+uint64_t bt_flush_in_place(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	const struct bt_block *b = s->block;
+
 	/* A flush of one page holding no translation (INVLPG of a data page)
 	 * leaves links, the jump cache and this block as they are: go on in
 	 * place, as the dispatcher would after it.  One holding translations
@@ -222,6 +176,19 @@ int bt_helper(struct engine *e)
 		forget_links(e);
 		e->seen_gen = gen = cpu->code_gen;
 	}
+	return gen;
+}
+
+int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4)
+{
+	struct x86_cpu *cpu = &e->cpu;
+	const struct bt_block *b = s->block;
+	uint64_t rest = s->rest;
+
+	bt_helper_clear_pending(e);
+	bt_settle_irq(e, true);
+	if (cpu->code_gen != gen)
+		gen = bt_flush_in_place(e, s, gen, cr0, cr4);
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
 	bool leave = cpu->pending || cpu->halted || cpu->code_gen != gen || e->stale || cpu->mode != 64 ||

@@ -5,7 +5,10 @@
  *                return to the dispatcher (ctx.site says why);
  *   helper_stub  called from translated code: store the guest state, call
  *                bt_helper() (the shared handler for one instruction),
- *                reload and return, or leave if bt_helper says so.
+ *                reload and return, or leave if bt_helper says so;
+ *   slow_stub, lean_stub, out_stub  the same with bt_helper_lean()
+ *                (lean.c), the latter two reloading only the caller-saved
+ *                registers.
  * Host RSP is the host stack, whose top at every block boundary is the
  * instruction-count slot: block entries add to [rsp] (the CPU renames
  * RSP-relative memory, so a tight loop does not wait on a store), the exit
@@ -14,13 +17,21 @@
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 
+#define ALL_GPRS 0xffefu
+#define CALLER_SAVED 0x0fc7u    /* RAX RCX RDX RSI RDI R8-R11: what a C call may clobber */
+
 /* Flags travel as LAHF/SETO's AX image (ctx.hflags): a fraction of
  * PUSHFQ/POPFQ's cost. */
-static void store_gprs(struct emit *em, struct engine *e)
+static void store_regs(struct emit *em, struct engine *e, uint16_t regs)
 {
 	for (int r = 0; r < 16; r++)
-		if (r != H_RSP)
+		if (r != H_RSP && (regs >> r & 1))
 			em_store(em, hm_abs(&e->cpu.gpr[r]), r);
+}
+
+static void store_gprs(struct emit *em, struct engine *e, uint16_t regs)
+{
+	store_regs(em, e, regs);
 	em_flags_to_ax(em);
 	em_store(em, hm_abs(&e->ctx.hflags), H_RAX);
 }
@@ -47,13 +58,59 @@ static void rsp_in(struct emit *em, struct engine *e, int32_t off)
 	em_store(em, hm_base(H_RSP, off), H_RAX);
 }
 
-static void load_gprs(struct emit *em, struct engine *e)
+static void load_gprs(struct emit *em, struct engine *e, uint16_t regs)
 {
 	em_load(em, H_RAX, hm_abs(&e->ctx.hflags));
 	em_flags_from_ax(em);
 	for (int r = 0; r < 16; r++)
-		if (r != H_RSP)
+		if (r != H_RSP && (regs >> r & 1))
 			em_load(em, r, hm_abs(&e->cpu.gpr[r]));
+}
+
+/* A stub translated code calls with ctx.site set: the guest state out,
+ * fn, and back as fn says.  reload ALL_GPRS, or CALLER_SAVED where fn's
+ * handlers write none of the others (C keeps them; RBP, which aligns the
+ * host stack, then kept on it).  store: the registers in
+ * cpu.gpr before fn; the rest only when leaving (C kept them), for
+ * handlers that read none of them and cannot fault (a fault's longjmp
+ * would lose them). */
+static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *),
+			       uint16_t store, uint16_t reload, const uint8_t *exit_return)
+{
+	uint8_t *start = em_rx(em);
+	bool all = reload == ALL_GPRS;
+
+	store_gprs(em, e, store);
+	rsp_out(em, e, 8 + BT_RSP_SLOT);                       /* above the return address */
+	fold_count(em, e, 8);
+	if (!all)
+		em_push_reg(em, H_RBP);                         /* the guest's, not reloaded */
+	em_mov_rr(em, H_RBP, H_RSP);
+	em_and_imm(em, H_RSP, -16);
+	em_mov_imm(em, H_RDI, (uint64_t)(uintptr_t)e);
+	em_call_abs(em, (const void *)fn);
+	em_mov_rr(em, H_RSP, H_RBP);
+	if (!all)
+		em_pop_reg(em, H_RBP);
+	em_u8(em, 0x83);
+	em_u8(em, 0xf8);
+	em_u8(em, BT_HELPER_LEAVE);                             /* cmp eax, LEAVE */
+	uint8_t *to_leave = em_jcc(em, 4, exit_return);         /* je: leave */
+	uint8_t *to_jump = em_jcc(em, 7, NULL);                 /* ja: JUMP */
+	rsp_in(em, e, 8 + BT_RSP_SLOT);
+	load_gprs(em, e, reload | 1u << H_RAX);
+	em_u8(em, 0xc3);                                        /* ret: CONTINUE */
+	em_patch_rel32(to_jump, em->delta, em_rx(em));
+	em_lea(em, false, H_RSP, hm_base(H_RSP, 8));           /* drop the return address */
+	rsp_in(em, e, BT_RSP_SLOT);
+	load_gprs(em, e, reload | 1u << H_RAX);
+	em_jmp_mem(em, hm_abs(&e->ctx.jt));
+	if (store != ALL_GPRS) {
+		em_patch_rel32(to_leave, em->delta, em_rx(em));
+		store_regs(em, e, (uint16_t)(ALL_GPRS & ~store));
+		em_jmp(em, exit_return);
+	}
+	return start;
 }
 
 int bt_emit_stubs(struct engine *e)
@@ -69,7 +126,7 @@ int bt_emit_stubs(struct engine *e)
 	em_u8(&em, 0x6a);
 	em_u8(&em, 0);                                          /* push 0: the count slot */
 	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov [host_rsp], rsp */
-	load_gprs(&em, e);
+	load_gprs(&em, e, ALL_GPRS);
 	em_jmp_mem(&em, hm_abs(&e->ctx.target));
 
 	uint8_t *exit_return = em_rx(&em);
@@ -78,33 +135,16 @@ int bt_emit_stubs(struct engine *e)
 	em_bytes(&em, restore_host, sizeof(restore_host));
 
 	e->exit_stub = em_rx(&em);
-	store_gprs(&em, e);
+	store_gprs(&em, e, ALL_GPRS);
 	rsp_out(&em, e, BT_RSP_SLOT);
 	fold_count(&em, e, 0);
 	em_jmp(&em, exit_return);
 
-	e->helper_stub = em_rx(&em);
-	store_gprs(&em, e);
-	rsp_out(&em, e, 8 + BT_RSP_SLOT);                      /* above the return address */
-	fold_count(&em, e, 8);
-	em_mov_rr(&em, H_RBP, H_RSP);
-	em_and_imm(&em, H_RSP, -16);
-	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
-	em_call_abs(&em, (const void *)bt_helper);
-	em_mov_rr(&em, H_RSP, H_RBP);
-	em_u8(&em, 0x83);
-	em_u8(&em, 0xf8);
-	em_u8(&em, BT_HELPER_LEAVE);                            /* cmp eax, LEAVE */
-	em_jcc(&em, 4, exit_return);                            /* je: leave */
-	uint8_t *to_jump = em_jcc(&em, 7, NULL);                /* ja: JUMP */
-	rsp_in(&em, e, 8 + BT_RSP_SLOT);
-	load_gprs(&em, e);
-	em_u8(&em, 0xc3);                                       /* ret: CONTINUE */
-	em_patch_rel32(to_jump, em.delta, em_rx(&em));
-	em_lea(&em, false, H_RSP, hm_base(H_RSP, 8));          /* drop the return address */
-	rsp_in(&em, e, BT_RSP_SLOT);
-	load_gprs(&em, e);
-	em_jmp_mem(&em, hm_abs(&e->ctx.jt));
+	e->helper_stub = emit_call_stub(&em, e, bt_helper, ALL_GPRS, ALL_GPRS, exit_return);
+	e->slow_stub = emit_call_stub(&em, e, bt_helper_lean, ALL_GPRS, ALL_GPRS, exit_return);
+	e->lean_stub = emit_call_stub(&em, e, bt_helper_lean, ALL_GPRS, CALLER_SAVED, exit_return);
+	e->out_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED | 1u << H_RBX, CALLER_SAVED,
+				     exit_return);
 
 	/* fill_stub: every register kept (it is called from the middle of a
 	 * translated instruction); flags are the caller's to have saved. */

@@ -8,7 +8,7 @@
  *            inline software-TLB probe produced; a miss calls the shared
  *            handler for the whole instruction (precise faults);
  *   rsp      RSP renamed to a scratch holding the guest RSP (its home is
- *            cpu.gpr[R_RSP]; the host keeps its own stack);
+ *            a slot on the host stack, BT_RSP_SLOT);
  *   push, pop, leave, call, ret: stack accesses through the probe;
  *   jmp, jcc, call: patchable exits chained block to block;
  *   ret, jmp/call reg: the jump cache, else the dispatcher;
@@ -61,6 +61,7 @@ struct slow_path {
 	uint8_t group_end;              /* a memory group's: its span's plain translation up to here */
 	bool group_join;                /* ... the one the previous slow path emitted */
 	uint16_t regroup;               /* inside a group: G registers to take back after the helper */
+	bool direct;                    /* the instruction's code may jump straight to the helper call */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -300,6 +301,7 @@ static struct bt_site *new_site(struct tr *t, unsigned i, int kind)
 	}
 	s->block = t->b;
 	s->idx = (uint16_t)i;
+	s->rest = (uint16_t)(t->b->n - i - 1);
 	s->kind = (uint8_t)kind;
 	s->rip = t->rip[i];
 	s->next_rip = t->rip[i] + t->in[i].len;
@@ -415,14 +417,16 @@ static void emit_ea_probe(struct tr *t, unsigned i, const struct x86_op *m, cons
 	}
 }
 
-static void add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s, bool resume_here)
+static struct slow_path *add_slow(struct tr *t, uint8_t *jpos, unsigned i, const struct scratch *s,
+				  bool resume_here)
 {
 	if (t->nslow >= SLOW_MAX) {
 		t->overflow = true;
-		return;
+		return NULL;
 	}
-	t->slow[t->nslow++] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0 };
+	t->slow[t->nslow] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0, false };
+	return &t->slow[t->nslow++];
 }
 
 static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kind, uint64_t target,
@@ -501,7 +505,7 @@ static void emit_helper(struct tr *t, unsigned i)
 	s->fallback = !t->f[i].sensitive;
 	reload_all(t, t->hoist);        /* helper_stub stores every GPR */
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
-	em_call(&t->em, t->e->helper_stub);
+	em_call(&t->em, bt_stub_for(t->e, s));
 }
 
 /* From i on, the TC_MEM instructions (RSP not named) that can share one
@@ -532,6 +536,12 @@ static void emit_mem(struct tr *t, unsigned i)
 	const struct bt_form *f = &t->f[i];
 	const struct x86_op *m = &in->op[f->mem];
 	struct scratch s;
+
+	/* Its code where the block's instruction i starts (not a group's
+	 * plain copy, not inside a span, not in a loop block whose hoisted
+	 * scratches hold no guest value): there every guest register is in
+	 * its host register. */
+	bool at_start = (uint32_t)(em_rx(&t->em) - t->b->host) == t->b->ioff[i] && !t->reserved && !t->hoist;
 
 	if (i >= t->run.end)
 		start_mem_run(t, i);
@@ -571,7 +581,9 @@ static void emit_mem(struct tr *t, unsigned i)
 		em_store(&t->em, home(t, R_RSP), s.r);
 	if (last)
 		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
-	add_slow(t, j, i, &s, true);
+	struct slow_path *sp = add_slow(t, j, i, &s, true);
+	if (sp)
+		sp->direct = first && at_start;
 }
 
 static void emit_lea(struct tr *t, unsigned i);
@@ -1873,8 +1885,10 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
 			s->patch = p->jpos;
 			s->stub = no_fill;
+			if (p->direct && p->count == 1 && !p->regroup)
+				s->direct = em_rx(&t->em);
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
-			em_call(&t->em, t->e->helper_stub);
+			em_call(&t->em, bt_stub_for(t->e, s));
 		}
 		for (int r = 0; r < 16; r++)
 			if (p->regroup >> r & 1)
@@ -2113,7 +2127,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	e->c.insns_translated += t->n;
 	e->c.host_bytes += t->b->host_len;
 	bt_insert(e, t->b);
-	bt_vpage_add(e, rip, user);
+	bt_vpage_add(e, rip);
 	x86_mark_code_page(&e->cpu, pa);
 	if (e->show_pending && e->show_addr >= rip && e->show_addr < rip + t->b->bytes) {
 		e->show_pending = false;

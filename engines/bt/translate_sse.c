@@ -33,7 +33,8 @@ static struct bt_site *helper_site(struct engine *e, struct bt_block *b, const s
 	if (!s)
 		return NULL;
 	*s = (struct bt_site){ .block = b, .rip = rip[i], .next_rip = rip[i] + in[i].len,
-			       .idx = (uint16_t)i, .kind = SITE_HELPER, .fallback = true, .in = in[i] };
+			       .idx = (uint16_t)i, .rest = (uint16_t)(b->n - i - 1), .kind = SITE_HELPER,
+			       .fallback = true, .in = in[i] };
 	return s;
 }
 

@@ -86,6 +86,7 @@ __asm__(
 	".globl t_io, t_ipi, ipi_after, t_io_timer, t_mmio_remap, t_cr3_code, t_dr7, t_io_cli, io_cli_after, t_ret_ic, t_cr8_cli, t_mmio_site\n"
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
+	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1219,6 +1220,25 @@ __asm__(
 	"user_fn:\n"
 	"	mov $21, %eax\n"
 	"	ret\n"
+	"user_io:\n"                                    /* lean: IOPL 3, OUT and IN in place at CPL 3 */
+	"	mov $0x60c, %edx\n"
+	"	mov $50, %ecx\n"
+	"1:	out %eax, %dx\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov $0x610, %edx\n"                     /* counter select: the null port's */
+	"	xor %eax, %eax\n"
+	"	out %eax, %dx\n"
+	"	mov $0x614, %edx\n"
+	"	in %dx, %eax\n"
+	"	mov %rax, 0x81000+80\n"                 /* SCRATCH + 80 */
+	"	mov $0x21, %eax\n"
+	"	out %eax, $0xf4\n"                      /* finish, from CPL 3 */
+	"user_gp:\n"                                    /* lean: IOPL 0, OUT at CPL 3 is #GP(0) */
+	"	mov $0x60c, %edx\n"
+	"user_gp_out:\n"
+	"	out %eax, %dx\n"
+	"	ud2\n"
 	".balign 4096\n"
 	"rip_data:\n"                                   /* a. RIP-relative data, no code on its page */
 	"	.quad 0x0102030405060708, 0, 0\n"
@@ -1346,6 +1366,89 @@ __asm__(
 	"	mov %rax, %cr3\n"
 	"	dec %ecx\n"
 	"	jnz 1b\n"
+	"	jmp finish\n"
+	/* ---- lean helper calls (slots 230..239): IN, OUT, MMIO in place,
+	 * their faults, an IN that leaves, an interrupt right after ---- */
+	"t_lean_user_io:\n"
+	"	pushq $0x1b\n"                          /* iretq to CPL 3 with IOPL 3 */
+	"	pushq $0x8f000\n"
+	"	pushq $0x3002\n"
+	"	pushq $0x23\n"
+	"	pushq $(user_io - bt_blob + BASE)\n"
+	"	iretq\n"
+	"t_lean_user_gp:\n"
+	"	pushq $0x1b\n"                          /* iretq to CPL 3 with IOPL 0 */
+	"	pushq $0x8f000\n"
+	"	pushq $0x2\n"
+	"	pushq $0x23\n"
+	"	pushq $(user_gp - bt_blob + BASE)\n"
+	"	iretq\n"
+	"t_lean_in_leave:\n"                           /* an unclaimed port: each IN leaves, replays */
+	"	mov $20, %ecx\n"
+	"	mov $0x2f8, %edx\n"
+	"	mov $0x1234567890, %rax\n"
+	"	xor %esi, %esi\n"
+	"	mov $0xb0b0, %ebx\n"                    /* callee-saved on the host: an OUT that */
+	"	mov $0xb1b1, %ebp\n"                    /* leaves stores them only then */
+	"	mov $0xb2b2, %r12d\n"
+	"	mov $0xb3b3, %r13d\n"
+	"	mov $0xb4b4, %r14d\n"
+	"	mov $0xb5b5, %r15d\n"
+	"1:	in %dx, %al\n"                          /* merges into RAX */
+	"	add %rax, %rsi\n"
+	"	in %dx, %eax\n"                         /* zero-extends */
+	"	add %rax, %rsi\n"
+	"	add %ecx, %ebx\n"
+	"	add %ecx, %ebp\n"
+	"	add %ecx, %r12d\n"
+	"	add %ecx, %r13d\n"
+	"	add %ecx, %r14d\n"
+	"	add %ecx, %r15d\n"
+	"	stc\n"
+	"	out %eax, %dx\n"                        /* leaves too, right after they changed */
+	"	adc $0, %rsi\n"                         /* CF kept across it */
+	"	mov $0x1234567890, %rax\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov $0x60c, %edx\n"                     /* and one answered in place */
+	"	stc\n"
+	"	out %eax, %dx\n"
+	"	adc $0, %rsi\n"
+	"	mov %rsi, DATA+8*230\n"
+	"	jmp finish\n"
+	"t_lean_mmio:\n"                               /* MMIO sites jumped to directly, then RAM again */
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	mov $0xfeb00000, %r9d\n"
+	"	mov $(DATA+8*232), %r8d\n"
+	"	movq $5, (%r8)\n"
+	"	xor %edi, %edi\n"
+	"	mov $60, %ecx\n"
+	"1:	mov (%r8), %rax\n"                       /* RAM: first of a scratch run, its probe hits */
+	"	add (%rbx), %rax\n"                      /* later members: MMIO, later RAM */
+	"	add 8(%rbx), %rax\n"                     /* its flags live below */
+	"	mov %eax, 24(%r9)\n"
+	"	adc %rax, %rdi\n"
+	"	cmp $30, %ecx\n"
+	"	jne 2f\n"
+	"	movq $0x1f2003, 0x7000+8*0x1f1\n"       /* VDATA -> PA_A again */
+	"	invlpg (%rbx)\n"
+	"2:	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rdi, DATA+8*231\n"
+	"	jmp finish\n"
+	"t_lean_ipi:\n"                                /* self-IPIs by MMIO writes in a chained loop */
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	mov $10, %esi\n"
+	"	sti\n"
+	"1:	movl $0x40040, 0x300(%rbx)\n"           /* ICR: self, fixed, vector 0x40 */
+	"lean_ipi_after:\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	cli\n"
 	"	jmp finish\n"
 	/* ---- memory groups (slots 200..209): one probe for several
 	 * [B + disp] operands.  A loop whose span names RBX, RSI, RDI and RBP
@@ -1539,7 +1642,8 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_sti_fused_irq[], sti_fused_after[], t_sti_loop3[], sti3_top[], sti3_after[], t_hoist[], t_hoist_timer[], hoist_top[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
-	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[];
+	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
+	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -2704,6 +2808,79 @@ static void test_in_place(void)
 	free_pair(&p);
 }
 
+/* The lean helper call (engines/bt/lean.c): IN and OUT at CPL 3 with
+ * IOPL 3 in place and with IOPL 0 a #GP at the instruction; an IN no
+ * device answers at once leaves translated code and is replayed, an OUT
+ * leaves with every register (out_stub stores RBP, R12-R15 then); an
+ * interrupt an MMIO write makes deliverable in a chained loop is taken
+ * right after it each time; instruction counts as interp's. */
+static void test_lean(void)
+{
+	struct pair p;
+
+	if (run_pair(&p, "lean: OUT and IN at CPL 3, IOPL 3", GA(t_lean_user_io), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_mem(&p, SCRATCH + 80, 8, 50, "lean: the null port counted 50 OUTs from CPL 3");
+		CHECK(p.e->helper_by_id[X86_INS_OUT] == 52 && p.bt->exits[VM_EXIT_IO].count == 53 && p.e->c.entries < 20,
+		      "lean: the OUTs and the IN answered in place (%llu OUT calls, %llu IO exits, %llu entries)",
+		      (unsigned long long)p.e->helper_by_id[X86_INS_OUT],
+		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "lean: OUT at CPL 3, IOPL 0", GA(t_lean_user_gp), 5, NULL, NULL)) {
+		unsigned bad = (0x77 << 1) | 1;
+		CHECK(p.s_bt == (int)bad && p.s_in == (int)bad,
+		      "lean: OUT at CPL 3 with IOPL 0 faults under both engines (bt %d, interp %d)", p.s_bt, p.s_in);
+		CHECK(get64(p.bt->ram, DATA + 0xfe8) == 0 && get64(p.bt->ram, DATA + 0xff0) == GA(user_gp_out) &&
+		      get64(p.in->ram, DATA + 0xfe8) == 0 && get64(p.in->ram, DATA + 0xff0) == GA(user_gp_out),
+		      "lean: #GP(0) with the OUT's RIP in the frame (bt %#llx at %#llx)",
+		      (unsigned long long)get64(p.bt->ram, DATA + 0xfe8), (unsigned long long)get64(p.bt->ram, DATA + 0xff0));
+		CHECK(p.e->cpu.cnt.insns == counter(p.in, "insns") && p.bt->rb_counters[RB_CNT_NULL_PORT] == 0,
+		      "lean: the faulting OUT reached no device; counts agree (bt %llu, interp %llu)",
+		      (unsigned long long)p.e->cpu.cnt.insns, (unsigned long long)counter(p.in, "insns"));
+	}
+	free_pair(&p);
+	if (run_pair(&p, "lean: an IN that leaves", GA(t_lean_in_leave), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 230, 20 * (0x12345678ffull + 0xffffffffull) + 21,
+			   "unclaimed port: all ones, AL merged, EAX zero-extended; CF kept across 21 OUTs");
+		CHECK(p.st_bt.gpr[R_RBX] == 0xb0b0 + 210 && p.st_bt.gpr[R_R15] == 0xb5b5 + 210,
+		      "lean: RBX and R15 kept across OUTs that leave (%#llx, %#llx)",
+		      (unsigned long long)p.st_bt.gpr[R_RBX], (unsigned long long)p.st_bt.gpr[R_R15]);
+		CHECK(p.bt->exits[VM_EXIT_IO].count == 62 && p.in->exits[VM_EXIT_IO].count == 62 && p.e->c.entries >= 60,
+		      "lean: each IN and OUT of an unclaimed port left for the VM core (%llu IO exits, %llu entries)",
+		      (unsigned long long)p.bt->exits[VM_EXIT_IO].count, (unsigned long long)p.e->c.entries);
+	}
+	free_pair(&p);
+	/* A site that saw MMIO jumps to its helper call from its first
+	 * byte: in a memory group (default), as the first and a later member
+	 * of a scratch run (groups off); the page then RAM again (31 rounds
+	 * of 2 reads and a write of the null page, 29 rounds of RAM). */
+	for (int groups = 1; groups >= 0; groups--) {
+		const char *name = groups ? "lean: MMIO sites, groups on" : "lean: MMIO sites, groups off";
+		if (run_pair(&p, name, GA(t_lean_mmio), 5, groups ? NULL : "mem-groups", groups ? NULL : "0")) {
+			uint64_t s1 = 5 + VAL_A, sum = s1 + get64(p.in->ram, PA_A + 8);
+			check_agree(&p, true);
+			check_slot(&p, 231, 31 * 5 + 29 * (sum + (sum < s1)),
+				   "31 rounds of MMIO (5 + 0 + 0), 29 of RAM (ADC of the sum)");
+			CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 122 && p.in->rb_counters[RB_CNT_NULL_PAGE] == 122 &&
+			      p.e->c.mmio_sites >= 1,
+			      "%s: 122 null-page accesses under both engines (%llu, %llu), %llu sites past the probe",
+			      name, (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
+			      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites);
+		}
+		free_pair(&p);
+	}
+	if (run_pair(&p, "lean: self-IPIs in a chained loop", GA(t_lean_ipi), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 90, 10, "ten interrupts");
+		check_slot(&p, 91, GA(lean_ipi_after), "the last taken right after its ICR write");
+		CHECK(p.e->cpu.cnt.interrupts == 10, "lean: bt delivered %llu interrupts",
+		      (unsigned long long)p.e->cpu.cnt.interrupts);
+	}
+	free_pair(&p);
+}
+
 /* ---- h ---- */
 static void test_flush(void)
 {
@@ -2868,6 +3045,7 @@ int main(void)
 	test_interrupts();
 	test_inline_sys();
 	test_in_place();
+	test_lean();
 	test_flush();
 	test_wx();
 	test_lockstep();
