@@ -79,6 +79,24 @@ unsigned mb_run_all(const struct mb_config *cfg, const struct bench *const *list
 	}                                                              \
 	tsc_end() - t0_; })
 
+/* n unserialised RDTSCs, as code normally uses them, timed (the guest's
+ * rdtsc and its native twin); *advanced: the last read was past the one
+ * before the loop. */
+static inline uint64_t mb_rdtsc_loop(uint64_t n, int *advanced)
+{
+	uint64_t first, last = 0, c;
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	first = ((uint64_t)hi << 32) | lo;
+	c = TIMED_LOOP(n, {
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		last = ((uint64_t)hi << 32) | lo;
+	});
+	*advanced = last > first;
+	return c;
+}
+
 /* The memory benchmarks' working set: larger than the TLB reach with
  * 4 KiB pages.  Set by the platform before the benchmarks run; NULL: none. */
 #define MB_WS_BYTES (16u << 20)

@@ -75,14 +75,10 @@ static uint64_t sens_done, sens_bad;
 
 static uint64_t rdtsc_body(uint64_t n)
 {
-	uint64_t first = tsc_begin(), last = 0;
-	uint32_t lo, hi;
-	uint64_t c = TIMED_LOOP(n, {
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		last = ((uint64_t)hi << 32) | lo;
-	});
+	int advanced;
+	uint64_t c = mb_rdtsc_loop(n, &advanced);
 
-	sens_bad += last <= first;
+	sens_bad += !advanced;
 	sens_done += n;
 	return c;
 }

@@ -161,16 +161,10 @@ static uint64_t invlpg_body(uint64_t n)
 /* --- RDTSC (unserialised, as code normally uses it): must advance --- */
 static uint64_t rdtsc_body(uint64_t n)
 {
-	uint64_t first, last = 0, c;
-	uint32_t lo, hi;
+	int advanced;
+	uint64_t c = mb_rdtsc_loop(n, &advanced);
 
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	first = ((uint64_t)hi << 32) | lo;
-	c = TIMED_LOOP(n, {
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		last = ((uint64_t)hi << 32) | lo;
-	});
-	wrong += last <= first;
+	wrong += !advanced;
 	done += n;
 	return c;
 }
