@@ -37,7 +37,7 @@ int bt_helper_lean(struct engine *e)
 		bt_settle_irq(e, false);
 	if (cpu->code_gen != gen)
 		gen = bt_flush_in_place(e, s, gen, cpu->cr0, cpu->cr4);   /* INVLPG, MOV CR3 */
-	if (__builtin_expect(cpu->pending || cpu->irq_check || cpu->code_gen != gen || e->stale ||
+	if (__builtin_expect(bt_flag(&cpu->pending) || bt_flag(&cpu->irq_check) || cpu->code_gen != gen || e->stale ||
 			     e->ctx.exit_req || cpu->rip != s->next_rip || x86_debug_active(cpu), 0))
 		return bt_helper_finish(e, s, gen, cpu->cr0, cpu->cr4);
 	cpu->cnt.insns += rest;

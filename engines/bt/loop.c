@@ -191,7 +191,8 @@ int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, ui
 		gen = bt_flush_in_place(e, s, gen, cr0, cr4);
 	/* Translated code runs at CPL 0 or 3 only (kernel blocks assume
 	 * CPL 0): CPL 1 and 2 are the dispatcher's to step. */
-	bool leave = cpu->pending || cpu->halted || cpu->code_gen != gen || e->stale || cpu->mode != 64 ||
+	bool leave = bt_flag(&cpu->pending) || bt_flag(&cpu->halted) || cpu->code_gen != gen || e->stale ||
+		     cpu->mode != 64 ||
 		     e->ctx.exit_req || x86_debug_active(cpu) || cpu->cpl == 1 || cpu->cpl == 2;
 	/* An interrupt the checks above left deliverable (a self-IPI, an
 	 * EOI unmasking the next): delivered here, with the dispatcher's
