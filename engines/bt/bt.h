@@ -307,7 +307,8 @@ int bt_run(struct engine *e, struct vm_exit *exit);
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
 int bt_helper(struct engine *e);
-/* After the handler: how to go on (gen, cr0, cr4: before the handler). */
+/* After the handler and bt_helper_clear_pending: how to go on (gen, cr0,
+ * cr4: before the handler). */
 int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, uint64_t cr0, uint64_t cr4);
 /* The handler flushed the TLB (cpu.code_gen moved from gen): what the
  * dispatcher would do, done in place where the block can go on; the

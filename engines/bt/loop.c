@@ -185,7 +185,6 @@ int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, ui
 	const struct bt_block *b = s->block;
 	uint64_t rest = s->rest;
 
-	bt_helper_clear_pending(e);
 	bt_settle_irq(e, true);
 	if (cpu->code_gen != gen)
 		gen = bt_flush_in_place(e, s, gen, cr0, cr4);
