@@ -130,12 +130,16 @@ static struct hmem ctxf(const volatile void *p) { return hm_abs(p); }
 /* In a loop block the hoisted scratches (t->hoist) are spilled once
  * before the loop and hold no guest value inside it: neither spilled nor
  * reloaded around each instruction, but reloaded on every way out. */
-static void spill(struct tr *t, uint16_t set)
+static void spill_all(struct tr *t, uint16_t set)
 {
-	set &= (uint16_t)~t->hoist;
 	for (int r = 0; r < 16; r++)
 		if (set & (1u << r))
 			em_store(&t->em, home(t, r), r);
+}
+
+static void spill(struct tr *t, uint16_t set)
+{
+	spill_all(t, (uint16_t)(set & ~t->hoist));
 }
 
 static void reload_all(struct tr *t, uint16_t set)
@@ -2042,9 +2046,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->host = em_rx(&t->em);
 	t->hoist = pick_first = hoist_set(t);
 	bool hoisted = t->hoist != 0;
-	for (int r = 0; r < 16; r++)            /* the loop's spill, once */
-		if (t->hoist >> r & 1)
-			em_store(&t->em, home(t, r), r);
+	spill_all(t, t->hoist);                 /* the loop's spill, once */
 	t->loop_rx = em_rx(&t->em);
 	uint8_t *poll_j;
 	unsigned quiet = quiet_prefix(t);
