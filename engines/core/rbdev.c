@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engines/core/devices.h"
+#include "engines/core/sized.h"
 
 /* struct rb_hcall: include/ringbench/abi.h */
 struct rbdev {
@@ -51,17 +52,10 @@ static void rbdev_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool
 	struct vm *vm = rb->vm;
 	uint32_t v = 0;
 
-	/* Constant sizes for the common 4-byte access: inline moves, not
-	 * calls (the null port is dispatched millions of times a second). */
-	if (is_write && size >= 4)
-		memcpy(&v, data, 4);
-	else if (is_write)
-		for (unsigned k = 0; k < size; k++)
-			v |= (uint32_t)data[k] << (8 * k);
-	else if (size == 4)
-		memset(data, 0, 4);
+	if (is_write)
+		v = (uint32_t)sized_load(data, size < 4 ? size : 4);
 	else
-		memset(data, 0, size);
+		sized_store(data, size, 0);
 
 	switch (off & ~3ull) {
 	case RB_PORT_MARK_BEGIN - RB_PORT_BASE:
@@ -82,8 +76,7 @@ static void rbdev_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool
 		break;
 	case RB_PORT_CNT_READ - RB_PORT_BASE:
 		if (!is_write) {
-			uint32_t c = (uint32_t)vm->rb_counters[rb->selected];
-			memcpy(data, &c, size < 4 ? size : 4);
+			sized_store(data, size < 4 ? size : 4, (uint32_t)vm->rb_counters[rb->selected]);
 		}
 		break;
 	default:
@@ -97,7 +90,7 @@ static void null_page_io(void *dev, uint64_t off, uint8_t *data, unsigned size, 
 
 	(void)off;
 	if (!is_write)
-		memset(data, 0, size);
+		sized_store(data, size, 0);
 	vm->rb_counters[RB_CNT_NULL_PAGE]++;
 }
 

@@ -1,6 +1,7 @@
 /* Guest memory: the 4-level page walk (U/S, R/W, NX, A/D, large pages),
  * the software TLB fill, linear-address reads and writes, MMIO through
  * the VM core's bus, and write tracking for the decode cache. */
+#include "engines/core/sized.h"
 #include "engines/core/vm.h"
 #include "engines/x86/ops.h"
 
@@ -317,7 +318,7 @@ bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int
 /* An access outside RAM is an MMIO exit, handled where every engine's
  * exits are (vm_dispatch_exit: the bus, the count, the host time) without
  * leaving the engine's loop: the device answers at once. */
-static void mmio_exit(struct x86_cpu *cpu, uint64_t pa, unsigned size, bool write, uint64_t *v)
+static uint64_t mmio_exit(struct x86_cpu *cpu, uint64_t pa, unsigned size, bool write, uint64_t v)
 {
 	struct vm_exit x;        /* not zeroed: 300 bytes, on a hot path */
 
@@ -326,24 +327,19 @@ static void mmio_exit(struct x86_cpu *cpu, uint64_t pa, unsigned size, bool writ
 	x.mmio.size = (uint8_t)size;
 	x.mmio.is_write = write;
 	if (write)
-		memcpy(x.mmio.data, v, size);
+		sized_store(x.mmio.data, size, v);
 	vm_dispatch_exit(cpu->vm, &x);
-	if (!write)
-		memcpy(v, x.mmio.data, size);
+	return write ? 0 : sized_load(x.mmio.data, size);
 }
 
 static uint64_t phys_read(struct x86_cpu *cpu, uint64_t pa, unsigned size)
 {
-	uint64_t v = 0;
-
-	if (pa + size <= cpu->ram_size) {
-		memcpy(&v, cpu->ram + pa, size);
-		return v;
-	}
+	if (pa + size <= cpu->ram_size)
+		return sized_load(cpu->ram + pa, size);
 	cpu->cnt.exits[VM_EXIT_MMIO]++;      /* "this step touched MMIO" (lockstep) */
 	if (!cpu->vm)
 		return x86_size_mask(size);
-	mmio_exit(cpu, pa, size, false, &v);
+	uint64_t v = mmio_exit(cpu, pa, size, false, 0);
 	cpu->irq_check = true;
 	return v & x86_size_mask(size);
 }
@@ -354,13 +350,13 @@ static void phys_write(struct x86_cpu *cpu, uint64_t pa, unsigned size, uint64_t
 		if (cpu->code_pages && (cpu->code_pages[pa >> 12] ||
 					cpu->code_pages[(pa + size - 1) >> 12]) && cpu->code_write)
 			cpu->code_write(cpu->code_ctx, pa, size);
-		memcpy(cpu->ram + pa, &v, size);
+		sized_store(cpu->ram + pa, size, v);
 		return;
 	}
 	cpu->cnt.exits[VM_EXIT_MMIO]++;
 	if (!cpu->vm)
 		return;
-	mmio_exit(cpu, pa, size, true, &v);
+	mmio_exit(cpu, pa, size, true, v);
 	cpu->irq_check = true;
 	cpu->pending = true;    /* a device may have changed what is pending */
 }

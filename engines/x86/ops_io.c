@@ -4,6 +4,7 @@
  * the instruction first; a read leaves without completing it, and the
  * next run() re-executes it with the value the core put in the
  * engine-owned buffer (cpu->replay). */
+#include "engines/core/sized.h"
 #include "engines/x86/ops.h"
 #include "engines/x86/ops_list.h"
 
@@ -27,7 +28,7 @@ static void io_exit(struct x86_cpu *cpu, uint16_t port, unsigned size, bool writ
 	cpu->exit.io.data = cpu->io_buf;
 	memset(cpu->io_buf, 0xff, sizeof(cpu->io_buf));
 	if (write)
-		memcpy(cpu->io_buf, &v, size);
+		sized_store(cpu->io_buf, size, v);
 }
 
 static uint64_t io_read(struct x86_cpu *cpu, uint16_t port, unsigned size)
@@ -35,11 +36,8 @@ static uint64_t io_read(struct x86_cpu *cpu, uint16_t port, unsigned size)
 	if (cpu->replay_pos < cpu->replay_n)
 		return cpu->replay[cpu->replay_pos++] & x86_size_mask(size);
 	io_exit(cpu, port, size, false, 0);
-	if (x86_exit_in_place(cpu)) {
-		uint64_t v = 0;
-		memcpy(&v, cpu->io_buf, size);
-		return v;
-	}
+	if (x86_exit_in_place(cpu))
+		return sized_load(cpu->io_buf, size);
 	x86_exit_now(cpu);
 }
 
