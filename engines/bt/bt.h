@@ -83,9 +83,35 @@ struct bt_block {
 	uint32_t host_len;
 	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
 	uint64_t group_members, group_starts;   /* memory groups (group.h): bit per instruction */
+	/* A traced call (translate.c, callee_n > 0): after the CALL at index
+	 * call_idx come its callee's callee_n instructions, the last its RET,
+	 * then the CALL's return address.  Offsets from rip; the callee's
+	 * bytes are a second range of the same page. */
+	uint8_t call_idx, callee_n;
+	int16_t callee_off;
+	uint16_t callee_bytes, ret_off;
 	struct bt_block *hnext, *pnext;
 	struct bt_site *incoming;       /* chain links into this block */
 };
+
+/* The offset from b->rip of the instruction after instruction i, which
+ * is at off and len bytes long: the block's own order (a traced CALL goes
+ * on at its callee, the callee's RET after the CALL). */
+static inline int32_t bt_next_off(const struct bt_block *b, unsigned i, int32_t off, unsigned len)
+{
+	if (b->callee_n && i == b->call_idx)
+		return b->callee_off;
+	if (b->callee_n && i == (unsigned)b->call_idx + b->callee_n)
+		return b->ret_off;
+	return off + (int32_t)len;
+}
+
+/* Does block b hold guest code at offset off from its start? */
+static inline bool bt_block_holds(const struct bt_block *b, int64_t off)
+{
+	return (off >= 0 && off < b->bytes) ||
+	       (b->callee_n && off >= b->callee_off && off < b->callee_off + b->callee_bytes);
+}
 
 /* Where translated code keeps the guest's RSP while it runs: on the host
  * stack, just above the instruction-count slot ([host RSP] at a block
@@ -147,6 +173,7 @@ struct bt_counters {
 	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
 	uint64_t loops_hoisted;         /* loop blocks with their scratches spilled once (translate.c) */
+	uint64_t calls_traced;          /* blocks holding a traced call (translate.c, trace_call) */
 	uint64_t lockstep_blocks, lockstep_unchecked;
 };
 

@@ -163,6 +163,7 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	engine_counter_put(out, max, &n, "bt.mem_groups", t->mem_groups);
 	engine_counter_put(out, max, &n, "bt.group_members", t->group_members);
 	engine_counter_put(out, max, &n, "bt.loops_hoisted", t->loops_hoisted);
+	engine_counter_put(out, max, &n, "bt.calls_traced", t->calls_traced);
 	engine_counter_put(out, max, &n, "bt.fallbacks", t->fallbacks);
 	engine_counter_put(out, max, &n, "bt.interp_steps", t->steps);
 	engine_counter_put(out, max, &n, "bt.polls", t->polls);

@@ -407,7 +407,10 @@ void bt_invalidate(struct engine *e, uint64_t pa, unsigned size)
 		struct bt_block **pp = &e->page[pg];
 		while (*pp) {
 			struct bt_block *b = *pp;
-			if (b->pa < end && pa < b->pa + b->bytes) {
+			bool hit = b->pa < end && pa < b->pa + b->bytes;
+			if (b->callee_n)
+				hit |= b->pa + b->callee_off < end && pa < b->pa + b->callee_off + b->callee_bytes;
+			if (hit) {
 				*pp = b->pnext;
 				unlink_hash(e, b);
 				b->dead = true;

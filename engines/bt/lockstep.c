@@ -98,14 +98,14 @@ void bt_lockstep_free(struct engine *e)
  * "world" sensitivity (insn_table.h). */
 static bool outside_world(const struct bt_block *b, const uint8_t *code)
 {
-	unsigned off = 0;
+	int32_t off = 0;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		struct x86_inst in;
-		unsigned len = x86_decode(code + off, b->bytes - off, 64, &in);
+		unsigned len = x86_decode(code + off, 0x1000 - (unsigned)((b->pa + off) & 0xfff), 64, &in);
 		if (x86_insn_info(in.id)->sens == X86_SENS_WORLD)
 			return true;
-		off += len ? len : 1;
+		off = bt_next_off(b, i, off, len ? len : 1);
 	}
 	return false;
 }
@@ -132,8 +132,7 @@ static void shadow_run(struct bt_lockstep *ls, const struct bt_block *b)
 		if (sh->pending || sh->exit_ready || sh->halted)
 			break;
 		/* Left the straight line: a taken branch ends the block. */
-		uint64_t off = sh->rip - b->rip;
-		if (sh->rip < b->rip || off >= b->bytes)
+		if (!bt_block_holds(b, (int64_t)(sh->rip - b->rip)))
 			break;
 	}
 	if (sh->cnt.exits[VM_EXIT_MMIO] != mmio || ls->overflow)

@@ -34,7 +34,8 @@ static void host_range(csh cs, const uint8_t *p, size_t n, FILE *out)
 void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 {
 	const uint8_t *g = e->cpu.ram + b->pa;
-	unsigned off = 0, group = 0;
+	unsigned group = 0;
+	int32_t off = 0;
 	csh cs;
 
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
@@ -49,12 +50,12 @@ void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 		struct bt_form f;
 		char text[192];
 		cs_insn *gi;
-		unsigned len = x86_decode(g + off, b->bytes - off, 64, &in);
+		unsigned len = x86_decode(g + off, 0x1000 - (unsigned)((b->pa + off) & 0xfff), 64, &in);
 		if (!len)
 			len = 1;
 		bt_classify(&in, &f);
 		/* Disassembled at its own address: branch targets read as such. */
-		if (cs_disasm(cs, g + off, len, b->rip + off, 1, &gi) == 1) {
+		if (cs_disasm(cs, g + off, len, b->rip + (uint64_t)(int64_t)off, 1, &gi) == 1) {
 			snprintf(text, sizeof(text), "%s %s", gi->mnemonic, gi->op_str);
 			cs_free(gi, 1);
 		} else {
@@ -63,14 +64,18 @@ void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 		struct x86_sse_regs rf;
 		const char *cls = f.cls == TC_HELPER && x86_sse_reg_form(&in, &rf) ?
 				  "SSE native, else helper calls (translate_sse.c)" : class_names[f.cls];
+		if (b->callee_n && i == b->call_idx)
+			cls = "push; the callee traced into the block";
+		else if (b->callee_n && i == (unsigned)b->call_idx + b->callee_n)
+			cls = "RSP + 8; the return address known";
 		group += b->group_starts >> i & 1;
 		if (b->group_members >> i & 1)
 			fprintf(out, "  %016" PRIx64 "  %-44s [memory operand, group %u]\n",
-				b->rip + off, text, group);
+				b->rip + (uint64_t)(int64_t)off, text, group);
 		else
-			fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + off, text, cls);
+			fprintf(out, "  %016" PRIx64 "  %-44s [%s]\n", b->rip + (uint64_t)(int64_t)off, text, cls);
 		host_range(cs, b->host + b->ioff[i], b->ioff[i + 1] - b->ioff[i], out);
-		off += len;
+		off = bt_next_off(b, i, off, len);
 	}
 	fprintf(out, "  (fall-through exit, TLB-miss paths, exit stubs)\n");
 	host_range(cs, b->host + b->ioff[b->n], b->host_len - b->ioff[b->n], out);

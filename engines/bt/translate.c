@@ -112,6 +112,7 @@ struct tr {
 	struct call_path calls[CALL_MAX];
 	unsigned ncalls;
 	int hdepth;                     /* quadwords pushed on the host stack (PUSHFQ) */
+	int tcall, tret;                /* a traced CALL and its callee's RET (trace_call), or -1 */
 	uint16_t hoist;                 /* scratches spilled once for a loop block (hoist_set) */
 	uint8_t *loop_rx;               /* ... where its back edge goes: past that spill */
 	bool overflow;
@@ -1084,6 +1085,44 @@ static void emit_call(struct tr *t, unsigned i, bool indirect)
 	}
 }
 
+/* A traced CALL (trace_call): the push, and on into the callee's code in
+ * this block.  A miss emulates the CALL, after which the helper, finding
+ * RIP at the callee rather than after the CALL, leaves for the callee's
+ * own block. */
+static void emit_call_traced(struct tr *t, unsigned i)
+{
+	struct scratch s;
+
+	if (!take_scratch_probe(t, t->f[i].regs, hit_live(t, i, 1), false, &s)) {
+		emit_helper(t, i);
+		return;
+	}
+	spill(t, s.saved);
+	flags_save(t, s.fsave);
+	emit_push_return(t, i, &s);
+	flags_hit(t, &s);
+	reload(t, s.saved);
+}
+
+/* The traced callee's RET: its return address is the one the CALL stored
+ * in this block, so only RSP moves: an ADD where the flags are dead after
+ * it, else through a scratch. */
+static void emit_ret_known(struct tr *t, unsigned i)
+{
+	if (!t->live[i + 1]) {
+		em_add_mem_imm(&t->em, home(t, R_RSP), 8);
+		return;
+	}
+	uint16_t avoid = (uint16_t)(1u << H_RSP);
+	int r = pick(&avoid, pref_low, sizeof(pref_low));
+
+	spill(t, (uint16_t)(1u << r));
+	em_load(&t->em, r, home(t, R_RSP));
+	em_lea(&t->em, false, r, hm_base(r, 8));
+	em_store(&t->em, home(t, R_RSP), r);
+	reload(t, (uint16_t)(1u << r));
+}
+
 static void emit_jmp_ind(struct tr *t, unsigned i)
 {
 	struct scratch s;
@@ -1756,6 +1795,10 @@ static void liveness(struct tr *t)
 	t->live[t->n] = FL_ALL;
 	for (unsigned i = t->n; i-- > 0;) {
 		const struct bt_form *f = &t->f[i];
+		if ((int)i == t->tret) {                /* the known return: no flags, no fault */
+			t->live[i] = t->live[i + 1];
+			continue;
+		}
 		uint8_t reads = may_fault(f->cls) ? FL_ALL : f->flags_read;
 		t->live[i] = (uint8_t)(reads | (t->live[i + 1] & ~f->flags_kill));
 	}
@@ -1952,6 +1995,10 @@ static uint16_t hoist_set(const struct tr *t)
 			if (k != last)
 				return 0;
 			break;
+		case TC_CALL: case TC_RET:
+			if ((int)k != t->tcall && (int)k != t->tret)
+				return 0;
+			break;
 		default:
 			if (!sys_inline_form(t, k))
 				return 0;
@@ -1959,6 +2006,58 @@ static uint16_t hoist_set(const struct tr *t)
 		named |= t->f[k].regs;
 	}
 	return (uint16_t)~(named | (1u << H_RSP) | (1u << H_RAX) | (1u << H_RCX));
+}
+
+/* A direct CALL whose callee, on the block's page, is copied code up to
+ * a plain RET: the callee's instructions follow the CALL in the block,
+ * and the block goes on at the return address.  Nothing between the
+ * CALL's store of the return address and the RET writes memory or RSP,
+ * faults or leaves, so the RET returns where the CALL said: it only adds
+ * 8 to RSP (emit_ret_known).  callret: one block entry and one TLB probe
+ * per call and return, against three and two.  Not with several vCPUs,
+ * another of which could rewrite the return address in between.  The
+ * callee's instruction count (the RET included), 0: not traced. */
+#define TRACE_MAX 16
+
+static unsigned trace_call(struct tr *t, const uint8_t *page, uint64_t target, uint64_t ret)
+{
+	unsigned start = t->n;
+	uint64_t rip = target;
+
+	if (((target ^ t->b->rip) & ~0xfffull) || target == ret || t->tcall >= 0 ||
+	    (t->e->vm && t->e->vm->n_cpus > 1))
+		return 0;
+	for (unsigned m = 1; m <= TRACE_MAX && start + m <= BT_MAX_INSNS; m++) {
+		struct x86_inst *in = &t->in[start + m - 1];
+		struct bt_form *f = &t->f[start + m - 1];
+		unsigned pos = (unsigned)(rip & 0xfff);
+		unsigned len = x86_decode(page + pos, 0x1000 - pos, 64, in);
+		if (!len)
+			return 0;
+		bt_classify(in, f);
+		t->rip[start + m - 1] = rip;
+		rip += len;
+		if (f->cls == TC_RET && in->nops == 0) {
+			struct bt_block *b = t->b;
+			b->call_idx = (uint8_t)(start - 1);
+			b->callee_n = (uint8_t)m;
+			b->callee_off = (int16_t)(int64_t)(target - b->rip);
+			b->callee_bytes = (uint16_t)(rip - target);
+			b->ret_off = (uint16_t)(ret - b->rip);
+			t->tcall = (int)start - 1;
+			t->tret = (int)(start + m - 1);
+			return m;
+		}
+		if ((f->cls != TC_COPY && f->cls != TC_DROP) || (in->flags & IF_BLOCK_END))
+			return 0;
+	}
+	return 0;
+}
+
+/* Where the instruction after i of the block being translated is. */
+static uint64_t next_rip(const struct tr *t, unsigned i)
+{
+	return (int)i == t->tret ? t->b->rip + t->b->ret_off : t->rip[i] + t->in[i].len;
 }
 
 /* Decode the block's instructions; false if the first one crosses the
@@ -1969,6 +2068,8 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 	bool rep = false;
 
 	t->n = 0;
+	t->tcall = t->tret = -1;
+	t->b->callee_n = 0;
 	while (t->n < BT_MAX_INSNS && off < avail) {
 		struct x86_inst *in = &t->in[t->n];
 		unsigned len = x86_decode(p + off, avail - off, 64, in);
@@ -1992,10 +2093,22 @@ static bool decode_block(struct tr *t, const uint8_t *p, unsigned avail, uint64_
 		if (cut && in->rep) {
 			t->n = cut;
 			off = cut_off;
+			if (t->tcall >= (int)cut) {
+				t->tcall = t->tret = -1;
+				t->b->callee_n = 0;
+			}
 			break;
 		}
 		off += in->len;
 		t->n++;
+		if (in->id == X86_INS_CALL && t->f[t->n - 1].cls == TC_CALL && len) {
+			uint64_t at = t->rip[t->n - 1];
+			unsigned m = trace_call(t, p - (rip & 0xfff), at + (uint64_t)in->op[0].disp, at + in->len);
+			if (m) {
+				t->n += m;
+				continue;
+			}
+		}
 		/* An inline STI or POPFQ checks for a deliverable interrupt
 		 * itself (and calls the handler, which leaves, when there is
 		 * one, or when POPFQ sets TF): the block goes on past it. */
@@ -2092,9 +2205,23 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 			else
 				emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, in->cc);
 			break;
-		case TC_CALL: emit_call(t, i, false); ended = true; break;
+		case TC_CALL:
+			if ((int)i == t->tcall) {
+				emit_call_traced(t, i);
+				break;
+			}
+			emit_call(t, i, false);
+			ended = true;
+			break;
 		case TC_CALL_IND: emit_call(t, i, true); ended = true; break;
-		case TC_RET: emit_ret(t, i); ended = true; break;
+		case TC_RET:
+			if ((int)i == t->tret) {
+				emit_ret_known(t, i);
+				break;
+			}
+			emit_ret(t, i);
+			ended = true;
+			break;
 		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
 		default:
 			fused = bt_translate_sse(t->e, &t->em, t->b, t->in, t->rip, i, t->n);
@@ -2113,7 +2240,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->ioff[t->n] = (uint32_t)(fall_rx - t->b->host);
 	unsigned last = t->n - 1;
 	reload_all(t, t->hoist);
-	emit_chain(t, last, t->rip[last] + t->in[last].len, -1);
+	emit_chain(t, last, next_rip(t, last), -1);
 	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
 	t->hdepth = 0;
@@ -2126,6 +2253,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	e->code_used = (e->code_used + 15) & ~(size_t)15;
 	e->c.blocks++;
 	e->c.loops_hoisted += hoisted;
+	e->c.calls_traced += t->tcall >= 0;
 	e->c.insns_translated += t->n;
 	e->c.host_bytes += t->b->host_len;
 	bt_insert(e, t->b);

@@ -197,6 +197,14 @@ static const struct regression regressions[] = {
 	{ "JMP to a non-canonical RAX faults at the JMP", { 0xff, 0xe0 }, 2, 0,
 	  { R_RAX, -1 }, { 0x8000000000000000ull }, 0 },
 	{ "RET to a non-canonical address faults at the RET", { 0x58, 0x50, 0xc3 }, 3, 3, { -1, -1 }, { 0 }, 0 },
+	/* call +1; hlt; inc rax; ret: the callee traced into the caller's block */
+	{ "a traced call: the callee's INC and RET in the caller's block", { 0xe8, 0x01, 0, 0, 0, 0xf4, 0x48, 0xff,
+	  0xc0, 0xc3 }, 10, 0, { -1, -1 }, { 0 }, 0 },
+	{ "a traced call at CPL 3", { 0xe8, 0x01, 0, 0, 0, 0xf4, 0x48, 0xff, 0xc0, 0xc3 }, 10, 3, { -1, -1 }, { 0 }, 0 },
+	{ "a traced call whose push rewrites its callee", { 0xe8, 0x01, 0, 0, 0, 0xf4, 0x48, 0xff, 0xc0, 0xc3 }, 10, 0,
+	  { R_RSP, -1 }, { CODE + 14 }, 0 },
+	{ "a traced call whose push faults", { 0xe8, 0x01, 0, 0, 0, 0xf4, 0x48, 0xff, 0xc0, 0xc3 }, 10, 0,
+	  { R_RSP, -1 }, { 0x10000000 }, 0 },
 	{ "REP STOSB over its own code stops at the next element", { 0xf3, 0xaa }, 2, 0,
 	  { R_RDI, R_RCX }, { CODE, 16 }, 0 },
 	{ "REP STOSB after an STI over the code behind it (the STI no longer ends bt's block)",
@@ -309,7 +317,7 @@ struct outcome {
 	enum end end;
 	struct cpu_state st;
 	uint64_t insns;
-	uint64_t bt[5];                 /* bt: blocks, helper calls, slow paths, invalidations, memory groups */
+	uint64_t bt[6];                 /* bt: blocks, helper calls, slow paths, invalidations, memory groups, traced calls */
 	unsigned runs;                  /* run() calls */
 	uint64_t trace;                 /* hash of every exit's reason and data */
 	char msg[256];                  /* the last exit's message */
@@ -424,6 +432,7 @@ static int run_one(const struct engine_ops *ops, struct vm *vm, const struct pro
 		o->bt[2] = counter(ops, e, "bt.tlb_slow");
 		o->bt[3] = counter(ops, e, "bt.invalidations");
 		o->bt[4] = counter(ops, e, "bt.mem_groups");
+		o->bt[5] = counter(ops, e, "bt.calls_traced");
 	}
 	ops->destroy(e);
 	vm->engine = NULL;
@@ -559,7 +568,7 @@ int main(int argc, char **argv)
 	unsigned runs[4] = { 0 }, agree[4] = { 0 }, ends[4][END_OTHER + 1] = { { 0 } };
 	unsigned shown = 0, retried = 0, unchecked = 0, insns_bad = 0, insns_first = 0;
 	unsigned crashes[4] = { 0 }, crash_first = 0;
-	uint64_t insns = 0, bt[5] = { 0 };
+	uint64_t insns = 0, bt[6] = { 0 };
 	struct timespec t0, t1;
 
 	memset(&sa, 0, sizeof(sa));
@@ -604,6 +613,7 @@ int main(int argc, char **argv)
 		bool comparable = run_both(&prog, vi, vb, &oi, &ob, &retried, err, sizeof(err));
 		if (comparable && oi.end != END_CRASH && ob.end != END_CRASH)
 			compare(&oi, &ob, what, sizeof(what));
+		bt[5] += ob.bt[5];
 		CHECK(comparable && oi.end != END_CRASH && ob.end != END_CRASH && !what[0] && oi.insns == ob.insns,
 		      "regression: %s (interp %s, %llu instructions; bt %s, %llu instructions)%s",
 		      regressions[r].name, end_names[oi.end], (unsigned long long)oi.insns, end_names[ob.end],
@@ -623,7 +633,7 @@ int main(int argc, char **argv)
 		bool comparable = run_both(&prog, vi, vb, &oi, &ob, &retried, err, sizeof(err));
 		ends[k][ob.end]++;
 		insns += oi.insns;
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 6; i++)
 			bt[i] += ob.bt[i];
 		if (oi.end == END_CRASH || ob.end == END_CRASH) {
 			if (crashes[0] + crashes[1] == 0)
@@ -679,6 +689,9 @@ int main(int argc, char **argv)
 		CHECK(1, "the instruction counts agree (%llu instructions under interp)", (unsigned long long)insns);
 	if (only < 0 && __builtin_cpu_supports("bmi2"))
 		CHECK(bt[4] > 0, "the programs make bt translate memory groups (%llu)", (unsigned long long)bt[4]);
+	if (only < 0)
+		CHECK(bt[5] > 0, "the programs make bt trace calls into their callers' blocks (%llu, the regressions' among them)",
+		      (unsigned long long)bt[5]);
 	printf("# bt: %llu blocks, %llu helper calls, %llu TLB slow paths, %llu invalidations; %u programs not compared (out of time, page tables rewritten), %u runs retried; %.1f s\n",
 	       (unsigned long long)bt[0], (unsigned long long)bt[1], (unsigned long long)bt[2],
 	       (unsigned long long)bt[3], unchecked, retried,

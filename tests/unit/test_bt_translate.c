@@ -87,6 +87,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
+	".globl t_tcall, tc_ret1, tc_ret2\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -292,6 +293,61 @@ __asm__(
 	"f_inc_r9:\n"
 	"	inc %r9\n"
 	"	ret\n"
+
+	/* ---- b2. traced calls (slots 240..246): the callee's copied code and
+	 * RET inside the caller's block (translate.c, trace_call) ---- */
+	"t_tcall:\n"
+	"	mov $1000, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	mov %rsp, %rbx\n"
+	"tc_loop:\n"
+	"	call tc_inc\n"
+	"tc_ret1:\n"
+	"	dec %ecx\n"
+	"	jnz tc_loop\n"
+	"	mov %rax, DATA+8*240\n"
+	"	sub %rsp, %rbx\n"
+	"	mov %rbx, DATA+8*241\n"
+	"	mov -8(%rsp), %rdx\n"                 /* the return address, left below RSP */
+	"	mov %rdx, DATA+8*242\n"
+	"	mov $-1, %rdx\n"                        /* flags live after the RET: CF from the callee */
+	"	xor %esi, %esi\n"
+	"	call tc_addcf\n"
+	"	adc $0, %rsi\n"
+	"	mov %rsi, DATA+8*243\n"
+	"	mov $3, %ecx\n"                         /* the callee rewritten under its translation */
+	"	xor %edi, %edi\n"
+	"tc_smc_loop:\n"
+	"	call tc_imm\n"
+	"	add %rax, %rdi\n"
+	"	mov %ecx, (tc_imm + 1 - bt_blob + BASE)\n"
+	"	dec %ecx\n"
+	"	jnz tc_smc_loop\n"
+	"	mov %rdi, DATA+8*244\n"
+	"	mov %rsp, %rbp\n"                       /* the push misses: the stack on a code page */
+	"	mov $(tc_stack - bt_blob + BASE), %esp\n"
+	"	mov $7, %eax\n"
+	"	call tc_inc\n"
+	"tc_ret2:\n"
+	"	mov %rbp, %rsp\n"
+	"	mov %rax, DATA+8*245\n"
+	"	mov $(tc_stack - 8 - bt_blob + BASE), %eax\n"
+	"	mov (%rax), %rax\n"
+	"	mov %rax, DATA+8*246\n"
+	"	jmp finish\n"
+	"tc_inc:\n"
+	"	inc %eax\n"
+	"	ret\n"
+	"tc_addcf:\n"
+	"	add $1, %rdx\n"
+	"	ret\n"
+	"tc_imm:\n"
+	"	mov $1, %eax\n"
+	"	ret\n"
+	"	.balign 16\n"
+	"	.skip 32\n"
+	"tc_stack:\n"
+	"	.skip 16\n"
 
 	/* ---- c. REP string instructions (slots 40..44) ---- */
 	"t_rep:\n"
@@ -1643,7 +1699,8 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
-	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[];
+	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
+	t_tcall[], tc_ret1[], tc_ret2[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -2080,6 +2137,40 @@ static void test_branches(void)
 	check_slot(&p, 37, 0x1122334455667788ull + 3, "an instruction straddling a page boundary");
 out:
 	free_pair(&p);
+}
+
+/* Traced calls, once plain and once under lockstep (which steps the
+ * interpreter through the callee beside the block). */
+static void test_traced_calls(void)
+{
+	static const char *const opt[2] = { NULL, "lockstep" };
+
+	for (int k = 0; k < 2; k++) {
+		struct pair p;
+		const char *name = k ? "traced calls, lockstep" : "traced calls";
+		if (!run_pair(&p, name, GA(t_tcall), 8, opt[k], NULL)) {
+			free_pair(&p);
+			continue;
+		}
+		check_agree(&p, true);
+		check_slot(&p, 240, 1000, "1000 traced calls and returns");
+		check_slot(&p, 241, 0, "RSP back where it was after them");
+		check_slot(&p, 242, GA(tc_ret1), "the return address left below RSP");
+		check_slot(&p, 243, 1, "CF of the callee's ADD read after the RET");
+		check_slot(&p, 244, 6, "a callee rewritten under its translation (1 + 3 + 2)");
+		check_slot(&p, 245, 8, "a traced call whose push misses (the stack on a code page)");
+		check_slot(&p, 246, GA(tc_ret2), "... its return address stored by the handler");
+		CHECK(p.e->c.calls_traced >= 3, "%s: calls traced into their callers' blocks (%llu)", name,
+		      (unsigned long long)p.e->c.calls_traced);
+		if (!k)
+			CHECK(p.e->c.entries < 200, "%s: %llu dispatcher entries for 1000 iterations", name,
+			      (unsigned long long)p.e->c.entries);
+		else
+			CHECK(p.e->c.lockstep_blocks > 0 && p.s_bt == DONE,
+			      "%s: %llu blocks compared (%llu unchecked), no difference reported", name,
+			      (unsigned long long)p.e->c.lockstep_blocks, (unsigned long long)p.e->c.lockstep_unchecked);
+		free_pair(&p);
+	}
 }
 
 /* ---- c ---- */
@@ -3035,6 +3126,7 @@ int main(void)
 	watchdog_init();
 	test_memory_forms();
 	test_branches();
+	test_traced_calls();
 	test_rep();
 	test_privileged();
 	test_code_remap();
