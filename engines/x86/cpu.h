@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "engines/core/sized.h"
 #include "engines/engine.h"
 
 struct vm;
@@ -339,13 +340,7 @@ static inline uint64_t x86_read(struct x86_cpu *cpu, uint64_t lin, unsigned size
 	unsigned off = lin & 0xfff;
 
 	if (__builtin_expect(e->tag_r == (lin & ~0xfffull) && off <= 0x1000 - size, 1)) {
-		const uint8_t *p = e->host + off;
-		switch (size) {
-		case 1: return *p;
-		case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-		case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-		default: { uint64_t v; memcpy(&v, p, 8); return v; }
-		}
+		return sized_load(e->host + off, size);
 	}
 	return x86_read_slow(cpu, lin, size);
 }
@@ -356,13 +351,8 @@ static inline void x86_write(struct x86_cpu *cpu, uint64_t lin, unsigned size, u
 	unsigned off = lin & 0xfff;
 
 	if (__builtin_expect(e->tag_w == (lin & ~0xfffull) && off <= 0x1000 - size, 1)) {
-		uint8_t *p = e->host + off;
-		switch (size) {
-		case 1: *p = (uint8_t)v; return;
-		case 2: { uint16_t t = (uint16_t)v; memcpy(p, &t, 2); return; }
-		case 4: { uint32_t t = (uint32_t)v; memcpy(p, &t, 4); return; }
-		default: memcpy(p, &v, 8); return;
-		}
+		sized_store(e->host + off, size, v);
+		return;
 	}
 	x86_write_slow(cpu, lin, size, v);
 }

@@ -422,17 +422,11 @@ void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v
 uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size)
 {
 	struct x86_tlb_entry *e;
-	uint64_t v = 0;
 
 	lin &= cpu->lin_mask;
 	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
-	if (e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
-		if (size == 8)          /* descriptors, gates, frames: no memcpy call */
-			memcpy(&v, e->host + (lin & 0xfff), 8);
-		else
-			memcpy(&v, e->host + (lin & 0xfff), size);
-		return v;
-	}
+	if (e->tag_r == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000)
+		return sized_load(e->host + (lin & 0xfff), size);
 	return read_as(cpu, lin, size, false);
 }
 
@@ -443,10 +437,7 @@ void x86_write_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
 	lin &= cpu->lin_mask;
 	e = &cpu->tlb[0][(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag_w == (lin & ~0xfffull) && (lin & 0xfff) + size <= 0x1000) {
-		if (size == 8)
-			memcpy(e->host + (lin & 0xfff), &v, 8);
-		else
-			memcpy(e->host + (lin & 0xfff), &v, size);
+		sized_store(e->host + (lin & 0xfff), size, v);
 		return;
 	}
 	write_as(cpu, lin, size, v, false);
