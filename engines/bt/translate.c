@@ -543,10 +543,10 @@ static void emit_mem(struct tr *t, unsigned i)
 	struct scratch s;
 
 	/* Its code where the block's instruction i starts (not a group's
-	 * plain copy, not inside a span, not in a loop block whose hoisted
-	 * scratches hold no guest value): there every guest register is in
-	 * its host register. */
-	bool at_start = (uint32_t)(em_rx(&t->em) - t->b->host) == t->b->ioff[i] && !t->reserved && !t->hoist;
+	 * plain copy, not inside a span): there every guest register is in
+	 * its host register, but a loop block's hoisted scratches, which the
+	 * slow path reloads after where the direct jump lands (emit_tail). */
+	bool at_start = (uint32_t)(em_rx(&t->em) - t->b->host) == t->b->ioff[i] && !t->reserved;
 
 	if (i >= t->run.end)
 		start_mem_run(t, i);
@@ -1916,7 +1916,9 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		}
 		uint8_t *no_fill = em_rx(&t->em);   /* the probe's miss, once MMIO was seen */
 		flags_restore(t, p->fsave);
-		reload_all(t, p->restore | t->hoist);
+		reload_all(t, (uint16_t)(p->restore & ~t->hoist));
+		uint8_t *land = em_rx(&t->em);      /* a direct jump from the instruction's start */
+		reload_all(t, t->hoist);
 		if (p->group_join) {
 			em_jmp(&t->em, t->group_plain);
 			continue;
@@ -1933,7 +1935,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			s->patch = p->jpos;
 			s->stub = no_fill;
 			if (p->direct && p->count == 1 && !p->regroup)
-				s->direct = em_rx(&t->em);
+				s->direct = land;
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 			em_call(&t->em, bt_stub_for(t->e, s));
 		}

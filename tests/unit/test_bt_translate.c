@@ -87,7 +87,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
-	".globl t_tcall, tc_ret1, tc_ret2\n"
+	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1472,6 +1472,48 @@ __asm__(
 	"	adc $0, %rsi\n"
 	"	mov %rsi, DATA+8*230\n"
 	"	jmp finish\n"
+	/* A loop block (its scratches hoisted: they hold no guest value in
+	 * the loop) whose load reaches MMIO and is then jumped to directly:
+	 * the registers the loop does not name keep their values (slot 247),
+	 * 50 null-page reads of 0 (slot 248). */
+	"t_mmio_hoist:\n"
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	mov $0x1111, %edx\n"
+	"	mov $0x2222, %edi\n"
+	"	mov $0x3333, %ebp\n"
+	"	mov $0x4444, %r8d\n"
+	"	mov $0x5555, %r9d\n"
+	"	mov $0x6666, %r10d\n"
+	"	mov $0x7777, %r11d\n"
+	"	mov $0x8888, %r12d\n"
+	"	mov $0x9999, %r13d\n"
+	"	mov $0xaaaa, %r14d\n"
+	"	mov $0xbbbb, %r15d\n"
+	"	mov $7, %esi\n"
+	"	mov $50, %ecx\n"
+	"	mov $(DATA+8*249), %eax\n"
+	"	movq $1, (%rax)\n"
+	"1:	add (%rax), %rsi\n"                     /* RAM: its probe takes hoisted scratches */
+	"	add $0, %rsi\n"
+	"	add (%rbx), %rsi\n"                     /* MMIO: then a direct jump to its helper */
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rsi, DATA+8*248\n"
+	"	add %rdi, %rdx\n"
+	"	add %rbp, %rdx\n"
+	"	add %r8, %rdx\n"
+	"	add %r9, %rdx\n"
+	"	add %r10, %rdx\n"
+	"	add %r11, %rdx\n"
+	"	add %r12, %rdx\n"
+	"	add %r13, %rdx\n"
+	"	add %r14, %rdx\n"
+	"	add %r15, %rdx\n"
+	"	mov %rdx, DATA+8*247\n"
+	"	jmp finish\n"
 	"t_lean_mmio:\n"                               /* MMIO sites jumped to directly, then RAM again */
 	"	mov $0x1f1000, %ebx\n"
 	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
@@ -1700,7 +1742,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
 	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
-	t_tcall[], tc_ret1[], tc_ret2[];
+	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -2959,6 +3001,19 @@ static void test_lean(void)
 			      "%s: 122 null-page accesses under both engines (%llu, %llu), %llu sites past the probe",
 			      name, (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
 			      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites);
+		}
+		free_pair(&p);
+	}
+	{
+		struct pair p;
+		if (run_pair(&p, "MMIO in a loop block", GA(t_mmio_hoist), 5, NULL, NULL)) {
+			check_agree(&p, true);
+			check_slot(&p, 247, 0x1111ull * 66, "the registers a loop block does not name, kept across its MMIO helper calls");
+			check_slot(&p, 248, 57, "50 rounds of a RAM read of 1 and a null-page read of 0");
+			CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 50 && p.e->c.mmio_sites >= 1 && p.e->c.loops_hoisted >= 1,
+			      "MMIO in a loop block: 50 null-page reads (%llu), the site past the probe (%llu), the loop hoisted (%llu)",
+			      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites,
+			      (unsigned long long)p.e->c.loops_hoisted);
 		}
 		free_pair(&p);
 	}
