@@ -1059,8 +1059,12 @@ static void emit_ret(struct tr *t, unsigned i)
 	emit_jc_jump(t, &s);
 }
 
-/* CALL rel: the push, then a chained exit.  CALL reg: the target first
- * (a jump-cache miss leaves everything undone), then the push. */
+/* CALL rel: the push, then a chained exit; a traced one (trace_call)
+ * goes on into the callee's code in this block instead, and a miss
+ * emulates the CALL, after which the helper, finding RIP at the callee
+ * rather than after the CALL, leaves for the callee's own block.  CALL
+ * reg: the target first (a jump-cache miss leaves everything undone),
+ * then the push. */
 static void emit_call(struct tr *t, unsigned i, bool indirect)
 {
 	const struct x86_inst *in = &t->in[i];
@@ -1081,27 +1085,9 @@ static void emit_call(struct tr *t, unsigned i, bool indirect)
 		emit_push_return(t, i, &s);
 		flags_hit(t, &s);
 		reload(t, s.saved);
-		emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
+		if ((int)i != t->tcall)
+			emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, -1);
 	}
-}
-
-/* A traced CALL (trace_call): the push, and on into the callee's code in
- * this block.  A miss emulates the CALL, after which the helper, finding
- * RIP at the callee rather than after the CALL, leaves for the callee's
- * own block. */
-static void emit_call_traced(struct tr *t, unsigned i)
-{
-	struct scratch s;
-
-	if (!take_scratch_probe(t, t->f[i].regs, hit_live(t, i, 1), false, &s)) {
-		emit_helper(t, i);
-		return;
-	}
-	spill(t, s.saved);
-	flags_save(t, s.fsave);
-	emit_push_return(t, i, &s);
-	flags_hit(t, &s);
-	reload(t, s.saved);
 }
 
 /* The traced callee's RET: its return address is the one the CALL stored
@@ -2208,12 +2194,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 				emit_chain(t, i, t->rip[i] + (uint64_t)in->op[0].disp, in->cc);
 			break;
 		case TC_CALL:
-			if ((int)i == t->tcall) {
-				emit_call_traced(t, i);
-				break;
-			}
 			emit_call(t, i, false);
-			ended = true;
+			ended = (int)i != t->tcall;
 			break;
 		case TC_CALL_IND: emit_call(t, i, true); ended = true; break;
 		case TC_RET:
