@@ -23,13 +23,28 @@ bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi
 	return true;
 }
 
+/* The last descriptors decoded, per thread (a vCPU's): every exception
+ * round trip decodes the same CS twice and SS once, 64 host instructions
+ * each; a hit copies the segment. */
+#define DESC_MEMO 4
+static _Thread_local struct desc_memo {
+	uint64_t lo;
+	uint16_t sel;
+	bool valid;
+	struct segment s;
+} desc_memo[DESC_MEMO];
+
 void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s)
 {
+	struct desc_memo *m = &desc_memo[(sel >> 3) & (DESC_MEMO - 1)];
 	uint32_t limit = (uint32_t)((lo & 0xffff) | (((lo >> 48) & 0xf) << 16));
 	uint8_t g = (lo >> 55) & 1;
 
-	/* One store of the whole: field by field took 70 host instructions
-	 * (three per exception round trip). */
+	if (m->valid && m->lo == lo && m->sel == sel) {
+		*s = m->s;
+		return;
+	}
+	/* One store of the whole: field by field took 70 host instructions. */
 	*s = (struct segment){
 		.selector = sel,
 		.base = ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24),
@@ -43,6 +58,7 @@ void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s)
 		.g = g,
 		.limit = g ? (limit << 12) | 0xfff : limit,
 	};
+	*m = (struct desc_memo){ lo, sel, true, *s };
 }
 
 /* Set the accessed bit in the descriptor, as the processor does. */
