@@ -58,8 +58,9 @@ void bt_tick_forget(struct engine *e)
 		ticking = NULL;
 }
 
-/* Arm the host timer for the LAPIC's next deadline (CLOCK_MONOTONIC ns). */
-static void rearm_tick(struct engine *e)
+/* Arm the host timer for the LAPIC's next deadline (CLOCK_MONOTONIC ns);
+ * settle.h calls it too. */
+void bt_rearm_tick(struct engine *e)
 {
 	uint64_t d = e->vm ? vm_timers_next(&e->vm->timers) : 0;
 	struct itimerspec its;
@@ -75,11 +76,6 @@ static void rearm_tick(struct engine *e)
 			its.it_value.tv_nsec = 1;
 	}
 	timer_settime(e->tick, TIMER_ABSTIME, &its, NULL);
-}
-
-void bt_rearm_tick(struct engine *e)
-{
-	rearm_tick(e);
 }
 
 /* Does linear next_rip, on block b's page, still map to b's physical
@@ -200,7 +196,7 @@ int bt_helper_finish(struct engine *e, const struct bt_site *s, uint64_t gen, ui
 	if (cpu->irq_check && !leave && !e->ls && cpu->replay_pos == cpu->replay_n) {
 		if (x86_check_irq(cpu))
 			e->c.irqs_in_place++;
-		rearm_tick(e);
+		bt_rearm_tick(e);
 		leave = cpu->cpl == 1 || cpu->cpl == 2;
 	}
 	if (leave || cpu->irq_check) {
@@ -323,7 +319,7 @@ static void run_blocks(struct engine *e)
 				 * exit just taken must not be linked to that block. */
 				if (x86_check_irq(cpu))
 					from = NULL;
-				rearm_tick(e);
+				bt_rearm_tick(e);
 			} else {
 				/* A tick while an IN waits to take its data: look
 				 * once it has (a block left at entry for exit_req
@@ -450,7 +446,7 @@ static void run_blocks(struct engine *e)
 }
 
 static void run_blocks_hook(void *e) { run_blocks(e); }
-static void rearm_hook(void *e) { rearm_tick(e); }
+static void rearm_hook(void *e) { bt_rearm_tick(e); }
 
 int bt_run(struct engine *e, struct vm_exit *exit)
 {
