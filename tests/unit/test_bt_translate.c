@@ -73,6 +73,19 @@ __asm__(
 	".pushsection .rodata.bt_blob, \"a\"\n"
 	".set BASE, 0x100000\n"
 	".set DATA, 0x80000\n"
+	/* The LAPIC timer (vector 0x40, one-shot, 1 us) armed with IF clear
+	 * and given time to fire: its interrupt waits in the IRR; RBX the
+	 * LAPIC, ECX 0 (the handler sets it). */
+	".macro timer_irq_waiting\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0x1ff, 0xf0(%rbx)\n"
+	"	movl $0xb, 0x3e0(%rbx)\n"
+	"	movl $0x40, 0x320(%rbx)\n"
+	"	movl $1000, 0x380(%rbx)\n"
+	"	mov $3000000, %ecx\n"
+	"0:	dec %ecx\n"
+	"	jnz 0b\n"
+	".endm\n"
 	".balign 4096\n"
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
@@ -942,14 +955,7 @@ __asm__(
 	"	mov %rax, %cr8\n"
 	"	jmp finish\n"
 	"t_sti_irq:\n"                                  /* an interrupt pending at STI */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
-	"	mov $3000000, %ecx\n"
-	"0:	dec %ecx\n"
-	"	jnz 0b\n"
+	"	timer_irq_waiting\n"
 	"	xor %esi, %esi\n"
 	"1:	cli\n"
 	"	inc %esi\n"
@@ -964,14 +970,7 @@ __asm__(
 	/* The same with CLI; STI fused (the flags dead after the shadowed
 	 * ADD): the CLI's store happens on the way to the handler (slot 218). */
 	"t_sti_fused_irq:\n"
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
-	"	mov $3000000, %ecx\n"
-	"0:	dec %ecx\n"
-	"	jnz 0b\n"
+	"	timer_irq_waiting\n"
 	"	xor %esi, %esi\n"
 	"1:	cli\n"
 	"	sti\n"
@@ -983,14 +982,7 @@ __asm__(
 	"	mov %rsi, DATA+8*218\n"
 	"	jmp finish\n"
 	"t_popf_irq:\n"                                 /* an interrupt pending at POPF setting IF */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, with IF clear */
-	"	mov $3000000, %ecx\n"
-	"0:	dec %ecx\n"
-	"	jnz 0b\n"
+	"	timer_irq_waiting\n"
 	"	xor %esi, %esi\n"
 	"	pushfq\n"
 	"	pop %rbx\n"                             /* IF clear */
