@@ -2999,19 +2999,16 @@ static void test_lean(void)
 		}
 		free_pair(&p);
 	}
-	{
-		struct pair p;
-		if (run_pair(&p, "MMIO in a loop block", GA(t_mmio_hoist), 5, NULL, NULL)) {
-			check_agree(&p, true);
-			check_slot(&p, 247, 0x1111ull * 66, "the registers a loop block does not name, kept across its MMIO helper calls");
-			check_slot(&p, 248, 57, "50 rounds of a RAM read of 1 and a null-page read of 0");
-			CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 50 && p.e->c.mmio_sites >= 1 && p.e->c.loops_hoisted >= 1,
-			      "MMIO in a loop block: 50 null-page reads (%llu), the site past the probe (%llu), the loop hoisted (%llu)",
-			      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites,
-			      (unsigned long long)p.e->c.loops_hoisted);
-		}
-		free_pair(&p);
+	if (run_pair(&p, "MMIO in a loop block", GA(t_mmio_hoist), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 247, 0x1111ull * 66, "the registers a loop block does not name, kept across its MMIO helper calls");
+		check_slot(&p, 248, 57, "50 rounds of a RAM read of 1 and a null-page read of 0");
+		CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 50 && p.e->c.mmio_sites >= 1 && p.e->c.loops_hoisted >= 1,
+		      "MMIO in a loop block: 50 null-page reads (%llu), the site past the probe (%llu), the loop hoisted (%llu)",
+		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites,
+		      (unsigned long long)p.e->c.loops_hoisted);
 	}
+	free_pair(&p);
 	if (run_pair(&p, "lean: self-IPIs in a chained loop", GA(t_lean_ipi), 5, NULL, NULL)) {
 		check_agree(&p, true);
 		check_slot(&p, 90, 10, "ten interrupts");
