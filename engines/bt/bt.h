@@ -423,9 +423,6 @@ struct bt_block *bt_find_block(struct engine *e);
  * handler. */
 void bt_site_classify(struct bt_site *s, bool user);
 void bt_call_site(struct engine *e, struct bt_site *s);
-/* Did the call at s reach no device that may raise an interrupt (the
- * MMIO and port-I/O exit counts before it: mmio, io)? */
-bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io);
 /* After the call at s, with irq_hint hint0 before it: an IRR known empty
  * and untouched (bt_lapic_kept) is still empty, irq_hint 0 again, and the
  * interrupt check it asked for is done unless an NMI waits. */

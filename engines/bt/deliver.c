@@ -96,7 +96,7 @@ void bt_call_site(struct engine *e, struct bt_site *s)
  * SYSRET ask for finds nothing unless an NMI waits: syscall, int80 and
  * the exception round trips no longer scan the LAPIC per return (a timer
  * expiry sets exit_req). */
-bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io)
+static bool bt_lapic_kept(struct engine *e, const struct bt_site *s, uint64_t mmio, uint64_t io)
 {
 	const struct x86_cpu *cpu = &e->cpu;
 
