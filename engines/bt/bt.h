@@ -124,8 +124,7 @@ static inline bool bt_block_holds(const struct bt_block *b, int64_t off)
 /* What translated code reads and writes besides the CPU. */
 struct bt_ctx {
 	uint64_t hflags;                /* guest arithmetic flags as LAHF/SETO leave AX */
-	uint64_t host_rsp;              /* the dispatcher's stack at entry */
-	uint64_t host_rsp0;             /* ... before enter() moved it (stubs.c) */
+	uint64_t host_rsp;              /* the dispatcher's stack at entry, before enter() moves it */
 	uint64_t site;                  /* struct bt_site * of the last exit or call */
 	uint64_t jt;                    /* host address of an indirect jump */
 	uint64_t target;                /* host address enter() jumps to */

@@ -10,10 +10,11 @@
  *                (lean.c), the latter two reloading only the caller-saved
  *                registers.
  * Host RSP is the host stack, whose top at every block boundary is the
- * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT): block entries add to [rsp] (the CPU renames
- * RSP-relative memory, so a tight loop does not wait on a store), the exit
- * and helper stubs fold it into cpu.cnt.insns.  Above it, the guest's RSP
- * (BT_RSP_SLOT), which the stubs copy to and from cpu.gpr[R_RSP]. */
+ * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT):
+ * block entries add to [rsp] (the CPU renames RSP-relative memory, so a
+ * tight loop does not wait on a store), the exit and helper stubs fold it
+ * into cpu.cnt.insns.  Above it, the guest's RSP (BT_RSP_SLOT), which the
+ * stubs copy to and from cpu.gpr[R_RSP]. */
 #include "engines/bt/bt.h"
 #include "engines/bt/emit.h"
 
@@ -132,7 +133,7 @@ int bt_emit_stubs(struct engine *e)
 
 	e->enter = (void (*)(void))(void *)em_rx(&em);
 	em_bytes(&em, save_host, sizeof(save_host));
-	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp0));  /* mov [host_rsp0], rsp */
+	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov [host_rsp], rsp */
 	em_mov_rr(&em, H_RAX, H_RSP);                           /* rsp -= (rsp - 16 - SLOTS_AT) & 0xff0 */
 	em_lea(&em, false, H_RAX, hm_base(H_RAX, -(BT_SLOTS_AT + 16)));
 	em_and_imm(&em, H_RAX, 0xff0);
@@ -140,12 +141,11 @@ int bt_emit_stubs(struct engine *e)
 	em_push_mem(&em, hm_abs(&e->cpu.gpr[R_RSP]));          /* the guest RSP slot */
 	em_u8(&em, 0x6a);
 	em_u8(&em, 0);                                          /* push 0: the count slot */
-	em_op_mem(&em, 0, true, 0x89, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov [host_rsp], rsp */
 	load_gprs(&em, e, ALL_GPRS);
 	em_jmp_mem(&em, hm_abs(&e->ctx.target));
 
 	uint8_t *exit_return = em_rx(&em);
-	em_op_mem(&em, 0, true, 0x8b, 1, H_RSP, hm_abs(&e->ctx.host_rsp0));  /* mov rsp, [host_rsp0] */
+	em_op_mem(&em, 0, true, 0x8b, 1, H_RSP, hm_abs(&e->ctx.host_rsp));   /* mov rsp, [host_rsp] */
 	em_bytes(&em, restore_host, sizeof(restore_host));
 
 	e->exit_stub = em_rx(&em);
