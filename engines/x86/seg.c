@@ -37,13 +37,13 @@ static _Thread_local struct desc_memo {
 void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s)
 {
 	struct desc_memo *m = &desc_memo[(sel >> 3) & (DESC_MEMO - 1)];
-	uint32_t limit = (uint32_t)((lo & 0xffff) | (((lo >> 48) & 0xf) << 16));
-	uint8_t g = (lo >> 55) & 1;
 
 	if (m->valid && m->lo == lo && m->sel == sel) {
 		*s = m->s;
 		return;
 	}
+	uint32_t limit = (uint32_t)((lo & 0xffff) | (((lo >> 48) & 0xf) << 16));
+	uint8_t g = (lo >> 55) & 1;
 	/* One store of the whole: field by field took 70 host instructions. */
 	*s = (struct segment){
 		.selector = sel,
