@@ -73,15 +73,20 @@ __asm__(
 	".pushsection .rodata.bt_blob, \"a\"\n"
 	".set BASE, 0x100000\n"
 	".set DATA, 0x80000\n"
-	/* The LAPIC timer (vector 0x40, one-shot, 1 us) armed with IF clear
-	 * and given time to fire: its interrupt waits in the IRR; RBX the
-	 * LAPIC, ECX 0 (the handler sets it). */
-	".macro timer_irq_waiting\n"
+	/* The LAPIC enabled and its timer armed for ns nanoseconds (divide
+	 * by 1, as the platform counts), LVT lvt (one-shot vector 0x40 unless
+	 * given); RBX the LAPIC. */
+	".macro timer_arm ns, lvt=0x40\n"
 	"	mov $0xfee00000, %ebx\n"
 	"	movl $0x1ff, 0xf0(%rbx)\n"
 	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000, 0x380(%rbx)\n"
+	"	movl $\\lvt, 0x320(%rbx)\n"
+	"	movl $\\ns, 0x380(%rbx)\n"
+	".endm\n"
+	/* The timer armed for 1 us with IF clear and given time to fire: its
+	 * interrupt waits in the IRR; ECX 0 (the handler sets it). */
+	".macro timer_irq_waiting\n"
+	"	timer_arm 1000\n"
 	"	mov $3000000, %ecx\n"
 	"0:	dec %ecx\n"
 	"	jnz 0b\n"
@@ -723,22 +728,14 @@ __asm__(
 
 	/* ---- g. the LAPIC timer interrupting tight loops (slots 90..91) ---- */
 	"t_irq1:\n"                                     /* jmp . until the handler skips it */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"              /* one-shot, vector 0x40 */
-	"	movl $1000000, 0x380(%rbx)\n"           /* 1 ms */
+	"	timer_arm 1000000\n"            /* one-shot, vector 0x40, 1 ms */
 	"	sti\n"
 	"spin1:\n"
 	"	jmp spin1\n"
 	"	cli\n"
 	"	jmp finish\n"
 	"t_irq2:\n"                                     /* dec/jnz until the handler sets RCX */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000000, 0x380(%rbx)\n"
+	"	timer_arm 1000000\n"
 	"	mov $0xffffffff, %ecx\n"
 	"	sti\n"
 	"1:	dec %rcx\n"
@@ -746,11 +743,7 @@ __asm__(
 	"	cli\n"
 	"	jmp finish\n"
 	"t_irq3:\n"                                     /* periodic, a loop reading memory */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x20040, 0x320(%rbx)\n"          /* periodic, vector 0x40 */
-	"	movl $200000, 0x380(%rbx)\n"           /* 200 us */
+	"	timer_arm 200000, 0x20040\n"    /* periodic, vector 0x40, 200 us */
 	"	sti\n"
 	"1:	cmpq $5, DATA+8*90\n"
 	"	jb 1b\n"
@@ -761,11 +754,7 @@ __asm__(
 	 * blocks runs once (each exit unlinked when taken), then the same
 	 * line with IF clear: no exit may have been linked to the handler. */
 	"t_irq4:\n"
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x20040, 0x320(%rbx)\n"          /* periodic, vector 0x40 */
-	"	movl $50000, 0x380(%rbx)\n"            /* 50 us */
+	"	timer_arm 50000, 0x20040\n"     /* periodic, vector 0x40, 50 us */
 	"	sti\n"
 	"	call irq4_line\n"
 	"	cli\n"
@@ -1002,11 +991,7 @@ __asm__(
 	"	xor %esi, %esi\n"
 	"	jmp finish\n"
 	"t_popf_loop:\n"                                /* the timer fires in a POPF loop */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	timer_arm 3000000\n"            /* 3 ms */
 	"	xor %ecx, %ecx\n"
 	"	xor %esi, %esi\n"
 	"	pushfq\n"
@@ -1019,11 +1004,7 @@ __asm__(
 	"	mov %rax, %cr8\n"
 	"	mov %cr8, %rdx\n"
 	"	mov %rdx, DATA+8*153\n"
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000, 0x380(%rbx)\n"              /* 1 us, masked by the TPR */
+	"	timer_arm 1000\n"               /* 1 us, masked by the TPR */
 	"	sti\n"
 	"	mov $3000000, %ecx\n"
 	"0:	dec %ecx\n"
@@ -1043,21 +1024,13 @@ __asm__(
 	"	xor %esi, %esi\n"
 	"	jmp finish\n"
 	"t_cr8_loop:\n"                                 /* the timer fires in a CR8 loop */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	timer_arm 3000000\n"            /* 3 ms */
 	"	xor %ecx, %ecx\n"
 	"	xor %esi, %esi\n"
 	"	sti\n"
 	"	jmp cr8_loop_top\n"
 	"t_sti_loop:\n"                                 /* the timer fires in a CLI/STI loop */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	timer_arm 3000000\n"            /* 3 ms */
 	"	xor %ecx, %ecx\n"
 	"	xor %esi, %esi\n"
 	"sti_loop_top:\n"
@@ -1076,11 +1049,7 @@ __asm__(
 	/* The same with CLI and STI adjacent (slot 217): the STI after an
 	 * inline CLI skips its IF test and finds RCX in its home. */
 	"t_sti_loop2:\n"
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	timer_arm 3000000\n"            /* 3 ms */
 	"	xor %ecx, %ecx\n"
 	"	xor %esi, %esi\n"
 	"sti2_top:\n"
@@ -1098,11 +1067,7 @@ __asm__(
 
 	/* CLI; STI fused, the timer firing (slot 219). */
 	"t_sti_loop3:\n"
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $3000000, 0x380(%rbx)\n"           /* 3 ms */
+	"	timer_arm 3000000\n"            /* 3 ms */
 	"	xor %ecx, %ecx\n"
 	"	xor %esi, %esi\n"
 	"sti3_top:\n"
@@ -1126,11 +1091,7 @@ __asm__(
 	"	xor %ecx, %ecx\n"
 	"	jmp 1f\n"
 	"t_hoist_timer:\n"                              /* the same with the timer firing */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $2000000, 0x380(%rbx)\n"           /* 2 ms */
+	"	timer_arm 2000000\n"            /* 2 ms */
 	"	mov $1, %ecx\n"
 	"1:	mov $0xfee00000, %r14d\n"
 	"	mov $0x1111, %ebx\n"
@@ -1330,11 +1291,7 @@ __asm__(
 	"	cli\n"
 	"	jmp finish\n"
 	"t_io_timer:\n"                                 /* the timer in a loop of in-place OUTs */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000000, 0x380(%rbx)\n"          /* 1 ms */
+	"	timer_arm 1000000\n"            /* 1 ms */
 	"	mov $0x60c, %edx\n"
 	"	xor %esi, %esi\n"
 	"	sti\n"
@@ -1346,11 +1303,7 @@ __asm__(
 	"	mov %rsi, DATA+8*172\n"
 	"	jmp finish\n"
 	"t_io_cli:\n"                                   /* the timer expires in OUTs with IF clear */
-	"	mov $0xfee00000, %ebx\n"
-	"	movl $0x1ff, 0xf0(%rbx)\n"
-	"	movl $0xb, 0x3e0(%rbx)\n"
-	"	movl $0x40, 0x320(%rbx)\n"
-	"	movl $1000, 0x380(%rbx)\n"             /* 1 us */
+	"	timer_arm 1000\n"               /* 1 us */
 	"	mov $0x60c, %edx\n"
 	"	mov $200000, %esi\n"
 	"0:	out %eax, %dx\n"
