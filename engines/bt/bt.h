@@ -51,6 +51,8 @@ struct bt_site {
 	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view); SITE_SLOW: the probe's jump to it */
 	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX); SITE_SLOW: past the refill */
 	uint8_t *direct;                /* SITE_SLOW: its helper call (RX), where the instruction may jump once MMIO */
+	uint8_t *mmio_try;              /* SITE_SLOW: its access in place by a quiet device (RX; mmio.c), or NULL */
+	uint8_t *miss;                  /* SITE_SLOW: patch, once pointed past the refill */
 	struct bt_block *to;            /* SITE_CHAIN: the block whose incoming list holds it */
 	struct bt_site *next_in;        /* the target block's incoming links */
 	uint16_t idx;                   /* instruction index in the block */
@@ -130,6 +132,9 @@ struct bt_ctx {
 	uint64_t target;                /* host address enter() jumps to */
 	uint64_t jc_epoch;              /* current jump-cache epoch */
 	uint64_t fill_lin, fill_arg, fill_ok;   /* fill_stub: address, size | write << 16, result */
+	/* What a memory instruction reads from or writes to a quiet MMIO
+	 * device instead of RAM (mmio.c): its probe's host address. */
+	uint64_t mmio_buf;
 	volatile uint8_t exit_req;      /* leave at the next block entry */
 	/* Right after exit_req (an inline STI reads both as one word): 0 only
 	 * while the LAPIC's IRR is known to be empty (bt_helper checked; set
@@ -169,6 +174,7 @@ struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses, mmio_sites;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
+	uint64_t mmio_in_place;         /* MMIO accesses done without a helper (mmio.c) */
 	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
 	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
@@ -212,6 +218,8 @@ struct engine {
 	uint8_t *lean_stub;             /* with bt_helper_lean, callee-saved registers not reloaded */
 	uint8_t *out_stub;              /* ... nor stored but RBX, unless leaving (OUT, VMCALL at CPL 0) */
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
+	uint8_t *mmio_read_stub;        /* bt_mmio_read, all registers and the arithmetic flags kept */
+	uint8_t *mmio_write_stub;       /* bt_mmio_write, likewise */
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */
 	uint8_t *arena;
@@ -401,15 +409,27 @@ static inline void bt_helper_begin(struct engine *e, const struct bt_site *s, ui
 }
 /* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
 int bt_tlb_fill(struct engine *e);
-/* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill from now on. */
+/* Called from mmio_read_stub and mmio_write_stub (mmio.c): the access
+ * at ctx.fill_lin (size ctx.fill_arg) done by a quiet device; 1 if so. */
+int bt_mmio_read(struct engine *e);
+int bt_mmio_write(struct engine *e);
+/* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill
+ * from now on, to the access in place if it has one, else to the helper. */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s);
+/* ... and one whose access in place failed after that (not a quiet
+ * device): to the helper. */
+void bt_slow_to_helper(struct engine *e, struct bt_site *s);
 /* A slow path whose instruction reached MMIO (the exit count moved from
- * mmio): its probe skips the refill from now on. */
+ * mmio) through the helper. */
 static inline void bt_slow_note_mmio(struct engine *e, struct bt_site *s, uint64_t mmio)
 {
-	if (s->kind == SITE_SLOW && s->patch && !s->block->dead && e->cpu.cnt.exits[VM_EXIT_MMIO] != mmio) {
+	if (s->kind != SITE_SLOW || s->block->dead || e->cpu.cnt.exits[VM_EXIT_MMIO] == mmio)
+		return;
+	if (s->patch) {
 		bt_slow_skip_fill(e, s);
 		s->catches = false;     /* an MMIO access: no setjmp per call (deliver.c) */
+	} else if (s->mmio_try) {
+		bt_slow_to_helper(e, s);
 	}
 }
 

@@ -162,17 +162,29 @@ static intptr_t code_delta(const struct engine *e)
 }
 
 /* A slow path whose instruction reached MMIO: its probe's miss jumps
- * past the refill from now on (which could not make MMIO hit), so such an
- * access costs the probe and one helper call.  Where the instruction's
+ * past the refill from now on (which could not make MMIO hit), to the
+ * access in place by a quiet device where the instruction has one
+ * (mmio.c), else to its helper call: the probe and one call.  Once the
+ * helper is the way (no access in place, or it failed), where the instruction's
  * code starts with every guest register in its host register (s->direct:
  * not a group member, not inside a scratch run), its first bytes become a
  * jump to the helper call: no spill, probe or reload either (the helper
  * reads RAM as well, should the page become RAM again). */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s)
 {
-	em_patch_rel32(s->patch, code_delta(e), s->stub);
+	s->miss = s->patch;
 	s->patch = NULL;
 	e->c.mmio_sites++;
+	if (s->mmio_try)
+		em_patch_rel32(s->miss, code_delta(e), s->mmio_try);
+	else
+		bt_slow_to_helper(e, s);
+}
+
+void bt_slow_to_helper(struct engine *e, struct bt_site *s)
+{
+	em_patch_rel32(s->miss, code_delta(e), s->stub);
+	s->mmio_try = NULL;
 	if (s->direct) {
 		uint8_t *rw = s->block->host + s->block->ioff[s->idx] - code_delta(e);
 		rw[0] = 0xe9;                           /* jmp rel32 */

@@ -1,4 +1,4 @@
-/* The three stubs at the start of the code cache, emitted once:
+/* The stubs at the start of the code cache, emitted once:
  *   enter        from C: save the host's callee-saved registers, load the
  *                guest's GPRs and flags, jump to ctx.target;
  *   exit_stub    from translated code: store the guest's GPRs and flags,
@@ -8,7 +8,9 @@
  *                reload and return, or leave if bt_helper says so;
  *   slow_stub, lean_stub, out_stub  the same with bt_helper_lean()
  *                (lean.c), the latter two reloading only the caller-saved
- *                registers.
+ *                registers;
+ *   fill_stub, mmio_read_stub, mmio_write_stub  called from a memory
+ *                instruction's slow path: every register kept.
  * Host RSP is the host stack, whose top at every block boundary is the
  * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT):
  * block entries add to [rsp] (the CPU renames RSP-relative memory, so a
@@ -124,6 +126,38 @@ static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(stru
 	return start;
 }
 
+/* A stub called from the middle of a translated instruction: every
+ * register kept, fn's result in ctx.fill_ok; the arithmetic flags kept
+ * too with flags (else they are the caller's to have saved). */
+static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *), bool flags)
+{
+	static const int8_t kept[] = { H_RCX, H_RDX, H_RSI, H_RDI, H_R8, H_R9, H_R10, H_R11, H_RBP };
+	uint8_t *start = em_rx(em);
+
+	em_push_reg(em, H_RAX);
+	if (flags) {
+		em_flags_to_ax(em);
+		em_push_reg(em, H_RAX);
+	}
+	for (unsigned k = 0; k < sizeof(kept); k++)
+		em_push_reg(em, kept[k]);
+	em_mov_rr(em, H_RBP, H_RSP);
+	em_and_imm(em, H_RSP, -16);
+	em_mov_imm(em, H_RDI, (uint64_t)(uintptr_t)e);
+	em_call_abs(em, (const void *)fn);
+	em_store(em, hm_abs(&e->ctx.fill_ok), H_RAX);
+	em_mov_rr(em, H_RSP, H_RBP);
+	for (unsigned k = sizeof(kept); k-- > 0;)
+		em_pop_reg(em, kept[k]);
+	if (flags) {
+		em_pop_reg(em, H_RAX);
+		em_flags_from_ax(em);
+	}
+	em_pop_reg(em, H_RAX);
+	em_u8(em, 0xc3);                                        /* ret */
+	return start;
+}
+
 int bt_emit_stubs(struct engine *e)
 {
 	static const uint8_t save_host[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
@@ -160,21 +194,9 @@ int bt_emit_stubs(struct engine *e)
 	e->out_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED | 1u << H_RBX, CALLER_SAVED,
 				     exit_return);
 
-	/* fill_stub: every register kept (it is called from the middle of a
-	 * translated instruction); flags are the caller's to have saved. */
-	static const int8_t kept[] = { H_RAX, H_RCX, H_RDX, H_RSI, H_RDI, H_R8, H_R9, H_R10, H_R11, H_RBP };
-	e->fill_stub = em_rx(&em);
-	for (unsigned k = 0; k < sizeof(kept); k++)
-		em_push_reg(&em, kept[k]);
-	em_mov_rr(&em, H_RBP, H_RSP);
-	em_and_imm(&em, H_RSP, -16);
-	em_mov_imm(&em, H_RDI, (uint64_t)(uintptr_t)e);
-	em_call_abs(&em, (const void *)bt_tlb_fill);
-	em_store(&em, hm_abs(&e->ctx.fill_ok), H_RAX);
-	em_mov_rr(&em, H_RSP, H_RBP);
-	for (unsigned k = sizeof(kept); k-- > 0;)
-		em_pop_reg(&em, kept[k]);
-	em_u8(&em, 0xc3);                                       /* ret */
+	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, false);
+	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, true);
+	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, true);
 	if (em.full)
 		return -1;
 	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;

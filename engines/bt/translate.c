@@ -46,6 +46,16 @@ struct probe_info {
 	bool write;
 };
 
+/* The host registers a memory instruction's probe takes (take_scratch*). */
+struct scratch {
+	int a, e, h, r;                 /* address, TLB entry, host address, RSP stand-in */
+	uint16_t saved;
+	int fsave;                      /* how the flags are kept across the probe */
+	bool live;                      /* ... and whether the hit path needs them back */
+	bool ff;                        /* a flag-free probe: RCX taken, no flags saved */
+	bool rcx_back;                  /* ... RCX the instruction's: back from its home first */
+};
+
 /* An out-of-line path after a probe miss: refill and probe again, else
  * restore what the main path saved, call the helper for the instruction,
  * continue at resume. */
@@ -62,6 +72,13 @@ struct slow_path {
 	bool group_join;                /* ... the one the previous slow path emitted */
 	uint16_t regroup;               /* inside a group: G registers to take back after the helper */
 	bool direct;                    /* the instruction's code may jump straight to the helper call */
+	/* A plain read or MOV store of emit_mem's (else NULL): where its
+	 * probe's hit path starts, the scratches it took, what it reloads
+	 * after the instruction.  Its access to a quiet MMIO device runs the
+	 * instruction on ctx.mmio_buf instead (emit_mmio_read, _write). */
+	uint8_t *hit;
+	struct scratch sc;
+	uint16_t after;
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -210,15 +227,6 @@ static int pick(uint16_t *avoid, const int8_t *pref, unsigned n)
 static const int8_t pref_low[] = { H_RBX, H_RSI, H_RDI, H_RCX, H_RDX, H_RAX };
 static const int8_t pref_any[] = { H_R11, H_R10, H_R9, H_R8, H_R15, H_R14, H_R13, H_R12,
 				   H_RBX, H_RSI, H_RDI, H_RCX, H_RDX, H_RBP, H_RAX };
-
-struct scratch {
-	int a, e, h, r;                 /* address, TLB entry, host address, RSP stand-in */
-	uint16_t saved;
-	int fsave;                      /* how the flags are kept across the probe */
-	bool live;                      /* ... and whether the hit path needs them back */
-	bool ff;                        /* a flag-free probe: RCX taken, no flags saved */
-	bool rcx_back;                  /* ... RCX the instruction's: back from its home first */
-};
 
 static bool take_scratch_as(uint16_t used, bool live, bool want_r, bool ff, struct scratch *s)
 {
@@ -430,7 +438,8 @@ static struct slow_path *add_slow(struct tr *t, uint8_t *jpos, unsigned i, const
 		return NULL;
 	}
 	t->slow[t->nslow] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
-		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0, false };
+		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0, false,
+		NULL, *s, 0 };
 	return &t->slow[t->nslow++];
 }
 
@@ -576,6 +585,7 @@ static void emit_mem(struct tr *t, unsigned i)
 		emit_ea_probe(t, i, m, &s);
 	unsigned size = m->size ? m->size : in->opsize;
 	uint8_t *j = emit_probe_s(t, &s, size, f->mem_write);
+	uint8_t *hit = em_rx(&t->em);
 	flags_hit(t, &s);
 	if (s.rcx_back)
 		em_load(&t->em, H_RCX, home(t, R_RCX));
@@ -584,11 +594,16 @@ static void emit_mem(struct tr *t, unsigned i)
 	emit_rewritten(t, i, s.h, s.r);
 	if (s.r >= 0)
 		em_store(&t->em, home(t, R_RSP), s.r);
-	if (last)
-		reload(t, (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved));
+	uint16_t after = last ? (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved) : 0;
+	reload(t, after);
 	struct slow_path *sp = add_slow(t, j, i, &s, true);
-	if (sp)
+	if (sp) {
 		sp->direct = first && at_start;
+		if (!f->mem_write || (in->id == X86_INS_MOV && f->mem == 0)) {
+			sp->hit = hit;
+			sp->after = after;
+		}
+	}
 }
 
 static void emit_lea(struct tr *t, unsigned i);
@@ -1874,6 +1889,62 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 	em_jmp(&t->em, t->e->exit_stub);
 }
 
+/* A plain read's or MOV store's access in place by a quiet MMIO device
+ * (mmio.c), after its refill failed or, once the site has seen MMIO,
+ * straight from the probe's miss: the registers and the flags as the
+ * miss left them.  A read asks the device first; a store runs first,
+ * into ctx.mmio_buf (a MOV: no flag or register changes, so running it
+ * again in the helper after a refusal changes nothing).  On success the
+ * jump returned in *ok is taken (emit_mmio_done); else on to the helper. */
+static uint8_t *emit_mmio_try(struct tr *t, const struct slow_path *p, uint8_t **ok)
+{
+	struct emit *em = &t->em;
+	const struct scratch *s = &p->sc;
+	uint8_t *start = em_rx(em);
+	bool write = p->probe.write;
+
+	if (write) {
+		em_mov_imm(em, s->h, (uint64_t)(uintptr_t)&t->e->ctx.mmio_buf);
+		if (s->rcx_back)
+			em_load(em, H_RCX, home(t, R_RCX));
+		if (s->r >= 0)
+			em_load(em, s->r, home(t, R_RSP));
+		emit_rewritten(t, p->site->idx, s->h, s->r);
+	}
+	em_store(em, ctxf(&t->e->ctx.fill_lin), p->probe.a);
+	em_store_imm32(em, ctxf(&t->e->ctx.fill_arg), (int32_t)p->probe.size);
+	em_store_imm32(em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
+	em_call(em, write ? t->e->mmio_write_stub : t->e->mmio_read_stub);
+	if (p->ff) {            /* the flags are live: RCX, the probe's scratch, tests */
+		em_op_mem(em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));
+		em_jrcxz_over_jmp(em, ok);
+	} else {                /* the flags are saved (fsave) */
+		em_cmp_byte_mem0(em, ctxf(&t->e->ctx.fill_ok));
+		*ok = em_jcc(em, 5, NULL);
+	}
+	return start;
+}
+
+/* Where a successful access in place goes on: a read to the hit path, its
+ * host address the buffer; a store (done) to the end of the hit path. */
+static void emit_mmio_done(struct tr *t, const struct slow_path *p, uint8_t *ok)
+{
+	const struct scratch *s = &p->sc;
+
+	em_patch_rel32(ok, t->em.delta, em_rx(&t->em));
+	t->hdepth = p->fsave == FS_STACK;
+	if (!p->probe.write) {
+		em_mov_imm(&t->em, s->h, (uint64_t)(uintptr_t)&t->e->ctx.mmio_buf);
+		em_jmp(&t->em, p->hit);
+		return;
+	}
+	flags_hit(t, s);
+	if (s->rcx_back)
+		em_load(&t->em, H_RCX, home(t, R_RCX));
+	reload(t, p->after);
+	em_jmp(&t->em, p->resume);
+}
+
 static void emit_tail(struct tr *t, uint8_t *fall_rx)
 {
 	for (unsigned k = 0; k < t->nslow; k++) {
@@ -1900,7 +1971,10 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
 			em_jcc(&t->em, 5, p->probe.rx);         /* jne: probe again */
 		}
-		uint8_t *no_fill = em_rx(&t->em);   /* the probe's miss, once MMIO was seen */
+		uint8_t *mmio_try = NULL, *mmio_ok = NULL;
+		if (p->hit && p->count == 1 && !p->regroup && !p->group_end && !p->group_join)
+			mmio_try = emit_mmio_try(t, p, &mmio_ok);
+		uint8_t *no_fill = em_rx(&t->em);   /* the probe's miss, once MMIO was seen (no mmio_try) */
 		flags_restore(t, p->fsave);
 		reload_all(t, (uint16_t)(p->restore & ~t->hoist));
 		uint8_t *land = em_rx(&t->em);      /* a direct jump from the instruction's start */
@@ -1920,6 +1994,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			struct bt_site *s = k ? new_site(t, p->site->idx + k, SITE_SLOW) : p->site;
 			s->patch = p->jpos;
 			s->stub = no_fill;
+			s->mmio_try = mmio_try;
 			if (p->direct && p->count == 1 && !p->regroup)
 				s->direct = land;
 			em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
@@ -1929,6 +2004,8 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 			if (p->regroup >> r & 1)
 				em_load(&t->em, r, ctxf(&t->e->ctx.group_g[r]));
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
+		if (mmio_ok)
+			emit_mmio_done(t, p, mmio_ok);
 	}
 	for (unsigned k = 0; k < t->ncalls; k++) {
 		struct call_path *p = &t->calls[k];

@@ -27,9 +27,16 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		b->cap = cap;
 	}
 	memmove(&b->ranges[i + 1], &b->ranges[i], (b->count - i) * sizeof(*b->ranges));
-	b->ranges[i] = (struct bus_range){ base, len, fn, dev, name };
+	b->ranges[i] = (struct bus_range){ base, len, fn, dev, name, false };
 	b->count++;
 	return 0;
+}
+
+void bus_set_quiet(struct bus *b, uint64_t base)
+{
+	for (unsigned i = 0; i < b->count; i++)
+		if (b->ranges[i].base == base)
+			b->ranges[i].quiet = true;
 }
 
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr)

@@ -16,6 +16,9 @@ struct bus_range {
 	bus_handler fn;
 	void *dev;
 	const char *name;
+	/* Its handler never changes an interrupt line or the VM's run state:
+	 * an access needs no interrupt check after it (x86_mmio_read_quiet). */
+	bool quiet;
 };
 
 struct bus {
@@ -29,6 +32,8 @@ struct bus {
 /* 0 on success, -1 if the range overlaps one already registered. */
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		 void *dev, const char *name);
+/* Mark the range registered at base quiet (struct bus_range). */
+void bus_set_quiet(struct bus *b, uint64_t base);
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr);
 /* bus_find, trying the range found last first: the software engines
  * dispatch millions of accesses a second, mostly to one port or page. */

@@ -180,7 +180,7 @@ struct x86_cpu {
 	/* The last MMIO page a walk translated (the TLB holds RAM pages only):
 	 * valid while code_gen, which every TLB flush bumps, is gen; writable
 	 * once a write walk set its D bit.  Spares MMIO a page walk each. */
-	struct { uint64_t gen, page, pa; bool user, w; } mmio_tlb;
+	struct { uint64_t gen, page, pa; bool user, w; int8_t quiet; } mmio_tlb;   /* quiet: see mem.c quiet_mmio */
 	bool fault_rf;          /* delivering a fault: its frame gets RF */
 	bool quiet_fault;       /* the last x86_tlb_fill_quiet's walk would have faulted (#PF) */
 	bool nmi_blocked;       /* from NMI delivery to the next IRET */
@@ -320,6 +320,14 @@ bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int ac
  * (bt checks at a context switch where user code pages now map). */
 bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user);
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
+/* A read or write of size bytes at lin that reaches a quiet MMIO device
+ * (bus.h) through the page x86_translate found last, done as the slow
+ * path would, less the interrupt check a quiet device needs none of;
+ * false, with nothing done, for anything else (RAM, another page, a
+ * fault, a watched access).  The translator's reads and writes of MMIO
+ * (engines/bt/mmio.c) try it first. */
+bool x86_mmio_read_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t *v);
+bool x86_mmio_write_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
 /* Supervisor-implicit accesses (descriptor tables, TSS, IDT). */
 uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size);

@@ -281,6 +281,7 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 		cpu->mmio_tlb.pa = pa & ~0xfffull;
 		cpu->mmio_tlb.user = user;
 		cpu->mmio_tlb.w = w;
+		cpu->mmio_tlb.quiet = -1;
 	}
 	return pa;
 }
@@ -415,6 +416,47 @@ void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v
 {
 	write_as(cpu, lin, size, v, cpu->cpl == 3);
 	watch_note(cpu, lin, size, true);
+}
+
+/* Does lin's access reach a quiet device (bus.h) without a walk or a
+ * fault: through the MMIO page x86_translate memoed last (same privilege,
+ * writable for a write), all of which one quiet device's range holds?
+ * The memo keeps the answer (ranges are only ever added, none over
+ * another: a page's answer does not change). */
+static bool quiet_mmio(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write, uint64_t *pa)
+{
+	if (!cpu->vm || !cpu->paging || cpu->watch || crosses(lin, size) ||
+	    cpu->mmio_tlb.gen != cpu->code_gen || cpu->mmio_tlb.page != (lin & ~0xfffull) ||
+	    cpu->mmio_tlb.user != (cpu->cpl == 3) || (write && !cpu->mmio_tlb.w))
+		return false;
+	if (cpu->mmio_tlb.quiet < 0) {
+		const struct bus_range *r = bus_find(&cpu->vm->mmio, cpu->mmio_tlb.pa);
+		cpu->mmio_tlb.quiet = r && r->quiet && cpu->mmio_tlb.pa + 0x1000 <= r->base + r->len;
+	}
+	*pa = cpu->mmio_tlb.pa | (lin & 0xfff);
+	return cpu->mmio_tlb.quiet;
+}
+
+bool x86_mmio_read_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t *v)
+{
+	uint64_t pa;
+
+	if (!quiet_mmio(cpu, lin, size, false, &pa))
+		return false;
+	cpu->cnt.exits[VM_EXIT_MMIO]++;
+	*v = mmio_exit(cpu, pa, size, false, 0) & x86_size_mask(size);
+	return true;
+}
+
+bool x86_mmio_write_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+	uint64_t pa;
+
+	if (!quiet_mmio(cpu, lin, size, true, &pa))
+		return false;
+	cpu->cnt.exits[VM_EXIT_MMIO]++;
+	mmio_exit(cpu, pa, size, true, v);
+	return true;
 }
 
 /* Descriptor tables, the IDT, the TSS and delivery pushes: supervisor

@@ -105,7 +105,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
-	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist\n"
+	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1459,6 +1459,57 @@ __asm__(
 	"	add %r15, %rdx\n"
 	"	mov %rdx, DATA+8*247\n"
 	"	jmp finish\n"
+	/* Reads and MOV stores of the null page (a quiet device) done in
+	 * place (bt mmio.c): the flags across the device call (CF set before
+	 * a read or a store, taken by ADC after), loads of every size, a
+	 * CMP's flags from the device's 0, RCX and RSP as a store's source.
+	 * 40 rounds of 1 + 2 + 1 into slot 250, RSP back (slot 251).  Then
+	 * one site whose page turns from the null page to the LAPIC's and
+	 * back (its in place refused: the helper from then on): 20 rounds,
+	 * 10 of them the LAPIC version register (slot 252). */
+	"t_mmio_place:\n"
+	"	mov $0x1f1000, %ebx\n"
+	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
+	"	mov %rax, 0x7000+8*0x1f1\n"
+	"	invlpg (%rbx)\n"
+	"	xor %edi, %edi\n"
+	"	mov $40, %ecx\n"
+	"	mov %rsp, %r12\n"
+	"1:	stc\n"
+	"	mov (%rbx), %eax\n"
+	"	adc $0, %rdi\n"
+	"	mov 8(%rbx), %rax\n"
+	"	add %rax, %rdi\n"
+	"	movzbl 3(%rbx), %esi\n"
+	"	add %rsi, %rdi\n"
+	"	cmpq $0, 16(%rbx)\n"
+	"	jne 9f\n"
+	"	add $2, %rdi\n"
+	"	mov %rcx, 24(%rbx)\n"
+	"	mov %rsp, 32(%rbx)\n"
+	"	movl $7, 40(%rbx)\n"
+	"	stc\n"
+	"	movq $5, 48(%rbx)\n"
+	"	adc $0, %rdi\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rdi, DATA+8*250\n"
+	"	mov %rsp, %rax\n"
+	"	sub %r12, %rax\n"
+	"	mov %rax, DATA+8*251\n"
+	"	mov $0x1f1000, %r14d\n"
+	"	mov $(0x1f1000 ^ 0xfee00030), %r15d\n"
+	"	xor %esi, %esi\n"
+	"	mov $20, %ecx\n"
+	"2:	mov (%r14), %eax\n"
+	"	add %rax, %rsi\n"
+	"	xor %r15, %r14\n"
+	"	dec %ecx\n"
+	"	jnz 2b\n"
+	"	mov %rsi, DATA+8*252\n"
+	"	jmp finish\n"
+	"9:	movq $0xdead, DATA+8*250\n"
+	"	jmp finish\n"
 	"t_lean_mmio:\n"                               /* MMIO sites jumped to directly, then RAM again */
 	"	mov $0x1f1000, %ebx\n"
 	"	mov $0xfeb00003, %eax\n"                 /* VDATA -> the null page */
@@ -1687,7 +1738,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
 	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
-	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[];
+	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1922,8 +1973,9 @@ struct pair {
 	struct cpu_state st_in, st_bt;
 };
 
-static bool run_pair(struct pair *p, const char *name, uint64_t rip, double timeout,
-		     const char *opt, const char *val)
+/* Both engines from rip; bt with options opt=val and opt2=val2 where given. */
+static bool run_pair2(struct pair *p, const char *name, uint64_t rip, double timeout,
+		      const char *opt, const char *val, const char *opt2, const char *val2)
 {
 	memset(p, 0, sizeof(*p));
 	p->name = name;
@@ -1934,8 +1986,9 @@ static bool run_pair(struct pair *p, const char *name, uint64_t rip, double time
 		return false;
 	}
 	p->e = p->bt->engine;
-	if (opt && bt_set(p->bt, opt, val) < 0) {
-		CHECK(0, "%s: bt option %s=%s is accepted", name, opt, val ? val : "");
+	if ((opt && bt_set(p->bt, opt, val) < 0) || (opt2 && bt_set(p->bt, opt2, val2) < 0)) {
+		CHECK(0, "%s: bt options %s=%s %s=%s are accepted", name, opt, val ? val : "",
+		      opt2 ? opt2 : "", val2 ? val2 : "");
 		return false;
 	}
 	p->s_in = run_bounded(p->in, timeout, name);
@@ -1943,6 +1996,12 @@ static bool run_pair(struct pair *p, const char *name, uint64_t rip, double time
 	p->s_bt = run_bounded(p->bt, timeout, name);
 	bt_engine_ops.get_state(p->bt->engine, &p->st_bt);
 	return true;
+}
+
+static bool run_pair(struct pair *p, const char *name, uint64_t rip, double timeout,
+		     const char *opt, const char *val)
+{
+	return run_pair2(p, name, rip, timeout, opt, val, NULL, NULL);
 }
 
 static void free_pair(struct pair *p)
@@ -2962,6 +3021,30 @@ static void test_lean(void)
 		      (unsigned long long)p.e->c.loops_hoisted);
 	}
 	free_pair(&p);
+	/* Groups off: else the null page's operands on RBX form a memory
+	 * group, whose slow path is the helper's.  Both probes. */
+	for (int ff = 1; ff >= 0; ff--) {
+		const char *name = ff ? "MMIO in place, flag-free probe" : "MMIO in place, flags-saving probe";
+		if (ff && !__builtin_cpu_supports("bmi2"))
+			continue;
+		if (run_pair2(&p, name, GA(t_mmio_place), 5, "mem-groups", "0", "flagfree-probe", ff ? "1" : "0")) {
+			check_agree(&p, true);
+			check_slot(&p, 250, 40 * 4, "40 rounds: CF kept across a read's and a store's device call, "
+				   "every read 0");
+			check_slot(&p, 251, 0, "RSP as it was");
+			uint64_t ver = get64(p.in->ram, DATA + 8 * 252) / 10;
+			CHECK(ver != 0 && get64(p.bt->ram, DATA + 8 * 252) == 10 * ver,
+			      "%s: one site's 10 reads of the LAPIC version register (0x%llx) between 10 of the null page",
+			      name, (unsigned long long)ver);
+			CHECK(p.bt->rb_counters[RB_CNT_NULL_PAGE] == 330 && p.in->rb_counters[RB_CNT_NULL_PAGE] == 330 &&
+			      p.e->c.mmio_in_place >= 300 && p.e->c.mmio_in_place <= 330,
+			      "%s: 330 null-page accesses under both engines (%llu, %llu), %llu of bt's in place",
+			      name, (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
+			      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE],
+			      (unsigned long long)p.e->c.mmio_in_place);
+		}
+		free_pair(&p);
+	}
 	if (run_pair(&p, "lean: self-IPIs in a chained loop", GA(t_lean_ipi), 5, NULL, NULL)) {
 		check_agree(&p, true);
 		check_slot(&p, 90, 10, "ten interrupts");
