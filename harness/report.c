@@ -524,8 +524,13 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 			if (v > 0)
 				h = (h > 0 ? h : 0) + v;
 		}
-		int in_place = bench_counter_per_op(b, "engine.bt.mmio_in_place") >= 0.5;
-		table_set(t, row, 6, h < 0 ? "-" : h >= 0.5 ? "call %.3g/op" : in_place ? "inline, MMIO in place" : "inline", h);
+		const char *inl = bench_counter_per_op(b, "engine.bt.mmio_in_place") >= 0.5 ? "inline, MMIO in place"
+				  : bench_counter_per_op(b, "engine.bt.pio_in_place") >= 0.5 ? "inline, port I/O in place"
+				  : "inline";
+		if (h >= 0.5)
+			table_set(t, row, 6, "call %.3g/op", h);
+		else
+			table_set(t, row, 6, "%s", h < 0 ? "-" : inl);
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
 			speedup_cell(b, rb, buf, sizeof(buf));
@@ -816,8 +821,8 @@ static void body(const struct run *r, FILE *f, int md)
 			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
 			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
 			"or called out to the shared handler (helper_calls + bt.tlb_slow + bt.interp_steps + "
-			"bt.jc_misses per operation; \"MMIO in place\": the device's access made from the translated "
-			"instruction, bt.mmio_in_place); \"below native\": that engine's cost is under the host CPU's "
+			"bt.jc_misses per operation; \"in place\": the quiet device's access made from the translated "
+			"instruction, bt.mmio_in_place or bt.pio_in_place); \"below native\": that engine's cost is under the host CPU's "
 			"own (95% CIs apart), so the operation hid in its slower empty loop and the ratio says "
 			"nothing about it (the second geometric mean leaves such rows out, either side)", &t);
 	else

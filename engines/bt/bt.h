@@ -51,7 +51,7 @@ struct bt_site {
 	uint8_t *patch;                 /* SITE_CHAIN: rel32 to patch (RW view); SITE_SLOW: the probe's jump to it */
 	uint8_t *stub;                  /* SITE_CHAIN: its unpatched target (RX); SITE_SLOW: past the refill */
 	uint8_t *direct;                /* SITE_SLOW: its helper call (RX), where the instruction may jump once MMIO */
-	uint8_t *mmio_try;              /* SITE_SLOW: its access in place by a quiet device (RX; mmio.c), or NULL */
+	uint8_t *mmio_try;              /* SITE_SLOW: its access in place by a quiet device (RX; device.c), or NULL */
 	uint8_t *miss;                  /* SITE_SLOW: patch, once pointed past the refill */
 	struct bt_block *to;            /* SITE_CHAIN: the block whose incoming list holds it */
 	struct bt_site *next_in;        /* the target block's incoming links */
@@ -133,7 +133,8 @@ struct bt_ctx {
 	uint64_t jc_epoch;              /* current jump-cache epoch */
 	uint64_t fill_lin, fill_arg, fill_ok;   /* fill_stub: address, size | write << 16, result */
 	/* What a memory instruction reads from or writes to a quiet MMIO
-	 * device instead of RAM (mmio.c): its probe's host address. */
+	 * device instead of RAM, its probe's host address; IN's or OUT's
+	 * data for a quiet port (device.c). */
 	uint64_t mmio_buf;
 	volatile uint8_t exit_req;      /* leave at the next block entry */
 	/* Right after exit_req (an inline STI reads both as one word): 0 only
@@ -174,7 +175,8 @@ struct bt_counters {
 	uint64_t blocks, insns_translated, host_bytes, hits, chain_patches, unlinks;
 	uint64_t invalidations, flushes, helpers, slow, fallbacks, steps, jc_misses, mmio_sites;
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
-	uint64_t mmio_in_place;         /* MMIO accesses done without a helper (mmio.c) */
+	uint64_t mmio_in_place;         /* MMIO accesses done without a helper (device.c) */
+	uint64_t pio_in_place;          /* port accesses likewise */
 	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
 	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
@@ -220,6 +222,7 @@ struct engine {
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
 	uint8_t *mmio_read_stub;        /* bt_mmio_read, all registers and the arithmetic flags kept */
 	uint8_t *mmio_write_stub;       /* bt_mmio_write, likewise */
+	uint8_t *pio_stub;              /* bt_pio, likewise; returns BT_PIO_SKIP bytes further on a refusal */
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */
 	uint8_t *arena;
@@ -341,6 +344,8 @@ int bt_run(struct engine *e, struct vm_exit *exit);
 /* Called from translated code (helper_stub): run the instruction at
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
+/* What pio_stub skips on a refusal: the JMP rel32 over the fallback. */
+#define BT_PIO_SKIP 5
 int bt_helper(struct engine *e);
 /* After the handler and bt_helper_clear_pending: how to go on (gen, cr0,
  * cr4: before the handler). */
@@ -409,10 +414,13 @@ static inline void bt_helper_begin(struct engine *e, const struct bt_site *s, ui
 }
 /* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
 int bt_tlb_fill(struct engine *e);
-/* Called from mmio_read_stub and mmio_write_stub (mmio.c): the access
+/* Called from mmio_read_stub and mmio_write_stub (device.c): the access
  * at ctx.fill_lin (size ctx.fill_arg) done by a quiet device; 1 if so. */
 int bt_mmio_read(struct engine *e);
 int bt_mmio_write(struct engine *e);
+/* Called from pio_stub (device.c): IN or OUT (ctx.fill_arg: size | write
+ * << 16) of port ctx.fill_lin, the data in ctx.mmio_buf; 1 if done. */
+int bt_pio(struct engine *e);
 /* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill
  * from now on, to the access in place if it has one, else to the helper. */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s);

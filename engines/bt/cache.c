@@ -164,7 +164,7 @@ static intptr_t code_delta(const struct engine *e)
 /* A slow path whose instruction reached MMIO: its probe's miss jumps
  * past the refill from now on (which could not make MMIO hit), to the
  * access in place by a quiet device where the instruction has one
- * (mmio.c), else to its helper call: the probe and one call.  Once the
+ * (device.c), else to its helper call: the probe and one call.  Once the
  * helper is the way (no access in place, or it failed), where the instruction's
  * code starts with every guest register in its host register (s->direct:
  * not a group member, not inside a scratch run), its first bytes become a

@@ -10,7 +10,8 @@
  *                (lean.c), the latter two reloading only the caller-saved
  *                registers;
  *   fill_stub, mmio_read_stub, mmio_write_stub  called from a memory
- *                instruction's slow path: every register kept.
+ *                instruction's slow path: every register kept;
+ *   pio_stub     called from an IN or OUT, likewise.
  * Host RSP is the host stack, whose top at every block boundary is the
  * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT):
  * block entries add to [rsp] (the CPU renames RSP-relative memory, so a
@@ -128,8 +129,12 @@ static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(stru
 
 /* A stub called from the middle of a translated instruction: every
  * register kept, fn's result in ctx.fill_ok; the arithmetic flags kept
- * too with flags (else they are the caller's to have saved). */
-static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *), bool flags)
+ * too with flags (else they are the caller's to have saved).  With skip,
+ * a result of 0 returns skip bytes past the call instead: the caller's
+ * code goes on to its fallback without a test of its own (which would
+ * need a register or the flags). */
+static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *), bool flags,
+			       int8_t skip)
 {
 	static const int8_t kept[] = { H_RCX, H_RDX, H_RSI, H_RDI, H_R8, H_R9, H_R10, H_R11, H_RBP };
 	uint8_t *start = em_rx(em);
@@ -146,6 +151,17 @@ static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(stru
 	em_mov_imm(em, H_RDI, (uint64_t)(uintptr_t)e);
 	em_call_abs(em, (const void *)fn);
 	em_store(em, hm_abs(&e->ctx.fill_ok), H_RAX);
+	if (skip) {
+		em_u8(em, 0x85);
+		em_u8(em, 0xc0);                                /* test eax, eax */
+		em_u8(em, 0x75);                                /* jnz past the add */
+		uint8_t *over = em->w;
+		em_u8(em, 0);
+		int32_t ret = 8 * (int32_t)(1 + flags + sizeof(kept));
+		em_add_mem_imm(em, hm_base(H_RBP, ret), skip);  /* the return address */
+		if (!em->full)
+			*over = (uint8_t)(em->w - over - 1);
+	}
 	em_mov_rr(em, H_RSP, H_RBP);
 	for (unsigned k = sizeof(kept); k-- > 0;)
 		em_pop_reg(em, kept[k]);
@@ -194,9 +210,10 @@ int bt_emit_stubs(struct engine *e)
 	e->out_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED | 1u << H_RBX, CALLER_SAVED,
 				     exit_return);
 
-	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, false);
-	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, true);
-	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, true);
+	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, false, 0);
+	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, true, 0);
+	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, true, 0);
+	e->pio_stub = emit_kept_stub(&em, e, bt_pio, true, BT_PIO_SKIP);
 	if (em.full)
 		return -1;
 	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;

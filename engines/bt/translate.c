@@ -1684,6 +1684,47 @@ static void emit_cr8_read(struct tr *t, int dst)
 }
 
 /* The inline forms; false: a helper call. */
+/* IN or OUT (not the string forms) of a CPL 0 block: done in place when a
+ * quiet port device answers (device.c), else the helper call:
+ *   fill_lin = port (imm8 or DX), fill_arg = size | write << 16,
+ *   OUT: mmio_buf = RAX; call pio_stub (every register and the flags
+ *   kept); jmp done; [a refusal returns here:] the helper call; ...
+ *   done: IN: AL, AX or EAX (zero-extended, as IN's) = mmio_buf. */
+static bool emit_pio(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	struct emit *em = &t->em;
+	struct bt_ctx *c = &t->e->ctx;
+	bool out = in->id == X86_INS_OUT;
+	const struct x86_op *port = &in->op[out ? 0 : 1], *data = &in->op[out ? 1 : 0];
+
+	if (in->nops != 2 || data->kind != OP_REG || data->reg != R_RAX || data->hi8 ||
+	    (port->kind != OP_IMM && (port->kind != OP_REG || port->reg != R_RDX)))
+		return false;
+	if (port->kind == OP_IMM)
+		em_store_imm32(em, ctxf(&c->fill_lin), (int32_t)(port->disp & 0xff));
+	else
+		em_store(em, ctxf(&c->fill_lin), H_RDX);
+	em_store_imm32(em, ctxf(&c->fill_arg), (int32_t)(data->size | (out ? 1u << 16 : 0)));
+	if (out)
+		em_store(em, ctxf(&c->mmio_buf), H_RAX);
+	em_call(em, t->e->pio_stub);
+	uint8_t *done = em_jmp(em, NULL);      /* BT_PIO_SKIP bytes */
+	emit_helper(t, i);
+	if (out) {
+		em_patch_rel32(done, em->delta, em_rx(em));
+		return true;
+	}
+	uint8_t *past = em_jmp(em, NULL);
+	em_patch_rel32(done, em->delta, em_rx(em));
+	if (data->size == 1)
+		em_op_mem(em, 0, false, 0x8a, 1, H_RAX, ctxf(&c->mmio_buf));
+	else
+		em_op_mem(em, data->size == 2 ? 0x66 : 0, false, 0x8b, 1, H_RAX, ctxf(&c->mmio_buf));
+	em_patch_rel32(past, em->delta, em_rx(em));
+	return true;
+}
+
 static bool emit_sys(struct tr *t, unsigned i)
 {
 	const struct x86_inst *in = &t->in[i];
@@ -1758,6 +1799,9 @@ static bool emit_sys(struct tr *t, unsigned i)
 		return emit_rdmsr(t, i);
 	case X86_INS_WRMSR:
 		return emit_wrmsr(t, i);
+	case X86_INS_IN:
+	case X86_INS_OUT:
+		return emit_pio(t, i);
 	case X86_INS_SGDT:
 		return emit_sdt(t, i, &cpu->gdt);
 	case X86_INS_SIDT:
@@ -1890,7 +1934,7 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 }
 
 /* A plain read's or MOV store's access in place by a quiet MMIO device
- * (mmio.c), after its refill failed or, once the site has seen MMIO,
+ * (device.c), after its refill failed or, once the site has seen MMIO,
  * straight from the probe's miss: the registers and the flags as the
  * miss left them.  A read asks the device first; a store runs first,
  * into ctx.mmio_buf (a MOV: no flag or register changes, so running it

@@ -325,9 +325,13 @@ uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
  * path would, less the interrupt check a quiet device needs none of;
  * false, with nothing done, for anything else (RAM, another page, a
  * fault, a watched access).  The translator's reads and writes of MMIO
- * (engines/bt/mmio.c) try it first. */
+ * (engines/bt/device.c) try it first. */
 bool x86_mmio_read_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t *v);
 bool x86_mmio_write_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
+/* IN (*v out) or OUT (*v in) of size bytes at port, at a CPL within IOPL,
+ * that a quiet port device answers: done as h_in and h_out would, less
+ * the interrupt check; false, with nothing done, for anything else. */
+bool x86_pio_quiet(struct x86_cpu *cpu, uint16_t port, unsigned size, bool write, uint64_t *v);
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
 /* Supervisor-implicit accesses (descriptor tables, TSS, IDT). */
 uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size);

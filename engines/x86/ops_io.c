@@ -5,6 +5,7 @@
  * next run() re-executes it with the value the core put in the
  * engine-owned buffer (cpu->replay). */
 #include "engines/core/sized.h"
+#include "engines/core/vm.h"
 #include "engines/x86/ops.h"
 #include "engines/x86/ops_list.h"
 
@@ -48,6 +49,22 @@ static void io_write(struct x86_cpu *cpu, uint16_t port, unsigned size, uint64_t
 		return;
 	cpu->exit_ready = true;
 	cpu->pending = true;
+}
+
+bool x86_pio_quiet(struct x86_cpu *cpu, uint16_t port, unsigned size, bool write, uint64_t *v)
+{
+	if (!cpu->vm || cpu->vm->finished || cpu->cpl > ((cpu->rflags >> 12) & 3) ||
+	    cpu->replay_pos < cpu->replay_n || x86_debug_active(cpu))
+		return false;
+	const struct bus_range *r = bus_lookup(&cpu->vm->pio, port);
+	if (!r || !r->quiet || port + size > r->base + r->len)
+		return false;
+	io_exit(cpu, port, size, write, *v);
+	cpu->cnt.exits[VM_EXIT_IO]++;   /* as x86_exit_in_place */
+	vm_dispatch_exit(cpu->vm, &cpu->exit);
+	if (!write)
+		*v = sized_load(cpu->io_buf, size);
+	return true;
 }
 
 HANDLER(h_in)
