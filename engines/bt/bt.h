@@ -177,6 +177,7 @@ struct bt_counters {
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
 	uint64_t mmio_in_place;         /* MMIO accesses done without a helper (device.c) */
 	uint64_t pio_in_place;          /* port accesses likewise */
+	uint64_t tlb_ops;               /* INVLPG and MOV CR3 without a helper (tlbop.c) */
 	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
 	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
@@ -222,7 +223,13 @@ struct engine {
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
 	uint8_t *mmio_read_stub;        /* bt_mmio_read, all registers and the arithmetic flags kept */
 	uint8_t *mmio_write_stub;       /* bt_mmio_write, likewise */
-	uint8_t *pio_stub;              /* bt_pio, likewise; returns BT_PIO_SKIP bytes further on a refusal */
+	uint8_t *pio_stub;              /* bt_pio, likewise; returns BT_REFUSAL_SKIP bytes further on a refusal */
+	uint8_t *tlbop_stub;            /* bt_tlbop, the same */
+	/* bt_tlbop did the instruction's work but could not go on in place:
+	 * the helper call after it does not run it again, and takes the
+	 * translations' generation before it as its own (lean.c). */
+	bool tlbop_done;
+	uint64_t tlbop_gen;
 
 	/* Site and block arena (below 2 GiB), reset by a flush. */
 	uint8_t *arena;
@@ -344,8 +351,9 @@ int bt_run(struct engine *e, struct vm_exit *exit);
 /* Called from translated code (helper_stub): run the instruction at
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
-/* What pio_stub skips on a refusal: the JMP rel32 over the fallback. */
-#define BT_PIO_SKIP 5
+/* What pio_stub and tlbop_stub skip on a refusal: the JMP rel32 over
+ * the fallback helper call. */
+#define BT_REFUSAL_SKIP 5
 int bt_helper(struct engine *e);
 /* After the handler and bt_helper_clear_pending: how to go on (gen, cr0,
  * cr4: before the handler). */
@@ -421,6 +429,9 @@ int bt_mmio_write(struct engine *e);
 /* Called from pio_stub (device.c): IN or OUT (ctx.fill_arg: size | write
  * << 16) of port ctx.fill_lin, the data in ctx.mmio_buf; 1 if done. */
 int bt_pio(struct engine *e);
+/* Called from tlbop_stub (tlbop.c): INVLPG of ctx.fill_lin (ctx.fill_arg
+ * 1) or MOV CR3 of it (0), site ctx.site; 1 if done and in place. */
+int bt_tlbop(struct engine *e);
 /* A SITE_SLOW whose instruction reached MMIO: its probe skips the refill
  * from now on, to the access in place if it has one, else to the helper. */
 void bt_slow_skip_fill(struct engine *e, struct bt_site *s);

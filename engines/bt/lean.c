@@ -26,7 +26,13 @@ int bt_helper_lean(struct engine *e)
 	uint8_t hint0 = e->ctx.irq_hint;
 
 	bt_helper_begin(e, s, rest);
-	bt_call_site(e, s);                     /* a fault: delivered here, or longjmp to bt_run */
+	if (e->tlbop_done) {                    /* bt_tlbop ran it: the rest of it here */
+		e->tlbop_done = false;
+		gen = e->tlbop_gen;
+		cpu->rip = s->next_rip;
+	} else {
+		bt_call_site(e, s);             /* a fault: delivered here, or longjmp to bt_run */
+	}
 	bt_slow_note_mmio(e, s, mmio);
 	if (s->kind == SITE_SLOW)
 		flags_out(e);           /* the others leave the arithmetic flags alone */

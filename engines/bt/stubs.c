@@ -11,7 +11,8 @@
  *                registers;
  *   fill_stub, mmio_read_stub, mmio_write_stub  called from a memory
  *                instruction's slow path: every register kept;
- *   pio_stub     called from an IN or OUT, likewise.
+ *   pio_stub, tlbop_stub  called from an IN or OUT, an INVLPG or
+ *                MOV CR3, likewise.
  * Host RSP is the host stack, whose top at every block boundary is the
  * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT):
  * block entries add to [rsp] (the CPU renames RSP-relative memory, so a
@@ -213,7 +214,8 @@ int bt_emit_stubs(struct engine *e)
 	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, false, 0);
 	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, true, 0);
 	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, true, 0);
-	e->pio_stub = emit_kept_stub(&em, e, bt_pio, true, BT_PIO_SKIP);
+	e->pio_stub = emit_kept_stub(&em, e, bt_pio, true, BT_REFUSAL_SKIP);
+	e->tlbop_stub = emit_kept_stub(&em, e, bt_tlbop, true, BT_REFUSAL_SKIP);
 	if (em.full)
 		return -1;
 	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;

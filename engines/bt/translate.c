@@ -512,14 +512,24 @@ static void emit_rewritten(struct tr *t, unsigned i, int h, int r)
 	emit_rewritten_at(t, i, h, r, false, 0);
 }
 
-static void emit_helper(struct tr *t, unsigned i)
+static struct bt_site *new_helper_site(struct tr *t, unsigned i)
 {
 	struct bt_site *s = new_site(t, i, SITE_HELPER);
 
 	s->fallback = !t->f[i].sensitive;
+	return s;
+}
+
+static void emit_helper_call(struct tr *t, struct bt_site *s)
+{
 	reload_all(t, t->hoist);        /* helper_stub stores every GPR */
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_call(&t->em, bt_stub_for(t->e, s));
+}
+
+static void emit_helper(struct tr *t, unsigned i)
+{
+	emit_helper_call(t, new_helper_site(t, i));
 }
 
 /* From i on, the TC_MEM instructions (RSP not named) that can share one
@@ -1709,7 +1719,7 @@ static bool emit_pio(struct tr *t, unsigned i)
 	if (out)
 		em_store(em, ctxf(&c->mmio_buf), H_RAX);
 	em_call(em, t->e->pio_stub);
-	uint8_t *done = em_jmp(em, NULL);      /* BT_PIO_SKIP bytes */
+	uint8_t *done = em_jmp(em, NULL);      /* BT_REFUSAL_SKIP bytes */
 	emit_helper(t, i);
 	if (out) {
 		em_patch_rel32(done, em->delta, em_rx(em));
@@ -1722,6 +1732,45 @@ static bool emit_pio(struct tr *t, unsigned i)
 	else
 		em_op_mem(em, data->size == 2 ? 0x66 : 0, false, 0x8b, 1, H_RAX, ctxf(&c->mmio_buf));
 	em_patch_rel32(past, em->delta, em_rx(em));
+	return true;
+}
+
+/* INVLPG m and MOV CR3, r of a CPL 0 block: the linear address or the
+ * new CR3 into ctx.fill_lin, then tlbop_stub (every register and the
+ * flags kept), which does the TLB work and goes on in place (tlbop.c);
+ * a refusal (a fault to raise, translations to leave) returns into the
+ * helper call, told whether the work is done already. */
+static bool emit_tlbop(struct tr *t, unsigned i)
+{
+	const struct x86_inst *in = &t->in[i];
+	struct emit *em = &t->em;
+	struct bt_ctx *c = &t->e->ctx;
+	bool invlpg = in->id == X86_INS_INVLPG;
+
+	if (invlpg) {
+		const struct x86_op *m = &in->op[0];
+		if (in->nops != 1 || m->kind != OP_MEM || m->seg == S_FS || m->seg == S_GS)
+			return false;
+		int r = 0;
+		while (r == H_RSP || (t->f[i].regs | t->reserved) >> r & 1)
+			r++;
+		spill(t, (uint16_t)(1u << r));
+		emit_ea(t, i, m, r, false);             /* LEA and MOV: no flag touched */
+		em_store(em, ctxf(&c->fill_lin), r);
+		reload(t, (uint16_t)(1u << r));
+	} else {
+		const struct x86_op *o1 = &in->op[1];
+		if (in->nops != 2 || o1->kind != OP_REG || o1->reg == R_RSP || o1->hi8)
+			return false;
+		em_store(em, ctxf(&c->fill_lin), o1->reg);
+	}
+	struct bt_site *s = new_helper_site(t, i);
+	em_store_imm32(em, ctxf(&c->fill_arg), invlpg);
+	em_store_imm32(em, ctxf(&c->site), (int32_t)(intptr_t)s);
+	em_call(em, t->e->tlbop_stub);
+	uint8_t *done = em_jmp(em, NULL);      /* BT_REFUSAL_SKIP bytes */
+	emit_helper_call(t, s);
+	em_patch_rel32(done, em->delta, em_rx(em));
 	return true;
 }
 
@@ -1752,6 +1801,8 @@ static bool emit_sys(struct tr *t, unsigned i)
 		if (in->nops == 2 && o0->kind == OP_CR && o0->reg == 8 && o1->kind == OP_REG &&
 		    o1->reg != R_RSP && !o1->hi8)
 			return emit_cr8_write(t, i, o1->reg);
+		if (in->nops == 2 && o0->kind == OP_CR && o0->reg == 3)
+			return emit_tlbop(t, i);
 		if (in->nops == 2 && o0->kind == OP_DR && o0->reg == 7 && o1->kind == OP_REG &&
 		    o1->reg != R_RSP && !o1->hi8 && o1->size == 8) {
 			emit_dr7_write(t, i, o1->reg);
@@ -1802,6 +1853,8 @@ static bool emit_sys(struct tr *t, unsigned i)
 	case X86_INS_IN:
 	case X86_INS_OUT:
 		return emit_pio(t, i);
+	case X86_INS_INVLPG:
+		return emit_tlbop(t, i);
 	case X86_INS_SGDT:
 		return emit_sdt(t, i, &cpu->gdt);
 	case X86_INS_SIDT:

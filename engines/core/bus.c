@@ -27,7 +27,7 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		b->cap = cap;
 	}
 	memmove(&b->ranges[i + 1], &b->ranges[i], (b->count - i) * sizeof(*b->ranges));
-	b->ranges[i] = (struct bus_range){ base, len, fn, dev, name, false };
+	b->ranges[i] = (struct bus_range){ base, len, fn, dev, name, false, NULL };
 	b->count++;
 	return 0;
 }
@@ -37,6 +37,23 @@ void bus_set_quiet(struct bus *b, uint64_t base)
 	for (unsigned i = 0; i < b->count; i++)
 		if (b->ranges[i].base == base)
 			b->ranges[i].quiet = true;
+}
+
+void bus_set_quiet_now(struct bus *b, uint64_t base,
+		       bool (*fn)(const void *dev, uint64_t offset, unsigned size, bool is_write))
+{
+	for (unsigned i = 0; i < b->count; i++)
+		if (b->ranges[i].base == base)
+			b->ranges[i].quiet_now = fn;
+}
+
+bool bus_quiet(struct bus *b, uint64_t addr, unsigned size, bool is_write)
+{
+	const struct bus_range *r = bus_lookup(b, addr);
+
+	if (!r || addr + size > r->base + r->len)
+		return false;
+	return r->quiet || (r->quiet_now && r->quiet_now(r->dev, addr - r->base, size, is_write));
 }
 
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr)

@@ -17,8 +17,11 @@ struct bus_range {
 	void *dev;
 	const char *name;
 	/* Its handler never changes an interrupt line or the VM's run state:
-	 * an access needs no interrupt check after it (x86_mmio_read_quiet). */
+	 * an access needs no interrupt check after it (x86_mmio_read_quiet).
+	 * quiet_now, where set: the same for one port access, in the
+	 * device's present state (the UART with its interrupts off). */
 	bool quiet;
+	bool (*quiet_now)(const void *dev, uint64_t offset, unsigned size, bool is_write);
 };
 
 struct bus {
@@ -32,8 +35,13 @@ struct bus {
 /* 0 on success, -1 if the range overlaps one already registered. */
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		 void *dev, const char *name);
-/* Mark the range registered at base quiet (struct bus_range). */
+/* Mark the range registered at base quiet, or quiet when fn says so
+ * (struct bus_range). */
 void bus_set_quiet(struct bus *b, uint64_t base);
+void bus_set_quiet_now(struct bus *b, uint64_t base,
+		       bool (*fn)(const void *dev, uint64_t offset, unsigned size, bool is_write));
+/* Does an access of size at addr need no interrupt check after it? */
+bool bus_quiet(struct bus *b, uint64_t addr, unsigned size, bool is_write);
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr);
 /* bus_find, trying the range found last first: the software engines
  * dispatch millions of accesses a second, mostly to one port or page. */

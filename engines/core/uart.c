@@ -101,6 +101,15 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 	}
 }
 
+/* With every interrupt source off, no access but a write of IER (which
+ * may turn one on) can raise IRQ4: the bus's quiet_now. */
+static bool uart_quiet_now(const void *dev, uint64_t off, unsigned size, bool is_write)
+{
+	const struct uart *u = dev;
+
+	return u->ier == 0 && !(is_write && off <= REG_IER && off + size > REG_IER);
+}
+
 static void uart_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
 {
 	/* Byte registers; a wider access touches consecutive ones. */
@@ -124,6 +133,7 @@ int uart_register(struct vm *vm)
 		free(u);
 		return -1;
 	}
+	bus_set_quiet_now(&vm->pio, RB_UART_COM1_PORT, uart_quiet_now);
 	vm_own(vm, u);
 	return 0;
 }

@@ -141,6 +141,11 @@ uint64_t x86_read_cr(struct x86_cpu *cpu, int cr)
 	}
 }
 
+bool x86_cr3_ok(const struct x86_cpu *cpu, uint64_t v)
+{
+	return !(cpu->lma && (v >> 52));
+}
+
 void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
 {
 	uint64_t old;
@@ -169,7 +174,7 @@ void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v)
 		cpu->cr2 = v;
 		break;
 	case 3:
-		if (cpu->lma && (v >> 52))
+		if (!x86_cr3_ok(cpu, v))
 			x86_gp(cpu, 0);
 		cpu->cr3 = v;
 		x86_tlb_flush(cpu, cpu->cr4 & CR4_PGE);

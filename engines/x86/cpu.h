@@ -395,6 +395,8 @@ bool x86_vendor_amd(void);      /* AuthenticAMD or HygonGenuine */
 /* RDPMC's counter ECX, false when it does not exist (msr.c). */
 bool x86_pmc_read(struct x86_cpu *cpu, uint32_t ecx, uint64_t *v);
 void x86_write_cr(struct x86_cpu *cpu, int cr, uint64_t v);
+/* Would a MOV CR3 of v go through (no #GP)? */
+bool x86_cr3_ok(const struct x86_cpu *cpu, uint64_t v);
 uint64_t x86_read_cr(struct x86_cpu *cpu, int cr);
 
 /* ---- registers ---- */

@@ -56,8 +56,7 @@ bool x86_pio_quiet(struct x86_cpu *cpu, uint16_t port, unsigned size, bool write
 	if (!cpu->vm || cpu->vm->finished || cpu->cpl > ((cpu->rflags >> 12) & 3) ||
 	    cpu->replay_pos < cpu->replay_n || x86_debug_active(cpu))
 		return false;
-	const struct bus_range *r = bus_lookup(&cpu->vm->pio, port);
-	if (!r || !r->quiet || port + size > r->base + r->len)
+	if (!bus_quiet(&cpu->vm->pio, port, size, write))
 		return false;
 	io_exit(cpu, port, size, write, *v);
 	cpu->cnt.exits[VM_EXIT_IO]++;   /* as x86_exit_in_place */

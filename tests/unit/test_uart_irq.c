@@ -18,9 +18,18 @@ int main(void)
 
 	pic_init(vm, 0x30, 0x0010, 0);          /* IRQ4 only */
 	CHECK((inb(vm, 0x3fa) & 0x0f) == 0x01 && !pic_output(vm->pic), "IER 0: IIR says no interrupt, IRQ4 low");
+	/* Quiet (bus.h: no interrupt check after it, bt does it in place)
+	 * while every source is off, but for a write of IER. */
+	CHECK(bus_quiet(&vm->pio, 0x3f8, 1, true) && bus_quiet(&vm->pio, 0x3fa, 1, false) &&
+	      bus_quiet(&vm->pio, 0x3ff, 1, true) && !bus_quiet(&vm->pio, 0x3f9, 1, true) &&
+	      !bus_quiet(&vm->pio, 0x3f8, 2, true) && bus_quiet(&vm->pio, 0x3f9, 1, false),
+	      "IER 0: the UART is quiet but for a write of IER");
 	outb(vm, 0x3f9, 0x01);                  /* received data: never (no input) */
 	CHECK((inb(vm, 0x3fa) & 0x0f) == 0x01 && !pic_output(vm->pic), "the RX-data interrupt never pends (no input)");
+	CHECK(!bus_quiet(&vm->pio, 0x3f8, 1, true), "any source on (RX data here): not quiet");
 	outb(vm, 0x3f9, 0x03);                  /* + THR empty */
+	CHECK(!bus_quiet(&vm->pio, 0x3f8, 1, true) && !bus_quiet(&vm->pio, 0x3fa, 1, false),
+	      "THR-empty on: no access is quiet");
 	CHECK(pic_output(vm->pic) && lapic_extint_pending(l), "turning THR-empty on with the transmitter empty raises IRQ4");
 	CHECK(lapic_extint_ack(l) == 0x34, "the CPU takes vector 0x34 (IRQ4) from the PIC");
 	outb(vm, 0x20, 0x20);
