@@ -153,7 +153,11 @@ const struct bench spinlock_b = { .name = "spinlock_handoff", .group = "smp",
 #define JIT_PERIOD_US 500
 #define JIT_WINDOW_US 10000
 #define JIT_CAL_US 10000
-#define JIT_GRACE_US 20000                     /* for the last tick */
+/* For the last tick: waited for only when it is late.  A 4-vCPU QEMU TCG
+ * guest on 2 host CPUs, whose timer expiries wait for QEMU's main loop
+ * thread among four busy vCPU threads, took it more than 20 ms late in 2
+ * of about 10 runs of the suite: counted as lost. */
+#define JIT_GRACE_US 100000
 
 static uint32_t jit_count;                     /* LAPIC ticks per period */
 static uint64_t jit_period;                    /* TSC cycles per period */

@@ -178,6 +178,7 @@ struct bt_counters {
 	uint64_t mmio_in_place;         /* MMIO accesses done without a helper (device.c) */
 	uint64_t pio_in_place;          /* port accesses likewise */
 	uint64_t tlb_ops;               /* INVLPG and MOV CR3 without a helper (tlbop.c) */
+	uint64_t walks_reused;          /* code-page checks by a walk memo (bt_code_page_maps) */
 	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
 	uint64_t irqs_in_place;         /* interrupts bt_helper delivered without leaving */
 	uint64_t mem_groups, group_members;     /* memory groups translated, their members */
@@ -244,6 +245,9 @@ struct engine {
 	struct bt_site *cross_g[BT_CROSS_G_MAX];
 	unsigned ncross, ncross_g;
 	uint64_t seen_gen;              /* cpu.code_gen when links were valid */
+#define BT_CODE_WALKS 4
+	struct x86_walk_memo code_walk[BT_CODE_WALKS];  /* bt_code_page_maps's last walks */
+	unsigned code_walk_next;
 	bool stale;                     /* a translation died: leave translated code */
 	/* Linear pages holding translations (at either privilege: a flush
 	 * concerns both), open addressing; a flush of any other page leaves
@@ -318,7 +322,8 @@ void bt_jc_clear_nonglobal(struct engine *e);
  * its blocks and their jump-cache entries. */
 void bt_forget_range(struct engine *e, uint64_t lin, uint64_t size);
 /* Does linear page lin (CPL 3 if user) map, executable, to the physical
- * page of pa now?  Fills the TLB entry, as the next fetch would. */
+ * page of pa now?  From the TLB, a walk memo (code_walk) whose entries
+ * read the same, or a walk that fills the TLB entry and a memo. */
 bool bt_code_page_maps(struct engine *e, uint64_t lin, uint64_t pa, bool user);
 void bt_vpage_add(struct engine *e, uint64_t rip);
 /* Might translations depend on the mapping of linear page lin? */

@@ -285,8 +285,16 @@ bool bt_code_page_maps(struct engine *e, uint64_t lin, uint64_t pa, bool user)
 	const struct x86_tlb_entry *t = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t page = lin & ~0xfffull;
 
-	if (t->tag_x != page)
-		x86_tlb_fill_quiet_as(cpu, lin, 1, ACC_X, user);
+	if (t->tag_x == page)
+		return t->pa == (pa & ~0xfffull);
+	/* After a CR3 write, mostly the same few code pages through the same
+	 * tables: their walks' entries read again (x86_walk_same). */
+	for (unsigned i = 0; i < BT_CODE_WALKS; i++)
+		if (x86_walk_same(cpu, &e->code_walk[i], lin, ACC_X, user)) {
+			e->c.walks_reused++;
+			return e->code_walk[i].pa == (pa & ~0xfffull);
+		}
+	x86_tlb_fill_quiet_memo(cpu, lin, ACC_X, user, &e->code_walk[e->code_walk_next++ % BT_CODE_WALKS]);
 	return t->tag_x == page && t->pa == (pa & ~0xfffull);
 }
 
@@ -305,9 +313,8 @@ static bool block_page_maps(struct engine *e, struct map_memo *m, const struct b
 	unsigned i = (unsigned)(b->rip >> 12) & (MAP_MEMO - 1);
 
 	if (m->key[i] != key) {
-		const struct x86_tlb_entry *t = &e->cpu.tlb[b->user][(b->rip >> 12) & (TLB_SIZE - 1)];
 		m->key[i] = key;
-		m->pa[i] = bt_code_page_maps(e, b->rip, b->pa, b->user) ? t->pa : ~0ull;
+		m->pa[i] = bt_code_page_maps(e, b->rip, b->pa, b->user) ? b->pa & ~0xfffull : ~0ull;
 	}
 	return m->pa[i] == (b->pa & ~0xfffull);
 }

@@ -319,6 +319,23 @@ bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int ac
 /* The same for a user (CPL 3) or supervisor access whatever the CPL
  * (bt checks at a context switch where user code pages now map). */
 bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user);
+/* A page walk's inputs and outcome: the control registers, each entry
+ * read (its address, its value with the A/D bits the walk set), the
+ * physical page.  The same inputs give the same walk, which writes
+ * nothing (its A/D bits are set): x86_walk_same re-reads the entries
+ * instead of walking, for bt's check that a code page still maps where it
+ * did after a CR3 write (4 loads, not a walk and a TLB fill). */
+struct x86_walk_memo {
+	uint64_t page, pa, cr3, cr0, cr4, efer;
+	uint64_t pte_pa[4], pte[4];
+	uint8_t n;              /* entries read; 0: none recorded */
+	uint8_t acc;
+	bool user;
+};
+/* x86_tlb_fill_quiet_as of one byte, recording its walk in *m (n 0 if none). */
+bool x86_tlb_fill_quiet_memo(struct x86_cpu *cpu, uint64_t lin, int acc, bool user, struct x86_walk_memo *m);
+/* Would a walk for lin now give m's outcome, writing nothing? */
+bool x86_walk_same(struct x86_cpu *cpu, const struct x86_walk_memo *m, uint64_t lin, int acc, bool user);
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
 /* A read or write of size bytes at lin that reaches a quiet MMIO device
  * (bus.h) through the page x86_translate found last, done as the slow

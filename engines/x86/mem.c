@@ -156,7 +156,7 @@ _Noreturn static void page_fault(struct x86_cpu *cpu, uint64_t lin, uint32_t err
 #define WALK_FAILED (~0ull)
 
 static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
-		     struct x86_tlb_entry *e, bool quiet)
+		     struct x86_tlb_entry *e, bool quiet, struct x86_walk_memo *rec)
 {
 	uint64_t table = cpu->cr3 & PTE_ADDR, pte = 0, ptes[4], pte_pa[4];
 	bool w_ok = true, u_ok = true, x_ok = true, nxe = cpu->efer & EFER_NXE;
@@ -216,6 +216,21 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 			v |= PTE_D;
 		if (v != ptes[i])
 			phys_write8(cpu, pte_pa[i], v);
+		if (rec) {
+			rec->pte_pa[i] = pte_pa[i];
+			rec->pte[i] = v;
+		}
+	}
+	if (rec) {
+		rec->page = lin & ~0xfffull;
+		rec->pa = pa & ~0xfffull;
+		rec->cr3 = cpu->cr3;
+		rec->cr0 = cpu->cr0;
+		rec->cr4 = cpu->cr4;
+		rec->efer = cpu->efer;
+		rec->n = (uint8_t)n;
+		rec->acc = (uint8_t)acc;
+		rec->user = user;
 	}
 	bool dirty = (pte & PTE_D) || acc == ACC_W;
 	uint64_t page = lin & ~0xfffull, ppage = pa & ~0xfffull;
@@ -271,7 +286,7 @@ uint64_t x86_translate(struct x86_cpu *cpu, uint64_t lin, int acc, bool user)
 	    (acc == ACC_R || (acc == ACC_W && cpu->mmio_tlb.w)))
 		return cpu->mmio_tlb.pa | (lin & 0xfff);
 	cpu->cnt.tlb_misses++;
-	pa = walk(cpu, lin, acc, user, e, false);
+	pa = walk(cpu, lin, acc, user, e, false, NULL);
 	if (!e->host && acc != ACC_X) {
 		bool same = cpu->mmio_tlb.gen == cpu->code_gen && cpu->mmio_tlb.page == page &&
 			    cpu->mmio_tlb.user == user;
@@ -291,7 +306,33 @@ bool x86_tlb_fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int ac
 	return x86_tlb_fill_quiet_as(cpu, lin, size, acc, cpu->cpl == 3);
 }
 
+static bool fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user,
+		       struct x86_walk_memo *rec);
+
 bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user)
+{
+	return fill_quiet(cpu, lin, size, acc, user, NULL);
+}
+
+bool x86_tlb_fill_quiet_memo(struct x86_cpu *cpu, uint64_t lin, int acc, bool user, struct x86_walk_memo *m)
+{
+	m->n = 0;
+	return fill_quiet(cpu, lin, 1, acc, user, m);
+}
+
+bool x86_walk_same(struct x86_cpu *cpu, const struct x86_walk_memo *m, uint64_t lin, int acc, bool user)
+{
+	if (!m->n || m->page != (lin & ~0xfffull) || m->acc != acc || m->user != user || m->cr3 != cpu->cr3 ||
+	    m->cr0 != cpu->cr0 || m->cr4 != cpu->cr4 || m->efer != cpu->efer || !cpu->paging)
+		return false;
+	for (unsigned i = 0; i < m->n; i++)
+		if (phys_read8(cpu, m->pte_pa[i]) != m->pte[i])
+			return false;
+	return true;
+}
+
+static bool fill_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, int acc, bool user,
+		       struct x86_walk_memo *rec)
 {
 	struct x86_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t page = lin & ~0xfffull;
@@ -306,7 +347,7 @@ bool x86_tlb_fill_quiet_as(struct x86_cpu *cpu, uint64_t lin, unsigned size, int
 			return false;
 		tlb_note_used(cpu, user, e);
 		cpu->cnt.tlb_misses++;
-		if (walk(cpu, lin, acc, user, e, true) == WALK_FAILED) {
+		if (walk(cpu, lin, acc, user, e, true, rec) == WALK_FAILED) {
 			cpu->quiet_fault = true;
 			return false;
 		}

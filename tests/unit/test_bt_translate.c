@@ -105,7 +105,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
-	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place\n"
+	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_cr3_memo\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1368,6 +1368,17 @@ __asm__(
 	"	dec %ecx\n"
 	"	jnz 1b\n"
 	"	jmp finish\n"
+	/* CR3 reloads that keep the code page (bt: its walk's entries read
+	 * again, code_walk), then one after its PTE changed: the new page
+	 * runs (slot 179: 2). */
+	"t_cr3_memo:\n"
+	"	movq $0x1f9003, 0x7000+8*0x1f8\n"       /* VCODE -> PC1 */
+	"	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	mov $0x1f8200, %edx\n"
+	"	call *%rdx\n"
+	"	mov %rax, DATA+8*179\n"
+	"	jmp finish\n"
 	/* ---- lean helper calls (slots 230..239): IN, OUT, MMIO in place,
 	 * their faults, an IN that leaves, an interrupt right after ---- */
 	"t_lean_user_io:\n"
@@ -1804,7 +1815,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
 	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
-	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[];
+	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[], t_cr3_memo[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -1883,6 +1894,15 @@ static void build_image(uint8_t *ram)
 	memcpy(ram + PC1 + 0x100 + sizeof(remap), ret1, sizeof(ret1));
 	memcpy(ram + PC2 + 0x100, remap, sizeof(remap));
 	memcpy(ram + PC2 + 0x100 + sizeof(remap), ret2, sizeof(ret2));
+	/* At 0x200 in both: five CR3 reloads, then the remap; 1 or 2. */
+	static const uint8_t reload5[] = { 0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8, 0x0f, 0x22, 0xd8, 0x0f, 0x22, 0xd8,
+					   0x0f, 0x22, 0xd8, 0x0f, 0x22, 0xd8 };
+	for (unsigned k = 0; k < 2; k++) {
+		uint8_t *at = ram + (k ? PC2 : PC1) + 0x200;
+		memcpy(at, reload5, sizeof(reload5));
+		memcpy(at + sizeof(reload5), remap, sizeof(remap));
+		memcpy(at + sizeof(reload5) + sizeof(remap), k ? ret2 : ret1, sizeof(ret1));
+	}
 	put64(ram, LARGE1 + 0x1000, VAL_A);
 	put64(ram, LARGE2 + 0x1000, VAL_B);
 	memcpy(ram + LARGE1 + 0x2000, ret1, sizeof(ret1));
@@ -3003,6 +3023,14 @@ static void test_in_place(void)
 		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
 		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE],
 		      (unsigned long long)p.e->c.mmio_sites);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "CR3 reloads, the code page's walk read again", GA(t_cr3_memo), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 179, 2, "the reload after the code page's PTE changed runs the new page");
+		CHECK(p.e->c.walks_reused >= 4 && p.e->c.tlb_ops == 7,
+		      "CR3 reloads: the code page's walk read again, not walked, for the reloads that kept it "
+		      "(%llu of %llu)", (unsigned long long)p.e->c.walks_reused, (unsigned long long)p.e->c.tlb_ops);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "MOV CR3 in place", GA(t_cr3_code), 5, NULL, NULL)) {
