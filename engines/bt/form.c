@@ -104,12 +104,22 @@ static bool parse_layout(const struct x86_inst *in, struct bt_form *f)
 	return true;
 }
 
-/* Registers used implicitly by the instructions translated natively. */
+/* Registers used implicitly by the instructions translated natively or
+ * inline (emit_sys): a loop block spills once the registers its
+ * instructions do not name and reloads them at its exits (hoist_set), so
+ * an implicit output missing here comes back stale (RDTSC's EDX was: the
+ * rdtsc benchmark's high half went back when the low half wrapped). */
 static uint16_t implicit_regs(const struct x86_inst *in)
 {
-	const uint16_t ax = 1u << R_RAX, cx = 1u << R_RCX, dx = 1u << R_RDX;
+	const uint16_t ax = 1u << R_RAX, cx = 1u << R_RCX, dx = 1u << R_RDX, bx = 1u << R_RBX;
 
 	switch (in->id) {
+	case X86_INS_RDTSC: case X86_INS_IN: case X86_INS_OUT:
+		return ax | dx;
+	case X86_INS_RDTSCP: case X86_INS_RDMSR: case X86_INS_WRMSR: case X86_INS_RDPMC: case X86_INS_XGETBV:
+		return ax | cx | dx;
+	case X86_INS_CPUID:
+		return ax | bx | cx | dx;
 	case X86_INS_MUL: case X86_INS_CWD: case X86_INS_CDQ: case X86_INS_CQO:
 		return ax | dx;
 	case X86_INS_IMUL:

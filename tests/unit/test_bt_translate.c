@@ -105,7 +105,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
-	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_cr3_memo\n"
+	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_cr3_memo, t_hoist_implicit\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1368,6 +1368,22 @@ __asm__(
 	"	dec %ecx\n"
 	"	jnz 1b\n"
 	"	jmp finish\n"
+	/* A loop block whose inline instruction writes a register it does
+	 * not name: CPUID's EBX, leaves 0x80000000 + 4, 3, ... 0 (the first
+	 * run before the loop block: its EBX is what that block would take
+	 * back at its exit), twice; slot 180: leaf 0x80000000's. */
+	"t_hoist_implicit:\n"
+	"	mov $2, %edi\n"                          /* twice: the second from bt's CPUID table */
+	"0:	mov $5, %esi\n"
+	"1:	lea 0x7fffffff(%rsi), %eax\n"
+	"	xor %ecx, %ecx\n"
+	"	cpuid\n"
+	"	dec %esi\n"
+	"	jnz 1b\n"
+	"	dec %edi\n"
+	"	jnz 0b\n"
+	"	mov %rbx, DATA+8*180\n"
+	"	jmp finish\n"
 	/* CR3 reloads that keep the code page (bt: its walk's entries read
 	 * again, code_walk), then one after its PTE changed: the new page
 	 * runs (slot 179: 2). */
@@ -1815,7 +1831,8 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
 	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
-	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[], t_cr3_memo[];
+	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[], t_cr3_memo[],
+	t_hoist_implicit[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -3023,6 +3040,17 @@ static void test_in_place(void)
 		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE],
 		      (unsigned long long)p.in->rb_counters[RB_CNT_NULL_PAGE],
 		      (unsigned long long)p.e->c.mmio_sites);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "loop blocks: implicit outputs", GA(t_hoist_implicit), 5, NULL, NULL)) {
+		uint32_t r0[4], r4[4];
+		x86_cpuid(&p.e->cpu, 0x80000000u, 0, r0);
+		x86_cpuid(&p.e->cpu, 0x80000004u, 0, r4);
+		check_agree(&p, true);
+		check_slot(&p, 180, r0[1], "CPUID's EBX after a loop block: its last leaf's, not its first's");
+		CHECK(r0[1] != r4[1] && p.e->c.loops_hoisted >= 1,
+		      "loop blocks: implicit outputs: the leaves' EBX differ (%#x, %#x), the loop hoisted (%llu)",
+		      r0[1], r4[1], (unsigned long long)p.e->c.loops_hoisted);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "CR3 reloads, the code page's walk read again", GA(t_cr3_memo), 5, NULL, NULL)) {
