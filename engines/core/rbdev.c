@@ -8,9 +8,16 @@
 #include "engines/core/sized.h"
 
 /* struct rb_hcall: include/ringbench/abi.h */
+/* The null port's and the null page's: they only count. */
+struct rb_null {
+	struct vm *vm;
+	unsigned counter;               /* RB_CNT_NULL_PORT or RB_CNT_NULL_PAGE */
+};
+
 struct rbdev {
 	struct vm *vm;
 	uint32_t selected;
+	struct rb_null port, page;
 };
 
 /* Apply count {gpa, value} pairs to guest page tables: the batched
@@ -87,24 +94,14 @@ static void rbdev_io_above(void *dev, uint64_t off, uint8_t *data, unsigned size
 	rbdev_io(dev, off + (RB_PORT_NULL + 4 - RB_PORT_BASE), data, size, is_write);
 }
 
-static void null_port_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
+static void null_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
 {
-	struct vm *vm = dev;
+	struct rb_null *n = dev;
 
 	(void)off;
 	if (!is_write)
 		sized_store(data, size, 0);
-	vm->rb_counters[RB_CNT_NULL_PORT]++;
-}
-
-static void null_page_io(void *dev, uint64_t off, uint8_t *data, unsigned size, bool is_write)
-{
-	struct vm *vm = dev;
-
-	(void)off;
-	if (!is_write)
-		sized_store(data, size, 0);
-	vm->rb_counters[RB_CNT_NULL_PAGE]++;
+	n->vm->rb_counters[n->counter]++;
 }
 
 int rbdev_register(struct vm *vm)
@@ -114,14 +111,16 @@ int rbdev_register(struct vm *vm)
 	if (!rb)
 		return -1;
 	rb->vm = vm;
+	rb->port = (struct rb_null){ vm, RB_CNT_NULL_PORT };
+	rb->page = (struct rb_null){ vm, RB_CNT_NULL_PAGE };
 	vm_own(vm, rb);
 	/* The null port and the null page on ranges of their own, quiet
 	 * (bus.h: they only count); the markers and the doorbell are not. */
 	if (bus_register(&vm->pio, RB_PORT_BASE, RB_PORT_NULL - RB_PORT_BASE, rbdev_io, rb, "ringbench") < 0 ||
-	    bus_register(&vm->pio, RB_PORT_NULL, 4, null_port_io, vm, "null-port") < 0 ||
+	    bus_register(&vm->pio, RB_PORT_NULL, 4, null_io, &rb->port, "null-port") < 0 ||
 	    bus_register(&vm->pio, RB_PORT_NULL + 4, RB_PORT_BASE + RB_PORT_LEN - RB_PORT_NULL - 4,
 			 rbdev_io_above, rb, "ringbench") < 0 ||
-	    bus_register(&vm->mmio, RB_NULL_PAGE, 4096, null_page_io, vm, "null-page") < 0)
+	    bus_register(&vm->mmio, RB_NULL_PAGE, 4096, null_io, &rb->page, "null-page") < 0)
 		return -1;
 	bus_set_quiet(&vm->pio, RB_PORT_NULL);
 	bus_set_quiet(&vm->mmio, RB_NULL_PAGE);
