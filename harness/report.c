@@ -526,6 +526,7 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 		}
 		const char *inl = bench_counter_per_op(b, "engine.bt.mmio_in_place") >= 0.5 ? "inline, MMIO in place"
 				  : bench_counter_per_op(b, "engine.bt.pio_in_place") >= 0.5 ? "inline, port I/O in place"
+				  : bench_counter_per_op(b, "engine.bt.tlb_ops") >= 0.5 ? "inline, TLB code called"
 				  : "inline";
 		if (h >= 0.5)
 			table_set(t, row, 6, "call %.3g/op", h);
@@ -822,7 +823,8 @@ static void body(const struct run *r, FILE *f, int md)
 			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
 			"or called out to the shared handler (helper_calls + bt.tlb_slow + bt.interp_steps + "
 			"bt.jc_misses per operation; \"in place\": the quiet device's access made from the translated "
-			"instruction, bt.mmio_in_place or bt.pio_in_place); \"below native\": that engine's cost is under the host CPU's "
+			"instruction, bt.mmio_in_place or bt.pio_in_place; \"TLB code called\": INVLPG or MOV CR3 "
+			"calls the shared TLB code with no helper around it, bt.tlb_ops); \"below native\": that engine's cost is under the host CPU's "
 			"own (95% CIs apart), so the operation hid in its slower empty loop and the ratio says "
 			"nothing about it (the second geometric mean leaves such rows out, either side)", &t);
 	else
