@@ -221,7 +221,7 @@ struct engine {
 	uint8_t *slow_stub;             /* the same with bt_helper_lean (TLB slow paths) */
 	uint8_t *lean_stub;             /* with bt_helper_lean, callee-saved registers not reloaded */
 	uint8_t *out_stub;              /* ... nor stored but RBX, unless leaving (OUT, VMCALL at CPL 0) */
-	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers kept */
+	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers and the flags kept */
 	uint8_t *mmio_read_stub;        /* bt_mmio_read, all registers and the arithmetic flags kept */
 	uint8_t *mmio_write_stub;       /* bt_mmio_write, likewise */
 	uint8_t *pio_stub;              /* bt_pio, likewise; returns BT_REFUSAL_SKIP bytes further on a refusal */

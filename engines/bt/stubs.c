@@ -129,22 +129,19 @@ static uint8_t *emit_call_stub(struct emit *em, struct engine *e, int (*fn)(stru
 }
 
 /* A stub called from the middle of a translated instruction: every
- * register kept, fn's result in ctx.fill_ok; the arithmetic flags kept
- * too with flags (else they are the caller's to have saved).  With skip,
+ * register and the arithmetic flags kept (LAHF/SETO and SAHF: a fraction
+ * of PUSHFQ/POPFQ's cost), fn's result in ctx.fill_ok.  With skip,
  * a result of 0 returns skip bytes past the call instead: the caller's
  * code goes on to its fallback without a test of its own (which would
  * need a register or the flags). */
-static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *), bool flags,
-			       int8_t skip)
+static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(struct engine *), int8_t skip)
 {
 	static const int8_t kept[] = { H_RCX, H_RDX, H_RSI, H_RDI, H_R8, H_R9, H_R10, H_R11, H_RBP };
 	uint8_t *start = em_rx(em);
 
 	em_push_reg(em, H_RAX);
-	if (flags) {
-		em_flags_to_ax(em);
-		em_push_reg(em, H_RAX);
-	}
+	em_flags_to_ax(em);
+	em_push_reg(em, H_RAX);
 	for (unsigned k = 0; k < sizeof(kept); k++)
 		em_push_reg(em, kept[k]);
 	em_mov_rr(em, H_RBP, H_RSP);
@@ -158,7 +155,7 @@ static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(stru
 		em_u8(em, 0x75);                                /* jnz past the add */
 		uint8_t *over = em->w;
 		em_u8(em, 0);
-		int32_t ret = 8 * (int32_t)(1 + flags + sizeof(kept));
+		int32_t ret = 8 * (int32_t)(2 + sizeof(kept));
 		em_add_mem_imm(em, hm_base(H_RBP, ret), skip);  /* the return address */
 		if (!em->full)
 			*over = (uint8_t)(em->w - over - 1);
@@ -166,10 +163,8 @@ static uint8_t *emit_kept_stub(struct emit *em, struct engine *e, int (*fn)(stru
 	em_mov_rr(em, H_RSP, H_RBP);
 	for (unsigned k = sizeof(kept); k-- > 0;)
 		em_pop_reg(em, kept[k]);
-	if (flags) {
-		em_pop_reg(em, H_RAX);
-		em_flags_from_ax(em);
-	}
+	em_pop_reg(em, H_RAX);
+	em_flags_from_ax(em);
 	em_pop_reg(em, H_RAX);
 	em_u8(em, 0xc3);                                        /* ret */
 	return start;
@@ -211,11 +206,11 @@ int bt_emit_stubs(struct engine *e)
 	e->out_stub = emit_call_stub(&em, e, bt_helper_lean, CALLER_SAVED | 1u << H_RBX, CALLER_SAVED,
 				     exit_return);
 
-	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, false, 0);
-	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, true, 0);
-	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, true, 0);
-	e->pio_stub = emit_kept_stub(&em, e, bt_pio, true, BT_REFUSAL_SKIP);
-	e->tlbop_stub = emit_kept_stub(&em, e, bt_tlbop, true, BT_REFUSAL_SKIP);
+	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, 0);
+	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, 0);
+	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, 0);
+	e->pio_stub = emit_kept_stub(&em, e, bt_pio, BT_REFUSAL_SKIP);
+	e->tlbop_stub = emit_kept_stub(&em, e, bt_tlbop, BT_REFUSAL_SKIP);
 	if (em.full)
 		return -1;
 	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;

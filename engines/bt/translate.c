@@ -2048,19 +2048,16 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct slow_path *p = &t->slow[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		t->hdepth = p->fsave == FS_STACK;      /* as the main path left the host stack */
-		/* First a refill: the flags are saved, the address is in its
-		 * register; if the access hits now, the probe runs again.  After
-		 * a flag-free probe the flags are saved here, and RCX (a scratch)
-		 * takes the result for JRCXZ. */
-		if (p->ff)
-			em_u8(&t->em, 0x9c);                    /* pushfq */
+		/* First a refill (fill_stub keeps the flags too): the address
+		 * is in its register; if the access hits now, the probe runs
+		 * again.  After a flag-free probe RCX (a scratch) takes the
+		 * result for JRCXZ, the flags untouched. */
 		em_store(&t->em, ctxf(&t->e->ctx.fill_lin), p->probe.a);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.fill_arg),
 			       (int32_t)(p->probe.size | (p->probe.write ? 1u << 16 : 0)));
 		em_call(&t->em, t->e->fill_stub);
 		if (p->ff) {
 			em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));
-			em_u8(&t->em, 0x9d);                    /* popfq */
 			uint8_t *again;
 			em_jrcxz_over_jmp(&t->em, &again);
 			em_patch_rel32(again, t->em.delta, p->probe.rx);
