@@ -210,9 +210,16 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 		page_fault(cpu, lin, ferr | 1);
 	}
 
+	/* A quiet walk (bt's refill, before the instruction runs) checks a
+	 * write's permission but sets no D bit: D is the shared semantics'
+	 * to set, when the instruction writes (the bt fuzz test, with MMIO
+	 * mapped, found refills that had set D where interp's run of the
+	 * same program did not).  A clean page fills without tag_w: its first
+	 * write goes to the handler. */
+	bool set_d = acc == ACC_W && !quiet;
 	for (int i = 0; i < n; i++) {
 		uint64_t v = ptes[i] | PTE_A;
-		if (i == n - 1 && acc == ACC_W)
+		if (i == n - 1 && set_d)
 			v |= PTE_D;
 		if (v != ptes[i])
 			phys_write8(cpu, pte_pa[i], v);
@@ -232,7 +239,7 @@ static uint64_t walk(struct x86_cpu *cpu, uint64_t lin, int acc, bool user,
 		rec->acc = (uint8_t)acc;
 		rec->user = user;
 	}
-	bool dirty = (pte & PTE_D) || acc == ACC_W;
+	bool dirty = (pte & PTE_D) || set_d;
 	uint64_t page = lin & ~0xfffull, ppage = pa & ~0xfffull;
 	bool ram = ppage + 0x1000 <= cpu->ram_size;
 	bool code = ram && cpu->code_pages && cpu->code_pages[ppage >> 12];

@@ -16,7 +16,7 @@ static int gen_mode = 1;
 static uint64_t pick_addr(void)
 {
 	static const uint64_t edges[] = { 0x200000, 0x201000, 0x202000, 0x400000, 0x21f000, 0x200100,
-					  0x1ff000, 0x210000, 0x3ff000, 0x100000 };
+					  0x1ff000, 0x210000, 0x3ff000, 0x100000, 0x500000, 0x500800 };
 	uint64_t e = edges[rnd() % (sizeof(edges) / sizeof(edges[0]))];
 	return e + (rnd() % 33) - 16;
 }

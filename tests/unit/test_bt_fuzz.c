@@ -1,6 +1,8 @@
 /* Bounded differential fuzzing of the bt engine against the interpreter:
  * random code bytes (x87 and VEX left out, prefixes favoured) at CPL 0 and
- * CPL 3 in long mode with paging (the environment of test_x86_fuzz.c), the
+ * CPL 3 in long mode with paging (the environment of test_x86_fuzz.c, and
+ * 2 MiB of MMIO at 4 MiB, the null page from 5 MiB, whole-instruction
+ * addresses pointing there too), the
  * same initial state and RAM image run once under interp and once under
  * bt, each in a VM of its own.  Every vector goes to a handler that counts
  * the deliveries, resumes one byte past the faulting RIP (so the run goes
@@ -80,6 +82,10 @@ static void make_program(struct program *p, int cpl)
 	 * millions of instructions. */
 	memset(img, 0xf4, RAM);
 	lm_build_tables(img, HANDLER);
+	/* 4-6 MiB: MMIO, user, not executable (EFER.NXE): unclaimed from
+	 * 0xfea00000, from 5 MiB the null page, a quiet device (bt does its
+	 * reads and MOV stores in place, device.c). */
+	lm_put64(img, PD + 16, 0xfea00087ull | 1ull << 63);
 	memset(img + COUNTER, 0, 8);
 	static const uint8_t h[] = {
 		0x48, 0x83, 0xc4, 0x08,                                 /* add rsp, 8 (error code) */
