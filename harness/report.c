@@ -478,6 +478,19 @@ static int below_native(const struct bench_result *b, const struct bench_result 
 /* The translator against the engines it is measured against: QEMU's TCG
  * (the other translator), the interpreter, and hardware assistance.
  * Returns rows (0 when bt did not run). */
+/* An operation bt translated inline: whether it also reached a device or
+ * the TLB code directly, from bt's counters. */
+static const char *inline_kind(const struct bench_result *b)
+{
+	if (bench_counter_per_op(b, "engine.bt.mmio_in_place") >= 0.5)
+		return "inline, MMIO in place";
+	if (bench_counter_per_op(b, "engine.bt.pio_in_place") >= 0.5)
+		return "inline, port I/O in place";
+	if (bench_counter_per_op(b, "engine.bt.tlb_ops") >= 0.5)
+		return "inline, TLB code called";
+	return "inline";
+}
+
 static size_t bt_table(const struct run *r, struct table *t, const char **names, size_t n)
 {
 	static const char *const refs[] = { "qemu-tcg", "interp", "kvm" };
@@ -524,14 +537,10 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 			if (v > 0)
 				h = (h > 0 ? h : 0) + v;
 		}
-		const char *inl = bench_counter_per_op(b, "engine.bt.mmio_in_place") >= 0.5 ? "inline, MMIO in place"
-				  : bench_counter_per_op(b, "engine.bt.pio_in_place") >= 0.5 ? "inline, port I/O in place"
-				  : bench_counter_per_op(b, "engine.bt.tlb_ops") >= 0.5 ? "inline, TLB code called"
-				  : "inline";
 		if (h >= 0.5)
 			table_set(t, row, 6, "call %.3g/op", h);
 		else
-			table_set(t, row, 6, "%s", h < 0 ? "-" : inl);
+			table_set(t, row, 6, "%s", h < 0 ? "-" : inline_kind(b));
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
 			speedup_cell(b, rb, buf, sizeof(buf));

@@ -222,8 +222,7 @@ struct engine {
 	uint8_t *lean_stub;             /* with bt_helper_lean, callee-saved registers not reloaded */
 	uint8_t *out_stub;              /* ... nor stored but RBX, unless leaving (OUT, VMCALL at CPL 0) */
 	uint8_t *fill_stub;             /* refill the TLB after a probe miss, all registers and the flags kept */
-	uint8_t *mmio_read_stub;        /* bt_mmio_read, all registers and the arithmetic flags kept */
-	uint8_t *mmio_write_stub;       /* bt_mmio_write, likewise */
+	uint8_t *mmio_stub;             /* bt_mmio, all registers and the arithmetic flags kept */
 	uint8_t *pio_stub;              /* bt_pio, likewise; returns BT_REFUSAL_SKIP bytes further on a refusal */
 	uint8_t *tlbop_stub;            /* bt_tlbop, the same */
 	/* bt_tlbop did the instruction's work but could not go on in place:
@@ -427,10 +426,10 @@ static inline void bt_helper_begin(struct engine *e, const struct bt_site *s, ui
 }
 /* Called from fill_stub: refill the TLB for ctx.fill_lin; 1 if it hits now. */
 int bt_tlb_fill(struct engine *e);
-/* Called from mmio_read_stub and mmio_write_stub (device.c): the access
- * at ctx.fill_lin (size ctx.fill_arg) done by a quiet device; 1 if so. */
-int bt_mmio_read(struct engine *e);
-int bt_mmio_write(struct engine *e);
+/* Called from mmio_stub (device.c): the read or write (ctx.fill_arg: size
+ * | write << 16) at ctx.fill_lin, the data in ctx.mmio_buf, done by a
+ * quiet device; 1 if so. */
+int bt_mmio(struct engine *e);
 /* Called from pio_stub (device.c): IN or OUT (ctx.fill_arg: size | write
  * << 16) of port ctx.fill_lin, the data in ctx.mmio_buf; 1 if done. */
 int bt_pio(struct engine *e);

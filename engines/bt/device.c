@@ -26,24 +26,16 @@ static void bt_mmio_seen(struct engine *e)
 		bt_slow_skip_fill(e, s);
 }
 
-int bt_mmio_read(struct engine *e)
+int bt_mmio(struct engine *e)
 {
-	uint64_t v;
+	uint64_t v = e->ctx.mmio_buf;
+	bool write = e->ctx.fill_arg >> 16 & 1;
 
-	if (!x86_mmio_read_quiet(&e->cpu, e->ctx.fill_lin, (unsigned)(e->ctx.fill_arg & 0xffff), &v))
+	if (!x86_mmio_quiet(&e->cpu, e->ctx.fill_lin, (unsigned)(e->ctx.fill_arg & 0xffff), write, &v))
 		return 0;
 	e->ctx.mmio_buf = v;
 	e->c.mmio_in_place++;
 	bt_mmio_seen(e);
-	return 1;
-}
-
-int bt_mmio_write(struct engine *e)
-{
-	if (!x86_mmio_write_quiet(&e->cpu, e->ctx.fill_lin, (unsigned)(e->ctx.fill_arg & 0xffff),
-				  e->ctx.mmio_buf))
-		return 0;
-	e->c.mmio_in_place++;
 	return 1;
 }
 

@@ -9,10 +9,10 @@
  *   slow_stub, lean_stub, out_stub  the same with bt_helper_lean()
  *                (lean.c), the latter two reloading only the caller-saved
  *                registers;
- *   fill_stub, mmio_read_stub, mmio_write_stub  called from a memory
- *                instruction's slow path: every register kept;
- *   pio_stub, tlbop_stub  called from an IN or OUT, an INVLPG or
- *                MOV CR3, likewise.
+ *   fill_stub, mmio_stub  from a memory instruction's slow path, and
+ *   pio_stub, tlbop_stub  from an IN or OUT, an INVLPG or a MOV CR3:
+ *                every register and the arithmetic flags kept
+ *                (emit_kept_stub).
  * Host RSP is the host stack, whose top at every block boundary is the
  * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT):
  * block entries add to [rsp] (the CPU renames RSP-relative memory, so a
@@ -207,8 +207,7 @@ int bt_emit_stubs(struct engine *e)
 				     exit_return);
 
 	e->fill_stub = emit_kept_stub(&em, e, bt_tlb_fill, 0);
-	e->mmio_read_stub = emit_kept_stub(&em, e, bt_mmio_read, 0);
-	e->mmio_write_stub = emit_kept_stub(&em, e, bt_mmio_write, 0);
+	e->mmio_stub = emit_kept_stub(&em, e, bt_mmio, 0);
 	e->pio_stub = emit_kept_stub(&em, e, bt_pio, BT_REFUSAL_SKIP);
 	e->tlbop_stub = emit_kept_stub(&em, e, bt_tlbop, BT_REFUSAL_SKIP);
 	if (em.full)

@@ -1986,6 +1986,26 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 	em_jmp(&t->em, t->e->exit_stub);
 }
 
+/* After a call that left its result in ctx.fill_ok: a jump to target
+ * (returned, to be patched when NULL) if it is not 0.  After a flag-free
+ * probe the flags are live: RCX, the probe's scratch, tests; else they
+ * are saved (fsave) and CMP may clobber them. */
+static uint8_t *emit_jump_if_filled(struct tr *t, const struct slow_path *p, const uint8_t *target)
+{
+	struct emit *em = &t->em;
+	uint8_t *j;
+
+	if (p->ff) {
+		em_op_mem(em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));   /* movzx ecx, byte */
+		em_jrcxz_over_jmp(em, &j);
+		if (target)
+			em_patch_rel32(j, em->delta, target);
+		return j;
+	}
+	em_cmp_byte_mem0(em, ctxf(&t->e->ctx.fill_ok));
+	return em_jcc(em, 5, target);                   /* jne */
+}
+
 /* A plain read's or MOV store's access in place by a quiet MMIO device
  * (device.c), after its refill failed or, once the site has seen MMIO,
  * straight from the probe's miss: the registers and the flags as the
@@ -2009,16 +2029,10 @@ static uint8_t *emit_mmio_try(struct tr *t, const struct slow_path *p, uint8_t *
 		emit_rewritten(t, p->site->idx, s->h, s->r);
 	}
 	em_store(em, ctxf(&t->e->ctx.fill_lin), p->probe.a);
-	em_store_imm32(em, ctxf(&t->e->ctx.fill_arg), (int32_t)p->probe.size);
+	em_store_imm32(em, ctxf(&t->e->ctx.fill_arg), (int32_t)(p->probe.size | (write ? 1u << 16 : 0)));
 	em_store_imm32(em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
-	em_call(em, write ? t->e->mmio_write_stub : t->e->mmio_read_stub);
-	if (p->ff) {            /* the flags are live: RCX, the probe's scratch, tests */
-		em_op_mem(em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));
-		em_jrcxz_over_jmp(em, ok);
-	} else {                /* the flags are saved (fsave) */
-		em_cmp_byte_mem0(em, ctxf(&t->e->ctx.fill_ok));
-		*ok = em_jcc(em, 5, NULL);
-	}
+	em_call(em, t->e->mmio_stub);
+	*ok = emit_jump_if_filled(t, p, NULL);
 	return start;
 }
 
@@ -2056,15 +2070,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.fill_arg),
 			       (int32_t)(p->probe.size | (p->probe.write ? 1u << 16 : 0)));
 		em_call(&t->em, t->e->fill_stub);
-		if (p->ff) {
-			em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, ctxf(&t->e->ctx.fill_ok));
-			uint8_t *again;
-			em_jrcxz_over_jmp(&t->em, &again);
-			em_patch_rel32(again, t->em.delta, p->probe.rx);
-		} else {
-			em_cmp_byte_mem0(&t->em, ctxf(&t->e->ctx.fill_ok));
-			em_jcc(&t->em, 5, p->probe.rx);         /* jne: probe again */
-		}
+		emit_jump_if_filled(t, p, p->probe.rx);         /* probe again */
 		uint8_t *mmio_try = NULL, *mmio_ok = NULL;
 		if (p->hit && p->count == 1 && !p->regroup && !p->group_end && !p->group_join)
 			mmio_try = emit_mmio_try(t, p, &mmio_ok);

@@ -32,19 +32,14 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 	return 0;
 }
 
-void bus_set_quiet(struct bus *b, uint64_t base)
+void bus_set_quiet(struct bus *b, uint64_t base,
+		   bool (*quiet_now)(const void *dev, uint64_t offset, unsigned size, bool is_write))
 {
 	for (unsigned i = 0; i < b->count; i++)
-		if (b->ranges[i].base == base)
-			b->ranges[i].quiet = true;
-}
-
-void bus_set_quiet_now(struct bus *b, uint64_t base,
-		       bool (*fn)(const void *dev, uint64_t offset, unsigned size, bool is_write))
-{
-	for (unsigned i = 0; i < b->count; i++)
-		if (b->ranges[i].base == base)
-			b->ranges[i].quiet_now = fn;
+		if (b->ranges[i].base == base) {
+			b->ranges[i].quiet = !quiet_now;
+			b->ranges[i].quiet_now = quiet_now;
+		}
 }
 
 bool bus_quiet(struct bus *b, uint64_t addr, unsigned size, bool is_write)

@@ -17,7 +17,7 @@ struct bus_range {
 	void *dev;
 	const char *name;
 	/* Its handler never changes an interrupt line or the VM's run state:
-	 * an access needs no interrupt check after it (x86_mmio_read_quiet).
+	 * an access needs no interrupt check after it (x86_mmio_quiet).
 	 * quiet_now, where set: the same for one port access, in the
 	 * device's present state (the UART with its interrupts off). */
 	bool quiet;
@@ -35,11 +35,10 @@ struct bus {
 /* 0 on success, -1 if the range overlaps one already registered. */
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		 void *dev, const char *name);
-/* Mark the range registered at base quiet, or quiet when fn says so
- * (struct bus_range). */
-void bus_set_quiet(struct bus *b, uint64_t base);
-void bus_set_quiet_now(struct bus *b, uint64_t base,
-		       bool (*fn)(const void *dev, uint64_t offset, unsigned size, bool is_write));
+/* Mark the range registered at base quiet (quiet_now NULL), or quiet
+ * when quiet_now says so (struct bus_range). */
+void bus_set_quiet(struct bus *b, uint64_t base,
+		   bool (*quiet_now)(const void *dev, uint64_t offset, unsigned size, bool is_write));
 /* Does an access of size at addr need no interrupt check after it? */
 bool bus_quiet(struct bus *b, uint64_t addr, unsigned size, bool is_write);
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr);

@@ -122,7 +122,7 @@ int rbdev_register(struct vm *vm)
 			 rbdev_io_above, rb, "ringbench") < 0 ||
 	    bus_register(&vm->mmio, RB_NULL_PAGE, 4096, null_io, &rb->page, "null-page") < 0)
 		return -1;
-	bus_set_quiet(&vm->pio, RB_PORT_NULL);
-	bus_set_quiet(&vm->mmio, RB_NULL_PAGE);
+	bus_set_quiet(&vm->pio, RB_PORT_NULL, NULL);
+	bus_set_quiet(&vm->mmio, RB_NULL_PAGE, NULL);
 	return 0;
 }

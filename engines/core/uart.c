@@ -133,7 +133,7 @@ int uart_register(struct vm *vm)
 		free(u);
 		return -1;
 	}
-	bus_set_quiet_now(&vm->pio, RB_UART_COM1_PORT, uart_quiet_now);
+	bus_set_quiet(&vm->pio, RB_UART_COM1_PORT, uart_quiet_now);
 	vm_own(vm, u);
 	return 0;
 }

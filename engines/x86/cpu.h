@@ -337,14 +337,13 @@ bool x86_tlb_fill_quiet_memo(struct x86_cpu *cpu, uint64_t lin, int acc, bool us
 /* Would a walk for lin now give m's outcome, writing nothing? */
 bool x86_walk_same(struct x86_cpu *cpu, const struct x86_walk_memo *m, uint64_t lin, int acc, bool user);
 uint64_t x86_read_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size);
-/* A read or write of size bytes at lin that reaches a quiet MMIO device
- * (bus.h) through the page x86_translate found last, done as the slow
- * path would, less the interrupt check a quiet device needs none of;
- * false, with nothing done, for anything else (RAM, another page, a
- * fault, a watched access).  The translator's reads and writes of MMIO
- * (engines/bt/device.c) try it first. */
-bool x86_mmio_read_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t *v);
-bool x86_mmio_write_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
+/* A read (*v out) or write (*v in) of size bytes at lin that reaches a
+ * quiet MMIO device (bus.h) through the page x86_translate found last,
+ * done as the slow path would, less the interrupt check a quiet device
+ * needs none of; false, with nothing done, for anything else (RAM,
+ * another page, a fault, a watched access).  The translator's reads and
+ * writes of MMIO (engines/bt/device.c) try it first. */
+bool x86_mmio_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write, uint64_t *v);
 /* IN (*v out) or OUT (*v in) of size bytes at port, at a CPL within IOPL,
  * that a quiet port device answers: done as h_in and h_out would, less
  * the interrupt check; false, with nothing done, for anything else. */

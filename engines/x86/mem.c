@@ -485,25 +485,16 @@ static bool quiet_mmio(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool wr
 	return cpu->mmio_tlb.quiet;
 }
 
-bool x86_mmio_read_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t *v)
+bool x86_mmio_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write, uint64_t *v)
 {
 	uint64_t pa;
 
-	if (!quiet_mmio(cpu, lin, size, false, &pa))
+	if (!quiet_mmio(cpu, lin, size, write, &pa))
 		return false;
-	cpu->cnt.exits[VM_EXIT_MMIO]++;
-	*v = mmio_exit(cpu, pa, size, false, 0) & x86_size_mask(size);
-	return true;
-}
-
-bool x86_mmio_write_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
-{
-	uint64_t pa;
-
-	if (!quiet_mmio(cpu, lin, size, true, &pa))
-		return false;
-	cpu->cnt.exits[VM_EXIT_MMIO]++;
-	mmio_exit(cpu, pa, size, true, v);
+	cpu->cnt.exits[VM_EXIT_MMIO]++;         /* as phys_read and phys_write */
+	uint64_t r = mmio_exit(cpu, pa, size, write, *v);
+	if (!write)
+		*v = r & x86_size_mask(size);
 	return true;
 }
 

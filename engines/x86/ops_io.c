@@ -10,9 +10,14 @@
 #include "engines/x86/ops_list.h"
 
 /* No I/O permission bitmap: above IOPL every port access is #GP. */
+static bool io_permitted(const struct x86_cpu *cpu)
+{
+	return cpu->cpl <= ((cpu->rflags >> 12) & 3);
+}
+
 static void io_allowed(struct x86_cpu *cpu)
 {
-	if (cpu->cpl > ((cpu->rflags >> 12) & 3))
+	if (!io_permitted(cpu))
 		x86_gp(cpu, 0);
 }
 
@@ -53,7 +58,7 @@ static void io_write(struct x86_cpu *cpu, uint16_t port, unsigned size, uint64_t
 
 bool x86_pio_quiet(struct x86_cpu *cpu, uint16_t port, unsigned size, bool write, uint64_t *v)
 {
-	if (!cpu->vm || cpu->vm->finished || cpu->cpl > ((cpu->rflags >> 12) & 3) ||
+	if (!cpu->vm || cpu->vm->finished || !io_permitted(cpu) ||
 	    cpu->replay_pos < cpu->replay_n || x86_debug_active(cpu))
 		return false;
 	if (!bus_quiet(&cpu->vm->pio, port, size, write))
