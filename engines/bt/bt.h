@@ -85,6 +85,7 @@ struct bt_block {
 	uint32_t host_len;
 	uint32_t *ioff;                 /* host offset of guest instruction i; [n]: end of the body */
 	uint64_t group_members, group_starts;   /* memory groups (group.h): bit per instruction */
+	uint64_t sys_inline;            /* sensitive instructions translated inline (emit_sys): bit per instruction */
 	/* A traced call (translate.c, callee_n > 0): after the CALL at index
 	 * call_idx come its callee's callee_n instructions, the last its RET,
 	 * then the CALL's return address.  Offsets from rip; the callee's

@@ -64,6 +64,8 @@ void bt_show_block(struct engine *e, const struct bt_block *b, FILE *out)
 		struct x86_sse_regs rf;
 		const char *cls = f.cls == TC_HELPER && x86_sse_reg_form(&in, &rf) ?
 				  "SSE native, else helper calls (translate_sse.c)" : class_names[f.cls];
+		if (b->sys_inline >> i & 1)
+			cls = "translated inline; the shared handler only where it must";
 		if (b->callee_n && i == b->call_idx)
 			cls = "push; the callee traced into the block";
 		else if (b->callee_n && i == (unsigned)b->call_idx + b->callee_n)

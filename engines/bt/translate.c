@@ -192,6 +192,21 @@ static void flags_restore(struct tr *t, int fsave)
 	}
 }
 
+/* RCX to its home before code takes it as a scratch, and back after.  In
+ * a loop block that names no RCX it is a hoisted scratch (hoist_set): its
+ * home keeps the guest's value throughout and RCX holds none to keep. */
+static void rcx_to_home(struct tr *t)
+{
+	if (!(t->hoist >> H_RCX & 1))
+		em_store(&t->em, home(t, H_RCX), H_RCX);
+}
+
+static void rcx_from_home(struct tr *t)
+{
+	if (!(t->hoist >> H_RCX & 1))
+		em_load(&t->em, H_RCX, home(t, H_RCX));
+}
+
 /* The flags kept in AX (RAX to its home) around code that clobbers them. */
 static void ax_keep_flags(struct tr *t)
 {
@@ -598,7 +613,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	uint8_t *hit = em_rx(&t->em);
 	flags_hit(t, &s);
 	if (s.rcx_back)
-		em_load(&t->em, H_RCX, home(t, R_RCX));
+		rcx_from_home(t);
 	if (s.r >= 0)
 		em_load(&t->em, s.r, home(t, R_RSP));
 	emit_rewritten(t, i, s.h, s.r);
@@ -687,7 +702,7 @@ static unsigned emit_group(struct tr *t, unsigned i)
 		m.base = (uint8_t)g.b[k].reg;
 		m.disp = g.b[k].min;
 		if (k && g.b[k].reg == H_RCX)
-			em_load(&t->em, H_RCX, home(t, R_RCX));         /* the last probe's scratch */
+			rcx_from_home(t);         /* the last probe's scratch */
 		emit_ea(t, i, &m, a, false);
 		miss[k] = emit_probe_ff(t, a, e, g.b[k].g, g.b[k].size, g.b[k].write);
 		probes[k] = t->probe;
@@ -1262,11 +1277,11 @@ static void emit_rdtsc_check(struct tr *t, unsigned i)
 {
 	struct call_path *c = add_call(t, i, 1u << H_RCX);
 
-	em_store(&t->em, home(t, H_RCX), H_RCX);
+	rcx_to_home(t);
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->cpu->cr4));
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_base(H_RCX, (int32_t)(intptr_t)t->e->tsd_only));
 	call_if_rcx(t, c);
-	em_load(&t->em, H_RCX, home(t, H_RCX));
+	rcx_from_home(t);
 	c->resume = NULL;               /* set by the caller after the instruction */
 }
 
@@ -1325,11 +1340,11 @@ static void emit_cli(struct tr *t, unsigned i)
 		em_u8(&t->em, (uint8_t)~(F_IF >> 8));
 		return;
 	}
-	em_store(&t->em, home(t, H_RCX), H_RCX);
+	rcx_to_home(t);
 	rflags_byte1_via(t, t->e->if_clear);
 	em_op_mem(&t->em, 0, false, 0x88, 1, H_RCX, fl1);
 	if (!cli_then_sti(t, i))
-		em_load(&t->em, H_RCX, home(t, H_RCX));
+		rcx_from_home(t);
 }
 
 /* STI at CPL 0 with IF clear and nothing deliverable (ctx.irq_hint and
@@ -1348,7 +1363,7 @@ static void emit_sti(struct tr *t, unsigned i)
 	struct hmem fl1 = hm_abs((uint8_t *)&t->cpu->rflags + 1);
 
 	if (!after_cli || fused)
-		em_store(&t->em, home(t, H_RCX), H_RCX);
+		rcx_to_home(t);
 	em_op_mem(&t->em, 0, false, 0xb70f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));  /* + irq_hint */
 	if (fused) {
 		/* To the handler with the CLI done: jrcxz over it. */
@@ -1383,7 +1398,7 @@ static void emit_sti(struct tr *t, unsigned i)
 		em_mov_imm(&t->em, H_RCX, next);
 		em_store(&t->em, hm_abs(&t->cpu->sti_shadow_rip), H_RCX);
 	}
-	em_load(&t->em, H_RCX, home(t, H_RCX));
+	rcx_from_home(t);
 	c->resume = em_rx(&t->em);
 }
 
@@ -1471,7 +1486,7 @@ static void emit_cpuid(struct tr *t, unsigned i)
 	int32_t tab = (int32_t)(intptr_t)&t->e->cpuid[0];
 	struct hmem ent = { -1, H_RBX, 4, 0 };                 /* [rbx*4 + disp]: rbx = 8 * slot */
 
-	em_store(em, home(t, H_RCX), H_RCX);
+	rcx_to_home(t);
 	em_op_mem(em, 0, false, 0x8d, 1, H_RBX, (struct hmem){ H_RAX, H_RCX, 8, 0 });   /* lea ebx, [rax + rcx*8] */
 	em_op_reg(em, false, 0xb60f, 2, H_RBX, H_RBX);          /* movzx ebx, bl */
 	em_op_mem(em, 0, true, 0x8d, 1, H_RBX, (struct hmem){ -1, H_RBX, 8, 0 });      /* lea rbx, [rbx*8] */
@@ -1554,10 +1569,10 @@ static void msr_check(struct tr *t, struct call_path *c, uint32_t msr, bool know
 {
 	if (known)
 		return;
-	em_store(&t->em, home(t, H_RCX), H_RCX);
+	rcx_to_home(t);
 	em_op_mem(&t->em, 0, false, 0x8d, 1, H_RCX, hm_base(H_RCX, -(int32_t)msr));   /* lea ecx, [rcx - msr] */
 	call_if_rcx(t, c);
-	em_load(&t->em, H_RCX, home(t, H_RCX));
+	rcx_from_home(t);
 }
 
 static bool emit_rdmsr(struct tr *t, unsigned i)
@@ -1592,7 +1607,7 @@ static bool emit_wrmsr(struct tr *t, unsigned i)
 	if (!f || !(canon || low32 || msr == BT_MSR_STAR || msr == BT_MSR_PAT))
 		return false;
 	struct call_path *c = add_call(t, i, 1u << H_RCX);
-	em_store(em, home(t, H_RCX), H_RCX);
+	rcx_to_home(t);
 	if (!known) {
 		em_op_mem(em, 0, false, 0x8d, 1, H_RCX, hm_base(H_RCX, -(int32_t)msr));
 		call_if_rcx(t, c);
@@ -1608,7 +1623,7 @@ static bool emit_wrmsr(struct tr *t, unsigned i)
 		em_op_mem(em, 0, false, 0xc7, 1, 0, hm_abs((const uint8_t *)f + 4)), em_u32(em, 0);
 	else
 		em_op_mem(em, 0, false, 0x89, 1, H_RDX, hm_abs((const uint8_t *)f + 4));
-	em_load(em, H_RCX, home(t, H_RCX));
+	rcx_from_home(t);
 	c->resume = em_rx(em);
 	return true;
 }
@@ -1666,13 +1681,13 @@ static void emit_dr7_write(struct tr *t, unsigned i, int src)
 	struct emit *em = &t->em;
 	struct call_path *c = add_call(t, i, 1u << H_RCX);
 
-	em_store(em, home(t, H_RCX), H_RCX);
+	rcx_to_home(t);
 	if (src != H_RCX)
 		em_mov_rr(em, H_RCX, src);
 	em_op_reg(em, false, 0xb60f, 2, H_RCX, H_RCX);             /* movzx ecx, cl */
 	call_if_rcx(t, c);
 	if (src == H_RCX)
-		em_load(em, H_RCX, home(t, H_RCX));
+		rcx_from_home(t);
 	else
 		em_mov_rr(em, H_RCX, src);
 	em_u8(em, 0x48);
@@ -1680,7 +1695,7 @@ static void emit_dr7_write(struct tr *t, unsigned i, int src)
 	em_u8(em, 0xc9);                                            /* bswap rcx */
 	em_op_reg(em, false, 0x89, 1, H_RCX, H_RCX);               /* mov ecx, ecx */
 	call_if_rcx(t, c);
-	em_load(em, H_RCX, home(t, H_RCX));
+	rcx_from_home(t);
 	em_store(em, hm_abs(&t->cpu->dr[7]), src);
 	c->resume = em_rx(em);
 }
@@ -1935,12 +1950,29 @@ static unsigned quiet_prefix(const struct tr *t)
  * RCX against 6.0 apart): LAHF/SETO into AX around ADD and CMP beside
  * the flag-free probe (RCX), else RCX to its home, exit_req by MOVZX and
  * JRCXZ, the count added through RCX by LEA (flags untouched), beside the
- * probe that saves the flags in AX. */
+ * probe that saves the flags in AX, and in a loop block, where RCX is a
+ * hoisted scratch or waits in one (entry_rcx_keeper): no home to go
+ * through, 6 to 8 instructions and no LAHF/SAHF. */
 enum { ENTRY_PLAIN, ENTRY_AX, ENTRY_RCX };
 
 static int entry_form(const struct tr *t, bool keep_flags)
 {
-	return !keep_flags ? ENTRY_PLAIN : t->e->ctx.flagfree ? ENTRY_AX : ENTRY_RCX;
+	if (!keep_flags)
+		return ENTRY_PLAIN;
+	return t->e->ctx.flagfree && !t->hoist ? ENTRY_AX : ENTRY_RCX;
+}
+
+/* Where ENTRY_RCX keeps the guest's RCX: nowhere when RCX is a hoisted
+ * scratch (-1), else in another hoisted scratch (a register move, no
+ * memory), else in its home (-2). */
+static int entry_rcx_keeper(const struct tr *t)
+{
+	if (t->hoist >> H_RCX & 1)
+		return -1;
+	for (int r = 0; r < 16; r++)
+		if (t->hoist >> r & 1)
+			return r;
+	return -2;
 }
 
 static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
@@ -1957,13 +1989,20 @@ static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
 			ax_give_flags(t);
 		return;
 	}
-	em_store(&t->em, home(t, H_RCX), H_RCX);
+	int keeper = entry_rcx_keeper(t);
+	if (keeper >= 0)
+		em_mov_rr(&t->em, keeper, H_RCX);
+	else if (keeper == -2)
+		rcx_to_home(t);
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));   /* movzx ecx, byte */
 	em_jrcxz_over_jmp(&t->em, poll_j);
 	em_load(&t->em, H_RCX, slot);
 	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, (int32_t)t->n));
 	em_store(&t->em, slot, H_RCX);
-	em_load(&t->em, H_RCX, home(t, H_RCX));
+	if (keeper >= 0)
+		em_mov_rr(&t->em, H_RCX, keeper);
+	else if (keeper == -2)
+		rcx_from_home(t);
 }
 
 /* The poll exit: the entry undone (the count, AX or RCX), to the dispatcher. */
@@ -1974,9 +2013,12 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 	s->target = t->b->rip;
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
+	if (form == ENTRY_RCX && entry_rcx_keeper(t) >= 0)
+		em_mov_rr(&t->em, H_RCX, entry_rcx_keeper(t));
 	reload_all(t, t->hoist);
 	if (form == ENTRY_RCX) {
-		em_load(&t->em, H_RCX, home(t, H_RCX));
+		if (entry_rcx_keeper(t) == -2)
+			rcx_from_home(t);
 	} else {
 		em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
 		if (form == ENTRY_AX)
@@ -2023,7 +2065,7 @@ static uint8_t *emit_mmio_try(struct tr *t, const struct slow_path *p, uint8_t *
 	if (write) {
 		em_mov_imm(em, s->h, (uint64_t)(uintptr_t)&t->e->ctx.mmio_buf);
 		if (s->rcx_back)
-			em_load(em, H_RCX, home(t, R_RCX));
+			rcx_from_home(t);
 		if (s->r >= 0)
 			em_load(em, s->r, home(t, R_RSP));
 		emit_rewritten(t, p->site->idx, s->h, s->r);
@@ -2051,7 +2093,7 @@ static void emit_mmio_done(struct tr *t, const struct slow_path *p, uint8_t *ok)
 	}
 	flags_hit(t, s);
 	if (s->rcx_back)
-		em_load(&t->em, H_RCX, home(t, R_RCX));
+		rcx_from_home(t);
 	reload(t, p->after);
 	em_jmp(&t->em, p->resume);
 }
@@ -2135,9 +2177,9 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 }
 
 /* A loop block: its last instruction a JMP or Jcc back to its first.
- * The registers none of its instructions names (nor RAX and RCX, which
- * flag saves, entries and inline forms store to their homes themselves)
- * are spilled once before the loop and then serve as scratches for free;
+ * The registers none of its instructions names (nor RAX, which flag
+ * saves store to its home themselves; RCX's stores go through
+ * rcx_to_home, which leaves a hoisted RCX alone) are spilled once before the loop and then serve as scratches for free;
  * every way out (the fall-through, the poll exit, helper calls and slow
  * paths) reloads them first.  Only for blocks of the forms that take
  * their scratches through spill() and reload(); not under lockstep, which
@@ -2170,7 +2212,7 @@ static uint16_t hoist_set(const struct tr *t)
 		}
 		named |= t->f[k].regs;
 	}
-	return (uint16_t)~(named | (1u << H_RSP) | (1u << H_RAX) | (1u << H_RCX));
+	return (uint16_t)~(named | (1u << H_RSP) | (1u << H_RAX));
 }
 
 /* A direct CALL whose callee, on the block's page, is copied code up to
@@ -2386,7 +2428,9 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 		case TC_JMP_IND: emit_jmp_ind(t, i); ended = true; break;
 		default:
 			fused = bt_translate_sse(t->e, &t->em, t->b, t->in, t->rip, i, t->n);
-			if (!fused && !emit_sys(t, i))
+			if (!fused && emit_sys(t, i))
+				t->b->sys_inline |= 1ull << i;
+			else if (!fused)
 				emit_helper(t, i);
 			fused += !fused;
 			break;

@@ -58,6 +58,13 @@ $rb run --engine bt --show-translation "$addr" -- only=loop budget_ms=1 reps=1 >
 ok $(grep -q '^bt: guest block at ' "$tmp/show" && grep -q '\[chained branch\]' "$tmp/show" &&
      grep -E -q 'add qword ptr \[rsp\]|mov qword ptr \[rsp\], rcx' "$tmp/show"; echo $?) "show-translation: loop_body's block with its host code"
 
+# A sensitive instruction translated inline is labelled so, not as a
+# helper call: PUSHF and RDTSC in pushf_popf_body's first block.
+addr=$(nm build/guests/kernel.elf | awk '$3 == "pushf_popf_body" { print $1 }')
+$rb run --engine bt --show-translation "$addr" -- only=pushf_popf budget_ms=1 reps=1 >/dev/null 2>"$tmp/show"
+ok $(grep -E -q 'pushfq +\[translated inline' "$tmp/show" && grep -E -q 'rdtsc +\[translated inline' "$tmp/show" &&
+     ! grep -E -q 'pushfq +\[helper call' "$tmp/show"; echo $?) "show-translation: PUSHF and RDTSC labelled as translated inline"
+
 # An endless translated loop stops at the timeout.
 start=$(date +%s)
 $rb run --engine bt --timeout 2 -- crash=hang >/dev/null 2>"$tmp/hang"; st=$?

@@ -95,7 +95,7 @@ __asm__(
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
-	".globl t_hoist, t_hoist_timer, hoist_top\n"
+	".globl t_hoist, t_hoist_timer, hoist_top, t_hoist_rcx, t_hoist_rcx_free, t_hoist_rcx_sti, irq_flag_handler\n"
 	".globl t_sti_loop2, sti2_top, sti2_after, t_sti_fused_irq, sti_fused_after, t_sti_loop3, sti3_top, sti3_after\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn, t_stk, stk_pop, stk_ret, stk_back\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
@@ -1128,6 +1128,68 @@ __asm__(
 	"	mov %rax, DATA+8*222\n"
 	"	jmp finish\n"
 
+	/* Loop blocks with the timer firing (vector 0x41: irq_flag_handler
+	 * touches no register and sets slot 260, which ends the loop).  The
+	 * block entry's poll for interrupts uses RCX: kept in a hoisted
+	 * scratch when the loop names it (entry_rcx_keeper), itself a hoisted
+	 * scratch when not; the poll exit must give it back.  SGDT's 10 bytes
+	 * go to slots 262-263. */
+	"t_hoist_rcx:\n"                                /* RCX counts down */
+	"	timer_arm 1000000, 0x41\n"
+	"	mov $DATA+8*262, %edi\n"
+	"	mov $0xffffffff, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	sti\n"
+	"1:	sgdt (%rdi)\n"
+	"	add $3, %rax\n"
+	"	dec %rcx\n"
+	"	cmpq $0, DATA+8*260\n"
+	"	je 1b\n"
+	"	cli\n"
+	"	mov %rax, DATA+8*257\n"
+	"	mov %rcx, DATA+8*258\n"
+	"	jmp finish\n"
+	"t_hoist_rcx_free:\n"                           /* RCX never named in the loop */
+	"	timer_arm 1000000, 0x41\n"
+	"	mov $DATA+8*262, %edi\n"
+	"	mov $0x8888, %ecx\n"
+	"	xor %r8d, %r8d\n"
+	"	xor %eax, %eax\n"
+	"	sti\n"
+	"1:	sgdt (%rdi)\n"
+	"	add $3, %rax\n"
+	"	inc %r8\n"
+	"	cmpq $0, DATA+8*260\n"
+	"	je 1b\n"
+	"	cli\n"
+	"	mov %rax, DATA+8*257\n"
+	"	mov %r8, DATA+8*258\n"
+	"	mov %rcx, DATA+8*261\n"
+	"	jmp finish\n"
+	"t_hoist_rcx_sti:\n"                            /* the same with CLI; STI: RCX their scratch */
+	"	timer_arm 1000000, 0x41\n"
+	"	mov $0x8888, %ecx\n"
+	"	xor %r8d, %r8d\n"
+	"	xor %eax, %eax\n"
+	"1:	cli\n"
+	"	add $3, %rax\n"
+	"	sti\n"
+	"	inc %r8\n"
+	"	cmpq $0, DATA+8*260\n"
+	"	je 1b\n"
+	"	cli\n"
+	"	mov %rax, DATA+8*257\n"
+	"	mov %r8, DATA+8*258\n"
+	"	mov %rcx, DATA+8*261\n"
+	"	jmp finish\n"
+	"irq_flag_handler:\n"
+	"	push %rbx\n"
+	"	mov $0xfee00000, %ebx\n"
+	"	movl $0, 0xb0(%rbx)\n"                  /* EOI */
+	"	pop %rbx\n"
+	"	movq $1, DATA+8*260\n"
+	"	iretq\n"
+
 	/* ---- h. many distinct blocks: the chain generated at 0x200000 (slot 95) ---- */
 	"t_chain:\n"
 	"	xor %eax, %eax\n"
@@ -1826,7 +1888,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[], t_grp_many[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_sti_fused_irq[], sti_fused_after[], t_sti_loop3[], sti3_top[], sti3_after[], t_hoist[], t_hoist_timer[], hoist_top[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_sti_fused_irq[], sti_fused_after[], t_sti_loop3[], sti3_top[], sti3_after[], t_hoist[], t_hoist_timer[], hoist_top[], t_hoist_rcx[], t_hoist_rcx_free[], t_hoist_rcx_sti[], irq_flag_handler[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
@@ -1870,7 +1932,8 @@ static void build_image(uint8_t *ram)
 	put64(ram, GDT + 0x28, 0x0000890000000067ull | ((uint64_t)TSS << 16));
 	put64(ram, TSS + 4, STACK_TOP);
 	for (int v = 0; v < 256; v++) {
-		uint64_t h = v == 14 ? GA(pf_handler) : v == 0x40 ? GA(irq_handler) : GA(bad_handler);
+		uint64_t h = v == 14 ? GA(pf_handler) : v == 0x40 ? GA(irq_handler) :
+			     v == 0x41 ? GA(irq_flag_handler) : GA(bad_handler);
 		put64(ram, IDT + 16u * (unsigned)v, (h & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
 		      ((h >> 16) & 0xffff) << 48);
 	}
@@ -2907,6 +2970,35 @@ static void test_inline_sys(void)
 		      (unsigned long long)p.st_in.gpr[R_RBX]);
 	}
 	free_pair(&p);
+	for (int v = 0; v < 3; v++) {
+		static const char *const names[] = { "a loop block naming RCX, the timer firing",
+						     "a loop block not naming RCX, the timer firing",
+						     "a CLI; STI loop block not naming RCX, the timer firing" };
+		const char *name = names[v];
+		bool named = v == 0;
+		if (!run_pair(&p, name, v == 0 ? GA(t_hoist_rcx) : v == 1 ? GA(t_hoist_rcx_free) : GA(t_hoist_rcx_sti),
+			      5, NULL, NULL)) {
+			free_pair(&p);
+			continue;
+		}
+		bool ok = p.s_bt == DONE && p.s_in == DONE;
+		uint64_t n[2];
+		for (int k = 0; k < 2; k++) {
+			const uint8_t *ram = k ? p.in->ram : p.bt->ram;
+			uint64_t rax = get64(ram, DATA + 8 * 257), v = get64(ram, DATA + 8 * 258);
+			n[k] = named ? 0xffffffffull - v : v;       /* iterations run */
+			ok &= rax == 3 * n[k] && n[k] > 0;
+			if (!named)
+				ok &= get64(ram, DATA + 8 * 261) == 0x8888;
+		}
+		CHECK(ok && p.e->cpu.cnt.interrupts == 1 && counter(p.bt, "bt.loops_hoisted") > 0,
+		      "%s: RAX three times the iterations (bt %llu, interp %llu), %s, %llu interrupt(s), "
+		      "the loop hoisted (%llu)", name, (unsigned long long)n[0], (unsigned long long)n[1],
+		      named ? "RCX counted them" : "RCX kept", (unsigned long long)p.e->cpu.cnt.interrupts,
+		      (unsigned long long)counter(p.bt, "bt.loops_hoisted"));
+		free_pair(&p);
+	}
+
 	if (run_pair(&p, "fused CLI; STI with an interrupt pending", GA(t_sti_fused_irq), 5, NULL, NULL))
 		check_irq_pending(&p, GA(sti_fused_after), "taken after the ADD the fused STI shadows",
 				  218, "at the first STI of the loop");
