@@ -55,6 +55,7 @@ struct bench_state {
 	struct ingest in;
 	const char *engine;
 	size_t engine_k, engine_n, expected;
+	unsigned round, rounds;
 	int progress;
 	time_t t0;
 	char last_stderr[256];
@@ -164,9 +165,14 @@ static void progress(struct bench_state *s, const char *bench)
 	double eta = 0, done = s->expected ? (double)s->in.e->nb / s->expected : s->in.e->nb / 43.0;
 	for (size_t k = s->engine_k; k < s->engine_n; k++)
 		eta += s->est[k];
+	for (size_t k = 0; k < s->engine_n; k++)
+		eta += s->est[k] * (s->rounds - s->round);
 	eta += s->est[s->engine_k - 1] * (done < 1 ? 1 - done : 0);
-	fprintf(stderr, "\r\033[K[%zu/%zu %s] %zu of %s %s  %lds, ETA ~%.0fs", s->engine_k, s->engine_n,
-		s->engine, s->in.e->nb, total, bench ? bench : "", (long)(time(NULL) - s->t0), eta);
+	char round[32] = "";
+	if (s->rounds > 1)
+		snprintf(round, sizeof(round), "round %u/%u, ", s->round, s->rounds);
+	fprintf(stderr, "\r\033[K[%s%zu/%zu %s] %zu of %s %s  %lds, ETA ~%.0fs", round, s->engine_k,
+		s->engine_n, s->engine, s->in.e->nb, total, bench ? bench : "", (long)(time(NULL) - s->t0), eta);
 	fflush(stderr);
 }
 
@@ -211,12 +217,27 @@ static void last_line(const char *path, char *out, size_t len)
 	fclose(f);
 }
 
+/* One process of engine p.  Round 1 fills the run's result for it; a
+ * later round (rounds interleave the engines) fills a result of its own,
+ * merged into the run's when the process has ended, its log and stderr
+ * appended to the first round's.  An engine that did not end round 1 ok
+ * (unavailable, crashed, timed out) and the nested platform (its boot
+ * alone takes minutes) run one round. */
 static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 {
-	struct engine_result *e = run_engine(s->run, p->name, 1);
+	struct engine_result *run_e = run_engine(s->run, p->name, 1), later, *e = run_e;
 	char path[4200], errpath[4200], err[256];
 	struct child_result res;
+	int first = s->round == 1;
+	size_t nb;
 
+	if (!first) {
+		if (strcmp(run_e->status, "ok") || !strcmp(p->kind, "nested") || stop_now)
+			return;
+		memset(&later, 0, sizeof(later));
+		snprintf(later.name, sizeof(later.name), "%s", p->name);
+		e = &later;
+	}
 	snprintf(e->kind, sizeof(e->kind), "%s", p->kind);
 	snprintf(e->note, sizeof(e->note), "%s", p->note);
 	snprintf(e->version, sizeof(e->version), "%s", p->version[0] ? p->version : s->run->host.git_commit);
@@ -237,10 +258,13 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 	snprintf(e->status, sizeof(e->status), "running");
 	snprintf(path, sizeof(path), "%s/%s.log", s->dir, p->name);
 	snprintf(errpath, sizeof(errpath), "%s/%s.stderr", s->dir, p->name);
-	FILE *log = fopen(path, "we");   /* not inherited by the engine */
-	int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (log)
+	FILE *log = fopen(path, first ? "we" : "ae");   /* not inherited by the engine */
+	int errfd = open(errpath, O_WRONLY | O_CREAT | O_CLOEXEC | (first ? O_TRUNC : O_APPEND), 0644);
+	if (log) {
 		setvbuf(log, NULL, _IOLBF, 0);
+		if (s->rounds > 1)
+			fprintf(log, "# ringbench bench: round %u of %u\n", s->round, s->rounds);
+	}
 	ingest_init(&s->in, e, log);
 	s->engine = p->name;
 	s->t0 = time(NULL);
@@ -261,8 +285,27 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 		last_line(errpath, s->last_stderr, sizeof(s->last_stderr));
 		ingest_finish(&s->in, &res, s->last_stderr);
 	}
-	if (e->nb > s->expected)
-		s->expected = e->nb;
+	nb = e->nb;
+	if (!first) {
+		/* What this round measured joins the run's result; a failure
+		 * becomes the engine's, with the round named. */
+		if (engine_merge_round(run_e, e) < 0) {
+			snprintf(e->status, sizeof(e->status), "crash");
+			snprintf(e->reason, sizeof(e->reason), "out of memory merging its results");
+		}
+		run_e->exit_status = e->exit_status;
+		if (strcmp(e->status, "ok")) {
+			snprintf(run_e->status, sizeof(run_e->status), "%s", e->status);
+			snprintf(run_e->reason, sizeof(run_e->reason), "round %u of %u: %.220s", s->round, s->rounds,
+				 e->reason);
+		}
+		s->in.e = run_e;
+		s->in.cur = NULL;
+		nb = e->nb;
+		engine_free(e);
+	}
+	if (run_e->nb > s->expected)
+		s->expected = run_e->nb;
 	if (log) {
 		int bad = ferror(log);
 		if (fclose(log) != 0 || bad)
@@ -272,10 +315,14 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 		close(errfd);
 	if (s->progress)
 		fprintf(stderr, "\r\033[K");
-	if (!s->progress && !stop_now)
-		fprintf(stderr, "ringbench: %s: %s (%zu benchmarks, %.1f s)%s%s\n", p->name, e->status,
-			e->nb, e->elapsed_s, strcmp(e->status, "ok") ? ": " : "",
+	if (!s->progress && !stop_now) {
+		char round[32] = "";
+		if (s->rounds > 1)
+			snprintf(round, sizeof(round), " round %u/%u", s->round, s->rounds);
+		fprintf(stderr, "ringbench: %s%s: %s (%zu benchmarks, %.1f s)%s%s\n", p->name, round, e->status,
+			nb, e->elapsed_s, strcmp(e->status, "ok") ? ": " : "",
 			strcmp(e->status, "ok") ? e->reason : "");
+	}
 	save(s, 1);
 }
 
@@ -402,6 +449,10 @@ static void usage(FILE *f)
 		"  --reps N          least repetitions (default 30; quick 5); the guest adds up to 4x more\n"
 		"                    until the median's 95%% CI is within 2%% of it\n"
 		"  --warmup N        warm-up runs (default 2; quick 1)\n"
+		"  --rounds N        run each engine N times, the engines in turn each round, the\n"
+		"                    repetitions shared among them: side-by-side ratios then span\n"
+		"                    the whole run, not one phase of a noisy host (default 3;\n"
+		"                    quick, --cpus above 1 and --overcommit: 1)\n"
 		"  --timeout S       per engine process, in seconds, fractions allowed (default 900; quick 120)\n"
 		"  --out DIR         results root (default results)\n"
 		"  --run-id ID       run directory name (default UTC time)\n"
@@ -426,13 +477,13 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "qemu", required_argument, NULL, 'Q' }, { "no-plots", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 's' }, { "engine-cmd", required_argument, NULL, 'x' },
 		{ "cpus", required_argument, NULL, 'c' }, { "host-cpus", required_argument, NULL, 'H' },
-		{ "overcommit", required_argument, NULL, 'v' },
+		{ "overcommit", required_argument, NULL, 'v' }, { "rounds", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 	unsigned long long cpus;
-	unsigned long long budget = 0, reps = 0, warmup = 0;
-	int have_budget = 0, have_reps = 0, have_warmup = 0;
+	unsigned long long budget = 0, reps = 0, warmup = 0, rounds = 0;
+	int have_budget = 0, have_reps = 0, have_warmup = 0, have_rounds = 0;
 
 	bench_opts_default(o);
 	optind = 1;
@@ -465,6 +516,11 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 			if (opt_uint("bench", "--warmup", optarg, 0, 100000, &warmup) < 0)
 				return -1;
 			have_warmup = 1;
+			break;
+		case 'R':
+			if (opt_uint("bench", "--rounds", optarg, 1, 20, &rounds) < 0)
+				return -1;
+			have_rounds = 1;
 			break;
 		case 't':
 			if (opt_seconds("bench", "--timeout", optarg, &o->timeout_s) < 0)
@@ -508,6 +564,13 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 	o->budget_ms = have_budget ? (unsigned)budget : o->quick ? 1 : 10;
 	o->reps = have_reps ? (unsigned)reps : o->quick ? 5 : 30;
 	o->warmup = have_warmup ? (unsigned)warmup : o->quick ? 1 : 2;
+	/* Several vCPUs: the smp benchmarks' distributions and shares are
+	 * one process's, so one round. */
+	if (have_rounds && rounds > 1 && (o->cpus > 1 || o->overcommit)) {
+		fprintf(stderr, "ringbench bench: --rounds %llu needs --cpus 1 and no --overcommit\n", rounds);
+		return -1;
+	}
+	o->rounds = have_rounds ? (unsigned)rounds : o->quick || o->cpus > 1 || o->overcommit ? 1 : 3;
 	return 0;
 }
 
@@ -530,7 +593,10 @@ int bench_run(const struct bench_opts *opts)
 	struct bench_state s;
 	struct counters hc;
 	struct sigaction sa;
+	unsigned rounds = o.rounds ? o.rounds : 1, reps = o.reps;
 
+	/* Each round's processes run their share of the repetitions. */
+	o.reps = (reps + rounds - 1) / rounds;
 	size_t n = bench_plan_make(&o, plans, BENCH_MAX_PLANS);
 	if (unknown_engines(&o, plans, n)) {
 		bench_plan_free(plans, n);
@@ -552,7 +618,8 @@ int bench_run(const struct bench_opts *opts)
 	utc_now(r->started, sizeof(r->started), "%Y-%m-%dT%H:%M:%SZ");
 	snprintf(r->only, sizeof(r->only), "%s", o.only ? o.only : "");
 	r->budget_ms = o.budget_ms;
-	r->reps = o.reps;
+	r->reps = reps;
+	r->rounds = rounds;
 	r->warmup = o.warmup;
 	r->quick = o.quick;
 	r->cpus = o.cpus;
@@ -573,23 +640,28 @@ int bench_run(const struct bench_opts *opts)
 
 
 	s.engine_n = n;
+	s.rounds = rounds;
 	double est_lo, est_hi;
 	bench_plan_estimate(&o, plans, n, &est_lo, &est_hi);
+	est_lo *= rounds;
+	est_hi *= rounds;
 	for (size_t i = 0; i < n; i++) {
 		double lo, hi;
 		bench_plan_estimate(&o, &plans[i], 1, &lo, &hi);
 		s.est[i] = (lo + hi) / 2;
 	}
-	fprintf(stderr, "ringbench: run %s in %s: %zu engine(s), budget %u ms x %u reps; "
-		"expect %.0f s to %.0f s\n", r->id, s.dir, n, o.budget_ms, o.reps, est_lo, est_hi);
+	fprintf(stderr, "ringbench: run %s in %s: %zu engine(s), budget %u ms x %u reps%s; "
+		"expect %.0f s to %.0f s\n", r->id, s.dir, n, o.budget_ms, reps,
+		rounds > 1 ? " in rounds (each engine once per round, in turn)" : "", est_lo, est_hi);
 	s.run_t0 = mono_s();
 	for (size_t i = 0; i < n; i++)
 		if (!plans[i].available)
 			fprintf(stderr, "ringbench: %s unavailable: %s\n", plans[i].name, plans[i].note);
-	for (size_t i = 0; i < n; i++) {
-		s.engine_k = i + 1;
-		run_engine_process(&s, &plans[i]);
-	}
+	for (s.round = 1; s.round <= rounds; s.round++)
+		for (size_t i = 0; i < n; i++) {
+			s.engine_k = i + 1;
+			run_engine_process(&s, &plans[i]);
+		}
 	bench_plan_free(plans, n);
 
 	snprintf(r->state, sizeof(r->state), "%s", interrupted ? "interrupted" : "complete");

@@ -8,6 +8,9 @@ struct bench_opts {
 	const char *engines;     /* comma list; NULL: all */
 	const char *only;        /* guest only= (benchmarks or groups); NULL: all */
 	unsigned budget_ms, reps, warmup;
+	/* Processes per engine, the engines taken in turn each round, the
+	 * repetitions shared among them (bench --rounds; 0 taken as 1). */
+	unsigned rounds;
 	int quick;
 	unsigned cpus;           /* vCPUs of the guest (--cpus; QEMU -smp) */
 	unsigned host_cpus;      /* run --host-cpus for the built-in engines; 0: none */

@@ -603,8 +603,12 @@ static void header(const struct run *r, FILE *f, int md)
 		h->counters_missing[0] ? h->counters_missing : "none");
 	fprintf(f, "%s%sCommit%s: %s; started %s, finished %s\n", li, b, b, h->git_commit,
 		r->started, r->finished[0] ? r->finished : "-");
-	fprintf(f, "%s%sConfig%s: budget %llu ms per repetition, %llu repetitions, %llu warm-up%s%s%s\n",
-		li, b, b, (unsigned long long)r->budget_ms, (unsigned long long)r->reps,
+	char rounds[160] = "";
+	if (r->rounds > 1)
+		snprintf(rounds, sizeof(rounds), " in %u rounds (each engine run %u times, the engines in "
+			 "turn each round; its samples pooled)", r->rounds, r->rounds);
+	fprintf(f, "%s%sConfig%s: budget %llu ms per repetition, %llu repetitions%s, %llu warm-up%s%s%s\n",
+		li, b, b, (unsigned long long)r->budget_ms, (unsigned long long)r->reps, rounds,
 		(unsigned long long)r->warmup, r->quick ? " (quick)" : "",
 		r->only[0] ? ", only=" : "", r->only);
 	if (h->ncpus > 0 && (h->loadavg_start > 0.5 * h->ncpus || h->loadavg_end > 0.5 * h->ncpus + 1))

@@ -22,13 +22,19 @@ static void bench_free(struct bench_result *b)
 	free(b->outlier);
 }
 
+void engine_free(struct engine_result *e)
+{
+	for (size_t j = 0; j < e->nb; j++)
+		bench_free(&e->b[j]);
+	free(e->b);
+	e->b = NULL;
+	e->nb = e->capb = 0;
+}
+
 void run_free(struct run *r)
 {
-	for (size_t i = 0; i < r->ne; i++) {
-		for (size_t j = 0; j < r->e[i].nb; j++)
-			bench_free(&r->e[i].b[j]);
-		free(r->e[i].b);
-	}
+	for (size_t i = 0; i < r->ne; i++)
+		engine_free(&r->e[i]);
 	r->ne = 0;
 }
 
@@ -132,6 +138,67 @@ int bench_set_counter(struct bench_result *b, const char *name, double value)
 	}
 	snprintf(b->ctr[b->nctr].name, sizeof(b->ctr[0].name), "%s", name);
 	b->ctr[b->nctr++].value = value;
+	return 0;
+}
+
+static int merge_bench(struct bench_result *d, const struct bench_result *s)
+{
+	int fresh = d->seq < 0;         /* not run in an earlier round */
+	int paired = bench_is_paired(s);
+
+	if (fresh) {
+		snprintf(d->group, sizeof(d->group), "%s", s->group);
+		snprintf(d->klass, sizeof(d->klass), "%s", s->klass);
+		snprintf(d->twin, sizeof(d->twin), "%s", s->twin);
+		d->seq = s->seq;
+		d->ring = s->ring;
+		snprintf(d->status, sizeof(d->status), "%s", s->status);
+		snprintf(d->reason, sizeof(d->reason), "%s", s->reason);
+		snprintf(d->precision, sizeof(d->precision), "%s", s->precision);
+		d->span_iters = s->span_iters;
+	} else {
+		/* A failure in any round is the benchmark's. */
+		if (!strcmp(d->status, "ok") && strcmp(s->status, "ok")) {
+			snprintf(d->status, sizeof(d->status), "%s", s->status);
+			snprintf(d->reason, sizeof(d->reason), "%s", s->reason);
+		}
+		/* Met only if met in every round. */
+		if (strcmp(d->precision, s->precision))
+			snprintf(d->precision, sizeof(d->precision), "%s",
+				 !strcmp(d->precision, "capped") || !strcmp(s->precision, "capped") ? "capped" : "");
+		d->span_iters = d->span_iters && s->span_iters ? d->span_iters + s->span_iters : 0;
+	}
+	for (size_t k = 0; k < s->n; k++)
+		if (add_sample(d, s->iters[k], s->cycles[k], paired ? s->empty[k] : 0, paired) < 0)
+			return -1;
+	for (size_t k = 0; k < s->nctr; k++) {
+		double old = fresh ? -1 : bench_counter(d, s->ctr[k].name);
+		if (bench_set_counter(d, s->ctr[k].name, (old > 0 ? old : 0) + s->ctr[k].value) < 0)
+			return -1;
+	}
+	/* The smp benchmarks' distributions and shares: the last round's. */
+	if (s->lat[0])
+		memcpy(d->lat, s->lat, sizeof(d->lat));
+	if (s->jain_milli) {
+		d->jain_milli = s->jain_milli;
+		d->min_share_milli = s->min_share_milli;
+	}
+	if (s->steal_milli || s->gap_milli) {
+		d->steal_milli = s->steal_milli;
+		d->gap_milli = s->gap_milli;
+	}
+	return 0;
+}
+
+int engine_merge_round(struct engine_result *dst, const struct engine_result *src)
+{
+	for (size_t i = 0; i < src->nb; i++) {
+		struct bench_result *d = engine_bench(dst, src->b[i].name, 1);
+		if (!d || merge_bench(d, &src->b[i]) < 0)
+			return -1;
+	}
+	dst->elapsed_s += src->elapsed_s;
+	engine_compute(dst);
 	return 0;
 }
 

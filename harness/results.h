@@ -102,6 +102,7 @@ struct run {
 	uint64_t budget_ms, reps, warmup;
 	int quick;
 	unsigned cpus;          /* the guest's vCPUs (bench --cpus); 1 in older runs */
+	unsigned rounds;        /* engine processes per engine, interleaved (bench --rounds); 1 in older runs */
 	unsigned host_cpus;     /* host CPUs the VM was pinned to (--host-cpus); 0: not pinned */
 	double overcommit;      /* cpus / host_cpus (the sweep's ratio); 0: not pinned */
 	struct host_info host;
@@ -113,6 +114,13 @@ void run_init(struct run *r);
 void run_free(struct run *r);
 struct engine_result *run_engine(struct run *r, const char *name, int create);
 struct bench_result *engine_bench(struct engine_result *e, const char *name, int create);
+/* Free an engine's benchmarks (an engine_result not in a run). */
+void engine_free(struct engine_result *e);
+/* A later round's results of one engine (src, another process of it)
+ * into dst: each benchmark's samples appended, its counters and operations
+ * summed (they are deltas between its markers), a failure kept; the
+ * elapsed time summed.  0, or -1 out of memory. */
+int engine_merge_round(struct engine_result *dst, const struct engine_result *src);
 int bench_add_sample(struct bench_result *b, uint64_t iters, uint64_t cycles);
 /* A repetition with the empty loop measured beside it (empty cycles). */
 int bench_add_paired_sample(struct bench_result *b, uint64_t iters, uint64_t cycles, uint64_t empty);

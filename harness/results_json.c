@@ -211,6 +211,7 @@ int results_json_print(const struct run *r, FILE *f)
 	json_object_object_add(cfg, "warmup", json_object_new_int64((int64_t)r->warmup));
 	json_object_object_add(cfg, "quick", json_object_new_boolean(r->quick));
 	json_object_object_add(cfg, "cpus", json_object_new_int64(r->cpus ? r->cpus : 1));
+	json_object_object_add(cfg, "rounds", json_object_new_int64(r->rounds ? r->rounds : 1));
 	if (r->host_cpus) {
 		json_object_object_add(cfg, "host_cpus", json_object_new_int64(r->host_cpus));
 		json_object_object_add(cfg, "overcommit", json_object_new_double(r->overcommit));
@@ -489,6 +490,9 @@ static int load_root(struct run *r, json_object *root, char *err, size_t len)
 			json_object *c = NULL;     /* optional: runs before SMP have none */
 			json_object_object_get_ex(cfg, "cpus", &c);
 			r->cpus = c && json_object_is_type(c, json_type_int) ? (unsigned)json_object_get_int64(c) : 1;
+			c = NULL;                  /* optional: runs before rounds have none */
+			json_object_object_get_ex(cfg, "rounds", &c);
+			r->rounds = c && json_object_is_type(c, json_type_int) ? (unsigned)json_object_get_int64(c) : 1;
 			c = NULL;                  /* optional: unpinned runs have none */
 			json_object_object_get_ex(cfg, "host_cpus", &c);
 			r->host_cpus = c && json_object_is_type(c, json_type_int) ? (unsigned)json_object_get_int64(c) : 0;

@@ -6,10 +6,18 @@
 #   FAKE_EXITS    exits per op reported for in_null (default 1)
 #   FAKE_CRASH_AT die by SIGSEGV inside the Nth benchmark (0-based)
 #   FAKE_HANG_AT  hang inside the Nth benchmark
+#   FAKE_RUNS     a file counting this engine's runs (bench --rounds); with
+#                 FAKE_CRASH_RUN=K, FAKE_CRASH_AT applies to the Kth run only
 reps=5
 for w in "$@"; do
 	case "$w" in reps=*) reps=${w#reps=} ;; esac
 done
+crash_at=${FAKE_CRASH_AT:-x}
+if [ -n "${FAKE_RUNS:-}" ]; then
+	run=$(( $(cat "$FAKE_RUNS" 2>/dev/null || echo 0) + 1 ))
+	echo "$run" >"$FAKE_RUNS"
+	[ "$run" = "${FAKE_CRASH_RUN:-$run}" ] || crash_at=x
+fi
 scale=${FAKE_SCALE:-1}
 exits=${FAKE_EXITS:-1}
 echo "booting fake guest"
@@ -22,7 +30,7 @@ for spec in loop:baseline:unprivileged:2 alu:baseline:unprivileged:3 \
 $spec
 EOT
 	echo "RB1 begin seq=$seq bench=$name group=$group class=$class"
-	[ "$seq" = "${FAKE_CRASH_AT:-x}" ] && kill -SEGV $$
+	[ "$seq" = "$crash_at" ] && kill -SEGV $$
 	[ "$seq" = "${FAKE_HANG_AT:-x}" ] && sleep 1000
 	if [ "$cost" = 0 ]; then
 		echo "RB1 end seq=$seq bench=$name status=unsupported reason=not on this fake engine"
