@@ -448,20 +448,30 @@ static int engine_measured(const struct run *r, const char *name)
 
 /* ref / bt for one benchmark; the medians must be clear of zero (the
  * empty loop is subtracted, so a sub-cycle cost is below resolution). */
-static void speedup_cell(const struct bench_result *bt, const struct bench_result *ref,
-			 char *out, size_t len)
+/* ref's median over bt's and, in brackets, the ratio's 95% CI from the
+ * two medians' (the ratio of the far ends: a ratio whose CI holds 1 does
+ * not tell the engines apart).  1 when a ratio was written. */
+static int speedup_cell(const struct bench_result *bt, const struct bench_result *ref,
+			char *out, size_t len)
 {
 	if (!bench_has_value(ref)) {
 		snprintf(out, len, ref && !strcmp(ref->status, "unsupported") ? "unsupported" : "-");
-		return;
+		return 0;
 	}
 	if (!bt->resolved || !ref->resolved) {
 		snprintf(out, len, "below resolution");
-		return;
+		return 0;
 	}
-	char q[24];
+	char q[24], lo[24], hi[24];
 	sig3(ref->st.median / bt->st.median, q, sizeof(q));
-	snprintf(out, len, "%sx", q);
+	if (bt->st.ci_lo > 0 && bt->st.ci_hi > 0 && ref->st.ci_lo > 0) {
+		sig3(ref->st.ci_lo / bt->st.ci_hi, lo, sizeof(lo));
+		sig3(ref->st.ci_hi / bt->st.ci_lo, hi, sizeof(hi));
+		snprintf(out, len, "%sx [%s, %s]", q, lo, hi);
+	} else {
+		snprintf(out, len, "%sx", q);
+	}
+	return 1;
 }
 
 /* An engine cannot run an operation faster than the host CPU does: a cost
@@ -499,7 +509,7 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 	const struct engine_result *native = run_engine((struct run *)r, "native", 0);
 	double logsum[3] = { 0 }, clean_logsum[3] = { 0 };
 	size_t nlog[3] = { 0 }, clean_nlog[3] = { 0 }, marked = 0;
-	char buf[64];
+	char buf[96];
 
 	table_init(t, 7);
 	if (!bt || !engine_measured(r, "bt"))
@@ -543,11 +553,11 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 			table_set(t, row, 6, "%s", h < 0 ? "-" : inline_kind(b));
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
-			speedup_cell(b, rb, buf, sizeof(buf));
-			int mark = buf[strlen(buf) - 1] == 'x' && below_native(rb, nb);
+			int ratio = speedup_cell(b, rb, buf, sizeof(buf));
+			int mark = ratio && below_native(rb, nb);
 			table_set(t, row, 2 + k, "%s%s", buf, mark ? " (below native)" : "");
 			marked += mark;
-			if (!strcmp(b->klass, "unprivileged") && buf[strlen(buf) - 1] == 'x' && !bench_is_loop(names[j])) {
+			if (!strcmp(b->klass, "unprivileged") && ratio && !bench_is_loop(names[j])) {
 				logsum[k] += log(rb->st.median / b->st.median);
 				nlog[k]++;
 				if (!mark && !below_native(b, nb)) {
@@ -833,7 +843,8 @@ static void body(const struct run *r, FILE *f, int md)
 	if (bt_table(r, &t, names, n))
 		section(f, md, "Binary translation, side by side",
 			"TSC cycles per operation for bt, then the ratio of the other engine's median over bt's "
-			"in this run (above 1: bt is faster); last, whether bt translated the operation inline "
+			"in this run (above 1: bt is faster) and its 95% CI [the ratio of the medians' far CI ends: "
+			"one that holds 1 does not tell the two apart]; last, whether bt translated the operation inline "
 			"or called out to the shared handler (helper_calls + bt.tlb_slow + bt.interp_steps + "
 			"bt.jc_misses per operation; \"in place\": the quiet device's access made from the translated "
 			"instruction, bt.mmio_in_place or bt.pio_in_place; \"TLB code called\": INVLPG or MOV CR3 "
