@@ -132,6 +132,7 @@ struct tr {
 	int tcall, tret;                /* a traced CALL and its callee's RET (trace_call), or -1 */
 	uint16_t hoist;                 /* scratches spilled once for a loop block (hoist_set) */
 	uint8_t *loop_rx;               /* ... where its back edge goes: past that spill */
+	bool ax_carry;                  /* the next POPF finds the flags in AX, RAX in its home */
 	bool overflow;
 };
 
@@ -1221,13 +1222,22 @@ static bool emit_popf(struct tr *t, unsigned i)
 	struct emit *em = &t->em;
 	struct scratch s;
 	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID | (t->user ? 0 : F_IOPL | F_IF);
+	bool carried = t->ax_carry;
 
-	if (!take_scratch(0, true, true, &s) || s.fsave != FS_AX)
+	t->ax_carry = false;
+	if (!take_scratch(0, true, true, &s) || s.fsave != FS_AX) {
+		if (carried)
+			ax_give_flags(t);       /* the helper wants the guest's state */
 		return false;
+	}
 	struct call_path *c = add_call(t, i, s.saved);
 	c->fsave = FS_AX;
-	spill(t, s.saved);
-	flags_save(t, s.fsave);
+	if (carried) {
+		spill(t, (uint16_t)(s.saved & ~(1u << H_RAX)));  /* RAX and the flags: as PUSHF left them */
+	} else {
+		spill(t, s.saved);
+		flags_save(t, s.fsave);
+	}
 	em_load(em, s.a, home(t, R_RSP));
 	uint8_t *j = emit_probe(t, s.a, s.e, s.h, 8, false);
 	em_load(em, s.r, hm_base(s.h, 0));
@@ -1412,14 +1422,33 @@ static void load_word_reg(struct tr *t, const struct x86_op *o, const void *p)
 		em_op_mem(&t->em, 0, false, 0xb70f, 2, o->reg, hm_abs(p));
 }
 
+/* Instruction i+1 a POPFQ that emit_popf translates (it saves the flags
+ * in AX first, as PUSHF does). */
+static bool popf_follows(const struct tr *t, unsigned i)
+{
+	const struct x86_inst *n = &t->in[i + 1];
+
+	if (i + 1 >= t->n || n->id != X86_INS_POPFQ || !sys_inline_form(t, i + 1))
+		return false;
+	for (unsigned k = 0; k < n->len && x86_legacy_prefix(n->bytes[k]); k++)
+		if (n->bytes[k] == 0x66)
+			return false;
+	return true;
+}
+
 /* PUSHFQ at CPL 0: RFLAGS without VM and RF, its arithmetic flags the
- * host's (saved in AX as LAHF/SETO leave them), through the probe. */
+ * host's (saved in AX as LAHF/SETO leave them), through the probe.
+ * Right before a POPF the flags stay in AX and RAX in its home for it
+ * (ax_carry): a jump over the save that the slow path's return, with the
+ * flags back in the host's, runs first (PUSHF; POPF 6 host instructions
+ * fewer, among them SAHF and LAHF). */
 static bool emit_pushf(struct tr *t, unsigned i)
 {
 	struct scratch s;
 
 	if (!take_scratch(0, hit_live(t, i, 1), true, &s) || s.fsave != FS_AX)
 		return false;
+	bool carry = popf_follows(t, i);
 	spill(t, s.saved);
 	flags_save(t, s.fsave);
 	em_load(&t->em, s.a, home(t, R_RSP));
@@ -1440,9 +1469,18 @@ static bool emit_pushf(struct tr *t, unsigned i)
 	em_op_reg(&t->em, true, 0x09, 1, s.e, s.r);
 	em_store(&t->em, hm_base(s.h, 0), s.r);
 	em_store(&t->em, home(t, R_RSP), s.a);
-	flags_hit(t, &s);
-	reload(t, s.saved);
-	add_slow(t, j, i, &s, true);
+	if (!carry) {
+		flags_hit(t, &s);
+		reload(t, s.saved);
+		add_slow(t, j, i, &s, true);
+		return true;
+	}
+	reload(t, (uint16_t)(s.saved & ~(1u << H_RAX)));
+	uint8_t *over = em_jmp(&t->em, NULL);
+	add_slow(t, j, i, &s, true);                   /* returns here: */
+	ax_keep_flags(t);
+	em_patch_rel32(over, t->em.delta, em_rx(&t->em));
+	t->ax_carry = true;
 	return true;
 }
 
@@ -2344,6 +2382,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->nslow = t->nexits = t->ncalls = 0;
 	t->hdepth = 0;
 	t->hoist = pick_first = 0;
+	t->ax_carry = false;
 	t->overflow = false;
 	t->e = e;
 	t->cpu = &e->cpu;

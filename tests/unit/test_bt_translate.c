@@ -95,7 +95,7 @@ __asm__(
 	".globl bt_blob, bt_blob_end, t_mem, t_branch, t_rep, t_priv, t_remap, t_pf, pf_insn\n"
 	".globl t_smc1, t_smc2, smc_page, t_irq1, t_irq2, spin1, t_chain, t_lock, t_ls_bad\n"
 	".globl pf_handler, irq_handler, bad_handler, rip_data, t_pf2, pf2_insn, t_irq3, t_irq4, edge, t_large\n"
-	".globl t_hoist, t_hoist_timer, hoist_top, t_hoist_rcx, t_hoist_rcx_free, t_hoist_rcx_sti, irq_flag_handler\n"
+	".globl t_hoist, t_hoist_timer, hoist_top, t_hoist_rcx, t_hoist_rcx_free, t_hoist_rcx_sti, irq_flag_handler, t_pushf_carry, t_pushf_dirty\n"
 	".globl t_sti_loop2, sti2_top, sti2_after, t_sti_fused_irq, sti_fused_after, t_sti_loop3, sti3_top, sti3_after\n"
 	".globl t_pf3, pf3_insn, t_user, user_code, user_fault, t_pf4, pf4_insn, t_stk, stk_pop, stk_ret, stk_back\n"
 	".globl t_sys, t_sti_irq, sti_irq_after, t_sti_loop, sti_loop_top, sti_loop_after\n"
@@ -1190,6 +1190,41 @@ __asm__(
 	"	movq $1, DATA+8*260\n"
 	"	iretq\n"
 
+	/* PUSHF; POPF back to back (bt keeps the flags in AX from one to the
+	 * other, ax_carry): first on a stack page never written (its PTE
+	 * clean: bt's refill gives no write tag, PUSHF runs in the helper and
+	 * returns into the save the fast path jumps over), then on the same
+	 * page, dirty now.  Slots 267, 268: the flags each POPF restored;
+	 * 269 RAX, 270 RSP.  t_pushf_dirty: the same on 0x84000, whose PTE
+	 * is dirty from the start. */
+	"t_pushf_dirty:\n"
+	"	mov %rsp, %rbp\n"
+	"	mov $0x85000, %esp\n"
+	"	jmp 1f\n"
+	"t_pushf_carry:\n"
+	"	mov %rsp, %rbp\n"
+	"	mov $0x86000, %esp\n"                   /* top of 0x85000, clean */
+	"1:\n"
+	"	mov $0x1234, %eax\n"
+	"	mov $-1, %edx\n"
+	"	add $1, %edx\n"                         /* CF ZF AF PF */
+	"	pushfq\n"
+	"	popfq\n"
+	"	pushfq\n"
+	"	pop %rdx\n"
+	"	mov %rdx, DATA+8*267\n"
+	"	mov $0x7fffffff, %edx\n"
+	"	add $1, %edx\n"                         /* OF SF AF PF */
+	"	pushfq\n"
+	"	popfq\n"
+	"	pushfq\n"
+	"	pop %rdx\n"
+	"	mov %rdx, DATA+8*268\n"
+	"	mov %rax, DATA+8*269\n"
+	"	mov %rsp, DATA+8*270\n"
+	"	mov %rbp, %rsp\n"
+	"	jmp finish\n"
+
 	/* ---- h. many distinct blocks: the chain generated at 0x200000 (slot 95) ---- */
 	"t_chain:\n"
 	"	xor %eax, %eax\n"
@@ -1888,7 +1923,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_grp_pf2[], grp_pf2_insn[], t_grp_smc[], grp_two[], t_grp_pf3[], grp_pf3_insn[], grp_inner[], t_grp_many[],
 	t_pf[], pf_insn[], t_smc1[], t_smc2[], smc_page[], t_irq1[], t_irq2[], spin1[], t_chain[],
 	t_lock[], t_ls_bad[], pf_handler[], irq_handler[], bad_handler[], rip_data[], t_pf2[], pf2_insn[],
-	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_sti_fused_irq[], sti_fused_after[], t_sti_loop3[], sti3_top[], sti3_after[], t_hoist[], t_hoist_timer[], hoist_top[], t_hoist_rcx[], t_hoist_rcx_free[], t_hoist_rcx_sti[], irq_flag_handler[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
+	t_irq3[], t_irq4[], t_large[], t_pf3[], pf3_insn[], t_pf4[], pf4_insn[], t_sti_loop2[], sti2_top[], sti2_after[], t_sti_fused_irq[], sti_fused_after[], t_sti_loop3[], sti3_top[], sti3_after[], t_hoist[], t_hoist_timer[], hoist_top[], t_hoist_rcx[], t_hoist_rcx_free[], t_hoist_rcx_sti[], irq_flag_handler[], t_pushf_carry[], t_pushf_dirty[], t_stk[], stk_pop[], stk_ret[], stk_back[], t_user[], user_code[], user_fault[], t_sys[],
 	t_sti_irq[], sti_irq_after[], t_sti_loop[], sti_loop_top[], sti_loop_after[], t_popf_irq[],
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
@@ -1951,6 +1986,7 @@ static void build_image(uint8_t *ram)
 	put64(ram, PT + 8 * (UNMAPPED2 >> 12), 0);
 	put64(ram, PT + 8 * (VDATA >> 12), PA_A | 3);
 	put64(ram, PT + 8 * (VCODE >> 12), PC1 | 3);
+	put64(ram, PT + 8 * 0x84, 0x84000 | 0x43);             /* dirty: t_pushf_dirty's stack */
 	/* CPL 3: its code page, SCRATCH and a stack page; all else supervisor. */
 	put64(ram, PT + 8 * (GA(user_code) >> 12), GA(user_code) | 7);
 	put64(ram, PT + 8 * (SCRATCH >> 12), SCRATCH | 7);
@@ -2970,6 +3006,22 @@ static void test_inline_sys(void)
 		      (unsigned long long)p.st_in.gpr[R_RBX]);
 	}
 	free_pair(&p);
+	uint64_t slow[2] = { 0, 0 };
+	for (int dirty = 0; dirty < 2; dirty++) {
+		if (run_pair(&p, dirty ? "PUSHF; POPF back to back, the stack page dirty" : "PUSHF; POPF back to back",
+			     dirty ? GA(t_pushf_dirty) : GA(t_pushf_carry), 5, NULL, NULL)) {
+			check_agree(&p, true);
+			check_slot(&p, 267, 0x57, "CF ZF AF PF back");
+			check_slot(&p, 268, 0x896, "OF SF AF PF back");
+			check_slot(&p, 269, 0x1234, "RAX kept");
+			check_slot(&p, 270, dirty ? 0x85000 : 0x86000, "RSP back");
+			slow[dirty] = counter(p.bt, "bt.tlb_slow");
+		}
+		free_pair(&p);
+	}
+	CHECK(slow[0] == slow[1] + 1, "PUSHF; POPF back to back: on the clean page the first PUSHF took bt's slow "
+	      "path, on the dirty one not (TLB slow paths %llu, %llu)", (unsigned long long)slow[0],
+	      (unsigned long long)slow[1]);
 	for (int v = 0; v < 3; v++) {
 		static const char *const names[] = { "a loop block naming RCX, the timer firing",
 						     "a loop block not naming RCX, the timer firing",
