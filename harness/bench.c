@@ -301,7 +301,6 @@ static void run_engine_process(struct bench_state *s, struct bench_plan *p)
 		}
 		s->in.e = run_e;
 		s->in.cur = NULL;
-		nb = e->nb;
 		engine_free(e);
 	}
 	if (run_e->nb > s->expected)

@@ -2217,9 +2217,10 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 /* A loop block: its last instruction a JMP or Jcc back to its first.
  * The registers none of its instructions names (nor RAX, which flag
  * saves store to its home themselves; RCX's stores go through
- * rcx_to_home, which leaves a hoisted RCX alone) are spilled once before the loop and then serve as scratches for free;
- * every way out (the fall-through, the poll exit, helper calls and slow
- * paths) reloads them first.  Only for blocks of the forms that take
+ * rcx_to_home, which leaves a hoisted RCX alone) are spilled once before
+ * the loop and then serve as scratches for free; every way out (the
+ * fall-through, the poll exit, helper calls and slow paths) reloads them
+ * first.  Only for blocks of the forms that take
  * their scratches through spill() and reload(); not under lockstep, which
  * compares one pass of a block at a time. */
 static uint16_t hoist_set(const struct tr *t)
