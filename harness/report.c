@@ -496,6 +496,8 @@ static const char *inline_kind(const struct bench_result *b)
 		return "inline, MMIO in place";
 	if (bench_counter_per_op(b, "engine.bt.pio_in_place") >= 0.5)
 		return "inline, port I/O in place";
+	if (bench_counter_per_op(b, "engine.bt.hc_in_place") >= 0.5)
+		return "inline, hypercall in place";
 	if (bench_counter_per_op(b, "engine.bt.tlb_ops") >= 0.5)
 		return "inline, TLB code called";
 	return "inline";
@@ -847,7 +849,7 @@ static void body(const struct run *r, FILE *f, int md)
 			"one that holds 1 does not tell the two apart]; last, whether bt translated the operation inline "
 			"or called out to the shared handler (helper_calls + bt.tlb_slow + bt.interp_steps + "
 			"bt.jc_misses per operation; \"in place\": the quiet device's access made from the translated "
-			"instruction, bt.mmio_in_place or bt.pio_in_place; \"TLB code called\": INVLPG or MOV CR3 "
+			"instruction, bt.mmio_in_place, bt.pio_in_place or bt.hc_in_place; \"TLB code called\": INVLPG or MOV CR3 "
 			"calls the shared TLB code with no helper around it, bt.tlb_ops); \"below native\": that engine's cost is under the host CPU's "
 			"own (95% CIs apart), so the operation hid in its slower empty loop and the ratio says "
 			"nothing about it (the second geometric mean leaves such rows out, either side)", &t);

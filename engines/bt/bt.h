@@ -178,6 +178,7 @@ struct bt_counters {
 	uint64_t entries, polls, helper_jumps, fills, sse_native;
 	uint64_t mmio_in_place;         /* MMIO accesses done without a helper (device.c) */
 	uint64_t pio_in_place;          /* port accesses likewise */
+	uint64_t hc_in_place;           /* hypercalls likewise */
 	uint64_t tlb_ops;               /* INVLPG and MOV CR3 without a helper (tlbop.c) */
 	uint64_t walks_reused;          /* code-page checks by a walk memo (bt_code_page_maps) */
 	uint64_t faults_in_place;       /* exceptions bt_helper delivered without leaving (deliver.c) */
@@ -226,6 +227,7 @@ struct engine {
 	uint8_t *mmio_stub;             /* bt_mmio, all registers and the arithmetic flags kept */
 	uint8_t *pio_stub;              /* bt_pio, likewise; returns BT_REFUSAL_SKIP bytes further on a refusal */
 	uint8_t *tlbop_stub;            /* bt_tlbop, the same */
+	uint8_t *hc_stub;               /* bt_hypercall, the same */
 	/* bt_tlbop did the instruction's work but could not go on in place:
 	 * the helper call after it does not run it again, and takes the
 	 * translations' generation before it as its own (lean.c). */
@@ -356,7 +358,7 @@ int bt_run(struct engine *e, struct vm_exit *exit);
 /* Called from translated code (helper_stub): run the instruction at
  * ctx.site with the shared semantics; say how to go on. */
 enum { BT_HELPER_CONTINUE, BT_HELPER_LEAVE, BT_HELPER_JUMP /* to ctx.jt */ };
-/* What pio_stub and tlbop_stub skip on a refusal: the JMP rel32 over
+/* What pio_stub, tlbop_stub and hc_stub skip on a refusal: the JMP rel32 over
  * the fallback helper call. */
 #define BT_REFUSAL_SKIP 5
 int bt_helper(struct engine *e);
@@ -434,6 +436,9 @@ int bt_mmio(struct engine *e);
 /* Called from pio_stub (device.c): IN or OUT (ctx.fill_arg: size | write
  * << 16) of port ctx.fill_lin, the data in ctx.mmio_buf; 1 if done. */
 int bt_pio(struct engine *e);
+/* Called from hc_stub (device.c): VMCALL, the guest's RAX, RBX, RCX, RDX
+ * and RSI in their homes; 1 if done, the result in RAX's home. */
+int bt_hypercall(struct engine *e);
 /* Called from tlbop_stub (tlbop.c): INVLPG of ctx.fill_lin (ctx.fill_arg
  * 1) or MOV CR3 of it (0), site ctx.site; 1 if done and in place. */
 int bt_tlbop(struct engine *e);

@@ -162,6 +162,7 @@ static size_t bt_counters(struct engine *e, struct engine_counter *out, size_t m
 	engine_counter_put(out, max, &n, "bt.mmio_sites", t->mmio_sites);
 	engine_counter_put(out, max, &n, "bt.mmio_in_place", t->mmio_in_place);
 	engine_counter_put(out, max, &n, "bt.pio_in_place", t->pio_in_place);
+	engine_counter_put(out, max, &n, "bt.hc_in_place", t->hc_in_place);
 	engine_counter_put(out, max, &n, "bt.tlb_ops", t->tlb_ops);
 	engine_counter_put(out, max, &n, "bt.walks_reused", t->walks_reused);
 	engine_counter_put(out, max, &n, "bt.mem_groups", t->mem_groups);

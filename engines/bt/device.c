@@ -9,6 +9,9 @@
  *   Port I/O: IN and OUT (not the string forms) in CPL 0 blocks: port,
  *     size and OUT's data in the context block, IN's data back into AL,
  *     AX or EAX.
+ *   Hypercalls: VMCALL/VMMCALL in CPL 0 blocks whose service is a quiet
+ *     one (vm_hypercall_quiet): its registers in their homes, RAX back
+ *     from its home.
  * The access itself is the shared semantics' (x86/mem.c, x86/ops_io.c),
  * down to the exit count and vm_dispatch_exit; what is left out is the
  * store and reload of every guest register, the handler's decoding, the
@@ -48,5 +51,13 @@ int bt_pio(struct engine *e)
 		return 0;
 	e->ctx.mmio_buf = v;
 	e->c.pio_in_place++;
+	return 1;
+}
+
+int bt_hypercall(struct engine *e)
+{
+	if (!x86_hypercall_quiet(&e->cpu))
+		return 0;
+	e->c.hc_in_place++;
 	return 1;
 }

@@ -210,6 +210,7 @@ int bt_emit_stubs(struct engine *e)
 	e->mmio_stub = emit_kept_stub(&em, e, bt_mmio, 0);
 	e->pio_stub = emit_kept_stub(&em, e, bt_pio, BT_REFUSAL_SKIP);
 	e->tlbop_stub = emit_kept_stub(&em, e, bt_tlbop, BT_REFUSAL_SKIP);
+	e->hc_stub = emit_kept_stub(&em, e, bt_hypercall, BT_REFUSAL_SKIP);
 	if (em.full)
 		return -1;
 	e->code_used = e->stubs_end = ((size_t)(em.w - e->code_rw) + 63) & ~(size_t)63;

@@ -1788,6 +1788,27 @@ static bool emit_pio(struct tr *t, unsigned i)
 	return true;
 }
 
+/* VMCALL/VMMCALL of a CPL 0 block: done in place when the VM core serves
+ * the hypercall quietly (device.c), else the helper call:
+ *   RAX, RBX, RCX, RDX, RSI to their homes; call hc_stub (every register
+ *   and the flags kept); jmp done; [a refusal returns here:] the helper
+ *   call; jmp past; done: RAX, the result, from its home; past: ... */
+static bool emit_hypercall(struct tr *t, unsigned i)
+{
+	struct emit *em = &t->em;
+	const uint16_t regs = 1u << H_RAX | 1u << H_RBX | 1u << H_RCX | 1u << H_RDX | 1u << H_RSI;
+
+	spill(t, regs);
+	em_call(em, t->e->hc_stub);
+	uint8_t *done = em_jmp(em, NULL);      /* BT_REFUSAL_SKIP bytes */
+	emit_helper(t, i);
+	uint8_t *past = em_jmp(em, NULL);
+	em_patch_rel32(done, em->delta, em_rx(em));
+	em_load(em, H_RAX, home(t, R_RAX));
+	em_patch_rel32(past, em->delta, em_rx(em));
+	return true;
+}
+
 /* INVLPG m and MOV CR3, r of a CPL 0 block: the linear address or the
  * new CR3 into ctx.fill_lin, then tlbop_stub (every register and the
  * flags kept), which does the TLB work and goes on in place (tlbop.c);
@@ -1846,6 +1867,9 @@ static bool emit_sys(struct tr *t, unsigned i)
 	case X86_INS_STI:
 		emit_sti(t, i);
 		return true;
+	case X86_INS_VMCALL:
+	case X86_INS_VMMCALL:
+		return emit_hypercall(t, i);
 	case X86_INS_PUSHFQ:
 		return !p66 && emit_pushf(t, i);        /* 16 bits: the handler */
 	case X86_INS_POPFQ:

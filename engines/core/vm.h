@@ -137,6 +137,10 @@ void vm_dispatch_exit(struct vm *vm, struct vm_exit *exit);
  * does not serve)?  Then an engine may hand it to vm_dispatch_exit()
  * from inside its run() and go on. */
 bool vm_exit_answers_now(struct vm *vm, const struct vm_exit *exit);
+/* Hypercall nr answered at once and quietly: its service changes no
+ * interrupt line and not the run (VAPIC_POLL_IRQ, a count), so an engine
+ * needs no interrupt check after it (bt's in-place VMCALL). */
+bool vm_hypercall_quiet(const struct vm *vm, uint64_t nr);
 
 /* Attach an engine, set the entry state, and run until vm->finished.
  * timeout_s 0 means none. Returns vm->exit_status. */

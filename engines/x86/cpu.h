@@ -348,6 +348,11 @@ bool x86_mmio_quiet(struct x86_cpu *cpu, uint64_t lin, unsigned size, bool write
  * that a quiet port device answers: done as h_in and h_out would, less
  * the interrupt check; false, with nothing done, for anything else. */
 bool x86_pio_quiet(struct x86_cpu *cpu, uint16_t port, unsigned size, bool write, uint64_t *v);
+/* VMCALL at CPL 0 (registers in cpu->gpr) whose hypercall the VM core
+ * answers at once and quietly (vm_hypercall_quiet): dispatched, the
+ * result in RAX, the exit counted; false, with nothing done, at CPL 3,
+ * with a debug trap armed or for any other hypercall (ops_sys.c). */
+bool x86_hypercall_quiet(struct x86_cpu *cpu);
 void x86_write_slow(struct x86_cpu *cpu, uint64_t lin, unsigned size, uint64_t v);
 /* Supervisor-implicit accesses (descriptor tables, TSS, IDT). */
 uint64_t x86_read_sys(struct x86_cpu *cpu, uint64_t lin, unsigned size);

@@ -327,6 +327,30 @@ HANDLER(h_rdtsc)
 	return advance(cpu, in);
 }
 
+/* KVM's hypercall ABI: the number in RAX, the arguments in RBX, RCX, RDX
+ * and RSI. */
+static void hypercall_exit(struct x86_cpu *cpu)
+{
+	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	cpu->exit.reason = VM_EXIT_HYPERCALL;
+	cpu->exit.hypercall.nr = cpu->gpr[R_RAX];
+	cpu->exit.hypercall.args[0] = cpu->gpr[R_RBX];
+	cpu->exit.hypercall.args[1] = cpu->gpr[R_RCX];
+	cpu->exit.hypercall.args[2] = cpu->gpr[R_RDX];
+	cpu->exit.hypercall.args[3] = cpu->gpr[R_RSI];
+}
+
+bool x86_hypercall_quiet(struct x86_cpu *cpu)
+{
+	if (cpu->cpl || !cpu->vm || x86_debug_active(cpu) || !vm_hypercall_quiet(cpu->vm, cpu->gpr[R_RAX]))
+		return false;
+	hypercall_exit(cpu);
+	cpu->cnt.exits[VM_EXIT_HYPERCALL]++;   /* as x86_exit_in_place */
+	vm_dispatch_exit(cpu->vm, &cpu->exit);
+	cpu->gpr[R_RAX] = cpu->exit.hypercall.ret;
+	return true;
+}
+
 /* VMCALL/VMMCALL: KVM's hypercall ABI, handed to the VM core (in place
  * for the ones it answers at once). */
 HANDLER(h_vmcall)
@@ -335,13 +359,7 @@ HANDLER(h_vmcall)
 		cpu->gpr[R_RAX] = (uint64_t)-1;        /* -KVM_EPERM, as KVM */
 		return advance(cpu, in);
 	}
-	memset(&cpu->exit, 0, sizeof(cpu->exit));
-	cpu->exit.reason = VM_EXIT_HYPERCALL;
-	cpu->exit.hypercall.nr = cpu->gpr[R_RAX];
-	cpu->exit.hypercall.args[0] = cpu->gpr[R_RBX];
-	cpu->exit.hypercall.args[1] = cpu->gpr[R_RCX];
-	cpu->exit.hypercall.args[2] = cpu->gpr[R_RDX];
-	cpu->exit.hypercall.args[3] = cpu->gpr[R_RSI];
+	hypercall_exit(cpu);
 	if (x86_exit_in_place(cpu)) {
 		cpu->gpr[R_RAX] = cpu->exit.hypercall.ret;
 		return advance(cpu, in);

@@ -105,7 +105,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
-	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_cr3_memo, t_hoist_implicit\n"
+	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_hc_place, t_cr3_memo, t_hoist_implicit\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1590,6 +1590,35 @@ __asm__(
 	 * the same loop reads back what was written (slot 255): in place
 	 * while the UART's interrupts are off; then 10 rounds with THR-empty
 	 * on (not quiet: the helper; slot 256). */
+	/* 40 null hypercalls (VAPIC_POLL_IRQ) in a CPL 0 loop, in place under
+	 * bt (hc_stub): RAX 0 back, CF kept (RDI counts it), RBX, RCX, RDX
+	 * and RSI kept; then one the VM core does not serve: the helper, an
+	 * exit, -KVM_ENOSYS.  Slots 271-276. */
+	"t_hc_place:\n"
+	"	mov $0x1111, %ebx\n"
+	"	mov $0x2222, %ecx\n"
+	"	mov $0x3333, %edx\n"
+	"	mov $0x4444, %esi\n"
+	"	mov $40, %r8d\n"
+	"	xor %edi, %edi\n"
+	"	xor %r9d, %r9d\n"
+	"1:	mov $1, %eax\n"
+	"	stc\n"
+	"	vmcall\n"
+	"	adc $0, %rdi\n"
+	"	add %rax, %r9\n"
+	"	dec %r8\n"
+	"	jnz 1b\n"
+	"	mov $12345, %eax\n"
+	"	vmcall\n"
+	"	mov %rax, DATA+8*271\n"
+	"	mov %rdi, DATA+8*272\n"
+	"	mov %r9, DATA+8*273\n"
+	"	add %rbx, %rcx\n"
+	"	add %rdx, %rsi\n"
+	"	mov %rcx, DATA+8*274\n"
+	"	mov %rsi, DATA+8*275\n"
+	"	jmp finish\n"
 	"t_pio_place:\n"
 	"	mov $30, %ecx\n"
 	"	xor %edi, %edi\n"
@@ -1919,7 +1948,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	t_popf_loop[], popf_loop_top[], popf_irq_after[], t_cr8_irq[], t_cr8_loop[], cr8_loop_top[],
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
 	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
-	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[], t_cr3_memo[],
+	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[], t_hc_place[], t_cr3_memo[],
 	t_hoist_implicit[];
 
 /* The guest address of a blob label. */
@@ -3283,6 +3312,23 @@ static void test_lean(void)
 		      "MMIO in a loop block: 50 null-page reads (%llu), the site past the probe (%llu), the loop hoisted (%llu)",
 		      (unsigned long long)p.bt->rb_counters[RB_CNT_NULL_PAGE], (unsigned long long)p.e->c.mmio_sites,
 		      (unsigned long long)p.e->c.loops_hoisted);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "hypercalls in place", GA(t_hc_place), 5, NULL, NULL)) {
+		check_agree(&p, true);
+		check_slot(&p, 271, RB_KVM_ENOSYS_RET, "a hypercall the VM core does not serve: -KVM_ENOSYS");
+		check_slot(&p, 272, 40, "CF kept across every VMCALL");
+		check_slot(&p, 273, 0, "the null hypercall's result, 0, in RAX each time");
+		check_slot(&p, 274, 0x3333, "RBX and RCX kept");
+		check_slot(&p, 275, 0x7777, "RDX and RSI kept");
+		CHECK(p.bt->rb_counters[RB_CNT_VMCALL] == 40 && p.in->rb_counters[RB_CNT_VMCALL] == 40 &&
+		      p.bt->exits[VM_EXIT_HYPERCALL].count == 41 && p.in->exits[VM_EXIT_HYPERCALL].count == 41 &&
+		      p.e->c.hc_in_place == 40,
+		      "hypercalls in place: 40 served under both engines (%llu, %llu), 41 exits counted (%llu, %llu), "
+		      "bt's 40 in place (%llu)", (unsigned long long)p.bt->rb_counters[RB_CNT_VMCALL],
+		      (unsigned long long)p.in->rb_counters[RB_CNT_VMCALL],
+		      (unsigned long long)p.bt->exits[VM_EXIT_HYPERCALL].count,
+		      (unsigned long long)p.in->exits[VM_EXIT_HYPERCALL].count, (unsigned long long)p.e->c.hc_in_place);
 	}
 	free_pair(&p);
 	if (run_pair(&p, "port I/O in place", GA(t_pio_place), 5, NULL, NULL)) {
