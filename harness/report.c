@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness/atomic.h"
+#include "harness/compare.h"
 #include "harness/metrics.h"
 #include "harness/report_cv.h"
 #include "harness/table.h"
@@ -446,12 +447,12 @@ static int engine_measured(const struct run *r, const char *name)
 	return 0;
 }
 
-/* ref / bt for one benchmark; the medians must be clear of zero (the
- * empty loop is subtracted, so a sub-cycle cost is below resolution). */
-/* ref's median over bt's and, in brackets, the ratio's 95% CI from the
- * two medians' (the ratio of the far ends: a ratio whose CI holds 1 does
- * not tell the engines apart).  1 when a ratio was written. */
-static int speedup_cell(const struct bench_result *bt, const struct bench_result *ref,
+/* ref / bt for one benchmark, and in brackets the ratio's 95% CI
+ * (compare_ratio: the ratio of the medians' far CI ends; one that holds 1
+ * does not tell the engines apart).  Both must be resolved (the empty
+ * loop is subtracted, so a sub-cycle cost is below resolution).  1 when a
+ * ratio was written. */
+static int speedup_cell(const struct run *r, const struct bench_result *bt, const struct bench_result *ref,
 			char *out, size_t len)
 {
 	if (!bench_has_value(ref)) {
@@ -463,12 +464,14 @@ static int speedup_cell(const struct bench_result *bt, const struct bench_result
 		return 0;
 	}
 	char q[24], lo[24], hi[24];
-	sig3(ref->st.median / bt->st.median, q, sizeof(q));
-	if (bt->st.ci_lo > 0 && bt->st.ci_hi > 0 && ref->st.ci_lo > 0) {
-		sig3(ref->st.ci_lo / bt->st.ci_hi, lo, sizeof(lo));
-		sig3(ref->st.ci_hi / bt->st.ci_lo, hi, sizeof(hi));
+	double ratio, rlo, rhi;
+	if (compare_ratio(r, bt, r, ref, &ratio, &rlo, &rhi) == 0) {
+		sig3(ratio, q, sizeof(q));
+		sig3(rlo, lo, sizeof(lo));
+		sig3(rhi, hi, sizeof(hi));
 		snprintf(out, len, "%sx [%s, %s]", q, lo, hi);
 	} else {
+		sig3(ref->st.median / bt->st.median, q, sizeof(q));
 		snprintf(out, len, "%sx", q);
 	}
 	return 1;
@@ -485,9 +488,6 @@ static int below_native(const struct bench_result *b, const struct bench_result 
 	       b->st.ci_hi < native->st.ci_lo;
 }
 
-/* The translator against the engines it is measured against: QEMU's TCG
- * (the other translator), the interpreter, and hardware assistance.
- * Returns rows (0 when bt did not run). */
 /* An operation bt translated inline: whether it also reached a device or
  * the TLB code directly, from bt's counters. */
 static const char *inline_kind(const struct bench_result *b)
@@ -503,6 +503,9 @@ static const char *inline_kind(const struct bench_result *b)
 	return "inline";
 }
 
+/* The translator against the engines it is measured against: QEMU's TCG
+ * (the other translator), the interpreter, and hardware assistance.
+ * Returns rows (0 when bt did not run). */
 static size_t bt_table(const struct run *r, struct table *t, const char **names, size_t n)
 {
 	static const char *const refs[] = { "qemu-tcg", "interp", "kvm" };
@@ -555,7 +558,7 @@ static size_t bt_table(const struct run *r, struct table *t, const char **names,
 			table_set(t, row, 6, "%s", h < 0 ? "-" : inline_kind(b));
 		for (int k = 0; k < 3; k++) {
 			const struct bench_result *rb = ref[k] ? find(ref[k], names[j]) : NULL;
-			int ratio = speedup_cell(b, rb, buf, sizeof(buf));
+			int ratio = speedup_cell(r, b, rb, buf, sizeof(buf));
 			int mark = ratio && below_native(rb, nb);
 			table_set(t, row, 2 + k, "%s%s", buf, mark ? " (below native)" : "");
 			marked += mark;

@@ -10,8 +10,9 @@
  *                (lean.c), the latter two reloading only the caller-saved
  *                registers;
  *   fill_stub, mmio_stub  from a memory instruction's slow path, and
- *   pio_stub, tlbop_stub  from an IN or OUT, an INVLPG or a MOV CR3:
- *                every register and the arithmetic flags kept
+ *   pio_stub, tlbop_stub, hc_stub  from an IN or OUT, an INVLPG or a
+ *                MOV CR3, a VMCALL: every register and the arithmetic
+ *                flags kept
  *                (emit_kept_stub).
  * Host RSP is the host stack, whose top at every block boundary is the
  * instruction-count slot, at a fixed offset in its page (BT_SLOTS_AT):

@@ -1422,18 +1422,21 @@ static void load_word_reg(struct tr *t, const struct x86_op *o, const void *p)
 		em_op_mem(&t->em, 0, false, 0xb70f, 2, o->reg, hm_abs(p));
 }
 
+/* An operand-size prefix among in's legacy prefixes (PUSHF/POPF: 16 bits). */
+static bool has_p66(const struct x86_inst *in)
+{
+	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
+		if (in->bytes[k] == 0x66)
+			return true;
+	return false;
+}
+
 /* Instruction i+1 a POPFQ that emit_popf translates (it saves the flags
  * in AX first, as PUSHF does). */
 static bool popf_follows(const struct tr *t, unsigned i)
 {
-	const struct x86_inst *n = &t->in[i + 1];
-
-	if (i + 1 >= t->n || n->id != X86_INS_POPFQ || !sys_inline_form(t, i + 1))
-		return false;
-	for (unsigned k = 0; k < n->len && x86_legacy_prefix(n->bytes[k]); k++)
-		if (n->bytes[k] == 0x66)
-			return false;
-	return true;
+	return i + 1 < t->n && t->in[i + 1].id == X86_INS_POPFQ && sys_inline_form(t, i + 1) &&
+	       !has_p66(&t->in[i + 1]);
 }
 
 /* PUSHFQ at CPL 0: RFLAGS without VM and RF, its arithmetic flags the
@@ -1746,6 +1749,17 @@ static void emit_cr8_read(struct tr *t, int dst)
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, dst, hm_base(dst, (int32_t)(intptr_t)t->e->hi_nibble));
 }
 
+/* A call to a stub that, refused, returns BT_REFUSAL_SKIP bytes further
+ * on: past the JMP emitted here, into the fallback the caller emits next.
+ * The JMP's rel32 (returned) is patched to where an accepted call goes on. */
+static uint8_t *emit_refusable_call(struct tr *t, const uint8_t *stub)
+{
+	em_call(&t->em, stub);
+	uint8_t *w = t->em.w, *done = em_jmp(&t->em, NULL);
+	assert(t->em.full || t->em.w - w == BT_REFUSAL_SKIP);
+	return done;
+}
+
 /* The inline forms; false: a helper call. */
 /* IN or OUT (not the string forms) of a CPL 0 block: done in place when a
  * quiet port device answers (device.c), else the helper call:
@@ -1771,8 +1785,7 @@ static bool emit_pio(struct tr *t, unsigned i)
 	em_store_imm32(em, ctxf(&c->fill_arg), (int32_t)(data->size | (out ? 1u << 16 : 0)));
 	if (out)
 		em_store(em, ctxf(&c->mmio_buf), H_RAX);
-	em_call(em, t->e->pio_stub);
-	uint8_t *done = em_jmp(em, NULL);      /* BT_REFUSAL_SKIP bytes */
+	uint8_t *done = emit_refusable_call(t, t->e->pio_stub);
 	emit_helper(t, i);
 	if (out) {
 		em_patch_rel32(done, em->delta, em_rx(em));
@@ -1799,8 +1812,7 @@ static bool emit_hypercall(struct tr *t, unsigned i)
 	const uint16_t regs = 1u << H_RAX | 1u << H_RBX | 1u << H_RCX | 1u << H_RDX | 1u << H_RSI;
 
 	spill(t, regs);
-	em_call(em, t->e->hc_stub);
-	uint8_t *done = em_jmp(em, NULL);      /* BT_REFUSAL_SKIP bytes */
+	uint8_t *done = emit_refusable_call(t, t->e->hc_stub);
 	emit_helper(t, i);
 	uint8_t *past = em_jmp(em, NULL);
 	em_patch_rel32(done, em->delta, em_rx(em));
@@ -1841,8 +1853,7 @@ static bool emit_tlbop(struct tr *t, unsigned i)
 	struct bt_site *s = new_helper_site(t, i);
 	em_store_imm32(em, ctxf(&c->fill_arg), invlpg);
 	em_store_imm32(em, ctxf(&c->site), (int32_t)(intptr_t)s);
-	em_call(em, t->e->tlbop_stub);
-	uint8_t *done = em_jmp(em, NULL);      /* BT_REFUSAL_SKIP bytes */
+	uint8_t *done = emit_refusable_call(t, t->e->tlbop_stub);
 	emit_helper_call(t, s);
 	em_patch_rel32(done, em->delta, em_rx(em));
 	return true;
@@ -1856,9 +1867,7 @@ static bool emit_sys(struct tr *t, unsigned i)
 
 	if (!sys_inline_form(t, i))
 		return false;
-	bool p66 = false;
-	for (unsigned k = 0; k < in->len && x86_legacy_prefix(in->bytes[k]); k++)
-		p66 |= in->bytes[k] == 0x66;
+	bool p66 = has_p66(in);
 	bool reg0 = in->nops >= 1 && o0->kind == OP_REG && o0->reg != R_RSP && !o0->hi8;
 	switch (in->id) {
 	case X86_INS_CLI:
@@ -2075,11 +2084,12 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 	s->target = t->b->rip;
 	s->quiet = (uint16_t)quiet;
 	em_patch_rel32(poll_j, t->em.delta, em_rx(&t->em));
-	if (form == ENTRY_RCX && entry_rcx_keeper(t) >= 0)
-		em_mov_rr(&t->em, H_RCX, entry_rcx_keeper(t));
+	int keeper = form == ENTRY_RCX ? entry_rcx_keeper(t) : -1;
+	if (keeper >= 0)
+		em_mov_rr(&t->em, H_RCX, keeper);
 	reload_all(t, t->hoist);
 	if (form == ENTRY_RCX) {
-		if (entry_rcx_keeper(t) == -2)
+		if (keeper == -2)
 			rcx_from_home(t);
 	} else {
 		em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);

@@ -247,6 +247,10 @@ int x86_exits_leave_with(struct x86_cpu *cpu, struct x86_exits *x, struct vm_exi
  * any exit, without leaving the engine's loop.  True: done, go on (an
  * interrupt check follows: the device may have raised one). */
 bool x86_exit_in_place(struct x86_cpu *cpu);
+/* cpu->exit to the dispatcher, counted, with no question asked and no
+ * interrupt check after: x86_exit_in_place's core, and the whole of it
+ * for the quiet devices' accesses (x86_pio_quiet, x86_hypercall_quiet). */
+void x86_exit_dispatch(struct x86_cpu *cpu);
 /* A software engine's run(): the engine's loop (run_blocks) runs guest
  * code until it stops for a fault (delivered here, by the IDT), a halt,
  * the stop request or an exit, which goes to the VM core. */

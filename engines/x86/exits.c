@@ -32,12 +32,17 @@ void x86_exits_resume(struct x86_cpu *cpu, struct x86_exits *x, const struct vm_
 	cpu->pending = false;
 }
 
+void x86_exit_dispatch(struct x86_cpu *cpu)
+{
+	cpu->cnt.exits[cpu->exit.reason]++;   /* "this step reached a device" (lockstep) */
+	vm_dispatch_exit(cpu->vm, &cpu->exit);
+}
+
 bool x86_exit_in_place(struct x86_cpu *cpu)
 {
 	if (!cpu->vm || !vm_exit_answers_now(cpu->vm, &cpu->exit))
 		return false;
-	cpu->cnt.exits[cpu->exit.reason]++;   /* "this step reached a device" (lockstep) */
-	vm_dispatch_exit(cpu->vm, &cpu->exit);
+	x86_exit_dispatch(cpu);
 	cpu->irq_check = true;
 	if (cpu->vm->finished)
 		cpu->pending = true;    /* the device ended the VM (a reset port) */

@@ -64,8 +64,7 @@ bool x86_pio_quiet(struct x86_cpu *cpu, uint16_t port, unsigned size, bool write
 	if (!bus_quiet(&cpu->vm->pio, port, size, write))
 		return false;
 	io_exit(cpu, port, size, write, *v);
-	cpu->cnt.exits[VM_EXIT_IO]++;   /* as x86_exit_in_place */
-	vm_dispatch_exit(cpu->vm, &cpu->exit);
+	x86_exit_dispatch(cpu);
 	if (!write)
 		*v = sized_load(cpu->io_buf, size);
 	return true;

@@ -345,8 +345,7 @@ bool x86_hypercall_quiet(struct x86_cpu *cpu)
 	if (cpu->cpl || !cpu->vm || x86_debug_active(cpu) || !vm_hypercall_quiet(cpu->vm, cpu->gpr[R_RAX]))
 		return false;
 	hypercall_exit(cpu);
-	cpu->cnt.exits[VM_EXIT_HYPERCALL]++;   /* as x86_exit_in_place */
-	vm_dispatch_exit(cpu->vm, &cpu->exit);
+	x86_exit_dispatch(cpu);
 	cpu->gpr[R_RAX] = cpu->exit.hypercall.ret;
 	return true;
 }
