@@ -92,8 +92,7 @@ struct block *bc_build(struct block_cache *bc, struct x86_cpu *cpu, uint64_t pa,
 	}
 	/* Threaded: each entry calls the next; the one after the last ends. */
 	memset(&tmp[n], 0, sizeof(tmp[n]));
-	for (unsigned i = 0; i <= n; i++)
-		tmp[i].tfn = x86_thread_for(&tmp[i]);
+	x86_thread_block(tmp, n);
 	struct block *b = malloc(sizeof(*b) + (n + 1) * sizeof(struct x86_inst));
 	if (!b)
 		return NULL;

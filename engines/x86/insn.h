@@ -80,8 +80,17 @@ x86_handler x86_handler_for(unsigned id, int *flags);
 x86_handler x86_specialize(const struct x86_inst *in);
 /* The same for 64-bit mode only (ops_fast64.c), or NULL; asked first. */
 x86_handler x86_specialize64(const struct x86_inst *in);
+/* The arithmetic flags in two parts for liveness: CF, which INC and DEC
+ * keep, and the other five. */
+enum { X86_FLS_CF = 1, X86_FLS_OSZAP = 2, X86_FLS_ALL = 3 };
 /* The threaded form of in (its fast form's, else one calling in->fn; for
- * an entry with no fn, the block's end). */
-x86_thread x86_thread_for(const struct x86_inst *in);
+ * an entry with no fn, the block's end).  live_after: the flags someone
+ * may read after it; where it would change none of them, a form that
+ * leaves the flags alone, if it has one. */
+x86_thread x86_thread_for(const struct x86_inst *in, uint8_t live_after);
+/* Thread a block of n instructions and its end entry in[n] (fn NULL):
+ * each instruction gets x86_thread_for with the flags its successors in
+ * the block may read, all of them after the block. */
+void x86_thread_block(struct x86_inst *in, unsigned n);
 
 #endif

@@ -33,47 +33,102 @@ static inline uint64_t lin_bd(const struct x86_cpu *cpu, const struct x86_op *o)
 
 #define M1(sz) x86_read(cpu, lin_bd(cpu, &in->op[1]), sz)
 
-/* A form: its handler and its threaded twin (both from name##_do). */
+/* A form: its handler and its threaded twin (both from name##_do), and
+ * for the forms that have one the threaded twin that leaves the flags
+ * alone, which a block runs where no one can see the flags it would write
+ * (x86_thread_for).  reads, writes: the arithmetic flags (X86_FLS_*) it
+ * reads (or may keep) and may change; quiet: register operands only, so it
+ * cannot fault, exit or stop the block. */
 struct fast_form {
 	x86_handler fn;
 	x86_thread tfn;
+	x86_thread tfn_nf;
+	uint8_t reads, writes;
+	bool quiet;
+	uint8_t count_mask;     /* shifts by an immediate: no flag changes at count 0 */
 };
 
-#define FAST(name) \
-static int name(struct x86_cpu *cpu, const struct x86_inst *in) { return name##_do(cpu, in); } \
-static void name##_t(struct x86_cpu *cpu, const struct x86_inst *in) \
+#define THREADED(name, body) \
+static void name(struct x86_cpu *cpu, const struct x86_inst *in) \
 { \
 	cpu->cnt.insns++; \
-	if (name##_do(cpu, in) || cpu->pending) \
+	if (body || cpu->pending) \
 		return; \
 	in[1].tfn(cpu, in + 1); \
-} \
-static const struct fast_form name##_f = { name, name##_t };
+}
+#define FORM_C(name, nf, reads, writes, quiet, count_mask) \
+static int name(struct x86_cpu *cpu, const struct x86_inst *in) { return name##_do(cpu, in); } \
+THREADED(name##_t, name##_do(cpu, in)) \
+static const struct fast_form name##_f = { name, name##_t, nf, reads, writes, quiet, count_mask };
+#define FORM(name, nf, reads, writes, quiet) FORM_C(name, nf, reads, writes, quiet, 0)
+/* A form that may fault and reads and writes every flag, as far as a
+ * block's flags liveness knows. */
+#define FAST(name) FORM(name, NULL, X86_FLS_ALL, X86_FLS_ALL, false)
+/* One with a twin from name##_nf_do, the same without the flags. */
+#define FAST_NF(name, reads, writes, quiet) \
+THREADED(name##_nf_t, name##_nf_do(cpu, in)) \
+FORM(name, name##_nf_t, reads, writes, quiet)
 #define DO(name) static inline int name##_do(struct x86_cpu *cpu, const struct x86_inst *in)
+#define DO_NF(name) static inline int name##_nf_do(struct x86_cpu *cpu, const struct x86_inst *in)
 
 /* 32-bit results zero-extend into the register. */
 #define PUT(SZ, v) (R0 = (SZ) == 4 ? (uint32_t)(v) : (v))
 
-/* dst = dst OP src; fn is the flag-computing primitive (alu_asm.h). */
-#define ALU_FORM(op, SZ, form, fn, SRC, STORE) \
+/* dst = dst OP src; fn is the flag-computing primitive (alu_asm.h), COP
+ * the twin's C operator (none: CMP, TEST only read their operands).  RD:
+ * the flags fn reads (ADC, SBB: CF; the logic ops that load the guest's
+ * flags: all, as the host may keep AF). */
+#define ALU_FORM(op, SZ, form, fn, SRC, COP, RD, QUIET) \
 DO(g_##op##SZ##_##form) \
 { \
 	uint64_t fl = cpu->rflags, r = fn##SZ(R0, SRC, &fl); \
-	if (STORE) PUT(SZ, r); \
+	if (COP_STORES_##COP) PUT(SZ, r); \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
 } \
-FAST(g_##op##SZ##_##form)
-#define ALU_FORMS(op, SZ, fn, STORE) \
-	ALU_FORM(op, SZ, rr, fn, R1, STORE) ALU_FORM(op, SZ, ri, fn, I1, STORE) \
-	ALU_FORM(op, SZ, rm, fn, M1(SZ), STORE)
-#define ALU_BOTH(op, fn, STORE) ALU_FORMS(op, 4, fn, STORE) ALU_FORMS(op, 8, fn, STORE)
+DO_NF(g_##op##SZ##_##form) \
+{ \
+	uint64_t src = SRC; \
+	COP_RUN_##COP(SZ, src); \
+	return next64(cpu, in); \
+} \
+FAST_NF(g_##op##SZ##_##form, RD, X86_FLS_ALL, QUIET)
+#define ALU_FORMS(op, SZ, fn, COP, RD) \
+	ALU_FORM(op, SZ, rr, fn, R1, COP, RD, true) ALU_FORM(op, SZ, ri, fn, I1, COP, RD, true) \
+	ALU_FORM(op, SZ, rm, fn, M1(SZ), COP, RD, false)
+#define ALU_BOTH(op, fn, COP, RD) ALU_FORMS(op, 4, fn, COP, RD) ALU_FORMS(op, 8, fn, COP, RD)
+#define COP_STORES_add 1
+#define COP_STORES_sub 1
+#define COP_STORES_or 1
+#define COP_STORES_and 1
+#define COP_STORES_xor 1
+#define COP_STORES_none 0
+#define COP_RUN_add(SZ, src) PUT(SZ, R0 + src)
+#define COP_RUN_sub(SZ, src) PUT(SZ, R0 - src)
+#define COP_RUN_or(SZ, src) PUT(SZ, R0 | src)
+#define COP_RUN_and(SZ, src) PUT(SZ, R0 & src)
+#define COP_RUN_xor(SZ, src) PUT(SZ, R0 ^ src)
+#define COP_RUN_none(SZ, src) (void)src
+/* ADC and SBB have no twin: their result reads CF. */
+#define CARRY_FORM(op, SZ, form, SRC, QUIET) \
+DO(g_##op##SZ##_##form) \
+{ \
+	uint64_t fl = cpu->rflags, r = op##SZ(R0, SRC, &fl); \
+	PUT(SZ, r); \
+	cpu->rflags = fl; \
+	return next64(cpu, in); \
+} \
+FORM(g_##op##SZ##_##form, NULL, X86_FLS_CF, X86_FLS_ALL, QUIET)
+#define CARRY_FORMS(op, SZ) \
+	CARRY_FORM(op, SZ, rr, R1, true) CARRY_FORM(op, SZ, ri, I1, true) \
+	CARRY_FORM(op, SZ, rm, M1(SZ), false)
 
-ALU_BOTH(add, add_out, 1) ALU_BOTH(sub, sub_out, 1) ALU_BOTH(cmp, cmp_out, 0)
-ALU_BOTH(or, or, 1) ALU_BOTH(adc, adc, 1) ALU_BOTH(sbb, sbb, 1)
-ALU_BOTH(and, and, 1) ALU_BOTH(xor, xor, 1) ALU_BOTH(test, test, 0)
-ALU_BOTH(or_o, or_out, 1) ALU_BOTH(and_o, and_out, 1) ALU_BOTH(xor_o, xor_out, 1)
-ALU_BOTH(test_o, test_out, 0)
+ALU_BOTH(add, add_out, add, 0) ALU_BOTH(sub, sub_out, sub, 0) ALU_BOTH(cmp, cmp_out, none, 0)
+CARRY_FORMS(adc, 4) CARRY_FORMS(adc, 8) CARRY_FORMS(sbb, 4) CARRY_FORMS(sbb, 8)
+ALU_BOTH(or, or, or, X86_FLS_ALL) ALU_BOTH(and, and, and, X86_FLS_ALL)
+ALU_BOTH(xor, xor, xor, X86_FLS_ALL) ALU_BOTH(test, test, none, X86_FLS_ALL)
+ALU_BOTH(or_o, or_out, or, 0) ALU_BOTH(and_o, and_out, and, 0) ALU_BOTH(xor_o, xor_out, xor, 0)
+ALU_BOTH(test_o, test_out, none, 0)
 
 /* AND, OR, XOR and TEST set OF, CF, SF, ZF and PF from the result alone
  * but leave AF undefined, i.e. as the host leaves it: the forms that do
@@ -110,26 +165,28 @@ __attribute__((constructor)) static void check_logic_flags(void)
 	logic_out = logic_flags_from_operands();
 }
 
-DO(g_mov4_rr) { R0 = (uint32_t)R1; return next64(cpu, in); } FAST(g_mov4_rr)
-DO(g_mov8_rr) { R0 = R1; return next64(cpu, in); } FAST(g_mov8_rr)
-DO(g_mov4_ri) { R0 = (uint32_t)I1; return next64(cpu, in); } FAST(g_mov4_ri)
-DO(g_mov8_ri) { R0 = I1; return next64(cpu, in); } FAST(g_mov8_ri)
-DO(g_mov4_rm) { R0 = M1(4); return next64(cpu, in); } FAST(g_mov4_rm)
-DO(g_mov8_rm) { R0 = M1(8); return next64(cpu, in); } FAST(g_mov8_rm)
+/* Moves and LEA leave the flags alone. */
+#define MOVE(name, quiet) FORM(name, NULL, 0, 0, quiet)
+DO(g_mov4_rr) { R0 = (uint32_t)R1; return next64(cpu, in); } MOVE(g_mov4_rr, true)
+DO(g_mov8_rr) { R0 = R1; return next64(cpu, in); } MOVE(g_mov8_rr, true)
+DO(g_mov4_ri) { R0 = (uint32_t)I1; return next64(cpu, in); } MOVE(g_mov4_ri, true)
+DO(g_mov8_ri) { R0 = I1; return next64(cpu, in); } MOVE(g_mov8_ri, true)
+DO(g_mov4_rm) { R0 = M1(4); return next64(cpu, in); } MOVE(g_mov4_rm, false)
+DO(g_mov8_rm) { R0 = M1(8); return next64(cpu, in); } MOVE(g_mov8_rm, false)
 
 DO(g_mov4_mr)
 {
 	x86_write(cpu, lin_bd(cpu, &in->op[0]), 4, R1);
 	return next64(cpu, in);
 }
-FAST(g_mov4_mr)
+MOVE(g_mov4_mr, false)
 
 DO(g_mov8_mr)
 {
 	x86_write(cpu, lin_bd(cpu, &in->op[0]), 8, R1);
 	return next64(cpu, in);
 }
-FAST(g_mov8_mr)
+MOVE(g_mov8_mr, false)
 
 /* LEA r64, [base + index*scale + disp] (the index optional). */
 DO(g_lea_bd)
@@ -137,7 +194,7 @@ DO(g_lea_bd)
 	R0 = lin_bd(cpu, &in->op[1]);
 	return next64(cpu, in);
 }
-FAST(g_lea_bd)
+MOVE(g_lea_bd, true)
 
 DO(g_lea_bisd)
 {
@@ -146,10 +203,10 @@ DO(g_lea_bisd)
 	R0 = cpu->gpr[o->base] + cpu->gpr[o->index] * o->scale + (uint64_t)o->disp;
 	return next64(cpu, in);
 }
-FAST(g_lea_bisd)
+MOVE(g_lea_bisd, true)
 
 /* INC/DEC r32/r64: CF kept, the host instruction with the guest's flags. */
-#define UNARY(op, SZ) \
+#define UNARY(op, SZ, COP) \
 DO(g_##op##SZ##_r) \
 { \
 	uint64_t fl = cpu->rflags, r = op##SZ(R0, 0, &fl); \
@@ -157,11 +214,13 @@ DO(g_##op##SZ##_r) \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
 } \
-FAST(g_##op##SZ##_r)
-UNARY(inc, 4) UNARY(inc, 8) UNARY(dec, 4) UNARY(dec, 8)
+DO_NF(g_##op##SZ##_r) { PUT(SZ, R0 COP 1); return next64(cpu, in); } \
+FAST_NF(g_##op##SZ##_r, 0, X86_FLS_OSZAP, true)
+UNARY(inc, 4, +) UNARY(inc, 8, +) UNARY(dec, 4, -) UNARY(dec, 8, -)
 
 /* Shifts and rotates of a register by an immediate (C1 /r ib): the host's
- * immediate form, as the generic handler runs it (alu_imm.c). */
+ * immediate form, as the generic handler runs it (alu_imm.c).  SHL, SHR
+ * and SAR also come without flags: C's shift of the masked count. */
 #define SHIFT_RI1(op, A, SZ) \
 DO(g_##op##SZ##_ri) \
 { \
@@ -169,11 +228,24 @@ DO(g_##op##SZ##_ri) \
 	PUT(SZ, x86_shift_imm_reg(A, SZ, R0, (uint8_t)I1, &fl)); \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
-} \
-FAST(g_##op##SZ##_ri)
-#define SHIFT_RI(op, A) SHIFT_RI1(op, A, 4) SHIFT_RI1(op, A, 8)
+}
+#define SHIFT_RI(op, A) \
+	SHIFT_RI1(op, A, 4) FORM(g_##op##4_ri, NULL, X86_FLS_ALL, X86_FLS_ALL, true) \
+	SHIFT_RI1(op, A, 8) FORM(g_##op##8_ri, NULL, X86_FLS_ALL, X86_FLS_ALL, true)
 SHIFT_RI(rol, A_ROL) SHIFT_RI(ror, A_ROR) SHIFT_RI(rcl, A_RCL) SHIFT_RI(rcr, A_RCR)
-SHIFT_RI(shl, A_SHL) SHIFT_RI(shr, A_SHR) SHIFT_RI(sar, A_SAR)
+
+#define SHIFT_NF(op, A, SZ, T, COP) \
+SHIFT_RI1(op, A, SZ) \
+DO_NF(g_##op##SZ##_ri) \
+{ \
+	PUT(SZ, (uint64_t)(T)((T)R0 COP (I1 & (SZ * 8 - 1)))); \
+	return next64(cpu, in); \
+} \
+THREADED(g_##op##SZ##_ri_nf_t, g_##op##SZ##_ri_nf_do(cpu, in)) \
+FORM_C(g_##op##SZ##_ri, g_##op##SZ##_ri_nf_t, X86_FLS_ALL, X86_FLS_ALL, true, SZ * 8 - 1)
+SHIFT_NF(shl, A_SHL, 4, uint32_t, <<) SHIFT_NF(shl, A_SHL, 8, uint64_t, <<)
+SHIFT_NF(shr, A_SHR, 4, uint32_t, >>) SHIFT_NF(shr, A_SHR, 8, uint64_t, >>)
+SHIFT_NF(sar, A_SAR, 4, int32_t, >>) SHIFT_NF(sar, A_SAR, 8, int64_t, >>)
 
 /* Jcc rel: one handler per condition, so the test is a constant one. */
 #define JCC(cc) \
@@ -309,6 +381,76 @@ x86_handler x86_specialize64(const struct x86_inst *in)
 	return f ? f->fn : NULL;
 }
 
+/* SHL, SHR and SAR by a nonzero count define every arithmetic flag (OF
+ * and AF undefined by the SDM, whatever the host makes of them): they
+ * read none only if the host's flags after them do not depend on the flags
+ * before, which this checks once, as logic_flags_from_operands does. */
+static bool shift_flags_from_operands(void)
+{
+	static const uint64_t v[] = { 0, 1, 0x80, 0xff, 0x80000000, 0xffffffff, 0x8000000000000000ull,
+				      ~0ull, 0x123456789abcdef0ull };
+	static const uint64_t fin[] = { 0, F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_ARITH };
+	static const int ops[] = { A_SHL, A_SHR, A_SAR };
+
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned size = 4; size <= 8; size += 4)
+			for (uint8_t c = 1; c < size * 8; c++)
+				for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+					uint64_t ref = 2;
+					x86_shift_imm_reg(ops[k], size, v[i], c, &ref);
+					for (unsigned f = 0; f < sizeof(fin) / sizeof(fin[0]); f++) {
+						uint64_t a = fin[f] | 2;
+						x86_shift_imm_reg(ops[k], size, v[i], c, &a);
+						if ((a & F_ARITH) != (ref & F_ARITH))
+							return false;
+					}
+				}
+	return true;
+}
+
+static bool shift_out;
+
+__attribute__((constructor)) static void check_shift_flags(void)
+{
+	shift_out = shift_flags_from_operands();
+}
+
+/* The flags f reads and may change for this instruction. */
+static void form_flags(const struct fast_form *f, const struct x86_inst *in, uint8_t *reads,
+		       uint8_t *writes)
+{
+	*reads = f->reads;
+	*writes = f->writes;
+	if (f->count_mask) {
+		if (!(in->op[1].disp & f->count_mask))
+			*reads = *writes = 0;
+		else if (shift_out)
+			*reads = 0;
+	}
+}
+
+/* The fast form in runs as, or NULL. */
+static const struct fast_form *form_of(const struct x86_inst *in)
+{
+	const struct fast_form *f = in->fn ? pick(in) : NULL;
+
+	return f && f->fn == in->fn ? f : NULL;
+}
+
+/* The flags live before in given those live after it: all of them
+ * before anything that may fault, exit or stop the block, where an
+ * exception frame or the VM core sees them. */
+static uint8_t flags_live_before(const struct x86_inst *in, uint8_t live_after)
+{
+	const struct fast_form *f = form_of(in);
+	uint8_t reads, writes;
+
+	if (!f || !f->quiet)
+		return X86_FLS_ALL;
+	form_flags(f, in, &reads, &writes);
+	return (uint8_t)((live_after & ~writes) | reads);
+}
+
 /* Any other handler, threaded: the same steps around an indirect call. */
 static void thread_generic(struct x86_cpu *cpu, const struct x86_inst *in)
 {
@@ -324,12 +466,26 @@ static void thread_end(struct x86_cpu *cpu, const struct x86_inst *in)
 	(void)in;
 }
 
-x86_thread x86_thread_for(const struct x86_inst *in)
+x86_thread x86_thread_for(const struct x86_inst *in, uint8_t live_after)
 {
-	const struct fast_form *f;
+	const struct fast_form *f = form_of(in);
+	uint8_t reads, writes;
 
 	if (!in->fn)
 		return thread_end;
-	f = pick(in);
-	return f && f->fn == in->fn ? f->tfn : thread_generic;
+	if (!f)
+		return thread_generic;
+	form_flags(f, in, &reads, &writes);
+	return f->tfn_nf && !(writes & live_after) ? f->tfn_nf : f->tfn;
+}
+
+void x86_thread_block(struct x86_inst *in, unsigned n)
+{
+	uint8_t live = X86_FLS_ALL;     /* after the block, any successor may read them */
+
+	for (unsigned i = n + 1; i-- > 0;) {
+		in[i].tfn = x86_thread_for(&in[i], live);
+		if (i < n)
+			live = flags_live_before(&in[i], live);
+	}
 }
