@@ -79,6 +79,7 @@ struct slow_path {
 	uint8_t *hit;
 	struct scratch sc;
 	uint16_t after;
+	int8_t rcx_in;                  /* tr.rcx_in on its main path */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -131,6 +132,12 @@ struct tr {
 	int hdepth;                     /* quadwords pushed on the host stack (PUSHFQ) */
 	int tcall, tret;                /* a traced CALL and its callee's RET (trace_call), or -1 */
 	uint16_t hoist;                 /* scratches spilled once for a loop block (hoist_set) */
+	/* A loop block's hoisted scratch that no picker takes, where a
+	 * flag-free probe keeps the guest's RCX (-1: none): a register move
+	 * each way, not a store and a load through cpu.gpr, whose forwarding
+	 * would sit on the loop's dependency chain (rcx_keeper). */
+	int rcx_keep;
+	int rcx_in;                     /* rcx_keep while RCX waits there, else -1 (its home) */
 	uint8_t *loop_rx;               /* ... where its back edge goes: past that spill */
 	bool ax_carry;                  /* the next POPF finds the flags in AX, RAX in its home */
 	bool overflow;
@@ -151,9 +158,14 @@ static struct hmem ctxf(const volatile void *p) { return hm_abs(p); }
  * reloaded around each instruction, but reloaded on every way out. */
 static void spill_all(struct tr *t, uint16_t set)
 {
-	for (int r = 0; r < 16; r++)
-		if (set & (1u << r))
+	for (int r = 0; r < 16; r++) {
+		if (!(set & (1u << r)))
+			continue;
+		if (r == H_RCX && t->rcx_in >= 0)
+			em_mov_rr(&t->em, t->rcx_in, H_RCX);
+		else
 			em_store(&t->em, home(t, r), r);
+	}
 }
 
 static void spill(struct tr *t, uint16_t set)
@@ -161,11 +173,18 @@ static void spill(struct tr *t, uint16_t set)
 	spill_all(t, (uint16_t)(set & ~t->hoist));
 }
 
+/* RCX (from its keeper) before the hoisted scratches, the keeper among
+ * them: registers in ascending order, the keeper never RAX. */
 static void reload_all(struct tr *t, uint16_t set)
 {
-	for (int r = 0; r < 16; r++)
-		if (set & (1u << r))
+	for (int r = 0; r < 16; r++) {
+		if (!(set & (1u << r)))
+			continue;
+		if (r == H_RCX && t->rcx_in >= 0)
+			em_mov_rr(&t->em, H_RCX, t->rcx_in);
+		else
 			em_load(&t->em, r, home(t, r));
+	}
 }
 
 static void reload(struct tr *t, uint16_t set)
@@ -222,8 +241,9 @@ static void ax_give_flags(struct tr *t)
 }
 
 /* The hoisted scratches of the block being translated (tr.hoist): the
- * pickers take them first, as they cost nothing to use. */
-static uint16_t pick_first;
+ * pickers take them first, as they cost nothing to use; never its RCX
+ * keeper (tr.rcx_keep). */
+static uint16_t pick_first, pick_never;
 
 /* First register of pref not in *avoid, one of pick_first if any is;
  * taken into *avoid. */
@@ -231,7 +251,7 @@ static int pick(uint16_t *avoid, const int8_t *pref, unsigned n)
 {
 	for (int pass = pick_first ? 0 : 1; pass < 2; pass++)
 		for (unsigned i = 0; i < n; i++)
-			if (!(*avoid & (1u << pref[i])) && (pass || (pick_first >> pref[i] & 1))) {
+			if (!((*avoid | pick_never) & (1u << pref[i])) && (pass || (pick_first >> pref[i] & 1))) {
 				*avoid |= (uint16_t)(1u << pref[i]);
 				return pref[i];
 			}
@@ -455,7 +475,7 @@ static struct slow_path *add_slow(struct tr *t, uint8_t *jpos, unsigned i, const
 	}
 	t->slow[t->nslow] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
 		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0, false,
-		NULL, *s, 0 };
+		NULL, *s, 0, (int8_t)t->rcx_in };
 	return &t->slow[t->nslow++];
 }
 
@@ -604,6 +624,9 @@ static void emit_mem(struct tr *t, unsigned i)
 		s.saved &= (uint16_t)~(1u << s.a);
 		s.a = m->base;
 	}
+	/* A single instruction's flag-free probe (not a run's, not one whose
+	 * instruction needs RCX back before it runs) keeps RCX in the keeper. */
+	t->rcx_in = s.ff && !in_run && !s.rcx_back ? t->rcx_keep : -1;
 	if (first)
 		spill(t, s.saved);
 	flags_save(t, s.fsave);
@@ -623,6 +646,7 @@ static void emit_mem(struct tr *t, unsigned i)
 	uint16_t after = last ? (uint16_t)(s.rcx_back ? s.saved & ~(1u << H_RCX) : s.saved) : 0;
 	reload(t, after);
 	struct slow_path *sp = add_slow(t, j, i, &s, true);
+	t->rcx_in = -1;
 	if (sp) {
 		sp->direct = first && at_start;
 		if (!f->mem_write || (in->id == X86_INS_MOV && f->mem == 0)) {
@@ -2176,6 +2200,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		struct slow_path *p = &t->slow[k];
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		t->hdepth = p->fsave == FS_STACK;      /* as the main path left the host stack */
+		t->rcx_in = p->rcx_in;
 		/* First a refill (fill_stub keeps the flags too): the address
 		 * is in its register; if the access hits now, the probe runs
 		 * again.  After a flag-free probe RCX (a scratch) takes the
@@ -2220,6 +2245,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 		if (mmio_ok)
 			emit_mmio_done(t, p, mmio_ok);
+		t->rcx_in = -1;
 	}
 	for (unsigned k = 0; k < t->ncalls; k++) {
 		struct call_path *p = &t->calls[k];
@@ -2286,6 +2312,16 @@ static uint16_t hoist_set(const struct tr *t)
 		named |= t->f[k].regs;
 	}
 	return (uint16_t)~(named | (1u << H_RSP) | (1u << H_RAX));
+}
+
+/* The RCX keeper of a loop block whose RCX is not hoisted, where the
+ * probes are flag-free (they take RCX for JRCXZ): the last of at least
+ * four hoisted scratches, so the pickers keep three; else -1. */
+static int rcx_keeper(const struct tr *t)
+{
+	if (!t->e->ctx.flagfree || (t->hoist >> H_RCX & 1) || __builtin_popcount(t->hoist) < 4)
+		return -1;
+	return 31 - __builtin_clz(t->hoist);
 }
 
 /* A direct CALL whose callee, on the block's page, is copied code up to
@@ -2416,7 +2452,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	memset(t, 0, offsetof(struct tr, in));
 	t->nslow = t->nexits = t->ncalls = 0;
 	t->hdepth = 0;
-	t->hoist = pick_first = 0;
+	t->hoist = pick_first = pick_never = 0;
+	t->rcx_keep = t->rcx_in = -1;
 	t->ax_carry = false;
 	t->overflow = false;
 	t->e = e;
@@ -2439,6 +2476,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 			       (intptr_t)((uintptr_t)e->code_rx - (uintptr_t)e->code_rw), false };
 	t->b->host = em_rx(&t->em);
 	t->hoist = pick_first = hoist_set(t);
+	t->rcx_keep = rcx_keeper(t);
+	pick_never = t->rcx_keep >= 0 ? (uint16_t)(1u << t->rcx_keep) : 0;
 	bool hoisted = t->hoist != 0;
 	spill_all(t, t->hoist);                 /* the loop's spill, once */
 	t->loop_rx = em_rx(&t->em);
@@ -2523,7 +2562,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
 	t->hdepth = 0;
-	t->hoist = pick_first = 0;
+	t->hoist = pick_first = pick_never = 0;
+	t->rcx_keep = t->rcx_in = -1;
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
 

@@ -105,7 +105,7 @@ __asm__(
 	".globl t_grp, grp_loop, grp_hi8, t_grp_cross, grp_cross, t_grp_pf, grp_pf_insn, t_grp_pf2, grp_pf2_insn, t_grp_smc\n"
 	".globl grp_two, t_grp_pf3, grp_pf3_insn, grp_inner, t_grp_many\n"
 	".globl t_lean_user_io, t_lean_user_gp, user_gp_out, t_lean_in_leave, t_lean_ipi, lean_ipi_after, t_lean_mmio\n"
-	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_hc_place, t_cr3_memo, t_hoist_implicit\n"
+	".globl t_tcall, tc_ret1, tc_ret2, t_mmio_hoist, t_mmio_place, t_pio_place, t_hc_place, t_cr3_memo, t_hoist_implicit, t_rcx_keep\n"
 	"bt_blob:\n"
 	"finish:\n"
 	"	mov %rax, DATA+0xff8\n"
@@ -1619,6 +1619,35 @@ __asm__(
 	"	mov %rcx, DATA+8*274\n"
 	"	mov %rsi, DATA+8*275\n"
 	"	jmp finish\n"
+	/* Loops whose flag-free probes keep RCX in a hoisted scratch (RCX
+	 * named, so not hoisted itself, but not by the load): 16 pages of
+	 * code, each a TLB miss that a refill cures, then 4 reads of the
+	 * LAPIC's version register, each a miss no refill cures (MMIO). */
+	"t_rcx_keep:\n"
+	"	mov $0x100000, %r8d\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	xor %edi, %edi\n"
+	"1:	lea (%r8,%rcx), %rsi\n"
+	"	mov (%rsi), %rsi\n"
+	"	add %rsi, %rax\n"
+	"	add $0x1000, %rcx\n"
+	"	add $1, %edi\n"
+	"	cmp $16, %edi\n"
+	"	jb 1b\n"
+	"	mov %rcx, DATA+8*280\n"
+	"	mov %rax, DATA+8*281\n"
+	"	mov $0xfee00030, %r8d\n"
+	"	xor %ecx, %ecx\n"
+	"	xor %eax, %eax\n"
+	"2:	mov (%r8), %esi\n"
+	"	add %rsi, %rax\n"
+	"	lea 1(%rcx), %rcx\n"
+	"	cmp $4, %rcx\n"
+	"	jb 2b\n"
+	"	mov %rcx, DATA+8*282\n"
+	"	mov %rax, DATA+8*283\n"
+	"	jmp finish\n"
 	"t_pio_place:\n"
 	"	mov $30, %ecx\n"
 	"	xor %edi, %edi\n"
@@ -1949,7 +1978,7 @@ extern const uint8_t bt_blob[], bt_blob_end[], t_mem[], t_branch[], t_rep[], t_p
 	cr8_after[], t_io[], t_ipi[], ipi_after[], t_io_timer[], t_mmio_remap[], t_cr3_code[], t_dr7[], t_io_cli[], io_cli_after[], t_ret_ic[], t_cr8_cli[], t_mmio_site[],
 	t_lean_user_io[], t_lean_user_gp[], user_gp_out[], t_lean_in_leave[], t_lean_ipi[], lean_ipi_after[], t_lean_mmio[],
 	t_tcall[], tc_ret1[], tc_ret2[], t_mmio_hoist[], t_mmio_place[], t_pio_place[], t_hc_place[], t_cr3_memo[],
-	t_hoist_implicit[];
+	t_hoist_implicit[], t_rcx_keep[];
 
 /* The guest address of a blob label. */
 #define GA(sym) (BASE + (uint64_t)((sym) - bt_blob))
@@ -3329,6 +3358,21 @@ static void test_lean(void)
 		      (unsigned long long)p.in->rb_counters[RB_CNT_VMCALL],
 		      (unsigned long long)p.bt->exits[VM_EXIT_HYPERCALL].count,
 		      (unsigned long long)p.in->exits[VM_EXIT_HYPERCALL].count, (unsigned long long)p.e->c.hc_in_place);
+	}
+	free_pair(&p);
+	if (run_pair(&p, "RCX kept across probes", GA(t_rcx_keep), 5, NULL, NULL)) {
+		uint64_t sum = 0;
+		for (unsigned k = 0; k < 16; k++)
+			sum += get64(p.in->ram, BASE + k * 0x1000ull);
+		check_agree(&p, true);
+		check_slot(&p, 280, 16 * 0x1000, "RCX after 16 pages' loads, each a TLB miss a refill cures");
+		check_slot(&p, 281, sum, "... the 16 loads");
+		check_slot(&p, 282, 4, "RCX after 4 LAPIC reads, each a miss no refill cures");
+		check_slot(&p, 283, 4 * 0x50014ull, "... the 4 reads of the version register (version 0x14, 6 LVT entries)");
+		CHECK(counter(p.bt, "bt.loops_hoisted") >= 2 && counter(p.bt, "bt.tlb_fills") >= 16,
+		      "RCX kept across probes: both loops hoisted (%llu), the pages refilled (%llu)",
+		      (unsigned long long)counter(p.bt, "bt.loops_hoisted"),
+		      (unsigned long long)counter(p.bt, "bt.tlb_fills"));
 	}
 	free_pair(&p);
 	if (run_pair(&p, "port I/O in place", GA(t_pio_place), 5, NULL, NULL)) {
