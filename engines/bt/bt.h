@@ -266,6 +266,7 @@ struct engine {
 	bool show_pending;
 	bool mem_groups;                /* memory groups (translate.c, emit_group); option mem-groups */
 	bool hoist_loops;               /* loop blocks' spills hoisted (translate.c, hoist_set); option hoist */
+	bool count_reg;                 /* ... and their count in a register (count_keeper); option count-reg */
 
 	/* Byte 1 of RFLAGS (TF IF DF OF) through a table: IF cleared, IF
 	 * alone; translated code changes IF without touching the host flags,

@@ -67,6 +67,7 @@ static struct engine *bt_create(struct vm *vm, char *err, size_t len)
 	e->ctx.flagfree = __builtin_cpu_supports("bmi2");
 	e->mem_groups = true;
 	e->hoist_loops = true;
+	e->count_reg = true;
 	e->ctx.host_mxcsr = __builtin_ia32_stmxcsr();
 	e->ctx.mask_index = (uint64_t)(TLB_SIZE - 1) << 12;
 	e->ctx.mask_page = ~0xfffull;
@@ -235,8 +236,11 @@ static int bt_option(struct engine *e, const char *name, const char *value, char
 	}
 	/* Translation switches for tests and A/B measurements, 0 or 1: a
 	 * probe per memory operand (mem-groups 0); loop blocks that spill and
-	 * reload around each instruction too (hoist 0). */
-	bool *sw = !strcmp(name, "mem-groups") ? &e->mem_groups : !strcmp(name, "hoist") ? &e->hoist_loops : NULL;
+	 * reload around each instruction too (hoist 0); loop blocks that
+	 * count their instructions in the count slot, not a register
+	 * (count-reg 0). */
+	bool *sw = !strcmp(name, "mem-groups") ? &e->mem_groups : !strcmp(name, "hoist") ? &e->hoist_loops :
+		   !strcmp(name, "count-reg") ? &e->count_reg : NULL;
 	if (sw) {
 		if (!value || (strcmp(value, "0") && strcmp(value, "1"))) {
 			snprintf(err, len, "%s wants 0 or 1, not '%s'", name, value ? value : "");

@@ -80,6 +80,7 @@ struct slow_path {
 	struct scratch sc;
 	uint16_t after;
 	int8_t rcx_in;                  /* tr.rcx_in on its main path */
+	bool cnt_live;                  /* tr.cnt_live there (not in a group's plain translation) */
 };
 
 /* A patchable exit: "mov [ctx.site], site; jmp exit_stub". */
@@ -88,6 +89,7 @@ struct exit_path {
 	struct bt_site *site;
 	uint16_t restore;               /* indirect-miss exits: registers to reload */
 	uint8_t fsave;
+	bool cnt_live;                  /* tr.cnt_live where it branches off */
 };
 
 /* An out-of-line helper call for an inline form's uncommon case: the
@@ -100,6 +102,7 @@ struct call_path {
 	uint16_t restore;
 	uint8_t fsave;                  /* the guest flags saved, to restore first */
 	uint8_t *resume;                /* RX */
+	bool cnt_live;                  /* tr.cnt_live where it branches off */
 };
 #define CALL_MAX BT_MAX_INSNS
 
@@ -138,6 +141,14 @@ struct tr {
 	 * would sit on the loop's dependency chain (rcx_keeper). */
 	int rcx_keep;
 	int rcx_in;                     /* rcx_keep while RCX waits there, else -1 (its home) */
+	/* A loop block's hoisted scratch that counts its instructions, no
+	 * picker's (-1: the count slot, [host RSP], does): LEA at each entry,
+	 * no read-modify-write of memory; stored to the slot before anything
+	 * reloads the hoisted scratches (reload_all), loaded back where code
+	 * goes on in the loop after a helper (count_back).  cnt_live: it holds
+	 * the count at this point of the code being emitted. */
+	int cnt_reg;
+	bool cnt_live;
 	uint8_t *loop_rx;               /* ... where its back edge goes: past that spill */
 	bool ax_carry;                  /* the next POPF finds the flags in AX, RAX in its home */
 	bool overflow;
@@ -173,10 +184,21 @@ static void spill(struct tr *t, uint16_t set)
 	spill_all(t, (uint16_t)(set & ~t->hoist));
 }
 
+/* The count slot at this point ([host RSP] below what PUSHFQs put there). */
+static struct hmem count_slot(const struct tr *t)
+{
+	return hm_base(H_RSP, 8 * t->hdepth);
+}
+
 /* RCX (from its keeper) before the hoisted scratches, the keeper among
- * them: registers in ascending order, the keeper never RAX. */
+ * them: registers in ascending order, the keeper never RAX.  The count
+ * register, among them too, first goes to the count slot. */
 static void reload_all(struct tr *t, uint16_t set)
 {
+	if (t->cnt_reg >= 0 && (set >> t->cnt_reg & 1) && t->cnt_live) {
+		em_store(&t->em, count_slot(t), t->cnt_reg);
+		t->cnt_live = false;
+	}
 	for (int r = 0; r < 16; r++) {
 		if (!(set & (1u << r)))
 			continue;
@@ -190,6 +212,17 @@ static void reload_all(struct tr *t, uint16_t set)
 static void reload(struct tr *t, uint16_t set)
 {
 	reload_all(t, (uint16_t)(set & ~t->hoist));
+}
+
+/* Where code goes on in the loop after the hoisted scratches were
+ * reloaded (a helper call, a slow path): the count register from the
+ * slot, which a helper has folded into cpu.cnt.insns. */
+static void count_back(struct tr *t)
+{
+	if (t->cnt_reg >= 0 && !t->cnt_live) {
+		em_load(&t->em, t->cnt_reg, count_slot(t));
+		t->cnt_live = true;
+	}
 }
 
 static void flags_save(struct tr *t, int fsave)
@@ -475,7 +508,7 @@ static struct slow_path *add_slow(struct tr *t, uint8_t *jpos, unsigned i, const
 	}
 	t->slow[t->nslow] = (struct slow_path){ t->probe, jpos, new_site(t, i, SITE_SLOW),
 		resume_here ? em_rx(&t->em) : NULL, s->saved, (uint8_t)s->fsave, 1, s->ff, 0, false, 0, false,
-		NULL, *s, 0, (int8_t)t->rcx_in };
+		NULL, *s, 0, (int8_t)t->rcx_in, t->cnt_live };
 	return &t->slow[t->nslow++];
 }
 
@@ -489,7 +522,7 @@ static struct bt_site *add_exit(struct tr *t, uint8_t *jpos, unsigned i, int kin
 		t->overflow = true;
 		return site;
 	}
-	t->exits[t->nexits++] = (struct exit_path){ jpos, site, restore, (uint8_t)fsave };
+	t->exits[t->nexits++] = (struct exit_path){ jpos, site, restore, (uint8_t)fsave, t->cnt_live };
 	return site;
 }
 
@@ -558,9 +591,13 @@ static struct bt_site *new_helper_site(struct tr *t, unsigned i)
 
 static void emit_helper_call(struct tr *t, struct bt_site *s)
 {
+	bool counting = t->cnt_live;
+
 	reload_all(t, t->hoist);        /* helper_stub stores every GPR */
 	em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)s);
 	em_call(&t->em, bt_stub_for(t->e, s));
+	if (counting)
+		count_back(t);
 }
 
 static void emit_helper(struct tr *t, unsigned i)
@@ -1059,7 +1096,7 @@ static void emit_jc_lookup(struct tr *t, unsigned i, const struct scratch *s, in
 	em_store(em, ctxf(&t->e->ctx.jt), s->e);
 	struct bt_site *site = add_exit(t, miss, i, SITE_IND, 0, s->saved, s->fsave);
 	if (t->nexits < STUB_MAX)
-		t->exits[t->nexits++] = (struct exit_path){ stale, site, s->saved, (uint8_t)s->fsave };
+		t->exits[t->nexits++] = (struct exit_path){ stale, site, s->saved, (uint8_t)s->fsave, t->cnt_live };
 }
 
 /* ... and the jump there, ending the block. */
@@ -1206,7 +1243,8 @@ static struct call_path *add_call(struct tr *t, unsigned i, uint16_t restore)
 		return &dummy;
 	}
 	struct call_path *c = &t->calls[t->ncalls++];
-	*c = (struct call_path){ .site = new_site(t, i, SITE_HELPER), .restore = restore };
+	*c = (struct call_path){ .site = new_site(t, i, SITE_HELPER), .restore = restore,
+				 .cnt_live = t->cnt_live };
 	return c;
 }
 
@@ -2065,7 +2103,7 @@ static int entry_rcx_keeper(const struct tr *t)
 	if (t->hoist >> H_RCX & 1)
 		return -1;
 	for (int r = 0; r < 16; r++)
-		if (t->hoist >> r & 1)
+		if ((t->hoist >> r & 1) && r != t->cnt_reg)
 			return r;
 	return -2;
 }
@@ -2074,6 +2112,12 @@ static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
 {
 	struct hmem slot = hm_base(H_RSP, 0);
 
+	if (t->cnt_reg >= 0 && form != ENTRY_RCX) {
+		em_lea(&t->em, false, t->cnt_reg, hm_base(t->cnt_reg, (int32_t)t->n));
+		em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
+		*poll_j = em_jcc(&t->em, 5, NULL);
+		return;
+	}
 	if (form != ENTRY_RCX) {
 		if (form == ENTRY_AX)
 			ax_keep_flags(t);
@@ -2091,9 +2135,13 @@ static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
 		rcx_to_home(t);
 	em_op_mem(&t->em, 0, false, 0xb60f, 2, H_RCX, hm_abs(&t->e->ctx.exit_req));   /* movzx ecx, byte */
 	em_jrcxz_over_jmp(&t->em, poll_j);
-	em_load(&t->em, H_RCX, slot);
-	em_lea(&t->em, false, H_RCX, hm_base(H_RCX, (int32_t)t->n));
-	em_store(&t->em, slot, H_RCX);
+	if (t->cnt_reg >= 0) {
+		em_lea(&t->em, false, t->cnt_reg, hm_base(t->cnt_reg, (int32_t)t->n));
+	} else {
+		em_load(&t->em, H_RCX, slot);
+		em_lea(&t->em, false, H_RCX, hm_base(H_RCX, (int32_t)t->n));
+		em_store(&t->em, slot, H_RCX);
+	}
 	if (keeper >= 0)
 		em_mov_rr(&t->em, H_RCX, keeper);
 	else if (keeper == -2)
@@ -2111,11 +2159,14 @@ static void emit_poll_exit(struct tr *t, uint8_t *poll_j, int form, unsigned qui
 	int keeper = form == ENTRY_RCX ? entry_rcx_keeper(t) : -1;
 	if (keeper >= 0)
 		em_mov_rr(&t->em, H_RCX, keeper);
+	t->cnt_live = t->cnt_reg >= 0;
+	if (t->cnt_live && form != ENTRY_RCX)
+		em_lea(&t->em, false, t->cnt_reg, hm_base(t->cnt_reg, -(int32_t)t->n));
 	reload_all(t, t->hoist);
 	if (form == ENTRY_RCX) {
 		if (keeper == -2)
 			rcx_from_home(t);
-	} else {
+	} else if (t->cnt_reg < 0) {
 		em_add_mem_imm(&t->em, hm_base(H_RSP, 0), -(int32_t)t->n);
 		if (form == ENTRY_AX)
 			ax_give_flags(t);
@@ -2182,6 +2233,7 @@ static void emit_mmio_done(struct tr *t, const struct slow_path *p, uint8_t *ok)
 
 	em_patch_rel32(ok, t->em.delta, em_rx(&t->em));
 	t->hdepth = p->fsave == FS_STACK;
+	t->cnt_live = p->cnt_live;             /* the hoisted scratches not reloaded since */
 	if (!p->probe.write) {
 		em_mov_imm(&t->em, s->h, (uint64_t)(uintptr_t)&t->e->ctx.mmio_buf);
 		em_jmp(&t->em, p->hit);
@@ -2201,6 +2253,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		t->hdepth = p->fsave == FS_STACK;      /* as the main path left the host stack */
 		t->rcx_in = p->rcx_in;
+		t->cnt_live = p->cnt_live;
 		/* First a refill (fill_stub keeps the flags too): the address
 		 * is in its register; if the access hits now, the probe runs
 		 * again.  After a flag-free probe RCX (a scratch) takes the
@@ -2225,6 +2278,8 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		if (p->group_end) {
 			t->group_plain = em_rx(&t->em);
 			emit_group_plain(t, p->site->idx, p->group_end);
+			if (p->cnt_live)
+				count_back(t);
 			em_jmp(&t->em, p->resume);
 			continue;
 		}
@@ -2242,6 +2297,9 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		for (int r = 0; r < 16; r++)
 			if (p->regroup >> r & 1)
 				em_load(&t->em, r, ctxf(&t->e->ctx.group_g[r]));
+		assert(p->cnt_live || p->resume || t->cnt_reg < 0);        /* fall_rx: the loop's */
+		if (p->cnt_live)
+			count_back(t);          /* back in the loop, not in a group's plain code */
 		em_jmp(&t->em, p->resume ? p->resume : fall_rx);
 		if (mmio_ok)
 			emit_mmio_done(t, p, mmio_ok);
@@ -2252,10 +2310,13 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		for (unsigned j = 0; j < p->nj; j++)
 			em_patch_rel32(p->jpos[j], t->em.delta, em_rx(&t->em));
 		t->hdepth = p->fsave == FS_STACK;
+		t->cnt_live = p->cnt_live;
 		flags_restore(t, p->fsave);
 		reload_all(t, p->restore | t->hoist);
 		em_store_imm32(&t->em, ctxf(&t->e->ctx.site), (int32_t)(intptr_t)p->site);
 		em_call(&t->em, t->e->helper_stub);
+		if (p->cnt_live)
+			count_back(t);
 		em_jmp(&t->em, p->resume);
 	}
 	for (unsigned k = 0; k < t->nexits; k++) {
@@ -2263,6 +2324,7 @@ static void emit_tail(struct tr *t, uint8_t *fall_rx)
 		em_patch_rel32(p->jpos, t->em.delta, em_rx(&t->em));
 		if (p->site->kind == SITE_IND) {
 			t->hdepth = p->fsave == FS_STACK;
+			t->cnt_live = p->cnt_live;
 			flags_restore(t, p->fsave);
 			reload_all(t, p->restore | t->hoist);
 		} else {
@@ -2322,6 +2384,17 @@ static int rcx_keeper(const struct tr *t)
 	if (!t->e->ctx.flagfree || (t->hoist >> H_RCX & 1) || __builtin_popcount(t->hoist) < 4)
 		return -1;
 	return 31 - __builtin_clz(t->hoist);
+}
+
+/* The count register of a loop block: the last hoisted scratch besides
+ * RCX's keeper, if three more are left for the pickers; else -1. */
+static int count_keeper(const struct tr *t)
+{
+	uint16_t free = (uint16_t)(t->hoist & ~(t->rcx_keep >= 0 ? 1u << t->rcx_keep : 0));
+
+	if (!t->e->count_reg || __builtin_popcount(free) < 4)
+		return -1;
+	return 31 - __builtin_clz(free);
 }
 
 /* A direct CALL whose callee, on the block's page, is copied code up to
@@ -2453,7 +2526,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->nslow = t->nexits = t->ncalls = 0;
 	t->hdepth = 0;
 	t->hoist = pick_first = pick_never = 0;
-	t->rcx_keep = t->rcx_in = -1;
+	t->rcx_keep = t->rcx_in = t->cnt_reg = -1;
+	t->cnt_live = false;
 	t->ax_carry = false;
 	t->overflow = false;
 	t->e = e;
@@ -2477,9 +2551,14 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	t->b->host = em_rx(&t->em);
 	t->hoist = pick_first = hoist_set(t);
 	t->rcx_keep = rcx_keeper(t);
-	pick_never = t->rcx_keep >= 0 ? (uint16_t)(1u << t->rcx_keep) : 0;
+	t->cnt_reg = count_keeper(t);
+	pick_never = (uint16_t)((t->rcx_keep >= 0 ? 1u << t->rcx_keep : 0) |
+				(t->cnt_reg >= 0 ? 1u << t->cnt_reg : 0));
 	bool hoisted = t->hoist != 0;
 	spill_all(t, t->hoist);                 /* the loop's spill, once */
+	if (t->cnt_reg >= 0)
+		em_load(&t->em, t->cnt_reg, count_slot(t));
+	t->cnt_live = t->cnt_reg >= 0;
 	t->loop_rx = em_rx(&t->em);
 	uint8_t *poll_j;
 	unsigned quiet = quiet_prefix(t);
@@ -2563,7 +2642,8 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	emit_tail(t, fall_rx);
 	t->hdepth = 0;
 	t->hoist = pick_first = pick_never = 0;
-	t->rcx_keep = t->rcx_in = -1;
+	t->rcx_keep = t->rcx_in = t->cnt_reg = -1;
+	t->cnt_live = false;
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
 
