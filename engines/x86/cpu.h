@@ -60,8 +60,9 @@ enum { X86_DE = 0, X86_DB = 1, X86_NMI = 2, X86_BP = 3, X86_UD = 6, X86_NM = 7, 
  * a hit needs no permission check.  A tag is the linear page address when
  * that kind of access is allowed without a walk, else TLB_NONE.  An entry
  * is one 64-byte cache line: bt's inline probe scales the slot index by
- * one shift and adds addend to the linear address. */
-#define TLB_BITS 10
+ * one shift and adds addend to the linear address.  4096 of them: the
+ * benchmarks' 16 MiB working set fits (interp/README.md). */
+#define TLB_BITS 12
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_NONE 1ull
 struct x86_tlb_entry {
