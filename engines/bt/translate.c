@@ -275,7 +275,7 @@ static void ax_give_flags(struct tr *t)
 
 /* The hoisted scratches of the block being translated (tr.hoist): the
  * pickers take them first, as they cost nothing to use; never its RCX
- * keeper (tr.rcx_keep). */
+ * keeper or its count register (tr.rcx_keep, tr.cnt_reg). */
 static uint16_t pick_first, pick_never;
 
 /* First register of pref not in *avoid, one of pick_first if any is;
@@ -2112,13 +2112,14 @@ static void emit_entry(struct tr *t, uint8_t **poll_j, int form)
 {
 	struct hmem slot = hm_base(H_RSP, 0);
 
-	if (t->cnt_reg >= 0 && form != ENTRY_RCX) {
+	if (t->cnt_reg >= 0 && form == ENTRY_PLAIN) {
 		em_lea(&t->em, false, t->cnt_reg, hm_base(t->cnt_reg, (int32_t)t->n));
 		em_cmp_byte_mem0(&t->em, hm_abs(&t->e->ctx.exit_req));
 		*poll_j = em_jcc(&t->em, 5, NULL);
 		return;
 	}
 	if (form != ENTRY_RCX) {
+		assert(t->cnt_reg < 0);         /* ENTRY_AX: no hoisted scratches (entry_form) */
 		if (form == ENTRY_AX)
 			ax_keep_flags(t);
 		em_add_mem_imm(&t->em, slot, (int32_t)t->n);
