@@ -245,19 +245,18 @@ static void flags_restore(struct tr *t, int fsave)
 	}
 }
 
-/* RCX to its home before code takes it as a scratch, and back after.  In
- * a loop block that names no RCX it is a hoisted scratch (hoist_set): its
- * home keeps the guest's value throughout and RCX holds none to keep. */
+/* RCX to its home before code takes it as a scratch, and back after: a
+ * scratch's spill and reload.  In a loop block that names no RCX it is a
+ * hoisted scratch (hoist_set): its home keeps the guest's value
+ * throughout and RCX holds none to keep. */
 static void rcx_to_home(struct tr *t)
 {
-	if (!(t->hoist >> H_RCX & 1))
-		em_store(&t->em, home(t, H_RCX), H_RCX);
+	spill(t, 1u << H_RCX);
 }
 
 static void rcx_from_home(struct tr *t)
 {
-	if (!(t->hoist >> H_RCX & 1))
-		em_load(&t->em, H_RCX, home(t, H_RCX));
+	reload(t, 1u << H_RCX);
 }
 
 /* The flags kept in AX (RAX to its home) around code that clobbers them. */
@@ -2377,25 +2376,34 @@ static uint16_t hoist_set(const struct tr *t)
 	return (uint16_t)~(named | (1u << H_RSP) | (1u << H_RAX));
 }
 
-/* The RCX keeper of a loop block whose RCX is not hoisted, where the
- * probes are flag-free (they take RCX for JRCXZ): the last of at least
- * four hoisted scratches, so the pickers keep three; else -1. */
-static int rcx_keeper(const struct tr *t)
+/* The last of the hoisted scratches in pool if there are at least four,
+ * so that the pickers keep three; else -1. */
+static int spare_scratch(uint16_t pool)
 {
-	if (!t->e->ctx.flagfree || (t->hoist >> H_RCX & 1) || __builtin_popcount(t->hoist) < 4)
-		return -1;
-	return 31 - __builtin_clz(t->hoist);
+	return __builtin_popcount(pool) >= 4 ? 31 - __builtin_clz(pool) : -1;
 }
 
-/* The count register of a loop block: the last hoisted scratch besides
- * RCX's keeper, if three more are left for the pickers; else -1. */
+/* The RCX keeper of a loop block whose RCX is not hoisted, where the
+ * probes are flag-free (they take RCX for JRCXZ). */
+static int rcx_keeper(const struct tr *t)
+{
+	return t->e->ctx.flagfree && !(t->hoist >> H_RCX & 1) ? spare_scratch(t->hoist) : -1;
+}
+
+/* The count register of a loop block, besides RCX's keeper. */
 static int count_keeper(const struct tr *t)
 {
-	uint16_t free = (uint16_t)(t->hoist & ~(t->rcx_keep >= 0 ? 1u << t->rcx_keep : 0));
+	return t->e->count_reg ? spare_scratch((uint16_t)(t->hoist & ~(t->rcx_keep >= 0 ? 1u << t->rcx_keep : 0)))
+			       : -1;
+}
 
-	if (!t->e->count_reg || __builtin_popcount(free) < 4)
-		return -1;
-	return 31 - __builtin_clz(free);
+/* No hoisted scratches, keepers or count register: before and after a
+ * block (pick_first and pick_never are the pickers', not the block's). */
+static void loop_regs_clear(struct tr *t)
+{
+	t->hoist = pick_first = pick_never = 0;
+	t->rcx_keep = t->rcx_in = t->cnt_reg = -1;
+	t->cnt_live = false;
 }
 
 /* A direct CALL whose callee, on the block's page, is copied code up to
@@ -2526,9 +2534,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	memset(t, 0, offsetof(struct tr, in));
 	t->nslow = t->nexits = t->ncalls = 0;
 	t->hdepth = 0;
-	t->hoist = pick_first = pick_never = 0;
-	t->rcx_keep = t->rcx_in = t->cnt_reg = -1;
-	t->cnt_live = false;
+	loop_regs_clear(t);
 	t->ax_carry = false;
 	t->overflow = false;
 	t->e = e;
@@ -2642,9 +2648,7 @@ struct bt_block *bt_translate(struct engine *e, uint64_t rip, uint64_t pa, bool 
 	emit_poll_exit(t, poll_j, entry_form(t, quiet == 0), quiet);
 	emit_tail(t, fall_rx);
 	t->hdepth = 0;
-	t->hoist = pick_first = pick_never = 0;
-	t->rcx_keep = t->rcx_in = t->cnt_reg = -1;
-	t->cnt_live = false;
+	loop_regs_clear(t);
 	if (t->em.full || t->overflow)
 		return NULL;            /* cannot happen with BT_BLOCK_ROOM; be safe */
 

@@ -437,12 +437,11 @@ static const struct fast_form *form_of(const struct x86_inst *in)
 	return f && f->fn == in->fn ? f : NULL;
 }
 
-/* The flags live before in given those live after it: all of them
- * before anything that may fault, exit or stop the block, where an
- * exception frame or the VM core sees them. */
-static uint8_t flags_live_before(const struct x86_inst *in, uint8_t live_after)
+/* The flags live before in (its fast form f, or NULL) given those live
+ * after it: all of them before anything that may fault, exit or stop the
+ * block, where an exception frame or the VM core sees them. */
+static uint8_t flags_live_before(const struct x86_inst *in, const struct fast_form *f, uint8_t live_after)
 {
-	const struct fast_form *f = form_of(in);
 	uint8_t reads, writes;
 
 	if (!f || !f->quiet)
@@ -466,9 +465,9 @@ static void thread_end(struct x86_cpu *cpu, const struct x86_inst *in)
 	(void)in;
 }
 
-x86_thread x86_thread_for(const struct x86_inst *in, uint8_t live_after)
+/* x86_thread_for, in's fast form f (or NULL) known. */
+static x86_thread thread_for(const struct x86_inst *in, const struct fast_form *f, uint8_t live_after)
 {
-	const struct fast_form *f = form_of(in);
 	uint8_t reads, writes;
 
 	if (!in->fn)
@@ -479,13 +478,19 @@ x86_thread x86_thread_for(const struct x86_inst *in, uint8_t live_after)
 	return f->tfn_nf && !(writes & live_after) ? f->tfn_nf : f->tfn;
 }
 
+x86_thread x86_thread_for(const struct x86_inst *in, uint8_t live_after)
+{
+	return thread_for(in, form_of(in), live_after);
+}
+
 void x86_thread_block(struct x86_inst *in, unsigned n)
 {
 	uint8_t live = X86_FLS_ALL;     /* after the block, any successor may read them */
 
 	for (unsigned i = n + 1; i-- > 0;) {
-		in[i].tfn = x86_thread_for(&in[i], live);
+		const struct fast_form *f = form_of(&in[i]);
+		in[i].tfn = thread_for(&in[i], f, live);
 		if (i < n)
-			live = flags_live_before(&in[i], live);
+			live = flags_live_before(&in[i], f, live);
 	}
 }
