@@ -1327,13 +1327,16 @@ static bool emit_popf(struct tr *t, unsigned i)
 	em_u8(em, 2);
 	em_store(em, hm_abs(&t->cpu->rflags), s.e);
 	/* AX as em_flags_from_ax wants it: AH the low byte (SAHF takes SF
-	 * ZF AF PF CF from it), AL nonzero and below 0x80 for OF alone. */
-	em_mov_rr(em, H_RAX, s.r);
-	em_u8(em, 0x86);                                       /* xchg al, ah */
-	em_u8(em, 0xe0);
-	em_u8(em, 0x24);                                       /* and al, OF >> 8 */
-	em_u8(em, F_OF >> 8);
-	em_flags_from_ax(em);
+	 * ZF AF PF CF from it), AL nonzero and below 0x80 for OF alone; not
+	 * where the next instructions define the flags before any reads. */
+	if (t->live[i + 1]) {
+		em_mov_rr(em, H_RAX, s.r);
+		em_u8(em, 0x86);                               /* xchg al, ah */
+		em_u8(em, 0xe0);
+		em_u8(em, 0x24);                               /* and al, OF >> 8 */
+		em_u8(em, F_OF >> 8);
+		em_flags_from_ax(em);
+	}
 	em_lea(em, false, s.a, hm_base(s.a, 8));
 	em_store(em, home(t, R_RSP), s.a);
 	reload(t, s.saved);

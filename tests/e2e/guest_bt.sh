@@ -65,6 +65,15 @@ $rb run --engine bt --show-translation "$addr" -- only=pushf_popf budget_ms=1 re
 ok $(grep -E -q 'pushfq +\[translated inline' "$tmp/show" && grep -E -q 'rdtsc +\[translated inline' "$tmp/show" &&
      ! grep -E -q 'pushfq +\[helper call' "$tmp/show"; echo $?) "show-translation: PUSHF and RDTSC labelled as translated inline"
 
+# The loop's POPF is followed by an ADD that defines every flag: its
+# translation loads no flags into the host's (no SAHF, no POPFQ).
+addr=$(objdump -d build/guests/kernel.elf | awk '/<pushf_popf_body>:/ { f = 1 } f && /\tpopf/ { sub(":", "", $1); print $1; exit }')
+$rb run --engine bt --show-translation "$addr" -- only=pushf_popf budget_ms=1 reps=1 >/dev/null 2>"$tmp/show"
+awk '/^  [0-9a-f]+  / { g = ($0 ~ /popfq/) } g' "$tmp/show" >"$tmp/popf"
+ok $([ -n "$addr" ] && grep -q 'translated inline' "$tmp/popf" && [ "$(wc -l <"$tmp/popf")" -gt 10 ] &&
+     ! grep -E -q ' (sahf|popfq) *$' "$tmp/popf"; echo $?) \
+	"show-translation: the loop's POPF, its flags overwritten by the next ADD, restores no host flags ($(wc -l <"$tmp/popf") lines at ${addr:-no address})"
+
 # An endless translated loop stops at the timeout.
 start=$(date +%s)
 $rb run --engine bt --timeout 2 -- crash=hang >/dev/null 2>"$tmp/hang"; st=$?

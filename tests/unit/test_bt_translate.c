@@ -1186,7 +1186,7 @@ __asm__(
 	 * clean: bt's refill gives no write tag, PUSHF runs in the helper and
 	 * returns into the save the fast path jumps over), then on the same
 	 * page, dirty now.  Slots 267, 268: the flags each POPF restored;
-	 * 269 RAX, 270 RSP.  t_pushf_dirty: the same on 0x84000, whose PTE
+	 * 269 RAX, 270 RSP; 284, 285 below.  t_pushf_dirty: the same on 0x84000, whose PTE
 	 * is dirty from the start. */
 	"t_pushf_dirty:\n"
 	"	mov %rsp, %rbp\n"
@@ -1211,6 +1211,23 @@ __asm__(
 	"	pushfq\n"
 	"	pop %rdx\n"
 	"	mov %rdx, DATA+8*268\n"
+	/* POPF whose flags nobody reads (ADD defines them all: bt skips
+	 * their restore), then one whose CF INC passes on to ADC. */
+	"	mov $0x7fffffff, %edx\n"
+	"	add $1, %edx\n"
+	"	pushfq\n"
+	"	popfq\n"
+	"	add $0, %edx\n"                        /* SF PF */
+	"	pushfq\n"
+	"	pop %rdx\n"
+	"	mov %rdx, DATA+8*284\n"
+	"	mov $5, %ecx\n"
+	"	pushq $0x803\n"                        /* CF OF */
+	"	popfq\n"
+	"	inc %ecx\n"
+	"	mov $0, %edx\n"
+	"	adc $0, %edx\n"
+	"	mov %rdx, DATA+8*285\n"
 	"	mov %rax, DATA+8*269\n"
 	"	mov %rsp, DATA+8*270\n"
 	"	mov %rbp, %rsp\n"
@@ -3062,6 +3079,8 @@ static void test_inline_sys(void)
 			check_agree(&p, true);
 			check_slot(&p, 267, 0x57, "CF ZF AF PF back");
 			check_slot(&p, 268, 0x896, "OF SF AF PF back");
+			check_slot(&p, 284, 0x86, "SF PF from the ADD after a POPF whose flags it overwrote");
+			check_slot(&p, 285, 1, "CF from POPF through INC to ADC");
 			check_slot(&p, 269, 0x1234, "RAX kept");
 			check_slot(&p, 270, dirty ? 0x85000 : 0x86000, "RSP back");
 			slow[dirty] = counter(p.bt, "bt.tlb_slow");
