@@ -103,8 +103,11 @@ static void deliver_fault(struct x86_cpu *cpu, int vec, int has_err, uint32_t er
 
 void x86_handle_fault(struct x86_cpu *cpu)
 {
-	int vec = cpu->fault_vec, has_err = cpu->fault_has_err;
-	uint32_t err = cpu->fault_err;
+	/* A load of its own for each: note_fault has just stored them one by
+	 * one, and a load spanning two stores still in flight cannot take
+	 * its data from them (store-to-load forwarding) but waits for them. */
+	int vec = *(volatile int *)&cpu->fault_vec, has_err = *(volatile int *)&cpu->fault_has_err;
+	uint32_t err = *(volatile uint32_t *)&cpu->fault_err;
 
 	cpu->cnt.exceptions++;
 	cpu->watch = false;     /* a fault ends a data-breakpoint step (debug.c) */
@@ -196,8 +199,8 @@ static void deliver64(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		cpu->seg[S_SS] = (struct segment){ .selector = (uint16_t)new_cpl, .unusable = 1,
 						   .dpl = (uint8_t)new_cpl, .db = 1 };
 	}
-	cs.selector = (uint16_t)((sel & ~3) | new_cpl);
 	cpu->seg[S_CS] = cs;
+	cpu->seg[S_CS].selector = (uint16_t)((sel & ~3) | new_cpl);    /* after the copy: see set_accessed, seg.c */
 	cpu->cpl = (uint8_t)new_cpl;
 	cpu->gpr[R_RSP] = sp;
 	cpu->rip = target;
@@ -264,8 +267,8 @@ static void deliver32(struct x86_cpu *cpu, int vec, int has_err, uint32_t err, b
 		sp = spush(cpu, sp, mask, ss.base, 4, err);
 
 	cpu->seg[S_SS] = ss;
-	cs.selector = (uint16_t)((sel & ~3) | new_cpl);
 	cpu->seg[S_CS] = cs;
+	cpu->seg[S_CS].selector = (uint16_t)((sel & ~3) | new_cpl);    /* as in deliver64 */
 	cpu->cpl = (uint8_t)new_cpl;
 	cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~mask) | (sp & mask);
 	cpu->rip = target;

@@ -25,8 +25,10 @@ bool x86_read_desc(struct x86_cpu *cpu, uint16_t sel, uint64_t *lo, uint64_t *hi
 
 /* The last descriptors decoded, per thread (a vCPU's): every exception
  * round trip decodes the same CS twice and SS once, 64 host instructions
- * each; a hit copies the segment. */
-#define DESC_MEMO 4
+ * each; a hit copies the segment.  A slot per GDT index 0-7: with four,
+ * the kernel's CS 0x08 and the user's 0x28 took turns in one slot, and
+ * a round trip from CPL 3 hit it never. */
+#define DESC_MEMO 8
 static _Thread_local struct desc_memo {
 	uint64_t lo;
 	uint16_t sel;
@@ -61,7 +63,14 @@ void x86_desc_to_seg(uint64_t lo, uint16_t sel, struct segment *s)
 	*m = (struct desc_memo){ lo, sel, true, *s };
 }
 
-/* Set the accessed bit in the descriptor, as the processor does. */
+/* Set the accessed bit in the descriptor, as the processor does.  The
+ * loads below decode the descriptor with it set (DESC_ACCESSED) rather
+ * than set it in the decoded copy: a field changed just before the copy
+ * into cpu->seg is a small store the copy's wide loads cannot take their
+ * data from (store-to-load forwarding), so they wait for it to reach
+ * the cache, on every segment load of an exception round trip. */
+#define DESC_ACCESSED (1ull << 40)
+
 static void set_accessed(struct x86_cpu *cpu, uint16_t sel, uint64_t lo)
 {
 	uint64_t base = (sel & 4) ? cpu->ldtr.base : cpu->gdt.base;
@@ -94,7 +103,7 @@ void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel)
 	}
 	if (!x86_read_desc(cpu, sel, &lo, NULL))
 		x86_gp(cpu, sel & ~3u);
-	x86_desc_to_seg(lo, sel, &s);
+	x86_desc_to_seg(lo | DESC_ACCESSED, sel, &s);          /* as it will be: set_accessed */
 	if (sreg == S_SS) {
 		if (rpl != cpl || !s.s || (s.type & 8) || !(s.type & 2) || s.dpl != cpl)
 			x86_gp(cpu, sel & ~3u);
@@ -110,7 +119,6 @@ void x86_load_seg(struct x86_cpu *cpu, int sreg, uint16_t sel)
 			x86_raise(cpu, X86_NP, 1, sel & ~3u);
 	}
 	set_accessed(cpu, sel, lo);
-	s.type |= 1;
 	cpu->seg[sreg] = s;
 	x86_update_mode(cpu);
 }
@@ -122,14 +130,12 @@ void x86_load_cs(struct x86_cpu *cpu, uint16_t sel, int new_cpl)
 
 	if (!(sel & ~3u) || !x86_read_desc(cpu, sel, &lo, NULL))
 		x86_gp(cpu, sel & ~3u);
-	x86_desc_to_seg(lo, sel, &s);
+	x86_desc_to_seg(lo | DESC_ACCESSED, (uint16_t)((sel & ~3) | new_cpl), &s);
 	if (!s.s || !(s.type & 8))
 		x86_gp(cpu, sel & ~3u);
 	if (!s.present)
 		x86_raise(cpu, X86_NP, 1, sel & ~3u);
 	set_accessed(cpu, sel, lo);
-	s.type |= 1;
-	s.selector = (uint16_t)((sel & ~3) | new_cpl);
 	cpu->seg[S_CS] = s;
 	cpu->cpl = (uint8_t)new_cpl;
 	x86_update_mode(cpu);
