@@ -329,15 +329,18 @@ HANDLER(h_rdtsc)
 
 /* KVM's hypercall ABI: the number in RAX, the arguments in RBX, RCX, RDX
  * and RSI. */
+/* Every field of the hypercall's part set, the rest of the union left:
+ * zeroing the whole exit (its 256-byte error message) with REP STOSQ was
+ * most of a hypercall answered in place. */
 static void hypercall_exit(struct x86_cpu *cpu)
 {
-	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	cpu->exit.reason = VM_EXIT_HYPERCALL;
 	cpu->exit.hypercall.nr = cpu->gpr[R_RAX];
 	cpu->exit.hypercall.args[0] = cpu->gpr[R_RBX];
 	cpu->exit.hypercall.args[1] = cpu->gpr[R_RCX];
 	cpu->exit.hypercall.args[2] = cpu->gpr[R_RDX];
 	cpu->exit.hypercall.args[3] = cpu->gpr[R_RSI];
+	cpu->exit.hypercall.ret = 0;
 }
 
 bool x86_hypercall_quiet(struct x86_cpu *cpu)
