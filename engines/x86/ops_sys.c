@@ -328,10 +328,9 @@ HANDLER(h_rdtsc)
 }
 
 /* KVM's hypercall ABI: the number in RAX, the arguments in RBX, RCX, RDX
- * and RSI. */
-/* Every field of the hypercall's part set, the rest of the union left:
- * zeroing the whole exit (its 256-byte error message) with REP STOSQ was
- * most of a hypercall answered in place. */
+ * and RSI.  Every field of the exit's hypercall part is set and the rest
+ * of the union left: zeroing the whole exit (its 256-byte error message)
+ * with REP STOSQ was most of a hypercall answered in place. */
 static void hypercall_exit(struct x86_cpu *cpu)
 {
 	cpu->exit.reason = VM_EXIT_HYPERCALL;
