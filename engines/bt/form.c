@@ -135,16 +135,6 @@ static uint16_t implicit_regs(const struct x86_inst *in)
 	return 0;
 }
 
-/* The flags a condition code tests: B/AE and BE/A read CF. */
-static uint8_t cc_reads(unsigned cc)
-{
-	switch (cc & 0xe) {
-	case 0x2: return FL_CF;
-	case 0x6: return FL_CF | FL_OSZAP;
-	default: return FL_OSZAP;
-	}
-}
-
 /* Privileged or sensitive (the table's sensitivity column, and any form
  * naming a segment, control or debug register): these are helper calls by
  * design, not fallbacks (Popek & Goldberg's sensitive set on x86, plus I/O). */
@@ -220,12 +210,7 @@ void bt_classify(const struct x86_inst *in, struct bt_form *f)
 	f->mem = 0xff;
 	f->modrm_off = f->rex_off = 0xff;
 	const struct x86_insn_info *r = x86_insn_info(in->id);
-	static const uint8_t reads[] = { [X86_FL_NEUTRAL] = 0, [X86_FL_KILL] = 0, [X86_FL_READ] = FL_ALL,
-					 [X86_FL_INCDEC] = 0, [X86_FL_CARRY] = FL_CF, [X86_FL_CC] = 0 };
-	static const uint8_t kills[] = { [X86_FL_NEUTRAL] = 0, [X86_FL_KILL] = FL_ALL, [X86_FL_READ] = 0,
-					 [X86_FL_INCDEC] = FL_OSZAP, [X86_FL_CARRY] = FL_ALL, [X86_FL_CC] = 0 };
-	f->flags_read = r->flags == X86_FL_CC ? cc_reads(in->cc) : reads[r->flags];
-	f->flags_kill = kills[r->flags];
+	x86_flags_rw(in, &f->flags_read, &f->flags_kill);
 	f->sensitive = sensitive(in, r);
 	f->cls = TC_HELPER;
 	/* Registers and the memory operand: for the sensitive instructions

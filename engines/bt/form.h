@@ -24,9 +24,6 @@ enum bt_class {
 	TC_PUSH_MEM,    /* PUSH qword [mem]: a load and a push, each through the probe */
 };
 
-/* Flags liveness in two parts: CF, which INC/DEC keep, and the others. */
-enum { FL_CF = 1, FL_OSZAP = 2, FL_ALL = 3 };
-
 struct bt_form {
 	uint8_t cls;
 	uint8_t modrm_off;      /* 0xff: none */
@@ -36,7 +33,7 @@ struct bt_form {
 	bool reg_ext;           /* ModRM.reg is an opcode extension, not a register */
 	uint8_t mem;            /* index of the memory operand, 0xff none */
 	bool mem_write;         /* the memory operand is written */
-	uint8_t flags_read;     /* FL_CF, FL_OSZAP: flags it reads (or may keep) */
+	uint8_t flags_read;     /* X86_FLS_*: flags it reads (or may keep) */
 	uint8_t flags_kill;     /* flags it defines whatever they were */
 	bool sensitive;         /* privileged or sensitive: a helper by design */
 	bool rsp;               /* names RSP (or SPL) as a register operand */

@@ -2040,14 +2040,14 @@ static bool may_fault(int cls)
  * all flags are taken as live after the block. */
 static void liveness(struct tr *t)
 {
-	t->live[t->n] = FL_ALL;
+	t->live[t->n] = X86_FLS_ALL;
 	for (unsigned i = t->n; i-- > 0;) {
 		const struct bt_form *f = &t->f[i];
 		if ((int)i == t->tret) {                /* the known return: no flags, no fault */
 			t->live[i] = t->live[i + 1];
 			continue;
 		}
-		uint8_t reads = may_fault(f->cls) ? FL_ALL : f->flags_read;
+		uint8_t reads = may_fault(f->cls) ? X86_FLS_ALL : f->flags_read;
 		t->live[i] = (uint8_t)(reads | (t->live[i + 1] & ~f->flags_kill));
 	}
 }
@@ -2066,7 +2066,7 @@ static unsigned quiet_prefix(const struct tr *t)
 		if (t->f[i].cls != TC_COPY && t->f[i].cls != TC_DROP)
 			return 0;
 		defined |= t->f[i].flags_kill;
-		if (defined == FL_ALL)
+		if (defined == X86_FLS_ALL)
 			return i + 1;
 	}
 	return 0;

@@ -37,6 +37,29 @@ const struct x86_insn_info *x86_insn_info(unsigned id)
 	return id < X86_INS_ENDING ? &table[id] : &none;
 }
 
+/* The flags a condition code tests: B/AE and BE/A read CF. */
+static uint8_t cc_reads(unsigned cc)
+{
+	switch (cc & 0xe) {
+	case 0x2: return X86_FLS_CF;
+	case 0x6: return X86_FLS_CF | X86_FLS_OSZAP;
+	default: return X86_FLS_OSZAP;
+	}
+}
+
+void x86_flags_rw(const struct x86_inst *in, uint8_t *reads, uint8_t *kills)
+{
+	static const uint8_t r[] = { [X86_FL_NEUTRAL] = 0, [X86_FL_KILL] = 0, [X86_FL_READ] = X86_FLS_ALL,
+				     [X86_FL_INCDEC] = 0, [X86_FL_CARRY] = X86_FLS_CF, [X86_FL_CC] = 0 };
+	static const uint8_t k[] = { [X86_FL_NEUTRAL] = 0, [X86_FL_KILL] = X86_FLS_ALL, [X86_FL_READ] = 0,
+				     [X86_FL_INCDEC] = X86_FLS_OSZAP, [X86_FL_CARRY] = X86_FLS_ALL,
+				     [X86_FL_CC] = 0 };
+	unsigned fl = x86_insn_info(in->id)->flags;
+
+	*reads = fl == X86_FL_CC ? cc_reads(in->cc) : r[fl];
+	*kills = k[fl];
+}
+
 x86_handler x86_handler_for(unsigned id, int *flags)
 {
 	const struct x86_insn_info *r = x86_insn_info(id);

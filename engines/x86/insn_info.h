@@ -38,7 +38,7 @@ enum x86_sens { X86_SENS_NO, X86_SENS_CTRL, X86_SENS_BEHAV, X86_SENS_WORLD, X86_
 enum x86_bt { X86_BT_HELPER, X86_BT_NATIVE, X86_BT_FLOW, X86_BT_DF, X86_BT_DROP,
 	      X86_BT_INLINE, X86_BT_INLINE0 };
 
-/* Its effect on the arithmetic flags, for bt's liveness pass: reads all
+/* Its effect on the arithmetic flags, for the engines' liveness (x86_flags_rw): reads all
  * (or keeps some, or leaves some undefined: the safe default); none;
  * defines all; INC/DEC (keeps CF); ADC/SBB (reads CF, defines all); reads
  * the ones its condition code tests. */
@@ -65,6 +65,10 @@ struct x86_insn_info {
 /* The row for a Capstone id: an array index; ids without a row give an
  * all-zero entry (name NULL, no handler, X86_FL_READ). */
 const struct x86_insn_info *x86_insn_info(unsigned id);
+/* in's arithmetic flags (X86_FLS_*) from its row's flags column: those it
+ * reads (or may keep), and those it defines whatever they were; for a
+ * condition code, the flags it tests.  For both engines' liveness. */
+void x86_flags_rw(const struct x86_inst *in, uint8_t *reads, uint8_t *kills);
 /* The table's rows in their order (ids), for the docs and the tests. */
 extern const uint16_t x86_insn_rows[];
 extern const unsigned x86_insn_row_count;

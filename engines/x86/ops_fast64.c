@@ -13,6 +13,7 @@
 
 #include "engines/x86/alu_asm.h"
 #include "engines/x86/alu_imm.h"
+#include "engines/x86/insn_info.h"
 #include "engines/x86/ops.h"
 
 #define R0 cpu->gpr[in->op[0].reg]
@@ -36,14 +37,16 @@ static inline uint64_t lin_bd(const struct x86_cpu *cpu, const struct x86_op *o)
 /* A form: its handler and its threaded twin (both from name##_do), and
  * for the forms that have one the threaded twin that leaves the flags
  * alone, which a block runs where no one can see the flags it would write
- * (x86_thread_for).  reads, writes: the arithmetic flags (X86_FLS_*) it
- * reads (or may keep) and may change; quiet: register operands only, so it
- * cannot fault, exit or stop the block. */
+ * (x86_thread_for).  The flags it reads and defines are its instruction's
+ * (x86_flags_rw) but where form_flags knows better; keeps_flags: it hands
+ * the guest's flags to a primitive that may keep some (AF), so it reads
+ * them all; quiet: register operands only, so it cannot fault, exit or
+ * stop the block. */
 struct fast_form {
 	x86_handler fn;
 	x86_thread tfn;
 	x86_thread tfn_nf;
-	uint8_t reads, writes;
+	bool keeps_flags;
 	bool quiet;
 	uint8_t count_mask;     /* shifts by an immediate: no flag changes at count 0 */
 };
@@ -56,18 +59,18 @@ static void name(struct x86_cpu *cpu, const struct x86_inst *in) \
 		return; \
 	in[1].tfn(cpu, in + 1); \
 }
-#define FORM_C(name, nf, reads, writes, quiet, count_mask) \
+#define FORM_C(name, nf, keeps, quiet, count_mask) \
 static int name(struct x86_cpu *cpu, const struct x86_inst *in) { return name##_do(cpu, in); } \
 THREADED(name##_t, name##_do(cpu, in)) \
-static const struct fast_form name##_f = { name, name##_t, nf, reads, writes, quiet, count_mask };
-#define FORM(name, nf, reads, writes, quiet) FORM_C(name, nf, reads, writes, quiet, 0)
-/* A form that may fault and reads and writes every flag, as far as a
- * block's flags liveness knows. */
-#define FAST(name) FORM(name, NULL, X86_FLS_ALL, X86_FLS_ALL, false)
+static const struct fast_form name##_f = { name, name##_t, nf, keeps, quiet, count_mask };
+#define FORM(name, nf, keeps, quiet) FORM_C(name, nf, keeps, quiet, 0)
+/* A form that may fault: every flag live before it, as far as a block's
+ * flags liveness knows. */
+#define FAST(name) FORM(name, NULL, false, false)
 /* One with a twin from name##_nf_do, the same without the flags. */
-#define FAST_NF(name, reads, writes, quiet) \
+#define FAST_NF(name, keeps, quiet) \
 THREADED(name##_nf_t, name##_nf_do(cpu, in)) \
-FORM(name, name##_nf_t, reads, writes, quiet)
+FORM(name, name##_nf_t, keeps, quiet)
 #define DO(name) static inline int name##_do(struct x86_cpu *cpu, const struct x86_inst *in)
 #define DO_NF(name) static inline int name##_nf_do(struct x86_cpu *cpu, const struct x86_inst *in)
 
@@ -75,10 +78,10 @@ FORM(name, name##_nf_t, reads, writes, quiet)
 #define PUT(SZ, v) (R0 = (SZ) == 4 ? (uint32_t)(v) : (v))
 
 /* dst = dst OP src; fn is the flag-computing primitive (alu_asm.h), COP
- * the twin's C operator (none: CMP, TEST only read their operands).  RD:
- * the flags fn reads (ADC, SBB: CF; the logic ops that load the guest's
- * flags: all, as the host may keep AF). */
-#define ALU_FORM(op, SZ, form, fn, SRC, COP, RD, QUIET) \
+ * the twin's C operator (none: CMP, TEST only read their operands).
+ * KEEPS: fn loads the guest's flags (the logic ops whose AF the host may
+ * keep). */
+#define ALU_FORM(op, SZ, form, fn, SRC, COP, KEEPS, QUIET) \
 DO(g_##op##SZ##_##form) \
 { \
 	uint64_t fl = cpu->rflags, r = fn##SZ(R0, SRC, &fl); \
@@ -92,11 +95,11 @@ DO_NF(g_##op##SZ##_##form) \
 	COP_RUN_##COP(SZ, src); \
 	return next64(cpu, in); \
 } \
-FAST_NF(g_##op##SZ##_##form, RD, X86_FLS_ALL, QUIET)
-#define ALU_FORMS(op, SZ, fn, COP, RD) \
-	ALU_FORM(op, SZ, rr, fn, R1, COP, RD, true) ALU_FORM(op, SZ, ri, fn, I1, COP, RD, true) \
-	ALU_FORM(op, SZ, rm, fn, M1(SZ), COP, RD, false)
-#define ALU_BOTH(op, fn, COP, RD) ALU_FORMS(op, 4, fn, COP, RD) ALU_FORMS(op, 8, fn, COP, RD)
+FAST_NF(g_##op##SZ##_##form, KEEPS, QUIET)
+#define ALU_FORMS(op, SZ, fn, COP, KEEPS) \
+	ALU_FORM(op, SZ, rr, fn, R1, COP, KEEPS, true) ALU_FORM(op, SZ, ri, fn, I1, COP, KEEPS, true) \
+	ALU_FORM(op, SZ, rm, fn, M1(SZ), COP, KEEPS, false)
+#define ALU_BOTH(op, fn, COP, KEEPS) ALU_FORMS(op, 4, fn, COP, KEEPS) ALU_FORMS(op, 8, fn, COP, KEEPS)
 #define COP_STORES_add 1
 #define COP_STORES_sub 1
 #define COP_STORES_or 1
@@ -118,17 +121,17 @@ DO(g_##op##SZ##_##form) \
 	cpu->rflags = fl; \
 	return next64(cpu, in); \
 } \
-FORM(g_##op##SZ##_##form, NULL, X86_FLS_CF, X86_FLS_ALL, QUIET)
+FORM(g_##op##SZ##_##form, NULL, false, QUIET)
 #define CARRY_FORMS(op, SZ) \
 	CARRY_FORM(op, SZ, rr, R1, true) CARRY_FORM(op, SZ, ri, I1, true) \
 	CARRY_FORM(op, SZ, rm, M1(SZ), false)
 
-ALU_BOTH(add, add_out, add, 0) ALU_BOTH(sub, sub_out, sub, 0) ALU_BOTH(cmp, cmp_out, none, 0)
+ALU_BOTH(add, add_out, add, false) ALU_BOTH(sub, sub_out, sub, false) ALU_BOTH(cmp, cmp_out, none, false)
 CARRY_FORMS(adc, 4) CARRY_FORMS(adc, 8) CARRY_FORMS(sbb, 4) CARRY_FORMS(sbb, 8)
-ALU_BOTH(or, or, or, X86_FLS_ALL) ALU_BOTH(and, and, and, X86_FLS_ALL)
-ALU_BOTH(xor, xor, xor, X86_FLS_ALL) ALU_BOTH(test, test, none, X86_FLS_ALL)
-ALU_BOTH(or_o, or_out, or, 0) ALU_BOTH(and_o, and_out, and, 0) ALU_BOTH(xor_o, xor_out, xor, 0)
-ALU_BOTH(test_o, test_out, none, 0)
+ALU_BOTH(or, or, or, true) ALU_BOTH(and, and, and, true)
+ALU_BOTH(xor, xor, xor, true) ALU_BOTH(test, test, none, true)
+ALU_BOTH(or_o, or_out, or, false) ALU_BOTH(and_o, and_out, and, false) ALU_BOTH(xor_o, xor_out, xor, false)
+ALU_BOTH(test_o, test_out, none, false)
 
 /* AND, OR, XOR and TEST set OF, CF, SF, ZF and PF from the result alone
  * but leave AF undefined, i.e. as the host leaves it: the forms that do
@@ -166,7 +169,7 @@ __attribute__((constructor)) static void check_logic_flags(void)
 }
 
 /* Moves and LEA leave the flags alone. */
-#define MOVE(name, quiet) FORM(name, NULL, 0, 0, quiet)
+#define MOVE(name, quiet) FORM(name, NULL, false, quiet)
 DO(g_mov4_rr) { R0 = (uint32_t)R1; return next64(cpu, in); } MOVE(g_mov4_rr, true)
 DO(g_mov8_rr) { R0 = R1; return next64(cpu, in); } MOVE(g_mov8_rr, true)
 DO(g_mov4_ri) { R0 = (uint32_t)I1; return next64(cpu, in); } MOVE(g_mov4_ri, true)
@@ -215,7 +218,7 @@ DO(g_##op##SZ##_r) \
 	return next64(cpu, in); \
 } \
 DO_NF(g_##op##SZ##_r) { PUT(SZ, R0 COP 1); return next64(cpu, in); } \
-FAST_NF(g_##op##SZ##_r, 0, X86_FLS_OSZAP, true)
+FAST_NF(g_##op##SZ##_r, false, true)
 UNARY(inc, 4, +) UNARY(inc, 8, +) UNARY(dec, 4, -) UNARY(dec, 8, -)
 
 /* Shifts and rotates of a register by an immediate (C1 /r ib): the host's
@@ -230,8 +233,8 @@ DO(g_##op##SZ##_ri) \
 	return next64(cpu, in); \
 }
 #define SHIFT_RI(op, A) \
-	SHIFT_RI1(op, A, 4) FORM(g_##op##4_ri, NULL, X86_FLS_ALL, X86_FLS_ALL, true) \
-	SHIFT_RI1(op, A, 8) FORM(g_##op##8_ri, NULL, X86_FLS_ALL, X86_FLS_ALL, true)
+	SHIFT_RI1(op, A, 4) FORM(g_##op##4_ri, NULL, false, true) \
+	SHIFT_RI1(op, A, 8) FORM(g_##op##8_ri, NULL, false, true)
 SHIFT_RI(rol, A_ROL) SHIFT_RI(ror, A_ROR) SHIFT_RI(rcl, A_RCL) SHIFT_RI(rcr, A_RCR)
 
 #define SHIFT_NF(op, A, SZ, T, COP) \
@@ -242,7 +245,7 @@ DO_NF(g_##op##SZ##_ri) \
 	return next64(cpu, in); \
 } \
 THREADED(g_##op##SZ##_ri_nf_t, g_##op##SZ##_ri_nf_do(cpu, in)) \
-FORM_C(g_##op##SZ##_ri, g_##op##SZ##_ri_nf_t, X86_FLS_ALL, X86_FLS_ALL, true, SZ * 8 - 1)
+FORM_C(g_##op##SZ##_ri, g_##op##SZ##_ri_nf_t, false, true, SZ * 8 - 1)
 SHIFT_NF(shl, A_SHL, 4, uint32_t, <<) SHIFT_NF(shl, A_SHL, 8, uint64_t, <<)
 SHIFT_NF(shr, A_SHR, 4, uint32_t, >>) SHIFT_NF(shr, A_SHR, 8, uint64_t, >>)
 SHIFT_NF(sar, A_SAR, 4, int32_t, >>) SHIFT_NF(sar, A_SAR, 8, int64_t, >>)
@@ -415,17 +418,20 @@ __attribute__((constructor)) static void check_shift_flags(void)
 	shift_out = shift_flags_from_operands();
 }
 
-/* The flags f reads and may change for this instruction. */
+/* The flags in reads (or may keep) and defines as f runs it: its row's
+ * (x86_flags_rw), all read where f keeps some; a shift by an immediate,
+ * which the table takes as reading all (a count of 0 keeps them), by its
+ * count: none at 0, else all defined, and read unless shift_out. */
 static void form_flags(const struct fast_form *f, const struct x86_inst *in, uint8_t *reads,
-		       uint8_t *writes)
+		       uint8_t *kills)
 {
-	*reads = f->reads;
-	*writes = f->writes;
+	x86_flags_rw(in, reads, kills);
+	if (f->keeps_flags)
+		*reads = X86_FLS_ALL;
 	if (f->count_mask) {
-		if (!(in->op[1].disp & f->count_mask))
-			*reads = *writes = 0;
-		else if (shift_out)
-			*reads = 0;
+		bool zero = !(in->op[1].disp & f->count_mask);
+		*kills = zero ? 0 : X86_FLS_ALL;
+		*reads = zero || shift_out ? 0 : X86_FLS_ALL;
 	}
 }
 
@@ -442,12 +448,12 @@ static const struct fast_form *form_of(const struct x86_inst *in)
  * block, where an exception frame or the VM core sees them. */
 static uint8_t flags_live_before(const struct x86_inst *in, const struct fast_form *f, uint8_t live_after)
 {
-	uint8_t reads, writes;
+	uint8_t reads, kills;
 
 	if (!f || !f->quiet)
 		return X86_FLS_ALL;
-	form_flags(f, in, &reads, &writes);
-	return (uint8_t)((live_after & ~writes) | reads);
+	form_flags(f, in, &reads, &kills);
+	return (uint8_t)((live_after & ~kills) | reads);
 }
 
 /* Any other handler, threaded: the same steps around an indirect call. */
@@ -468,14 +474,14 @@ static void thread_end(struct x86_cpu *cpu, const struct x86_inst *in)
 /* x86_thread_for, in's fast form f (or NULL) known. */
 static x86_thread thread_for(const struct x86_inst *in, const struct fast_form *f, uint8_t live_after)
 {
-	uint8_t reads, writes;
+	uint8_t reads, kills;
 
 	if (!in->fn)
 		return thread_end;
 	if (!f)
 		return thread_generic;
-	form_flags(f, in, &reads, &writes);
-	return f->tfn_nf && !(writes & live_after) ? f->tfn_nf : f->tfn;
+	form_flags(f, in, &reads, &kills);
+	return f->tfn_nf && !(kills & live_after) ? f->tfn_nf : f->tfn;
 }
 
 x86_thread x86_thread_for(const struct x86_inst *in, uint8_t live_after)
